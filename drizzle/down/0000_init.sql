@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS "eventrail"."event_outbox";
+--> statement-breakpoint
+DROP TABLE IF EXISTS "eventrail"."event_logs";

@@ -1,0 +1,105 @@
+/**
+ * Base class of every error eventrail throws or emits. `code` is stable and meant for programs;
+ * `message` is for people. The error that caused this one, if any, is kept as `cause`.
+ */
+export class EventrailError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Why a value was refused; the `code` of a {@link ValidationError}. */
+export type ValidationCode =
+  /** A required field is missing or empty. */
+  | 'VALIDATION_REQUIRED'
+  /** A field has the wrong type (a number where a string belongs, an array as payload, ...). */
+  | 'VALIDATION_TYPE'
+  /** A value is outside its allowed range or format (a non-UUID id, priority 300, limit 10000). */
+  | 'VALIDATION_RANGE'
+  /** A payload value that JSON cannot represent faithfully (BigInt, function, cycle, NaN, Map). */
+  | 'VALIDATION_NOT_JSON'
+  /** A string with a \u0000 character or a lone surrogate, which Postgres refuses to store. */
+  | 'VALIDATION_BAD_STRING'
+  /** The serialized payload is larger than `maxPayloadBytes`. */
+  | 'VALIDATION_TOO_LARGE';
+
+/**
+ * Bad input: an event field, a query parameter or a constructor option. Thrown (or returned as a
+ * rejected promise) before anything is queued or sent, so nothing else is affected.
+ */
+export class ValidationError extends EventrailError {
+  declare readonly code: ValidationCode;
+  /** Path of the offending field, e.g. `userId`, `payload.items[2].price`, `options.batchSize`. */
+  readonly field: string;
+
+  constructor(field: string, code: ValidationCode, message: string, options?: { cause?: unknown }) {
+    super(code, `${field}: ${message}`, options);
+    this.field = field;
+  }
+}
+
+/** `logEvent` (or another intake) was called after `close()` began. */
+export class LoggerClosedError extends EventrailError {
+  constructor() {
+    super('LOGGER_CLOSED', 'the logger is closed; no more events are accepted');
+  }
+}
+
+/**
+ * A sink failed to write a batch and gave up (after retries where the error was transient).
+ * Emitted as the `error` event of the logger; the events themselves went to the fallback sink.
+ */
+export class SinkWriteError extends EventrailError {
+  /** Name of the sink that failed. */
+  readonly sink: string;
+  /** How many events the failed write carried. */
+  readonly batchSize: number;
+
+  constructor(sink: string, batchSize: number, cause: unknown) {
+    super(
+      'SINK_WRITE',
+      `sink "${sink}" failed to write ${batchSize} event(s): ${describe(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.sink = sink;
+    this.batchSize = batchSize;
+  }
+}
+
+/** A write did not finish within `writeTimeoutMs`. Treated as transient and retried. */
+export class WriteTimeoutError extends EventrailError {
+  constructor(sink: string, timeoutMs: number) {
+    super('WRITE_TIMEOUT', `sink "${sink}" did not finish a write within ${timeoutMs} ms`);
+  }
+}
+
+/** Migrations could not be applied or rolled back (a changed migration file, a failed statement). */
+export class MigrationError extends EventrailError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MIGRATION', message, options);
+  }
+}
+
+/** A short, single-line description of any thrown value. @internal */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** `close()` reached its deadline; what was still queued or in flight went to the fallback sink. */
+export class CloseTimeoutError extends EventrailError {
+  constructor(timeoutMs: number | undefined) {
+    super(
+      'CLOSE_TIMEOUT',
+      timeoutMs === undefined
+        ? 'close() was aborted before everything was written'
+        : `close() did not finish writing within ${timeoutMs} ms`,
+    );
+  }
+}

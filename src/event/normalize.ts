@@ -1,0 +1,173 @@
+import { ValidationError } from '../errors.js';
+import { type JsonObject, serializePayload } from './json.js';
+import type { EventInput, EventRecord } from './types.js';
+import { isUuid, uuidv7 } from './uuid.js';
+
+/** Limits applied while normalizing. */
+export interface NormalizeOptions {
+  /** Largest serialized payload accepted, in UTF-8 bytes. */
+  readonly maxPayloadBytes: number;
+}
+
+/** The default payload limit: 256 KiB. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+
+const EMPTY_PAYLOAD: JsonObject = Object.freeze({}) as JsonObject;
+const MAX_ROUTING_KEY = 255;
+
+/**
+ * Validates an {@link EventInput} and builds the {@link EventRecord} that sinks receive.
+ * Throws a {@link ValidationError} naming the first bad field; `prefix` is put before field
+ * names (`[3].userId` when validating the fourth event of a list).
+ */
+export function normalizeEvent(
+  input: EventInput,
+  options: NormalizeOptions,
+  prefix = '',
+): EventRecord {
+  if (typeof input !== 'object' || input === null) {
+    throw new ValidationError(prefix || 'event', 'VALIDATION_TYPE', 'must be an object');
+  }
+  const now = Date.now();
+  const type = required(input.type, prefix, 'type');
+  const userId = required(input.userId, prefix, 'userId');
+  const payload = input.payload ?? EMPTY_PAYLOAD;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new ValidationError(`${prefix}payload`, 'VALIDATION_TYPE', 'must be a plain JSON object');
+  }
+  const payloadJson =
+    payload === EMPTY_PAYLOAD ? '{}' : serializePayload(payload, `${prefix}payload`);
+  if (payloadJson.length * 3 > options.maxPayloadBytes) {
+    const bytes = Buffer.byteLength(payloadJson);
+    if (bytes > options.maxPayloadBytes) {
+      throw new ValidationError(
+        `${prefix}payload`,
+        'VALIDATION_TOO_LARGE',
+        `is ${bytes} bytes as JSON; the limit (maxPayloadBytes) is ${options.maxPayloadBytes}`,
+      );
+    }
+  }
+  const createdAt = new Date(now);
+  const record: EventRecord = {
+    id: input.id === undefined ? uuidv7(now) : eventId(input.id, prefix),
+    type,
+    userId,
+    projectId: optional(input.projectId, prefix, 'projectId'),
+    tenantId: optional(input.tenantId, prefix, 'tenantId'),
+    sessionId: optional(input.sessionId, prefix, 'sessionId'),
+    agentId: optional(input.agentId, prefix, 'agentId'),
+    aggregateType: optional(input.aggregateType, prefix, 'aggregateType'),
+    aggregateId: optional(input.aggregateId, prefix, 'aggregateId'),
+    workflowId: optional(input.workflowId, prefix, 'workflowId'),
+    correlationId: optional(input.correlationId, prefix, 'correlationId'),
+    source: optional(input.source, prefix, 'source'),
+    payload: payload as JsonObject,
+    payloadJson,
+    errorCode:
+      optional(input.errorCode, prefix, 'errorCode') ??
+      (isKind(type, 'ERROR', true) ? fromPayload(payload, 'error_code', 'errorCode') : null),
+    toolName:
+      optional(input.toolName, prefix, 'toolName') ??
+      (isKind(type, 'TOOL_', false) ? fromPayload(payload, 'tool_name', 'toolName') : null),
+    approvalStatus:
+      optional(input.approvalStatus, prefix, 'approvalStatus') ??
+      (isKind(type, 'APPROVAL_', false)
+        ? fromPayload(payload, 'approval_status', 'approvalStatus')
+        : null),
+    routingKey: routingKey(input.routingKey, prefix),
+    priority: priority(input.priority, prefix),
+    occurredAt: input.occurredAt === undefined ? createdAt : occurredAt(input.occurredAt, prefix),
+    createdAt,
+  };
+  return record;
+}
+
+function badString(value: string, field: string): ValidationError | undefined {
+  return value.includes('\u0000')
+    ? new ValidationError(
+        field,
+        'VALIDATION_BAD_STRING',
+        'contains \\u0000, which Postgres refuses',
+      )
+    : undefined;
+}
+
+function required(value: unknown, prefix: string, name: string): string {
+  if (typeof value !== 'string') {
+    const code = value === undefined || value === null ? 'VALIDATION_REQUIRED' : 'VALIDATION_TYPE';
+    throw new ValidationError(prefix + name, code, 'is required and must be a non-empty string');
+  }
+  if (value.length === 0) {
+    throw new ValidationError(prefix + name, 'VALIDATION_REQUIRED', 'must not be empty');
+  }
+  const problem = badString(value, prefix + name);
+  if (problem) throw problem;
+  return value;
+}
+
+function optional(value: unknown, prefix: string, name: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    throw new ValidationError(prefix + name, 'VALIDATION_TYPE', 'must be a string or null');
+  }
+  const problem = badString(value, prefix + name);
+  if (problem) throw problem;
+  return value;
+}
+
+function eventId(value: unknown, prefix: string): string {
+  if (typeof value !== 'string' || !isUuid(value)) {
+    throw new ValidationError(`${prefix}id`, 'VALIDATION_RANGE', 'must be a UUID');
+  }
+  return value.toLowerCase();
+}
+
+function isKind(type: string, marker: string, exact: boolean): boolean {
+  const upper = type.length >= marker.length ? type.toUpperCase() : '';
+  return exact ? upper === marker : upper.startsWith(marker);
+}
+
+function fromPayload(payload: object, snake: string, camel: string): string | null {
+  const bag = payload as Record<string, unknown>;
+  const value = bag[snake] ?? bag[camel];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return null;
+}
+
+function routingKey(value: unknown, prefix: string): string | null {
+  const key = optional(value, prefix, 'routingKey');
+  if (key !== null && key.length > MAX_ROUTING_KEY) {
+    throw new ValidationError(
+      `${prefix}routingKey`,
+      'VALIDATION_RANGE',
+      `is ${key.length} characters; AMQP allows ${MAX_ROUTING_KEY}`,
+    );
+  }
+  return key;
+}
+
+function priority(value: unknown, prefix: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {
+    throw new ValidationError(`${prefix}priority`, 'VALIDATION_RANGE', 'must be an integer 0–255');
+  }
+  return value;
+}
+
+function occurredAt(value: unknown, prefix: string): Date {
+  const date =
+    value instanceof Date
+      ? new Date(value.getTime())
+      : typeof value === 'string' || typeof value === 'number'
+        ? new Date(value)
+        : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) {
+    throw new ValidationError(
+      `${prefix}occurredAt`,
+      'VALIDATION_TYPE',
+      'must be a valid Date, ISO 8601 string or epoch milliseconds',
+    );
+  }
+  return date;
+}

@@ -1,0 +1,79 @@
+import type { JsonObject } from './json.js';
+
+/**
+ * What a caller logs. Only `type` and `userId` are required; everything else is optional and
+ * stored as NULL when absent. `TType` and `TPayload` narrow the type and payload for typed
+ * catalogs; plain use needs neither.
+ */
+export interface EventInput<TType extends string = string, TPayload extends object = object> {
+  /** Event id, a UUID. Generated (UUIDv7, time-ordered) when absent; it is the idempotency key. */
+  id?: string;
+  /** What happened, e.g. `TOOL_REQUEST`, `AGENT_SWITCHED`, `processing_started`. Required. */
+  type: TType;
+  /** The user the event belongs to; every read is scoped by it. Required. */
+  userId: string;
+  projectId?: string | null;
+  /** Tenant or organization. */
+  tenantId?: string | null;
+  sessionId?: string | null;
+  /** The agent the event is about; leave out (NULL) when it is not about an agent. */
+  agentId?: string | null;
+  /** Kind of the business object the event is about, e.g. `bom`, `chat`, `workflow`. */
+  aggregateType?: string | null;
+  aggregateId?: string | null;
+  workflowId?: string | null;
+  /** Ties events of one request or trace together; sent as the AMQP correlation id. */
+  correlationId?: string | null;
+  /** Where the event comes from, e.g. `customer`, `staff`, a service name. */
+  source?: string | null;
+  /**
+   * A plain JSON object, stored as jsonb. Serialized (and so snapshotted) when the event is
+   * accepted. `undefined` values, functions, BigInt, NaN and non-plain objects are refused.
+   * @default {}
+   */
+  payload?: TPayload;
+  /** When the event happened, if not now: a Date, an ISO 8601 string or epoch milliseconds. */
+  occurredAt?: Date | string | number;
+  /** Denormalized error code; taken from `payload.error_code` of ERROR events when absent. */
+  errorCode?: string | null;
+  /** Denormalized tool name; taken from `payload.tool_name` of TOOL_* events when absent. */
+  toolName?: string | null;
+  /** Denormalized approval status; taken from `payload.approval_status` of APPROVAL_* events. */
+  approvalStatus?: string | null;
+  /** Routing key for brokers (at most 255 characters); sinks may compute their own. */
+  routingKey?: string | null;
+  /** Message priority for brokers, an integer 0–255. */
+  priority?: number | null;
+}
+
+/**
+ * A validated, normalized event: what sinks receive and what is stored. Immutable once created;
+ * `payloadJson` is the snapshot taken at intake and is what sinks must write.
+ */
+export interface EventRecord {
+  readonly id: string;
+  readonly type: string;
+  readonly userId: string;
+  readonly projectId: string | null;
+  readonly tenantId: string | null;
+  readonly sessionId: string | null;
+  readonly agentId: string | null;
+  readonly aggregateType: string | null;
+  readonly aggregateId: string | null;
+  readonly workflowId: string | null;
+  readonly correlationId: string | null;
+  readonly source: string | null;
+  /** The payload as the caller passed it. Sinks should write {@link EventRecord.payloadJson}. */
+  readonly payload: JsonObject;
+  /** The payload serialized at intake. */
+  readonly payloadJson: string;
+  readonly errorCode: string | null;
+  readonly toolName: string | null;
+  readonly approvalStatus: string | null;
+  readonly routingKey: string | null;
+  readonly priority: number | null;
+  /** When the event happened: `occurredAt` if the caller gave one, else `createdAt`. */
+  readonly occurredAt: Date;
+  /** When eventrail accepted the event. */
+  readonly createdAt: Date;
+}

@@ -1,0 +1,28 @@
+/**
+ * eventrail core: the event envelope, the batching {@link EventLogger}, the {@link Sink}
+ * interface and the console and memory sinks. No database or broker dependency.
+ * @packageDocumentation
+ */
+export {
+  CloseTimeoutError,
+  EventrailError,
+  LoggerClosedError,
+  MigrationError,
+  SinkWriteError,
+  type ValidationCode,
+  ValidationError,
+  WriteTimeoutError,
+} from './errors.js';
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type EventInput,
+  type EventRecord,
+  eventToJson,
+  isUuid,
+  type JsonObject,
+  type JsonValue,
+  normalizeEvent,
+  uuidv7,
+} from './event/index.js';
+export * from './logger/index.js';
+export * from './sinks/index.js';

@@ -1,0 +1,204 @@
+import type { EventEmitter } from 'eventemitter3';
+import pRetry from 'p-retry';
+import { SinkWriteError, WriteTimeoutError } from '../errors.js';
+import type { EventRecord } from '../event/types.js';
+import { classifyCommonError, type Sink, type SinkErrorKind } from '../sinks/sink.js';
+import type { EventLoggerEvents } from './events.js';
+import type { SinkCounters } from './metrics.js';
+import type { ResolvedPipelineOptions } from './options.js';
+
+/**
+ * One batch taken from a queue. Parts of it may settle separately while bad events are being
+ * isolated; `unsettled()` is what is left when the close deadline abandons it.
+ * @internal
+ */
+export class BatchJob {
+  readonly events: readonly EventRecord[];
+  /** Queue sequence number of the first event; flush() waits on it. */
+  readonly startSeq: number;
+  #settled: Set<EventRecord> | undefined;
+  #done = false;
+
+  constructor(events: readonly EventRecord[], startSeq: number) {
+    this.events = events;
+    this.startSeq = startSeq;
+  }
+
+  settle(part: readonly EventRecord[]): void {
+    if (part.length === this.events.length) {
+      this.#done = true;
+      return;
+    }
+    this.#settled ??= new Set();
+    for (const event of part) this.#settled.add(event);
+  }
+
+  unsettled(): EventRecord[] {
+    if (this.#done) return [];
+    const settled = this.#settled;
+    return settled ? this.events.filter((e) => !settled.has(e)) : [...this.events];
+  }
+}
+
+/**
+ * Writes batches to one sink: retries transient errors, splits batches that contain refused
+ * events until the refused ones stand alone, and hands what cannot be written to the fallback.
+ * Never throws: every outcome is counted and emitted.
+ * @internal
+ */
+export class Delivery {
+  readonly #sink: Sink;
+  readonly #fallback: Sink | null;
+  readonly #options: ResolvedPipelineOptions;
+  readonly #counters: SinkCounters;
+  readonly #emitter: EventEmitter<EventLoggerEvents>;
+  /** Aborted when the close deadline passes: in-flight writes are told to stop. */
+  readonly #abandon = new AbortController();
+
+  constructor(
+    sink: Sink,
+    fallback: Sink | null,
+    options: ResolvedPipelineOptions,
+    counters: SinkCounters,
+    emitter: EventEmitter<EventLoggerEvents>,
+  ) {
+    this.#sink = sink;
+    this.#fallback = fallback;
+    this.#options = options;
+    this.#counters = counters;
+    this.#emitter = emitter;
+  }
+
+  get abandoned(): boolean {
+    return this.#abandon.signal.aborted;
+  }
+
+  /** Writes the whole job; resolves when every event of it is settled. */
+  run(job: BatchJob): Promise<void> {
+    return this.#deliver(job, job.events);
+  }
+
+  /** Gives up on in-flight writes: hands their unsettled events to the fallback. */
+  abandon(jobs: Iterable<BatchJob>, reason: Error): Promise<void> {
+    this.#abandon.abort(reason);
+    const pending: Promise<void>[] = [];
+    for (const job of jobs) {
+      const events = job.unsettled();
+      job.settle(job.events);
+      if (events.length > 0) pending.push(this.handOff(events, reason));
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  /** Hands events to the fallback sink (or drops them when there is none). */
+  async handOff(events: readonly EventRecord[], error: unknown): Promise<void> {
+    const counters = this.#counters;
+    counters.errors += 1;
+    this.#emitter.emit('error', new SinkWriteError(this.#sink.name, events.length, error));
+    const fallback = this.#fallback;
+    if (fallback === null) {
+      this.#drop(events);
+      return;
+    }
+    counters.fallback += events.length;
+    try {
+      await fallback.write(events, {
+        signal: new AbortController().signal,
+        failure: { sink: this.#sink.name, error },
+      });
+      this.#emitter.emit('fallback', { sink: this.#sink.name, events, error });
+    } catch (fallbackError) {
+      counters.fallback -= events.length;
+      this.#emitter.emit('error', new SinkWriteError(fallback.name, events.length, fallbackError));
+      this.#drop(events);
+    }
+  }
+
+  #drop(events: readonly EventRecord[]): void {
+    this.#counters.dropped += events.length;
+    this.#emitter.emit('drop', { sink: this.#sink.name, events, reason: 'fallback-failed' });
+  }
+
+  async #deliver(job: BatchJob, events: readonly EventRecord[]): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.#writeWithRetry(events);
+    } catch (error) {
+      if (this.abandoned) return;
+      if (this.#classify(error) === 'invalid-data' && events.length > 1) {
+        const middle = events.length >>> 1;
+        await this.#deliver(job, events.slice(0, middle));
+        await this.#deliver(job, events.slice(middle));
+        return;
+      }
+      job.settle(events);
+      await this.handOff(events, error);
+      return;
+    }
+    if (this.abandoned) return;
+    job.settle(events);
+    const durationMs = performance.now() - started;
+    this.#counters.recordBatch(events.length, durationMs);
+    this.#emitter.emit('batch', { sink: this.#sink.name, size: events.length, durationMs });
+  }
+
+  #classify(error: unknown): SinkErrorKind {
+    // Our own timeout is transient whatever the sink thinks of errors it does not know.
+    if (error instanceof WriteTimeoutError) return 'transient';
+    try {
+      return this.#sink.classifyError?.(error) ?? classifyCommonError(error);
+    } catch {
+      return 'permanent';
+    }
+  }
+
+  #writeWithRetry(events: readonly EventRecord[]): Promise<void> {
+    const retry = this.#options.retry;
+    return pRetry(() => this.#attempt(events), {
+      retries: retry.retries,
+      minTimeout: retry.minDelayMs,
+      factor: retry.factor,
+      maxTimeout: retry.maxDelayMs,
+      randomize: retry.jitter,
+      signal: this.#abandon.signal,
+      unref: true,
+      shouldRetry: ({ error, attemptNumber }) => {
+        if (this.abandoned || this.#classify(error) !== 'transient') return false;
+        this.#counters.retries += 1;
+        this.#emitter.emit('retry', {
+          sink: this.#sink.name,
+          attempt: attemptNumber,
+          size: events.length,
+          error,
+        });
+        return true;
+      },
+    });
+  }
+
+  /** One write attempt, bounded by `writeTimeoutMs` and by the close deadline. */
+  async #attempt(events: readonly EventRecord[]): Promise<void> {
+    const controller = new AbortController();
+    const { writeTimeoutMs } = this.#options;
+    const timer = setTimeout(
+      () => controller.abort(new WriteTimeoutError(this.#sink.name, writeTimeoutMs)),
+      writeTimeoutMs,
+    );
+    timer.unref();
+    const stop = () => controller.abort(this.#abandon.signal.reason);
+    this.#abandon.signal.addEventListener('abort', stop, { once: true });
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+        once: true,
+      });
+    });
+    try {
+      await Promise.race([this.#sink.write(events, { signal: controller.signal }), aborted]);
+    } catch (error) {
+      throw error instanceof Error ? error : new Error(String(error), { cause: error });
+    } finally {
+      clearTimeout(timer);
+      this.#abandon.signal.removeEventListener('abort', stop);
+    }
+  }
+}

@@ -1,0 +1,246 @@
+import { EventEmitter } from 'eventemitter3';
+import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../event/normalize.js';
+import type { EventInput, EventRecord } from '../event/types.js';
+import { ConsoleSink } from '../sinks/console-sink.js';
+import type { Sink } from '../sinks/sink.js';
+import type { EventLoggerEvents } from './events.js';
+import type { LoggerMetrics, SinkMetrics } from './metrics.js';
+import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_PIPELINE_OPTIONS,
+  type EventLoggerOptions,
+  numberOption,
+  resolvePipelineOptions,
+  type SinkRegistration,
+} from './options.js';
+import { SinkPipeline } from './pipeline.js';
+
+/** Options of {@link EventLogger.close}. */
+export interface CloseOptions {
+  /** Deadline in milliseconds. @default the logger's `closeTimeoutMs` (10000) */
+  readonly timeoutMs?: number;
+  /** Aborting it ends the wait at once, as if the deadline had passed. */
+  readonly signal?: AbortSignal;
+}
+
+/** What happened to every event of one sink over the logger's life. */
+export interface SinkCloseSummary {
+  /** Events handed to this sink's pipeline. */
+  readonly received: number;
+  readonly written: number;
+  /** Events handed to the fallback sink (failed writes, or left over at the deadline). */
+  readonly fallback: number;
+  readonly dropped: number;
+}
+
+/** The result of {@link EventLogger.close}. `received = written + fallback + dropped` per sink. */
+export interface CloseSummary {
+  /** True when the deadline (or the abort signal) cut the drain short. */
+  readonly timedOut: boolean;
+  readonly sinks: Readonly<Record<string, SinkCloseSummary>>;
+}
+
+/**
+ * Validates events synchronously, then batches them to each sink in the background. Each sink
+ * has its own bounded queue and worker, so a slow sink never delays another; write errors are
+ * retried, isolated, handed to the fallback sink and emitted, never thrown to the caller.
+ *
+ * Delivery is at-most-once across a process crash (events are buffered in memory) and lossless
+ * across `close()`. For events that must survive a crash, use the transactional outbox.
+ *
+ * @example
+ * ```ts
+ * const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })] });
+ * await logger.logEvent({ type: 'TOOL_REQUEST', userId, payload: { tool_name: 'search' } });
+ * process.once('SIGTERM', () => logger.close());
+ * ```
+ */
+export class EventLogger extends EventEmitter<EventLoggerEvents> {
+  readonly #pipelines: SinkPipeline[];
+  readonly #fallback: Sink | null;
+  readonly #normalize: { readonly maxPayloadBytes: number };
+  readonly #closeTimeoutMs: number;
+  #accepted = 0;
+  #rejected = 0;
+  #closing: Promise<CloseSummary> | undefined;
+
+  constructor(options: EventLoggerOptions) {
+    super();
+    if (!options || !Array.isArray(options.sinks) || options.sinks.length === 0) {
+      throw new ValidationError('options.sinks', 'VALIDATION_REQUIRED', 'needs at least one sink');
+    }
+    const base = resolvePipelineOptions(options, DEFAULT_PIPELINE_OPTIONS, '');
+    this.#fallback = options.fallback === undefined ? new ConsoleSink() : options.fallback;
+    this.#closeTimeoutMs = numberOption(
+      options.closeTimeoutMs,
+      'closeTimeoutMs',
+      DEFAULT_CLOSE_TIMEOUT_MS,
+      0,
+    );
+    this.#normalize = {
+      maxPayloadBytes: numberOption(
+        options.maxPayloadBytes,
+        'maxPayloadBytes',
+        DEFAULT_MAX_PAYLOAD_BYTES,
+        2,
+      ),
+    };
+    const names = new Set<string>();
+    this.#pipelines = options.sinks.map((entry, i) => {
+      const registration: SinkRegistration = 'sink' in entry ? entry : { sink: entry };
+      const sink = registration.sink;
+      if (typeof sink?.write !== 'function' || typeof sink.name !== 'string') {
+        throw new ValidationError(`options.sinks[${i}]`, 'VALIDATION_TYPE', 'must be a Sink');
+      }
+      if (names.has(sink.name)) {
+        throw new ValidationError(
+          `options.sinks[${i}].name`,
+          'VALIDATION_RANGE',
+          `"${sink.name}" is used twice`,
+        );
+      }
+      names.add(sink.name);
+      const resolved = resolvePipelineOptions(registration, base, `sinks[${i}].`);
+      return new SinkPipeline(sink, resolved, this.#fallback, this);
+    });
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Validates and queues one event. Resolves with the event id once every sink has accepted it
+   * (at once while queues have room; under the `block` policy, when room is made). Never waits
+   * for a write. Rejects with {@link ValidationError} (nothing queued) or {@link LoggerClosedError}.
+   */
+  logEvent(event: EventInput): Promise<string> {
+    let record: EventRecord;
+    try {
+      if (this.#closing) throw new LoggerClosedError();
+      record = normalizeEvent(event, this.#normalize);
+    } catch (error) {
+      if (error instanceof ValidationError) this.#rejected += 1;
+      return Promise.reject(error);
+    }
+    this.#accepted += 1;
+    const pending = this.#offer(record);
+    return pending === undefined ? Promise.resolve(record.id) : pending.then(() => record.id);
+  }
+
+  /**
+   * Validates and queues many events, all or none: if any is invalid, the call rejects with a
+   * {@link ValidationError} whose field starts with its index (`[3].userId`) and nothing is queued.
+   * Resolves with the ids, in order.
+   */
+  logEvents(events: readonly EventInput[]): Promise<string[]> {
+    const records: EventRecord[] = [];
+    try {
+      if (this.#closing) throw new LoggerClosedError();
+      if (!Array.isArray(events)) {
+        throw new ValidationError('events', 'VALIDATION_TYPE', 'must be an array');
+      }
+      for (let i = 0; i < events.length; i++) {
+        records.push(normalizeEvent(events[i] as EventInput, this.#normalize, `[${i}].`));
+      }
+    } catch (error) {
+      if (error instanceof ValidationError) this.#rejected += 1;
+      return Promise.reject(error);
+    }
+    this.#accepted += records.length;
+    const pending: Promise<void>[] = [];
+    for (const record of records) {
+      const wait = this.#offer(record);
+      if (wait !== undefined) pending.push(wait);
+    }
+    const ids = records.map((r) => r.id);
+    return pending.length === 0 ? Promise.resolve(ids) : Promise.all(pending).then(() => ids);
+  }
+
+  /** Resolves when every event accepted before the call is written, handed over, or dropped. */
+  async flush(): Promise<void> {
+    await Promise.all(this.#pipelines.map((p) => p.flush()));
+  }
+
+  /**
+   * Stops intake, drains every queue, waits for writes in flight and closes the sinks and the
+   * fallback. Idempotent: later calls return the first call's promise. At the deadline, whatever
+   * is left goes to the fallback sink and `timedOut` is true. Never rejects.
+   */
+  close(options: CloseOptions = {}): Promise<CloseSummary> {
+    this.#closing ??= this.#close(options);
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** A snapshot of the counters, per sink. */
+  metrics(): LoggerMetrics {
+    const sinks: Record<string, SinkMetrics> = {};
+    for (const pipeline of this.#pipelines) sinks[pipeline.sink.name] = pipeline.metrics();
+    return { accepted: this.#accepted, rejected: this.#rejected, sinks };
+  }
+
+  #offer(record: EventRecord): Promise<void> | undefined {
+    const pipelines = this.#pipelines;
+    if (pipelines.length === 1) return (pipelines[0] as SinkPipeline).offer(record);
+    const waits: Promise<void>[] = [];
+    for (const pipeline of pipelines) {
+      const wait = pipeline.offer(record);
+      if (wait !== undefined) waits.push(wait);
+    }
+    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
+  }
+
+  async #close(options: CloseOptions): Promise<CloseSummary> {
+    const timeoutMs = options.timeoutMs ?? this.#closeTimeoutMs;
+    // A referenced timer on purpose: a host awaiting close() stays alive until the deadline.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const onAbort = () => deadline.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) deadline.abort();
+    try {
+      const timedOut = !(await untilAborted(this.flush(), deadline.signal));
+      if (timedOut) {
+        const reason = new CloseTimeoutError(options.signal?.aborted ? undefined : timeoutMs);
+        await Promise.all(this.#pipelines.map((p) => p.abandon(reason)));
+      }
+      const closers = this.#pipelines.map((p) => p.sink.close?.());
+      await untilAborted(Promise.allSettled(closers), deadline.signal);
+      await Promise.allSettled([this.#fallback?.close?.()]);
+      const sinks: Record<string, SinkCloseSummary> = {};
+      for (const pipeline of this.#pipelines) {
+        const { received, written, fallback, dropped } = pipeline.counters;
+        sinks[pipeline.sink.name] = { received, written, fallback, dropped };
+      }
+      return { timedOut, sinks };
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** Waits for `work` unless `signal` aborts first; true when the work finished. */
+function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      },
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      },
+    );
+  });
+}

@@ -1,0 +1,74 @@
+/** Counters of one sink's pipeline, as returned by `EventLogger.metrics()`. */
+export interface SinkMetrics {
+  /** Events waiting in the queue, including callers blocked by a full queue. */
+  readonly queueDepth: number;
+  /** Events in writes that have not finished yet. */
+  readonly inFlight: number;
+  /** Events handed to this sink's pipeline since the logger started. */
+  readonly received: number;
+  /** Events the sink wrote. */
+  readonly written: number;
+  /** Successful writes (batches). */
+  readonly batches: number;
+  /** Duration of successful writes, retries included, in milliseconds. */
+  readonly batchDurationMs: { readonly last: number; readonly mean: number; readonly max: number };
+  /** Retry attempts after transient errors. */
+  readonly retries: number;
+  /** Writes that failed for good (each also emitted as an `error` event). */
+  readonly errors: number;
+  /** Events discarded: queue overflow under a drop policy, or a failed or absent fallback. */
+  readonly dropped: number;
+  /** Events handed to the fallback sink. */
+  readonly fallback: number;
+}
+
+/** A snapshot of the whole logger, as returned by `EventLogger.metrics()`. */
+export interface LoggerMetrics {
+  /** Events that passed validation. */
+  readonly accepted: number;
+  /** Calls refused with a ValidationError. */
+  readonly rejected: number;
+  /** Per sink, by sink name. */
+  readonly sinks: Readonly<Record<string, SinkMetrics>>;
+}
+
+/** Mutable counters behind {@link SinkMetrics}. @internal */
+export class SinkCounters {
+  received = 0;
+  written = 0;
+  batches = 0;
+  retries = 0;
+  errors = 0;
+  dropped = 0;
+  fallback = 0;
+  #durationTotal = 0;
+  #durationLast = 0;
+  #durationMax = 0;
+
+  recordBatch(size: number, durationMs: number): void {
+    this.written += size;
+    this.batches += 1;
+    this.#durationTotal += durationMs;
+    this.#durationLast = durationMs;
+    if (durationMs > this.#durationMax) this.#durationMax = durationMs;
+  }
+
+  snapshot(queueDepth: number, inFlight: number): SinkMetrics {
+    return {
+      queueDepth,
+      inFlight,
+      received: this.received,
+      written: this.written,
+      batches: this.batches,
+      batchDurationMs: {
+        last: this.#durationLast,
+        mean: this.batches === 0 ? 0 : this.#durationTotal / this.batches,
+        max: this.#durationMax,
+      },
+      retries: this.retries,
+      errors: this.errors,
+      dropped: this.dropped,
+      fallback: this.fallback,
+    };
+  }
+}

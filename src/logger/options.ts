@@ -1,0 +1,165 @@
+import { ValidationError } from '../errors.js';
+import type { Sink } from '../sinks/sink.js';
+
+/**
+ * What happens when a sink's queue is full:
+ * - `block`: `logEvent` waits until the sink has room. Nothing is lost; the caller slows down.
+ * - `drop-newest`: the new event is not queued for that sink (counted, `drop` emitted).
+ * - `drop-oldest`: the oldest queued event of that sink is discarded to make room (counted, emitted).
+ */
+export type OverflowPolicy = 'block' | 'drop-newest' | 'drop-oldest';
+
+/** Retry of transient write errors (exponential backoff, via p-retry). */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 3 */
+  readonly retries?: number;
+  /** Delay before the first retry, in milliseconds. @default 1 */
+  readonly minDelayMs?: number;
+  /** Growth of the delay from one retry to the next. @default 2 */
+  readonly factor?: number;
+  /** Upper bound of one delay, in milliseconds. @default 1000 */
+  readonly maxDelayMs?: number;
+  /** Multiply each delay by a random factor between 1 and 2. @default false */
+  readonly jitter?: boolean;
+}
+
+/** Batching and delivery settings; set on the logger for all sinks, or per sink. */
+export interface PipelineOptions {
+  /** Events per write; a write starts as soon as this many are waiting. @default 100 */
+  readonly batchSize?: number;
+  /** Longest time an event waits for a batch to fill, in milliseconds. @default 100 */
+  readonly flushIntervalMs?: number;
+  /** Events a sink may hold queued (not counting writes in flight). @default 10000 */
+  readonly maxQueueSize?: number;
+  /** What to do when the queue is full. @default 'block' */
+  readonly overflow?: OverflowPolicy;
+  /** Writes in flight at once for one sink. Above 1, batches may land out of order. @default 1 */
+  readonly concurrency?: number;
+  /** Abort one write attempt after this many milliseconds (then retried as transient). @default 10000 */
+  readonly writeTimeoutMs?: number;
+  /** Retry of transient errors. @default { retries: 3, minDelayMs: 1, factor: 2, maxDelayMs: 1000 } */
+  readonly retry?: RetryOptions;
+}
+
+/** A sink with settings of its own, overriding the logger's {@link PipelineOptions}. */
+export interface SinkRegistration extends PipelineOptions {
+  readonly sink: Sink;
+}
+
+/** Options of {@link EventLogger}. */
+export interface EventLoggerOptions extends PipelineOptions {
+  /** Where events go. Each sink gets its own queue and worker. At least one. */
+  readonly sinks: ReadonlyArray<Sink | SinkRegistration>;
+  /**
+   * Receives events a sink could not write (after retries, or refused as invalid), with the error.
+   * `null` drops them instead (still counted and emitted). @default new ConsoleSink() (stderr)
+   */
+  readonly fallback?: Sink | null;
+  /** Deadline of `close()` when the call gives none, in milliseconds. @default 10000 */
+  readonly closeTimeoutMs?: number;
+  /** Largest payload accepted, in bytes of serialized JSON. @default 262144 (256 KiB) */
+  readonly maxPayloadBytes?: number;
+}
+
+/** @internal */
+export interface ResolvedPipelineOptions {
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly maxQueueSize: number;
+  readonly overflow: OverflowPolicy;
+  readonly concurrency: number;
+  readonly writeTimeoutMs: number;
+  readonly retry: Required<RetryOptions>;
+}
+
+/** The defaults of {@link PipelineOptions}. */
+export const DEFAULT_PIPELINE_OPTIONS: ResolvedPipelineOptions = Object.freeze({
+  batchSize: 100,
+  flushIntervalMs: 100,
+  maxQueueSize: 10_000,
+  overflow: 'block',
+  concurrency: 1,
+  writeTimeoutMs: 10_000,
+  retry: Object.freeze({ retries: 3, minDelayMs: 1, factor: 2, maxDelayMs: 1000, jitter: false }),
+});
+
+/** The default of {@link EventLoggerOptions.closeTimeoutMs}. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+
+const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['block', 'drop-newest', 'drop-oldest'];
+
+/** Checks that an option is a number within range; returns the default when absent. @internal */
+export function numberOption(
+  value: number | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  integer = true,
+): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    const kind = integer ? 'an integer' : 'a number';
+    throw new ValidationError(`options.${name}`, 'VALIDATION_RANGE', `must be ${kind} >= ${min}`);
+  }
+  return value;
+}
+
+/** Resolves pipeline options over a base (the logger's own, or the defaults). @internal */
+export function resolvePipelineOptions(
+  options: PipelineOptions,
+  base: ResolvedPipelineOptions,
+  scope: string,
+): ResolvedPipelineOptions {
+  const overflow = options.overflow ?? base.overflow;
+  if (!OVERFLOW_POLICIES.includes(overflow)) {
+    throw new ValidationError(
+      `options.${scope}overflow`,
+      'VALIDATION_RANGE',
+      `must be one of ${OVERFLOW_POLICIES.join(', ')}`,
+    );
+  }
+  const retry = options.retry ?? {};
+  const batchSize = numberOption(options.batchSize, `${scope}batchSize`, base.batchSize, 1);
+  return {
+    batchSize,
+    flushIntervalMs: numberOption(
+      options.flushIntervalMs,
+      `${scope}flushIntervalMs`,
+      base.flushIntervalMs,
+      0,
+    ),
+    maxQueueSize: numberOption(options.maxQueueSize, `${scope}maxQueueSize`, base.maxQueueSize, 1),
+    overflow,
+    concurrency: numberOption(options.concurrency, `${scope}concurrency`, base.concurrency, 1),
+    writeTimeoutMs: numberOption(
+      options.writeTimeoutMs,
+      `${scope}writeTimeoutMs`,
+      base.writeTimeoutMs,
+      1,
+    ),
+    retry: {
+      retries: numberOption(retry.retries, `${scope}retry.retries`, base.retry.retries, 0),
+      minDelayMs: numberOption(
+        retry.minDelayMs,
+        `${scope}retry.minDelayMs`,
+        base.retry.minDelayMs,
+        0,
+        false,
+      ),
+      factor: numberOption(retry.factor, `${scope}retry.factor`, base.retry.factor, 1, false),
+      maxDelayMs: numberOption(
+        retry.maxDelayMs,
+        `${scope}retry.maxDelayMs`,
+        base.retry.maxDelayMs,
+        0,
+        false,
+      ),
+      jitter: retry.jitter ?? base.retry.jitter,
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { ValidationError } from '../../errors.js';
+import type {
+  DriverResult,
+  Executor,
+  PgDatabase,
+  PgPoolLike,
+  QueryableLike,
+  Rows,
+  Session,
+} from './types.js';
+
+function isPool(db: QueryableLike): db is PgPoolLike {
+  return 'totalCount' in db && typeof (db as PgPoolLike).connect === 'function';
+}
+
+function sessionOf(client: QueryableLike): Session {
+  return {
+    async query<R>(text: string, params?: readonly unknown[]): Promise<Rows<R>> {
+      const result = (await client.query(text, params as unknown[])) as DriverResult<R>;
+      return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? 0 };
+    },
+  };
+}
+
+/** The client behind a drizzle database, or the database itself. @internal */
+export function unwrapDatabase(db: PgDatabase, field = 'db'): QueryableLike {
+  const client = db !== null && typeof db === 'object' && '$client' in db ? db.$client : db;
+  if (client === null || typeof client !== 'object' || typeof client.query !== 'function') {
+    throw new ValidationError(
+      field,
+      'VALIDATION_TYPE',
+      'must be a pg Pool or Client, a PGlite instance, or a drizzle database',
+    );
+  }
+  return client as QueryableLike;
+}
+
+/** Wraps what the host passed into the small interface eventrail uses. @internal */
+export function toExecutor(db: PgDatabase, field = 'db'): Executor {
+  const client = unwrapDatabase(db, field);
+  const direct = sessionOf(client);
+  return {
+    query: direct.query,
+    async withSession(work) {
+      if (!isPool(client)) return work(direct);
+      const connection = await client.connect();
+      let failed: Error | undefined;
+      try {
+        return await work(sessionOf(connection));
+      } catch (error) {
+        failed = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        // A session that failed mid-way may hold a broken transaction or lock: discard it.
+        connection.release(failed);
+      }
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  type PgTableFn,
+  pgSchema,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { JsonObject } from '../../event/json.js';
+
+/** The Postgres schema (namespace) eventrail's tables live in unless told otherwise. */
+export const DEFAULT_SCHEMA = 'eventrail';
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** The envelope columns shared by `event_logs` and `event_outbox` (see `EventRecord`). */
+function envelopeColumns() {
+  return {
+    id: uuid('id').primaryKey(),
+    eventType: text('event_type').notNull(),
+    userId: text('user_id').notNull(),
+    projectId: text('project_id'),
+    tenantId: text('tenant_id'),
+    sessionId: text('session_id'),
+    agentId: text('agent_id'),
+    aggregateType: text('aggregate_type'),
+    aggregateId: text('aggregate_id'),
+    workflowId: text('workflow_id'),
+    correlationId: text('correlation_id'),
+    source: text('source'),
+    payload: jsonb('payload').$type<JsonObject>().notNull().default({}),
+    errorCode: text('error_code'),
+    toolName: text('tool_name'),
+    approvalStatus: text('approval_status'),
+    routingKey: text('routing_key'),
+    priority: smallint('priority'),
+    occurredAt: timestamptz('occurred_at').notNull().defaultNow(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  };
+}
+
+/** The statuses of an outbox row. */
+export const OUTBOX_STATUSES = ['pending', 'published', 'failed'] as const;
+/** The status of an outbox row: waiting to be published, published, or given up on. */
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+function outboxColumns() {
+  return {
+    ...envelopeColumns(),
+    status: text('status').$type<OutboxStatus>().notNull().default('pending'),
+    retryCount: integer('retry_count').notNull().default(0),
+    nextRetryAt: timestamptz('next_retry_at').notNull().defaultNow(),
+    /** A publisher's lease: the row is being published until then (NULL when not claimed). */
+    lockedUntil: timestamptz('locked_until'),
+    /** Which publisher holds the lease, for diagnostics. */
+    lockedBy: text('locked_by'),
+    publishedAt: timestamptz('published_at'),
+    lastError: text('last_error'),
+  };
+}
+
+/**
+ * Builds eventrail's drizzle tables in the given Postgres schema. Use it when the tables live
+ * somewhere other than `eventrail` (pass the same name to `migrate`), e.g.
+ * `export const { eventLogs, eventOutbox } = createEventrailTables('audit');` in the file your
+ * drizzle-kit config reads. `'public'` is allowed.
+ */
+export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
+  // pgSchema('public') is refused by drizzle; pgTable means the same there.
+  const table: PgTableFn<string> =
+    schemaName === 'public'
+      ? (pgTable as unknown as PgTableFn<string>)
+      : pgSchema(schemaName).table;
+
+  const eventLogs = table('event_logs', envelopeColumns(), (t) => [
+    index('event_logs_session_created_idx').on(t.sessionId, t.createdAt),
+    index('event_logs_user_created_idx').on(t.userId, t.createdAt),
+    index('event_logs_project_created_idx').on(t.projectId, t.createdAt),
+    index('event_logs_agent_idx').on(t.agentId),
+    index('event_logs_type_idx').on(t.eventType),
+    index('event_logs_tenant_created_idx').on(t.tenantId, t.createdAt.desc()),
+    index('event_logs_aggregate_created_idx').on(
+      t.aggregateType,
+      t.aggregateId,
+      t.createdAt.desc(),
+    ),
+    index('event_logs_payload_idx').using('gin', t.payload.op('jsonb_path_ops')),
+  ]);
+
+  const eventOutbox = table('event_outbox', outboxColumns(), (t) => [
+    check(
+      'event_outbox_status_check',
+      sql`${t.status} in (${sql.raw(OUTBOX_STATUSES.map((s) => `'${s}'`).join(', '))})`,
+    ),
+    index('event_outbox_status_retry_created_idx').on(t.status, t.nextRetryAt, t.createdAt),
+    index('event_outbox_aggregate_created_idx').on(t.aggregateId, t.createdAt),
+    index('event_outbox_project_created_idx').on(t.projectId, t.createdAt),
+    index('event_outbox_user_created_idx').on(t.userId, t.createdAt),
+  ]);
+
+  return { eventLogs, eventOutbox };
+}
+
+const tables = createEventrailTables();
+
+/** `eventrail.event_logs`: every logged event, one row each. */
+export const eventLogs = tables.eventLogs;
+/** `eventrail.event_outbox`: events written in the caller's transaction, waiting to be published. */
+export const eventOutbox = tables.eventOutbox;

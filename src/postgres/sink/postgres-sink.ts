@@ -1,0 +1,45 @@
+import type { EventRecord } from '../../event/types.js';
+import type { Sink, SinkErrorKind } from '../../sinks/sink.js';
+import { toExecutor } from '../driver/executor.js';
+import type { Executor, PgDatabase } from '../driver/types.js';
+import { insertEventLogsSql } from '../sql/event-logs.js';
+import { eventRowsJson } from '../sql/event-rows.js';
+import { tableNames } from '../sql/names.js';
+import { classifyPostgresError } from './classify.js';
+
+/** Options of {@link PostgresSink}. */
+export interface PostgresSinkOptions {
+  /** A `pg` Pool (recommended) or Client, a PGlite instance, or a drizzle database. Never closed by the sink. */
+  readonly db: PgDatabase;
+  /** Postgres schema of the tables, as given to `migrate`. @default 'eventrail' */
+  readonly schema?: string;
+  /** Sink name in metrics and summaries. @default 'postgres' */
+  readonly name?: string;
+}
+
+/**
+ * Writes batches into `event_logs` with one statement per batch (the rows travel as a single
+ * JSON parameter, unpacked by `json_to_recordset`). `ON CONFLICT (id) DO NOTHING` makes a
+ * retried batch harmless. Errors are classified by SQLSTATE: connection loss, shutdowns,
+ * deadlocks and serialization failures are retried; data errors (classes 22, 23) make the logger
+ * split the batch and hand only the refused rows to the fallback.
+ */
+export class PostgresSink implements Sink {
+  readonly name: string;
+  readonly #executor: Executor;
+  readonly #insert: string;
+
+  constructor(options: PostgresSinkOptions) {
+    this.name = options.name ?? 'postgres';
+    this.#executor = toExecutor(options.db, 'options.db');
+    this.#insert = insertEventLogsSql(tableNames(options.schema, 'options.schema'));
+  }
+
+  async write(batch: readonly EventRecord[]): Promise<void> {
+    await this.#executor.query(this.#insert, [eventRowsJson(batch)]);
+  }
+
+  classifyError(error: unknown): SinkErrorKind {
+    return classifyPostgresError(error);
+  }
+}

@@ -1,0 +1,41 @@
+import { ValidationError } from '../../errors.js';
+import { DEFAULT_SCHEMA } from '../schema/tables.js';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Quotes a validated identifier. @internal */
+export function quoteIdentifier(name: string): string {
+  return `"${name}"`;
+}
+
+/** Fully qualified, quoted names of eventrail's relations in one Postgres schema. @internal */
+export interface TableNames {
+  readonly schema: string;
+  /** `"schema"` */
+  readonly schemaSql: string;
+  readonly eventLogs: string;
+  readonly eventOutbox: string;
+  readonly migrations: string;
+}
+
+/**
+ * Checks a schema name given by the host (it is spliced into SQL, so only plain identifiers
+ * pass) and returns the qualified table names. @internal
+ */
+export function tableNames(schema: string = DEFAULT_SCHEMA, field = 'schema'): TableNames {
+  if (typeof schema !== 'string' || !IDENTIFIER.test(schema)) {
+    throw new ValidationError(
+      field,
+      'VALIDATION_RANGE',
+      'must be a plain Postgres identifier (letters, digits, _; at most 63)',
+    );
+  }
+  const schemaSql = quoteIdentifier(schema);
+  return {
+    schema,
+    schemaSql,
+    eventLogs: `${schemaSql}."event_logs"`,
+    eventOutbox: `${schemaSql}."event_outbox"`,
+    migrations: `${schemaSql}."eventrail_migrations"`,
+  };
+}

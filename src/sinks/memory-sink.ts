@@ -1,0 +1,26 @@
+import type { EventRecord } from '../event/types.js';
+import type { Sink, WriteContext } from './sink.js';
+
+/**
+ * Keeps every event it receives in memory, in order. Meant for a host's own tests: log through a
+ * real {@link EventLogger}, then assert on `events`.
+ */
+export class MemorySink implements Sink {
+  readonly name: string;
+  /** Every event written so far. */
+  readonly events: EventRecord[] = [];
+  /** How many `write` calls succeeded (one per batch). */
+  writes = 0;
+  /** The `failure` of the last write context, when used as a fallback. */
+  lastFailure: WriteContext['failure'];
+
+  constructor(name = 'memory') {
+    this.name = name;
+  }
+
+  async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
+    this.writes += 1;
+    this.lastFailure = context.failure;
+    this.events.push(...batch);
+  }
+}

@@ -1,0 +1,60 @@
+import type { EventRecord } from '../event/types.js';
+
+/**
+ * How a sink's error should be handled:
+ * - `transient`: the same write may succeed later (connection lost, timeout, deadlock); retried.
+ * - `invalid-data`: some event in the batch was refused (a constraint, a bad value); the batch is
+ *   split to find the bad events, the rest is written, the bad ones go to the fallback sink.
+ * - `permanent`: the write will not succeed as it is (missing table, no permission); the whole
+ *   batch goes to the fallback sink.
+ */
+export type SinkErrorKind = 'transient' | 'invalid-data' | 'permanent';
+
+/** What a sink's `write` is told besides the batch. */
+export interface WriteContext {
+  /** Aborted when the write times out or the logger's close deadline passes. */
+  readonly signal: AbortSignal;
+  /** Set when this sink is acting as a fallback: which sink failed, and why. */
+  readonly failure?: { readonly sink: string; readonly error: unknown };
+}
+
+/**
+ * A destination for events. A sink writes whole batches; it never sees an invalid event, and it
+ * is called by one pipeline at a time with at most `concurrency` writes in flight.
+ */
+export interface Sink {
+  /** Unique within one logger; used in metrics, events and close summaries. */
+  readonly name: string;
+  /** Writes the batch, or throws. Must be idempotent by event id where it can be. */
+  write(batch: readonly EventRecord[], context: WriteContext): Promise<void>;
+  /** Classifies an error thrown by `write`. Without it, {@link classifyCommonError} is used. */
+  classifyError?(error: unknown): SinkErrorKind;
+  /** Releases what the sink opened itself. Never ends a pool or connection the caller passed in. */
+  close?(): Promise<void>;
+}
+
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'WRITE_TIMEOUT',
+]);
+
+/**
+ * The classification used for sinks that do not provide their own: socket-level failures and
+ * write timeouts are transient, anything else is permanent.
+ */
+export function classifyCommonError(error: unknown): SinkErrorKind {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code)) return 'transient';
+  const message = error instanceof Error ? error.message : '';
+  if (/connection terminated|connection closed|socket hang up|not connected/i.test(message)) {
+    return 'transient';
+  }
+  return 'permanent';
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EventLogger,
+  type EventLoggerOptions,
+  MemorySink,
+  ValidationError,
+} from '../../src/index.js';
+
+const sink = new MemorySink();
+
+const bad: [string, Partial<EventLoggerOptions> | undefined, string][] = [
+  ['no options', undefined, 'options.sinks'],
+  ['no sinks', { sinks: [] }, 'options.sinks'],
+  ['a sink without write', { sinks: [{ name: 'x' } as never] }, 'options.sinks[0]'],
+  ['two sinks of one name', { sinks: [sink, new MemorySink()] }, 'options.sinks[1].name'],
+  ['batchSize 0', { sinks: [sink], batchSize: 0 }, 'options.batchSize'],
+  ['batchSize 1.5', { sinks: [sink], batchSize: 1.5 }, 'options.batchSize'],
+  ['negative flushIntervalMs', { sinks: [sink], flushIntervalMs: -1 }, 'options.flushIntervalMs'],
+  ['unknown overflow', { sinks: [sink], overflow: 'ignore' as never }, 'options.overflow'],
+  ['retry factor 0.5', { sinks: [sink], retry: { factor: 0.5 } }, 'options.retry.factor'],
+  [
+    'per-sink maxQueueSize 0',
+    { sinks: [{ sink, maxQueueSize: 0 }] },
+    'options.sinks[0].maxQueueSize',
+  ],
+  ['closeTimeoutMs NaN', { sinks: [sink], closeTimeoutMs: Number.NaN }, 'options.closeTimeoutMs'],
+];
+
+describe('EventLogger options', () => {
+  it.each(bad)('refuses %s at construction, naming the option', (_name, options, field) => {
+    expect(() => new EventLogger(options as EventLoggerOptions)).toThrowError(ValidationError);
+    try {
+      new EventLogger(options as EventLoggerOptions);
+    } catch (error) {
+      expect(error).toMatchObject({ field });
+    }
+  });
+
+  it('lets a sink override the logger-wide settings', async () => {
+    const small = new MemorySink('small');
+    const big = new MemorySink('big');
+    const logger = new EventLogger({
+      sinks: [{ sink: small, batchSize: 2 }, big],
+      fallback: null,
+      batchSize: 50,
+      flushIntervalMs: 60_000,
+    });
+    for (let i = 0; i < 6; i++) await logger.logEvent({ type: 'T', userId: 'u' });
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(small.writes).toBe(3);
+    expect(big.writes).toBe(0);
+    await logger.close();
+    expect(big.writes).toBe(1);
+  });
+});

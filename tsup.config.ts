@@ -1,0 +1,24 @@
+import { defineConfig, type Options } from 'tsup';
+
+const common: Options = {
+  entry: {
+    index: 'src/index.ts',
+    postgres: 'src/postgres/index.ts',
+    rabbitmq: 'src/rabbitmq/index.ts',
+    schema: 'src/schema.ts',
+    cli: 'src/cli.ts',
+  },
+  dts: true,
+  // Shared chunks keep one copy of each class per format, so `instanceof ValidationError`
+  // holds across entry points.
+  splitting: true,
+  shims: true,
+  sourcemap: true,
+  target: 'node20',
+};
+
+export default defineConfig([
+  { ...common, format: 'esm', clean: true },
+  // p-retry is ESM-only: the CommonJS build carries its own copy, so `require` works on every Node 20.
+  { ...common, format: 'cjs', noExternal: ['p-retry', 'is-network-error'] },
+]);
