@@ -14,6 +14,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 
 const EMPTY_PAYLOAD: JsonObject = Object.freeze({}) as JsonObject;
 const MAX_ROUTING_KEY = 255;
+/** Postgres' earliest timestamptz, 4713-11-24 BC; JavaScript's latest date is below its latest. */
+const MIN_POSTGRES_TIME = -210_866_803_200_000;
 
 /**
  * Validates an {@link EventInput} and builds the {@link EventRecord} that sinks receive.
@@ -168,6 +170,9 @@ function occurredAt(value: unknown, prefix: string): Date {
       'VALIDATION_TYPE',
       'must be a valid Date, ISO 8601 string or epoch milliseconds',
     );
+  }
+  if (date.getTime() < MIN_POSTGRES_TIME) {
+    throw new ValidationError(`${prefix}occurredAt`, 'VALIDATION_RANGE', 'is before 4713 BC');
   }
   return date;
 }

@@ -97,6 +97,12 @@ const cases: [string, unknown, string, string][] = [
   ['priority 1.5', { ...valid, priority: 1.5 }, 'priority', 'VALIDATION_RANGE'],
   ['long routing key', { ...valid, routingKey: 'k'.repeat(256) }, 'routingKey', 'VALIDATION_RANGE'],
   ['bad occurredAt', { ...valid, occurredAt: 'yesterday' }, 'occurredAt', 'VALIDATION_TYPE'],
+  [
+    'occurredAt before 4713 BC',
+    { ...valid, occurredAt: -8.6e15 },
+    'occurredAt',
+    'VALIDATION_RANGE',
+  ],
   ['occurredAt object', { ...valid, occurredAt: {} }, 'occurredAt', 'VALIDATION_TYPE'],
   ['not an object', 'TOOL_REQUEST', 'event', 'VALIDATION_TYPE'],
 ];
