@@ -1,3 +1,5 @@
+import type { EventRecord } from './event/types.js';
+
 /**
  * Base class of every error eventrail throws or emits. `code` is stable and meant for programs;
  * `message` is for people. The error that caused this one, if any, is kept as `cause`.
@@ -69,6 +71,28 @@ export class SinkWriteError extends EventrailError {
     );
     this.sink = sink;
     this.batchSize = batchSize;
+  }
+}
+
+/**
+ * Thrown by a sink whose write succeeded for some events of a batch and failed for the others (a
+ * broker that confirmed some messages and refused or returned the rest). The logger counts the
+ * others as written and deals with `failed` alone, as the kind of `cause` says (retry, isolate,
+ * or fallback).
+ */
+export class PartialWriteError extends EventrailError {
+  /** The events that were not written, a subset of the batch. */
+  readonly failed: readonly EventRecord[];
+
+  constructor(failed: readonly EventRecord[], cause: unknown) {
+    super(
+      'PARTIAL_WRITE',
+      `${failed.length} event(s) of the batch were not written: ${describe(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.failed = failed;
   }
 }
 

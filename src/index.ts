@@ -8,6 +8,7 @@ export {
   EventrailError,
   LoggerClosedError,
   MigrationError,
+  PartialWriteError,
   SinkWriteError,
   type ValidationCode,
   ValidationError,

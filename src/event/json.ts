@@ -27,13 +27,13 @@ export function serializePayload(payload: object, field: string): string {
     json = JSON.stringify(payload);
   } catch (cause) {
     // A cycle or a BigInt. Walk again with cycle tracking to name the field.
-    throw findProblem(payload, field, [], true) ?? notJson(field, 'cannot be serialized', cause);
+    throw findProblem(payload, field, []) ?? notJson(field, 'cannot be serialized', cause);
   }
-  const problem = checkShape(payload, field);
-  if (problem) throw problem;
-  if (json.includes('\\u0000') || json.includes('\\ud')) {
-    const bad = findProblem(payload, field, [], true);
-    if (bad) throw bad;
+  // The fast walk only answers yes or no; the slow one names the field when the answer is no,
+  // and also finds \u0000 and lone surrogates when the text shows an escape that may be one.
+  if (!isFaithful(payload) || json.includes('\\u0000') || json.includes('\\ud')) {
+    const problem = findProblem(payload, field, []);
+    if (problem) throw problem;
   }
   return json as string;
 }
@@ -49,40 +49,53 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function checkValue(value: unknown, field: string): ValidationError | undefined {
+/** Objects JSON cannot take at face value, but whose `toJSON` (Date) says what they mean. */
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+
+/**
+ * Type-only walk: true when JSON.stringify said everything the value says. Allocates nothing.
+ * Safe without cycle tracking because JSON.stringify already succeeded on the same graph.
+ */
+function isFaithful(value: unknown): boolean {
   switch (typeof value) {
     case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isFaithful(value[i])) return false;
+        return true;
+      }
+      if (!isPlainObject(value)) return hasToJson(value);
+      for (const key in value)
+        if (!isFaithful((value as Record<string, unknown>)[key])) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Why a leaf or non-plain value is not faithful JSON, if it is not. */
+function leafProblem(value: unknown, field: string): ValidationError | undefined {
+  switch (typeof value) {
+    case 'string':
+      return checkString(value, field);
     case 'boolean':
       return undefined;
     case 'number':
       return Number.isFinite(value) ? undefined : notJson(field, `${value} is not a JSON number`);
     case 'object':
-      return value === null ? undefined : checkShape(value, field);
+      if (value === null || hasToJson(value)) return undefined;
+      return notJson(field, `a ${value.constructor?.name ?? 'non-plain'} object is not plain JSON`);
     default:
       return notJson(field, `a ${typeof value} is not a JSON value`);
   }
-}
-
-/** Type-only walk. Safe without cycle tracking because JSON.stringify already succeeded. */
-function checkShape(value: object, field: string): ValidationError | undefined {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const problem = checkValue(value[i], `${field}[${i}]`);
-      if (problem) return problem;
-    }
-    return undefined;
-  }
-  if (!isPlainObject(value)) {
-    // Date and other values with toJSON serialize as what toJSON returns; anything else
-    // (Map, Set, Error, class instances) would lose data silently.
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
-    return notJson(field, `a ${value.constructor?.name ?? 'non-plain'} object is not plain JSON`);
-  }
-  for (const key in value) {
-    const problem = checkValue((value as Record<string, unknown>)[key], `${field}.${key}`);
-    if (problem) return problem;
-  }
-  return undefined;
 }
 
 function checkString(value: string, field: string): ValidationError | undefined {
@@ -99,22 +112,20 @@ function checkString(value: string, field: string): ValidationError | undefined 
   return undefined;
 }
 
-/** The slow, thorough walk: cycles, BigInt, and bad strings in keys and values. */
+/** The slow, thorough walk: names the field of the first problem, cycles included. */
 function findProblem(
   value: unknown,
   field: string,
   ancestors: object[],
-  isRoot = false,
 ): ValidationError | undefined {
-  if (typeof value === 'string') return checkString(value, field);
-  if (typeof value === 'bigint') return notJson(field, 'a bigint is not a JSON value');
-  if (typeof value !== 'object' || value === null)
-    return isRoot ? undefined : checkValue(value, field);
+  const container =
+    typeof value === 'object' && value !== null && (Array.isArray(value) || isPlainObject(value));
+  if (!container) return leafProblem(value, field);
   if (ancestors.includes(value)) return notJson(field, 'refers back to itself (a cycle)');
-  if (!Array.isArray(value) && !isPlainObject(value)) return checkValue(value, field);
   ancestors.push(value);
   try {
-    for (const key of Object.keys(value)) {
+    const keys = Array.isArray(value) ? Array.from(value.keys(), String) : Object.keys(value);
+    for (const key of keys) {
       const child = Array.isArray(value) ? `${field}[${key}]` : `${field}.${key}`;
       const problem =
         checkString(key, `${field} key "${key}"`) ??

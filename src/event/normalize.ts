@@ -124,9 +124,16 @@ function eventId(value: unknown, prefix: string): string {
   return value.toLowerCase();
 }
 
+/** Whether `type` is `marker` (exact) or starts with it, ignoring case; cheap for other types. */
 function isKind(type: string, marker: string, exact: boolean): boolean {
-  const upper = type.length >= marker.length ? type.toUpperCase() : '';
-  return exact ? upper === marker : upper.startsWith(marker);
+  if (
+    type.length < marker.length ||
+    (type.charCodeAt(0) | 0x20) !== (marker.charCodeAt(0) | 0x20)
+  ) {
+    return false;
+  }
+  if (exact && type.length !== marker.length) return false;
+  return type.slice(0, marker.length).toUpperCase() === marker;
 }
 
 function fromPayload(payload: object, snake: string, camel: string): string | null {

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import pRetry from 'p-retry';
-import { SinkWriteError, WriteTimeoutError } from '../errors.js';
+import { PartialWriteError, SinkWriteError, WriteTimeoutError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import { classifyCommonError, type Sink, type SinkErrorKind } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
@@ -120,22 +120,21 @@ export class Delivery {
   }
 
   async #deliver(job: BatchJob, events: readonly EventRecord[]): Promise<void> {
-    const started = performance.now();
-    try {
-      await this.#writeWithRetry(events);
-    } catch (error) {
-      if (this.abandoned) return;
-      if (this.#classify(error) === 'invalid-data' && events.length > 1) {
-        const middle = events.length >>> 1;
-        await this.#deliver(job, events.slice(0, middle));
-        await this.#deliver(job, events.slice(middle));
-        return;
-      }
-      job.settle(events);
-      await this.handOff(events, error);
+    const unwritten = await this.#writeWithRetry(job, events);
+    if (unwritten === undefined || this.abandoned) return;
+    const { rest, error } = unwritten;
+    if (this.#classify(error) === 'invalid-data' && rest.length > 1) {
+      const middle = rest.length >>> 1;
+      await this.#deliver(job, rest.slice(0, middle));
+      await this.#deliver(job, rest.slice(middle));
       return;
     }
-    if (this.abandoned) return;
+    job.settle(rest);
+    await this.handOff(rest, error);
+  }
+
+  #succeeded(job: BatchJob, events: readonly EventRecord[], started: number): void {
+    if (this.abandoned || events.length === 0) return;
     job.settle(events);
     const durationMs = performance.now() - started;
     this.#counters.recordBatch(events.length, durationMs);
@@ -145,6 +144,7 @@ export class Delivery {
   #classify(error: unknown): SinkErrorKind {
     // Our own timeout is transient whatever the sink thinks of errors it does not know.
     if (error instanceof WriteTimeoutError) return 'transient';
+    if (error instanceof PartialWriteError) return this.#classify(error.cause);
     try {
       return this.#sink.classifyError?.(error) ?? classifyCommonError(error);
     } catch {
@@ -152,28 +152,58 @@ export class Delivery {
     }
   }
 
-  #writeWithRetry(events: readonly EventRecord[]): Promise<void> {
+  /**
+   * Writes with retries of transient errors. After a partial write only the failed events are
+   * retried. Resolves with what is still unwritten and the last error, or undefined when all is.
+   */
+  async #writeWithRetry(
+    job: BatchJob,
+    events: readonly EventRecord[],
+  ): Promise<{ rest: readonly EventRecord[]; error: unknown } | undefined> {
+    const started = performance.now();
     const retry = this.#options.retry;
-    return pRetry(() => this.#attempt(events), {
-      retries: retry.retries,
-      minTimeout: retry.minDelayMs,
-      factor: retry.factor,
-      maxTimeout: retry.maxDelayMs,
-      randomize: retry.jitter,
-      signal: this.#abandon.signal,
-      unref: true,
-      shouldRetry: ({ error, attemptNumber }) => {
-        if (this.abandoned || this.#classify(error) !== 'transient') return false;
-        this.#counters.retries += 1;
-        this.#emitter.emit('retry', {
-          sink: this.#sink.name,
-          attempt: attemptNumber,
-          size: events.length,
-          error,
-        });
-        return true;
-      },
-    });
+    let rest = events;
+    const attempt = async () => {
+      try {
+        await this.#attempt(rest);
+      } catch (error) {
+        if (!(error instanceof PartialWriteError)) throw error;
+        const failed = new Set(error.failed);
+        this.#succeeded(
+          job,
+          rest.filter((e) => !failed.has(e)),
+          started,
+        );
+        rest = rest.filter((e) => failed.has(e));
+        throw error;
+      }
+    };
+    try {
+      await pRetry(attempt, {
+        retries: retry.retries,
+        minTimeout: retry.minDelayMs,
+        factor: retry.factor,
+        maxTimeout: retry.maxDelayMs,
+        randomize: retry.jitter,
+        signal: this.#abandon.signal,
+        unref: true,
+        shouldRetry: ({ error, attemptNumber }) => {
+          if (this.abandoned || this.#classify(error) !== 'transient') return false;
+          this.#counters.retries += 1;
+          this.#emitter.emit('retry', {
+            sink: this.#sink.name,
+            attempt: attemptNumber,
+            size: rest.length,
+            error,
+          });
+          return true;
+        },
+      });
+    } catch (error) {
+      return { rest, error };
+    }
+    this.#succeeded(job, rest, started);
+    return undefined;
   }
 
   /** One write attempt, bounded by `writeTimeoutMs` and by the close deadline. */

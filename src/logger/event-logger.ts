@@ -70,7 +70,8 @@ export class EventLogger extends EventEmitter<EventLoggerEvents> {
     if (!options || !Array.isArray(options.sinks) || options.sinks.length === 0) {
       throw new ValidationError('options.sinks', 'VALIDATION_REQUIRED', 'needs at least one sink');
     }
-    const base = resolvePipelineOptions(options, DEFAULT_PIPELINE_OPTIONS, '');
+    // Validates the logger-wide options once, before any sink is looked at.
+    resolvePipelineOptions(options, DEFAULT_PIPELINE_OPTIONS, '');
     this.#fallback = options.fallback === undefined ? new ConsoleSink() : options.fallback;
     this.#closeTimeoutMs = numberOption(
       options.closeTimeoutMs,
@@ -101,7 +102,14 @@ export class EventLogger extends EventEmitter<EventLoggerEvents> {
         );
       }
       names.add(sink.name);
-      const resolved = resolvePipelineOptions(registration, base, `sinks[${i}].`);
+      // Precedence: the registration, then the logger's options, then the sink's own defaults.
+      const sinkDefaults = resolvePipelineOptions(
+        sink.defaults ?? {},
+        DEFAULT_PIPELINE_OPTIONS,
+        `sinks[${i}].defaults.`,
+      );
+      const loggerWide = resolvePipelineOptions(options, sinkDefaults, '');
+      const resolved = resolvePipelineOptions(registration, loggerWide, `sinks[${i}].`);
       return new SinkPipeline(sink, resolved, this.#fallback, this);
     });
   }

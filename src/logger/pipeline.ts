@@ -179,16 +179,22 @@ export class SinkPipeline {
     this.#releaseFlushWaiters();
   }
 
-  /** Moves callers blocked by a full queue into the room a batch just made. */
+  /**
+   * Moves callers blocked by a full queue into the room a batch just made. Their events are
+   * queued at once, in order; the callers are woken on the next turn of the event loop, so that
+   * the write just started reaches the socket before a busy caller refills the queue.
+   */
   #admitBlocked(): void {
     const blocked = this.#blocked;
     let admitted = 0;
     while (admitted < blocked.length && !this.#queue.full) {
-      const waiter = blocked[admitted++] as Waiter;
-      this.#queue.push(waiter.event);
-      waiter.resolve();
+      this.#queue.push((blocked[admitted++] as Waiter).event);
     }
-    if (admitted > 0) blocked.splice(0, admitted);
+    if (admitted === 0) return;
+    const woken = blocked.splice(0, admitted);
+    setImmediate(() => {
+      for (const waiter of woken) waiter.resolve();
+    });
   }
 
   #releaseFlushWaiters(): void {

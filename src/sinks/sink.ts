@@ -1,4 +1,5 @@
 import type { EventRecord } from '../event/types.js';
+import type { PipelineOptions } from '../logger/options.js';
 
 /**
  * How a sink's error should be handled:
@@ -29,6 +30,12 @@ export interface Sink {
   write(batch: readonly EventRecord[], context: WriteContext): Promise<void>;
   /** Classifies an error thrown by `write`. Without it, {@link classifyCommonError} is used. */
   classifyError?(error: unknown): SinkErrorKind;
+  /**
+   * Pipeline settings this sink works best with (e.g. `concurrency: 2` for a database that
+   * commits batches in parallel). Used where neither the logger's options nor the sink's
+   * registration set a value.
+   */
+  readonly defaults?: PipelineOptions;
   /** Releases what the sink opened itself. Never ends a pool or connection the caller passed in. */
   close?(): Promise<void>;
 }

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventLogger, MemorySink } from '../../src/index.js';
-import { FakeSink, makeEvent } from '../helpers/fake-sink.js';
+import {
+  EventLogger,
+  type EventRecord,
+  MemorySink,
+  PartialWriteError,
+  type SinkErrorKind,
+} from '../../src/index.js';
+import { FakeSink, FatalError, makeEvent, TransientError } from '../helpers/fake-sink.js';
 
 describe('isolation of refused rows', () => {
   beforeEach(() => {
@@ -58,5 +64,49 @@ describe('isolation of refused rows', () => {
     const summary = await logger.close();
     expect(summary.sinks.fake).toEqual({ received: 1, written: 0, fallback: 0, dropped: 1 });
     expect(reasons).toEqual(['fallback-failed']);
+  });
+});
+
+describe('partial writes', () => {
+  it('retries only the events a sink reports as failed, and counts the rest as written', async () => {
+    const fallback = new MemorySink('fallback');
+    let calls = 0;
+    const sizes: number[] = [];
+    const written: number[] = [];
+    const sink = {
+      name: 'broker',
+      async write(batch: readonly EventRecord[]) {
+        calls += 1;
+        sizes.push(batch.length);
+        const refused = calls === 1 ? batch.filter((e) => Number(e.payload.i) % 10 === 0) : [];
+        for (const e of batch) if (!refused.includes(e)) written.push(e.payload.i as number);
+        if (refused.length > 0) throw new PartialWriteError(refused, new TransientError('nacked'));
+      },
+      classifyError: (e: unknown) => (e as { kind?: SinkErrorKind }).kind ?? 'permanent',
+    };
+    const logger = new EventLogger({ sinks: [sink], fallback });
+    for (let i = 0; i < 100; i++) await logger.logEvent(makeEvent(i));
+    const summary = await logger.close();
+    expect(sizes).toEqual([100, 10]);
+    expect(written.sort((a, b) => a - b)).toEqual([...Array(100).keys()]);
+    expect(summary.sinks.broker).toEqual({ received: 100, written: 100, fallback: 0, dropped: 0 });
+    expect(logger.metrics().sinks.broker).toMatchObject({ retries: 1, batches: 2 });
+  });
+
+  it('hands events refused for good to the fallback, and only those', async () => {
+    const fallback = new MemorySink('fallback');
+    const sink = {
+      name: 'broker',
+      async write(batch: readonly EventRecord[]) {
+        const refused = batch.filter((e) => e.payload.i === 7);
+        if (refused.length > 0) throw new PartialWriteError(refused, new FatalError('unroutable'));
+      },
+      classifyError: (e: unknown) => (e as { kind?: SinkErrorKind }).kind ?? 'permanent',
+    };
+    const logger = new EventLogger({ sinks: [sink], fallback });
+    for (let i = 0; i < 20; i++) await logger.logEvent(makeEvent(i));
+    const summary = await logger.close();
+    expect(fallback.events.map((e) => e.payload.i)).toEqual([7]);
+    expect(summary.sinks.broker).toEqual({ received: 20, written: 19, fallback: 1, dropped: 0 });
   });
 });

@@ -5,6 +5,7 @@ import {
   MemorySink,
   ValidationError,
 } from '../../src/index.js';
+import { FakeSink } from '../helpers/fake-sink.js';
 
 const sink = new MemorySink();
 
@@ -52,5 +53,29 @@ describe('EventLogger options', () => {
     expect(big.writes).toBe(0);
     await logger.close();
     expect(big.writes).toBe(1);
+  });
+
+  it("uses a sink's own defaults unless the logger or the registration says otherwise", async () => {
+    const gate = new Promise<void>(() => {});
+    const make = (name: string) =>
+      Object.assign(new FakeSink(name), { defaults: { concurrency: 3, batchSize: 5 }, gate });
+    const own = make('own');
+    const loggerWide = make('logger-wide');
+    const registered = make('registered');
+    const first = new EventLogger({ sinks: [own], fallback: null });
+    const second = new EventLogger({ sinks: [loggerWide], fallback: null, concurrency: 1 });
+    const third = new EventLogger({
+      sinks: [{ sink: registered, concurrency: 2 }],
+      fallback: null,
+      concurrency: 1,
+    });
+    for (const logger of [first, second, third]) {
+      for (let i = 0; i < 50; i++) await logger.logEvent({ type: 'T', userId: 'u' });
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(own.calls).toEqual([5, 5, 5]);
+    expect(loggerWide.calls).toEqual([5]);
+    expect(registered.calls).toEqual([5, 5]);
+    await Promise.all([first, second, third].map((l) => l.close({ timeoutMs: 0 })));
   });
 });

@@ -34,6 +34,8 @@ describe('overflow policies', () => {
     expect(logger.metrics().sinks.fake?.queueDepth).toBe(11);
     sink.gate = undefined;
     gate.resolve();
+    // Blocked callers are woken on the next turn of the event loop.
+    await vi.advanceTimersByTimeAsync(0);
     await blocked;
     expect(resolved).toBe(true);
     const summary = await logger.close();

@@ -1,4 +1,5 @@
 import type { EventRecord } from '../../event/types.js';
+import type { PipelineOptions } from '../../logger/options.js';
 import type { Sink, SinkErrorKind } from '../../sinks/sink.js';
 import { toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
@@ -26,6 +27,12 @@ export interface PostgresSinkOptions {
  */
 export class PostgresSink implements Sink {
   readonly name: string;
+  /**
+   * Two writes in flight: Postgres commits them in parallel on two connections, which nearly
+   * doubles throughput on a busy server (see the README's benchmark). Batches may then commit
+   * out of order; rows are ordered by `created_at` on read, so nothing depends on it.
+   */
+  readonly defaults: PipelineOptions = { concurrency: 2 };
   readonly #executor: Executor;
   readonly #insert: string;
 
