@@ -38,6 +38,9 @@ export function useTestDatabase(options: { migrated?: boolean } = {}): TestDatab
       await admin.end();
     }
     state.pool = new pg.Pool({ connectionString: url, max: 8 });
+    // An idle client killed by a test (pg_terminate_backend, a restart) reports here; the next
+    // query on the pool simply gets a new connection.
+    state.pool.on('error', () => {});
     if (options.migrated !== false) await migrate(state.pool);
   });
 

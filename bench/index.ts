@@ -1,0 +1,24 @@
+/**
+ * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
+ * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call).
+ * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
+ * `eventrail_bench` is created on that server and dropped after), BENCH_EVENTS (default 100000).
+ */
+import { createBenchDatabase } from './lib/database.js';
+import { note } from './lib/report.js';
+import { logEventCost, loggerPostgres } from './postgres/logger.js';
+
+const count = Number(process.env.BENCH_EVENTS ?? 100_000);
+const selected = new Set(process.argv.slice(2));
+const wanted = (name: string) => selected.size === 0 || selected.has(name);
+
+if (wanted('log-event')) await logEventCost();
+if (wanted('logger')) {
+  const db = await createBenchDatabase();
+  try {
+    await loggerPostgres(db, count);
+  } finally {
+    await db.drop();
+  }
+}
+note('bench done');

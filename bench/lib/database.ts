@@ -1,0 +1,50 @@
+import pg from 'pg';
+import { migrate } from '../../src/postgres/index.js';
+
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface BenchDatabase {
+  readonly url: string;
+  /** A pool of `max` connections on the bench database. */
+  pool(max: number): pg.Pool;
+  /** Empties eventrail's tables between runs, so that every run starts from the same state. */
+  reset(): Promise<void>;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database for this bench run on the server at DATABASE_URL. */
+export async function createBenchDatabase(name = 'eventrail_bench'): Promise<BenchDatabase> {
+  const adminUrl = process.env.DATABASE_URL ?? DEFAULT_URL;
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const pools: pg.Pool[] = [];
+  const main = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pools.push(main);
+  await migrate(main);
+  return {
+    url: url.toString(),
+    pool(max) {
+      const pool = new pg.Pool({ connectionString: url.toString(), max });
+      pools.push(pool);
+      return pool;
+    },
+    async reset() {
+      await main.query('TRUNCATE eventrail.event_logs, eventrail.event_outbox');
+      await main.query('VACUUM ANALYZE eventrail.event_logs');
+      // Start every run without a checkpoint pending, so none of them pays for another's WAL.
+      await main.query('CHECKPOINT');
+    },
+    async drop() {
+      await Promise.all(pools.filter((p) => !p.ended).map((p) => p.end()));
+      const again = new pg.Client({ connectionString: adminUrl });
+      await again.connect();
+      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await again.end();
+    },
+  };
+}
