@@ -25,7 +25,8 @@ describe('the packed package', () => {
       cwd: root,
       maxBuffer: 64 * 1024 * 1024,
     });
-    const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+    // `npm pack` runs `prepack` (the build) first; its JSON report is the last thing printed.
+    const [info] = JSON.parse(stdout.slice(stdout.lastIndexOf('[\n  {'))) as {
       filename: string;
       files: { path: string }[];
     }[];
