@@ -2,13 +2,14 @@
  * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
  * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
- * `eventrail_bench` is created on that server and dropped after), BENCH_EVENTS (default 100000).
+ * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
+ * BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
  */
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 
-const count = Number(process.env.BENCH_EVENTS ?? 100_000);
+const count = Number(process.env.BENCH_EVENTS ?? 50_000);
 const selected = new Set(process.argv.slice(2));
 const wanted = (name: string) => selected.size === 0 || selected.has(name);
 

@@ -13,7 +13,9 @@ export interface BenchDatabase {
 }
 
 /** A fresh, migrated database for this bench run on the server at DATABASE_URL. */
-export async function createBenchDatabase(name = 'eventrail_bench'): Promise<BenchDatabase> {
+export async function createBenchDatabase(
+  name = process.env.BENCH_DATABASE ?? 'eventrail_bench',
+): Promise<BenchDatabase> {
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_URL;
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
