@@ -27,7 +27,9 @@ export type ValidationCode =
   /** A string with a \u0000 character or a lone surrogate, which Postgres refuses to store. */
   | 'VALIDATION_BAD_STRING'
   /** The serialized payload is larger than `maxPayloadBytes`. */
-  | 'VALIDATION_TOO_LARGE';
+  | 'VALIDATION_TOO_LARGE'
+  /** The payload does not match the schema of its type in the event catalog. */
+  | 'VALIDATION_SCHEMA';
 
 /**
  * Bad input: an event field, a query parameter or a constructor option. Thrown (or returned as a

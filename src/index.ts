@@ -3,6 +3,7 @@
  * interface and the console and memory sinks. No database or broker dependency.
  * @packageDocumentation
  */
+export * from './catalog/index.js';
 export {
   CloseTimeoutError,
   EventrailError,

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import type { EventCatalog, EventOf } from '../catalog/catalog.js';
 import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
@@ -56,8 +57,11 @@ export interface CloseSummary {
  * process.once('SIGTERM', () => logger.close());
  * ```
  */
-export class EventLogger extends EventEmitter<EventLoggerEvents> {
+export class EventLogger<
+  TCatalog extends EventCatalog | undefined = undefined,
+> extends EventEmitter<EventLoggerEvents> {
   readonly #pipelines: SinkPipeline[];
+  readonly #catalog: EventCatalog | undefined;
   readonly #fallback: Sink | null;
   readonly #normalize: { readonly maxPayloadBytes: number };
   readonly #closeTimeoutMs: number;
@@ -65,7 +69,7 @@ export class EventLogger extends EventEmitter<EventLoggerEvents> {
   #rejected = 0;
   #closing: Promise<CloseSummary> | undefined;
 
-  constructor(options: EventLoggerOptions) {
+  constructor(options: EventLoggerOptions<TCatalog>) {
     super();
     if (!options || !Array.isArray(options.sinks) || options.sinks.length === 0) {
       throw new ValidationError('options.sinks', 'VALIDATION_REQUIRED', 'needs at least one sink');
@@ -73,6 +77,7 @@ export class EventLogger extends EventEmitter<EventLoggerEvents> {
     // Validates the logger-wide options once, before any sink is looked at.
     resolvePipelineOptions(options, DEFAULT_PIPELINE_OPTIONS, '');
     this.#fallback = options.fallback === undefined ? new ConsoleSink() : options.fallback;
+    this.#catalog = options.catalog;
     this.#closeTimeoutMs = numberOption(
       options.closeTimeoutMs,
       'closeTimeoutMs',
@@ -124,18 +129,20 @@ export class EventLogger extends EventEmitter<EventLoggerEvents> {
    * (at once while queues have room; under the `block` policy, when room is made). Never waits
    * for a write. Rejects with {@link ValidationError} (nothing queued) or {@link LoggerClosedError}.
    */
-  logEvent(event: EventInput): Promise<string> {
-    let record: EventRecord;
+  logEvent(event: EventOf<TCatalog>): Promise<string> {
+    const catalog = this.#catalog;
+    if (catalog === undefined) return this.#queueOne(event as EventInput);
     try {
-      if (this.#closing) throw new LoggerClosedError();
-      record = normalizeEvent(event, this.#normalize);
+      const prepared = catalog.prepare(event as EventInput);
+      return prepared instanceof Promise
+        ? prepared.then(
+            (ready) => this.#queueOne(ready),
+            (error) => this.#refuse(error),
+          )
+        : this.#queueOne(prepared);
     } catch (error) {
-      if (error instanceof ValidationError) this.#rejected += 1;
-      return Promise.reject(error);
+      return this.#refuse(error);
     }
-    this.#accepted += 1;
-    const pending = this.#offer(record);
-    return pending === undefined ? Promise.resolve(record.id) : pending.then(() => record.id);
   }
 
   /**
@@ -143,19 +150,53 @@ export class EventLogger extends EventEmitter<EventLoggerEvents> {
    * {@link ValidationError} whose field starts with its index (`[3].userId`) and nothing is queued.
    * Resolves with the ids, in order.
    */
-  logEvents(events: readonly EventInput[]): Promise<string[]> {
-    const records: EventRecord[] = [];
+  logEvents(events: readonly EventOf<TCatalog>[]): Promise<string[]> {
     try {
-      if (this.#closing) throw new LoggerClosedError();
       if (!Array.isArray(events)) {
         throw new ValidationError('events', 'VALIDATION_TYPE', 'must be an array');
       }
-      for (let i = 0; i < events.length; i++) {
-        records.push(normalizeEvent(events[i] as EventInput, this.#normalize, `[${i}].`));
+      const catalog = this.#catalog;
+      const inputs = events as readonly EventInput[];
+      if (catalog === undefined) return this.#queueMany(inputs);
+      const prepared = inputs.map((input, i) => catalog.prepare(input, `[${i}].`));
+      return prepared.some((p) => p instanceof Promise)
+        ? Promise.all(prepared).then(
+            (ready) => this.#queueMany(ready),
+            (error) => this.#refuse(error),
+          )
+        : this.#queueMany(prepared as EventInput[]);
+    } catch (error) {
+      return this.#refuse(error);
+    }
+  }
+
+  #refuse(error: unknown): Promise<never> {
+    if (error instanceof ValidationError) this.#rejected += 1;
+    return Promise.reject(error);
+  }
+
+  #queueOne(input: EventInput): Promise<string> {
+    let record: EventRecord;
+    try {
+      if (this.#closing) throw new LoggerClosedError();
+      record = normalizeEvent(input, this.#normalize);
+    } catch (error) {
+      return this.#refuse(error);
+    }
+    this.#accepted += 1;
+    const pending = this.#offer(record);
+    return pending === undefined ? Promise.resolve(record.id) : pending.then(() => record.id);
+  }
+
+  #queueMany(inputs: readonly EventInput[]): Promise<string[]> {
+    const records: EventRecord[] = [];
+    try {
+      if (this.#closing) throw new LoggerClosedError();
+      for (let i = 0; i < inputs.length; i++) {
+        records.push(normalizeEvent(inputs[i] as EventInput, this.#normalize, `[${i}].`));
       }
     } catch (error) {
-      if (error instanceof ValidationError) this.#rejected += 1;
-      return Promise.reject(error);
+      return this.#refuse(error);
     }
     this.#accepted += records.length;
     const pending: Promise<void>[] = [];

@@ -1,3 +1,4 @@
+import type { EventCatalog } from '../catalog/catalog.js';
 import { ValidationError } from '../errors.js';
 import type { Sink } from '../sinks/sink.js';
 
@@ -47,7 +48,8 @@ export interface SinkRegistration extends PipelineOptions {
 }
 
 /** Options of {@link EventLogger}. */
-export interface EventLoggerOptions extends PipelineOptions {
+export interface EventLoggerOptions<TCatalog extends EventCatalog | undefined = undefined>
+  extends PipelineOptions {
   /** Where events go. Each sink gets its own queue and worker. At least one. */
   readonly sinks: ReadonlyArray<Sink | SinkRegistration>;
   /**
@@ -59,6 +61,11 @@ export interface EventLoggerOptions extends PipelineOptions {
   readonly closeTimeoutMs?: number;
   /** Largest payload accepted, in bytes of serialized JSON. @default 262144 (256 KiB) */
   readonly maxPayloadBytes?: number;
+  /**
+   * The application's event catalog (`defineCatalog`): `logEvent` then accepts only its types,
+   * with their payload types at compile time and their schemas at run time. @default none
+   */
+  readonly catalog?: TCatalog;
 }
 
 /** @internal */

@@ -1,0 +1,130 @@
+import { ValidationError } from '../errors.js';
+import type { EventInput } from '../event/types.js';
+import type { StandardResult, StandardSchema } from './standard-schema.js';
+
+/** How one event type of a catalog is checked and routed. */
+export interface CatalogEntry<TPayload extends object = object> {
+  /** Runtime check of the payload (any Standard Schema); its output replaces the payload. */
+  readonly schema?: StandardSchema<TPayload, unknown>;
+  /** Broker routing key, or a function of the payload; the event's own `routingKey` wins. */
+  readonly routingKey?: string | ((payload: TPayload) => string);
+  /** Broker priority (0–255), or a function of the payload; the event's own `priority` wins. */
+  readonly priority?: number | ((payload: TPayload) => number);
+}
+
+/**
+ * Declares one event type of a catalog. Give the payload type explicitly, or let it be taken
+ * from `schema`: `event<{ tool_name: string }>()`, `event({ schema: z.object({ ... }) })`.
+ */
+export function event<TPayload extends object>(
+  entry: CatalogEntry<TPayload> = {},
+): CatalogEntry<TPayload> {
+  return entry;
+}
+
+/** The entries of a catalog: event type → entry. */
+// biome-ignore lint/suspicious/noExplicitAny: entries differ in payload type; each keeps its own
+export type CatalogEntries = Record<string, CatalogEntry<any>>;
+
+/** The payload type of one entry. */
+export type PayloadOf<E> = E extends CatalogEntry<infer P> ? P : never;
+
+/** An event of a catalog: its `type` picks the payload type (a discriminated union). */
+export type CatalogEvent<TEntries extends CatalogEntries> = {
+  [K in keyof TEntries & string]: Omit<EventInput<K>, 'type' | 'payload'> & {
+    type: K;
+    payload: PayloadOf<TEntries[K]>;
+  };
+}[keyof TEntries & string];
+
+/** What a logger (or outbox writer) bound to `TCatalog` accepts: catalog events, or any event. */
+export type EventOf<TCatalog> =
+  TCatalog extends EventCatalog<infer E> ? CatalogEvent<E> : EventInput;
+
+/**
+ * An application's events, declared once: each type's payload type, and optionally a runtime
+ * schema, a routing key and a priority. Pass it as `catalog` to `EventLogger` (or the outbox
+ * writer) and a wrong payload fails to compile, and at run time fails with a `ValidationError`
+ * where a schema is given. Types not in the catalog are refused.
+ */
+export class EventCatalog<TEntries extends CatalogEntries = CatalogEntries> {
+  readonly entries: Readonly<TEntries>;
+
+  constructor(entries: TEntries) {
+    this.entries = Object.freeze({ ...entries });
+  }
+
+  /** The event types of the catalog. */
+  get types(): (keyof TEntries & string)[] {
+    return Object.keys(this.entries);
+  }
+
+  /**
+   * Checks an event against its entry and fills routing key and priority. Synchronous when the
+   * schema is (zod, valibot and arktype schemas without async refinements are). @internal
+   */
+  prepare(input: EventInput, prefix = ''): EventInput | Promise<EventInput> {
+    const type = input?.type;
+    const entry =
+      typeof type === 'string' && Object.hasOwn(this.entries, type)
+        ? this.entries[type]
+        : undefined;
+    if (entry === undefined) {
+      throw new ValidationError(
+        `${prefix}type`,
+        'VALIDATION_RANGE',
+        `"${String(type)}" is not in the event catalog`,
+      );
+    }
+    if (!entry.schema) return route(input, entry, input.payload ?? {});
+    const result = entry.schema['~standard'].validate(input.payload);
+    return result instanceof Promise
+      ? result.then((r) => route(input, entry, checked(r, prefix)))
+      : route(input, entry, checked(result, prefix));
+  }
+}
+
+/** Builds an {@link EventCatalog}; `defineCatalog({ TOOL_REQUEST: event<{ tool_name: string }>() })`. */
+export function defineCatalog<const TEntries extends CatalogEntries>(
+  entries: TEntries,
+): EventCatalog<TEntries> {
+  return new EventCatalog(entries);
+}
+
+function checked(result: StandardResult<unknown>, prefix: string): object {
+  if (result.issues === undefined) {
+    const value = result.value;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ValidationError(
+        `${prefix}payload`,
+        'VALIDATION_TYPE',
+        'the schema must produce a plain object',
+      );
+    }
+    return value;
+  }
+  const [issue] = result.issues;
+  const path = (issue?.path ?? []).map((segment) =>
+    typeof segment === 'object' && segment !== null ? segment.key : segment,
+  );
+  const field = path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
+    `${prefix}payload`,
+  );
+  throw new ValidationError(
+    field,
+    'VALIDATION_SCHEMA',
+    issue?.message ?? 'does not match the schema',
+  );
+}
+
+function route(input: EventInput, entry: CatalogEntry, payload: object): EventInput {
+  const pick = <T>(own: T | null | undefined, rule: T | ((p: object) => T) | undefined) =>
+    own ?? (typeof rule === 'function' ? (rule as (p: object) => T)(payload) : rule);
+  return {
+    ...input,
+    payload,
+    routingKey: pick(input.routingKey, entry.routingKey) ?? null,
+    priority: pick(input.priority, entry.priority) ?? null,
+  };
+}
