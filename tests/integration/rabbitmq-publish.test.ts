@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { EventLogger, type EventRecord } from '../../src/index.js';
+import { RabbitMQSink } from '../../src/rabbitmq/index.js';
+import { useRabbitMQ } from '../helpers/rabbitmq.js';
+
+const mq = useRabbitMQ();
+
+/** Seed 004's catalog: CNS routing keys and priorities. */
+const STAGES = ['parsing', 'enrichment', 'risk_analysis'];
+
+function cnsEvent(i: number) {
+  const kind = i % 4;
+  if (kind === 0) return { type: 'processing_started', userId: `u${i % 7}`, payload: { i } };
+  if (kind === 1) {
+    return { type: 'stage_started', userId: 'u', payload: { i, stage: STAGES[i % 3] } };
+  }
+  if (kind === 2) return { type: 'enrichment_progress', userId: 'u', payload: { i } };
+  // The event's own routing key and priority win over the sink's functions.
+  return { type: 'error', userId: 'u', routingKey: 'cns.error', priority: 8, payload: { i } };
+}
+
+function cnsRoutingKey(event: EventRecord): string {
+  if (event.type === 'stage_started') return `cns.stage.${String(event.payload.stage)}.started`;
+  return `cns.${event.type.replace('_', '.')}`;
+}
+
+function cnsPriority(event: EventRecord): number {
+  return event.type === 'processing_started' ? 7 : event.type === 'stage_started' ? 6 : 4;
+}
+
+describe('RabbitMQSink publishing through an EventLogger', () => {
+  it('delivers 10k events once each, with their routing keys and priorities', async () => {
+    const exchange = mq.name('x');
+    const queue = mq.name('q');
+    const sink = new RabbitMQSink({
+      url: mq.url,
+      name: mq.name('sink'),
+      exchange,
+      queues: [{ queue, bindingKeys: ['cns.#'], options: { maxPriority: 10 } }],
+      routingKey: cnsRoutingKey,
+      priority: cnsPriority,
+    });
+    const logger = new EventLogger({ sinks: [sink], fallback: null });
+    const ids: string[] = [];
+    for (let i = 0; i < 10_000; i++) ids.push(await logger.logEvent(cnsEvent(i)));
+    const summary = await logger.close();
+    expect(summary.sinks[sink.name]).toEqual({
+      received: 10_000,
+      written: 10_000,
+      fallback: 0,
+      dropped: 0,
+    });
+
+    const messages = await mq.collect(queue, 10_000);
+    expect(messages).toHaveLength(10_000);
+    const byId = new Map(messages.map((m) => [m.properties.messageId as string, m]));
+    expect(byId.size).toBe(10_000);
+    expect([...byId.keys()].sort()).toEqual([...ids].sort());
+    const expected = {
+      processing_started: ['cns.processing.started', 7],
+      stage_started: ['cns.stage.enrichment.started', 6],
+      enrichment_progress: ['cns.enrichment.progress', 4],
+      error: ['cns.error', 8],
+    } as const;
+    for (const [i, id] of ids.entries()) {
+      const m = byId.get(id);
+      const body = JSON.parse(String(m?.content));
+      expect(body.payload.i).toBe(i);
+      const [key, priority] = expected[body.type as keyof typeof expected];
+      const stage = body.type === 'stage_started' ? `cns.stage.${STAGES[i % 3]}.started` : key;
+      expect([m?.fields.routingKey, m?.properties.priority]).toEqual([stage, priority]);
+    }
+    expect(sink.metrics()).toMatchObject({
+      state: 'closed',
+      published: 10_000,
+      confirmed: 10_000,
+      nacked: 0,
+      returned: 0,
+      unconfirmed: 0,
+      connects: 1,
+    });
+  });
+
+  it('sends each event as a persistent JSON message carrying its id, type, time and ids', async () => {
+    const exchange = mq.name('x');
+    const queue = mq.name('q');
+    const sink = new RabbitMQSink({
+      url: mq.url,
+      name: mq.name('sink'),
+      exchange,
+      queues: [{ queue }],
+    });
+    const logger = new EventLogger({ sinks: [sink], fallback: null });
+    const occurredAt = new Date('2024-05-01T10:00:00.900Z');
+    const id = await logger.logEvent({
+      type: 'TOOL_REQUEST',
+      userId: 'user-a',
+      projectId: 'p1',
+      tenantId: 't1',
+      correlationId: 'req-42',
+      occurredAt,
+      payload: { tool_name: 'search', n: 1.5 },
+    });
+    await logger.close();
+    const [message] = await mq.collect(queue, 1);
+    expect(message?.fields).toMatchObject({ exchange, routingKey: 'eventrail.TOOL_REQUEST' });
+    expect(message?.properties).toMatchObject({
+      messageId: id,
+      type: 'TOOL_REQUEST',
+      contentType: 'application/json',
+      deliveryMode: 2,
+      timestamp: Math.floor(occurredAt.getTime() / 1000),
+      correlationId: 'req-42',
+      headers: { userId: 'user-a', projectId: 'p1', tenantId: 't1' },
+    });
+    expect(JSON.parse(String(message?.content))).toMatchObject({
+      id,
+      type: 'TOOL_REQUEST',
+      userId: 'user-a',
+      toolName: 'search',
+      occurredAt: occurredAt.toISOString(),
+      payload: { tool_name: 'search', n: 1.5 },
+    });
+  });
+});
