@@ -36,6 +36,8 @@ export class ConfirmPublisher {
   readonly #counters: PublishCounters;
   readonly #awaiting = new Map<string, AwaitingBatch>();
   #closed = false;
+  /** Why the broker closed the channel, when it did (e.g. 404: the exchange is gone). */
+  #closeError: unknown;
 
   constructor(channel: ConfirmChannel, exchange: string, counters: PublishCounters) {
     this.channel = channel;
@@ -45,6 +47,9 @@ export class ConfirmPublisher {
     // then means "channel closed" when this flag is set, and a nack when it is not.
     channel.prependListener('close', () => {
       this.#closed = true;
+    });
+    channel.on('error', (error: unknown) => {
+      this.#closeError = error;
     });
     channel.on('return', (message: Message) => this.#onReturn(message));
   }
@@ -96,7 +101,7 @@ export class ConfirmPublisher {
         const returned = returns.get(m.event.id);
         if (error) {
           this.#count(this.#closed ? 'unconfirmed' : 'nacked');
-          fail(m, this.#closed ? lost(error) : nacked(m, error));
+          fail(m, this.#closed ? this.#lost(error) : nacked(m, error));
         } else if (returned) {
           this.#counters.returned += 1;
           fail(m, returned);
@@ -109,7 +114,7 @@ export class ConfirmPublisher {
       for (const m of messages) {
         if (this.#closed) {
           this.#count('unconfirmed');
-          fail(m, lost(new Error('channel closed')));
+          fail(m, this.#lost(new Error('channel closed')));
           continue;
         }
         this.#awaiting.set(m.event.id, batch);
@@ -123,7 +128,7 @@ export class ConfirmPublisher {
           fail(
             m,
             this.#closed
-              ? lost(error)
+              ? this.#lost(error)
               : new RabbitMQError(
                   'RABBITMQ_BAD_MESSAGE',
                   `amqplib refused the message: ${String(error)}`,
@@ -162,6 +167,20 @@ export class ConfirmPublisher {
     this.#counters[counter] += 1;
   }
 
+  /**
+   * A message whose channel closed before its confirm. Retried on a new channel, which declares
+   * the topology again (that heals a deleted exchange); the broker's reason is kept as the cause.
+   */
+  #lost(error: unknown): RabbitMQError {
+    const cause = this.#closeError ?? error;
+    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    return new RabbitMQError(
+      'RABBITMQ_CONNECTION_LOST',
+      `the channel closed before the broker confirmed the message${reason}`,
+      { cause },
+    );
+  }
+
   #onReturn(message: Message): void {
     const id = message.properties.messageId as string | undefined;
     const batch = id === undefined ? undefined : this.#awaiting.get(id);
@@ -179,14 +198,6 @@ export class ConfirmPublisher {
       ),
     );
   }
-}
-
-function lost(cause: unknown): RabbitMQError {
-  return new RabbitMQError(
-    'RABBITMQ_CONNECTION_LOST',
-    'the channel closed before the broker confirmed the message',
-    { cause },
-  );
 }
 
 function nacked(m: OutgoingMessage, cause: unknown): RabbitMQError {

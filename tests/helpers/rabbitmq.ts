@@ -31,8 +31,15 @@ export interface TestBroker {
   readonly channel: Channel;
   /** Makes the broker close every connection whose `connection_name` is `connectionName`; returns how many. */
   closeConnections(connectionName: string): Promise<number>;
-  /** Consumes `queue` until `count` messages arrived or `timeoutMs` passed; acks them all. */
-  collect(queue: string, count: number, timeoutMs?: number): Promise<ConsumeMessage[]>;
+  /**
+   * Consumes `queue` until `count` messages arrived (or `until` says so) or `timeoutMs` passed;
+   * acks them all.
+   */
+  collect(
+    queue: string,
+    until: number | ((messages: ConsumeMessage[]) => boolean),
+    timeoutMs?: number,
+  ): Promise<ConsumeMessage[]>;
 }
 
 export function useRabbitMQ(): TestBroker {
@@ -83,7 +90,8 @@ export function useRabbitMQ(): TestBroker {
       for (const c of matching) await closeConnection(url, c.id);
       return matching.length;
     },
-    async collect(queue, count, timeoutMs = 30_000) {
+    async collect(queue, until, timeoutMs = 30_000) {
+      const enough = typeof until === 'number' ? (m: ConsumeMessage[]) => m.length >= until : until;
       const channel = await (state.connection as ChannelModel).createChannel();
       const messages: ConsumeMessage[] = [];
       try {
@@ -94,7 +102,7 @@ export function useRabbitMQ(): TestBroker {
             if (message === null) return;
             messages.push(message);
             channel.ack(message);
-            if (messages.length >= count) {
+            if (enough(messages)) {
               clearTimeout(timer);
               resolve();
             }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventLogger, type EventRecord } from '../../src/index.js';
+import { EventLogger, type EventRecord, MemorySink } from '../../src/index.js';
 import { RabbitMQSink } from '../../src/rabbitmq/index.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
@@ -17,6 +17,16 @@ function cnsEvent(i: number) {
   if (kind === 2) return { type: 'enrichment_progress', userId: 'u', payload: { i } };
   // The event's own routing key and priority win over the sink's functions.
   return { type: 'error', userId: 'u', routingKey: 'cns.error', priority: 8, payload: { i } };
+}
+
+/** What seed 004 says each of the events above is published with. */
+function expected(i: number): [string, number] {
+  return [
+    ['cns.processing.started', 7],
+    [`cns.stage.${STAGES[i % 3]}.started`, 6],
+    ['cns.enrichment.progress', 4],
+    ['cns.error', 8],
+  ][i % 4] as [string, number];
 }
 
 function cnsRoutingKey(event: EventRecord): string {
@@ -56,19 +66,13 @@ describe('RabbitMQSink publishing through an EventLogger', () => {
     const byId = new Map(messages.map((m) => [m.properties.messageId as string, m]));
     expect(byId.size).toBe(10_000);
     expect([...byId.keys()].sort()).toEqual([...ids].sort());
-    const expected = {
-      processing_started: ['cns.processing.started', 7],
-      stage_started: ['cns.stage.enrichment.started', 6],
-      enrichment_progress: ['cns.enrichment.progress', 4],
-      error: ['cns.error', 8],
-    } as const;
+    // The priority queue hands out what waits in it highest priority first.
+    const priorities = messages.map((m) => m.properties.priority as number);
+    expect(priorities).toEqual([...priorities].sort((a, b) => b - a));
     for (const [i, id] of ids.entries()) {
-      const m = byId.get(id);
-      const body = JSON.parse(String(m?.content));
-      expect(body.payload.i).toBe(i);
-      const [key, priority] = expected[body.type as keyof typeof expected];
-      const stage = body.type === 'stage_started' ? `cns.stage.${STAGES[i % 3]}.started` : key;
-      expect([m?.fields.routingKey, m?.properties.priority]).toEqual([stage, priority]);
+      const message = byId.get(id);
+      expect(JSON.parse(String(message?.content)).payload.i).toBe(i);
+      expect([message?.fields.routingKey, message?.properties.priority]).toEqual(expected(i));
     }
     expect(sink.metrics()).toMatchObject({
       state: 'closed',
@@ -121,5 +125,31 @@ describe('RabbitMQSink publishing through an EventLogger', () => {
       occurredAt: occurredAt.toISOString(),
       payload: { tool_name: 'search', n: 1.5 },
     });
+  });
+
+  it('hands an event the routingKey function cannot map to the fallback alone', async () => {
+    const queue = mq.name('q');
+    const sink = new RabbitMQSink({
+      url: mq.url,
+      name: mq.name('sink'),
+      exchange: mq.name('x'),
+      queues: [{ queue }],
+      routingKey: (event) => {
+        if (event.payload.i === 2) throw new Error('no key for this one');
+        return 'k';
+      },
+    });
+    const fallback = new MemorySink('fallback');
+    const logger = new EventLogger({ sinks: [sink], fallback });
+    await logger.logEvents([0, 1, 2, 3].map((i) => ({ type: 'T', userId: 'u', payload: { i } })));
+    const summary = await logger.close();
+    expect(summary.sinks[sink.name]).toMatchObject({ written: 3, fallback: 1 });
+    expect(fallback.events.map((e) => e.payload.i)).toEqual([2]);
+    expect(((fallback.lastFailure?.error as Error).cause as Error).message).toMatch(
+      /no key for this one/,
+    );
+    expect(
+      (await mq.collect(queue, 3)).map((m) => JSON.parse(String(m.content)).payload.i),
+    ).toEqual([0, 1, 3]);
   });
 });
