@@ -145,9 +145,11 @@ describe('RabbitMQSink publishing through an EventLogger', () => {
     const summary = await logger.close();
     expect(summary.sinks[sink.name]).toMatchObject({ written: 3, fallback: 1 });
     expect(fallback.events.map((e) => e.payload.i)).toEqual([2]);
-    expect(((fallback.lastFailure?.error as Error).cause as Error).message).toMatch(
-      /no key for this one/,
-    );
+    // The logger hands over the sink's PartialWriteError; its cause is the mapping's failure.
+    expect(fallback.lastFailure?.error).toMatchObject({
+      code: 'PARTIAL_WRITE',
+      cause: { code: 'RABBITMQ_BAD_MESSAGE', cause: { message: 'no key for this one' } },
+    });
     expect(
       (await mq.collect(queue, 3)).map((m) => JSON.parse(String(m.content)).payload.i),
     ).toEqual([0, 1, 3]);

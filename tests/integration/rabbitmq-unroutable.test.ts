@@ -51,12 +51,12 @@ describe('an unroutable message published as mandatory', () => {
       3, 13, 23, 33, 43, 53, 63, 73, 83, 93,
     ]);
     // The logger hands over the sink's PartialWriteError; its cause is the broker's return.
-    expect((fallback.lastFailure?.error as Error).cause).toMatchObject({
-      code: 'RABBITMQ_UNROUTABLE',
-      routingKey: 'nobody.listens',
+    expect(fallback.lastFailure?.error).toMatchObject({
+      code: 'PARTIAL_WRITE',
+      cause: { code: 'RABBITMQ_UNROUTABLE', routingKey: 'nobody.listens' },
     });
     expect(errors).toHaveLength(1);
-    expect((errors[0]?.cause as Error).cause).toMatchObject({ code: 'RABBITMQ_UNROUTABLE' });
+    expect(errors[0]).toMatchObject({ cause: { cause: { code: 'RABBITMQ_UNROUTABLE' } } });
     // Permanent: not retried.
     expect(retries()).toBe(0);
     expect(sink.metrics()).toMatchObject({ published: 100, confirmed: 90, returned: 10 });
