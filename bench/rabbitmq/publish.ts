@@ -1,0 +1,126 @@
+/**
+ * Logger → RabbitMQ: sustained messages/s through `EventLogger` + `RabbitMQSink`, divided by the
+ * fastest raw amqplib way to publish the same messages with confirms (a confirm channel, batches
+ * of 100 or 1000, `waitForConfirms` after each), measured in the same run on the same queue.
+ */
+import amqplib from 'amqplib';
+import { EventLogger, type EventRecord } from '../../src/index.js';
+import { RabbitMQSink, toMessage } from '../../src/rabbitmq/index.js';
+import { agentEvent, agentRecords, chunk } from '../lib/events.js';
+import { note, report } from '../lib/report.js';
+import type { BenchBroker } from './broker.js';
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+
+interface Candidate {
+  readonly label: string;
+  /** Messages per second, from the first publish (or logEvent) to the last confirm. */
+  readonly run: () => Promise<number>;
+  best: number;
+}
+
+const MAPPING = {
+  routingKey: (e: EventRecord) => `eventrail.${e.type}`,
+  priority: undefined,
+  mandatory: true,
+};
+
+/** amqplib alone: publish a batch on a confirm channel, wait for its confirms, next batch. */
+function rawCandidate(broker: BenchBroker, count: number, batchSize: number): Candidate {
+  return {
+    label: `raw amqplib, confirm channel, batch ${batchSize}, waitForConfirms`,
+    best: 0,
+    async run() {
+      const batches = chunk(agentRecords(count), batchSize);
+      const connection = await amqplib.connect(broker.url);
+      const channel = await connection.createConfirmChannel();
+      try {
+        const started = performance.now();
+        for (const batch of batches) {
+          for (const event of batch) {
+            const m = toMessage(event, MAPPING);
+            channel.publish(broker.exchange, m.routingKey, m.content, m.options);
+          }
+          await channel.waitForConfirms();
+        }
+        return count / ((performance.now() - started) / 1000);
+      } finally {
+        await channel.close();
+        await connection.close();
+      }
+    },
+  };
+}
+
+/** Logger → RabbitMQSink, connected before the clock starts (as the raw runs are). */
+function loggerCandidate(
+  broker: BenchBroker,
+  count: number,
+  label: string,
+  options: { batchSize?: number; concurrency?: number },
+): Candidate {
+  return {
+    label,
+    best: 0,
+    async run() {
+      const inputs = Array.from({ length: count }, (_, i) => agentEvent(i));
+      const sink = new RabbitMQSink({ url: broker.url, exchange: broker.exchange, name: 'bench' });
+      await sink.write(agentRecords(1), { signal: new AbortController().signal });
+      await broker.reset();
+      const logger = new EventLogger({ sinks: [{ sink, ...options }], fallback: null });
+      const started = performance.now();
+      for (const input of inputs) await logger.logEvent(input);
+      const summary = await logger.close({ timeoutMs: 600_000 });
+      const seconds = (performance.now() - started) / 1000;
+      const written = summary.sinks.bench?.written;
+      if (written !== count) throw new Error(`logger wrote ${written} of ${count}`);
+      return count / seconds;
+    },
+  };
+}
+
+export async function loggerRabbitMQ(broker: BenchBroker, count: number): Promise<void> {
+  const raw = [100, 1000].map((size) => rawCandidate(broker, count, size));
+  const loggers = [
+    {
+      scenario: 'rabbitmq',
+      candidate: loggerCandidate(
+        broker,
+        count,
+        'logger, defaults (batch 100, 2 writes in flight)',
+        {},
+      ),
+    },
+    {
+      scenario: 'rabbitmq-batch1000',
+      candidate: loggerCandidate(broker, count, 'logger, batchSize 1000', { batchSize: 1000 }),
+    },
+  ];
+  const candidates = [...raw, ...loggers.map((l) => l.candidate)];
+  for (let round = 1; round <= REPEATS; round++) {
+    for (const candidate of candidates) {
+      await broker.reset();
+      const value = await candidate.run();
+      const depth = await broker.depth();
+      if (depth < count)
+        throw new Error(`${candidate.label}: ${depth} of ${count} messages queued`);
+      candidate.best = Math.max(candidate.best, value);
+      note(`round ${round}: ${candidate.label}: ${value.toFixed(0)} msgs/s`);
+    }
+  }
+  const fastest = raw.reduce((a, b) => (b.best > a.best ? b : a));
+  for (const { scenario, candidate } of loggers) {
+    report({
+      scenario,
+      unit: 'msgs/s',
+      value: candidate.best,
+      raw: fastest.best,
+      rawMethod: fastest.label,
+      rawCandidates: Object.fromEntries(raw.map((r) => [r.label, Math.round(r.best)])),
+      config: candidate.label,
+      goal: 0.8,
+      events: count,
+      rounds: REPEATS,
+    });
+  }
+}
