@@ -176,11 +176,14 @@ export class BrokerLink {
           waitForConnect: false,
         },
       })
-      .then((connection) => {
-        // Listeners go on before the first attempt, which amqplib defers to the next turn.
-        this.#adopt(connection);
-        if (this.#state === 'closed') void this.release();
-      });
+      .then(
+        (connection) => {
+          // Listeners go on before the first attempt, which amqplib defers to the next turn.
+          this.#adopt(connection);
+          if (this.#state === 'closed') void this.release();
+        },
+        (error: unknown) => this.#closedFor(error),
+      );
   }
 
   #adopt(connection: AmqpConnection): void {
