@@ -1,6 +1,7 @@
 import amqplib, { type RecoveringChannelModel, type SocketOptions } from 'amqplib';
-import { RabbitMQError } from './errors.js';
+import { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
 import type { AmqpConnection, ReconnectOptions } from './options.js';
+import { deferred, waitAtMost } from './wait.js';
 
 /**
  * Where the sink's connection stands:
@@ -68,10 +69,15 @@ export class BrokerLink {
   #connection: AmqpConnection | undefined;
   /** True from a failed attempt until the next success: writes fail at once. */
   #failing = false;
+  /** Closed by the sink, not by the connection's end. */
+  #stopped = false;
   #lastError: unknown;
   #blockedSince = 0;
-  #wake: (() => void)[] = [];
+  /** Resolved at the next state change (then replaced). */
+  #change = deferred();
   #listeners: [string, Listener][] = [];
+  /** The sink's own connection, until amqplib hands it over. */
+  #opening: Promise<void> | undefined;
 
   constructor(options: BrokerLinkOptions) {
     this.#options = options;
@@ -101,17 +107,29 @@ export class BrokerLink {
         this.#start();
         continue;
       }
-      if (state === 'closed') throw this.#error('RABBITMQ_CLOSED', 'the sink is closed');
+      if (state === 'closed') {
+        throw this.#stopped
+          ? this.#error('RABBITMQ_CLOSED', 'the sink is closed')
+          : this.#error(
+              'RABBITMQ_CLOSED',
+              'the connection closed; the sink cannot reopen it',
+              true,
+            );
+      }
       if (state === 'reconnecting' && this.#failing) {
-        throw this.#error('RABBITMQ_UNAVAILABLE', 'the broker cannot be reached; reconnecting');
+        throw this.#error(
+          'RABBITMQ_UNAVAILABLE',
+          'the broker cannot be reached; reconnecting',
+          true,
+        );
       }
       const { blockedTimeoutMs, connectTimeoutMs } = this.#options;
       const limit = state === 'blocked' ? blockedTimeoutMs : connectTimeoutMs;
       const left = started + limit - performance.now();
-      if (left <= 0 || !(await this.#changed(left, signal))) {
+      if (left <= 0 || !(await waitAtMost(this.#change.promise, left, signal))) {
         throw state === 'blocked'
           ? this.#error('RABBITMQ_BLOCKED', `the broker blocked the connection for ${limit} ms`)
-          : this.#error('RABBITMQ_UNAVAILABLE', `no connection within ${limit} ms`);
+          : this.#error('RABBITMQ_UNAVAILABLE', `no connection within ${limit} ms`, true);
       }
     }
   }
@@ -128,11 +146,13 @@ export class BrokerLink {
 
   /** Stops: writes fail as `closed` from now on, and waiting ones wake. */
   stop(): void {
+    this.#stopped = true;
     this.#set('closed');
   }
 
   /** Detaches from the connection; closes it only if the sink opened it. */
   async release(): Promise<void> {
+    await this.#opening;
     const connection = this.#connection;
     if (connection === undefined) return;
     for (const [event, listener] of this.#listeners) connection.removeListener(event, listener);
@@ -160,7 +180,7 @@ export class BrokerLink {
     }
     this.#set('connecting');
     const { url, socketOptions, name, reconnect, connectTimeoutMs } = this.#options;
-    void amqplib
+    this.#opening = amqplib
       .connect(url as string, {
         timeout: connectTimeoutMs,
         ...socketOptions,
@@ -177,11 +197,8 @@ export class BrokerLink {
         },
       })
       .then(
-        (connection) => {
-          // Listeners go on before the first attempt, which amqplib defers to the next turn.
-          this.#adopt(connection);
-          if (this.#state === 'closed') void this.release();
-        },
+        // Listeners go on before the first attempt, which amqplib defers to the next turn.
+        (connection) => this.#adopt(connection),
         (error: unknown) => this.#closedFor(error),
       );
   }
@@ -235,37 +252,15 @@ export class BrokerLink {
     if (previous === state || previous === 'closed') return;
     if (previous === 'blocked') this.counters.blockedMs += performance.now() - this.#blockedSince;
     this.#state = state;
-    for (const wake of this.#wake.splice(0)) wake();
+    const change = this.#change;
+    this.#change = deferred();
+    change.resolve();
     this.#options.onState(state, previous);
   }
 
-  /** Resolves true at the next state change, false after `ms`; rejects when `signal` aborts. */
-  #changed(ms: number, signal: AbortSignal): Promise<boolean> {
-    signal.throwIfAborted();
-    return new Promise((resolve, reject) => {
-      const done = (changed: boolean) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolve(changed);
-      };
-      const wake = () => done(true);
-      const onAbort = () => {
-        clearTimeout(timer);
-        this.#wake = this.#wake.filter((w) => w !== wake);
-        reject(signal.reason);
-      };
-      const timer = setTimeout(() => {
-        this.#wake = this.#wake.filter((w) => w !== wake);
-        done(false);
-      }, ms);
-      timer.unref();
-      this.#wake.push(wake);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  #error(code: 'RABBITMQ_CLOSED' | 'RABBITMQ_UNAVAILABLE' | 'RABBITMQ_BLOCKED', message: string) {
-    const cause = this.#lastError;
+  /** An error for a write that cannot go; with `withCause`, the last connection error explains it. */
+  #error(code: RabbitMQErrorCode, message: string, withCause = false): RabbitMQError {
+    const cause = withCause ? this.#lastError : undefined;
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
     return new RabbitMQError(code, `${message}${detail}`, { cause });
   }

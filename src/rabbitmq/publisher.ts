@@ -99,9 +99,12 @@ export class ConfirmPublisher {
       const confirm = (m: OutgoingMessage) => (error: unknown) => {
         if (!unsettled.has(m)) return;
         const returned = returns.get(m.event.id);
-        if (error) {
-          this.#count(this.#closed ? 'unconfirmed' : 'nacked');
-          fail(m, this.#closed ? this.#lost(error) : nacked(m, error));
+        if (error && this.#closed) {
+          this.#counters.unconfirmed += 1;
+          fail(m, this.#lost(error));
+        } else if (error) {
+          this.#counters.nacked += 1;
+          fail(m, nacked(m, error));
         } else if (returned) {
           this.#counters.returned += 1;
           fail(m, returned);
@@ -113,7 +116,7 @@ export class ConfirmPublisher {
       };
       for (const m of messages) {
         if (this.#closed) {
-          this.#count('unconfirmed');
+          this.#counters.unconfirmed += 1;
           fail(m, this.#lost(new Error('channel closed')));
           continue;
         }
@@ -125,19 +128,7 @@ export class ConfirmPublisher {
           this.#counters.published += 1;
         } catch (error) {
           // A closed channel refuses every later publish; anything else concerns this message.
-          fail(
-            m,
-            this.#closed
-              ? this.#lost(error)
-              : new RabbitMQError(
-                  'RABBITMQ_BAD_MESSAGE',
-                  `amqplib refused the message: ${String(error)}`,
-                  {
-                    cause: error,
-                    routingKey: m.routingKey,
-                  },
-                ),
-          );
+          fail(m, this.#closed ? this.#lost(error) : refused(m, error));
         }
       }
       if (unsettled.size === 0) {
@@ -147,7 +138,7 @@ export class ConfirmPublisher {
       signal.addEventListener('abort', onAbort, { once: true });
       timer = setTimeout(() => {
         for (const m of unsettled) {
-          this.#count('unconfirmed');
+          this.#counters.unconfirmed += 1;
           failures.push({
             event: m.event,
             error: new RabbitMQError(
@@ -161,10 +152,6 @@ export class ConfirmPublisher {
       }, timeoutMs);
       timer.unref();
     });
-  }
-
-  #count(counter: 'nacked' | 'unconfirmed'): void {
-    this.#counters[counter] += 1;
   }
 
   /**
@@ -198,6 +185,17 @@ export class ConfirmPublisher {
       ),
     );
   }
+}
+
+function refused(m: OutgoingMessage, cause: unknown): RabbitMQError {
+  return new RabbitMQError(
+    'RABBITMQ_BAD_MESSAGE',
+    `amqplib refused the message: ${String(cause)}`,
+    {
+      cause,
+      routingKey: m.routingKey,
+    },
+  );
 }
 
 function nacked(m: OutgoingMessage, cause: unknown): RabbitMQError {

@@ -1,4 +1,3 @@
-import type { ConfirmChannel } from 'amqplib';
 import { EventEmitter } from 'eventemitter3';
 import { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
@@ -15,6 +14,7 @@ import {
 } from './options.js';
 import { ConfirmPublisher, type PublishCounters, type PublishFailure } from './publisher.js';
 import { assertTopology } from './topology.js';
+import { waitAtMost } from './wait.js';
 
 /** A snapshot of a sink's state and counters, as returned by {@link RabbitMQSink.metrics}. */
 export interface RabbitMQSinkMetrics
@@ -174,11 +174,21 @@ export class RabbitMQSink extends EventEmitter<RabbitMQSinkEvents> implements Si
     const connection = await this.#link.ready(signal);
     const current = this.#publisher;
     if (current?.open) return current;
-    const channel = await within(
+    // A recovering connection lost in the meantime waits for its next reconnect: bounded here,
+    // and a channel that arrives too late is closed.
+    const opened = await waitAtMost(
       connection.createConfirmChannel(),
       this.#options.connectTimeoutMs,
       signal,
+      (late) => void late.close().catch(() => undefined),
     );
+    if (opened === undefined) {
+      throw new RabbitMQError(
+        'RABBITMQ_UNAVAILABLE',
+        `no channel within ${this.#options.connectTimeoutMs} ms`,
+      );
+    }
+    const channel = opened.value;
     channel.on('error', (error: unknown) => this.#link.noteError(error));
     try {
       await assertTopology(channel, this.#options);
@@ -199,42 +209,4 @@ export class RabbitMQSink extends EventEmitter<RabbitMQSinkEvents> implements Si
 function mostRetryable(failures: readonly PublishFailure[]): RabbitMQError {
   const transient = failures.find((f) => classifyRabbitMQError(f.error) === 'transient');
   return (transient ?? (failures[0] as PublishFailure)).error;
-}
-
-/**
- * Waits for a channel being opened, at most `ms`; a channel that arrives later is closed. A
- * recovering connection waits for its next reconnect, which may be far away.
- */
-function within(
-  opening: Promise<ConfirmChannel>,
-  ms: number,
-  signal: AbortSignal,
-): Promise<ConfirmChannel> {
-  let settled = false;
-  return new Promise<ConfirmChannel>((resolve, reject) => {
-    const finish = (action: () => void) => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      action();
-      return true;
-    };
-    const onAbort = () => finish(() => reject(signal.reason));
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(new RabbitMQError('RABBITMQ_UNAVAILABLE', `no channel within ${ms} ms`)),
-        ),
-      ms,
-    );
-    timer.unref();
-    signal.addEventListener('abort', onAbort, { once: true });
-    opening.then(
-      (channel) => {
-        if (!finish(() => resolve(channel))) void channel.close().catch(() => undefined);
-      },
-      (error: unknown) => finish(() => reject(error)),
-    );
-  });
 }
