@@ -6,18 +6,12 @@
 import amqplib from 'amqplib';
 import { EventLogger, type EventRecord } from '../../src/index.js';
 import { RabbitMQSink, toMessage } from '../../src/rabbitmq/index.js';
-import { agentEvent, agentRecords, chunk } from '../lib/events.js';
+import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
+import { agentRecords, chunk } from '../lib/events.js';
 import { note, report } from '../lib/report.js';
 import type { BenchBroker } from './broker.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-
-interface Candidate {
-  readonly label: string;
-  /** Messages per second, from the first publish (or logEvent) to the last confirm. */
-  readonly run: () => Promise<number>;
-  best: number;
-}
 
 const MAPPING = {
   routingKey: (e: EventRecord) => `eventrail.${e.type}`,
@@ -34,6 +28,7 @@ function rawCandidate(broker: BenchBroker, count: number, batchSize: number): Ca
       const batches = chunk(agentRecords(count), batchSize);
       const connection = await amqplib.connect(broker.url);
       const channel = await connection.createConfirmChannel();
+      settleHeap();
       try {
         const started = performance.now();
         for (const batch of batches) {
@@ -53,30 +48,19 @@ function rawCandidate(broker: BenchBroker, count: number, batchSize: number): Ca
 }
 
 /** Logger → RabbitMQSink, connected before the clock starts (as the raw runs are). */
-function loggerCandidate(
+function rabbitLogger(
   broker: BenchBroker,
   count: number,
   label: string,
-  options: { batchSize?: number; concurrency?: number },
+  options: { batchSize?: number },
 ): Candidate {
-  return {
-    label,
-    best: 0,
-    async run() {
-      const inputs = Array.from({ length: count }, (_, i) => agentEvent(i));
-      const sink = new RabbitMQSink({ url: broker.url, exchange: broker.exchange, name: 'bench' });
-      await sink.write(agentRecords(1), { signal: new AbortController().signal });
-      await broker.reset();
-      const logger = new EventLogger({ sinks: [{ sink, ...options }], fallback: null });
-      const started = performance.now();
-      for (const input of inputs) await logger.logEvent(input);
-      const summary = await logger.close({ timeoutMs: 600_000 });
-      const seconds = (performance.now() - started) / 1000;
-      const written = summary.sinks.bench?.written;
-      if (written !== count) throw new Error(`logger wrote ${written} of ${count}`);
-      return count / seconds;
-    },
-  };
+  return loggerCandidate(label, count, async () => {
+    const sink = new RabbitMQSink({ url: broker.url, exchange: broker.exchange, name: 'bench' });
+    await sink.write(agentRecords(1), { signal: new AbortController().signal });
+    await broker.reset();
+    const logger = new EventLogger({ sinks: [{ sink, ...options }], fallback: null });
+    return { logger, sink: sink.name };
+  });
 }
 
 export async function loggerRabbitMQ(broker: BenchBroker, count: number): Promise<void> {
@@ -84,7 +68,7 @@ export async function loggerRabbitMQ(broker: BenchBroker, count: number): Promis
   const loggers = [
     {
       scenario: 'rabbitmq',
-      candidate: loggerCandidate(
+      candidate: rabbitLogger(
         broker,
         count,
         'logger, defaults (batch 100, 2 writes in flight)',
@@ -93,7 +77,7 @@ export async function loggerRabbitMQ(broker: BenchBroker, count: number): Promis
     },
     {
       scenario: 'rabbitmq-batch1000',
-      candidate: loggerCandidate(broker, count, 'logger, batchSize 1000', { batchSize: 1000 }),
+      candidate: rabbitLogger(broker, count, 'logger, batchSize 1000', { batchSize: 1000 }),
     },
   ];
   const candidates = [...raw, ...loggers.map((l) => l.candidate)];

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqplib, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { RabbitMQSink, type RabbitMQSinkOptions } from '../../src/rabbitmq/index.js';
 
 const run = promisify(execFile);
 
@@ -27,6 +28,17 @@ export interface TestBroker {
   readonly tag: string;
   /** A unique name for an exchange, queue or sink; exchanges and queues of that name are deleted at the end. */
   name(label: string): string;
+  /**
+   * A sink named after this file, publishing to a new exchange with one new queue bound to
+   * everything; `options` add to or override that (with `connection`, no `url` is set).
+   */
+  sink(options?: Partial<RabbitMQSinkOptions>): {
+    sink: RabbitMQSink;
+    queue: string;
+    exchange: string;
+  };
+  /** Consumes `queue` until every event `payload.i` of 0..n-1 arrived at least once. */
+  collectEvents(queue: string, n: number): Promise<ConsumeMessage[]>;
   /** A channel on the admin connection (not a confirm channel). */
   readonly channel: Channel;
   /** Makes the broker close every connection whose `connection_name` is `connectionName`; returns how many. */
@@ -71,13 +83,33 @@ export function useRabbitMQ(): TestBroker {
     }
   });
 
-  return {
+  const name = (label: string) => {
+    const unique = `eventrail-test-${label}-${tag}-${randomBytes(3).toString('hex')}`;
+    names.push(unique);
+    return unique;
+  };
+  const broker: TestBroker = {
     url,
     tag,
-    name(label) {
-      const name = `eventrail-test-${label}-${tag}-${randomBytes(3).toString('hex')}`;
-      names.push(name);
-      return name;
+    name,
+    sink(options = {}) {
+      const exchange = options.exchange ?? name('x');
+      const queue = name('q');
+      const sink = new RabbitMQSink({
+        ...(options.connection ? {} : { url }),
+        name: name('sink'),
+        exchange,
+        queues: [{ queue }],
+        ...options,
+      });
+      return { sink, queue, exchange };
+    },
+    collectEvents(queue, n) {
+      const arrived = new Set<number>();
+      return broker.collect(queue, (all) => {
+        arrived.add(JSON.parse(String(all[all.length - 1]?.content)).payload.i);
+        return arrived.size === n;
+      });
     },
     get channel(): Channel {
       if (!state.channel) throw new Error('useRabbitMQ: the broker is ready only inside tests');
@@ -114,6 +146,7 @@ export function useRabbitMQ(): TestBroker {
       return messages;
     },
   };
+  return broker;
 }
 
 /** Connections whose name contains `tag`, waiting up to two seconds for closing ones to go. */

@@ -7,7 +7,7 @@
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink } from '../../src/index.js';
-import { type AmqpConnection, RabbitMQSink } from '../../src/rabbitmq/index.js';
+import type { AmqpConnection } from '../../src/rabbitmq/index.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const mq = useRabbitMQ();
@@ -25,14 +25,7 @@ describe('a connection the broker blocks', () => {
   });
 
   function setup() {
-    const queue = mq.name('q');
-    const sink = new RabbitMQSink({
-      connection,
-      name: mq.name('sink'),
-      exchange: mq.name('x'),
-      queues: [{ queue }],
-      blockedTimeoutMs: 300,
-    });
+    const { sink, queue } = mq.sink({ connection, blockedTimeoutMs: 300 });
     const fallback = new MemorySink('fallback');
     const logger = new EventLogger({ sinks: [sink], fallback, retry: { retries: 2 } });
     const log = (n: number) =>

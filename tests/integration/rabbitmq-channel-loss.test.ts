@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink } from '../../src/index.js';
-import { RabbitMQSink } from '../../src/rabbitmq/index.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const mq = useRabbitMQ();
@@ -8,14 +7,7 @@ const EVENTS = 5000;
 
 describe('RabbitMQSink when the broker closes its channel (the exchange was deleted)', () => {
   it('opens a new channel on the same connection, declares the topology again, loses nothing', async () => {
-    const exchange = mq.name('x');
-    const queue = mq.name('q');
-    const sink = new RabbitMQSink({
-      url: mq.url,
-      name: mq.name('sink'),
-      exchange,
-      queues: [{ queue }],
-    });
+    const { sink, queue, exchange } = mq.sink();
     const fallback = new MemorySink('fallback');
     const logger = new EventLogger({ sinks: [sink], fallback });
     let retries = 0;
@@ -42,11 +34,8 @@ describe('RabbitMQSink when the broker closes its channel (the exchange was dele
       dropped: 0,
     });
     expect(sink.metrics()).toMatchObject({ connects: 1, disconnects: 0 });
-    const arrived = new Set<number>();
-    await mq.collect(queue, (all) => {
-      arrived.add(JSON.parse(String(all[all.length - 1]?.content)).payload.i);
-      return arrived.size === EVENTS;
-    });
+    const messages = await mq.collectEvents(queue, EVENTS);
+    const arrived = new Set(messages.map((m) => JSON.parse(String(m.content)).payload.i));
     expect(arrived.size).toBe(EVENTS);
   });
 });

@@ -1,7 +1,7 @@
 import amqplib from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { EventLogger, type EventRecord, MemorySink } from '../../src/index.js';
-import { RabbitMQError, RabbitMQSink } from '../../src/rabbitmq/index.js';
+import { RabbitMQError } from '../../src/rabbitmq/index.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const mq = useRabbitMQ();
@@ -21,13 +21,7 @@ const signal = new AbortController().signal;
 
 describe('RabbitMQSink.close', () => {
   it('waits for the confirms of a write in flight, then closes what it opened; idempotent', async () => {
-    const queue = mq.name('q');
-    const sink = new RabbitMQSink({
-      url: mq.url,
-      name: mq.name('sink'),
-      exchange: mq.name('x'),
-      queues: [{ queue }],
-    });
+    const { sink, queue } = mq.sink();
     const batch = await records(2000);
     const write = sink.write(batch, { signal });
     while (sink.metrics().published < 2000) await new Promise((r) => setTimeout(r, 1));
@@ -42,7 +36,7 @@ describe('RabbitMQSink.close', () => {
   });
 
   it('refuses writes after close with a permanent RABBITMQ_CLOSED', async () => {
-    const sink = new RabbitMQSink({ url: mq.url, name: mq.name('sink'), exchange: mq.name('x') });
+    const { sink } = mq.sink();
     await sink.close();
     const error = await sink.write(await records(1), { signal }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RabbitMQError);
@@ -55,13 +49,7 @@ describe('RabbitMQSink.close', () => {
       clientProperties: { connection_name: mq.name('host-connection') },
     });
     try {
-      const queue = mq.name('q');
-      const sink = new RabbitMQSink({
-        connection,
-        name: mq.name('sink'),
-        exchange: mq.name('x'),
-        queues: [{ queue }],
-      });
+      const { sink, queue } = mq.sink({ connection });
       await sink.write(await records(5), { signal });
       await sink.close();
       const channel = await connection.createChannel();
@@ -76,12 +64,7 @@ describe('RabbitMQSink.close', () => {
     const connection = await amqplib.connect(mq.url, {
       clientProperties: { connection_name: mq.name('host-connection') },
     });
-    const sink = new RabbitMQSink({
-      connection,
-      name: mq.name('sink'),
-      exchange: mq.name('x'),
-      queues: [{ queue: mq.name('q') }],
-    });
+    const { sink } = mq.sink({ connection });
     await sink.write(await records(1), { signal });
     await connection.close();
     expect(sink.state).toBe('closed');

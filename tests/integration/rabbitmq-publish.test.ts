@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { EventLogger, type EventRecord, MemorySink } from '../../src/index.js';
-import { RabbitMQSink } from '../../src/rabbitmq/index.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const mq = useRabbitMQ();
@@ -40,12 +39,8 @@ function cnsPriority(event: EventRecord): number {
 
 describe('RabbitMQSink publishing through an EventLogger', () => {
   it('delivers 10k events once each, with their routing keys and priorities', async () => {
-    const exchange = mq.name('x');
     const queue = mq.name('q');
-    const sink = new RabbitMQSink({
-      url: mq.url,
-      name: mq.name('sink'),
-      exchange,
+    const { sink } = mq.sink({
       queues: [{ queue, bindingKeys: ['cns.#'], options: { maxPriority: 10 } }],
       routingKey: cnsRoutingKey,
       priority: cnsPriority,
@@ -86,14 +81,7 @@ describe('RabbitMQSink publishing through an EventLogger', () => {
   });
 
   it('sends each event as a persistent JSON message carrying its id, type, time and ids', async () => {
-    const exchange = mq.name('x');
-    const queue = mq.name('q');
-    const sink = new RabbitMQSink({
-      url: mq.url,
-      name: mq.name('sink'),
-      exchange,
-      queues: [{ queue }],
-    });
+    const { sink, queue, exchange } = mq.sink();
     const logger = new EventLogger({ sinks: [sink], fallback: null });
     const occurredAt = new Date('2024-05-01T10:00:00.900Z');
     const id = await logger.logEvent({
@@ -128,12 +116,7 @@ describe('RabbitMQSink publishing through an EventLogger', () => {
   });
 
   it('hands an event the routingKey function cannot map to the fallback alone', async () => {
-    const queue = mq.name('q');
-    const sink = new RabbitMQSink({
-      url: mq.url,
-      name: mq.name('sink'),
-      exchange: mq.name('x'),
-      queues: [{ queue }],
+    const { sink, queue } = mq.sink({
       routingKey: (event) => {
         if (event.payload.i === 2) throw new Error('no key for this one');
         return 'k';

@@ -1,7 +1,5 @@
-import type { ConsumeMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink } from '../../src/index.js';
-import { RabbitMQSink } from '../../src/rabbitmq/index.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const mq = useRabbitMQ();
@@ -9,13 +7,7 @@ const EVENTS = 20_000;
 
 describe('RabbitMQSink when the broker closes its connection mid-stream', () => {
   it('reconnects and delivers every event at least once, duplicates under the same messageId', async () => {
-    const queue = mq.name('q');
-    const sink = new RabbitMQSink({
-      url: mq.url,
-      name: mq.name('sink'),
-      exchange: mq.name('x'),
-      queues: [{ queue }],
-    });
+    const { sink, queue } = mq.sink();
     const states: string[] = [];
     sink.on('state', (state) => states.push(state));
     const fallback = new MemorySink('fallback');
@@ -57,11 +49,8 @@ describe('RabbitMQSink when the broker closes its connection mid-stream', () => 
     });
     expect(fallback.events).toHaveLength(0);
 
-    const arrived = new Set<number>();
-    const messages = await mq.collect(queue, (all: ConsumeMessage[]) => {
-      arrived.add(JSON.parse(String(all[all.length - 1]?.content)).payload.i);
-      return arrived.size === EVENTS;
-    });
+    const messages = await mq.collectEvents(queue, EVENTS);
+    const arrived = new Set(messages.map((m) => JSON.parse(String(m.content)).payload.i));
     expect(arrived.size).toBe(EVENTS);
     // A duplicate is the same event: the same messageId as its first delivery and as its body's id.
     const idOf = new Map<number, string>();
