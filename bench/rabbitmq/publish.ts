@@ -1,9 +1,10 @@
 /**
  * Logger → RabbitMQ: sustained messages/s through `EventLogger` + `RabbitMQSink`, divided by the
- * fastest raw amqplib way to publish the same messages with confirms (a confirm channel, batches
- * of 100 or 1000, `waitForConfirms` after each), measured in the same run on the same queue.
+ * fastest raw amqplib way to publish the same messages with confirms (one confirm channel; batches
+ * of 100 or 1000, with `waitForConfirms` after each or with two batches in flight as the sink
+ * does), measured in the same run on the same queue.
  */
-import amqplib from 'amqplib';
+import amqplib, { type ConfirmChannel } from 'amqplib';
 import { EventLogger, type EventRecord } from '../../src/index.js';
 import { RabbitMQSink, toMessage } from '../../src/rabbitmq/index.js';
 import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
@@ -19,10 +20,37 @@ const MAPPING = {
   mandatory: true,
 };
 
-/** amqplib alone: publish a batch on a confirm channel, wait for its confirms, next batch. */
-function rawCandidate(broker: BenchBroker, count: number, batchSize: number): Candidate {
+/** Publishes one batch with a confirm callback per message; resolves when all are confirmed. */
+function publishConfirmed(
+  channel: ConfirmChannel,
+  exchange: string,
+  batch: readonly EventRecord[],
+): Promise<unknown> {
+  return Promise.all(
+    batch.map((event) => {
+      const m = toMessage(event, MAPPING);
+      return new Promise<void>((resolve, reject) => {
+        channel.publish(exchange, m.routingKey, m.content, m.options, (error: unknown) =>
+          error ? reject(error) : resolve(),
+        );
+      });
+    }),
+  );
+}
+
+/**
+ * amqplib alone, on one confirm channel: with one batch in flight, publish a batch and
+ * `waitForConfirms`; with two, publish the next batch while the previous one is confirmed.
+ */
+function rawCandidate(
+  broker: BenchBroker,
+  count: number,
+  batchSize: number,
+  inFlight: 1 | 2,
+): Candidate {
+  const how = inFlight === 1 ? 'waitForConfirms' : '2 batches in flight';
   return {
-    label: `raw amqplib, confirm channel, batch ${batchSize}, waitForConfirms`,
+    label: `raw amqplib, confirm channel, batch ${batchSize}, ${how}`,
     best: 0,
     async run() {
       const batches = chunk(agentRecords(count), batchSize);
@@ -31,13 +59,21 @@ function rawCandidate(broker: BenchBroker, count: number, batchSize: number): Ca
       settleHeap();
       try {
         const started = performance.now();
+        let previous: Promise<unknown> = Promise.resolve();
         for (const batch of batches) {
-          for (const event of batch) {
-            const m = toMessage(event, MAPPING);
-            channel.publish(broker.exchange, m.routingKey, m.content, m.options);
+          if (inFlight === 1) {
+            for (const event of batch) {
+              const m = toMessage(event, MAPPING);
+              channel.publish(broker.exchange, m.routingKey, m.content, m.options);
+            }
+            await channel.waitForConfirms();
+          } else {
+            const current = publishConfirmed(channel, broker.exchange, batch);
+            await previous;
+            previous = current;
           }
-          await channel.waitForConfirms();
         }
+        await previous;
         return count / ((performance.now() - started) / 1000);
       } finally {
         await channel.close();
@@ -64,7 +100,12 @@ function rabbitLogger(
 }
 
 export async function loggerRabbitMQ(broker: BenchBroker, count: number): Promise<void> {
-  const raw = [100, 1000].map((size) => rawCandidate(broker, count, size));
+  const raw = [
+    rawCandidate(broker, count, 100, 1),
+    rawCandidate(broker, count, 1000, 1),
+    rawCandidate(broker, count, 100, 2),
+    rawCandidate(broker, count, 1000, 2),
+  ];
   const loggers = [
     {
       scenario: 'rabbitmq',
