@@ -9,12 +9,17 @@ export interface PublishFailure {
   readonly error: RabbitMQError;
 }
 
-/** Message counters of a sink, across its channels. @internal */
+/** Message counters of a sink, across its channels and connections. */
 export interface PublishCounters {
+  /** Messages handed to the broker (a retried event counts again). */
   published: number;
+  /** Messages the broker confirmed (and did not return). */
   confirmed: number;
+  /** Messages the broker refused (basic.nack). */
   nacked: number;
+  /** Mandatory messages the broker returned as unroutable. */
   returned: number;
+  /** Messages whose confirm never came: the channel closed first, or `confirmTimeoutMs` passed. */
   unconfirmed: number;
 }
 
