@@ -35,6 +35,16 @@ describe('RabbitMQSink.close', () => {
     // The leak check of useRabbitMQ fails this file if the sink's connection is still open.
   });
 
+  it('stops waiting for confirms when the write is aborted (a write timeout, the close deadline)', async () => {
+    const { sink } = mq.sink();
+    const controller = new AbortController();
+    const write = sink.write(await records(2000), { signal: controller.signal });
+    while (sink.metrics().published < 2000) await new Promise((r) => setTimeout(r, 1));
+    controller.abort(new Error('write timed out'));
+    await expect(write).rejects.toThrow('write timed out');
+    await sink.close();
+  });
+
   it('refuses writes after close with a permanent RABBITMQ_CLOSED', async () => {
     const { sink } = mq.sink();
     await sink.close();

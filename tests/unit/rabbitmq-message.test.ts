@@ -97,4 +97,19 @@ describe('toMessage', () => {
       toMessage(event, { ...defaults, routingKey: () => 'ü'.repeat(127) }).routingKey,
     ).toHaveLength(127);
   });
+
+  it('refuses fields that do not fit their AMQP property, before amqplib or the broker would', () => {
+    const cases: [Partial<EventInput>, RegExp][] = [
+      [{ type: 'T'.repeat(256) }, /type is longer than 255 bytes/],
+      [{ correlationId: 'é'.repeat(128) }, /correlationId is longer than 255 bytes/],
+      [{ userId: 'u'.repeat(20_000), projectId: 'p'.repeat(20_000) }, /exceed 32 KiB/],
+    ];
+    for (const [input, message] of cases) {
+      const error = badMessage(record(input), {});
+      expect(error).toMatchObject({ code: 'RABBITMQ_BAD_MESSAGE' });
+      expect(String(error)).toMatch(message);
+    }
+    const fits = record({ type: 'T'.repeat(255), correlationId: 'c'.repeat(255), routingKey: 'k' });
+    expect(toMessage(fits, defaults).options.type).toHaveLength(255);
+  });
 });
