@@ -5,7 +5,8 @@
  * reported as a leak (the file fails).
  *
  * The broker is administered with `rabbitmqctl` on this machine, or else through the management
- * HTTP API (port 15672, the AMQP URL's credentials), so that tests never stop the broker itself.
+ * HTTP API (`inject('amqpManagementUrl')`, with the AMQP URL's credentials); tests never stop the
+ * broker itself.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -204,11 +205,12 @@ async function management(
   const amqp = new URL(url);
   const user = decodeURIComponent(amqp.username || 'guest');
   const password = decodeURIComponent(amqp.password || 'guest');
-  const response = await fetch(`http://${amqp.hostname}:15672${path}`, {
+  const api = inject('amqpManagementUrl');
+  const response = await fetch(`${api}${path}`, {
     method,
     headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
   }).catch((error: unknown) => {
-    throw new Error('neither rabbitmqctl nor the management API (port 15672) is available', {
+    throw new Error(`neither rabbitmqctl nor the management API at ${api} is available`, {
       cause: previous ?? error,
     });
   });
