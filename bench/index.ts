@@ -1,13 +1,18 @@
 /**
  * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
- * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call).
+ * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call),
+ * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
+ * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
+ * `eventrail-bench-<random>` are declared there and deleted after),
  * BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
  */
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
+import { createBenchBroker } from './rabbitmq/broker.js';
+import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
 const count = Number(process.env.BENCH_EVENTS ?? 50_000);
 const selected = new Set(process.argv.slice(2));
@@ -20,6 +25,14 @@ if (wanted('logger')) {
     await loggerPostgres(db, count);
   } finally {
     await db.drop();
+  }
+}
+if (wanted('rabbitmq')) {
+  const broker = await createBenchBroker();
+  try {
+    await loggerRabbitMQ(broker, count);
+  } finally {
+    await broker.drop();
   }
 }
 note('bench done');

@@ -5,6 +5,7 @@
  */
 import { EventLogger, type Sink } from '../../src/index.js';
 import { PostgresSink } from '../../src/postgres/index.js';
+import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { agentEvent, agentRecords, chunk } from '../lib/events.js';
 import { median, note, percentile, report } from '../lib/report.js';
@@ -12,21 +13,10 @@ import { RAW_METHODS, type RawMethod, runRaw } from './raw-insert.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
-interface Candidate {
-  readonly label: string;
-  readonly run: () => Promise<number>;
-  best: number;
-}
-
 interface RawCandidate extends Candidate {
   readonly method: RawMethod;
   readonly batchSize: number;
   readonly connections: number;
-}
-
-/** Collects garbage left by the previous run, when node runs with --expose-gc (npm run bench does). */
-function settleHeap(): void {
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 /**
@@ -58,37 +48,18 @@ function rawCandidates(db: BenchDatabase, count: number): RawCandidate[] {
 }
 
 /** Logger → PostgresSink with `options` on top of the sink's defaults; events/s from first call to close. */
-function loggerCandidate(
+function postgresLogger(
   db: BenchDatabase,
   count: number,
   label: string,
   options: { batchSize?: number; concurrency?: number },
 ): Candidate {
-  return {
-    label,
-    best: 0,
-    async run() {
-      const inputs = Array.from({ length: count }, (_, i) => agentEvent(i));
-      const pool = db.pool(2);
-      settleHeap();
-      try {
-        const logger = new EventLogger({
-          sinks: [new PostgresSink({ db: pool })],
-          fallback: null,
-          ...options,
-        });
-        const started = performance.now();
-        for (const input of inputs) await logger.logEvent(input);
-        const summary = await logger.close({ timeoutMs: 600_000 });
-        const seconds = (performance.now() - started) / 1000;
-        const written = summary.sinks.postgres?.written;
-        if (written !== count) throw new Error(`logger wrote ${written} of ${count}`);
-        return count / seconds;
-      } finally {
-        await pool.end();
-      }
-    },
-  };
+  return loggerCandidate(label, count, async () => {
+    const pool = db.pool(2);
+    const sinks = [new PostgresSink({ db: pool })];
+    const logger = new EventLogger({ sinks, fallback: null, ...options });
+    return { logger, sink: 'postgres', release: () => pool.end() };
+  });
 }
 
 /**
@@ -111,11 +82,11 @@ export async function loggerPostgres(db: BenchDatabase, count: number): Promise<
   const loggers = [
     {
       scenario: 'logger-postgres-defaults',
-      candidate: loggerCandidate(db, count, 'logger, defaults', {}),
+      candidate: postgresLogger(db, count, 'logger, defaults', {}),
     },
     {
       scenario: 'logger-postgres-batch1000',
-      candidate: loggerCandidate(db, count, 'logger, batchSize 1000', { batchSize: 1000 }),
+      candidate: postgresLogger(db, count, 'logger, batchSize 1000', { batchSize: 1000 }),
     },
   ];
   await measure(db, [...raw, ...loggers.map((l) => l.candidate)]);

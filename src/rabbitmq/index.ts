@@ -1,1 +1,22 @@
-export {};
+/**
+ * eventrail for RabbitMQ: {@link RabbitMQSink} publishes events to an exchange with publisher
+ * confirms, reconnecting on its own. Needs `amqplib` (an optional peer dependency) installed.
+ * @packageDocumentation
+ */
+export { classifyRabbitMQError } from './classify.js';
+export type { ConnectionCounters, RabbitMQSinkState } from './connection.js';
+export { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
+export { type MessageMapping, type OutgoingMessage, toMessage } from './message.js';
+export {
+  type AmqpConnection,
+  DEFAULT_RABBITMQ_SINK_OPTIONS,
+  type QueueBinding,
+  type RabbitMQSinkOptions,
+  type ReconnectOptions,
+} from './options.js';
+export type { PublishCounters } from './publisher.js';
+export {
+  RabbitMQSink,
+  type RabbitMQSinkEvents,
+  type RabbitMQSinkMetrics,
+} from './rabbitmq-sink.js';

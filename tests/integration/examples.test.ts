@@ -4,10 +4,12 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/database.js';
+import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 const db = useTestDatabase({ migrated: false });
+const mq = useRabbitMQ();
 
 function example(file: string, env: Record<string, string | undefined>) {
   const { DATABASE_URL: _ignored, ...rest } = process.env;
@@ -38,5 +40,36 @@ describe('examples', () => {
     const { stdout } = await example('examples/demo.ts', {});
     expect(stdout).toContain('embedded PGlite');
     expect(stdout).toContain('"written":1010');
+  });
+
+  it('rabbitmq-dual writes to Postgres and publishes with the catalog routing keys and priorities', async () => {
+    const exchange = mq.name('example');
+    const queue = `${exchange}.monitor`;
+    try {
+      const { stdout } = await example('examples/rabbitmq-dual.ts', {
+        DATABASE_URL: db.url,
+        AMQP_URL: mq.url,
+        AMQP_EXCHANGE: exchange,
+      });
+      const written = '{"received":6,"written":6,"fallback":0,"dropped":0}';
+      expect(stdout).toContain(`{"postgres":${written},"rabbitmq":${written}}`);
+      expect(stdout).toContain('rabbitmq: connected');
+      const { rows } = await db.pool.query(
+        `SELECT count(*)::int AS n FROM eventrail.event_logs WHERE aggregate_id = 'bom-7'`,
+      );
+      expect(rows[0].n).toBe(6);
+      const messages = await mq.collect(queue, 6);
+      // Waiting in a priority queue, they come out highest priority first.
+      expect(messages.map((m) => [m.fields.routingKey, m.properties.priority])).toEqual([
+        ['cns.risk.alert.critical', 8],
+        ['cns.processing.started', 7],
+        ['cns.stage.enrichment.started', 6],
+        ['cns.stage.enrichment.completed', 6],
+        ['cns.enrichment.progress', 4],
+        ['cns.enrichment.progress', 4],
+      ]);
+    } finally {
+      await mq.channel.deleteQueue(queue);
+    }
   });
 });

@@ -84,10 +84,13 @@ describe('the packed package', () => {
       const schema = ${load('eventrail/schema')};
       if (typeof core.EventLogger !== 'function' || typeof postgres.PostgresSink !== 'function') throw new Error('missing exports');
       if (typeof postgres.migrate !== 'function' || typeof schema.eventLogs !== 'object') throw new Error('missing exports');
-      if (typeof rabbitmq !== 'object') throw new Error('rabbitmq entry');
-      let caught;
-      try { new postgres.PostgresSink({ db: {} }); } catch (e) { caught = e; }
-      if (!(caught instanceof core.ValidationError)) throw new Error('ValidationError differs between entry points');
+      if (typeof rabbitmq.RabbitMQSink !== 'function' || typeof rabbitmq.RabbitMQError !== 'function') throw new Error('rabbitmq entry');
+      for (const make of [() => new postgres.PostgresSink({ db: {} }), () => new rabbitmq.RabbitMQSink({})]) {
+        let caught;
+        try { make(); } catch (e) { caught = e; }
+        if (!(caught instanceof core.ValidationError)) throw new Error('ValidationError differs between entry points');
+      }
+      if (!(new rabbitmq.RabbitMQError('RABBITMQ_NACKED', 'x') instanceof core.EventrailError)) throw new Error('EventrailError differs');
       console.log('ok');`;
     await writeFile(
       join(dir, 'esm.mjs'),
@@ -106,15 +109,18 @@ describe('the packed package', () => {
       join(dir, 'consumer.ts'),
       `import { EventLogger, ValidationError, type EventInput } from 'eventrail';
 import { PostgresSink, migrate } from 'eventrail/postgres';
+import { RabbitMQSink, type RabbitMQSinkState } from 'eventrail/rabbitmq';
 import { eventLogs, createEventrailTables } from 'eventrail/schema';
 import pg from 'pg';
 const pool = new pg.Pool();
-const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })] });
+const rabbit = new RabbitMQSink({ url: 'amqp://localhost', exchange: 'events', priority: (e) => e.priority ?? 4 });
+const state: RabbitMQSinkState = rabbit.state;
+const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool }), rabbit] });
 const event: EventInput = { type: 'T', userId: 'u', payload: { a: 1 } };
 void logger.logEvent(event);
 void migrate(pool, { schema: 'audit' });
 const audit: typeof eventLogs = createEventrailTables('audit').eventLogs;
-export const ok: boolean = audit !== undefined && ValidationError !== undefined;
+export const ok: boolean = audit !== undefined && ValidationError !== undefined && state !== 'closed';
 `,
     );
     await writeFile(

@@ -4,6 +4,8 @@
  *
  * Order: DATABASE_URL / AMQP_URL (default: the loopback services of our machines); when one does
  * not answer and a Docker daemon does, a testcontainers container; otherwise one clear error.
+ * AMQP_MANAGEMENT_URL (default: port 15672 of the broker's host) is where the RabbitMQ tests
+ * find the management API when rabbitmqctl is not available.
  * Nothing is ever skipped.
  */
 import { connect as netConnect } from 'node:net';
@@ -16,6 +18,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     amqpUrl: string;
+    /** The RabbitMQ management API (used only where rabbitmqctl is not at hand). */
+    amqpManagementUrl: string;
   }
 }
 
@@ -75,14 +79,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
       return container.getConnectionUri();
     },
   );
+  let amqpManagementUrl = process.env.AMQP_MANAGEMENT_URL;
   const amqpUrl = await resolveService('RabbitMQ', 'AMQP_URL', DEFAULT_AMQP_URL, 5672, async () => {
     const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
     const container = await new RabbitMQContainer('rabbitmq:3-management').start();
     stops.push(() => container.stop());
+    amqpManagementUrl = `http://${container.getHost()}:${container.getMappedPort(15672)}`;
     return container.getAmqpUrl();
   });
   project.provide('databaseUrl', databaseUrl);
   project.provide('amqpUrl', amqpUrl);
+  project.provide(
+    'amqpManagementUrl',
+    amqpManagementUrl ?? `http://${new URL(amqpUrl).hostname}:15672`,
+  );
   return async () => {
     await Promise.all(stops.map((stop) => stop()));
   };

@@ -1,0 +1,212 @@
+import { EventEmitter } from 'eventemitter3';
+import { PartialWriteError } from '../errors.js';
+import type { EventRecord } from '../event/types.js';
+import type { PipelineOptions } from '../logger/options.js';
+import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
+import { classifyRabbitMQError } from './classify.js';
+import { BrokerLink, type ConnectionCounters, type RabbitMQSinkState } from './connection.js';
+import { RabbitMQError } from './errors.js';
+import { type MessageMapping, type OutgoingMessage, toMessage } from './message.js';
+import {
+  type RabbitMQSinkOptions,
+  type ResolvedRabbitMQSinkOptions,
+  resolveRabbitMQSinkOptions,
+} from './options.js';
+import { ConfirmPublisher, type PublishCounters, type PublishFailure } from './publisher.js';
+import { assertTopology } from './topology.js';
+import { waitAtMost } from './wait.js';
+
+/** A snapshot of a sink's state and counters, as returned by {@link RabbitMQSink.metrics}. */
+export interface RabbitMQSinkMetrics
+  extends Readonly<PublishCounters>,
+    Readonly<ConnectionCounters> {
+  readonly state: RabbitMQSinkState;
+}
+
+/** The events a {@link RabbitMQSink} emits (eventemitter3; listeners are optional). */
+export interface RabbitMQSinkEvents {
+  /** The connection changed state, e.g. to `blocked` or `reconnecting` and back to `connected`. */
+  state: (state: RabbitMQSinkState, previous: RabbitMQSinkState) => void;
+}
+
+/**
+ * Publishes events to a RabbitMQ exchange as persistent JSON messages on a confirm channel: a
+ * batch is published whole and its confirms are awaited together. A message the broker nacks,
+ * returns as unroutable (mandatory), or leaves unconfirmed when the connection drops fails
+ * alone: the write throws a {@link PartialWriteError} listing those events, and the logger
+ * retries or hands over only them. Retried events keep their `messageId` (the event id), so
+ * delivery is at-least-once and consumers deduplicate on it.
+ *
+ * The sink's own connection (`url`) reconnects with capped backoff; writes wait for a connection
+ * being opened (bounded) and fail at once while the broker cannot be reached, so the logger's
+ * retry, queue and fallback work for this sink alone and never slow another sink.
+ */
+export class RabbitMQSink extends EventEmitter<RabbitMQSinkEvents> implements Sink {
+  readonly name: string;
+  /**
+   * Two writes in flight on the one channel: the next batch is published while the broker
+   * confirms the previous one (see the README's benchmark). Batches are published in order; only
+   * a retried one lands after its successors.
+   */
+  readonly defaults: PipelineOptions = { concurrency: 2 };
+  readonly #options: ResolvedRabbitMQSinkOptions;
+  readonly #mapping: MessageMapping;
+  readonly #link: BrokerLink;
+  readonly #counters: PublishCounters = {
+    published: 0,
+    confirmed: 0,
+    nacked: 0,
+    returned: 0,
+    unconfirmed: 0,
+  };
+  #publisher: ConfirmPublisher | undefined;
+  #opening: Promise<ConfirmPublisher> | undefined;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: RabbitMQSinkOptions) {
+    super();
+    const resolved = resolveRabbitMQSinkOptions(options);
+    this.name = resolved.name;
+    this.#options = resolved;
+    this.#mapping = resolved;
+    this.#link = new BrokerLink({
+      url: options.url,
+      connection: options.connection,
+      socketOptions: options.socketOptions,
+      name: resolved.name,
+      reconnect: resolved.reconnect,
+      connectTimeoutMs: resolved.connectTimeoutMs,
+      blockedTimeoutMs: resolved.blockedTimeoutMs,
+      onState: (state, previous) => this.emit('state', state, previous),
+    });
+  }
+
+  /** Where the connection stands; see {@link RabbitMQSinkState}. */
+  get state(): RabbitMQSinkState {
+    return this.#link.state;
+  }
+
+  /** The state and the message and connection counters since the sink was made. */
+  metrics(): RabbitMQSinkMetrics {
+    return {
+      state: this.#link.state,
+      ...this.#counters,
+      ...this.#link.counters,
+      blockedMs: this.#link.blockedMs,
+    };
+  }
+
+  async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
+    const messages: OutgoingMessage[] = [];
+    const failures: PublishFailure[] = [];
+    for (const event of batch) {
+      try {
+        messages.push(toMessage(event, this.#mapping));
+      } catch (error) {
+        failures.push({ event, error: error as RabbitMQError });
+      }
+    }
+    if (messages.length > 0) {
+      const work = this.#publish(messages, context.signal);
+      this.#inFlight.add(work);
+      try {
+        failures.push(...(await work));
+      } finally {
+        this.#inFlight.delete(work);
+      }
+    }
+    if (failures.length === 0) return;
+    const cause = mostRetryable(failures);
+    if (failures.length === batch.length) throw cause;
+    throw new PartialWriteError(
+      failures.map((f) => f.event),
+      cause,
+    );
+  }
+
+  classifyError(error: unknown): SinkErrorKind {
+    return classifyRabbitMQError(error);
+  }
+
+  /**
+   * Stops accepting writes, waits for the confirms of writes in flight (at most
+   * `confirmTimeoutMs`), then closes the channel and, if the sink opened it, the connection.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#link.stop();
+    if (this.#inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#options.confirmTimeoutMs);
+      });
+      await Promise.race([Promise.allSettled(this.#inFlight), deadline]);
+      clearTimeout(timer);
+    }
+    await this.#opening?.catch(() => undefined);
+    const channel = this.#publisher?.channel;
+    if (channel && this.#publisher?.open) await channel.close().catch(() => undefined);
+    await this.#link.release();
+  }
+
+  async #publish(messages: OutgoingMessage[], signal: AbortSignal): Promise<PublishFailure[]> {
+    const publisher = await this.#channel(signal);
+    return publisher.publish(messages, this.#options.confirmTimeoutMs, signal);
+  }
+
+  /** The open confirm channel, or a new one (one opening at a time) once the link is ready. */
+  #channel(signal: AbortSignal): Promise<ConfirmPublisher> {
+    const current = this.#publisher;
+    if (current?.open && this.#link.state === 'connected') return Promise.resolve(current);
+    this.#opening ??= this.#open(signal).finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  async #open(signal: AbortSignal): Promise<ConfirmPublisher> {
+    const connection = await this.#link.ready(signal);
+    const current = this.#publisher;
+    if (current?.open) return current;
+    // A recovering connection lost in the meantime waits for its next reconnect: bounded here,
+    // and a channel that arrives too late is closed.
+    const opened = await waitAtMost(
+      connection.createConfirmChannel(),
+      this.#options.connectTimeoutMs,
+      signal,
+      (late) => void late.close().catch(() => undefined),
+    );
+    if (opened === undefined) {
+      throw new RabbitMQError(
+        'RABBITMQ_UNAVAILABLE',
+        `no channel within ${this.#options.connectTimeoutMs} ms`,
+      );
+    }
+    const channel = opened.value;
+    channel.on('error', (error: unknown) => this.#link.noteError(error));
+    try {
+      await assertTopology(channel, this.#options);
+    } catch (error) {
+      await channel.close().catch(() => undefined);
+      throw error;
+    }
+    this.#link.confirmConnected();
+    this.#publisher = new ConfirmPublisher(channel, this.#options.exchange, this.#counters);
+    return this.#publisher;
+  }
+}
+
+/**
+ * The cause reported for a batch: a transient one when there is any, so that the logger retries
+ * (the permanent failures among them fail again and then go to the fallback alone).
+ */
+function mostRetryable(failures: readonly PublishFailure[]): RabbitMQError {
+  const transient = failures.find((f) => classifyRabbitMQError(f.error) === 'transient');
+  return (transient ?? (failures[0] as PublishFailure)).error;
+}
