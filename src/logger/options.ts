@@ -109,6 +109,24 @@ export function numberOption(
   return value;
 }
 
+/**
+ * Checks that `options.sinks[index]` is a sink whose name is not in `names`, then adds the name.
+ * @internal
+ */
+export function checkSink(sink: Sink, index: number, names: Set<string>): void {
+  if (typeof sink?.write !== 'function' || typeof sink.name !== 'string') {
+    throw new ValidationError(`options.sinks[${index}]`, 'VALIDATION_TYPE', 'must be a Sink');
+  }
+  if (names.has(sink.name)) {
+    throw new ValidationError(
+      `options.sinks[${index}].name`,
+      'VALIDATION_RANGE',
+      `"${sink.name}" is used twice`,
+    );
+  }
+  names.add(sink.name);
+}
+
 /** Resolves pipeline options over a base (the logger's own, or the defaults). @internal */
 export function resolvePipelineOptions(
   options: PipelineOptions,
