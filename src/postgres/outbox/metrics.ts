@@ -1,3 +1,5 @@
+import type { BatchOutcome } from './settlement.js';
+
 /** A snapshot of an {@link OutboxPublisher}, as returned by `metrics()`. */
 export interface OutboxMetrics {
   /** Rows with status `pending` in the table (all publishers), read when `metrics()` ran. */
@@ -41,9 +43,17 @@ export class PublisherCounters {
   readonly #latencies = new Float64Array(WINDOW);
   #samples = 0;
 
-  recordLatency(ms: number): void {
-    this.#latencies[this.#samples % WINDOW] = Math.max(0, ms);
-    this.#samples += 1;
+  /** Counts a settled batch. */
+  add(outcome: BatchOutcome): void {
+    this.published += outcome.published;
+    this.retried += outcome.retried.length;
+    this.failed += outcome.failed.length;
+    this.released += outcome.released;
+    this.leaseLost += outcome.lost.length;
+    for (const ms of outcome.latenciesMs) {
+      this.#latencies[this.#samples % WINDOW] = Math.max(0, ms);
+      this.#samples += 1;
+    }
   }
 
   latency(): OutboxMetrics['publishLatencyMs'] {

@@ -1,13 +1,13 @@
 import { EventEmitter } from 'eventemitter3';
-import { OutboxPublisherError, PublisherStoppedError, WriteTimeoutError } from '../../errors.js';
+import { OutboxPublisherError, PublisherStoppedError } from '../../errors.js';
 import type { Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { tableNames } from '../sql/names.js';
 import { type OutboxSql, outboxSql } from '../sql/outbox.js';
-import { dispatch } from './dispatch.js';
+import { ClaimLoop } from './claim-loop.js';
 import type { OutboxPublisherEvents } from './events.js';
-import { type ClaimedEvent, OutboxLeases } from './leases.js';
+import { OutboxLeases } from './leases.js';
 import { checkListenable, type Listener, listen } from './listener.js';
 import * as maintenance from './maintenance.js';
 import { type OutboxMetrics, PublisherCounters } from './metrics.js';
@@ -17,7 +17,6 @@ import {
   resolvePublisherOptions,
   resolveSinks,
 } from './options.js';
-import { plan } from './settlement.js';
 
 /** Options of {@link OutboxPublisher.stop}. */
 export interface StopOptions {
@@ -48,19 +47,12 @@ export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
   readonly #db: ReturnType<typeof unwrapDatabase>;
   readonly #executor: Executor;
   readonly #sql: OutboxSql;
-  readonly #leases: OutboxLeases;
   readonly #counters = new PublisherCounters();
-  readonly #cycles = new Set<Promise<void>>();
-  readonly #aborts = new Set<AbortController>();
+  readonly #loop: ClaimLoop;
   #listener: Listener | undefined;
   #poll: NodeJS.Timeout | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<StopSummary> | undefined;
-  #halted = false;
-  /** Wake-ups so far; claims run while a wake-up is newer than the last empty claim saw. */
-  #wakes = 0;
-  #idleAt = 0;
-  #claims = 0;
 
   constructor(options: OutboxPublisherOptions) {
     super();
@@ -71,16 +63,17 @@ export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
     if (this.#options.listen) checkListenable(this.#db);
     this.#executor = toExecutor(options.db, 'options.db');
     this.#sql = outboxSql(tableNames(options.schema, 'options.schema'));
-    this.#leases = new OutboxLeases(
+    const leases = new OutboxLeases(
       this.#executor,
       this.#sql,
       this.#options.ordering === 'aggregate',
     );
+    this.#loop = new ClaimLoop(this.#options, this.#sinks, leases, this.#counters, this);
   }
 
   /** Whether the publisher is started and not stopping. */
   get running(): boolean {
-    return this.#starting !== undefined && !this.#halted;
+    return this.#starting !== undefined && this.#stopping === undefined;
   }
 
   /**
@@ -89,7 +82,7 @@ export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
    * {@link PublisherStoppedError} after `stop()`.
    */
   start(): Promise<void> {
-    if (this.#halted) return Promise.reject(new PublisherStoppedError());
+    if (this.#stopping) return Promise.reject(new PublisherStoppedError());
     this.#starting ??= this.#start();
     return this.#starting;
   }
@@ -146,162 +139,30 @@ export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
   }
 
   async #start(): Promise<void> {
-    this.#poll = setInterval(() => this.#wake(), this.#options.pollIntervalMs);
+    this.#poll = setInterval(() => this.#loop.wake(), this.#options.pollIntervalMs);
     this.#poll.unref();
     if (this.#options.listen) {
       this.#listener = listen(this.#db, this.#sql, {
-        notified: () => this.#wake(),
+        notified: () => this.#loop.wake(),
         state: (connected, error) => {
           this.emit('listen', { connected, error });
           if (error !== undefined) this.emit('error', new OutboxPublisherError('listen', error));
-          if (connected) this.#wake();
+          if (connected) this.#loop.wake();
         },
       });
     }
-    this.#wake();
+    this.#loop.wake();
     await this.#listener?.ready;
   }
 
   async #stop(options: StopOptions): Promise<StopSummary> {
-    this.#halted = true;
     clearInterval(this.#poll);
     const listenerClosed = this.#listener?.close();
     const releasedBefore = this.#counters.released;
     const timeoutMs = options.timeoutMs ?? this.#options.stopTimeoutMs;
-    const cycles = Promise.all(this.#cycles);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const finished = await Promise.race([cycles.then(() => true), deadline]);
-    clearTimeout(timer);
-    if (!finished) {
-      for (const controller of this.#aborts) controller.abort(new PublisherStoppedError());
-      await cycles;
-    }
+    const finished = await this.#loop.halt(timeoutMs, new PublisherStoppedError());
     await listenerClosed;
     await Promise.allSettled(this.#sinks.map((sink) => sink.close?.()));
     return { timedOut: !finished, released: this.#counters.released - releasedBefore };
-  }
-
-  /** Something may be due: a NOTIFY, the poll timer, a full claim, a reconnect. */
-  #wake(): void {
-    this.#wakes += 1;
-    this.#pump();
-  }
-
-  /** Starts claims while slots are free and a wake-up came after the last empty claim began. */
-  #pump(): void {
-    while (
-      !this.#halted &&
-      this.#cycles.size < this.#options.concurrency &&
-      this.#wakes > this.#idleAt
-    ) {
-      const cycle: Promise<void> = this.#cycle().finally(() => {
-        this.#cycles.delete(cycle);
-        this.#pump();
-      });
-      this.#cycles.add(cycle);
-    }
-  }
-
-  /** One claim: claim a batch, publish it, settle it. */
-  async #cycle(): Promise<void> {
-    const seen = this.#wakes;
-    const token = `${this.id}/${++this.#claims}`;
-    const { batchSize, leaseMs } = this.#options;
-    const started = performance.now();
-    // The lease runs from the database's clock, which starts after this one: cut writes short
-    // when it ends here, and they end no later than the lease does there.
-    const controller = new AbortController();
-    const leaseTimer = setTimeout(
-      () => controller.abort(new WriteTimeoutError('lease', leaseMs)),
-      leaseMs,
-    );
-    leaseTimer.unref();
-    this.#aborts.add(controller);
-    let claimed: ClaimedEvent[] = [];
-    try {
-      claimed = await this.#leases.claim(batchSize, leaseMs, token);
-    } catch (error) {
-      this.emit('error', new OutboxPublisherError('claim', error));
-    }
-    // A full batch says more may be waiting; anything less, that nothing was when it began.
-    if (claimed.length === batchSize) this.#wake();
-    else this.#idleAt = Math.max(this.#idleAt, seen);
-    try {
-      if (claimed.length === 0) return;
-      this.#counters.batches += 1;
-      this.#counters.inFlight += claimed.length;
-      const events = claimed.map((c) => c.event);
-      const verdicts = await dispatch(this.#sinks, events, controller.signal);
-      await this.#settle(token, claimed, verdicts, started);
-    } finally {
-      clearTimeout(leaseTimer);
-      this.#aborts.delete(controller);
-      this.#counters.inFlight -= claimed.length;
-    }
-  }
-
-  async #settle(
-    token: string,
-    claimed: readonly ClaimedEvent[],
-    verdicts: Awaited<ReturnType<typeof dispatch>>,
-    started: number,
-  ): Promise<void> {
-    const { maxRetries, backoff } = this.#options;
-    const plans = plan(claimed, verdicts, maxRetries, backoff);
-    let settled: Awaited<ReturnType<OutboxLeases['settle']>>;
-    try {
-      settled = await this.#leases.settle(
-        token,
-        plans.map((p) => p.settlement),
-      );
-    } catch (error) {
-      this.emit('error', new OutboxPublisherError('settle', error));
-      return;
-    }
-    const held = new Map(settled.map((row) => [row.id, row]));
-    const c = this.#counters;
-    const tally = { published: 0, retried: 0, failed: 0, released: 0 };
-    const lost: string[] = [];
-    for (const { event, settlement, attempts, sink, error } of plans) {
-      const row = held.get(event.id);
-      if (row === undefined) {
-        lost.push(event.id);
-        continue;
-      }
-      switch (settlement.outcome) {
-        case 'published':
-          tally.published += 1;
-          c.recordLatency(row.latencyMs);
-          break;
-        case 'release':
-          tally.released += 1;
-          break;
-        case 'retry':
-          tally.retried += 1;
-          this.emit('retry', {
-            event,
-            sink,
-            attempt: attempts,
-            delayMs: settlement.delayMs ?? 0,
-            error,
-          });
-          break;
-        case 'failed':
-          tally.failed += 1;
-          this.emit('failed', { event, sink, attempts, error });
-          break;
-      }
-    }
-    c.published += tally.published;
-    c.retried += tally.retried;
-    c.failed += tally.failed;
-    c.released += tally.released;
-    c.leaseLost += lost.length;
-    if (lost.length > 0) this.emit('leaseLost', { ids: lost });
-    const durationMs = performance.now() - started;
-    this.emit('batch', { size: claimed.length, ...tally, leaseLost: lost.length, durationMs });
   }
 }

@@ -2,7 +2,7 @@ import { describe } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { backoffDelay, type ResolvedBackoff } from './backoff.js';
 import type { Verdict } from './dispatch.js';
-import type { ClaimedEvent, Settlement } from './leases.js';
+import type { ClaimedEvent, SettledRow, Settlement } from './leases.js';
 
 /** Longest `last_error` stored, in characters. */
 const MAX_ERROR_LENGTH = 2000;
@@ -55,4 +55,48 @@ export function plan(
       : { id, outcome: 'retry', error, delayMs: backoffDelay(attempts, backoff) };
     return { event, settlement, attempts, sink: verdict.sink, error: verdict.error };
   });
+}
+
+/** What became of a settled batch. @internal */
+export interface BatchOutcome {
+  readonly published: number;
+  readonly released: number;
+  /** Plans of the events scheduled for a retry, and of those marked failed. */
+  readonly retried: readonly Plan[];
+  readonly failed: readonly Plan[];
+  /** `published_at - created_at` of each published event, in milliseconds. */
+  readonly latenciesMs: readonly number[];
+  /** Events another claim had taken over: this settlement changed nothing for them. */
+  readonly lost: readonly string[];
+}
+
+/** Sorts the plans of a batch by what the settle statement did with them. @internal */
+export function outcomeOf(plans: readonly Plan[], settled: readonly SettledRow[]): BatchOutcome {
+  const held = new Map(settled.map((row) => [row.id, row]));
+  const outcome = { published: 0, released: 0, retried: [] as Plan[], failed: [] as Plan[] };
+  const latenciesMs: number[] = [];
+  const lost: string[] = [];
+  for (const p of plans) {
+    const row = held.get(p.event.id);
+    if (row === undefined) {
+      lost.push(p.event.id);
+      continue;
+    }
+    switch (p.settlement.outcome) {
+      case 'published':
+        outcome.published += 1;
+        latenciesMs.push(row.latencyMs);
+        break;
+      case 'release':
+        outcome.released += 1;
+        break;
+      case 'retry':
+        outcome.retried.push(p);
+        break;
+      case 'failed':
+        outcome.failed.push(p);
+        break;
+    }
+  }
+  return { ...outcome, latenciesMs, lost };
 }
