@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
- * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call).
+ * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call),
+ * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
+ * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
@@ -8,6 +10,7 @@
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
+import { outboxLatency, outboxPublish } from './postgres/outbox.js';
 
 const count = Number(process.env.BENCH_EVENTS ?? 50_000);
 const selected = new Set(process.argv.slice(2));
@@ -18,6 +21,15 @@ if (wanted('logger')) {
   const db = await createBenchDatabase();
   try {
     await loggerPostgres(db, count);
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('outbox')) {
+  const db = await createBenchDatabase();
+  try {
+    await outboxPublish(db, count);
+    await outboxLatency(db);
   } finally {
     await db.drop();
   }
