@@ -1,5 +1,4 @@
-import { ValidationError } from '../../errors.js';
-import { numberOption } from '../../logger/options.js';
+import { choiceOption, numberOption } from '../../logger/options.js';
 
 /**
  * How a delay is randomized, so that rows that failed together do not all come back together:
@@ -42,19 +41,11 @@ export function resolveBackoff(
   base: ResolvedBackoff = DEFAULT_BACKOFF,
 ): ResolvedBackoff {
   const o = options ?? {};
-  const jitter = o.jitter ?? base.jitter;
-  if (!JITTERS.includes(jitter)) {
-    throw new ValidationError(
-      `options.${scope}jitter`,
-      'VALIDATION_RANGE',
-      `must be one of ${JITTERS.join(', ')}`,
-    );
-  }
   return {
     minDelayMs: numberOption(o.minDelayMs, `${scope}minDelayMs`, base.minDelayMs, 0, false),
     factor: numberOption(o.factor, `${scope}factor`, base.factor, 1, false),
     maxDelayMs: numberOption(o.maxDelayMs, `${scope}maxDelayMs`, base.maxDelayMs, 0, false),
-    jitter,
+    jitter: choiceOption(o.jitter, `${scope}jitter`, JITTERS, base.jitter),
   };
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
-import { checkSink, numberOption } from '../../logger/options.js';
+import { booleanOption, checkSink, choiceOption, numberOption } from '../../logger/options.js';
 import type { Sink } from '../../sinks/sink.js';
 import type { PgDatabase } from '../driver/types.js';
 import { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from './backoff.js';
@@ -132,18 +132,6 @@ function publisherId(value: string | undefined): string {
 /** Validates the options; throws a {@link ValidationError} naming the first bad one. @internal */
 export function resolvePublisherOptions(options: OutboxPublisherOptions): ResolvedPublisherOptions {
   const d = DEFAULT_OUTBOX_PUBLISHER_OPTIONS;
-  const ordering = options.ordering ?? d.ordering;
-  if (!ORDERINGS.includes(ordering)) {
-    throw new ValidationError(
-      'options.ordering',
-      'VALIDATION_RANGE',
-      `must be one of ${ORDERINGS.join(', ')}`,
-    );
-  }
-  const listen = options.listen ?? d.listen;
-  if (typeof listen !== 'boolean') {
-    throw new ValidationError('options.listen', 'VALIDATION_TYPE', 'must be a boolean');
-  }
   return {
     id: publisherId(options.id),
     batchSize: numberOption(options.batchSize, 'batchSize', d.batchSize, 1),
@@ -152,8 +140,8 @@ export function resolvePublisherOptions(options: OutboxPublisherOptions): Resolv
     leaseMs: numberOption(options.leaseMs, 'leaseMs', d.leaseMs, 1),
     maxRetries: numberOption(options.maxRetries, 'maxRetries', d.maxRetries, 0),
     backoff: resolveBackoff(options.backoff, 'backoff.'),
-    ordering,
-    listen,
+    ordering: choiceOption(options.ordering, 'ordering', ORDERINGS, d.ordering),
+    listen: booleanOption(options.listen, 'listen', d.listen),
     stopTimeoutMs: numberOption(options.stopTimeoutMs, 'stopTimeoutMs', d.stopTimeoutMs, 0),
   };
 }

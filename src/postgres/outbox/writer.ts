@@ -1,7 +1,6 @@
-import { ValidationError } from '../../errors.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../../event/normalize.js';
 import type { EventInput, EventRecord } from '../../event/types.js';
-import { numberOption } from '../../logger/options.js';
+import { booleanOption, numberOption } from '../../logger/options.js';
 import { eventRowsJson } from '../sql/event-rows.js';
 import { tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
@@ -52,11 +51,7 @@ export class OutboxWriter {
         2,
       ),
     };
-    const notify = options.notify ?? true;
-    if (typeof notify !== 'boolean') {
-      throw new ValidationError('options.notify', 'VALIDATION_TYPE', 'must be a boolean');
-    }
-    this.#insert = outboxSql(names).insert(notify);
+    this.#insert = outboxSql(names).insert(booleanOption(options.notify, 'notify', true));
   }
 
   /**
