@@ -41,8 +41,8 @@ describe('a publish that outlives its lease', () => {
     const slow = new OutboxPublisher({
       db: db.pool,
       id: 'slow',
-      sinks: [brokerSink('slow-broker', consumer, () => (++slowCalls === 1 ? 1000 : 0))],
-      leaseMs: 300,
+      sinks: [brokerSink('slow-broker', consumer, () => (++slowCalls === 1 ? 1500 : 0))],
+      leaseMs: 400,
       backoff: { minDelayMs: 10 },
       pollIntervalMs: 50,
     });
@@ -63,9 +63,11 @@ describe('a publish that outlives its lease', () => {
     await waitFor(() => consumer.arrivals.length >= 2 * ids.length, 20_000, 'both deliveries');
     await Promise.all([slow.stop(), healthy.stop()]);
 
-    // The lease ran out in the middle of the slow publish: every row was delivered twice...
+    // The lease ran out in the middle of the slow publish: every row was delivered again...
     expect(new Set(timedOut)).toEqual(new Set(ids));
-    expect(consumer.arrivals).toHaveLength(2 * ids.length);
+    const arrivals = new Map<string, number>();
+    for (const id of consumer.arrivals) arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
+    expect([...arrivals.values()].every((n) => n >= 2)).toBe(true);
     // ...and the consumer handled each event once.
     expect(consumer.handled.size).toBe(ids.length);
     expect(new Set(consumer.handled.keys())).toEqual(new Set(ids));
