@@ -11,8 +11,8 @@ import { type BatchOutcome, outcomeOf, plan } from './settlement.js';
 /**
  * The publisher's engine: runs up to `concurrency` claim cycles (claim, publish, settle) while
  * there may be work. Every wake-up (NOTIFY, poll, a full claim) is numbered; a claim that finds
- * less than a full batch marks the number it started under as idle, so a wake-up that came
- * during that claim still starts another. Never throws: failures are counted and emitted.
+ * nothing marks the number it started under as idle, so a wake-up that came during that claim
+ * still starts another. Never throws: failures are counted and emitted.
  * @internal
  */
 export class ClaimLoop {
@@ -108,9 +108,11 @@ export class ClaimLoop {
     } catch (error) {
       this.#emitter.emit('error', new OutboxPublisherError('claim', error));
     }
-    // A full batch says more may be waiting; anything less, that nothing was when it began.
+    // A full batch says more may be waiting: claim again at once. An empty one says nothing was
+    // due when it began. A partial one claims again after settling, to be sure: with ordering
+    // per aggregate, publishing these rows is what makes the next ones of their aggregates due.
     if (claimed.length === batchSize) this.wake();
-    else this.#idleAt = Math.max(this.#idleAt, seen);
+    else if (claimed.length === 0) this.#idleAt = Math.max(this.#idleAt, seen);
     try {
       if (claimed.length === 0) return;
       this.#counters.batches += 1;
