@@ -90,5 +90,8 @@ describe('outbox metrics, stats and purge', () => {
     await expect(
       publisher.reprocessFailed({ eventTypes: [42 as unknown as string] }),
     ).rejects.toMatchObject({ field: 'filter.eventTypes' });
+    await expect(
+      publisher.reprocessFailed({ ids: 'not-a-list' as unknown as string[] }),
+    ).rejects.toMatchObject({ field: 'filter.ids', code: 'VALIDATION_TYPE' });
   });
 });

@@ -77,6 +77,7 @@ export async function dispatch(
         rest = batch.filter((e) => failed.has(e.id));
         error = thrown.cause;
       }
+      if (rest.length === 0) return;
       if (signal.aborted) return stopped(sink, rest);
       if (!isInvalidData(sink, error))
         return judge(rest, { kind: 'retry', sink: sink.name, error });

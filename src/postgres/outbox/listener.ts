@@ -104,11 +104,12 @@ class PoolListener implements Listener {
       this.#client = client;
       this.#failures = 0;
       this.connected = true;
-      this.#on.state(true);
     } catch (error) {
       client?.release(true);
       this.#reconnectLater(error);
+      return;
     }
+    this.#on.state(true);
   }
 
   #reconnectLater(error: unknown): void {
@@ -179,7 +180,7 @@ const NOT_LISTENING: Listener = {
 
 /**
  * Starts listening on the channel the way `db` allows: a dedicated pool client, PGlite's
- * `listen()`, or not at all (a single `pg` Client is the caller's connection; polling alone
+ * in-process notifications, or not at all (a single `pg` Client is the caller's connection; polling alone
  * then finds new rows).
  * @internal
  */

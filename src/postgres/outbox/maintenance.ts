@@ -48,14 +48,15 @@ export async function reprocessFailed(
   if (filter === null || typeof filter !== 'object') {
     throw new ValidationError('filter', 'VALIDATION_TYPE', 'must be an object');
   }
-  const badId = filter.ids?.findIndex((id) => typeof id !== 'string' || !isUuid(id)) ?? -1;
-  if (badId >= 0)
-    throw new ValidationError(`filter.ids[${badId}]`, 'VALIDATION_RANGE', 'must be a UUID');
   const params = [
     listFilter(filter.ids, 'ids'),
     listFilter(filter.eventTypes, 'eventTypes'),
     listFilter(filter.aggregateIds, 'aggregateIds'),
   ];
+  const badId = filter.ids?.findIndex((id) => !isUuid(id)) ?? -1;
+  if (badId >= 0) {
+    throw new ValidationError(`filter.ids[${badId}]`, 'VALIDATION_RANGE', 'must be a UUID');
+  }
   const { rows } = await executor.query<{ n: number }>(statements.reprocess, params);
   return rows[0]?.n ?? 0;
 }
@@ -97,7 +98,8 @@ export async function outboxStats(executor: Executor, statements: OutboxSql): Pr
     statements.stats,
   );
   const byStatus = zeroCounts();
-  const byType: Record<string, Record<OutboxStatus, number>> = {};
+  // No prototype: an event type may be any string, `__proto__` included.
+  const byType: Record<string, Record<OutboxStatus, number>> = Object.create(null);
   for (const { status, event_type: type, n } of rows) {
     byStatus[status] += n;
     byType[type] ??= zeroCounts();

@@ -84,7 +84,7 @@ export interface OutboxPublisherOptions {
   readonly ordering?: OutboxOrdering;
   /**
    * Wake on NOTIFY over a connection of its own (a Pool's client, reconnected with backoff when
-   * lost; PGlite's `listen()`). Turn off behind a transaction-pooling proxy, where LISTEN does
+   * lost; on PGlite, in process). Turn off behind a transaction-pooling proxy, where LISTEN does
    * not work; polling then does all the work.
    * @default true
    */

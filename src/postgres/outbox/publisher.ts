@@ -98,11 +98,15 @@ export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
     return this.#stopping;
   }
 
+  /** `await using publisher = ...` stops it with the default deadline. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
 
-  /** This publisher's counters, and the table's pending count and oldest pending age. */
+  /**
+   * This publisher's counters, and the table's pending count and oldest pending age (one
+   * query; rejects when the database cannot be reached).
+   */
   async metrics(): Promise<OutboxMetrics> {
     const gauge = await maintenance.pendingGauge(this.#executor, this.#sql);
     const c = this.#counters;
@@ -145,9 +149,13 @@ export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
       this.#listener = listen(this.#db, this.#sql, {
         notified: () => this.#loop.wake(),
         state: (connected, error) => {
-          this.emit('listen', { connected, error });
-          if (error !== undefined) this.emit('error', new OutboxPublisherError('listen', error));
           if (connected) this.#loop.wake();
+          try {
+            this.emit('listen', { connected, error });
+            if (error !== undefined) this.emit('error', new OutboxPublisherError('listen', error));
+          } catch {
+            // A listener of ours that throws must not break the LISTEN connection's handling.
+          }
         },
       });
     }
@@ -157,7 +165,8 @@ export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
 
   async #stop(options: StopOptions): Promise<StopSummary> {
     clearInterval(this.#poll);
-    const listenerClosed = this.#listener?.close();
+    // Closing the listener cannot fail stop() (a PGlite closed by its host refuses UNLISTEN).
+    const listenerClosed = this.#listener?.close().catch(() => {});
     const releasedBefore = this.#counters.released;
     const timeoutMs = options.timeoutMs ?? this.#options.stopTimeoutMs;
     const finished = await this.#loop.halt(timeoutMs, new PublisherStoppedError());
