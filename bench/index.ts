@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
  * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call),
- * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms).
+ * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
+ * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
+ * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -11,6 +13,7 @@
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
+import { outboxLatency, outboxPublish } from './postgres/outbox.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
@@ -33,6 +36,15 @@ if (wanted('rabbitmq')) {
     await loggerRabbitMQ(broker, count);
   } finally {
     await broker.drop();
+  }
+}
+if (wanted('outbox')) {
+  const db = await createBenchDatabase();
+  try {
+    await outboxPublish(db, count);
+    await outboxLatency(db);
+  } finally {
+    await db.drop();
   }
 }
 note('bench done');

@@ -98,10 +98,20 @@ export class PartialWriteError extends EventrailError {
   }
 }
 
-/** A write did not finish within `writeTimeoutMs`. Treated as transient and retried. */
+/**
+ * A write did not finish within `writeTimeoutMs` (or, in the outbox publisher, within the
+ * lease). Treated as transient and retried.
+ */
 export class WriteTimeoutError extends EventrailError {
+  /** The sink whose write was cut short. */
+  readonly sink: string;
+  /** The time the write had, in milliseconds. */
+  readonly timeoutMs: number;
+
   constructor(sink: string, timeoutMs: number) {
     super('WRITE_TIMEOUT', `sink "${sink}" did not finish a write within ${timeoutMs} ms`);
+    this.sink = sink;
+    this.timeoutMs = timeoutMs;
   }
 }
 
@@ -127,5 +137,29 @@ export class CloseTimeoutError extends EventrailError {
         ? 'close() was aborted before everything was written'
         : `close() did not finish writing within ${timeoutMs} ms`,
     );
+  }
+}
+
+/** What an {@link OutboxPublisherError} was doing. */
+export type OutboxOperation = 'claim' | 'settle' | 'listen';
+
+/**
+ * The outbox publisher could not reach its table or its LISTEN connection. Emitted as the
+ * publisher's `error` event, never thrown: the publisher keeps polling, and rows it could not
+ * settle come back when their lease expires. The driver's error is the `cause`.
+ */
+export class OutboxPublisherError extends EventrailError {
+  readonly operation: OutboxOperation;
+
+  constructor(operation: OutboxOperation, cause: unknown) {
+    super('OUTBOX_PUBLISHER', `outbox ${operation} failed: ${describe(cause)}`, { cause });
+    this.operation = operation;
+  }
+}
+
+/** `start()` was called on an outbox publisher after `stop()`; create a new publisher instead. */
+export class PublisherStoppedError extends EventrailError {
+  constructor() {
+    super('PUBLISHER_STOPPED', 'the outbox publisher is stopped; create a new one to start again');
   }
 }

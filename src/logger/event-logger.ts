@@ -8,6 +8,7 @@ import type { Sink } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
 import type { LoggerMetrics, SinkMetrics } from './metrics.js';
 import {
+  checkSink,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_PIPELINE_OPTIONS,
   type EventLoggerOptions,
@@ -96,17 +97,7 @@ export class EventLogger<
     this.#pipelines = options.sinks.map((entry, i) => {
       const registration: SinkRegistration = 'sink' in entry ? entry : { sink: entry };
       const sink = registration.sink;
-      if (typeof sink?.write !== 'function' || typeof sink.name !== 'string') {
-        throw new ValidationError(`options.sinks[${i}]`, 'VALIDATION_TYPE', 'must be a Sink');
-      }
-      if (names.has(sink.name)) {
-        throw new ValidationError(
-          `options.sinks[${i}].name`,
-          'VALIDATION_RANGE',
-          `"${sink.name}" is used twice`,
-        );
-      }
-      names.add(sink.name);
+      checkSink(sink, i, names);
       // Precedence: the registration, then the logger's options, then the sink's own defaults.
       const sinkDefaults = resolvePipelineOptions(
         sink.defaults ?? {},

@@ -116,20 +116,67 @@ export function numberOption(
   return value;
 }
 
+/** Checks that an option is one of `choices`; returns the default when absent. @internal */
+export function choiceOption<T extends string>(
+  value: T | undefined,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value)) {
+    throw new ValidationError(
+      `options.${name}`,
+      'VALIDATION_RANGE',
+      `must be one of ${choices.join(', ')}`,
+    );
+  }
+  return value;
+}
+
+/** Checks that an option is a boolean; returns the default when absent. @internal */
+export function booleanOption(
+  value: boolean | undefined,
+  name: string,
+  fallback: boolean,
+): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new ValidationError(`options.${name}`, 'VALIDATION_TYPE', 'must be a boolean');
+  }
+  return value;
+}
+
+/**
+ * Checks that `options.sinks[index]` is a sink whose name is not in `names`, then adds the name.
+ * @internal
+ */
+export function checkSink(sink: Sink, index: number, names: Set<string>): void {
+  if (typeof sink?.write !== 'function' || typeof sink.name !== 'string') {
+    throw new ValidationError(`options.sinks[${index}]`, 'VALIDATION_TYPE', 'must be a Sink');
+  }
+  if (names.has(sink.name)) {
+    throw new ValidationError(
+      `options.sinks[${index}].name`,
+      'VALIDATION_RANGE',
+      `"${sink.name}" is used twice`,
+    );
+  }
+  names.add(sink.name);
+}
+
 /** Resolves pipeline options over a base (the logger's own, or the defaults). @internal */
 export function resolvePipelineOptions(
   options: PipelineOptions,
   base: ResolvedPipelineOptions,
   scope: string,
 ): ResolvedPipelineOptions {
-  const overflow = options.overflow ?? base.overflow;
-  if (!OVERFLOW_POLICIES.includes(overflow)) {
-    throw new ValidationError(
-      `options.${scope}overflow`,
-      'VALIDATION_RANGE',
-      `must be one of ${OVERFLOW_POLICIES.join(', ')}`,
-    );
-  }
+  const overflow = choiceOption(
+    options.overflow,
+    `${scope}overflow`,
+    OVERFLOW_POLICIES,
+    base.overflow,
+  );
   const retry = options.retry ?? {};
   const batchSize = numberOption(options.batchSize, `${scope}batchSize`, base.batchSize, 1);
   return {

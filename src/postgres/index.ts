@@ -1,6 +1,6 @@
 /**
- * eventrail for Postgres: the sink, the drizzle schema and its migrations.
- * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
+ * eventrail for Postgres: the sink, the transactional outbox, the drizzle schema and its
+ * migrations. Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
 export type {
@@ -16,5 +16,22 @@ export {
   type RollbackOptions,
   rollback,
 } from './migrate/migrate.js';
+export {
+  type BackoffOptions,
+  DEFAULT_BACKOFF,
+  type Jitter,
+} from './outbox/backoff.js';
+export type { OutboxPublisherEvents } from './outbox/events.js';
+export type { OutboxStats, PurgeOptions, ReprocessFilter } from './outbox/maintenance.js';
+export type { OutboxMetrics } from './outbox/metrics.js';
+export {
+  DEFAULT_OUTBOX_PUBLISHER_OPTIONS,
+  type OutboxOrdering,
+  type OutboxPublisherOptions,
+  type PublishFunction,
+} from './outbox/options.js';
+export { OutboxPublisher, type StopOptions, type StopSummary } from './outbox/publisher.js';
+export type { DrizzleTransactionLike, OutboxTransaction } from './outbox/transaction.js';
+export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';

@@ -72,4 +72,16 @@ describe('examples', () => {
       await mq.channel.deleteQueue(queue);
     }
   });
+
+  // After the demo, which counts every row of event_logs.
+  it('outbox-basic commits a message with its event, publishes it, and projects it into event_logs', async () => {
+    const { stdout } = await example('examples/outbox-basic.ts', { DATABASE_URL: db.url });
+    expect(stdout).toContain("delivered message_created chat-7 { text: 'hello' }");
+    expect(stdout).toContain('{ published: 1, pending: 0 }');
+    const { rows } = await db.pool.query(
+      `SELECT o.status, l.aggregate_id FROM eventrail.event_outbox o
+         JOIN eventrail.event_logs l USING (id) WHERE o.event_type = 'message_created'`,
+    );
+    expect(rows).toEqual([{ status: 'published', aggregate_id: 'chat-7' }]);
+  });
 });

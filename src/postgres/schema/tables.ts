@@ -100,6 +100,12 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     ),
     index('event_outbox_status_retry_created_idx').on(t.status, t.nextRetryAt, t.createdAt),
     index('event_outbox_aggregate_created_idx').on(t.aggregateId, t.createdAt),
+    // The claim of `ordering: 'aggregate'` asks "does this aggregate have an older pending
+    // row?" once per candidate; only pending rows are in this index, so the answer costs one
+    // probe however long the aggregate's published history or the backlog is.
+    index('event_outbox_pending_aggregate_idx')
+      .on(t.aggregateId, t.createdAt)
+      .where(sql`${t.status} = 'pending'`),
     index('event_outbox_project_created_idx').on(t.projectId, t.createdAt),
     index('event_outbox_user_created_idx').on(t.userId, t.createdAt),
   ]);

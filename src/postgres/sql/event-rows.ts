@@ -82,3 +82,49 @@ export function eventRowsJson(batch: readonly EventRecord[]): string {
   }
   return `${json}]`;
 }
+
+/**
+ * The envelope columns of `alias` read back under the same short keys, in types every driver
+ * returns alike: payload as JSON text, times as epoch milliseconds (`float8`), the rest as is.
+ * {@link eventFromRow} turns such a row back into an `EventRecord`.
+ * @internal
+ */
+export function envelopeSelectList(alias: string): string {
+  return COLUMNS.map(([name, key, type]) => {
+    if (type === 'jsonb') return `${alias}."${name}"::text AS ${key}`;
+    if (type === 'float8')
+      return `(extract(epoch from ${alias}."${name}") * 1000)::float8 AS ${key}`;
+    return `${alias}."${name}" AS ${key}`;
+  }).join(', ');
+}
+
+/** A row selected with {@link envelopeSelectList}. @internal */
+export type EnvelopeRow = Readonly<Record<(typeof COLUMNS)[number][1], unknown>>;
+
+/** The `EventRecord` of a row selected with {@link envelopeSelectList}. @internal */
+export function eventFromRow(row: EnvelopeRow): EventRecord {
+  const payloadJson = row.m as string;
+  return {
+    id: row.a as string,
+    type: row.b as string,
+    userId: row.c as string,
+    projectId: row.d as string | null,
+    tenantId: row.e as string | null,
+    sessionId: row.f as string | null,
+    agentId: row.g as string | null,
+    aggregateType: row.h as string | null,
+    aggregateId: row.i as string | null,
+    workflowId: row.j as string | null,
+    correlationId: row.k as string | null,
+    source: row.l as string | null,
+    payload: JSON.parse(payloadJson),
+    payloadJson,
+    errorCode: row.n as string | null,
+    toolName: row.o as string | null,
+    approvalStatus: row.p as string | null,
+    routingKey: row.q as string | null,
+    priority: row.r === null ? null : Number(row.r),
+    occurredAt: new Date(Math.round(row.s as number)),
+    createdAt: new Date(Math.round(row.t as number)),
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Outbox: publish rate of 1 and 4 `OutboxPublisher`s (and of one with `ordering: 'aggregate'`)
+ * divided by the raw claim + mark-published loop on the same table with the same batch size,
+ * measured in the same run (interleaved rounds, best round); and commit → publish latency with
+ * NOTIFY and with polling alone.
+ */
+import type { EventRecord, Sink } from '../../src/index.js';
+import { type OutboxOrdering, OutboxPublisher, OutboxWriter } from '../../src/postgres/index.js';
+import type { BenchDatabase } from '../lib/database.js';
+import { agentEvent, chunk } from '../lib/events.js';
+import { note, percentile, report } from '../lib/report.js';
+import { rawPublish } from './outbox-raw.js';
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const BATCH = 100;
+/** Events of the latency runs, one transaction each. */
+const LATENCY_EVENTS = Number(process.env.BENCH_LATENCY_EVENTS ?? 200);
+
+/** Empties the outbox and commits `count` pending events (1000 per transaction), untimed. */
+async function fill(db: BenchDatabase, count: number): Promise<void> {
+  await db.reset();
+  const pool = db.pool(1);
+  const client = await pool.connect();
+  try {
+    const writer = new OutboxWriter({ notify: false });
+    const events = Array.from({ length: count }, (_, i) => ({
+      ...agentEvent(i),
+      aggregateId: `chat-${i % 1000}`,
+    }));
+    for (const part of chunk(events, 1000)) {
+      await client.query('BEGIN');
+      await writer.write(client, part);
+      await client.query('COMMIT');
+    }
+    await client.query('VACUUM ANALYZE eventrail.event_outbox');
+  } finally {
+    client.release();
+    await pool.end();
+  }
+}
+
+/** Publishers on the filled outbox; resolves with the seconds until every row was settled. */
+async function publish(
+  db: BenchDatabase,
+  count: number,
+  publishers: number,
+  ordering: OutboxOrdering,
+): Promise<number> {
+  const pool = db.pool(publishers * 2);
+  const discard: Sink = { name: 'discard', write: async () => {} };
+  const all = Array.from(
+    { length: publishers },
+    () =>
+      new OutboxPublisher({
+        db: pool,
+        sinks: [discard],
+        batchSize: BATCH,
+        listen: false,
+        ordering,
+      }),
+  );
+  let settled = 0;
+  const done = new Promise<void>((resolve) => {
+    for (const p of all) {
+      p.on('batch', (b) => {
+        settled += b.published;
+        if (settled >= count) resolve();
+      });
+      p.on('error', (e) => note(`publisher error: ${e.message}`));
+    }
+  });
+  const started = performance.now();
+  await Promise.all(all.map((p) => p.start()));
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(all.map((p) => p.stop()));
+  await pool.end();
+  return seconds;
+}
+
+interface Candidate {
+  readonly label: string;
+  readonly run: () => Promise<number>;
+  best: number;
+}
+
+function candidate(label: string, run: () => Promise<number>): Candidate {
+  return { label, run, best: 0 };
+}
+
+export async function outboxPublish(db: BenchDatabase, count: number): Promise<void> {
+  const raw = (workers: number) =>
+    candidate(`raw SKIP LOCKED loop, ${workers} connection(s)`, async () => {
+      const pool = db.pool(workers);
+      try {
+        return count / (await rawPublish(pool, workers, BATCH, count));
+      } finally {
+        await pool.end();
+      }
+    });
+  const outbox = (publishers: number, ordering: OutboxOrdering) =>
+    candidate(`${publishers} publisher(s), ordering ${ordering}`, async () => {
+      return count / (await publish(db, count, publishers, ordering));
+    });
+  const raw1 = raw(1);
+  const pairs = [
+    { scenario: 'outbox-publish-1', value: outbox(1, 'none'), raw: raw1 },
+    { scenario: 'outbox-publish-4', value: outbox(4, 'none'), raw: raw(4) },
+    { scenario: 'outbox-publish-1-ordered', value: outbox(1, 'aggregate'), raw: raw1 },
+  ];
+  const candidates = [...new Set(pairs.flatMap((p) => [p.raw, p.value]))];
+  for (let round = 1; round <= REPEATS; round++) {
+    for (const c of candidates) {
+      await fill(db, count);
+      const value = await c.run();
+      c.best = Math.max(c.best, value);
+      note(`round ${round}: ${c.label}: ${value.toFixed(0)} events/s`);
+    }
+  }
+  for (const { scenario, value, raw } of pairs) {
+    report({
+      scenario,
+      unit: 'events/s',
+      value: value.best,
+      raw: raw.best,
+      rawMethod: raw.label,
+      config: `${value.label}, batchSize ${BATCH}, no-op sink`,
+      events: count,
+      rounds: REPEATS,
+    });
+  }
+}
+
+/** Commits one event per transaction every few ms; resolves with commit → sink latencies. */
+async function latencies(db: BenchDatabase, listen: boolean): Promise<number[]> {
+  await db.reset();
+  const pool = db.pool(3);
+  const committed = new Map<string, number>();
+  const seen: number[] = [];
+  const sink: Sink = {
+    name: 'clock',
+    async write(batch: readonly EventRecord[]) {
+      const now = performance.now();
+      for (const e of batch) seen.push(now - (committed.get(e.id) ?? now));
+    },
+  };
+  const publisher = new OutboxPublisher({ db: pool, sinks: [sink], listen });
+  await publisher.start();
+  const writer = new OutboxWriter();
+  const client = await pool.connect();
+  try {
+    for (let i = 0; i < LATENCY_EVENTS; i++) {
+      await client.query('BEGIN');
+      const id = await writer.write(client, agentEvent(i));
+      await client.query('COMMIT');
+      committed.set(id, performance.now());
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+    }
+    while (seen.length < LATENCY_EVENTS) await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    client.release();
+    await publisher.stop();
+    await pool.end();
+  }
+  return seen.sort((a, b) => a - b);
+}
+
+export async function outboxLatency(db: BenchDatabase): Promise<void> {
+  for (const [scenario, listen] of [
+    ['outbox-latency-notify', true],
+    ['outbox-latency-poll-only', false],
+  ] as const) {
+    const sorted = await latencies(db, listen);
+    report({
+      scenario,
+      unit: 'ms commit → sink, p50',
+      value: percentile(sorted, 50),
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      events: sorted.length,
+      config: listen ? 'LISTEN/NOTIFY, pollIntervalMs 1000' : 'polling only, pollIntervalMs 1000',
+      goalP99Ms: listen ? 20 : undefined,
+    });
+  }
+}

@@ -1,0 +1,168 @@
+import type { EventEmitter } from 'eventemitter3';
+import { OutboxPublisherError, WriteTimeoutError } from '../../errors.js';
+import type { Sink } from '../../sinks/sink.js';
+import { dispatch } from './dispatch.js';
+import type { OutboxPublisherEvents } from './events.js';
+import type { ClaimedEvent, OutboxLeases } from './leases.js';
+import type { PublisherCounters } from './metrics.js';
+import type { ResolvedPublisherOptions } from './options.js';
+import { type BatchOutcome, outcomeOf, plan } from './settlement.js';
+
+/**
+ * The publisher's engine: runs up to `concurrency` claim cycles (claim, publish, settle) while
+ * there may be work. Every wake-up (NOTIFY, poll, a full claim) is numbered; a claim that finds
+ * nothing marks the number it started under as idle, so a wake-up that came during that claim
+ * still starts another. Never throws: failures are counted and emitted.
+ * @internal
+ */
+export class ClaimLoop {
+  readonly #options: ResolvedPublisherOptions;
+  readonly #sinks: readonly Sink[];
+  readonly #leases: OutboxLeases;
+  readonly #counters: PublisherCounters;
+  readonly #emitter: EventEmitter<OutboxPublisherEvents>;
+  readonly #cycles = new Set<Promise<void>>();
+  readonly #aborts = new Set<AbortController>();
+  #halted = false;
+  #wakes = 0;
+  #idleAt = 0;
+  #claims = 0;
+
+  constructor(
+    options: ResolvedPublisherOptions,
+    sinks: readonly Sink[],
+    leases: OutboxLeases,
+    counters: PublisherCounters,
+    emitter: EventEmitter<OutboxPublisherEvents>,
+  ) {
+    this.#options = options;
+    this.#sinks = sinks;
+    this.#leases = leases;
+    this.#counters = counters;
+    this.#emitter = emitter;
+  }
+
+  /**
+   * Stops starting claims and waits for the cycles in flight, up to `timeoutMs`; then aborts
+   * their writes (their rows are released) and waits for them to settle. True when they
+   * finished in time.
+   */
+  async halt(timeoutMs: number, reason: Error): Promise<boolean> {
+    this.#halted = true;
+    const cycles = Promise.all(this.#cycles);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const finished = await Promise.race([cycles.then(() => true), deadline]);
+    clearTimeout(timer);
+    if (!finished) {
+      for (const controller of this.#aborts) controller.abort(reason);
+      await cycles;
+    }
+    return finished;
+  }
+
+  /** Something may be due: a NOTIFY, the poll timer, a full claim, a reconnect. */
+  wake(): void {
+    this.#wakes += 1;
+    this.#pump();
+  }
+
+  /** Starts claims while slots are free and a wake-up came after the last empty claim began. */
+  #pump(): void {
+    while (
+      !this.#halted &&
+      this.#cycles.size < this.#options.concurrency &&
+      this.#wakes > this.#idleAt
+    ) {
+      const cycle: Promise<void> = this.#cycle()
+        // A listener of ours that throws must not stop the publisher or crash the host.
+        .catch(() => {})
+        .finally(() => {
+          this.#cycles.delete(cycle);
+          this.#pump();
+        });
+      this.#cycles.add(cycle);
+    }
+  }
+
+  /** One claim: claim a batch, publish it, settle it. */
+  async #cycle(): Promise<void> {
+    const seen = this.#wakes;
+    const token = `${this.#options.id}/${++this.#claims}`;
+    const { batchSize, leaseMs } = this.#options;
+    const started = performance.now();
+    // The lease runs from the database's clock, which starts after this one: cut writes short
+    // when it ends here, and they end no later than the lease does there.
+    const controller = new AbortController();
+    const leaseTimer = setTimeout(
+      () => controller.abort(new WriteTimeoutError('lease', leaseMs)),
+      leaseMs,
+    );
+    leaseTimer.unref();
+    this.#aborts.add(controller);
+    let claimed: ClaimedEvent[] = [];
+    try {
+      claimed = await this.#leases.claim(batchSize, leaseMs, token);
+    } catch (error) {
+      this.#emitter.emit('error', new OutboxPublisherError('claim', error));
+    }
+    // A full batch says more may be waiting: claim again at once. An empty one says nothing was
+    // due when it began. A partial one claims again after settling, to be sure: with ordering
+    // per aggregate, publishing these rows is what makes the next ones of their aggregates due.
+    if (claimed.length === batchSize) this.wake();
+    else if (claimed.length === 0) this.#idleAt = Math.max(this.#idleAt, seen);
+    try {
+      if (claimed.length === 0) return;
+      this.#counters.batches += 1;
+      this.#counters.inFlight += claimed.length;
+      const events = claimed.map((c) => c.event);
+      const verdicts = await dispatch(this.#sinks, events, controller.signal);
+      await this.#settle(token, claimed, verdicts, started);
+    } finally {
+      clearTimeout(leaseTimer);
+      this.#aborts.delete(controller);
+      this.#counters.inFlight -= claimed.length;
+    }
+  }
+
+  async #settle(
+    token: string,
+    claimed: readonly ClaimedEvent[],
+    verdicts: Awaited<ReturnType<typeof dispatch>>,
+    started: number,
+  ): Promise<void> {
+    const { maxRetries, backoff } = this.#options;
+    const plans = plan(claimed, verdicts, maxRetries, backoff);
+    let outcome: BatchOutcome;
+    try {
+      const settled = await this.#leases.settle(
+        token,
+        plans.map((p) => p.settlement),
+      );
+      outcome = outcomeOf(plans, settled);
+    } catch (error) {
+      this.#emitter.emit('error', new OutboxPublisherError('settle', error));
+      return;
+    }
+    this.#counters.add(outcome);
+    for (const { event, sink, attempts, error, settlement } of outcome.retried) {
+      const delayMs = settlement.delayMs ?? 0;
+      this.#emitter.emit('retry', { event, sink, attempt: attempts, delayMs, error });
+    }
+    for (const { event, sink, attempts, error } of outcome.failed) {
+      this.#emitter.emit('failed', { event, sink, attempts, error });
+    }
+    if (outcome.lost.length > 0) this.#emitter.emit('leaseLost', { ids: outcome.lost });
+    this.#emitter.emit('batch', {
+      size: claimed.length,
+      published: outcome.published,
+      retried: outcome.retried.length,
+      failed: outcome.failed.length,
+      released: outcome.released,
+      leaseLost: outcome.lost.length,
+      durationMs: performance.now() - started,
+    });
+  }
+}

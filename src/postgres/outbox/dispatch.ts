@@ -1,0 +1,100 @@
+import { PartialWriteError, WriteTimeoutError } from '../../errors.js';
+import type { EventRecord } from '../../event/types.js';
+import { classifyCommonError, type Sink } from '../../sinks/sink.js';
+
+/**
+ * What happens to one claimed event after it was handed to the sinks:
+ * - `published`: every sink took it.
+ * - `retry`: a sink failed (transient or permanent error, or the lease ran out); try again later.
+ * - `failed`: a sink refused this very event as invalid data; retrying the same bytes cannot help.
+ * - `release`: `stop()` cut the publish short; give the row back as it was.
+ * @internal
+ */
+export type Verdict =
+  | { readonly kind: 'published' }
+  | { readonly kind: 'retry' | 'failed'; readonly sink: string; readonly error: unknown }
+  | { readonly kind: 'release' };
+
+const PUBLISHED: Verdict = { kind: 'published' };
+const RELEASE: Verdict = { kind: 'release' };
+/** When sinks disagree, the worse verdict wins. */
+const RANK = { published: 0, release: 1, retry: 2, failed: 3 } as const;
+
+/** Waits for `work`, or rejects with the signal's reason when it aborts first. */
+function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function isInvalidData(sink: Sink, error: unknown): boolean {
+  try {
+    return (sink.classifyError?.(error) ?? classifyCommonError(error)) === 'invalid-data';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Hands one claimed batch to every sink at once and returns a verdict per event. Each write is
+ * cut short when `signal` aborts: with a `WriteTimeoutError` (the lease ran out) the events are
+ * retried, with any other reason (`stop()`) they are released. A batch refused as invalid data is
+ * split in halves until the refused events stand alone; the rest is published. A
+ * `PartialWriteError` settles the events it does not name. Never throws.
+ * @internal
+ */
+export async function dispatch(
+  sinks: readonly Sink[],
+  events: readonly EventRecord[],
+  signal: AbortSignal,
+): Promise<Map<EventRecord, Verdict>> {
+  const verdicts = new Map<EventRecord, Verdict>();
+  const judge = (batch: readonly EventRecord[], verdict: Verdict) => {
+    for (const event of batch) {
+      const previous = verdicts.get(event);
+      if (previous === undefined || RANK[verdict.kind] > RANK[previous.kind]) {
+        verdicts.set(event, verdict);
+      }
+    }
+  };
+
+  const write = async (sink: Sink, batch: readonly EventRecord[]): Promise<void> => {
+    if (signal.aborted) return stopped(sink, batch);
+    try {
+      await unlessAborted(sink.write(batch, { signal }), signal);
+      judge(batch, PUBLISHED);
+    } catch (thrown) {
+      let rest = batch;
+      let error = thrown;
+      if (thrown instanceof PartialWriteError) {
+        const failed = new Set(thrown.failed.map((e) => e.id));
+        judge(
+          batch.filter((e) => !failed.has(e.id)),
+          PUBLISHED,
+        );
+        rest = batch.filter((e) => failed.has(e.id));
+        error = thrown.cause;
+      }
+      if (rest.length === 0) return;
+      if (signal.aborted) return stopped(sink, rest);
+      if (!isInvalidData(sink, error))
+        return judge(rest, { kind: 'retry', sink: sink.name, error });
+      if (rest.length === 1) return judge(rest, { kind: 'failed', sink: sink.name, error });
+      const middle = rest.length >>> 1;
+      await write(sink, rest.slice(0, middle));
+      await write(sink, rest.slice(middle));
+    }
+  };
+
+  const stopped = (sink: Sink, batch: readonly EventRecord[]) => {
+    const reason = signal.reason;
+    if (!(reason instanceof WriteTimeoutError)) return judge(batch, RELEASE);
+    const error = new WriteTimeoutError(sink.name, reason.timeoutMs);
+    judge(batch, { kind: 'retry', sink: sink.name, error });
+  };
+
+  await Promise.all(sinks.map((sink) => write(sink, events)));
+  return verdicts;
+}

@@ -1,0 +1,205 @@
+import { ValidationError } from '../../errors.js';
+import type { PgPoolLike, QueryableLike } from '../driver/types.js';
+import { backoffDelay, type ResolvedBackoff } from './backoff.js';
+
+/** Reconnect delays of the LISTEN connection: 100 ms, doubling, at most 5 s, equal jitter. */
+const RECONNECT: ResolvedBackoff = Object.freeze({
+  minDelayMs: 100,
+  factor: 2,
+  maxDelayMs: 5000,
+  jitter: 'equal',
+});
+
+/** What the listener reports: a notification, or the connection's state. @internal */
+export interface ListenerHandlers {
+  notified(): void;
+  state(connected: boolean, error?: unknown): void;
+}
+
+/** A source of wake-ups. @internal */
+export interface Listener {
+  readonly connected: boolean;
+  /** Resolves after the first attempt to listen, whether it worked or not. */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The part of a `pg` PoolClient the listener uses. */
+interface ListeningClient extends QueryableLike {
+  on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
+  release(destroy?: Error | boolean): void;
+}
+
+/** What to listen on: the channel, as NOTIFY names it, and the statements. */
+export interface ListenTarget {
+  readonly channel: string;
+  readonly listen: string;
+  readonly unlisten: string;
+}
+
+/** The part of PGlite the listener uses. */
+interface PGliteLike extends QueryableLike {
+  onNotification(callback: (channel: string) => void): () => void;
+}
+
+const isPool = (db: QueryableLike): db is PgPoolLike =>
+  'totalCount' in db && typeof (db as PgPoolLike).connect === 'function';
+const isPGlite = (db: QueryableLike): db is PGliteLike =>
+  typeof (db as Partial<PGliteLike>).onNotification === 'function';
+
+/**
+ * Holds one pool client that LISTENs on `channel`. When the connection fails or is terminated it
+ * is destroyed (never returned to the pool still listening) and a new one is checked out after a
+ * backoff, for as long as the listener is open.
+ */
+class PoolListener implements Listener {
+  connected = false;
+  readonly ready: Promise<void>;
+  readonly #pool: PgPoolLike;
+  readonly #target: ListenTarget;
+  readonly #on: ListenerHandlers;
+  #client: ListeningClient | undefined;
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** The latest connection attempt; `close()` waits for it. */
+  #connecting: Promise<void>;
+
+  constructor(pool: PgPoolLike, target: ListenTarget, on: ListenerHandlers) {
+    this.#pool = pool;
+    this.#target = target;
+    this.#on = on;
+    this.#connecting = this.#connect();
+    this.ready = this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
+    this.#timer = undefined;
+    let client: ListeningClient | undefined;
+    try {
+      client = (await this.#pool.connect()) as ListeningClient;
+      const held = client;
+      let lost: Error | undefined;
+      const onLost = (error?: Error) => {
+        if (lost) return;
+        lost = error ?? new Error('the LISTEN connection ended');
+        if (this.#client === held) {
+          this.#client = undefined;
+          held.release(true);
+          this.#reconnectLater(lost);
+        }
+      };
+      client.on('error', onLost);
+      client.on('end', onLost);
+      client.on('notification', (message) => {
+        if (message.channel === this.#target.channel) this.#on.notified();
+      });
+      if (!this.#closed) await client.query(this.#target.listen);
+      if (lost) throw lost;
+      if (this.#closed) {
+        client.release(true);
+        return;
+      }
+      this.#client = client;
+      this.#failures = 0;
+      this.connected = true;
+    } catch (error) {
+      client?.release(true);
+      this.#reconnectLater(error);
+      return;
+    }
+    this.#on.state(true);
+  }
+
+  #reconnectLater(error: unknown): void {
+    this.connected = false;
+    if (this.#closed) return;
+    this.#on.state(false, error);
+    this.#failures += 1;
+    this.#timer = setTimeout(
+      () => {
+        this.#connecting = this.#connect();
+      },
+      backoffDelay(this.#failures, RECONNECT),
+    );
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    const client = this.#client;
+    this.#client = undefined;
+    this.connected = false;
+    client?.release(true);
+    await this.#connecting;
+  }
+}
+
+/**
+ * PGlite runs in this process: LISTEN needs no connection of its own. (Its `listen()` helper
+ * splices the channel into LISTEN and UNLISTEN unquoted, which a dotted name does not survive.)
+ */
+class PGliteListener implements Listener {
+  connected = false;
+  readonly ready: Promise<void>;
+  readonly #db: PGliteLike;
+  readonly #target: ListenTarget;
+  readonly #off: () => void;
+
+  constructor(db: PGliteLike, target: ListenTarget, on: ListenerHandlers) {
+    this.#db = db;
+    this.#target = target;
+    this.#off = db.onNotification((channel) => {
+      if (channel === target.channel) on.notified();
+    });
+    this.ready = db.query(target.listen).then(
+      () => {
+        this.connected = true;
+        on.state(true);
+      },
+      (error) => on.state(false, error),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#off();
+    await this.ready;
+    if (!this.connected) return;
+    this.connected = false;
+    await this.#db.query(this.#target.unlisten);
+  }
+}
+
+const NOT_LISTENING: Listener = {
+  connected: false,
+  ready: Promise.resolve(),
+  close: async () => {},
+};
+
+/**
+ * Starts listening on the channel the way `db` allows: a dedicated pool client, PGlite's
+ * in-process notifications, or not at all (a single `pg` Client is the caller's connection; polling alone
+ * then finds new rows).
+ * @internal
+ */
+export function listen(db: QueryableLike, target: ListenTarget, on: ListenerHandlers): Listener {
+  if (isPool(db)) return new PoolListener(db, target, on);
+  if (isPGlite(db)) return new PGliteListener(db, target, on);
+  return NOT_LISTENING;
+}
+
+/**
+ * Refuses a pool of one connection when listening: the LISTEN client would hold it and every
+ * claim would wait for it forever. @internal
+ */
+export function checkListenable(db: QueryableLike): void {
+  if (isPool(db) && (db as { options?: { max?: number } }).options?.max === 1) {
+    throw new ValidationError(
+      'options.db',
+      'VALIDATION_RANGE',
+      'a pool of max 1 cannot hold the LISTEN connection and run claims; use max >= 2 or listen: false',
+    );
+  }
+}

@@ -1,0 +1,177 @@
+import { EventEmitter } from 'eventemitter3';
+import { OutboxPublisherError, PublisherStoppedError } from '../../errors.js';
+import type { Sink } from '../../sinks/sink.js';
+import { toExecutor, unwrapDatabase } from '../driver/executor.js';
+import type { Executor } from '../driver/types.js';
+import { tableNames } from '../sql/names.js';
+import { type OutboxSql, outboxSql } from '../sql/outbox.js';
+import { ClaimLoop } from './claim-loop.js';
+import type { OutboxPublisherEvents } from './events.js';
+import { OutboxLeases } from './leases.js';
+import { checkListenable, type Listener, listen } from './listener.js';
+import * as maintenance from './maintenance.js';
+import { type OutboxMetrics, PublisherCounters } from './metrics.js';
+import {
+  type OutboxPublisherOptions,
+  type ResolvedPublisherOptions,
+  resolvePublisherOptions,
+  resolveSinks,
+} from './options.js';
+
+/** Options of {@link OutboxPublisher.stop}. */
+export interface StopOptions {
+  /** How long in-flight batches may take to finish, in milliseconds. @default the publisher's `stopTimeoutMs` (10000) */
+  readonly timeoutMs?: number;
+}
+
+/** The result of {@link OutboxPublisher.stop}. */
+export interface StopSummary {
+  /** True when in-flight batches were cut short at the deadline. */
+  readonly timedOut: boolean;
+  /** Events whose lease was cleared at the deadline, so that another publisher took them at once. */
+  readonly released: number;
+}
+
+/**
+ * Publishes the rows an {@link OutboxWriter} committed, at least once, to its sinks. Safe with
+ * any number of publishers in any number of processes: each claim takes a short lease on its
+ * rows in one statement (`FOR UPDATE SKIP LOCKED`), publishes without holding a lock, and settles
+ * only rows it still holds. Rows of a publisher that dies come back when the lease expires.
+ * Wakes on NOTIFY and polls as a safety net. Errors are emitted, never thrown.
+ */
+export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
+  /** This publisher's name in `locked_by`. */
+  readonly id: string;
+  readonly #options: ResolvedPublisherOptions;
+  readonly #sinks: readonly Sink[];
+  readonly #db: ReturnType<typeof unwrapDatabase>;
+  readonly #executor: Executor;
+  readonly #sql: OutboxSql;
+  readonly #counters = new PublisherCounters();
+  readonly #loop: ClaimLoop;
+  #listener: Listener | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<StopSummary> | undefined;
+
+  constructor(options: OutboxPublisherOptions) {
+    super();
+    this.#options = resolvePublisherOptions(options);
+    this.id = this.#options.id;
+    this.#sinks = resolveSinks(options);
+    this.#db = unwrapDatabase(options.db, 'options.db');
+    if (this.#options.listen) checkListenable(this.#db);
+    this.#executor = toExecutor(options.db, 'options.db');
+    this.#sql = outboxSql(tableNames(options.schema, 'options.schema'));
+    const leases = new OutboxLeases(
+      this.#executor,
+      this.#sql,
+      this.#options.ordering === 'aggregate',
+    );
+    this.#loop = new ClaimLoop(this.#options, this.#sinks, leases, this.#counters, this);
+  }
+
+  /** Whether the publisher is started and not stopping. */
+  get running(): boolean {
+    return this.#starting !== undefined && this.#stopping === undefined;
+  }
+
+  /**
+   * Starts claiming and publishing. Resolves once the first LISTEN attempt is done (it never
+   * rejects for a database error: those are emitted and retried). Idempotent. Rejects with a
+   * {@link PublisherStoppedError} after `stop()`.
+   */
+  start(): Promise<void> {
+    if (this.#stopping) return Promise.reject(new PublisherStoppedError());
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  /**
+   * Stops claiming, waits for in-flight batches to be published and settled, then releases what
+   * it opened and closes the sinks. At the deadline, in-flight writes are aborted and their rows
+   * released (lease cleared, nothing else changed) so another publisher takes them at once.
+   * Idempotent; never rejects.
+   */
+  stop(options: StopOptions = {}): Promise<StopSummary> {
+    this.#stopping ??= this.#stop(options);
+    return this.#stopping;
+  }
+
+  /** `await using publisher = ...` stops it with the default deadline. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * This publisher's counters, and the table's pending count and oldest pending age (one
+   * query; rejects when the database cannot be reached).
+   */
+  async metrics(): Promise<OutboxMetrics> {
+    const gauge = await maintenance.pendingGauge(this.#executor, this.#sql);
+    const c = this.#counters;
+    return {
+      ...gauge,
+      published: c.published,
+      retried: c.retried,
+      failed: c.failed,
+      leaseLost: c.leaseLost,
+      released: c.released,
+      batches: c.batches,
+      inFlight: c.inFlight,
+      publishLatencyMs: c.latency(),
+      listening: this.#listener?.connected ?? false,
+    };
+  }
+
+  /** Row counts of the whole outbox by status and by event type (reads the whole table). */
+  outboxStats(): Promise<maintenance.OutboxStats> {
+    return maintenance.outboxStats(this.#executor, this.#sql);
+  }
+
+  /**
+   * Puts failed rows matching `filter` (all failed rows by default) back to pending, due now,
+   * with `retry_count` 0 (`last_error` is kept), and wakes the publishers. Resolves with how many.
+   */
+  async reprocessFailed(filter: maintenance.ReprocessFilter = {}): Promise<number> {
+    return maintenance.reprocessFailed(this.#executor, this.#sql, filter);
+  }
+
+  /** Deletes published rows older than `olderThan`, a few thousand per statement; resolves with how many. */
+  async purgePublished(options: maintenance.PurgeOptions): Promise<number> {
+    return maintenance.purgePublished(this.#executor, this.#sql, options);
+  }
+
+  async #start(): Promise<void> {
+    this.#poll = setInterval(() => this.#loop.wake(), this.#options.pollIntervalMs);
+    this.#poll.unref();
+    if (this.#options.listen) {
+      this.#listener = listen(this.#db, this.#sql, {
+        notified: () => this.#loop.wake(),
+        state: (connected, error) => {
+          if (connected) this.#loop.wake();
+          try {
+            this.emit('listen', { connected, error });
+            if (error !== undefined) this.emit('error', new OutboxPublisherError('listen', error));
+          } catch {
+            // A listener of ours that throws must not break the LISTEN connection's handling.
+          }
+        },
+      });
+    }
+    this.#loop.wake();
+    await this.#listener?.ready;
+  }
+
+  async #stop(options: StopOptions): Promise<StopSummary> {
+    clearInterval(this.#poll);
+    // Closing the listener cannot fail stop() (a PGlite closed by its host refuses UNLISTEN).
+    const listenerClosed = this.#listener?.close().catch(() => {});
+    const releasedBefore = this.#counters.released;
+    const timeoutMs = options.timeoutMs ?? this.#options.stopTimeoutMs;
+    const finished = await this.#loop.halt(timeoutMs, new PublisherStoppedError());
+    await listenerClosed;
+    await Promise.allSettled(this.#sinks.map((sink) => sink.close?.()));
+    return { timedOut: !finished, released: this.#counters.released - releasedBefore };
+  }
+}

@@ -1,0 +1,86 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../../event/normalize.js';
+import type { EventInput, EventRecord } from '../../event/types.js';
+import { booleanOption, numberOption } from '../../logger/options.js';
+import { eventRowsJson } from '../sql/event-rows.js';
+import { tableNames } from '../sql/names.js';
+import { outboxSql } from '../sql/outbox.js';
+import { inTransaction, type OutboxTransaction } from './transaction.js';
+
+/** Options of {@link OutboxWriter}. */
+export interface OutboxWriterOptions {
+  /** Postgres schema of the outbox table, as given to `migrate`. @default 'eventrail' */
+  readonly schema?: string;
+  /** Largest payload accepted, in bytes of serialized JSON. @default 262144 (256 KiB) */
+  readonly maxPayloadBytes?: number;
+  /**
+   * Also `pg_notify` the schema's outbox channel in the same statement, so that publishers wake
+   * when the transaction commits (Postgres delivers notifications on commit only, once per
+   * transaction). Turn it off when commits are so frequent that Postgres' notification queue,
+   * which serializes notifying commits, would cost more than polling.
+   * @default true
+   */
+  readonly notify?: boolean;
+}
+
+/**
+ * Writes events into `event_outbox` inside the caller's own transaction: they exist if and only
+ * if that transaction commits, and an {@link OutboxPublisher} delivers them afterwards, at least
+ * once. Events are validated exactly as `EventLogger.logEvent` validates them; the outbox row id
+ * is the event id that consumers receive.
+ *
+ * @example
+ * ```ts
+ * const outbox = new OutboxWriter();
+ * await db.transaction(async (tx) => {
+ *   await tx.insert(messages).values(message);
+ *   await outbox.write(tx, { type: 'message_created', userId, aggregateId: chatId, payload });
+ * });
+ * ```
+ */
+export class OutboxWriter {
+  readonly #insert: string;
+  readonly #normalize: { readonly maxPayloadBytes: number };
+
+  constructor(options: OutboxWriterOptions = {}) {
+    const names = tableNames(options.schema, 'options.schema');
+    this.#normalize = {
+      maxPayloadBytes: numberOption(
+        options.maxPayloadBytes,
+        'maxPayloadBytes',
+        DEFAULT_MAX_PAYLOAD_BYTES,
+        2,
+      ),
+    };
+    this.#insert = outboxSql(names).insert(booleanOption(options.notify, 'notify', true));
+  }
+
+  /**
+   * Validates the event(s), then inserts them as pending rows with one statement on `tx` (and
+   * notifies publishers, delivered on commit). Never commits or rolls back. Resolves with the
+   * event id, or the ids in order for a list. Rejects with a {@link ValidationError} before
+   * touching `tx` when an event is invalid (a list is written all or none; the error's field
+   * starts with the index, `[3].userId`) or when `tx` cannot be an open transaction. A
+   * database error rejects as the driver's error, and the caller's transaction is then aborted.
+   */
+  write(tx: OutboxTransaction, event: EventInput): Promise<string>;
+  write(tx: OutboxTransaction, events: readonly EventInput[]): Promise<string[]>;
+  write(
+    tx: OutboxTransaction,
+    eventOrEvents: EventInput | readonly EventInput[],
+  ): Promise<string | string[]> {
+    let records: EventRecord[];
+    let run: ReturnType<typeof inTransaction>;
+    try {
+      records = Array.isArray(eventOrEvents)
+        ? eventOrEvents.map((e, i) => normalizeEvent(e, this.#normalize, `[${i}].`))
+        : [normalizeEvent(eventOrEvents as EventInput, this.#normalize)];
+      run = inTransaction(tx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const ids = records.map((r) => r.id);
+    const result = Array.isArray(eventOrEvents) ? ids : (ids[0] as string);
+    if (records.length === 0) return Promise.resolve(result);
+    return run(this.#insert, [eventRowsJson(records)]).then(() => result);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Database errors never escape the publisher: a claim or settle that fails is emitted as an
+ * OutboxPublisherError and the publisher carries on; rows it could not settle come back when
+ * their lease expires (and are delivered again: at least once).
+ */
+import { describe, expect, it } from 'vitest';
+import { type EventrailError, MemorySink, OutboxPublisherError } from '../../src/index.js';
+import { migrate, OutboxPublisher, OutboxWriter } from '../../src/postgres/index.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { outboxEvents, waitFor } from '../helpers/outbox.js';
+
+const db = useTestDatabase();
+
+async function commit(schema: string, count: number): Promise<string[]> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const ids = await new OutboxWriter({ schema }).write(client, outboxEvents(count));
+    await client.query('COMMIT');
+    return ids;
+  } finally {
+    client.release();
+  }
+}
+
+describe('database errors', () => {
+  it('a failing claim is emitted and retried by polling until the table is there', async () => {
+    const sink = new MemorySink();
+    const publisher = new OutboxPublisher({
+      db: db.pool,
+      schema: 'late',
+      sinks: [sink],
+      pollIntervalMs: 20,
+    });
+    const errors: EventrailError[] = [];
+    publisher.on('error', (e) => errors.push(e));
+    await publisher.start();
+    await waitFor(() => errors.length >= 2, 10_000, 'claim errors');
+    expect(errors[0]).toBeInstanceOf(OutboxPublisherError);
+    expect(errors[0]).toMatchObject({ operation: 'claim', cause: { code: '42P01' } });
+
+    await migrate(db.pool, { schema: 'late' });
+    const ids = await commit('late', 5);
+    await waitFor(() => sink.events.length === 5, 10_000, 'the delivery');
+    expect(sink.events.map((e) => e.id).sort()).toEqual([...ids].sort());
+    await publisher.stop();
+  });
+
+  it('a failing settle leaves the rows leased; after the lease they are delivered again', async () => {
+    const ids = await commit('eventrail', 4);
+    const delivered: string[] = [];
+    const publisher = new OutboxPublisher({
+      db: db.pool,
+      leaseMs: 300,
+      pollIntervalMs: 20,
+      publish: async (batch) => {
+        delivered.push(...batch.map((e) => e.id));
+        if (delivered.length === 4) {
+          // The table goes away between the publish and its settle, and comes back later.
+          await db.pool.query('ALTER TABLE eventrail.event_outbox RENAME TO event_outbox_away');
+          setTimeout(() => {
+            void db.pool.query('ALTER TABLE eventrail.event_outbox_away RENAME TO event_outbox');
+          }, 100);
+        }
+      },
+    });
+    const operations: string[] = [];
+    publisher.on('error', (e) => operations.push((e as OutboxPublisherError).operation));
+    await publisher.start();
+    await waitFor(() => delivered.length === 8, 10_000, 'the second delivery');
+    await publisher.stop();
+    expect(operations).toContain('settle');
+    expect(delivered.slice(4).sort()).toEqual([...ids].sort());
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM eventrail.event_outbox WHERE status = 'published'`,
+    );
+    expect(rows[0].n).toBe(4);
+  });
+});
