@@ -1,5 +1,6 @@
 /**
- * eventrail for Postgres: the sink, the drizzle schema and its migrations.
+ * eventrail for Postgres: the sink, the drizzle schema and its migrations, and the query module
+ * (scoped reads, aggregates, their cache, opt-in row-level security).
  * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
@@ -16,5 +17,8 @@ export {
   type RollbackOptions,
   rollback,
 } from './migrate/migrate.js';
+export * from './query/index.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';
+export type { SortOrder } from './sql/queries.js';
+export { TENANT_SETTING } from './sql/rls.js';

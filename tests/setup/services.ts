@@ -1,8 +1,8 @@
 /**
- * Global setup of the integration project: finds Postgres and RabbitMQ, and hands their URLs to
- * the test files (`inject('databaseUrl')`, `inject('amqpUrl')`).
+ * Global setup of the integration project: finds Postgres, RabbitMQ and Redis, and hands their
+ * URLs to the test files (`inject('databaseUrl')`, `inject('amqpUrl')`, `inject('redisUrl')`).
  *
- * Order: DATABASE_URL / AMQP_URL (default: the loopback services of our machines); when one does
+ * Order: DATABASE_URL / AMQP_URL / REDIS_URL (default: the loopback services of our machines); when one does
  * not answer and a Docker daemon does, a testcontainers container; otherwise one clear error.
  * Nothing is ever skipped.
  */
@@ -11,11 +11,13 @@ import type { TestProject } from 'vitest/node';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     amqpUrl: string;
+    redisUrl: string;
   }
 }
 
@@ -81,8 +83,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stops.push(() => container.stop());
     return container.getAmqpUrl();
   });
+  const redisUrl = await resolveService('Redis', 'REDIS_URL', DEFAULT_REDIS_URL, 6379, async () => {
+    const { GenericContainer } = await import('testcontainers');
+    const container = await new GenericContainer('redis:7').withExposedPorts(6379).start();
+    stops.push(() => container.stop());
+    return `redis://${container.getHost()}:${container.getMappedPort(6379)}`;
+  });
   project.provide('databaseUrl', databaseUrl);
   project.provide('amqpUrl', amqpUrl);
+  project.provide('redisUrl', redisUrl);
   return async () => {
     await Promise.all(stops.map((stop) => stop()));
   };
