@@ -10,9 +10,9 @@ export interface RowLevelSecurityOptions {
   /** Postgres schema of the tables, as given to `migrate`. @default 'eventrail' */
   readonly schema?: string;
   /**
-   * Subject the table's owner to the policy too (`FORCE ROW LEVEL SECURITY`). Needed when the
-   * application connects as the role that owns the tables. Superusers and roles with
-   * BYPASSRLS are never subject to it. @default false
+   * Bind the table's owner too (`FORCE ROW LEVEL SECURITY`), for hosts whose readers connect as
+   * the owner. The logger must then write as another role, with BYPASSRLS. Superusers and
+   * BYPASSRLS roles are never bound. @default false
    */
   readonly force?: boolean;
 }
@@ -49,10 +49,12 @@ async function apply(
 }
 
 /**
- * Turns on row-level security on `event_logs` (opt-in; `migrate()` never does): roles other
- * than the owner (and the owner too with `force`) then read only the rows of the tenant set for
- * their transaction by {@link withTenant}, and no row when none is set. Inserts are not
- * restricted. Idempotent; undone by {@link disableRowLevelSecurity}. Superusers bypass RLS.
+ * Turns on row-level security on `event_logs` (opt-in; `migrate()` never does). A role bound
+ * by it (any role but superusers, BYPASSRLS roles and, without `force`, the table's owner)
+ * then reads and writes only the rows of the tenant set for its transaction by
+ * {@link withTenant}, and no row when none is set. The logger writes rows of every tenant in one
+ * batch, so `PostgresSink` must connect as a role the policy does not bind. Idempotent; undone
+ * by {@link disableRowLevelSecurity}.
  */
 export function enableRowLevelSecurity(
   db: PgDatabase,
