@@ -8,6 +8,7 @@
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
+import { queryBench } from './postgres/query.js';
 
 const count = Number(process.env.BENCH_EVENTS ?? 50_000);
 const selected = new Set(process.argv.slice(2));
@@ -18,6 +19,14 @@ if (wanted('logger')) {
   const db = await createBenchDatabase();
   try {
     await loggerPostgres(db, count);
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('query')) {
+  const db = await createBenchDatabase();
+  try {
+    await queryBench(db, Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000));
   } finally {
     await db.drop();
   }

@@ -1,4 +1,3 @@
-import type { EventRecord } from '../../event/types.js';
 import { toExecutor } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { type TableNames, tableNames } from '../sql/names.js';
@@ -34,16 +33,11 @@ import {
   resolveQueryOptions,
 } from './options.js';
 import { type EventPage, type PageOptions, resolvePage } from './page.js';
+import { type EventRow, toRecord } from './records.js';
 import { type QueryScope, resolveScope, type TenantScope } from './scope.js';
 
 /** How far back {@link EventQueries.recentErrors} looks when `filters.from` is not given. */
 export const RECENT_ERRORS_WINDOW_MS = 24 * 60 * 60 * 1000;
-
-type EventRow = Omit<EventRecord, 'payload'> & { position: string };
-
-function toRecord({ position: _position, ...row }: EventRow): EventRecord {
-  return { ...row, payload: JSON.parse(row.payloadJson) };
-}
 
 /**
  * Reads events back: filtered, paginated and aggregated, always within a {@link QueryScope}

@@ -96,7 +96,10 @@ const EVENT_COLUMNS = [
   `(extract(epoch FROM created_at) * 1000000)::int8::text AS "position"`,
 ].join(', ');
 
-/** One page of events. @internal */
+/**
+ * One page of events. The page is cut first and the columns computed after, so that rows an
+ * OFFSET skips are never converted. @internal
+ */
 export function listEventsSql(
   names: TableNames,
   where: string,
@@ -104,8 +107,10 @@ export function listEventsSql(
   limit: string,
   offset: string,
 ): string {
-  return `SELECT ${EVENT_COLUMNS} FROM ${names.eventLogs} WHERE ${where}
-ORDER BY created_at ${order}, id ${order} LIMIT ${limit} OFFSET ${offset}`;
+  const orderBy = `ORDER BY created_at ${order}, id ${order}`;
+  return `SELECT ${EVENT_COLUMNS} FROM (
+  SELECT * FROM ${names.eventLogs} WHERE ${where} ${orderBy} LIMIT ${limit} OFFSET ${offset}
+) AS page ${orderBy}`;
 }
 
 /** Events per type, most frequent first (ties in byte order, whatever the collation). @internal */
