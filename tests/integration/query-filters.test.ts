@@ -73,13 +73,13 @@ describe('filters', () => {
     ['aggregate', { aggregate: { type: 'bom', id: 'obj-3' } }],
     ['workflow', { workflowId: 'wf-4' }],
     ['error code', { errorCode: 'E1' }],
-    ['tool', { toolName: 'tool-2' }],
+    ['tool', { toolName: 'tool-1' }],
     ['errors only (ERROR in any case, or a code)', { errorsOnly: true }],
     ['time range', { from: new Date(start + 30 * 60_000), to: new Date(start + 90 * 60_000) }],
     ['range as ISO strings', { from: new Date(start).toISOString(), to: start + 10 * 60_000 }],
     [
       'type + agent + session',
-      { types: ['TOOL_REQUEST'], agentId: 'agent-2', sessionId: 'session-0' },
+      { types: ['TOOL_RESULT'], agentId: 'agent-1', sessionId: 'session-0' },
     ],
     [
       'aggregate + workflow + range',
@@ -89,7 +89,7 @@ describe('filters', () => {
         from: new Date(start + 3_600_000),
       },
     ],
-    ['errors + session + code', { errorsOnly: true, sessionId: 'session-1', errorCode: 'E2' }],
+    ['errors + session + code', { errorsOnly: true, sessionId: 'session-1', errorCode: 'E1' }],
     [
       'tool + types + range',
       {
