@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { required, toDate } from '../../event/normalize.js';
+import { knownFields } from './fields.js';
 
 /** A point in time: a Date, an ISO 8601 string or epoch milliseconds. */
 export type TimeInput = Date | string | number;
@@ -90,15 +91,7 @@ function time(value: unknown, name: string): Date | null {
  * a misspelt filter must not silently widen a read. @internal
  */
 export function resolveFilters(filters: unknown = {}): ResolvedFilters {
-  if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) {
-    throw new ValidationError('filters', 'VALIDATION_TYPE', 'must be an object');
-  }
-  for (const key of Object.keys(filters)) {
-    if (!KEYS.has(key)) {
-      throw new ValidationError(`filters.${key}`, 'VALIDATION_RANGE', 'is not a known filter');
-    }
-  }
-  const f = filters as Record<string, unknown>;
+  const f = knownFields(filters, 'filters', KEYS, 'a known filter');
   if (f.errorsOnly !== undefined && typeof f.errorsOnly !== 'boolean') {
     throw new ValidationError('filters.errorsOnly', 'VALIDATION_TYPE', 'must be a boolean');
   }

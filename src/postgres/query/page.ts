@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import type { SortOrder } from '../sql/queries.js';
+import { knownFields } from './fields.js';
 
 /** How much of a result to return, and from where. */
 export interface PageOptions {
@@ -51,15 +52,7 @@ export function resolvePage(
   page: unknown,
   limits: { readonly defaultLimit: number; readonly maxLimit: number },
 ): ResolvedPage {
-  if (typeof page !== 'object' || page === null || Array.isArray(page)) {
-    throw new ValidationError('page', 'VALIDATION_TYPE', 'must be an object');
-  }
-  for (const key of Object.keys(page)) {
-    if (!KEYS.has(key)) {
-      throw new ValidationError(`page.${key}`, 'VALIDATION_RANGE', 'is not a page option');
-    }
-  }
-  const p = page as Record<string, unknown>;
+  const p = knownFields(page, 'page', KEYS, 'a page option');
   const order = p.order ?? 'desc';
   if (order !== 'desc' && order !== 'asc') {
     throw new ValidationError('page.order', 'VALIDATION_RANGE', "must be 'desc' or 'asc'");

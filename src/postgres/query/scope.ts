@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { required } from '../../event/normalize.js';
+import { knownFields } from './fields.js';
 
 /**
  * Whose events a read may see. Every read takes one and enforces it in SQL: only rows of
@@ -45,12 +46,7 @@ export function resolveScope(scope: unknown, requireTenant = false): ResolvedSco
       'a scope { userId } is required for every read',
     );
   }
-  for (const key of Object.keys(scope)) {
-    if (!KEYS.has(key)) {
-      throw new ValidationError(`scope.${key}`, 'VALIDATION_RANGE', 'is not a scope field');
-    }
-  }
-  const s = scope as Record<string, unknown>;
+  const s = knownFields(scope, 'scope', KEYS, 'a scope field');
   const resolved = {
     userId: required(s.userId, 'scope.', 'userId'),
     projectId: part(s.projectId, 'projectId'),
