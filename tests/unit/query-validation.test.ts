@@ -104,6 +104,9 @@ describe('query validation', () => {
       await refused(queries.countsByType(A, filters), field);
     }
     await refused(queries.listEvents(A, null as unknown as object), 'filters');
+    const tenant = { ...A, tenantId: 't' };
+    await refused(queries.recentErrors(tenant, null as unknown as object), 'filters');
+    await refused(queries.recentErrors(tenant, { agentId: '' }), 'filters.agentId');
     expect(db.query).not.toHaveBeenCalled();
   });
 

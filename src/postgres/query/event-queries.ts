@@ -136,6 +136,7 @@ export class EventQueries {
     page: PageOptions = {},
   ): Promise<EventPage> {
     resolveScope(scope, true);
+    resolveFilters(filters);
     const from = filters.from ?? new Date(Date.now() - RECENT_ERRORS_WINDOW_MS);
     return this.listEvents(scope, { ...filters, from, errorsOnly: true }, page);
   }
