@@ -84,6 +84,7 @@ describe('the packed package', () => {
       const schema = ${load('eventrail/schema')};
       if (typeof core.EventLogger !== 'function' || typeof postgres.PostgresSink !== 'function') throw new Error('missing exports');
       if (typeof postgres.migrate !== 'function' || typeof schema.eventLogs !== 'object') throw new Error('missing exports');
+      if (typeof postgres.EventQueries !== 'function' || typeof postgres.withTenant !== 'function') throw new Error('missing query exports');
       if (typeof rabbitmq !== 'object') throw new Error('rabbitmq entry');
       let caught;
       try { new postgres.PostgresSink({ db: {} }); } catch (e) { caught = e; }
@@ -105,7 +106,7 @@ describe('the packed package', () => {
     await writeFile(
       join(dir, 'consumer.ts'),
       `import { EventLogger, ValidationError, type EventInput } from 'eventrail';
-import { PostgresSink, migrate } from 'eventrail/postgres';
+import { EventQueries, MemoryCacheStore, PostgresSink, migrate, type QueryScope } from 'eventrail/postgres';
 import { eventLogs, createEventrailTables } from 'eventrail/schema';
 import pg from 'pg';
 const pool = new pg.Pool();
@@ -113,6 +114,8 @@ const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })] });
 const event: EventInput = { type: 'T', userId: 'u', payload: { a: 1 } };
 void logger.logEvent(event);
 void migrate(pool, { schema: 'audit' });
+const scope: QueryScope = { userId: 'u', projectId: 'p' };
+void new EventQueries({ db: pool, cache: new MemoryCacheStore() }).listEvents(scope, { types: ['T'] }, { limit: 10 });
 const audit: typeof eventLogs = createEventrailTables('audit').eventLogs;
 export const ok: boolean = audit !== undefined && ValidationError !== undefined;
 `,
