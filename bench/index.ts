@@ -3,7 +3,8 @@
  * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call),
  * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
- * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200).
+ * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200),
+ * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -14,6 +15,7 @@ import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { outboxLatency, outboxPublish } from './postgres/outbox.js';
+import { queryBench } from './postgres/query.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
@@ -43,6 +45,14 @@ if (wanted('outbox')) {
   try {
     await outboxPublish(db, count);
     await outboxLatency(db);
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('query')) {
+  const db = await createBenchDatabase();
+  try {
+    await queryBench(db, Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000));
   } finally {
     await db.drop();
   }

@@ -58,6 +58,7 @@ CREATE INDEX "event_logs_project_created_idx" ON "eventrail"."event_logs" USING 
 CREATE INDEX "event_logs_agent_idx" ON "eventrail"."event_logs" USING btree ("agent_id");--> statement-breakpoint
 CREATE INDEX "event_logs_type_idx" ON "eventrail"."event_logs" USING btree ("event_type");--> statement-breakpoint
 CREATE INDEX "event_logs_tenant_created_idx" ON "eventrail"."event_logs" USING btree ("tenant_id","created_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "event_logs_workflow_created_idx" ON "eventrail"."event_logs" USING btree ("workflow_id","created_at");--> statement-breakpoint
 CREATE INDEX "event_logs_aggregate_created_idx" ON "eventrail"."event_logs" USING btree ("aggregate_type","aggregate_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "event_logs_payload_idx" ON "eventrail"."event_logs" USING gin ("payload" jsonb_path_ops);--> statement-breakpoint
 CREATE INDEX "event_outbox_status_retry_created_idx" ON "eventrail"."event_outbox" USING btree ("status","next_retry_at","created_at");--> statement-breakpoint

@@ -78,7 +78,8 @@ export function normalizeEvent(
         : null),
     routingKey: routingKey(input.routingKey, prefix),
     priority: priority(input.priority, prefix),
-    occurredAt: input.occurredAt === undefined ? createdAt : occurredAt(input.occurredAt, prefix),
+    occurredAt:
+      input.occurredAt === undefined ? createdAt : toDate(input.occurredAt, `${prefix}occurredAt`),
     createdAt,
   };
   return record;
@@ -94,7 +95,11 @@ function badString(value: string, field: string): ValidationError | undefined {
     : undefined;
 }
 
-function required(value: unknown, prefix: string, name: string): string {
+/**
+ * A required, non-empty string without `\u0000`; throws a {@link ValidationError} naming
+ * `prefix + name` otherwise. @internal
+ */
+export function required(value: unknown, prefix: string, name: string): string {
   if (typeof value !== 'string') {
     const code = value === undefined || value === null ? 'VALIDATION_REQUIRED' : 'VALIDATION_TYPE';
     throw new ValidationError(prefix + name, code, 'is required and must be a non-empty string');
@@ -164,7 +169,11 @@ function priority(value: unknown, prefix: string): number | null {
   return value;
 }
 
-function occurredAt(value: unknown, prefix: string): Date {
+/**
+ * A point in time given as a Date, an ISO 8601 string or epoch milliseconds, that Postgres can
+ * store; throws a {@link ValidationError} naming `field` otherwise. @internal
+ */
+export function toDate(value: unknown, field: string): Date {
   const date =
     value instanceof Date
       ? new Date(value.getTime())
@@ -173,13 +182,13 @@ function occurredAt(value: unknown, prefix: string): Date {
         : undefined;
   if (date === undefined || Number.isNaN(date.getTime())) {
     throw new ValidationError(
-      `${prefix}occurredAt`,
+      field,
       'VALIDATION_TYPE',
       'must be a valid Date, ISO 8601 string or epoch milliseconds',
     );
   }
   if (date.getTime() < MIN_POSTGRES_TIME) {
-    throw new ValidationError(`${prefix}occurredAt`, 'VALIDATION_RANGE', 'is before 4713 BC');
+    throw new ValidationError(field, 'VALIDATION_RANGE', 'is before 4713 BC');
   }
   return date;
 }

@@ -1,6 +1,7 @@
 /**
- * eventrail for Postgres: the sink, the transactional outbox, the drizzle schema and its
- * migrations. Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
+ * eventrail for Postgres: the sink, the transactional outbox, the query module (scoped reads,
+ * aggregates, their cache, opt-in row-level security), and the migrations of the drizzle schema.
+ * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
 export type {
@@ -33,5 +34,8 @@ export {
 export { OutboxPublisher, type StopOptions, type StopSummary } from './outbox/publisher.js';
 export type { DrizzleTransactionLike, OutboxTransaction } from './outbox/transaction.js';
 export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
+export * from './query/index.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';
+export type { SortOrder } from './sql/queries.js';
+export { TENANT_SETTING } from './sql/rls.js';

@@ -84,4 +84,12 @@ describe('examples', () => {
     );
     expect(rows).toEqual([{ status: 'published', aggregate_id: 'chat-7' }]);
   });
+
+  it('queries pages a session with the cursor, counts by type and lists recent errors', async () => {
+    await db.pool.query('DROP SCHEMA IF EXISTS eventrail CASCADE'); // start from an empty database
+    const { stdout } = await example('examples/queries.ts', { DATABASE_URL: db.url });
+    expect(stdout).toContain('events of session-1: 40');
+    expect(stdout).toMatch(/type: 'TOOL_REQUEST', count: 108 \}.*\n?.*type: 'ERROR', count: 12/s);
+    expect(stdout).toContain('recent errors: 12 RATE_LIMIT');
+  });
 });

@@ -91,6 +91,11 @@ describe('the packed package', () => {
         if (!(caught instanceof core.ValidationError)) throw new Error('ValidationError differs between entry points');
       }
       if (!(new rabbitmq.RabbitMQError('RABBITMQ_NACKED', 'x') instanceof core.EventrailError)) throw new Error('EventrailError differs');
+      if (typeof postgres.EventQueries !== 'function' || typeof postgres.withTenant !== 'function') throw new Error('missing query exports');
+      if (typeof rabbitmq !== 'object') throw new Error('rabbitmq entry');
+      let caught;
+      try { new postgres.PostgresSink({ db: {} }); } catch (e) { caught = e; }
+      if (!(caught instanceof core.ValidationError)) throw new Error('ValidationError differs between entry points');
       console.log('ok');`;
     await writeFile(
       join(dir, 'esm.mjs'),
@@ -108,8 +113,8 @@ describe('the packed package', () => {
     await writeFile(
       join(dir, 'consumer.ts'),
       `import { EventLogger, ValidationError, type EventInput } from 'eventrail';
-import { PostgresSink, migrate } from 'eventrail/postgres';
 import { RabbitMQSink, type RabbitMQSinkState } from 'eventrail/rabbitmq';
+import { EventQueries, MemoryCacheStore, PostgresSink, migrate, type QueryScope } from 'eventrail/postgres';
 import { eventLogs, createEventrailTables } from 'eventrail/schema';
 import pg from 'pg';
 const pool = new pg.Pool();
@@ -119,6 +124,8 @@ const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool }), rabbit]
 const event: EventInput = { type: 'T', userId: 'u', payload: { a: 1 } };
 void logger.logEvent(event);
 void migrate(pool, { schema: 'audit' });
+const scope: QueryScope = { userId: 'u', projectId: 'p' };
+void new EventQueries({ db: pool, cache: new MemoryCacheStore() }).listEvents(scope, { types: ['T'] }, { limit: 10 });
 const audit: typeof eventLogs = createEventrailTables('audit').eventLogs;
 export const ok: boolean = audit !== undefined && ValidationError !== undefined && state !== 'closed';
 `,

@@ -1,8 +1,8 @@
 /**
- * Global setup of the integration project: finds Postgres and RabbitMQ, and hands their URLs to
- * the test files (`inject('databaseUrl')`, `inject('amqpUrl')`).
+ * Global setup of the integration project: finds Postgres, RabbitMQ and Redis, and hands their
+ * URLs to the test files (`inject('databaseUrl')`, `inject('amqpUrl')`, `inject('redisUrl')`).
  *
- * Order: DATABASE_URL / AMQP_URL (default: the loopback services of our machines); when one does
+ * Order: DATABASE_URL / AMQP_URL / REDIS_URL (default: the loopback services of our machines); when one does
  * not answer and a Docker daemon does, a testcontainers container; otherwise one clear error.
  * AMQP_MANAGEMENT_URL (default: port 15672 of the broker's host) is where the RabbitMQ tests
  * find the management API when rabbitmqctl is not available.
@@ -13,6 +13,7 @@ import type { TestProject } from 'vitest/node';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,7 @@ declare module 'vitest' {
     amqpUrl: string;
     /** The RabbitMQ management API (used only where rabbitmqctl is not at hand). */
     amqpManagementUrl: string;
+    redisUrl: string;
   }
 }
 
@@ -87,12 +89,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     amqpManagementUrl = `http://${container.getHost()}:${container.getMappedPort(15672)}`;
     return container.getAmqpUrl();
   });
+  const redisUrl = await resolveService('Redis', 'REDIS_URL', DEFAULT_REDIS_URL, 6379, async () => {
+    const { GenericContainer } = await import('testcontainers');
+    const container = await new GenericContainer('redis:7').withExposedPorts(6379).start();
+    stops.push(() => container.stop());
+    return `redis://${container.getHost()}:${container.getMappedPort(6379)}`;
+  });
   project.provide('databaseUrl', databaseUrl);
   project.provide('amqpUrl', amqpUrl);
   project.provide(
     'amqpManagementUrl',
     amqpManagementUrl ?? `http://${new URL(amqpUrl).hostname}:15672`,
   );
+  project.provide('redisUrl', redisUrl);
   return async () => {
     await Promise.all(stops.map((stop) => stop()));
   };

@@ -42,11 +42,11 @@ export function toExecutor(db: PgDatabase, field = 'db'): Executor {
   return {
     query: direct.query,
     async withSession(work) {
-      if (!isPool(client)) return work(direct);
+      if (!isPool(client)) return work(direct, client);
       const connection = await client.connect();
       let failed: Error | undefined;
       try {
-        return await work(sessionOf(connection));
+        return await work(sessionOf(connection), connection);
       } catch (error) {
         failed = error instanceof Error ? error : new Error(String(error));
         throw error;

@@ -48,6 +48,9 @@ export interface Session {
 
 /** A database as eventrail uses it. @internal */
 export interface Executor extends Session {
-  /** Runs `work` on one dedicated session (a pool client, or the single connection). */
-  withSession<T>(work: (session: Session) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` on one dedicated session (a pool client, or the single connection); `connection`
+   * is that driver connection itself, for code of the host's that needs it.
+   */
+  withSession<T>(work: (session: Session, connection: QueryableLike) => Promise<T>): Promise<T>;
 }

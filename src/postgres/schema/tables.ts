@@ -85,6 +85,7 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     index('event_logs_agent_idx').on(t.agentId),
     index('event_logs_type_idx').on(t.eventType),
     index('event_logs_tenant_created_idx').on(t.tenantId, t.createdAt.desc()),
+    index('event_logs_workflow_created_idx').on(t.workflowId, t.createdAt),
     index('event_logs_aggregate_created_idx').on(
       t.aggregateType,
       t.aggregateId,

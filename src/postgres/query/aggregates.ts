@@ -1,0 +1,135 @@
+import { ValidationError } from '../../errors.js';
+import type { ResolvedFilters } from './filters.js';
+
+/** How many events of one type. */
+export interface TypeCount {
+  readonly type: string;
+  readonly count: number;
+}
+
+/** Agent switches (`AGENT_SWITCHED`) and direct calls (`DIRECT_AGENT_CALL`) of one agent. */
+export interface AgentInteraction {
+  readonly agentId: string;
+  readonly switches: number;
+  readonly directCalls: number;
+}
+
+/** Errors (type `ERROR` in any case, or with an error code) counted three ways. */
+export interface ErrorStats {
+  readonly total: number;
+  /** Per error code, most frequent first; `errorCode: null` counts errors without a code. */
+  readonly byCode: readonly { readonly errorCode: string | null; readonly count: number }[];
+  /** Per tool, most frequent first; `toolName: null` counts errors without a tool. */
+  readonly byTool: readonly { readonly toolName: string | null; readonly count: number }[];
+}
+
+/** One bucket of a time series: events created from `start` until the next bucket's start. */
+export interface TimeSeriesPoint {
+  readonly start: Date;
+  readonly count: number;
+}
+
+/** The width of a time series bucket. */
+export type TimeBucket = 'minute' | 'hour' | 'day';
+
+/** How a time series is cut. */
+export interface TimeSeriesOptions {
+  /** Bucket width. */
+  readonly bucket: TimeBucket;
+  /** IANA time zone whose minutes, hours and days the buckets follow. @default 'UTC' */
+  readonly timeZone?: string;
+}
+
+/** The most buckets one time series may have. */
+export const MAX_SERIES_BUCKETS = 10_000;
+
+const BUCKET_MS: Record<TimeBucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** A checked series request with its range. @internal */
+export interface ResolvedSeries {
+  readonly bucket: TimeBucket;
+  readonly timeZone: string;
+  readonly from: Date;
+  readonly to: Date;
+}
+
+/** Checks a time series request; the range is `filters.from` (required) to `filters.to` (required). @internal */
+export function resolveSeries(series: unknown, filters: ResolvedFilters): ResolvedSeries {
+  const s = (typeof series === 'object' && series !== null ? series : {}) as Record<
+    string,
+    unknown
+  >;
+  const bucket = s.bucket as TimeBucket;
+  if (!Object.hasOwn(BUCKET_MS, bucket)) {
+    throw new ValidationError(
+      'series.bucket',
+      'VALIDATION_RANGE',
+      "must be 'minute', 'hour' or 'day'",
+    );
+  }
+  const timeZone = s.timeZone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timeZone as string });
+  } catch {
+    throw new ValidationError('series.timeZone', 'VALIDATION_RANGE', 'must be an IANA time zone');
+  }
+  const { from, to } = filters;
+  if (from === null) {
+    throw new ValidationError('filters.from', 'VALIDATION_REQUIRED', 'a time series needs a range');
+  }
+  if (to === null) {
+    throw new ValidationError('filters.to', 'VALIDATION_REQUIRED', 'a time series needs a range');
+  }
+  const buckets = Math.ceil((to.getTime() - from.getTime()) / BUCKET_MS[bucket]) + 1;
+  if (buckets > MAX_SERIES_BUCKETS) {
+    throw new ValidationError(
+      'series.bucket',
+      'VALIDATION_RANGE',
+      `makes about ${buckets} buckets over this range; at most ${MAX_SERIES_BUCKETS}`,
+    );
+  }
+  return { bucket, timeZone: timeZone as string, from, to };
+}
+
+type Count = number | string | bigint;
+
+/** @internal */
+export function toTypeCounts(rows: { type: string; count: Count }[]): TypeCount[] {
+  return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
+}
+
+/** @internal */
+export function toAgentInteractions(
+  rows: { agentId: string; switches: Count; directCalls: Count }[],
+): AgentInteraction[] {
+  return rows.map((r) => ({
+    agentId: r.agentId,
+    switches: Number(r.switches),
+    directCalls: Number(r.directCalls),
+  }));
+}
+
+/** Splits the GROUPING SETS rows of `errorStatsSql`. @internal */
+export function toErrorStats(
+  rows: { errorCode: string | null; toolName: string | null; grouping: Count; count: Count }[],
+): ErrorStats {
+  const pick = (grouping: number) => rows.filter((r) => Number(r.grouping) === grouping);
+  return {
+    total: Number(pick(3)[0]?.count ?? 0),
+    byCode: pick(1).map((r) => ({ errorCode: r.errorCode, count: Number(r.count) })),
+    byTool: pick(2).map((r) => ({ toolName: r.toolName, count: Number(r.count) })),
+  };
+}
+
+/** @internal */
+export function toTimeSeries(rows: { start: Date; count: Count }[]): TimeSeriesPoint[] {
+  return rows.map((r) => ({ start: r.start, count: Number(r.count) }));
+}
+
+/** Turns a cached time series (JSON) back into points with Dates. @internal */
+export function reviveTimeSeries(json: string): TimeSeriesPoint[] {
+  return (JSON.parse(json) as { start: string; count: number }[]).map((p) => ({
+    start: new Date(p.start),
+    count: p.count,
+  }));
+}

@@ -1,0 +1,52 @@
+import { ValidationError } from '../../../errors.js';
+import type { CacheStore } from './cache-store.js';
+
+/**
+ * The two commands of an ioredis client (`new Redis(...)`, a Cluster too) that the store uses,
+ * declared structurally so that eventrail does not load ioredis itself.
+ */
+export interface RedisClientLike {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, mode: 'PX', ttlMs: number): Promise<unknown>;
+}
+
+/** Options of {@link RedisCacheStore}. */
+export interface RedisCacheStoreOptions {
+  /** An ioredis client, owned by the host: the store never connects or quits it. */
+  readonly client: RedisClientLike;
+  /** Put before every key, to share a Redis database with other data. @default 'eventrail:' */
+  readonly keyPrefix?: string;
+}
+
+/** The default of {@link RedisCacheStoreOptions.keyPrefix}. */
+export const DEFAULT_REDIS_KEY_PREFIX = 'eventrail:';
+
+/**
+ * Keeps aggregate results in Redis (`SET key value PX ttl`), shared by every process of the
+ * host; Redis expires them. ioredis is an optional peer dependency of eventrail.
+ */
+export class RedisCacheStore implements CacheStore {
+  readonly #client: RedisClientLike;
+  readonly #prefix: string;
+
+  constructor(options: RedisCacheStoreOptions) {
+    const client = options?.client;
+    if (typeof client?.get !== 'function' || typeof client.set !== 'function') {
+      throw new ValidationError('options.client', 'VALIDATION_TYPE', 'must be an ioredis client');
+    }
+    const prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+    if (typeof prefix !== 'string') {
+      throw new ValidationError('options.keyPrefix', 'VALIDATION_TYPE', 'must be a string');
+    }
+    this.#client = client;
+    this.#prefix = prefix;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.#client.get(this.#prefix + key)) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.#client.set(this.#prefix + key, value, 'PX', ttlMs);
+  }
+}

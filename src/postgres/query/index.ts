@@ -1,0 +1,33 @@
+export {
+  type AgentInteraction,
+  type ErrorStats,
+  MAX_SERIES_BUCKETS,
+  type TimeBucket,
+  type TimeSeriesOptions,
+  type TimeSeriesPoint,
+  type TypeCount,
+} from './aggregates.js';
+export type { CacheStore } from './cache/cache-store.js';
+export {
+  DEFAULT_MEMORY_CACHE_ENTRIES,
+  MemoryCacheStore,
+  type MemoryCacheStoreOptions,
+} from './cache/memory-cache-store.js';
+export {
+  DEFAULT_REDIS_KEY_PREFIX,
+  RedisCacheStore,
+  type RedisCacheStoreOptions,
+  type RedisClientLike,
+} from './cache/redis-cache-store.js';
+export { MIN_CURSOR_SECRET_LENGTH } from './cursor.js';
+export { EventQueries, RECENT_ERRORS_WINDOW_MS } from './event-queries.js';
+export { type EventFilters, MAX_FILTER_TYPES, type TimeInput } from './filters.js';
+export { DEFAULT_QUERY_OPTIONS, type EventQueriesOptions } from './options.js';
+export type { EventPage, PageOptions } from './page.js';
+export {
+  disableRowLevelSecurity,
+  enableRowLevelSecurity,
+  type RowLevelSecurityOptions,
+  withTenant,
+} from './rls.js';
+export type { QueryScope, TenantScope } from './scope.js';

@@ -1,0 +1,165 @@
+import type { ResolvedFilters } from '../query/filters.js';
+import type { ResolvedScope } from '../query/scope.js';
+import type { TableNames } from './names.js';
+
+/**
+ * Collects the values of one statement as numbered parameters; every value a caller gave goes
+ * through here, never into the SQL text. @internal
+ */
+export class SqlParameters {
+  readonly values: unknown[] = [];
+
+  /** Adds a value and returns its placeholder, cast to `type`: `$3::text`. */
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
+
+/** Newest first (`desc`) or oldest first (`asc`), by `created_at` then `id`. */
+export type SortOrder = 'desc' | 'asc';
+
+/** Where a keyset page starts: after this row. @internal */
+export interface KeysetPosition {
+  /** `created_at` of the row in microseconds since the epoch, as a decimal string. */
+  readonly micros: string;
+  readonly id: string;
+}
+
+/** The rows eventrail treats as errors: type `ERROR` in any case, or an error code. */
+const IS_ERROR = `(error_code IS NOT NULL OR upper(event_type) = 'ERROR')`;
+
+/**
+ * The scope and filters as SQL conditions joined by AND. The scope comes first and is never
+ * optional: `user_id = $1` is in every statement built here. @internal
+ */
+export function eventConditions(
+  p: SqlParameters,
+  scope: ResolvedScope,
+  filters: ResolvedFilters,
+): string {
+  const where = [`user_id = ${p.add(scope.userId, 'text')}`];
+  const equal = (column: string, value: string | null) => {
+    if (value !== null) where.push(`${column} = ${p.add(value, 'text')}`);
+  };
+  equal('project_id', scope.projectId);
+  equal('tenant_id', scope.tenantId);
+  if (filters.types) where.push(`event_type = ANY(${p.add(filters.types, 'text[]')})`);
+  equal('agent_id', filters.agentId);
+  equal('session_id', filters.sessionId);
+  equal('aggregate_type', filters.aggregateType);
+  equal('aggregate_id', filters.aggregateId);
+  equal('workflow_id', filters.workflowId);
+  equal('error_code', filters.errorCode);
+  equal('tool_name', filters.toolName);
+  if (filters.errorsOnly) where.push(IS_ERROR);
+  if (filters.from) where.push(`created_at >= ${p.add(filters.from, 'timestamptz')}`);
+  if (filters.to) where.push(`created_at < ${p.add(filters.to, 'timestamptz')}`);
+  return where.join(' AND ');
+}
+
+/** Rows strictly after `position` in `order`: the keyset condition of a cursor. @internal */
+export function afterPosition(
+  p: SqlParameters,
+  position: KeysetPosition,
+  order: SortOrder,
+): string {
+  const at = `timestamptz 'epoch' + ${p.add(position.micros, 'int8')} * interval '1 microsecond'`;
+  return `(created_at, id) ${order === 'desc' ? '<' : '>'} (${at}, ${p.add(position.id, 'uuid')})`;
+}
+
+/**
+ * The columns of an event, named as `EventRecord` names them, plus `position` (created_at in
+ * microseconds, exact, for the next cursor) and the payload as text (`payloadJson`).
+ */
+const EVENT_COLUMNS = [
+  'id',
+  'event_type AS "type"',
+  'user_id AS "userId"',
+  'project_id AS "projectId"',
+  'tenant_id AS "tenantId"',
+  'session_id AS "sessionId"',
+  'agent_id AS "agentId"',
+  'aggregate_type AS "aggregateType"',
+  'aggregate_id AS "aggregateId"',
+  'workflow_id AS "workflowId"',
+  'correlation_id AS "correlationId"',
+  'source',
+  'payload::text AS "payloadJson"',
+  'error_code AS "errorCode"',
+  'tool_name AS "toolName"',
+  'approval_status AS "approvalStatus"',
+  'routing_key AS "routingKey"',
+  'priority',
+  'occurred_at AS "occurredAt"',
+  'created_at AS "createdAt"',
+  `(extract(epoch FROM created_at) * 1000000)::int8::text AS "position"`,
+].join(', ');
+
+/**
+ * One page of events. The page is cut first and the columns computed after, so that rows an
+ * OFFSET skips are never converted. @internal
+ */
+export function listEventsSql(
+  names: TableNames,
+  where: string,
+  order: SortOrder,
+  limit: string,
+  offset: string,
+): string {
+  const orderBy = `ORDER BY created_at ${order}, id ${order}`;
+  return `SELECT ${EVENT_COLUMNS} FROM (
+  SELECT * FROM ${names.eventLogs} WHERE ${where} ${orderBy} LIMIT ${limit} OFFSET ${offset}
+) AS page ${orderBy}`;
+}
+
+/** Events per type, most frequent first (ties in byte order, whatever the collation). @internal */
+export function countsByTypeSql(names: TableNames, where: string): string {
+  return `SELECT event_type AS "type", count(*) AS "count" FROM ${names.eventLogs}
+WHERE ${where} GROUP BY event_type ORDER BY count(*) DESC, event_type COLLATE "C"`;
+}
+
+/** Agent switches and direct calls per agent (seed 001's agent interactions). @internal */
+export function agentInteractionsSql(names: TableNames, where: string): string {
+  return `SELECT agent_id AS "agentId",
+  count(*) FILTER (WHERE event_type = 'AGENT_SWITCHED') AS "switches",
+  count(*) FILTER (WHERE event_type = 'DIRECT_AGENT_CALL') AS "directCalls"
+FROM ${names.eventLogs}
+WHERE ${where} AND event_type IN ('AGENT_SWITCHED', 'DIRECT_AGENT_CALL') AND agent_id IS NOT NULL
+GROUP BY agent_id ORDER BY count(*) DESC, agent_id COLLATE "C"`;
+}
+
+/**
+ * Errors per error code, per tool, and in total, in one pass (GROUPING SETS). `grouping` is 1
+ * for a per-code row, 2 for a per-tool row, 3 for the total. @internal
+ */
+export function errorStatsSql(names: TableNames, where: string): string {
+  return `SELECT error_code AS "errorCode", tool_name AS "toolName",
+  grouping(error_code, tool_name) AS "grouping", count(*) AS "count"
+FROM ${names.eventLogs} WHERE ${where} AND ${IS_ERROR}
+GROUP BY GROUPING SETS ((error_code), (tool_name), ())
+ORDER BY count(*) DESC, error_code COLLATE "C", tool_name COLLATE "C"`;
+}
+
+/**
+ * Events per bucket (`minute`, `hour` or `day` in time zone `zone`) from `from` to `to`, with
+ * empty buckets as 0. Buckets are cut in local time, so a day is a local calendar day. @internal
+ */
+export function timeSeriesSql(
+  names: TableNames,
+  where: string,
+  bucket: { unit: string; step: string; zone: string; from: string; to: string },
+): string {
+  const local = (time: string) => `(${time} AT TIME ZONE ${bucket.zone})`;
+  return `SELECT (s.bucket AT TIME ZONE ${bucket.zone}) AS "start", coalesce(c.count, 0) AS "count"
+FROM generate_series(
+  date_trunc(${bucket.unit}, ${local(bucket.from)}),
+  ${local(bucket.to)} - interval '1 microsecond',
+  ${bucket.step}
+) AS s(bucket)
+LEFT JOIN (
+  SELECT date_trunc(${bucket.unit}, ${local('created_at')}) AS bucket, count(*) AS count
+  FROM ${names.eventLogs} WHERE ${where} GROUP BY 1
+) AS c ON c.bucket = s.bucket
+ORDER BY s.bucket`;
+}

@@ -1,0 +1,131 @@
+/**
+ * On 100k rows, EXPLAIN shows every read of the query module served by an index of event_logs,
+ * never a sequential scan of it. The statements explained are the ones the query object sends
+ * (recorded on their way to the pool), with their parameters.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EventQueries } from '../../src/postgres/index.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { generateEvents } from '../helpers/events.js';
+
+const db = useTestDatabase();
+const end = new Date();
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+/** Node types that read event_logs, and the event_logs indexes the plan uses. */
+async function planOf(statement: { text: string; params: unknown[] }) {
+  const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, statement.params);
+  const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
+  return {
+    scans: all.filter((n) => n['Relation Name'] === 'event_logs').map((n) => n['Node Type']),
+    indexes: [...new Set(all.flatMap((n) => n['Index Name'] ?? []))].filter((name) =>
+      name.startsWith('event_logs_'),
+    ),
+  };
+}
+
+describe('index usage on 100k rows', () => {
+  const sent: { text: string; params: unknown[] }[] = [];
+  const recorder = {
+    query(text: string, params: unknown[] = []) {
+      sent.push({ text, params });
+      return db.pool.query(text, params);
+    },
+  };
+  const queries = new EventQueries({ db: recorder });
+  const user = { userId: 'user-42' };
+  const day = 86_400_000;
+
+  beforeAll(async () => {
+    await generateEvents(db.pool, { count: 100_000, users: 100, end });
+    await db.pool.query('VACUUM ANALYZE eventrail.event_logs');
+  }, 120_000);
+
+  /** The reads of the module, each with the indexes it may be served by. */
+  const reads: [string, () => Promise<unknown>, string[]?][] = [
+    ['list, scope only', () => queries.listEvents(user), ['event_logs_user_created_idx']],
+    ['list, oldest first', () => queries.listEvents(user, {}, { order: 'asc' })],
+    ['list, project scope', () => queries.listEvents({ ...user, projectId: 'project-0' })],
+    ['list, tenant scope', () => queries.listEvents({ ...user, tenantId: 'tenant-0' })],
+    ['list, types', () => queries.listEvents(user, { types: ['ERROR', 'TOOL_REQUEST'] })],
+    ['list, agent', () => queries.listEvents(user, { agentId: 'agent-3' })],
+    ['list, session', () => queries.listEvents(user, { sessionId: 'session-42' })],
+    [
+      'list, aggregate',
+      () => queries.listEvents(user, { aggregate: { type: 'bom', id: 'bom-42' } }),
+    ],
+    ['list, workflow', () => queries.listEvents(user, { workflowId: 'wf-42' })],
+    ['list, error code', () => queries.listEvents(user, { errorCode: 'E2' })],
+    ['list, tool', () => queries.listEvents(user, { toolName: 'tool-2' })],
+    ['list, errors only', () => queries.listEvents(user, { errorsOnly: true })],
+    [
+      'list, time range',
+      () => queries.listEvents(user, { from: new Date(end.getTime() - day / 4), to: end }),
+    ],
+    ['list, offset page 10', () => queries.listEvents(user, {}, { offset: 450 })],
+    [
+      'list, keyset page 10',
+      async () => {
+        let page = await queries.listEvents(user, {}, { limit: 450 });
+        page = await queries.listEvents(user, {}, { limit: 50, cursor: page.nextCursor! });
+        return page;
+      },
+    ],
+    [
+      'sessionEvents',
+      () => queries.sessionEvents(user, 'session-42'),
+      ['event_logs_session_created_idx'],
+    ],
+    [
+      'aggregateEvents',
+      () => queries.aggregateEvents(user, { type: 'bom', id: 'bom-42' }),
+      ['event_logs_aggregate_created_idx'],
+    ],
+    [
+      'workflowEvents',
+      () => queries.workflowEvents(user, 'wf-42'),
+      ['event_logs_workflow_created_idx'],
+    ],
+    ['recentErrors', () => queries.recentErrors({ ...user, tenantId: 'tenant-0' })],
+    ['countsByType', () => queries.countsByType(user)],
+    [
+      'countsByType, range',
+      () => queries.countsByType(user, { from: new Date(end.getTime() - day) }),
+    ],
+    ['agentInteractions', () => queries.agentInteractions(user)],
+    ['errorStats', () => queries.errorStats(user)],
+    [
+      'timeSeries',
+      () =>
+        queries.timeSeries(
+          user,
+          { from: new Date(end.getTime() - day), to: end },
+          { bucket: 'hour' },
+        ),
+    ],
+  ];
+
+  it.each(reads)('%s', async (_, read, expected) => {
+    sent.length = 0;
+    const result = await read();
+    expect(result).toBeDefined();
+    expect(sent.length).toBeGreaterThan(0);
+    for (const statement of sent) {
+      const plan = await planOf(statement);
+      expect(plan.scans.length).toBeGreaterThan(0);
+      expect(plan.scans).not.toContain('Seq Scan');
+      expect(plan.indexes.length).toBeGreaterThan(0);
+      if (expected) expect(plan.indexes).toEqual(expect.arrayContaining(expected));
+    }
+  });
+});
