@@ -112,9 +112,12 @@ describe('PostgresSink', () => {
   });
 
   it('loses and duplicates nothing while its connections are terminated mid-stream', async () => {
+    // Every connection of the pool is killed, idle ones too, eight times over: more than the
+    // default retry (3 retries within 7 ms, meant for a single dropped connection) is made for.
     const logger = new EventLogger({
       sinks: [new PostgresSink({ db: pool })],
       fallback: new MemorySink('fallback'),
+      retry: { retries: 10, minDelayMs: 5, maxDelayMs: 200 },
     });
     let retries = 0;
     logger.on('retry', () => {
