@@ -54,6 +54,17 @@ export class EventCatalog<TEntries extends CatalogEntries = CatalogEntries> {
     this.entries = Object.freeze({ ...entries });
   }
 
+  /**
+   * {@link EventCatalog.prepare} for a list; field names start with the index (`[3].payload.x`)
+   * when `indexed`. Synchronous unless a schema is asynchronous. @internal
+   */
+  prepareAll(inputs: readonly EventInput[], indexed = true): EventInput[] | Promise<EventInput[]> {
+    const prepared = inputs.map((input, i) => this.prepare(input, indexed ? `[${i}].` : ''));
+    return prepared.some((p) => p instanceof Promise)
+      ? Promise.all(prepared)
+      : (prepared as EventInput[]);
+  }
+
   /** The event types of the catalog. */
   get types(): (keyof TEntries & string)[] {
     return Object.keys(this.entries);

@@ -146,16 +146,14 @@ export class EventLogger<
       if (!Array.isArray(events)) {
         throw new ValidationError('events', 'VALIDATION_TYPE', 'must be an array');
       }
-      const catalog = this.#catalog;
       const inputs = events as readonly EventInput[];
-      if (catalog === undefined) return this.#queueMany(inputs);
-      const prepared = inputs.map((input, i) => catalog.prepare(input, `[${i}].`));
-      return prepared.some((p) => p instanceof Promise)
-        ? Promise.all(prepared).then(
+      const prepared = this.#catalog ? this.#catalog.prepareAll(inputs) : inputs;
+      return prepared instanceof Promise
+        ? prepared.then(
             (ready) => this.#queueMany(ready),
             (error) => this.#refuse(error),
           )
-        : this.#queueMany(prepared as EventInput[]);
+        : this.#queueMany(prepared);
     } catch (error) {
       return this.#refuse(error);
     }

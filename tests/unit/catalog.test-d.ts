@@ -5,6 +5,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { defineCatalog, EventLogger, type EventOf, event, MemorySink } from '../../src/index.js';
+import { OutboxWriter } from '../../src/postgres/index.js';
 
 const catalog = defineCatalog({
   TOOL_REQUEST: event<{ tool_name: string; risk_level: 'low' | 'medium' | 'high' }>(),
@@ -52,5 +53,25 @@ describe('typed catalogs', () => {
   it('leave a logger without a catalog open to any event', () => {
     void plain.logEvent({ type: 'ANYTHING', userId: 'u', payload: { free: 'form' } });
     expectTypeOf(plain.logEvent).parameter(0).toHaveProperty('type').toEqualTypeOf<string>();
+  });
+
+  it('bind the outbox writer the same way', () => {
+    const outbox = new OutboxWriter({ catalog });
+    const tx = {} as Parameters<typeof outbox.write>[0];
+    void outbox.write(tx, {
+      type: 'TOOL_REQUEST',
+      userId: 'u',
+      payload: { tool_name: 'x', risk_level: 'high' },
+    });
+    void outbox.write(tx, [
+      { type: 'stage_completed', userId: 'u', payload: { stage: 'x', duration_ms: 1 } },
+    ]);
+    // @ts-expect-error not in the catalog
+    void outbox.write(tx, [{ type: 'message_created', userId: 'u', payload: {} }]);
+    void new OutboxWriter().write(tx, {
+      type: 'message_created',
+      userId: 'u',
+      payload: { free: 1 },
+    });
   });
 });

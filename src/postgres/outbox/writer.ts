@@ -1,3 +1,4 @@
+import type { EventCatalog, EventOf } from '../../catalog/catalog.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../../event/normalize.js';
 import type { EventInput, EventRecord } from '../../event/types.js';
 import { booleanOption, numberOption } from '../../logger/options.js';
@@ -7,7 +8,7 @@ import { outboxSql } from '../sql/outbox.js';
 import { inTransaction, type OutboxTransaction } from './transaction.js';
 
 /** Options of {@link OutboxWriter}. */
-export interface OutboxWriterOptions {
+export interface OutboxWriterOptions<TCatalog extends EventCatalog | undefined = undefined> {
   /** Postgres schema of the outbox table, as given to `migrate`. @default 'eventrail' */
   readonly schema?: string;
   /** Largest payload accepted, in bytes of serialized JSON. @default 262144 (256 KiB) */
@@ -20,6 +21,11 @@ export interface OutboxWriterOptions {
    * @default true
    */
   readonly notify?: boolean;
+  /**
+   * The application's event catalog (`defineCatalog`): `write` then accepts only its types, with
+   * their payload types at compile time and their schemas at run time. @default none
+   */
+  readonly catalog?: TCatalog;
 }
 
 /**
@@ -37,11 +43,13 @@ export interface OutboxWriterOptions {
  * });
  * ```
  */
-export class OutboxWriter {
+export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined> {
   readonly #insert: string;
   readonly #normalize: { readonly maxPayloadBytes: number };
+  readonly #catalog: EventCatalog | undefined;
 
-  constructor(options: OutboxWriterOptions = {}) {
+  constructor(options: OutboxWriterOptions<TCatalog> = {}) {
+    this.#catalog = options.catalog;
     const names = tableNames(options.schema, 'options.schema');
     this.#normalize = {
       maxPayloadBytes: numberOption(
@@ -62,24 +70,39 @@ export class OutboxWriter {
    * starts with the index, `[3].userId`) or when `tx` cannot be an open transaction. A
    * database error rejects as the driver's error, and the caller's transaction is then aborted.
    */
-  write(tx: OutboxTransaction, event: EventInput): Promise<string>;
-  write(tx: OutboxTransaction, events: readonly EventInput[]): Promise<string[]>;
+  write(tx: OutboxTransaction, event: EventOf<TCatalog>): Promise<string>;
+  write(tx: OutboxTransaction, events: readonly EventOf<TCatalog>[]): Promise<string[]>;
   write(
     tx: OutboxTransaction,
-    eventOrEvents: EventInput | readonly EventInput[],
+    eventOrEvents: EventOf<TCatalog> | readonly EventOf<TCatalog>[],
+  ): Promise<string | string[]> {
+    const list = Array.isArray(eventOrEvents);
+    const inputs = (list ? eventOrEvents : [eventOrEvents]) as readonly EventInput[];
+    try {
+      const prepared = this.#catalog ? this.#catalog.prepareAll(inputs, list) : inputs;
+      return prepared instanceof Promise
+        ? prepared.then((ready) => this.#insertAll(tx, ready, list))
+        : this.#insertAll(tx, prepared, list);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #insertAll(
+    tx: OutboxTransaction,
+    inputs: readonly EventInput[],
+    list: boolean,
   ): Promise<string | string[]> {
     let records: EventRecord[];
     let run: ReturnType<typeof inTransaction>;
     try {
-      records = Array.isArray(eventOrEvents)
-        ? eventOrEvents.map((e, i) => normalizeEvent(e, this.#normalize, `[${i}].`))
-        : [normalizeEvent(eventOrEvents as EventInput, this.#normalize)];
+      records = inputs.map((e, i) => normalizeEvent(e, this.#normalize, list ? `[${i}].` : ''));
       run = inTransaction(tx);
     } catch (error) {
       return Promise.reject(error);
     }
     const ids = records.map((r) => r.id);
-    const result = Array.isArray(eventOrEvents) ? ids : (ids[0] as string);
+    const result = list ? ids : (ids[0] as string);
     if (records.length === 0) return Promise.resolve(result);
     return run(this.#insert, [eventRowsJson(records)]).then(() => result);
   }
