@@ -6,6 +6,7 @@ const common: Options = {
     postgres: 'src/postgres/index.ts',
     rabbitmq: 'src/rabbitmq/index.ts',
     schema: 'src/schema.ts',
+    http: 'src/http/index.ts',
     cli: 'src/cli.ts',
   },
   dts: true,

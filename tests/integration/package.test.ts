@@ -82,6 +82,8 @@ describe('the packed package', () => {
       const postgres = ${load('eventrail/postgres')};
       const rabbitmq = ${load('eventrail/rabbitmq')};
       const schema = ${load('eventrail/schema')};
+      const http = ${load('eventrail/http')};
+      if (typeof http.createEventsApi !== 'function' || typeof http.toNodeListener !== 'function') throw new Error('http entry');
       if (typeof core.EventLogger !== 'function' || typeof postgres.PostgresSink !== 'function') throw new Error('missing exports');
       if (typeof postgres.migrate !== 'function' || typeof schema.eventLogs !== 'object') throw new Error('missing exports');
       if (typeof rabbitmq.RabbitMQSink !== 'function' || typeof rabbitmq.RabbitMQError !== 'function') throw new Error('rabbitmq entry');
@@ -116,6 +118,7 @@ describe('the packed package', () => {
 import { RabbitMQSink, type RabbitMQSinkState } from 'eventrail/rabbitmq';
 import { EventQueries, MemoryCacheStore, PostgresSink, migrate, type QueryScope } from 'eventrail/postgres';
 import { eventLogs, createEventrailTables } from 'eventrail/schema';
+import { createEventsApi, toNodeListener } from 'eventrail/http';
 import pg from 'pg';
 const pool = new pg.Pool();
 const rabbit = new RabbitMQSink({ url: 'amqp://localhost', exchange: 'events', priority: (e) => e.priority ?? 4 });
@@ -127,6 +130,8 @@ void migrate(pool, { schema: 'audit' });
 const scope: QueryScope = { userId: 'u', projectId: 'p' };
 void new EventQueries({ db: pool, cache: new MemoryCacheStore() }).listEvents(scope, { types: ['T'] }, { limit: 10 });
 const audit: typeof eventLogs = createEventrailTables('audit').eventLogs;
+const listener = toNodeListener(createEventsApi({ queries: new EventQueries({ db: pool }), resolveCaller: () => ({ userId: 'u', projects: ['p'] }) }));
+void listener;
 export const ok: boolean = audit !== undefined && ValidationError !== undefined && state !== 'closed';
 `,
     );

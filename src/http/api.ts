@@ -1,0 +1,131 @@
+import { ValidationError } from '../errors.js';
+import type { EventQueries } from '../postgres/query/event-queries.js';
+import type { QueryScope } from '../postgres/query/scope.js';
+import { analyticsParams, listParams } from './params.js';
+import { badRequest, json, problem } from './responses.js';
+
+/** Who is calling, as the host knows it from the request (a session, a token). */
+export interface Caller {
+  /** The user whose events the caller reads: every read is scoped to it. */
+  readonly userId: string;
+  /** Narrows every read to one tenant, when the host is multi-tenant. */
+  readonly tenantId?: string;
+  /** The projects the caller may read: a list, or a check (may be async). */
+  readonly projects: readonly string[] | ((projectId: string) => boolean | Promise<boolean>);
+}
+
+/** Options of {@link createEventsApi}. */
+export interface EventsApiOptions {
+  /** The query object the routes read through. */
+  readonly queries: EventQueries;
+  /** Resolves the caller from the request; `null` (not signed in) answers 401. */
+  readonly resolveCaller: (request: Request) => Caller | null | Promise<Caller | null>;
+  /** Path the routes are served under. @default '/my/projects' */
+  readonly basePath?: string;
+  /** Told of every unexpected error (answered as a bare 500). @default none */
+  readonly onError?: (error: unknown, request: Request) => void;
+}
+
+/** A fetch-style handler: a standard `Request` in, a `Response` out. */
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+/**
+ * The read API of seed 001 as a framework-agnostic fetch handler (Node's http server via
+ * `toNodeListener`, Hono, Bun, Deno, any fetch-style router):
+ *
+ * - `GET {base}/{projectId}/events` — filters `type` (repeatable or comma-separated), `agentId`,
+ *   `sessionId`, `aggregateType` + `aggregateId`, `workflowId`, `errorCode`, `toolName`,
+ *   `errorsOnly`, `from`, `to`; paging `limit` (≤ the query object's maximum), `offset`,
+ *   `cursor`, `order` (`desc` | `asc`). Answers `{ items, nextCursor }`.
+ * - `GET {base}/{projectId}/events/{sessionId}` — the same for one session.
+ * - `GET {base}/{projectId}/analytics` — `from`, `to`, and `bucket` (`minute` | `hour` | `day`)
+ *   with `timeZone` for a time series. Answers `{ countsByType, agentInteractions, errorStats,
+ *   timeSeries? }`.
+ *
+ * A project the caller may not read answers 404, exactly as one that does not exist, so that
+ * existence is not leaked. Bad parameters answer 400 with `{ error: { code, field, message } }`.
+ */
+export function createEventsApi(options: EventsApiOptions): FetchHandler {
+  const base = (options.basePath ?? '/my/projects').replace(/\/+$/, '');
+  const { queries } = options;
+  return async (request) => {
+    const url = new URL(request.url);
+    const route = match(url.pathname, base);
+    if (route === undefined) return problem(404, 'NOT_FOUND', 'no such route');
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return json(
+        405,
+        { error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET' } },
+        { allow: 'GET, HEAD' },
+      );
+    }
+    try {
+      const caller = await options.resolveCaller(request);
+      if (caller === null) return problem(401, 'UNAUTHENTICATED', 'sign in to read events');
+      if (!(await mayRead(caller, route.projectId)))
+        return problem(404, 'NOT_FOUND', 'no such project');
+      const scope: QueryScope = {
+        userId: caller.userId,
+        projectId: route.projectId,
+        ...(caller.tenantId === undefined ? {} : { tenantId: caller.tenantId }),
+      };
+      const params = url.searchParams;
+      if (route.kind === 'analytics') {
+        const { filters, bucket, timeZone } = analyticsParams(params);
+        const [countsByType, agentInteractions, errorStats, timeSeries] = await Promise.all([
+          queries.countsByType(scope, filters),
+          queries.agentInteractions(scope, filters),
+          queries.errorStats(scope, filters),
+          bucket === undefined
+            ? undefined
+            : queries.timeSeries(
+                scope,
+                filters,
+                timeZone === undefined ? { bucket } : { bucket, timeZone },
+              ),
+        ]);
+        return json(200, { countsByType, agentInteractions, errorStats, timeSeries });
+      }
+      if (route.kind === 'session') {
+        const { filters, page } = listParams(params, 'sessionId');
+        return json(200, await queries.sessionEvents(scope, route.sessionId, filters, page));
+      }
+      const { filters, page } = listParams(params);
+      return json(200, await queries.listEvents(scope, filters, page));
+    } catch (error) {
+      if (error instanceof ValidationError) return badRequest(error);
+      options.onError?.(error, request);
+      return problem(500, 'INTERNAL', 'the events could not be read');
+    }
+  };
+}
+
+type Route =
+  | { kind: 'events' | 'analytics'; projectId: string }
+  | { kind: 'session'; projectId: string; sessionId: string };
+
+function match(pathname: string, base: string): Route | undefined {
+  if (!pathname.startsWith(`${base}/`)) return undefined;
+  let parts: string[];
+  try {
+    parts = pathname
+      .slice(base.length + 1)
+      .split('/')
+      .map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  const [projectId, resource, sessionId, ...rest] = parts;
+  if (!projectId || rest.length > 0) return undefined;
+  if (resource === 'analytics' && sessionId === undefined) return { kind: 'analytics', projectId };
+  if (resource !== 'events') return undefined;
+  if (sessionId === undefined) return { kind: 'events', projectId };
+  return sessionId ? { kind: 'session', projectId, sessionId } : undefined;
+}
+
+async function mayRead(caller: Caller, projectId: string): Promise<boolean> {
+  const { projects } = caller;
+  return typeof projects === 'function'
+    ? (await projects(projectId)) === true
+    : projects.includes(projectId);
+}

@@ -1,0 +1,126 @@
+import { ValidationError } from '../errors.js';
+import type { TimeBucket } from '../postgres/query/aggregates.js';
+import type { EventFilters } from '../postgres/query/filters.js';
+import type { PageOptions } from '../postgres/query/page.js';
+
+/** Query parameters of the events routes, with the filter or page option each sets. */
+const LIST_PARAMS = new Set([
+  'type',
+  'agentId',
+  'sessionId',
+  'aggregateType',
+  'aggregateId',
+  'workflowId',
+  'errorCode',
+  'toolName',
+  'errorsOnly',
+  'from',
+  'to',
+  'limit',
+  'offset',
+  'cursor',
+  'order',
+]);
+const ANALYTICS_PARAMS = new Set(['from', 'to', 'bucket', 'timeZone']);
+const BUCKETS: readonly TimeBucket[] = ['minute', 'hour', 'day'];
+
+function refuseUnknown(params: URLSearchParams, known: ReadonlySet<string>, omit = ''): void {
+  for (const name of params.keys()) {
+    if (!known.has(name) || name === omit) {
+      throw new ValidationError(name, 'VALIDATION_RANGE', 'is not a parameter of this route');
+    }
+  }
+}
+
+function single(params: URLSearchParams, name: string): string | undefined {
+  const values = params.getAll(name);
+  if (values.length > 1) throw new ValidationError(name, 'VALIDATION_RANGE', 'may be given once');
+  return values[0];
+}
+
+function integer(params: URLSearchParams, name: string): number | undefined {
+  const text = single(params, name);
+  if (text === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(text)) {
+    throw new ValidationError(name, 'VALIDATION_TYPE', 'must be a non-negative integer');
+  }
+  return Number(text);
+}
+
+function time(params: URLSearchParams, name: string): Date | undefined {
+  const text = single(params, name);
+  if (text === undefined) return undefined;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    throw new ValidationError(name, 'VALIDATION_TYPE', 'must be an ISO 8601 date-time');
+  }
+  return date;
+}
+
+/**
+ * Filters and page of `GET .../events` from its query string. `type` may repeat or list types
+ * separated by commas. Values are checked here only for their form; the query module checks them
+ * for their meaning (limits, lengths). @internal
+ */
+export function listParams(
+  params: URLSearchParams,
+  omit?: 'sessionId',
+): { filters: EventFilters; page: PageOptions } {
+  refuseUnknown(params, LIST_PARAMS, omit);
+  const types = params
+    .getAll('type')
+    .flatMap((t) => t.split(','))
+    .filter((t) => t.length > 0);
+  const aggregateType = single(params, 'aggregateType');
+  const aggregateId = single(params, 'aggregateId');
+  if ((aggregateType === undefined) !== (aggregateId === undefined)) {
+    throw new ValidationError('aggregateId', 'VALIDATION_REQUIRED', 'goes with aggregateType');
+  }
+  const errorsOnly = single(params, 'errorsOnly');
+  if (errorsOnly !== undefined && errorsOnly !== 'true' && errorsOnly !== 'false') {
+    throw new ValidationError('errorsOnly', 'VALIDATION_TYPE', "must be 'true' or 'false'");
+  }
+  const filters: Record<string, unknown> = {
+    types: types.length > 0 ? types : undefined,
+    aggregate: aggregateType === undefined ? undefined : { type: aggregateType, id: aggregateId },
+    errorsOnly: errorsOnly === undefined ? undefined : errorsOnly === 'true',
+    from: time(params, 'from'),
+    to: time(params, 'to'),
+  };
+  for (const name of ['agentId', 'sessionId', 'workflowId', 'errorCode', 'toolName']) {
+    filters[name] = single(params, name);
+  }
+  const page: Record<string, unknown> = {
+    limit: integer(params, 'limit'),
+    offset: integer(params, 'offset'),
+    cursor: single(params, 'cursor'),
+    order: single(params, 'order'),
+  };
+  return { filters: defined(filters) as EventFilters, page: defined(page) as PageOptions };
+}
+
+/** Range and series of `GET .../analytics`. @internal */
+export function analyticsParams(params: URLSearchParams): {
+  filters: EventFilters;
+  bucket: TimeBucket | undefined;
+  timeZone: string | undefined;
+} {
+  refuseUnknown(params, ANALYTICS_PARAMS);
+  const bucket = single(params, 'bucket');
+  if (bucket !== undefined && !BUCKETS.includes(bucket as TimeBucket)) {
+    throw new ValidationError('bucket', 'VALIDATION_RANGE', `must be one of ${BUCKETS.join(', ')}`);
+  }
+  const filters = defined({ from: time(params, 'from'), to: time(params, 'to') }) as EventFilters;
+  if (bucket !== undefined && (filters.from === undefined || filters.to === undefined)) {
+    throw new ValidationError('bucket', 'VALIDATION_REQUIRED', 'needs from and to');
+  }
+  return {
+    filters,
+    bucket: bucket as TimeBucket | undefined,
+    timeZone: single(params, 'timeZone'),
+  };
+}
+
+function defined(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
+}
