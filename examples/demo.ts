@@ -6,23 +6,8 @@
  * concurrent agent sessions, closes the logger, and prints what landed and the logger's metrics.
  */
 import { EventLogger } from 'eventrail';
-import { migrate, PostgresSink, type QueryableLike } from 'eventrail/postgres';
-
-async function openDatabase(): Promise<{
-  db: QueryableLike;
-  label: string;
-  close: () => Promise<void>;
-}> {
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: url });
-    return { db: pool, label: `Postgres at ${new URL(url).host}`, close: () => pool.end() };
-  }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = new PGlite();
-  return { db: pglite, label: 'embedded PGlite (in memory)', close: () => pglite.close() };
-}
+import { migrate, PostgresSink } from 'eventrail/postgres';
+import { openExampleDatabase } from './lib/database.js';
 
 /** One agent session: plan, tool calls with risk, an approval, progress, an error, completion. */
 async function agentSession(logger: EventLogger, userId: string, session: number): Promise<void> {
@@ -88,7 +73,7 @@ async function agentSession(logger: EventLogger, userId: string, session: number
 }
 
 async function main(): Promise<void> {
-  const { db, label, close } = await openDatabase();
+  const { db, label, close } = await openExampleDatabase();
   try {
     await migrate(db);
     const logger = new EventLogger({ sinks: [new PostgresSink({ db })] });

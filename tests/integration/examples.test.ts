@@ -1,23 +1,11 @@
 /** The examples run as written, against this file's database. */
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/database.js';
+import { runExample as example } from '../helpers/examples.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
 const db = useTestDatabase({ migrated: false });
 const mq = useRabbitMQ();
-
-function example(file: string, env: Record<string, string | undefined>) {
-  const { DATABASE_URL: _ignored, ...rest } = process.env;
-  return run(join(root, 'node_modules/.bin/tsx'), [file], {
-    cwd: root,
-    env: { ...rest, ...env } as NodeJS.ProcessEnv,
-  });
-}
 
 describe('examples', () => {
   it('quick-start logs one event to Postgres and reports it written', async () => {
