@@ -80,4 +80,26 @@ describe('examples', () => {
     expect(stdout).toMatch(/type: 'TOOL_REQUEST', count: 108 \}.*\n?.*type: 'ERROR', count: 12/s);
     expect(stdout).toContain('recent errors: 12 RATE_LIMIT');
   });
+
+  it('typed-catalog refuses a payload against its schema and applies the catalog routing', async () => {
+    const { stdout } = await example('examples/typed-catalog.ts', {});
+    expect(stdout).toContain('VALIDATION_SCHEMA payload.risk_score');
+    expect(stdout).toContain("[ 'TOOL_REQUEST - -', 'risk_alert cns.risk.alert.critical 8' ]");
+  });
+
+  it('http-api answers each route: pages, a session, analytics, 404 for a foreign project, 400 for a bad limit', async () => {
+    await db.pool.query('DROP SCHEMA IF EXISTS eventrail CASCADE'); // start from an empty database
+    const { stdout } = await example('examples/http-api.ts', { DATABASE_URL: db.url });
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual([
+      '200 /project-1/events?limit=2',
+      '200 /project-1/events/session-1?type=ERROR',
+      '200 /project-1/analytics',
+      '404 /project-2/events',
+      '400 /project-1/events?limit=5000',
+    ]);
+    expect(lines[0]).toContain('"type":"ERROR"');
+    expect(lines[2]).toContain('{"type":"AGENT_SWITCHED","count":1}');
+    expect(lines[4]).toContain('"code":"VALIDATION_RANGE"');
+  });
 });
