@@ -1,7 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 
 // Generates eventrail's own migrations from its schema: `npm run db:generate`.
-// After generating, write the matching down script in drizzle/down/ (see drizzle/README.md).
+// After generating, write the matching down script as drizzle/down/<tag>.sql: migrate() refuses
+// a migration without one, and the migration tests run every up and down script.
 export default defineConfig({
   dialect: 'postgresql',
   schema: './src/postgres/schema/tables.ts',
