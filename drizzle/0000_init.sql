@@ -62,6 +62,7 @@ CREATE INDEX "event_logs_workflow_created_idx" ON "eventrail"."event_logs" USING
 CREATE INDEX "event_logs_aggregate_created_idx" ON "eventrail"."event_logs" USING btree ("aggregate_type","aggregate_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "event_logs_payload_idx" ON "eventrail"."event_logs" USING gin ("payload" jsonb_path_ops);--> statement-breakpoint
 CREATE INDEX "event_outbox_status_retry_created_idx" ON "eventrail"."event_outbox" USING btree ("status","next_retry_at","created_at");--> statement-breakpoint
+CREATE INDEX "event_outbox_pending_due_idx" ON "eventrail"."event_outbox" USING btree ("next_retry_at","created_at") WHERE "eventrail"."event_outbox"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "event_outbox_aggregate_created_idx" ON "eventrail"."event_outbox" USING btree ("aggregate_id","created_at");--> statement-breakpoint
 CREATE INDEX "event_outbox_pending_aggregate_idx" ON "eventrail"."event_outbox" USING btree ("aggregate_id","created_at") WHERE "eventrail"."event_outbox"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "event_outbox_project_created_idx" ON "eventrail"."event_outbox" USING btree ("project_id","created_at");--> statement-breakpoint

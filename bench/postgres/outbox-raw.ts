@@ -1,6 +1,6 @@
 /**
  * The raw limit for publishing from the outbox: the textbook loop with `pg` alone, on the same
- * table and with the same batch size as the publisher. Each worker: BEGIN; SELECT the due rows
+ * table, in batches of 100 or 1000. Each worker: BEGIN; SELECT the due rows
  * FOR UPDATE SKIP LOCKED; (publish: nothing); UPDATE them to published; COMMIT. It holds its row
  * locks for the whole "publish" and cannot survive a crash mid-batch any better than the
  * transaction does, so it is the fastest safe-looking way, not a design to copy.

@@ -22,6 +22,17 @@ async function relations(schema: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/** Every migration shipped, oldest first. */
+const ALL = ['0000_init', '0001_outbox_fillfactor'];
+
+/** The storage options of eventrail.event_outbox (`null` when none is set). */
+async function outboxOptions(): Promise<string[] | null> {
+  const { rows } = await db.pool.query(
+    `SELECT reloptions FROM pg_class WHERE oid = 'eventrail.event_outbox'::regclass`,
+  );
+  return rows[0].reloptions;
+}
+
 async function schemaExists(schema: string): Promise<boolean> {
   const { rows } = await db.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
   return rows.length === 1;
@@ -30,7 +41,7 @@ async function schemaExists(schema: string): Promise<boolean> {
 describe('migrations', () => {
   it('go up on an empty database, down to empty, and up again', async () => {
     expect(await schemaExists('eventrail')).toBe(false);
-    expect((await migrate(db.pool)).names).toEqual(['0000_init']);
+    expect((await migrate(db.pool)).names).toEqual(ALL);
     expect(await relations('eventrail')).toEqual(
       expect.arrayContaining([
         'event_logs',
@@ -40,12 +51,18 @@ describe('migrations', () => {
       ]),
     );
     expect((await migrate(db.pool)).names).toEqual([]);
+    expect(await outboxOptions()).toEqual(['fillfactor=50']);
 
-    expect((await rollback(db.pool, { steps: Infinity })).names).toEqual(['0000_init']);
+    // One step back undoes only the newest migration, and it can be applied again.
+    expect((await rollback(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
+    expect(await outboxOptions()).toBeNull();
+    expect((await migrate(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
+
+    expect((await rollback(db.pool, { steps: Infinity })).names).toEqual([...ALL].reverse());
     expect(await schemaExists('eventrail')).toBe(false);
     expect((await rollback(db.pool)).names).toEqual([]);
 
-    expect((await migrate(db.pool)).names).toEqual(['0000_init']);
+    expect((await migrate(db.pool)).names).toEqual(ALL);
     await db.pool.query(
       `INSERT INTO eventrail.event_logs (id, event_type, user_id) VALUES (gen_random_uuid(), 'X', 'u')`,
     );
@@ -57,7 +74,7 @@ describe('migrations', () => {
   it('applies each migration once when several runners start at once, each on its own connection', async () => {
     await rollback(db.pool, { steps: Infinity });
     const results = await Promise.all(Array.from({ length: 4 }, () => migrate(db.pool)));
-    expect(results.flatMap((r) => r.names)).toEqual(['0000_init']);
+    expect(results.flatMap((r) => r.names)).toEqual(ALL);
   });
 
   it('installs into another Postgres schema and leaves other objects of that schema alone', async () => {

@@ -71,6 +71,8 @@ describe('the packed package', () => {
         'drizzle/meta/_journal.json',
         'drizzle/0000_init.sql',
         'drizzle/down/0000_init.sql',
+        'drizzle/0001_outbox_fillfactor.sql',
+        'drizzle/down/0001_outbox_fillfactor.sql',
       ]),
     );
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('tests/'))).toEqual([]);

@@ -12,7 +12,7 @@ describe('PGlite', () => {
   });
 
   it('migrates, takes events through the sink (directly and via drizzle), and rolls back', async () => {
-    expect((await migrate(pglite)).names).toEqual(['0000_init']);
+    expect((await migrate(pglite)).names).toEqual(['0000_init', '0001_outbox_fillfactor']);
     const logger = new EventLogger({
       sinks: [
         new PostgresSink({ db: pglite, name: 'pglite' }),
@@ -37,7 +37,10 @@ describe('PGlite', () => {
       { code: 'E1', n: 100 },
       { code: 'E2', n: 100 },
     ]);
-    expect((await rollback(pglite, { steps: Infinity })).names).toEqual(['0000_init']);
+    expect((await rollback(pglite, { steps: Infinity })).names).toEqual([
+      '0001_outbox_fillfactor',
+      '0000_init',
+    ]);
     const left = await pglite.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'eventrail'`);
     expect(left.rows).toHaveLength(0);
   });

@@ -99,7 +99,13 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
       'event_outbox_status_check',
       sql`${t.status} in (${sql.raw(OUTBOX_STATUSES.map((s) => `'${s}'`).join(', '))})`,
     ),
+    // Seed 002's index: status-wide reads (counts, purge of published rows, reprocessing).
     index('event_outbox_status_retry_created_idx').on(t.status, t.nextRetryAt, t.createdAt),
+    // The claim's index: pending rows alone, in claim order. Marking a row published or failed
+    // adds nothing here, so the claim never wades through settled history.
+    index('event_outbox_pending_due_idx')
+      .on(t.nextRetryAt, t.createdAt)
+      .where(sql`${t.status} = 'pending'`),
     index('event_outbox_aggregate_created_idx').on(t.aggregateId, t.createdAt),
     // The claim of `ordering: 'aggregate'` asks "does this aggregate have an older pending
     // row?" once per candidate; only pending rows are in this index, so the answer costs one

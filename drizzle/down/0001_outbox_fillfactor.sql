@@ -1,0 +1,1 @@
+ALTER TABLE "eventrail"."event_outbox" RESET (fillfactor);
