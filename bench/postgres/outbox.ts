@@ -113,8 +113,7 @@ export async function outboxPublish(db: BenchDatabase, count: number): Promise<v
     value: {
       label: `${s.publishers} publisher(s), ordering ${s.ordering}, batchSize ${s.batchSize}`,
       best: 0,
-      run: async () =>
-        count / (await publish(db, count, s.publishers, s.ordering, s.batchSize)),
+      run: async () => count / (await publish(db, count, s.publishers, s.ordering, s.batchSize)),
     } satisfies Candidate,
   }));
   const candidates = [...[...raws.values()].flat(), ...lines.map((l) => l.value)];
