@@ -8,30 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { tableNames } from '../../src/postgres/sql/names.js';
 import { outboxSql } from '../../src/postgres/sql/outbox.js';
 import { useTestDatabase } from '../helpers/database.js';
+import { explain } from '../helpers/plans.js';
 
 const db = useTestDatabase();
 const statements = outboxSql(tableNames());
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
-async function plan(text: string, params: unknown[]) {
-  const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${text}`, params);
-  const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
-  const outbox = all.filter((n) => n['Relation Name'] === 'event_outbox');
-  return {
-    scans: outbox.map((n) => n['Node Type']),
-    indexes: [...new Set(outbox.flatMap((n) => n['Index Name'] ?? []))],
-  };
-}
 
 describe('the outbox claim', () => {
   it('reads the partial index of pending rows on a mostly published outbox', async () => {
@@ -45,12 +25,20 @@ describe('the outbox claim', () => {
     );
     await db.pool.query('VACUUM ANALYZE eventrail.event_outbox');
 
-    const claim = await plan(statements.claim, [100, 30_000, 'plan-test/1']);
+    const claim = await explain(db.pool, 'event_outbox', statements.claim, [
+      100,
+      30_000,
+      'plan-test/1',
+    ]);
     expect(claim.scans).not.toContain('Seq Scan');
     expect(claim.indexes).toContain('event_outbox_pending_due_idx');
     expect(claim.indexes).not.toContain('event_outbox_status_retry_created_idx');
 
-    const ordered = await plan(statements.claimOrdered, [100, 30_000, 'plan-test/2']);
+    const ordered = await explain(db.pool, 'event_outbox', statements.claimOrdered, [
+      100,
+      30_000,
+      'plan-test/2',
+    ]);
     expect(ordered.scans).not.toContain('Seq Scan');
     expect(ordered.indexes).toEqual(
       expect.arrayContaining([

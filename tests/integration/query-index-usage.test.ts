@@ -7,32 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EventQueries } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { generateEvents } from '../helpers/events.js';
+import { explain } from '../helpers/plans.js';
 
 const db = useTestDatabase();
 const end = new Date();
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
-/** Node types that read event_logs, and the event_logs indexes the plan uses. */
-async function planOf(statement: { text: string; params: unknown[] }) {
-  const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, statement.params);
-  const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
-  return {
-    scans: all.filter((n) => n['Relation Name'] === 'event_logs').map((n) => n['Node Type']),
-    indexes: [...new Set(all.flatMap((n) => n['Index Name'] ?? []))].filter((name) =>
-      name.startsWith('event_logs_'),
-    ),
-  };
-}
 
 describe('index usage on 100k rows', () => {
   const sent: { text: string; params: unknown[] }[] = [];
@@ -121,7 +99,7 @@ describe('index usage on 100k rows', () => {
     expect(result).toBeDefined();
     expect(sent.length).toBeGreaterThan(0);
     for (const statement of sent) {
-      const plan = await planOf(statement);
+      const plan = await explain(db.pool, 'event_logs', statement.text, statement.params);
       expect(plan.scans.length).toBeGreaterThan(0);
       expect(plan.scans).not.toContain('Seq Scan');
       expect(plan.indexes.length).toBeGreaterThan(0);
