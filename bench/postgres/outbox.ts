@@ -72,7 +72,7 @@ async function publish(
   return seconds;
 }
 
-/** A publisher configuration and the connections of the raw loops it is compared with. */
+/** One publisher configuration of the bench, and the name of its JSON line. */
 interface PublishScenario {
   readonly scenario: string;
   readonly publishers: number;
