@@ -47,12 +47,24 @@ function integer(params: URLSearchParams, name: string): number | undefined {
   return Number(text);
 }
 
+/**
+ * An ISO 8601 date (UTC midnight) or date-time with its offset: `2026-11-23`,
+ * `2026-11-23T10:00:00Z`, `2026-11-23T13:00:00.123+03:00`. Without an offset a date-time would be
+ * read in the server's own time zone, so it is refused like any other form `Date` happens to parse.
+ */
+const ISO_8601 =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
 function time(params: URLSearchParams, name: string): Date | undefined {
   const text = single(params, name);
   if (text === undefined) return undefined;
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime())) {
-    throw new ValidationError(name, 'VALIDATION_TYPE', 'must be an ISO 8601 date-time');
+  const date = ISO_8601.test(text) ? new Date(text) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) {
+    throw new ValidationError(
+      name,
+      'VALIDATION_TYPE',
+      'must be an ISO 8601 date (2026-11-23) or date-time with an offset (2026-11-23T10:00:00Z)',
+    );
   }
   return date;
 }

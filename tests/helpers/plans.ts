@@ -1,4 +1,4 @@
-/** EXPLAIN of a statement, reduced to what the index tests check. */
+/** What Postgres says of a statement's plan and of a table's storage, for the index tests. */
 import type pg from 'pg';
 
 interface PlanNode {
@@ -26,4 +26,12 @@ export async function explain(pool: pg.Pool, table: string, text: string, params
       name.startsWith(`${table}_`),
     ),
   };
+}
+
+/** The storage options of `table` (`['fillfactor=50']`), or `null` when none is set. */
+export async function storageOptions(pool: pg.Pool, table: string): Promise<string[] | null> {
+  const { rows } = await pool.query('SELECT reloptions FROM pg_class WHERE oid = $1::regclass', [
+    table,
+  ]);
+  return rows[0].reloptions;
 }

@@ -125,12 +125,23 @@ describe('GET /my/projects/{id}/events', () => {
     ).toEqual([['TOOL_REQUEST', 'bob']]);
   });
 
+  it('takes ISO 8601 dates and date-times with an offset', async () => {
+    for (const from of ['2026-11-23', '2026-11-23T10:00:00Z', '2026-11-23T13:00:00.5%2B03:00']) {
+      const { status } = await get(`/my/projects/p1/events?from=${from}`, 'alice');
+      expect({ from, status }).toEqual({ from, status: 200 });
+    }
+  });
+
   it('answers 400 naming the parameter when one is bad', async () => {
     const cases: [string, string][] = [
       ['limit=1000', 'limit'],
       ['limit=abc', 'limit'],
       ['limit=0', 'limit'],
       ['from=yesterday', 'from'],
+      ['from=1', 'from'], // Date would read 2001-01-01
+      ['to=March%207%2C%202024', 'to'], // Date would read it in the server's time zone
+      ['from=2026-11-23T10%3A00%3A00', 'from'], // no offset: the server's time zone again
+      ['from=2026-13-01', 'from'],
       ['order=sideways', 'order'],
       ['cursor=forged', 'cursor'],
       ['offset=10&cursor=x', 'offset'],

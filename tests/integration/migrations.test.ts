@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MigrationError } from '../../src/index.js';
 import { migrate, rollback } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
+import { storageOptions } from '../helpers/plans.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -24,14 +25,7 @@ async function relations(schema: string): Promise<string[]> {
 
 /** Every migration shipped, oldest first. */
 const ALL = ['0000_init', '0001_outbox_fillfactor'];
-
-/** The storage options of eventrail.event_outbox (`null` when none is set). */
-async function outboxOptions(): Promise<string[] | null> {
-  const { rows } = await db.pool.query(
-    `SELECT reloptions FROM pg_class WHERE oid = 'eventrail.event_outbox'::regclass`,
-  );
-  return rows[0].reloptions;
-}
+const OUTBOX = 'eventrail.event_outbox';
 
 async function schemaExists(schema: string): Promise<boolean> {
   const { rows } = await db.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
@@ -51,11 +45,11 @@ describe('migrations', () => {
       ]),
     );
     expect((await migrate(db.pool)).names).toEqual([]);
-    expect(await outboxOptions()).toEqual(['fillfactor=50']);
+    expect(await storageOptions(db.pool, OUTBOX)).toEqual(['fillfactor=50']);
 
     // One step back undoes only the newest migration, and it can be applied again.
     expect((await rollback(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
-    expect(await outboxOptions()).toBeNull();
+    expect(await storageOptions(db.pool, OUTBOX)).toBeNull();
     expect((await migrate(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
 
     expect((await rollback(db.pool, { steps: Infinity })).names).toEqual([...ALL].reverse());

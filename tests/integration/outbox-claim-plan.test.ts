@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { tableNames } from '../../src/postgres/sql/names.js';
 import { outboxSql } from '../../src/postgres/sql/outbox.js';
 import { useTestDatabase } from '../helpers/database.js';
-import { explain } from '../helpers/plans.js';
+import { explain, storageOptions } from '../helpers/plans.js';
 
 const db = useTestDatabase();
 const statements = outboxSql(tableNames());
@@ -49,17 +49,17 @@ describe('the outbox claim', () => {
   });
 
   it('takes most leases with HOT updates thanks to the fillfactor, and almost none without it', async () => {
-    const { rows } = await db.pool.query(
-      `SELECT reloptions FROM pg_class WHERE oid = 'eventrail.event_outbox'::regclass`,
-    );
-    expect(rows[0].reloptions).toEqual(['fillfactor=50']);
+    expect(await storageOptions(db.pool, 'eventrail.event_outbox')).toEqual(['fillfactor=50']);
     expect(await hotShareOfClaims()).toBeGreaterThan(0.8);
     await db.pool.query('ALTER TABLE eventrail.event_outbox RESET (fillfactor)');
     expect(await hotShareOfClaims()).toBeLessThan(0.2);
   });
 });
 
-/** Fills an empty outbox with 5000 rows, claims 1000, and returns the share of HOT updates. */
+/**
+ * Fills an empty outbox with 5000 rows, claims 1000 in a transaction, and returns the share of
+ * HOT updates among the claim's, then rolls back.
+ */
 async function hotShareOfClaims(): Promise<number> {
   await db.pool.query('TRUNCATE eventrail.event_outbox');
   await db.pool.query(
@@ -67,23 +67,26 @@ async function hotShareOfClaims(): Promise<number> {
      SELECT gen_random_uuid(), 'message_created', 'user-1', jsonb_build_object('i', i)
        FROM generate_series(1, 5000) AS i`,
   );
-  const before = await hotUpdates();
-  const { rows } = await db.pool.query(statements.claim, [1000, 30_000, 'plan-test/claim']);
-  expect(rows).toHaveLength(1000);
-  // Statistics reach the view asynchronously; ask until the claim's updates are counted.
-  let after = await hotUpdates();
-  for (let i = 0; i < 50 && after.updates - before.updates < 1000; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    after = await hotUpdates();
+  const client = await db.pool.connect();
+  // The backend's own counters, before they reach pg_stat_user_tables (which lags); they may
+  // still hold earlier transactions' counts, so the claim's are the difference.
+  const counters = async () => {
+    const { rows } = await client.query(
+      `SELECT n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot FROM pg_stat_xact_user_tables
+        WHERE schemaname = 'eventrail' AND relname = 'event_outbox'`,
+    );
+    return rows[0] as { updates: number; hot: number };
+  };
+  try {
+    await client.query('BEGIN');
+    const before = await counters();
+    const claimed = await client.query(statements.claim, [1000, 30_000, 'plan-test/claim']);
+    expect(claimed.rows).toHaveLength(1000);
+    const after = await counters();
+    expect(after.updates - before.updates).toBe(1000);
+    return (after.hot - before.hot) / 1000;
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
   }
-  expect(after.updates - before.updates).toBe(1000);
-  return (after.hot - before.hot) / 1000;
-}
-
-async function hotUpdates(): Promise<{ updates: number; hot: number }> {
-  const { rows } = await db.pool.query(
-    `SELECT pg_stat_clear_snapshot(), n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot
-       FROM pg_stat_user_tables WHERE schemaname = 'eventrail' AND relname = 'event_outbox'`,
-  );
-  return { updates: rows[0].updates, hot: rows[0].hot };
 }
