@@ -4,7 +4,7 @@ import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
 import { ConsoleSink } from '../sinks/console-sink.js';
-import type { Sink } from '../sinks/sink.js';
+import { closeSink, type Sink } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
 import type { LoggerMetrics, SinkMetrics } from './metrics.js';
 import {
@@ -248,9 +248,9 @@ export class EventLogger<
         const reason = new CloseTimeoutError(options.signal?.aborted ? undefined : timeoutMs);
         await Promise.all(this.#pipelines.map((p) => p.abandon(reason)));
       }
-      const closers = this.#pipelines.map((p) => p.sink.close?.());
+      const closers = this.#pipelines.map((p) => closeSink(p.sink));
       await untilAborted(Promise.allSettled(closers), deadline.signal);
-      await Promise.allSettled([this.#fallback?.close?.()]);
+      await closeSink(this.#fallback).catch(() => {});
       const sinks: Record<string, SinkCloseSummary> = {};
       for (const pipeline of this.#pipelines) {
         const { received, written, fallback, dropped } = pipeline.counters;

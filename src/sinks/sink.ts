@@ -40,6 +40,14 @@ export interface Sink {
   close?(): Promise<void>;
 }
 
+/**
+ * Closes a sink (or nothing); a `close` that throws instead of rejecting is a rejection too, so
+ * callers that promise never to reject can settle it. @internal
+ */
+export function closeSink(sink: Sink | null | undefined): Promise<void> {
+  return new Promise((resolve) => resolve(sink?.close?.()));
+}
+
 const TRANSIENT_SOCKET_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

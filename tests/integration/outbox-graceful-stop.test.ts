@@ -53,4 +53,15 @@ describe('OutboxPublisher.stop()', () => {
     expect(performance.now() - released).toBeLessThan(leaseMs / 2);
     expect(new Set(sink.events.map((e) => e.id))).toEqual(new Set(ids));
   });
+
+  it('never rejects, even when a sink throws from close() without a promise', async () => {
+    const sink = Object.assign(new MemorySink('throwing'), {
+      close(): Promise<void> {
+        throw new Error('cannot close');
+      },
+    });
+    const publisher = new OutboxPublisher({ db: db.pool, sinks: [sink] });
+    await publisher.start();
+    expect(await publisher.stop()).toEqual({ timedOut: false, released: 0 });
+  });
 });

@@ -74,6 +74,21 @@ describe('close()', () => {
     expect(summary.sinks.stuck).toEqual({ received: 10, written: 0, fallback: 10, dropped: 0 });
   });
 
+  it('never rejects, even when a sink or the fallback throws from close() without a promise', async () => {
+    const throwing = (name: string) =>
+      Object.assign(new MemorySink(name), {
+        close(): Promise<void> {
+          throw new Error(`${name} cannot close`);
+        },
+      });
+    const logger = new EventLogger({ sinks: [throwing('main')], fallback: throwing('fallback') });
+    await logger.logEvent(makeEvent());
+    expect(await logger.close()).toEqual({
+      timedOut: false,
+      sinks: { main: { received: 1, written: 1, fallback: 0, dropped: 0 } },
+    });
+  });
+
   it('works with `await using`', async () => {
     const sink = new MemorySink();
     {

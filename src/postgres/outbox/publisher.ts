@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { OutboxPublisherError, PublisherStoppedError } from '../../errors.js';
-import type { Sink } from '../../sinks/sink.js';
+import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { tableNames } from '../sql/names.js';
@@ -171,7 +171,7 @@ export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
     const timeoutMs = options.timeoutMs ?? this.#options.stopTimeoutMs;
     const finished = await this.#loop.halt(timeoutMs, new PublisherStoppedError());
     await listenerClosed;
-    await Promise.allSettled(this.#sinks.map((sink) => sink.close?.()));
+    await Promise.allSettled(this.#sinks.map(closeSink));
     return { timedOut: !finished, released: this.#counters.released - releasedBefore };
   }
 }
