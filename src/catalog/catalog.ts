@@ -59,7 +59,16 @@ export class EventCatalog<TEntries extends CatalogEntries = CatalogEntries> {
    * when `indexed`. Synchronous unless a schema is asynchronous. @internal
    */
   prepareAll(inputs: readonly EventInput[], indexed = true): EventInput[] | Promise<EventInput[]> {
-    const prepared = inputs.map((input, i) => this.prepare(input, indexed ? `[${i}].` : ''));
+    const prepared: (EventInput | Promise<EventInput>)[] = [];
+    try {
+      for (let i = 0; i < inputs.length; i++) {
+        prepared.push(this.prepare(inputs[i] as EventInput, indexed ? `[${i}].` : ''));
+      }
+    } catch (error) {
+      // The list is refused; checks already running must not end as unhandled rejections.
+      for (const p of prepared) if (p instanceof Promise) p.catch(() => {});
+      throw error;
+    }
     return prepared.some((p) => p instanceof Promise)
       ? Promise.all(prepared)
       : (prepared as EventInput[]);
@@ -75,7 +84,9 @@ export class EventCatalog<TEntries extends CatalogEntries = CatalogEntries> {
    * schema is (zod, valibot and arktype schemas without async refinements are). @internal
    */
   prepare(input: EventInput, prefix = ''): EventInput | Promise<EventInput> {
-    const type = input?.type;
+    // Not an event at all: left to the envelope's validation, which says so.
+    if (typeof input !== 'object' || input === null) return input;
+    const type = input.type;
     const entry =
       typeof type === 'string' && Object.hasOwn(this.entries, type)
         ? this.entries[type]
@@ -87,7 +98,7 @@ export class EventCatalog<TEntries extends CatalogEntries = CatalogEntries> {
         `"${String(type)}" is not in the event catalog`,
       );
     }
-    if (!entry.schema) return route(input, entry, input.payload ?? {});
+    if (!entry.schema) return route(input, entry, input.payload);
     const result = entry.schema['~standard'].validate(input.payload);
     return result instanceof Promise
       ? result.then((r) => route(input, entry, checked(r, prefix)))
@@ -129,13 +140,24 @@ function checked(result: StandardResult<unknown>, prefix: string): object {
   );
 }
 
-function route(input: EventInput, entry: CatalogEntry, payload: object): EventInput {
-  const pick = <T>(own: T | null | undefined, rule: T | ((p: object) => T) | undefined) =>
-    own ?? (typeof rule === 'function' ? (rule as (p: object) => T)(payload) : rule);
+/** The event with the (checked) payload and the entry's routing key and priority filled in. */
+function route(input: EventInput, entry: CatalogEntry, payload: object | undefined): EventInput {
+  const routes = entry.routingKey !== undefined || entry.priority !== undefined;
+  if (!routes && payload === input.payload) return input;
   return {
     ...input,
-    payload,
-    routingKey: pick(input.routingKey, entry.routingKey) ?? null,
-    priority: pick(input.priority, entry.priority) ?? null,
+    payload: payload as EventInput['payload'],
+    routingKey: pick(input.routingKey, entry.routingKey, payload) ?? null,
+    priority: pick(input.priority, entry.priority, payload) ?? null,
   };
+}
+
+/** The event's own value, else the entry's rule (a value, or a function of the payload). */
+function pick<T>(
+  own: T | null | undefined,
+  rule: T | ((payload: object) => T) | undefined,
+  payload: object | undefined,
+): T | undefined {
+  if (own !== undefined && own !== null) return own;
+  return typeof rule === 'function' ? (rule as (p: object) => T)(payload ?? {}) : rule;
 }

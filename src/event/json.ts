@@ -44,7 +44,8 @@ function notJson(field: string, what: string, cause?: unknown): ValidationError 
   });
 }
 
-function isPlainObject(value: object): boolean {
+/** An object literal (or `Object.create(null)`): what a payload must be. @internal */
+export function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { type JsonObject, serializePayload } from './json.js';
+import { isPlainObject, type JsonObject, serializePayload } from './json.js';
 import type { EventInput, EventRecord } from './types.js';
 import { isUuid, uuidv7 } from './uuid.js';
 
@@ -34,7 +34,7 @@ export function normalizeEvent(
   const type = required(input.type, prefix, 'type');
   const userId = required(input.userId, prefix, 'userId');
   const payload = input.payload ?? EMPTY_PAYLOAD;
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+  if (typeof payload !== 'object' || payload === null || !isPlainObject(payload)) {
     throw new ValidationError(`${prefix}payload`, 'VALIDATION_TYPE', 'must be a plain JSON object');
   }
   const payloadJson =

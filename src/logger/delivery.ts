@@ -168,14 +168,15 @@ export class Delivery {
         await this.#attempt(rest);
       } catch (error) {
         if (!(error instanceof PartialWriteError)) throw error;
-        const failed = new Set(error.failed);
+        // By id: a sink may report copies of the events it was given.
+        const failed = new Set(error.failed.map((e) => e.id));
         this.#succeeded(
           job,
-          rest.filter((e) => !failed.has(e)),
+          rest.filter((e) => !failed.has(e.id)),
           started,
         );
-        rest = rest.filter((e) => failed.has(e));
-        throw error;
+        rest = rest.filter((e) => failed.has(e.id));
+        if (rest.length > 0) throw error;
       }
     };
     try {

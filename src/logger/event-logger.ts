@@ -1,5 +1,5 @@
-import { EventEmitter } from 'eventemitter3';
 import type { EventCatalog, EventOf } from '../catalog/catalog.js';
+import { ListenerSafeEmitter } from '../emitter.js';
 import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
@@ -60,7 +60,7 @@ export interface CloseSummary {
  */
 export class EventLogger<
   TCatalog extends EventCatalog | undefined = undefined,
-> extends EventEmitter<EventLoggerEvents> {
+> extends ListenerSafeEmitter<EventLoggerEvents> {
   readonly #pipelines: SinkPipeline[];
   readonly #catalog: EventCatalog | undefined;
   readonly #fallback: Sink | null;
@@ -205,10 +205,20 @@ export class EventLogger<
   /**
    * Stops intake, drains every queue, waits for writes in flight and closes the sinks and the
    * fallback. Idempotent: later calls return the first call's promise. At the deadline, whatever
-   * is left goes to the fallback sink and `timedOut` is true. Never rejects.
+   * is left goes to the fallback sink and `timedOut` is true. Never rejects, except at once with
+   * a {@link ValidationError} for a `timeoutMs` that is not a number from 0 to 2147483647 (the
+   * logger then stays open).
    */
   close(options: CloseOptions = {}): Promise<CloseSummary> {
-    this.#closing ??= this.#close(options);
+    if (this.#closing === undefined) {
+      let timeoutMs: number;
+      try {
+        timeoutMs = numberOption(options.timeoutMs, 'timeoutMs', this.#closeTimeoutMs, 0);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      this.#closing = this.#close(timeoutMs, options.signal);
+    }
     return this.#closing;
   }
 
@@ -234,18 +244,17 @@ export class EventLogger<
     return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
-  async #close(options: CloseOptions): Promise<CloseSummary> {
-    const timeoutMs = options.timeoutMs ?? this.#closeTimeoutMs;
+  async #close(timeoutMs: number, signal: AbortSignal | undefined): Promise<CloseSummary> {
     // A referenced timer on purpose: a host awaiting close() stays alive until the deadline.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     const onAbort = () => deadline.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.signal?.aborted) deadline.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) deadline.abort();
     try {
       const timedOut = !(await untilAborted(this.flush(), deadline.signal));
       if (timedOut) {
-        const reason = new CloseTimeoutError(options.signal?.aborted ? undefined : timeoutMs);
+        const reason = new CloseTimeoutError(signal?.aborted ? undefined : timeoutMs);
         await Promise.all(this.#pipelines.map((p) => p.abandon(reason)));
       }
       const closers = this.#pipelines.map((p) => closeSink(p.sink));
@@ -259,7 +268,7 @@ export class EventLogger<
       return { timedOut, sinks };
     } finally {
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 }

@@ -34,7 +34,10 @@ export interface PipelineOptions {
   readonly maxQueueSize?: number;
   /** What to do when the queue is full. @default 'block' */
   readonly overflow?: OverflowPolicy;
-  /** Writes in flight at once for one sink. Above 1, batches may land out of order. @default 1 */
+  /**
+   * Writes in flight at once for one sink. Above 1, batches may land out of order.
+   * @default 1 (`PostgresSink` and `RabbitMQSink` ask for 2 through their `defaults`)
+   */
   readonly concurrency?: number;
   /** Abort one write attempt after this many milliseconds (then retried as transient). @default 10000 */
   readonly writeTimeoutMs?: number;
@@ -95,6 +98,12 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['block', 'drop-newest', 'drop-oldest'];
 
+/**
+ * The largest number an option takes: Node runs a timer set beyond it after 1 ms, so a larger
+ * delay or timeout would mean "at once", the opposite of what was asked.
+ */
+export const MAX_OPTION_VALUE = 2_147_483_647;
+
 /** Checks that an option is a number within range; returns the default when absent. @internal */
 export function numberOption(
   value: number | undefined,
@@ -108,10 +117,15 @@ export function numberOption(
     typeof value !== 'number' ||
     Number.isNaN(value) ||
     value < min ||
+    value > MAX_OPTION_VALUE ||
     (integer && !Number.isInteger(value))
   ) {
     const kind = integer ? 'an integer' : 'a number';
-    throw new ValidationError(`options.${name}`, 'VALIDATION_RANGE', `must be ${kind} >= ${min}`);
+    throw new ValidationError(
+      `options.${name}`,
+      'VALIDATION_RANGE',
+      `must be ${kind} from ${min} to ${MAX_OPTION_VALUE}`,
+    );
   }
   return value;
 }
@@ -213,7 +227,7 @@ export function resolvePipelineOptions(
         0,
         false,
       ),
-      jitter: retry.jitter ?? base.retry.jitter,
+      jitter: booleanOption(retry.jitter, `${scope}retry.jitter`, base.retry.jitter),
     },
   };
 }

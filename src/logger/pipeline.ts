@@ -162,17 +162,23 @@ export class SinkPipeline {
     const { batchSize, concurrency } = this.options;
     const queue = this.#queue;
     while (this.#inFlight.size < concurrency && queue.length > 0) {
-      const urgent = this.#due || queue.length >= batchSize || this.#headSeq < this.#flushMark;
+      const urgent =
+        this.#due ||
+        queue.length >= batchSize ||
+        queue.full || // maxQueueSize below batchSize: a full queue is a full batch
+        this.#headSeq < this.#flushMark;
       if (!urgent) break;
       this.#due = false;
       const job = new BatchJob(queue.take(batchSize), this.#headSeq);
       this.#headSeq += job.events.length;
       this.#admitBlocked();
       this.#inFlight.add(job);
-      void this.#delivery.run(job).then(() => {
+      const done = () => {
         this.#inFlight.delete(job);
         this.#pump();
-      });
+      };
+      // Delivery never rejects; should it ever, the job must still leave the in-flight set.
+      void this.#delivery.run(job).then(done, done);
     }
     if (queue.length === 0) this.#stopTimer();
     else if (this.#timer === undefined && !this.#due) this.#startTimer();

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import { ListenerSafeEmitter } from '../emitter.js';
 import { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { PipelineOptions } from '../logger/options.js';
@@ -41,7 +41,7 @@ export interface RabbitMQSinkEvents {
  * being opened (bounded) and fail at once while the broker cannot be reached, so the logger's
  * retry, queue and fallback work for this sink alone and never slow another sink.
  */
-export class RabbitMQSink extends EventEmitter<RabbitMQSinkEvents> implements Sink {
+export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implements Sink {
   readonly name: string;
   /**
    * Two writes in flight on the one channel: the next batch is published while the broker

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import { ListenerSafeEmitter } from '../../emitter.js';
 import { OutboxPublisherError, PublisherStoppedError } from '../../errors.js';
 import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
@@ -39,7 +39,7 @@ export interface StopSummary {
  * only rows it still holds. Rows of a publisher that dies come back when the lease expires.
  * Wakes on NOTIFY and polls as a safety net. Errors are emitted, never thrown.
  */
-export class OutboxPublisher extends EventEmitter<OutboxPublisherEvents> {
+export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> {
   /** This publisher's name in `locked_by`. */
   readonly id: string;
   readonly #options: ResolvedPublisherOptions;
