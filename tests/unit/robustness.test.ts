@@ -179,7 +179,7 @@ describe('payloads and catalogs', () => {
       await expect(
         logger.logEvents([
           { type: 'slow', userId: 'u', payload: { n: 1 } },
-          { type: 'unknown' as never, userId: 'u' },
+          { type: 'unknown', userId: 'u' } as never,
         ]),
       ).rejects.toBeInstanceOf(ValidationError);
       await new Promise((r) => setTimeout(r, 30));
