@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'eventemitter3';
 import { OutboxPublisherError, WriteTimeoutError } from '../../errors.js';
 import type { Sink } from '../../sinks/sink.js';
@@ -27,6 +28,8 @@ export class ClaimLoop {
   #wakes = 0;
   #idleAt = 0;
   #claims = 0;
+  /** Tells this loop's leases from those of another publisher given the same `id`. */
+  readonly #nonce = randomUUID().slice(0, 8);
 
   constructor(
     options: ResolvedPublisherOptions,
@@ -90,7 +93,7 @@ export class ClaimLoop {
   /** One claim: claim a batch, publish it, settle it. */
   async #cycle(): Promise<void> {
     const seen = this.#wakes;
-    const token = `${this.#options.id}/${++this.#claims}`;
+    const token = `${this.#options.id}/${this.#nonce}/${++this.#claims}`;
     const { batchSize, leaseMs } = this.#options;
     const started = performance.now();
     // The lease runs from the database's clock, which starts after this one: cut writes short
@@ -108,11 +111,13 @@ export class ClaimLoop {
     } catch (error) {
       this.#emitter.emit('error', new OutboxPublisherError('claim', error));
     }
-    // A full batch says more may be waiting: claim again at once. An empty one says nothing was
-    // due when it began. A partial one claims again after settling, to be sure: with ordering
-    // per aggregate, publishing these rows is what makes the next ones of their aggregates due.
+    // A full batch says more may be waiting: claim again at once. An empty or partial one says
+    // nothing more was due when it began; except that with ordering per aggregate, publishing
+    // these rows is what makes the next ones of their aggregates due, so claim again after.
     if (claimed.length === batchSize) this.wake();
-    else if (claimed.length === 0) this.#idleAt = Math.max(this.#idleAt, seen);
+    else if (claimed.length === 0 || this.#options.ordering !== 'aggregate') {
+      this.#idleAt = Math.max(this.#idleAt, seen);
+    }
     try {
       if (claimed.length === 0) return;
       this.#counters.batches += 1;

@@ -48,7 +48,7 @@ export interface OutboxPublisherOptions {
   /** A function to publish with, instead of `sinks`. */
   readonly publish?: PublishFunction;
   /**
-   * This publisher's name in `locked_by` (followed by `/<claim number>`) and in logs.
+   * This publisher's name in `locked_by` (followed by `/<random>/<claim number>`) and in logs.
    * @default '<hostname>:<pid>:<4 random hex bytes>'
    */
   readonly id?: string;
