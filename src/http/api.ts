@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import type { EventQueries } from '../postgres/query/event-queries.js';
-import type { QueryScope } from '../postgres/query/scope.js';
+import { type QueryScope, resolveScope } from '../postgres/query/scope.js';
 import { analyticsParams, listParams } from './params.js';
 import { badRequest, json, problem } from './responses.js';
 
@@ -62,6 +62,7 @@ export function createEventsApi(options: EventsApiOptions): FetchHandler {
     try {
       const caller = await options.resolveCaller(request);
       if (caller === null) return problem(401, 'UNAUTHENTICATED', 'sign in to read events');
+      checkCaller(caller);
       if (!(await mayRead(caller, route.projectId)))
         return problem(404, 'NOT_FOUND', 'no such project');
       const scope: QueryScope = {
@@ -98,6 +99,19 @@ export function createEventsApi(options: EventsApiOptions): FetchHandler {
       return problem(500, 'INTERNAL', 'the events could not be read');
     }
   };
+}
+
+/** A caller the host resolved wrongly is the host's error (500 through onError), not the client's 400. */
+function checkCaller(caller: Caller): void {
+  try {
+    resolveScope(
+      caller.tenantId === undefined
+        ? { userId: caller.userId }
+        : { userId: caller.userId, tenantId: caller.tenantId },
+    );
+  } catch (error) {
+    throw new Error('resolveCaller returned a caller that is not a valid scope', { cause: error });
+  }
 }
 
 type Route =

@@ -55,11 +55,23 @@ function integer(params: URLSearchParams, name: string): number | undefined {
 const ISO_8601 =
   /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
+/** Whether the date part of `text` names the day `date` falls on at the offset `text` gives. */
+function sameCalendarDate(text: string, date: Date): boolean {
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  const minutes = offset
+    ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]))
+    : 0;
+  return (
+    new Date(date.getTime() + minutes * 60_000).toISOString().slice(0, 10) === text.slice(0, 10)
+  );
+}
+
 function time(params: URLSearchParams, name: string): Date | undefined {
   const text = single(params, name);
   if (text === undefined) return undefined;
   const date = ISO_8601.test(text) ? new Date(text) : undefined;
-  if (date === undefined || Number.isNaN(date.getTime())) {
+  // Date rolls 2026-02-30 over to March 2; a real calendar date survives the round trip.
+  if (date === undefined || Number.isNaN(date.getTime()) || !sameCalendarDate(text, date)) {
     throw new ValidationError(
       name,
       'VALIDATION_TYPE',
@@ -126,10 +138,14 @@ export function analyticsParams(params: URLSearchParams): {
   if (bucket !== undefined && (filters.from === undefined || filters.to === undefined)) {
     throw new ValidationError('bucket', 'VALIDATION_REQUIRED', 'needs from and to');
   }
+  const timeZone = single(params, 'timeZone');
+  if (timeZone !== undefined && bucket === undefined) {
+    throw new ValidationError('timeZone', 'VALIDATION_REQUIRED', 'applies only with bucket');
+  }
   return {
     filters,
     bucket: bucket as TimeBucket | undefined,
-    timeZone: single(params, 'timeZone'),
+    timeZone,
   };
 }
 

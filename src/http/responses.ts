@@ -30,7 +30,7 @@ export function problem(status: number, code: string, message: string, field?: s
  */
 export function badRequest(error: ValidationError): Response {
   const field = error.field
-    .replace(/^(page|filters|scope)\./, '')
+    .replace(/^(page|filters|scope|series)\./, '')
     .replace(/^types(\[\d+\])?$/, 'type')
     .replace(
       /^aggregate\.(type|id)$/,

@@ -3,7 +3,7 @@
  * module and Postgres. A header stands in for the host's authentication.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, createEventsApi, toNodeListener } from '../../src/http/index.js';
 import { EventLogger } from '../../src/index.js';
@@ -142,6 +142,8 @@ describe('GET /my/projects/{id}/events', () => {
       ['to=March%207%2C%202024', 'to'], // Date would read it in the server's time zone
       ['from=2026-11-23T10%3A00%3A00', 'from'], // no offset: the server's time zone again
       ['from=2026-13-01', 'from'],
+      ['from=2026-02-30', 'from'], // Date would read March 2
+      ['to=2026-11-23T23%3A30%3A00-25%3A00', 'to'],
       ['order=sideways', 'order'],
       ['cursor=forged', 'cursor'],
       ['offset=10&cursor=x', 'offset'],
@@ -197,5 +199,54 @@ describe('GET /my/projects/{id}/analytics', () => {
       'bucket',
     );
     expect((await get('/my/projects/p3/analytics', 'alice')).status).toBe(404);
+  });
+
+  it('names the query parameter of a bad time series, and refuses a stray timeZone', async () => {
+    const from = new Date(Date.now() - 7_200_000).toISOString();
+    const to = new Date().toISOString();
+    const series = `/my/projects/p1/analytics?from=${from}&to=${to}&bucket=hour`;
+    const zone = await get(`${series}&timeZone=Not%2FA_Zone`, 'alice');
+    expect({ status: zone.status, field: zone.body.error.field }).toEqual({
+      status: 400,
+      field: 'timeZone',
+    });
+    const stray = await get('/my/projects/p1/analytics?timeZone=UTC', 'alice');
+    expect({ status: stray.status, field: stray.body.error.field }).toEqual({
+      status: 400,
+      field: 'timeZone',
+    });
+  });
+});
+
+describe('the host side', () => {
+  it('answers 500 through onError, not 400, when resolveCaller returns an invalid caller', async () => {
+    const errors: unknown[] = [];
+    const api = createEventsApi({
+      queries: new EventQueries({ db: db.pool }),
+      resolveCaller: () => ({ userId: '', projects: ['p1'] }),
+      onError: (error) => errors.push(error),
+    });
+    const response = await api(new Request('http://localhost/my/projects/p1/events'));
+    expect(response.status).toBe(500);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('answers 400 to a request Node takes but Request cannot represent, and keeps serving', async () => {
+    const { port } = server.address() as AddressInfo;
+    const status = await new Promise<number>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          'GET /my/projects/p1/events HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n',
+        );
+      });
+      let reply = '';
+      socket.on('data', (chunk) => {
+        reply += chunk;
+      });
+      socket.on('end', () => resolve(Number(reply.split(' ')[1])));
+      socket.on('error', reject);
+    });
+    expect(status).toBe(400);
+    expect((await get('/my/projects/p1/events?limit=1', 'alice')).status).toBe(200);
   });
 });
