@@ -26,7 +26,10 @@ function invalid(message: string): ValidationError {
  * Makes and checks keyset cursors: `base64url(position) . base64url(HMAC-SHA256)`. The tag
  * covers the position and a binding (the schema, scope, filters and order of the read that
  * made it), so a cursor that was altered, forged without the secret, or replayed on another
- * user's or another filter's read is refused. The position is not hidden, only authenticated.
+ * user's or another filter's read is refused. The time range (`from`, `to`) is left out of the
+ * binding on purpose: a window that follows the clock (recentErrors') moves between pages, and a
+ * range only narrows what the scope already allows. The position is not hidden, only
+ * authenticated.
  * @internal
  */
 export class CursorCodec {
