@@ -237,7 +237,10 @@ export class BrokerLink {
       this.counters.connectFailures += 1;
       this.#lastError = error;
       this.#failing = true;
-      this.#set('reconnecting');
+      // Already reconnecting: the state does not change, but writes waiting for the connection
+      // must learn that this attempt failed and fail at once.
+      if (this.#state === 'reconnecting') this.#wakeWaiters();
+      else this.#set('reconnecting');
     });
     on('reconnect-failed', (error: unknown) => this.#closedFor(error));
   }
@@ -252,10 +255,15 @@ export class BrokerLink {
     if (previous === state || previous === 'closed') return;
     if (previous === 'blocked') this.counters.blockedMs += performance.now() - this.#blockedSince;
     this.#state = state;
+    this.#wakeWaiters();
+    this.#options.onState(state, previous);
+  }
+
+  /** Wakes the writes waiting in `ready()` to look at the state again. */
+  #wakeWaiters(): void {
     const change = this.#change;
     this.#change = deferred();
     change.resolve();
-    this.#options.onState(state, previous);
   }
 
   /** An error for a write that cannot go; with `withCause`, the last connection error explains it. */

@@ -131,8 +131,8 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
 
   /**
    * Stops accepting writes, waits for the confirms of writes in flight (at most
-   * `confirmTimeoutMs`), then closes the channel and, if the sink opened it, the connection.
-   * Idempotent.
+   * `confirmTimeoutMs`), then closes the channel and, if the sink opened it, the connection
+   * (each close waits at most `confirmTimeoutMs` for the broker's answer). Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -141,18 +141,14 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
 
   async #close(): Promise<void> {
     this.#link.stop();
-    if (this.#inFlight.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.#options.confirmTimeoutMs);
-      });
-      await Promise.race([Promise.allSettled(this.#inFlight), deadline]);
-      clearTimeout(timer);
-    }
-    await this.#opening?.catch(() => undefined);
+    const { confirmTimeoutMs, connectTimeoutMs } = this.#options;
+    // Every step is bounded: a broker that blocks its publishers, or a half-open socket, never
+    // answers a close, and a host's shutdown must not hang on it.
+    await atMost(Promise.allSettled(this.#inFlight), confirmTimeoutMs);
+    await atMost(this.#opening, connectTimeoutMs);
     const channel = this.#publisher?.channel;
-    if (channel && this.#publisher?.open) await channel.close().catch(() => undefined);
-    await this.#link.release();
+    if (channel && this.#publisher?.open) await atMost(channel.close(), confirmTimeoutMs);
+    await atMost(this.#link.release(), confirmTimeoutMs);
   }
 
   async #publish(messages: OutgoingMessage[], signal: AbortSignal): Promise<PublishFailure[]> {
@@ -200,6 +196,18 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     this.#publisher = new ConfirmPublisher(channel, this.#options.exchange, this.#counters);
     return this.#publisher;
   }
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Waits for `work` (failed or not) at most `ms` milliseconds. */
+async function atMost(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (work === undefined) return;
+  await waitAtMost(
+    work.catch(() => undefined),
+    ms,
+    NEVER_ABORTED,
+  );
 }
 
 /**
