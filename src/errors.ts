@@ -157,9 +157,12 @@ export class OutboxPublisherError extends EventrailError {
   }
 }
 
-/** `start()` was called on an outbox publisher after `stop()`; create a new publisher instead. */
+/**
+ * The outbox publisher is stopped: `start()` after `stop()` rejects with it (create a new
+ * publisher instead), and it is the abort reason of sink writes cut short by `stop()`'s deadline.
+ */
 export class PublisherStoppedError extends EventrailError {
-  constructor() {
-    super('PUBLISHER_STOPPED', 'the outbox publisher is stopped; create a new one to start again');
+  constructor(message = 'the outbox publisher is stopped; create a new one to start again') {
+    super('PUBLISHER_STOPPED', message);
   }
 }

@@ -169,7 +169,12 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     const listenerClosed = this.#listener?.close().catch(() => {});
     const releasedBefore = this.#counters.released;
     const timeoutMs = options.timeoutMs ?? this.#options.stopTimeoutMs;
-    const finished = await this.#loop.halt(timeoutMs, new PublisherStoppedError());
+    const finished = await this.#loop.halt(
+      timeoutMs,
+      new PublisherStoppedError(
+        `stop() reached its ${timeoutMs} ms deadline; the write is aborted and its rows released`,
+      ),
+    );
     await listenerClosed;
     await Promise.allSettled(this.#sinks.map(closeSink));
     return { timedOut: !finished, released: this.#counters.released - releasedBefore };

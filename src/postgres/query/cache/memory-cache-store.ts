@@ -16,8 +16,8 @@ interface Entry {
 }
 
 /**
- * A bounded cache in this process's memory (least recently used entries go first). Expired
- * entries are dropped when read or when room is needed; it starts no timer. Each process has
+ * A bounded cache in this process's memory. Expired entries are dropped when read; when the
+ * cache is full, the least recently used entry goes, expired or not. It starts no timer. Each process has
  * its own: use {@link RedisCacheStore} to share results between processes.
  */
 export class MemoryCacheStore implements CacheStore {
