@@ -2,10 +2,10 @@ import type { EventEmitter } from 'eventemitter3';
 import pRetry from 'p-retry';
 import { PartialWriteError, SinkWriteError, WriteTimeoutError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
+import type { ResolvedPipelineOptions } from '../sinks/pipeline-options.js';
 import { classifyCommonError, type Sink, type SinkErrorKind } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
 import type { SinkCounters } from './metrics.js';
-import type { ResolvedPipelineOptions } from './options.js';
 
 /**
  * One batch taken from a queue. Parts of it may settle separately while bad events are being

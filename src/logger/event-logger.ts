@@ -3,17 +3,15 @@ import { ListenerSafeEmitter } from '../emitter.js';
 import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
+import { numberOption } from '../options/validate.js';
 import { ConsoleSink } from '../sinks/console-sink.js';
-import { closeSink, type Sink } from '../sinks/sink.js';
+import { DEFAULT_PIPELINE_OPTIONS, resolvePipelineOptions } from '../sinks/pipeline-options.js';
+import { checkSink, closeSink, type Sink } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
 import type { LoggerMetrics, SinkMetrics } from './metrics.js';
 import {
-  checkSink,
   DEFAULT_CLOSE_TIMEOUT_MS,
-  DEFAULT_PIPELINE_OPTIONS,
   type EventLoggerOptions,
-  numberOption,
-  resolvePipelineOptions,
   type SinkRegistration,
 } from './options.js';
 import { SinkPipeline } from './pipeline.js';
@@ -83,14 +81,14 @@ export class EventLogger<
       options.closeTimeoutMs,
       'closeTimeoutMs',
       DEFAULT_CLOSE_TIMEOUT_MS,
-      0,
+      { min: 0 },
     );
     this.#normalize = {
       maxPayloadBytes: numberOption(
         options.maxPayloadBytes,
         'maxPayloadBytes',
         DEFAULT_MAX_PAYLOAD_BYTES,
-        2,
+        { min: 2 },
       ),
     };
     const names = new Set<string>();
@@ -213,7 +211,7 @@ export class EventLogger<
     if (this.#closing === undefined) {
       let timeoutMs: number;
       try {
-        timeoutMs = numberOption(options.timeoutMs, 'timeoutMs', this.#closeTimeoutMs, 0);
+        timeoutMs = numberOption(options.timeoutMs, 'timeoutMs', this.#closeTimeoutMs, { min: 0 });
       } catch (error) {
         return Promise.reject(error);
       }

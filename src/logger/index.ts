@@ -1,4 +1,10 @@
 export {
+  DEFAULT_PIPELINE_OPTIONS,
+  type OverflowPolicy,
+  type PipelineOptions,
+  type RetryOptions,
+} from '../sinks/pipeline-options.js';
+export {
   type CloseOptions,
   type CloseSummary,
   EventLogger,
@@ -8,10 +14,6 @@ export type { DropReason, EventLoggerEvents } from './events.js';
 export type { LoggerMetrics, SinkMetrics } from './metrics.js';
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,
-  DEFAULT_PIPELINE_OPTIONS,
   type EventLoggerOptions,
-  type OverflowPolicy,
-  type PipelineOptions,
-  type RetryOptions,
   type SinkRegistration,
 } from './options.js';

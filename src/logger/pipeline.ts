@@ -1,10 +1,10 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { EventRecord } from '../event/types.js';
+import type { ResolvedPipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink } from '../sinks/sink.js';
 import { BatchJob, Delivery } from './delivery.js';
 import type { EventLoggerEvents } from './events.js';
 import { SinkCounters, type SinkMetrics } from './metrics.js';
-import type { ResolvedPipelineOptions } from './options.js';
 import { RingQueue } from './ring-queue.js';
 
 interface Waiter {

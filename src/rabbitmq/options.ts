@@ -1,7 +1,7 @@
 import type { ChannelModel, Options, RecoveringChannelModel, SocketOptions } from 'amqplib';
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
-import { numberOption } from '../logger/options.js';
+import { numberOption } from '../options/validate.js';
 
 /** A connection the host opened: plain (`amqplib.connect(url)`) or recovering (`{ recovery }`). */
 export type AmqpConnection = ChannelModel | RecoveringChannelModel;
@@ -143,7 +143,7 @@ export function resolveRabbitMQSinkOptions(
     reconnect.minDelayMs,
     'reconnect.minDelayMs',
     D.reconnect.minDelayMs,
-    0,
+    { min: 0 },
   );
   return {
     name: text(options.name ?? D.name, 'name'),
@@ -160,27 +160,30 @@ export function resolveRabbitMQSinkOptions(
         reconnect.maxDelayMs,
         'reconnect.maxDelayMs',
         Math.max(D.reconnect.maxDelayMs, minDelayMs),
-        minDelayMs,
+        { min: minDelayMs },
       ),
-      factor: numberOption(reconnect.factor, 'reconnect.factor', D.reconnect.factor, 1, false),
+      factor: numberOption(reconnect.factor, 'reconnect.factor', D.reconnect.factor, {
+        min: 1,
+        integer: false,
+      }),
     },
     connectTimeoutMs: numberOption(
       options.connectTimeoutMs,
       'connectTimeoutMs',
       D.connectTimeoutMs,
-      1,
+      { min: 1 },
     ),
     confirmTimeoutMs: numberOption(
       options.confirmTimeoutMs,
       'confirmTimeoutMs',
       D.confirmTimeoutMs,
-      1,
+      { min: 1 },
     ),
     blockedTimeoutMs: numberOption(
       options.blockedTimeoutMs,
       'blockedTimeoutMs',
       D.blockedTimeoutMs,
-      0,
+      { min: 0 },
     ),
   };
 }

@@ -1,7 +1,7 @@
 import { ListenerSafeEmitter } from '../emitter.js';
 import { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
-import type { PipelineOptions } from '../logger/options.js';
+import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { classifyRabbitMQError } from './classify.js';
 import { BrokerLink, type ConnectionCounters, type RabbitMQSinkState } from './connection.js';

@@ -1,5 +1,6 @@
+import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
-import type { PipelineOptions } from '../logger/options.js';
+import type { PipelineOptions } from './pipeline-options.js';
 
 /**
  * How a sink's error should be handled:
@@ -46,6 +47,24 @@ export interface Sink {
  */
 export function closeSink(sink: Sink | null | undefined): Promise<void> {
   return new Promise((resolve) => resolve(sink?.close?.()));
+}
+
+/**
+ * Checks that `options.sinks[index]` is a sink whose name is not in `names`, then adds the name.
+ * @internal
+ */
+export function checkSink(sink: Sink, index: number, names: Set<string>): void {
+  if (typeof sink?.write !== 'function' || typeof sink.name !== 'string') {
+    throw new ValidationError(`options.sinks[${index}]`, 'VALIDATION_TYPE', 'must be a Sink');
+  }
+  if (names.has(sink.name)) {
+    throw new ValidationError(
+      `options.sinks[${index}].name`,
+      'VALIDATION_RANGE',
+      `"${sink.name}" is used twice`,
+    );
+  }
+  names.add(sink.name);
 }
 
 const TRANSIENT_SOCKET_CODES = new Set([

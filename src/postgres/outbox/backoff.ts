@@ -1,4 +1,4 @@
-import { choiceOption, numberOption } from '../../logger/options.js';
+import { choiceOption, numberOption } from '../../options/validate.js';
 
 /**
  * How a delay is randomized, so that rows that failed together do not all come back together:
@@ -42,9 +42,15 @@ export function resolveBackoff(
 ): ResolvedBackoff {
   const o = options ?? {};
   return {
-    minDelayMs: numberOption(o.minDelayMs, `${scope}minDelayMs`, base.minDelayMs, 0, false),
-    factor: numberOption(o.factor, `${scope}factor`, base.factor, 1, false),
-    maxDelayMs: numberOption(o.maxDelayMs, `${scope}maxDelayMs`, base.maxDelayMs, 0, false),
+    minDelayMs: numberOption(o.minDelayMs, `${scope}minDelayMs`, base.minDelayMs, {
+      min: 0,
+      integer: false,
+    }),
+    factor: numberOption(o.factor, `${scope}factor`, base.factor, { min: 1, integer: false }),
+    maxDelayMs: numberOption(o.maxDelayMs, `${scope}maxDelayMs`, base.maxDelayMs, {
+      min: 0,
+      integer: false,
+    }),
     jitter: choiceOption(o.jitter, `${scope}jitter`, JITTERS, base.jitter),
   };
 }

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
-import { booleanOption, checkSink, choiceOption, numberOption } from '../../logger/options.js';
+import { booleanOption, choiceOption, numberOption } from '../../options/validate.js';
 import type { Sink } from '../../sinks/sink.js';
+import { checkSink } from '../../sinks/sink.js';
 import type { PgDatabase } from '../driver/types.js';
 import { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from './backoff.js';
 
@@ -134,15 +135,19 @@ export function resolvePublisherOptions(options: OutboxPublisherOptions): Resolv
   const d = DEFAULT_OUTBOX_PUBLISHER_OPTIONS;
   return {
     id: publisherId(options.id),
-    batchSize: numberOption(options.batchSize, 'batchSize', d.batchSize, 1),
-    concurrency: numberOption(options.concurrency, 'concurrency', d.concurrency, 1),
-    pollIntervalMs: numberOption(options.pollIntervalMs, 'pollIntervalMs', d.pollIntervalMs, 1),
-    leaseMs: numberOption(options.leaseMs, 'leaseMs', d.leaseMs, 1),
-    maxRetries: numberOption(options.maxRetries, 'maxRetries', d.maxRetries, 0),
+    batchSize: numberOption(options.batchSize, 'batchSize', d.batchSize, { min: 1 }),
+    concurrency: numberOption(options.concurrency, 'concurrency', d.concurrency, { min: 1 }),
+    pollIntervalMs: numberOption(options.pollIntervalMs, 'pollIntervalMs', d.pollIntervalMs, {
+      min: 1,
+    }),
+    leaseMs: numberOption(options.leaseMs, 'leaseMs', d.leaseMs, { min: 1 }),
+    maxRetries: numberOption(options.maxRetries, 'maxRetries', d.maxRetries, { min: 0 }),
     backoff: resolveBackoff(options.backoff, 'backoff.'),
     ordering: choiceOption(options.ordering, 'ordering', ORDERINGS, d.ordering),
     listen: booleanOption(options.listen, 'listen', d.listen),
-    stopTimeoutMs: numberOption(options.stopTimeoutMs, 'stopTimeoutMs', d.stopTimeoutMs, 0),
+    stopTimeoutMs: numberOption(options.stopTimeoutMs, 'stopTimeoutMs', d.stopTimeoutMs, {
+      min: 0,
+    }),
   };
 }
 

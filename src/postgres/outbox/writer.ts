@@ -1,7 +1,7 @@
 import type { EventCatalog, EventOf } from '../../catalog/catalog.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../../event/normalize.js';
 import type { EventInput, EventRecord } from '../../event/types.js';
-import { booleanOption, numberOption } from '../../logger/options.js';
+import { booleanOption, numberOption } from '../../options/validate.js';
 import { eventRowsJson } from '../sql/event-rows.js';
 import { tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
@@ -56,7 +56,7 @@ export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined>
         options.maxPayloadBytes,
         'maxPayloadBytes',
         DEFAULT_MAX_PAYLOAD_BYTES,
-        2,
+        { min: 2 },
       ),
     };
     this.#insert = outboxSql(names).insert(booleanOption(options.notify, 'notify', true));

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { numberOption } from '../../logger/options.js';
+import { numberOption } from '../../options/validate.js';
 import type { PgDatabase } from '../driver/types.js';
 import type { CacheStore } from './cache/cache-store.js';
 
@@ -47,12 +47,14 @@ export interface ResolvedQueryOptions {
 
 /** Checks the numeric options; the rest are checked where they are used. @internal */
 export function resolveQueryOptions(options: EventQueriesOptions): ResolvedQueryOptions {
-  const maxLimit = numberOption(options.maxLimit, 'maxLimit', DEFAULT_QUERY_OPTIONS.maxLimit, 1);
+  const maxLimit = numberOption(options.maxLimit, 'maxLimit', DEFAULT_QUERY_OPTIONS.maxLimit, {
+    min: 1,
+  });
   const defaultLimit = numberOption(
     options.defaultLimit,
     'defaultLimit',
     Math.min(DEFAULT_QUERY_OPTIONS.defaultLimit, maxLimit),
-    1,
+    { min: 1 },
   );
   if (defaultLimit > maxLimit) {
     throw new ValidationError('options.defaultLimit', 'VALIDATION_RANGE', 'must be <= maxLimit');
@@ -70,6 +72,8 @@ export function resolveQueryOptions(options: EventQueriesOptions): ResolvedQuery
   return {
     defaultLimit,
     maxLimit,
-    cacheTtlMs: numberOption(options.cacheTtlMs, 'cacheTtlMs', DEFAULT_QUERY_OPTIONS.cacheTtlMs, 1),
+    cacheTtlMs: numberOption(options.cacheTtlMs, 'cacheTtlMs', DEFAULT_QUERY_OPTIONS.cacheTtlMs, {
+      min: 1,
+    }),
   };
 }

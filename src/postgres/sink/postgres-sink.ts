@@ -1,5 +1,5 @@
 import type { EventRecord } from '../../event/types.js';
-import type { PipelineOptions } from '../../logger/options.js';
+import type { PipelineOptions } from '../../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind } from '../../sinks/sink.js';
 import { toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase } from '../driver/types.js';

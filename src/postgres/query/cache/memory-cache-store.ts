@@ -1,4 +1,4 @@
-import { numberOption } from '../../../logger/options.js';
+import { numberOption } from '../../../options/validate.js';
 import type { CacheStore } from './cache-store.js';
 
 /** Options of {@link MemoryCacheStore}. */
@@ -29,7 +29,7 @@ export class MemoryCacheStore implements CacheStore {
       options.maxEntries,
       'maxEntries',
       DEFAULT_MEMORY_CACHE_ENTRIES,
-      1,
+      { min: 1 },
     );
   }
 

@@ -1,0 +1,73 @@
+/** Validation of constructor options, shared by every class of the package. */
+import { ValidationError } from '../errors.js';
+
+/**
+ * The largest number an option takes: Node runs a timer set beyond it after 1 ms, so a larger
+ * delay or timeout would mean "at once", the opposite of what was asked.
+ */
+export const MAX_OPTION_VALUE = 2_147_483_647;
+
+/** The range a numeric option accepts. @internal */
+export interface NumberRule {
+  /** Smallest value accepted. */
+  readonly min: number;
+  /** Whether only integers are accepted. @default true */
+  readonly integer?: boolean;
+}
+
+/** Checks that an option is a number within range; returns the default when absent. @internal */
+export function numberOption(
+  value: number | undefined,
+  name: string,
+  fallback: number,
+  rule: NumberRule,
+): number {
+  const { min, integer = true } = rule;
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < min ||
+    value > MAX_OPTION_VALUE ||
+    (integer && !Number.isInteger(value))
+  ) {
+    const kind = integer ? 'an integer' : 'a number';
+    throw new ValidationError(
+      `options.${name}`,
+      'VALIDATION_RANGE',
+      `must be ${kind} from ${min} to ${MAX_OPTION_VALUE}`,
+    );
+  }
+  return value;
+}
+
+/** Checks that an option is one of `choices`; returns the default when absent. @internal */
+export function choiceOption<T extends string>(
+  value: T | undefined,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value)) {
+    throw new ValidationError(
+      `options.${name}`,
+      'VALIDATION_RANGE',
+      `must be one of ${choices.join(', ')}`,
+    );
+  }
+  return value;
+}
+
+/** Checks that an option is a boolean; returns the default when absent. @internal */
+export function booleanOption(
+  value: boolean | undefined,
+  name: string,
+  fallback: boolean,
+): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new ValidationError(`options.${name}`, 'VALIDATION_TYPE', 'must be a boolean');
+  }
+  return value;
+}
