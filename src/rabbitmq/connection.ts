@@ -1,7 +1,7 @@
 import amqplib, { type RecoveringChannelModel, type SocketOptions } from 'amqplib';
 import { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
 import type { AmqpConnection, ReconnectOptions } from './options.js';
-import { deferred, waitAtMost } from './wait.js';
+import { deferred, waitAtMost } from '../async/wait.js';
 
 /**
  * Where the sink's connection stands:
@@ -98,7 +98,7 @@ export class BrokerLink {
    * opened (at most `connectTimeoutMs`) or is blocked (at most `blockedTimeoutMs`); fails at once
    * when the last attempt failed or the link is closed.
    */
-  async ready(signal: AbortSignal): Promise<AmqpConnection> {
+  async usableConnection(signal: AbortSignal): Promise<AmqpConnection> {
     const started = performance.now();
     for (;;) {
       const state = this.#state;
@@ -259,7 +259,7 @@ export class BrokerLink {
     this.#options.onState(state, previous);
   }
 
-  /** Wakes the writes waiting in `ready()` to look at the state again. */
+  /** Wakes the writes waiting in `usableConnection()` to look at the state again. */
   #wakeWaiters(): void {
     const change = this.#change;
     this.#change = deferred();

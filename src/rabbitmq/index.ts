@@ -14,7 +14,7 @@ export {
   type RabbitMQSinkOptions,
   type ReconnectOptions,
 } from './options.js';
-export type { PublishCounters } from './publisher.js';
+export type { PublishCounters } from './confirm-publisher.js';
 export {
   RabbitMQSink,
   type RabbitMQSinkEvents,

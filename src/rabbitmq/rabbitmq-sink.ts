@@ -12,9 +12,9 @@ import {
   type ResolvedRabbitMQSinkOptions,
   resolveRabbitMQSinkOptions,
 } from './options.js';
-import { ConfirmPublisher, type PublishCounters, type PublishFailure } from './publisher.js';
+import { ConfirmPublisher, type PublishCounters, type PublishFailure } from './confirm-publisher.js';
 import { assertTopology } from './topology.js';
-import { waitAtMost } from './wait.js';
+import { waitAtMost } from '../async/wait.js';
 
 /** A snapshot of a sink's state and counters, as returned by {@link RabbitMQSink.metrics}. */
 export interface RabbitMQSinkMetrics
@@ -167,7 +167,7 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
   }
 
   async #open(signal: AbortSignal): Promise<ConfirmPublisher> {
-    const connection = await this.#link.ready(signal);
+    const connection = await this.#link.usableConnection(signal);
     const current = this.#publisher;
     if (current?.open) return current;
     // A recovering connection lost in the meantime waits for its next reconnect: bounded here,

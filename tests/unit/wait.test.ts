@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { deferred, waitAtMost } from '../../src/rabbitmq/wait.js';
+import { deferred, waitAtMost } from '../../src/async/wait.js';
 
 describe('waitAtMost', () => {
   beforeEach(() => {
