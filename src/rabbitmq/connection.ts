@@ -1,7 +1,7 @@
 import amqplib, { type RecoveringChannelModel, type SocketOptions } from 'amqplib';
+import { deferred, waitAtMost } from '../async/wait.js';
 import { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
 import type { AmqpConnection, ReconnectOptions } from './options.js';
-import { deferred, waitAtMost } from '../async/wait.js';
 
 /**
  * Where the sink's connection stands:

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { classifyRabbitMQError } from './classify.js';
+export type { PublishCounters } from './confirm-publisher.js';
 export type { ConnectionCounters, RabbitMQSinkState } from './connection.js';
 export { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
 export { type MessageMapping, type OutgoingMessage, toMessage } from './message.js';
@@ -14,7 +15,6 @@ export {
   type RabbitMQSinkOptions,
   type ReconnectOptions,
 } from './options.js';
-export type { PublishCounters } from './confirm-publisher.js';
 export {
   RabbitMQSink,
   type RabbitMQSinkEvents,

@@ -1,9 +1,15 @@
+import { waitAtMost } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { classifyRabbitMQError } from './classify.js';
+import {
+  ConfirmPublisher,
+  type PublishCounters,
+  type PublishFailure,
+} from './confirm-publisher.js';
 import { BrokerLink, type ConnectionCounters, type RabbitMQSinkState } from './connection.js';
 import { RabbitMQError } from './errors.js';
 import { type MessageMapping, type OutgoingMessage, toMessage } from './message.js';
@@ -12,9 +18,7 @@ import {
   type ResolvedRabbitMQSinkOptions,
   resolveRabbitMQSinkOptions,
 } from './options.js';
-import { ConfirmPublisher, type PublishCounters, type PublishFailure } from './confirm-publisher.js';
 import { assertTopology } from './topology.js';
-import { waitAtMost } from '../async/wait.js';
 
 /** A snapshot of a sink's state and counters, as returned by {@link RabbitMQSink.metrics}. */
 export interface RabbitMQSinkMetrics
