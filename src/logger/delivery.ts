@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import pRetry from 'p-retry';
+import { unlessAborted, within } from '../async/wait.js';
 import { PartialWriteError, SinkWriteError, WriteTimeoutError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { ResolvedPipelineOptions } from '../sinks/pipeline-options.js';
@@ -78,7 +79,10 @@ export class Delivery {
     return this.#deliver(job, job.events);
   }
 
-  /** Gives up on in-flight writes: hands their unsettled events to the fallback. */
+  /**
+   * Gives up on in-flight writes: hands their unsettled events to the fallback. The deadline has
+   * passed: a fallback write that does not complete at once is given up (its events dropped).
+   */
   abandon(jobs: Iterable<BatchJob>, reason: Error): Promise<void> {
     this.#abandon.abort(reason);
     const pending: Promise<void>[] = [];
@@ -101,11 +105,24 @@ export class Delivery {
       return;
     }
     counters.fallback += events.length;
+    // Bounded like a write (a stalled stderr pipe never drains), and cut at the close deadline.
+    const { writeTimeoutMs } = this.#options;
+    const controller = new AbortController();
     try {
-      await fallback.write(events, {
-        signal: new AbortController().signal,
-        failure: { sink: this.#sink.name, error },
-      });
+      const written = await within(
+        fallback.write(events, {
+          signal: controller.signal,
+          failure: { sink: this.#sink.name, error },
+        }),
+        { timeoutMs: writeTimeoutMs, signal: this.#abandon.signal },
+      );
+      if (!written.done) {
+        const reason: unknown = this.#abandon.signal.aborted
+          ? this.#abandon.signal.reason
+          : new WriteTimeoutError(fallback.name, writeTimeoutMs);
+        controller.abort(reason);
+        throw reason;
+      }
       this.#emitter.emit('fallback', { sink: this.#sink.name, events, error });
     } catch (fallbackError) {
       counters.fallback -= events.length;
@@ -218,13 +235,11 @@ export class Delivery {
     timer.unref();
     const stop = () => controller.abort(this.#abandon.signal.reason);
     this.#abandon.signal.addEventListener('abort', stop, { once: true });
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
-        once: true,
-      });
-    });
     try {
-      await Promise.race([this.#sink.write(events, { signal: controller.signal }), aborted]);
+      await unlessAborted(
+        this.#sink.write(events, { signal: controller.signal }),
+        controller.signal,
+      );
     } catch (error) {
       throw error instanceof Error ? error : new Error(String(error), { cause: error });
     } finally {

@@ -1,3 +1,4 @@
+import { settledWithin, within } from '../async/wait.js';
 import type { EventCatalog, EventOf } from '../catalog/catalog.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
@@ -250,14 +251,17 @@ export class EventLogger<
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) deadline.abort();
     try {
-      const timedOut = !(await untilAborted(this.flush(), deadline.signal));
+      const timedOut = !(await within(this.flush(), { signal: deadline.signal })).done;
+      // Past the deadline every step is bounded by it: what completes at once still counts
+      // (a console fallback's line), what would wait (a stalled stderr pipe) is given up.
       if (timedOut) {
         const reason = new CloseTimeoutError(signal?.aborted ? undefined : timeoutMs);
-        await Promise.all(this.#pipelines.map((p) => p.abandon(reason)));
+        const abandoned = Promise.all(this.#pipelines.map((p) => p.abandon(reason)));
+        await within(abandoned, { signal: deadline.signal });
       }
       const closers = this.#pipelines.map((p) => closeSink(p.sink));
-      await untilAborted(Promise.allSettled(closers), deadline.signal);
-      await closeSink(this.#fallback).catch(() => {});
+      await settledWithin(Promise.allSettled(closers), { signal: deadline.signal });
+      await settledWithin(closeSink(this.#fallback), { signal: deadline.signal });
       const sinks: Record<string, SinkCloseSummary> = {};
       for (const pipeline of this.#pipelines) {
         const { received, written, fallback, dropped } = pipeline.counters;
@@ -269,23 +273,4 @@ export class EventLogger<
       signal?.removeEventListener('abort', onAbort);
     }
   }
-}
-
-/** Waits for `work` unless `signal` aborts first; true when the work finished. */
-function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(false);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      },
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      },
-    );
-  });
 }

@@ -1,5 +1,5 @@
 import amqplib, { type RecoveringChannelModel, type SocketOptions } from 'amqplib';
-import { deferred, waitAtMost } from '../async/wait.js';
+import { deferred, within } from '../async/wait.js';
 import { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
 import type { AmqpConnection, ReconnectOptions } from './options.js';
 
@@ -126,7 +126,10 @@ export class BrokerLink {
       const { blockedTimeoutMs, connectTimeoutMs } = this.#options;
       const limit = state === 'blocked' ? blockedTimeoutMs : connectTimeoutMs;
       const left = started + limit - performance.now();
-      if (left <= 0 || !(await waitAtMost(this.#change.promise, left, signal))) {
+      signal.throwIfAborted();
+      const changed = left > 0 && (await within(this.#change.promise, { timeoutMs: left, signal }));
+      signal.throwIfAborted();
+      if (changed === false || !changed.done) {
         throw state === 'blocked'
           ? this.#error('RABBITMQ_BLOCKED', `the broker blocked the connection for ${limit} ms`)
           : this.#error('RABBITMQ_UNAVAILABLE', `no connection within ${limit} ms`, true);

@@ -1,4 +1,4 @@
-import { waitAtMost } from '../async/wait.js';
+import { settledWithin, within } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
@@ -148,11 +148,13 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     const { confirmTimeoutMs, connectTimeoutMs } = this.#options;
     // Every step is bounded: a broker that blocks its publishers, or a half-open socket, never
     // answers a close, and a host's shutdown must not hang on it.
-    await atMost(Promise.allSettled(this.#inFlight), confirmTimeoutMs);
-    await atMost(this.#opening, connectTimeoutMs);
+    await settledWithin(Promise.allSettled(this.#inFlight), { timeoutMs: confirmTimeoutMs });
+    await settledWithin(this.#opening, { timeoutMs: connectTimeoutMs });
     const channel = this.#publisher?.channel;
-    if (channel && this.#publisher?.open) await atMost(channel.close(), confirmTimeoutMs);
-    await atMost(this.#link.release(), confirmTimeoutMs);
+    if (channel && this.#publisher?.open) {
+      await settledWithin(channel.close(), { timeoutMs: confirmTimeoutMs });
+    }
+    await settledWithin(this.#link.release(), { timeoutMs: confirmTimeoutMs });
   }
 
   async #publish(messages: OutgoingMessage[], signal: AbortSignal): Promise<PublishFailure[]> {
@@ -176,13 +178,17 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     if (current?.open) return current;
     // A recovering connection lost in the meantime waits for its next reconnect: bounded here,
     // and a channel that arrives too late is closed.
-    const opened = await waitAtMost(
-      connection.createConfirmChannel(),
-      this.#options.connectTimeoutMs,
+    signal.throwIfAborted();
+    const opened = await within(connection.createConfirmChannel(), {
+      timeoutMs: this.#options.connectTimeoutMs,
       signal,
-      (late) => void late.close().catch(() => undefined),
-    );
-    if (opened === undefined) {
+      late: (channel) => void channel.close().catch(() => undefined),
+    });
+    if (signal.aborted) {
+      if (opened.done) void opened.value.close().catch(() => undefined);
+      throw signal.reason;
+    }
+    if (!opened.done) {
       throw new RabbitMQError(
         'RABBITMQ_UNAVAILABLE',
         `no channel within ${this.#options.connectTimeoutMs} ms`,
@@ -200,18 +206,6 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     this.#publisher = new ConfirmPublisher(channel, this.#options.exchange, this.#counters);
     return this.#publisher;
   }
-}
-
-const NEVER_ABORTED = new AbortController().signal;
-
-/** Waits for `work` (failed or not) at most `ms` milliseconds. */
-async function atMost(work: Promise<unknown> | undefined, ms: number): Promise<void> {
-  if (work === undefined) return;
-  await waitAtMost(
-    work.catch(() => undefined),
-    ms,
-    NEVER_ABORTED,
-  );
 }
 
 /**

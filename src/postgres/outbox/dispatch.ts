@@ -1,3 +1,4 @@
+import { unlessAborted } from '../../async/wait.js';
 import { PartialWriteError, WriteTimeoutError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { classifyCommonError, type Sink } from '../../sinks/sink.js';
@@ -19,15 +20,6 @@ const PUBLISHED: Verdict = { kind: 'published' };
 const RELEASE: Verdict = { kind: 'release' };
 /** When sinks disagree, the worse verdict wins. */
 const RANK = { published: 0, release: 1, retry: 2, failed: 3 } as const;
-
-/** Waits for `work`, or rejects with the signal's reason when it aborts first. */
-function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 function isInvalidData(sink: Sink, error: unknown): boolean {
   try {
