@@ -122,10 +122,20 @@ export class MigrationError extends EventrailError {
   }
 }
 
-/** A short, single-line description of any thrown value. @internal */
+/**
+ * A short description of any thrown value. Total: a value whose `message` getter or `String()`
+ * throws (a null-prototype object, a hostile proxy) is described by its type instead. @internal
+ */
 export function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    try {
+      return Object.prototype.toString.call(error);
+    } catch {
+      return `a thrown ${typeof error} that cannot be described`;
+    }
+  }
 }
 
 /** `close()` reached its deadline; what was still queued or in flight went to the fallback sink. */
@@ -140,13 +150,19 @@ export class CloseTimeoutError extends EventrailError {
   }
 }
 
-/** What an {@link OutboxPublisherError} was doing. */
-export type OutboxOperation = 'claim' | 'settle' | 'listen';
+/**
+ * What an {@link OutboxPublisherError} was doing: claiming rows, settling them, keeping the
+ * LISTEN connection, or anything else in a publish cycle (`publish`: a fault of a sink or of
+ * eventrail itself that escaped the usual handling).
+ */
+export type OutboxOperation = 'claim' | 'settle' | 'listen' | 'publish';
 
 /**
- * The outbox publisher could not reach its table or its LISTEN connection. Emitted as the
- * publisher's `error` event, never thrown: the publisher keeps polling, and rows it could not
- * settle come back when their lease expires. The driver's error is the `cause`.
+ * A fault in the outbox publisher's background work: it could not reach its table or its
+ * LISTEN connection (or the database did not answer in time), or a publish cycle failed
+ * unexpectedly. Emitted as the publisher's `error` event and counted in `metrics().errors`,
+ * never thrown: the publisher keeps polling, and rows it could not settle come back when their
+ * lease expires. The underlying error is the `cause`.
  */
 export class OutboxPublisherError extends EventrailError {
   readonly operation: OutboxOperation;

@@ -21,7 +21,7 @@ describe('OutboxPublisher.stop()', () => {
     expect(publisher.stop()).toBe(stopping);
     expect(publisher.running).toBe(false);
     setTimeout(gate.resolve, 100);
-    expect(await stopping).toEqual({ timedOut: false, released: 0 });
+    expect(await stopping).toEqual({ timedOut: false, released: 0, unsettled: 0 });
     expect(sink.written).toHaveLength(30);
     expect(sink.closed).toBe(1);
     expect(await statusCounts(db.pool)).toEqual({ published: 30 });
@@ -37,7 +37,11 @@ describe('OutboxPublisher.stop()', () => {
     const first = new OutboxPublisher({ db: db.pool, sinks: [stuck], leaseMs });
     await first.start();
     await waitFor(() => stuck.calls.length === 1, 10_000, 'the publish to begin');
-    expect(await first.stop({ timeoutMs: 100 })).toEqual({ timedOut: true, released: 25 });
+    expect(await first.stop({ timeoutMs: 400 })).toEqual({
+      timedOut: true,
+      released: 25,
+      unsettled: 0,
+    });
     expect(stuck.lastSignal?.aborted).toBe(true);
     const { rows } = await db.pool.query(
       `SELECT count(*)::int AS n FROM eventrail.event_outbox
@@ -62,6 +66,6 @@ describe('OutboxPublisher.stop()', () => {
     });
     const publisher = new OutboxPublisher({ db: db.pool, sinks: [sink] });
     await publisher.start();
-    expect(await publisher.stop()).toEqual({ timedOut: false, released: 0 });
+    expect(await publisher.stop()).toEqual({ timedOut: false, released: 0, unsettled: 0 });
   });
 });

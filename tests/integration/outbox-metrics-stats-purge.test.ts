@@ -42,6 +42,7 @@ describe('outbox metrics, stats and purge', () => {
       leaseLost: 0,
       released: 0,
       batches: 3,
+      errors: 0,
       inFlight: 0,
       listening: false,
     });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'eventemitter3';
-import { OutboxPublisherError, WriteTimeoutError } from '../../errors.js';
+import { within } from '../../async/wait.js';
+import { type OutboxOperation, OutboxPublisherError } from '../../errors.js';
 import type { Sink } from '../../sinks/sink.js';
-import { dispatch } from './dispatch.js';
+import { dispatch, LeaseExpired } from './dispatch.js';
 import type { OutboxPublisherEvents } from './events.js';
 import type { ClaimedEvent, OutboxLeases } from './leases.js';
 import type { PublisherCounters } from './metrics.js';
@@ -46,24 +47,24 @@ export class ClaimLoop {
   }
 
   /**
-   * Stops starting claims and waits for the cycles in flight, up to `timeoutMs`; then aborts
-   * their writes (their rows are released) and waits for them to settle. True when they
-   * finished in time.
+   * Stops starting claims and waits for the cycles in flight, at most `workMs`; then cuts them
+   * short (their writes are aborted and their rows released; a claim or settlement still
+   * waiting for the database is given up) and waits for them until `end` aborts. True when they
+   * finished within `workMs`.
    */
-  async halt(timeoutMs: number, reason: Error): Promise<boolean> {
+  async halt(workMs: number, end: AbortSignal, reason: Error): Promise<boolean> {
     this.#halted = true;
     const cycles = Promise.all(this.#cycles);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const finished = await Promise.race([cycles.then(() => true), deadline]);
-    clearTimeout(timer);
-    if (!finished) {
-      for (const controller of this.#aborts) controller.abort(reason);
-      await cycles;
-    }
-    return finished;
+    if ((await within(cycles, { timeoutMs: workMs })).done) return true;
+    for (const controller of this.#aborts) controller.abort(reason);
+    await within(cycles, { signal: end });
+    return false;
+  }
+
+  /** Counts and emits a background fault as an {@link OutboxPublisherError}. */
+  fault(operation: OutboxOperation, error: unknown): void {
+    this.#counters.errors += 1;
+    this.#emitter.emit('error', new OutboxPublisherError(operation, error));
   }
 
   /** Something may be due: a NOTIFY, the poll timer, a full claim, a reconnect. */
@@ -80,8 +81,8 @@ export class ClaimLoop {
       this.#wakes > this.#idleAt
     ) {
       const cycle: Promise<void> = this.#cycle()
-        // A listener of ours that throws must not stop the publisher or crash the host.
-        .catch(() => {})
+        // Listeners cannot throw into a cycle (ListenerSafeEmitter); anything else is a fault.
+        .catch((error: unknown) => this.fault('publish', error))
         .finally(() => {
           this.#cycles.delete(cycle);
           this.#pump();
@@ -99,17 +100,24 @@ export class ClaimLoop {
     // The lease runs from the database's clock, which starts after this one: cut writes short
     // when it ends here, and they end no later than the lease does there.
     const controller = new AbortController();
-    const leaseTimer = setTimeout(
-      () => controller.abort(new WriteTimeoutError('lease', leaseMs)),
-      leaseMs,
-    );
+    const leaseTimer = setTimeout(() => controller.abort(new LeaseExpired(leaseMs)), leaseMs);
     leaseTimer.unref();
     this.#aborts.add(controller);
     let claimed: ClaimedEvent[] = [];
     try {
-      claimed = await this.#leases.claim(batchSize, leaseMs, token);
+      // A claim still unanswered when the lease ends (a pool with no free connection, a
+      // database that stopped answering) is given up; rows it returns later are handed back
+      // untouched, so waiting never counts as an attempt.
+      const answer = await within(this.#leases.claim(batchSize, leaseMs, token), {
+        signal: controller.signal,
+        late: (rows) => void this.#release(token, rows),
+      });
+      if (answer.done) claimed = answer.value;
+      else if (controller.signal.reason instanceof LeaseExpired) {
+        this.fault('claim', controller.signal.reason);
+      }
     } catch (error) {
-      this.#emitter.emit('error', new OutboxPublisherError('claim', error));
+      this.fault('claim', error);
     }
     // A full batch says more may be waiting: claim again at once. An empty or partial one says
     // nothing more was due when it began; except that with ordering per aggregate, publishing
@@ -142,13 +150,21 @@ export class ClaimLoop {
     const plans = plan(claimed, verdicts, maxRetries, backoff);
     let outcome: BatchOutcome;
     try {
-      const settled = await this.#leases.settle(
-        token,
-        plans.map((p) => p.settlement),
+      // Bounded: rows a settlement could not reach come back when their lease expires.
+      const settled = await within(
+        this.#leases.settle(
+          token,
+          plans.map((p) => p.settlement),
+        ),
+        { timeoutMs: this.#options.leaseMs },
       );
-      outcome = outcomeOf(plans, settled);
+      if (!settled.done) {
+        this.fault('settle', new LeaseExpired(this.#options.leaseMs));
+        return;
+      }
+      outcome = outcomeOf(plans, settled.value);
     } catch (error) {
-      this.#emitter.emit('error', new OutboxPublisherError('settle', error));
+      this.fault('settle', error);
       return;
     }
     this.#counters.add(outcome);
@@ -169,5 +185,18 @@ export class ClaimLoop {
       leaseLost: outcome.lost.length,
       durationMs: performance.now() - started,
     });
+  }
+
+  /** Hands back, untouched, rows a claim returned after it was given up. */
+  async #release(token: string, claimed: readonly ClaimedEvent[]): Promise<void> {
+    const settlements = claimed.map((c) => ({ id: c.event.id, outcome: 'release' as const }));
+    try {
+      const settled = await within(this.#leases.settle(token, settlements), {
+        timeoutMs: this.#options.leaseMs,
+      });
+      if (settled.done) this.#counters.released += settled.value.length;
+    } catch (error) {
+      this.fault('settle', error);
+    }
   }
 }

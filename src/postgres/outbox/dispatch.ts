@@ -16,6 +16,20 @@ export type Verdict =
   | { readonly kind: 'retry' | 'failed'; readonly sink: string; readonly error: unknown }
   | { readonly kind: 'release' };
 
+/**
+ * The abort reason of a claim whose lease ran out (on this process's clock) before it finished.
+ * @internal
+ */
+export class LeaseExpired extends Error {
+  readonly leaseMs: number;
+
+  constructor(leaseMs: number) {
+    super(`the database did not answer within the lease (${leaseMs} ms)`);
+    this.name = 'LeaseExpired';
+    this.leaseMs = leaseMs;
+  }
+}
+
 const PUBLISHED: Verdict = { kind: 'published' };
 const RELEASE: Verdict = { kind: 'release' };
 /** When sinks disagree, the worse verdict wins. */
@@ -31,7 +45,7 @@ function isInvalidData(sink: Sink, error: unknown): boolean {
 
 /**
  * Hands one claimed batch to every sink at once and returns a verdict per event. Each write is
- * cut short when `signal` aborts: with a `WriteTimeoutError` (the lease ran out) the events are
+ * cut short when `signal` aborts: with a {@link LeaseExpired} (the lease ran out) the events are
  * retried, with any other reason (`stop()`) they are released. A batch refused as invalid data is
  * split in halves until the refused events stand alone; the rest is published. A
  * `PartialWriteError` settles the events it does not name. Never throws.
@@ -82,8 +96,8 @@ export async function dispatch(
 
   const stopped = (sink: Sink, batch: readonly EventRecord[]) => {
     const reason = signal.reason;
-    if (!(reason instanceof WriteTimeoutError)) return judge(batch, RELEASE);
-    const error = new WriteTimeoutError(sink.name, reason.timeoutMs);
+    if (!(reason instanceof LeaseExpired)) return judge(batch, RELEASE);
+    const error = new WriteTimeoutError(sink.name, reason.leaseMs);
     judge(batch, { kind: 'retry', sink: sink.name, error });
   };
 

@@ -1,3 +1,4 @@
+import { within } from '../../async/wait.js';
 import { ValidationError } from '../../errors.js';
 import type { PgPoolLike, QueryableLike } from '../driver/types.js';
 import { backoffDelay, type ResolvedBackoff } from './backoff.js';
@@ -9,6 +10,13 @@ const RECONNECT: ResolvedBackoff = Object.freeze({
   maxDelayMs: 5000,
   jitter: 'equal',
 });
+
+/**
+ * How long checking out the LISTEN connection, and its LISTEN, may take before the attempt is
+ * given up (the connection destroyed) and retried: a database that stops answering must not
+ * hold the listener, nor `stop()`, forever.
+ */
+const LISTEN_TIMEOUT_MS = 10_000;
 
 /** What the listener reports: a notification, or the connection's state. @internal */
 export interface ListenerHandlers {
@@ -78,7 +86,12 @@ class PoolListener implements Listener {
     this.#timer = undefined;
     let client: ListeningClient | undefined;
     try {
-      client = (await this.#pool.connect()) as ListeningClient;
+      const checkedOut = await within(this.#pool.connect() as Promise<ListeningClient>, {
+        timeoutMs: LISTEN_TIMEOUT_MS,
+        late: (late) => late.release(true),
+      });
+      if (!checkedOut.done) throw new Error(`no connection within ${LISTEN_TIMEOUT_MS} ms`);
+      client = checkedOut.value;
       const held = client;
       let lost: Error | undefined;
       const onLost = (error?: Error) => {
@@ -95,7 +108,12 @@ class PoolListener implements Listener {
       client.on('notification', (message) => {
         if (message.channel === this.#target.channel) this.#on.notified();
       });
-      if (!this.#closed) await client.query(this.#target.listen);
+      if (!this.#closed) {
+        const listened = await within(client.query(this.#target.listen), {
+          timeoutMs: LISTEN_TIMEOUT_MS,
+        });
+        if (!listened.done) throw new Error(`LISTEN got no answer within ${LISTEN_TIMEOUT_MS} ms`);
+      }
       if (lost) throw lost;
       if (this.#closed) {
         client.release(true);

@@ -18,6 +18,11 @@ export interface OutboxMetrics {
   readonly released: number;
   /** Claims that returned rows. */
   readonly batches: number;
+  /**
+   * Faults emitted as `error` (an `OutboxPublisherError`): claims, settlements or LISTEN
+   * attempts that failed or got no answer in time, and publish cycles that failed unexpectedly.
+   */
+  readonly errors: number;
   /** Events claimed and not yet settled. */
   readonly inFlight: number;
   /**
@@ -39,6 +44,7 @@ export class PublisherCounters {
   leaseLost = 0;
   released = 0;
   batches = 0;
+  errors = 0;
   inFlight = 0;
   readonly #latencies = new Float64Array(WINDOW);
   #samples = 0;

@@ -1,5 +1,7 @@
+import { settledWithin, shutdownBudget } from '../../async/wait.js';
 import { ListenerSafeEmitter } from '../../emitter.js';
-import { OutboxPublisherError, PublisherStoppedError } from '../../errors.js';
+import { PublisherStoppedError } from '../../errors.js';
+import { numberOption } from '../../options/validate.js';
 import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
@@ -30,6 +32,12 @@ export interface StopSummary {
   readonly timedOut: boolean;
   /** Events whose lease was cleared at the deadline, so that another publisher took them at once. */
   readonly released: number;
+  /**
+   * Claimed events whose settlement had not finished when `stop()` returned (the database did
+   * not answer in time). They stay pending in the table, leased until their lease ends
+   * (`leaseMs`); then any publisher takes them again. Always 0 while the database answers.
+   */
+  readonly unsettled: number;
 }
 
 /**
@@ -89,12 +97,26 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
 
   /**
    * Stops claiming, waits for in-flight batches to be published and settled, then releases what
-   * it opened and closes the sinks. At the deadline, in-flight writes are aborted and their rows
-   * released (lease cleared, nothing else changed) so another publisher takes them at once.
-   * Idempotent; never rejects.
+   * it opened and closes the sinks. Returns by the deadline, whatever the database and the sinks
+   * do: three quarters of it (all but at most one second) go to the batches in flight; then
+   * their writes are aborted and their rows released (lease cleared, nothing else changed) so
+   * another publisher takes them at once, and the rest of the deadline bounds the releases and
+   * the closes. Rows whose release got no answer are counted in `unsettled`. Idempotent; never
+   * rejects, except at once with a {@link ValidationError} for a `timeoutMs` that is not a
+   * number from 0 to 2147483647 (the publisher then keeps running).
    */
   stop(options: StopOptions = {}): Promise<StopSummary> {
-    this.#stopping ??= this.#stop(options);
+    if (this.#stopping === undefined) {
+      let timeoutMs: number;
+      try {
+        timeoutMs = numberOption(options?.timeoutMs, 'timeoutMs', this.#options.stopTimeoutMs, {
+          min: 0,
+        });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      this.#stopping = this.#stop(timeoutMs);
+    }
     return this.#stopping;
   }
 
@@ -118,6 +140,7 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
       leaseLost: c.leaseLost,
       released: c.released,
       batches: c.batches,
+      errors: c.errors,
       inFlight: c.inFlight,
       publishLatencyMs: c.latency(),
       listening: this.#listener?.connected ?? false,
@@ -150,12 +173,8 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
         notified: () => this.#loop.wake(),
         state: (connected, error) => {
           if (connected) this.#loop.wake();
-          try {
-            this.emit('listen', { connected, error });
-            if (error !== undefined) this.emit('error', new OutboxPublisherError('listen', error));
-          } catch {
-            // A listener of ours that throws must not break the LISTEN connection's handling.
-          }
+          this.emit('listen', { connected, error });
+          if (error !== undefined) this.#loop.fault('listen', error);
         },
       });
     }
@@ -163,20 +182,31 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     await this.#listener?.ready;
   }
 
-  async #stop(options: StopOptions): Promise<StopSummary> {
+  async #stop(timeoutMs: number): Promise<StopSummary> {
     clearInterval(this.#poll);
-    // Closing the listener cannot fail stop() (a PGlite closed by its host refuses UNLISTEN).
-    const listenerClosed = this.#listener?.close().catch(() => {});
-    const releasedBefore = this.#counters.released;
-    const timeoutMs = options.timeoutMs ?? this.#options.stopTimeoutMs;
-    const finished = await this.#loop.halt(
-      timeoutMs,
-      new PublisherStoppedError(
-        `stop() reached its ${timeoutMs} ms deadline; the write is aborted and its rows released`,
-      ),
-    );
-    await listenerClosed;
-    await Promise.allSettled(this.#sinks.map(closeSink));
-    return { timedOut: !finished, released: this.#counters.released - releasedBefore };
+    // Referenced on purpose: a host awaiting stop() stays alive until the deadline.
+    const end = new AbortController();
+    const endTimer = setTimeout(() => end.abort(), timeoutMs);
+    try {
+      // Closing the listener cannot fail stop() (a PGlite closed by its host refuses UNLISTEN).
+      const listenerClosed = this.#listener?.close();
+      const releasedBefore = this.#counters.released;
+      const finished = await this.#loop.halt(
+        shutdownBudget(timeoutMs).workMs,
+        end.signal,
+        new PublisherStoppedError(
+          `stop() reached its ${timeoutMs} ms deadline; the write is aborted and its rows released`,
+        ),
+      );
+      await settledWithin(listenerClosed, { signal: end.signal });
+      await settledWithin(Promise.allSettled(this.#sinks.map(closeSink)), { signal: end.signal });
+      return {
+        timedOut: !finished,
+        released: this.#counters.released - releasedBefore,
+        unsettled: this.#counters.inFlight,
+      };
+    } finally {
+      clearTimeout(endTimer);
+    }
   }
 }
