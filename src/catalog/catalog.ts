@@ -99,9 +99,19 @@ export class EventCatalog<TEntries extends CatalogEntries = CatalogEntries> {
       );
     }
     if (!entry.schema) return route(input, entry, input.payload);
-    const result = entry.schema['~standard'].validate(input.payload);
+    let result: StandardResult<unknown> | Promise<StandardResult<unknown>>;
+    try {
+      result = entry.schema['~standard'].validate(input.payload);
+    } catch (error) {
+      throw unreadable(error, prefix);
+    }
     return result instanceof Promise
-      ? result.then((r) => route(input, entry, checked(r, prefix)))
+      ? result.then(
+          (r) => route(input, entry, checked(r, prefix)),
+          (error) => {
+            throw unreadable(error, prefix);
+          },
+        )
       : route(input, entry, checked(result, prefix));
   }
 }
@@ -111,6 +121,16 @@ export function defineCatalog<const TEntries extends CatalogEntries>(
   entries: TEntries,
 ): EventCatalog<TEntries> {
   return new EventCatalog(entries);
+}
+
+/** A schema that threw instead of answering: it could not read the payload (a getter, a proxy). */
+function unreadable(error: unknown, prefix: string): ValidationError {
+  return new ValidationError(
+    `${prefix}payload`,
+    'VALIDATION_UNREADABLE',
+    'the schema threw while reading it',
+    { cause: error },
+  );
 }
 
 function checked(result: StandardResult<unknown>, prefix: string): object {

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { isPlainObject, type JsonObject, serializePayload } from './json.js';
+import { checkString, type JsonObject, serializePayload } from './json.js';
 import type { EventInput, EventRecord } from './types.js';
 import { isUuid, uuidv7 } from './uuid.js';
 
@@ -20,7 +20,8 @@ const MIN_POSTGRES_TIME = -210_866_803_200_000;
 /**
  * Validates an {@link EventInput} and builds the {@link EventRecord} that sinks receive.
  * Throws a {@link ValidationError} naming the first bad field; `prefix` is put before field
- * names (`[3].userId` when validating the fourth event of a list).
+ * names (`[3].userId` when validating the fourth event of a list). Whatever the input throws
+ * while it is read (a getter, a proxy trap) becomes a ValidationError too: nothing else escapes.
  */
 export function normalizeEvent(
   input: EventInput,
@@ -30,27 +31,42 @@ export function normalizeEvent(
   if (typeof input !== 'object' || input === null) {
     throw new ValidationError(prefix || 'event', 'VALIDATION_TYPE', 'must be an object');
   }
+  try {
+    return assemble(input, options, prefix);
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw new ValidationError(
+      prefix || 'event',
+      'VALIDATION_UNREADABLE',
+      'threw while being read (a getter or proxy)',
+      { cause: error },
+    );
+  }
+}
+
+/** The one place where the fields of a record are read from the input and put together. */
+function assemble(input: EventInput, options: NormalizeOptions, prefix: string): EventRecord {
   const now = Date.now();
   const type = required(input.type, prefix, 'type');
   const userId = required(input.userId, prefix, 'userId');
   const payload = input.payload ?? EMPTY_PAYLOAD;
-  if (typeof payload !== 'object' || payload === null || !isPlainObject(payload)) {
-    throw new ValidationError(`${prefix}payload`, 'VALIDATION_TYPE', 'must be a plain JSON object');
+  const payloadField = prefix === '' ? 'payload' : `${prefix}payload`;
+  if (typeof payload !== 'object' || payload === null) {
+    throw new ValidationError(payloadField, 'VALIDATION_TYPE', 'must be a plain JSON object');
   }
-  const payloadJson =
-    payload === EMPTY_PAYLOAD ? '{}' : serializePayload(payload, `${prefix}payload`);
+  const payloadJson = payload === EMPTY_PAYLOAD ? '{}' : serializePayload(payload, payloadField);
   if (payloadJson.length * 3 > options.maxPayloadBytes) {
     const bytes = Buffer.byteLength(payloadJson);
     if (bytes > options.maxPayloadBytes) {
       throw new ValidationError(
-        `${prefix}payload`,
+        payloadField,
         'VALIDATION_TOO_LARGE',
         `is ${bytes} bytes as JSON; the limit (maxPayloadBytes) is ${options.maxPayloadBytes}`,
       );
     }
   }
   const createdAt = new Date(now);
-  const record: EventRecord = {
+  return {
     id: input.id === undefined ? uuidv7(now) : eventId(input.id, prefix),
     type,
     userId,
@@ -82,21 +98,10 @@ export function normalizeEvent(
       input.occurredAt === undefined ? createdAt : toDate(input.occurredAt, `${prefix}occurredAt`),
     createdAt,
   };
-  return record;
-}
-
-function badString(value: string, field: string): ValidationError | undefined {
-  return value.includes('\u0000')
-    ? new ValidationError(
-        field,
-        'VALIDATION_BAD_STRING',
-        'contains \\u0000, which Postgres refuses',
-      )
-    : undefined;
 }
 
 /**
- * A required, non-empty string without `\u0000`; throws a {@link ValidationError} naming
+ * A required, non-empty string without `\u0000` or a lone surrogate; throws a {@link ValidationError} naming
  * `prefix + name` otherwise. @internal
  */
 export function required(value: unknown, prefix: string, name: string): string {
@@ -107,7 +112,7 @@ export function required(value: unknown, prefix: string, name: string): string {
   if (value.length === 0) {
     throw new ValidationError(prefix + name, 'VALIDATION_REQUIRED', 'must not be empty');
   }
-  const problem = badString(value, prefix + name);
+  const problem = checkString(value, prefix + name);
   if (problem) throw problem;
   return value;
 }
@@ -117,7 +122,7 @@ function optional(value: unknown, prefix: string, name: string): string | null {
   if (typeof value !== 'string') {
     throw new ValidationError(prefix + name, 'VALIDATION_TYPE', 'must be a string or null');
   }
-  const problem = badString(value, prefix + name);
+  const problem = checkString(value, prefix + name);
   if (problem) throw problem;
   return value;
 }
@@ -144,7 +149,7 @@ function isKind(type: string, marker: string, exact: boolean): boolean {
 function fromPayload(payload: object, snake: string, camel: string): string | null {
   const bag = payload as Record<string, unknown>;
   const value = bag[snake] ?? bag[camel];
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return checkString(value, '') === undefined ? value : null;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return null;
 }
@@ -169,26 +174,30 @@ function priority(value: unknown, prefix: string): number | null {
   return value;
 }
 
+/** The time of a Date, also of one from another realm; throws for anything else. */
+const getTime = Date.prototype.getTime;
+
 /**
  * A point in time given as a Date, an ISO 8601 string or epoch milliseconds, that Postgres can
  * store; throws a {@link ValidationError} naming `field` otherwise. @internal
  */
 export function toDate(value: unknown, field: string): Date {
-  const date =
-    value instanceof Date
-      ? new Date(value.getTime())
-      : typeof value === 'string' || typeof value === 'number'
-        ? new Date(value)
-        : undefined;
-  if (date === undefined || Number.isNaN(date.getTime())) {
+  let time = Number.NaN;
+  if (typeof value === 'string' || typeof value === 'number') time = new Date(value).getTime();
+  else if (typeof value === 'object' && value !== null) {
+    try {
+      time = getTime.call(value); // the brand check: only a real Date answers
+    } catch {}
+  }
+  if (Number.isNaN(time)) {
     throw new ValidationError(
       field,
       'VALIDATION_TYPE',
       'must be a valid Date, ISO 8601 string or epoch milliseconds',
     );
   }
-  if (date.getTime() < MIN_POSTGRES_TIME) {
+  if (time < MIN_POSTGRES_TIME) {
     throw new ValidationError(field, 'VALIDATION_RANGE', 'is before 4713 BC');
   }
-  return date;
+  return new Date(time);
 }

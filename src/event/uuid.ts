@@ -21,6 +21,17 @@ function randomBytes(count: number): number {
   return at;
 }
 
+/** `xxxxxxxx-xxxx-`: the 48 bits of milliseconds of `lastMs`, made once per millisecond. */
+let msPrefix = '';
+
+function prefixOf(ms: number): string {
+  const high = Math.floor(ms / 0x10000);
+  const low = ms % 0x10000;
+  return `${HEX[(high >>> 24) & 0xff]}${HEX[(high >>> 16) & 0xff]}${HEX[(high >>> 8) & 0xff]}${
+    HEX[high & 0xff]
+  }-${HEX[low >>> 8]}${HEX[low & 0xff]}-`;
+}
+
 /**
  * A new UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit sequence that keeps ids
  * generated in the same millisecond increasing (RFC 9562 §6.2, method 1), then 62 random bits.
@@ -29,27 +40,20 @@ function randomBytes(count: number): number {
 export function uuidv7(now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
+    msPrefix = prefixOf(now);
     const at = randomBytes(2);
     // Start low in the 12-bit space so that many ids fit in one millisecond before borrowing.
     sequence = ((pool[at] as number) << 2) | ((pool[at + 1] as number) & 0x3);
   } else if (++sequence > 0xfff) {
     // More than ~3000 ids in one millisecond: borrow the next millisecond to stay monotonic.
     lastMs += 1;
+    msPrefix = prefixOf(lastMs);
     sequence = 0;
   }
   const at = randomBytes(8);
   const p = pool;
-  const high = Math.floor(lastMs / 0x10000);
-  const low = lastMs % 0x10000;
   return (
-    (HEX[(high >>> 24) & 0xff] as string) +
-    HEX[(high >>> 16) & 0xff] +
-    HEX[(high >>> 8) & 0xff] +
-    HEX[high & 0xff] +
-    '-' +
-    HEX[low >>> 8] +
-    HEX[low & 0xff] +
-    '-' +
+    msPrefix +
     HEX[0x70 | (sequence >>> 8)] +
     HEX[sequence & 0xff] +
     '-' +
