@@ -9,5 +9,5 @@ import type { TableNames } from './names.js';
 export function insertEventLogsSql(names: TableNames): string {
   return `INSERT INTO ${names.eventLogs} (${ENVELOPE_COLUMN_LIST})
 ${ENVELOPE_ROWS_FROM_JSON}
-ON CONFLICT ("id") DO NOTHING`;
+ON CONFLICT ("id", "created_at") DO NOTHING`;
 }
