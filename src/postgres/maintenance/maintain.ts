@@ -140,19 +140,19 @@ async function withLockTimeout<T>(run: Run, name: string, work: () => Promise<T>
 }
 
 /**
- * Creates the table, moves the default partition's rows of its range into it (inserts into the
- * default partition wait meanwhile), and attaches it: the attach takes only a SHARE UPDATE
- * EXCLUSIVE lock on event_logs, so writers and readers go on. Returns the rows moved.
+ * Creates the table, moves the default partition's rows of its range into it, and attaches it.
+ * Inserts into event_logs wait meanwhile (milliseconds when the default partition holds nothing
+ * of the range); reads go on. Returns the rows moved.
  */
 function createPartition(run: Run, partition: NewPartition): Promise<number | null> {
   const { session, sql } = run;
   const range = [partition.from, partition.to];
   return withLockTimeout(run, partition.name, async () => {
     await session.query(sql.createTable(partition.name));
+    await session.query(sql.lockWriters);
     let moved = 0;
     const { rows } = await session.query<{ found: boolean }>(sql.defaultHasRows, range);
     if (rows[0]?.found) {
-      await session.query(sql.lockDefault);
       moved = (await session.query(sql.moveRows(partition.name), range)).rowCount;
     }
     await session.query(sql.attach(partition.name, partition.from, partition.to));

@@ -43,8 +43,11 @@ export function partitionSql(names: TableNames) {
     /** Rows of the default partition inside [$1, $2) (epoch ms): are there any to move? */
     defaultHasRows: `SELECT EXISTS (SELECT 1 FROM ${defaultPartition}
   WHERE created_at >= to_timestamp($1 / 1000.0) AND created_at < to_timestamp($2 / 1000.0)) AS found`,
-    /** Inserts into the default partition wait until the new range is attached. */
-    lockDefault: `LOCK TABLE ${defaultPartition} IN SHARE MODE`,
+    /**
+     * Writers wait (readers do not) until the new range is attached: an insert that routed its
+     * row to the default partition before the attach would fail the default's new constraint.
+     */
+    lockWriters: `LOCK TABLE ONLY ${parent} IN SHARE MODE`,
     /** A table shaped like event_logs, to become a partition (indexes come with the attach). */
     createTable: (name: string) =>
       `CREATE TABLE ${table(name)} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING STORAGE)`,
