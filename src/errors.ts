@@ -178,6 +178,16 @@ export class OutboxPublisherError extends EventrailError {
 }
 
 /**
+ * A scheduled maintenance run (`startMaintenance`) failed; emitted on the timer's `error` event,
+ * never thrown: the next run tries again. The driver's error is the `cause`.
+ */
+export class MaintenanceError extends EventrailError {
+  constructor(cause: unknown) {
+    super('MAINTENANCE_FAILED', `event_logs maintenance failed: ${describe(cause)}`, { cause });
+  }
+}
+
+/**
  * The outbox publisher is stopped: `start()` after `stop()` rejects with it (create a new
  * publisher instead), and it is the abort reason of sink writes cut short by `stop()`'s deadline.
  */

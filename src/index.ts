@@ -8,6 +8,7 @@ export {
   CloseTimeoutError,
   EventrailError,
   LoggerClosedError,
+  MaintenanceError,
   MigrationError,
   type OutboxOperation,
   OutboxPublisherError,

@@ -1,6 +1,7 @@
 /**
  * eventrail for Postgres: the sink, the transactional outbox, the query module (scoped reads,
- * aggregates, their cache, opt-in row-level security), and the migrations of the drizzle schema.
+ * aggregates, their cache, opt-in row-level security), the migrations of the drizzle schema, and
+ * the maintenance of the time partitions of event_logs (retention).
  * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
@@ -10,6 +11,7 @@ export type {
   PgPoolLike,
   QueryableLike,
 } from './driver/types.js';
+export * from './maintenance/index.js';
 export {
   type MigrateOptions,
   type MigrationResult,

@@ -13,18 +13,43 @@ function nodes(plan: PlanNode): PlanNode[] {
 }
 
 /**
- * Plans `text` with `params` and returns the node types that read `table` (`Seq Scan`,
- * `Index Scan`, ...) and the indexes of `table` the plan uses (by eventrail's naming: every index
- * name starts with its table's).
+ * The table (or index) each relation named in `names` belongs to: a partition of event_logs
+ * (and its share of a partitioned index) counts as event_logs (and that index).
+ */
+async function roots(pool: pg.Pool, names: string[]): Promise<Map<string, string>> {
+  const { rows } = await pool.query<{ name: string; root: string }>(
+    `SELECT DISTINCT ON (c.relname) c.relname AS name, r.relname AS root
+       FROM pg_class c JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)
+      WHERE c.relname = ANY($1) ORDER BY c.relname`,
+    [names],
+  );
+  return new Map(rows.map((r) => [r.name, r.root]));
+}
+
+/**
+ * Plans `text` with `params` and returns the node types that read `table` or one of its
+ * partitions (`Seq Scan`, `Index Scan`, ...), the partitions read (none when `table` is not
+ * partitioned), and the indexes of `table` the plan uses (by eventrail's naming: every index name
+ * starts with its table's; a partition's index counts as the partitioned index it belongs to).
  */
 export async function explain(pool: pg.Pool, table: string, text: string, params: unknown[]) {
   const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, params);
   const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
+  const named = all.flatMap((n) => [n['Relation Name'] ?? [], n['Index Name'] ?? []].flat());
+  const root = await roots(pool, [...new Set(named)]);
+  const ofTable = all.filter((n) => n['Relation Name'] && root.get(n['Relation Name']) === table);
   return {
-    scans: all.filter((n) => n['Relation Name'] === table).map((n) => n['Node Type']),
-    indexes: [...new Set(all.flatMap((n) => n['Index Name'] ?? []))].filter((name) =>
-      name.startsWith(`${table}_`),
-    ),
+    scans: ofTable.map((n) => n['Node Type']),
+    /** The relations (event_logs or its partitions) read by a sequential scan. */
+    seqScanned: ofTable
+      .filter((n) => n['Node Type'] === 'Seq Scan')
+      .map((n) => n['Relation Name'] as string),
+    partitions: [
+      ...new Set(ofTable.map((n) => n['Relation Name'] as string).filter((n) => n !== table)),
+    ].sort(),
+    indexes: [
+      ...new Set(all.flatMap((n) => (n['Index Name'] ? [root.get(n['Index Name']) ?? ''] : []))),
+    ].filter((name) => name.startsWith(`${table}_`)),
   };
 }
 

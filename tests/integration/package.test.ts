@@ -162,13 +162,13 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     const url = db.url;
     const cli = join(dir, 'node_modules/.bin/eventrail');
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
-      'applied: 0000_init, 0001_outbox_fillfactor',
+      'applied: 0000_init, 0001_outbox_fillfactor, 0002_event_logs_partitions',
     );
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
       'nothing to do',
     );
     expect(
       (await run(cli, ['rollback', '--url', url, '--steps', 'all'], { cwd: dir })).stdout,
-    ).toContain('rolled back: 0001_outbox_fillfactor, 0000_init');
+    ).toContain('rolled back: 0002_event_logs_partitions, 0001_outbox_fillfactor, 0000_init');
   });
 });

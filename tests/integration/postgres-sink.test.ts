@@ -199,6 +199,29 @@ describe('PostgresSink', () => {
     expect(await count(`event_type = 'TWICE'`)).toEqual({ rows: 10, distinct: 10 });
   });
 
+  it('writes a retried batch once when its rows span partitions: created_at travels with each event', async () => {
+    const sink = new PostgresSink({ db: pool });
+    const memory = new MemorySink();
+    const logger = new EventLogger({ sinks: [memory], fallback: null });
+    await logger.logEvents(
+      Array.from({ length: 9 }, (_, i) => ({ type: 'SPREAD', userId: 'u', payload: { i } })),
+    );
+    await logger.close();
+    // Today's partition, tomorrow's, and the default partition (a year back), three rows each.
+    const day = 86_400_000;
+    const spread = memory.events.map((e, i) => ({
+      ...e,
+      createdAt: new Date(e.createdAt.getTime() + [0, day, -365 * day][i % 3]!),
+    }));
+    await sink.write(spread);
+    await sink.write(spread);
+    expect(await count(`event_type = 'SPREAD'`)).toEqual({ rows: 9, distinct: 9 });
+    const { rows } = await pool.query(
+      `SELECT count(DISTINCT tableoid)::int AS n FROM eventrail.event_logs WHERE event_type = 'SPREAD'`,
+    );
+    expect(rows[0].n).toBe(3);
+  });
+
   it('sends a missing table to the fallback at once, without retrying', async () => {
     const fallback = new MemorySink('fallback');
     const logger = new EventLogger({

@@ -7,6 +7,7 @@ import {
   type PgTableFn,
   pgSchema,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -19,10 +20,13 @@ export const DEFAULT_SCHEMA = 'eventrail';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-/** The envelope columns shared by `event_logs` and `event_outbox` (see `EventRecord`). */
+/**
+ * The envelope columns shared by `event_logs` and `event_outbox` (see `EventRecord`). The id is
+ * the outbox's primary key; `event_logs` keys on `(id, created_at)` instead (see below).
+ */
 function envelopeColumns() {
   return {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     eventType: text('event_type').notNull(),
     userId: text('user_id').notNull(),
     projectId: text('project_id'),
@@ -53,6 +57,7 @@ export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 function outboxColumns() {
   return {
     ...envelopeColumns(),
+    id: uuid('id').primaryKey(),
     status: text('status').$type<OutboxStatus>().notNull().default('pending'),
     retryCount: integer('retry_count').notNull().default(0),
     nextRetryAt: timestamptz('next_retry_at').notNull().defaultNow(),
@@ -78,7 +83,11 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
       ? (pgTable as unknown as PgTableFn<string>)
       : pgSchema(schemaName).table;
 
+  // Range-partitioned on created_at by migration 0002, which drizzle-kit cannot express: a
+  // partitioned table's primary key must include the partition key, hence (id, created_at).
+  // A host generating its own migrations adds the PARTITION BY itself (README, Retention).
   const eventLogs = table('event_logs', envelopeColumns(), (t) => [
+    primaryKey({ name: 'event_logs_pkey', columns: [t.id, t.createdAt] }),
     index('event_logs_session_created_idx').on(t.sessionId, t.createdAt),
     index('event_logs_user_created_idx').on(t.userId, t.createdAt),
     index('event_logs_project_created_idx').on(t.projectId, t.createdAt),

@@ -20,8 +20,8 @@ export interface PostgresSinkOptions {
 
 /**
  * Writes batches into `event_logs` with one statement per batch (the rows travel as a single
- * JSON parameter, unpacked by `json_to_recordset`). `ON CONFLICT (id) DO NOTHING` makes a
- * retried batch harmless. Errors are classified by SQLSTATE: connection loss, shutdowns,
+ * JSON parameter, unpacked by `json_to_recordset`). `ON CONFLICT DO NOTHING` on the key
+ * `(id, created_at)` makes a retried batch harmless (an event's `created_at` is fixed at intake). Errors are classified by SQLSTATE: connection loss, shutdowns,
  * deadlocks and serialization failures are retried; data errors (classes 22, 23) make the logger
  * split the batch and hand only the refused rows to the fallback.
  */

@@ -1,0 +1,184 @@
+import { toExecutor } from '../driver/executor.js';
+import { inTransaction } from '../driver/transaction.js';
+import type { Executor, PgDatabase, Session } from '../driver/types.js';
+import { outboxSql } from '../sql/outbox.js';
+import { type PartitionRow, type PartitionSql, partitionSql } from '../sql/partitions.js';
+import {
+  type MaintainOptions,
+  type ResolvedMaintainOptions,
+  resolveMaintainOptions,
+} from './options.js';
+import { type NewPartition, planPartitions } from './plan.js';
+
+/** What one {@link maintain} call did. */
+export interface MaintenanceResult {
+  /**
+   * False when another caller (another instance, another process) held the maintenance lock at
+   * that moment: it is doing the work, and this call changed nothing.
+   */
+  readonly ran: boolean;
+  /** Partitions created, oldest first. */
+  readonly created: readonly string[];
+  /** Partitions detached and dropped: every row in them was older than the retention window. */
+  readonly dropped: readonly string[];
+  /** Rows moved from the default partition into the partitions just created. */
+  readonly movedRows: number;
+  /** Rows of the default partition deleted because they were older than the retention window. */
+  readonly expiredDefaultRows: number;
+  /** Published outbox rows deleted (older than `outboxRetention`). */
+  readonly outboxPurged: number;
+  /**
+   * Partitions left for the next run because a lock was not granted within `lockTimeoutMs`
+   * (a long query on `event_logs` held it).
+   */
+  readonly deferred: readonly string[];
+  /** How long the call took, in milliseconds. */
+  readonly durationMs: number;
+}
+
+/** Outbox rows deleted per statement, so that no statement holds its locks for long. */
+const PURGE_CHUNK = 5000;
+/** SQLSTATE of a lock not granted within `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+interface Run {
+  readonly session: Session;
+  readonly sql: PartitionSql;
+  readonly options: ResolvedMaintainOptions;
+  readonly deferred: string[];
+}
+
+/**
+ * Keeps `event_logs` partitioned ahead and within its retention window, and the outbox free of
+ * old published rows: creates the partitions up to `premake` past the present one (moving into
+ * each the rows the default partition holds for its range), detaches and drops every partition
+ * whose upper bound is older than `retention`, deletes the default partition's expired rows and
+ * purges published outbox rows older than `outboxRetention`.
+ *
+ * Safe to call from every instance at once: a session-level advisory lock lets one do the work
+ * while the others return `{ ran: false }` at once. Idempotent: a second call finds nothing to do.
+ * Each partition is changed in its own short transaction. Bad options throw a `ValidationError`
+ * synchronously, before the database is touched.
+ */
+export function maintain(
+  db: PgDatabase,
+  options: MaintainOptions = {},
+): Promise<MaintenanceResult> {
+  const resolved = resolveMaintainOptions(options);
+  return runMaintenance(toExecutor(db), resolved);
+}
+
+/** {@link maintain} with validated options. @internal */
+export async function runMaintenance(
+  executor: Executor,
+  options: ResolvedMaintainOptions,
+): Promise<MaintenanceResult> {
+  const started = performance.now();
+  const sql = partitionSql(options.names);
+  return executor.withSession(async (session) => {
+    const lock = await session.query<{ locked: boolean }>(sql.tryLock, [options.names.schema]);
+    if (!lock.rows[0]?.locked) return { ...nothingDone(), durationMs: performance.now() - started };
+    try {
+      const run: Run = { session, sql, options, deferred: [] };
+      const now = (options.now ?? new Date()).getTime();
+      const partitions = await session.query<PartitionRow>(sql.list);
+      const plan = planPartitions(partitions.rows, { ...options, now });
+      const created: string[] = [];
+      let movedRows = 0;
+      for (const partition of plan.create) {
+        const moved = await createPartition(run, partition);
+        if (moved === null) break; // the next ones wait, so that no gap opens between ranges
+        created.push(partition.name);
+        movedRows += moved;
+      }
+      const dropped: string[] = [];
+      for (const name of plan.drop) if (await dropPartition(run, name)) dropped.push(name);
+      const expired = await session.query(sql.expireDefault, [plan.cutoff]);
+      return {
+        ran: true,
+        created,
+        dropped,
+        movedRows,
+        expiredDefaultRows: expired.rowCount,
+        outboxPurged: await purgeOutbox(run, now),
+        deferred: run.deferred,
+        durationMs: performance.now() - started,
+      };
+    } finally {
+      await session.query(sql.unlock, [options.names.schema]);
+    }
+  });
+}
+
+function nothingDone(): Omit<MaintenanceResult, 'durationMs'> {
+  return {
+    ran: false,
+    created: [],
+    dropped: [],
+    movedRows: 0,
+    expiredDefaultRows: 0,
+    outboxPurged: 0,
+    deferred: [],
+  };
+}
+
+/**
+ * Runs one partition's change in a transaction with `lock_timeout`; a lock not granted in time
+ * defers it to the next run (returns null), any other error is thrown.
+ */
+async function withLockTimeout<T>(run: Run, name: string, work: () => Promise<T>) {
+  try {
+    return await inTransaction(run.session, async () => {
+      await run.session.query(run.sql.lockTimeout(run.options.lockTimeoutMs));
+      return work();
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
+    run.deferred.push(name);
+    return null;
+  }
+}
+
+/**
+ * Creates the table, moves the default partition's rows of its range into it, and attaches it.
+ * Inserts into event_logs wait meanwhile (milliseconds when the default partition holds nothing
+ * of the range); reads go on. Returns the rows moved.
+ */
+function createPartition(run: Run, partition: NewPartition): Promise<number | null> {
+  const { session, sql } = run;
+  const range = [partition.from, partition.to];
+  return withLockTimeout(run, partition.name, async () => {
+    await session.query(sql.createTable(partition.name));
+    await session.query(sql.lockWriters);
+    let moved = 0;
+    const { rows } = await session.query<{ found: boolean }>(sql.defaultHasRows, range);
+    if (rows[0]?.found) {
+      moved = (await session.query(sql.moveRows(partition.name), range)).rowCount;
+    }
+    await session.query(sql.attach(partition.name, partition.from, partition.to));
+    return moved;
+  });
+}
+
+/** Detaches (a brief ACCESS EXCLUSIVE lock on event_logs) and drops one expired partition. */
+async function dropPartition(run: Run, name: string): Promise<boolean> {
+  const done = await withLockTimeout(run, name, async () => {
+    await run.session.query(run.sql.detach(name));
+    await run.session.query(run.sql.drop(name));
+    return true;
+  });
+  return done === true;
+}
+
+/** Deletes published outbox rows older than the outbox window, a chunk per statement. */
+async function purgeOutbox(run: Run, now: number): Promise<number> {
+  if (run.options.outboxRetentionMs === null) return 0;
+  const { purge } = outboxSql(run.options.names);
+  const before = now - run.options.outboxRetentionMs;
+  let purged = 0;
+  for (;;) {
+    const { rowCount } = await run.session.query(purge, [before, PURGE_CHUNK]);
+    purged += rowCount;
+    if (rowCount < PURGE_CHUNK) return purged;
+  }
+}
