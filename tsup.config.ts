@@ -7,6 +7,7 @@ const common: Options = {
     rabbitmq: 'src/rabbitmq/index.ts',
     schema: 'src/schema.ts',
     http: 'src/http/index.ts',
+    otel: 'src/otel/index.ts',
     cli: 'src/cli.ts',
   },
   dts: true,

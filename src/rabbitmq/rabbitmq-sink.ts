@@ -53,6 +53,8 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
    * a retried one lands after its successors.
    */
   readonly defaults: PipelineOptions = { concurrency: 2 };
+  /** Where the sink publishes, in OpenTelemetry's terms (`eventrail/otel` reads it). */
+  readonly messaging: { readonly system: 'rabbitmq'; readonly destination: string };
   readonly #options: ResolvedRabbitMQSinkOptions;
   readonly #mapping: MessageMapping;
   readonly #link: BrokerLink;
@@ -72,6 +74,7 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     super();
     const resolved = resolveRabbitMQSinkOptions(options);
     this.name = resolved.name;
+    this.messaging = { system: 'rabbitmq', destination: resolved.exchange };
     this.#options = resolved;
     this.#mapping = resolved;
     this.#link = new BrokerLink({

@@ -46,6 +46,7 @@ describe('the packed package', () => {
         'pg',
         'drizzle-orm',
         'amqplib',
+        '@opentelemetry/api',
         '@types/pg',
         '@types/node@20',
       ],
@@ -85,6 +86,8 @@ describe('the packed package', () => {
       const rabbitmq = ${load('eventrail/rabbitmq')};
       const schema = ${load('eventrail/schema')};
       const http = ${load('eventrail/http')};
+      const otel = ${load('eventrail/otel')};
+      if (typeof otel.instrument !== 'function') throw new Error('otel entry');
       if (typeof http.createEventsApi !== 'function' || typeof http.toNodeListener !== 'function') throw new Error('http entry');
       if (typeof core.EventLogger !== 'function' || typeof postgres.PostgresSink !== 'function') throw new Error('missing exports');
       if (typeof postgres.migrate !== 'function' || typeof schema.eventLogs !== 'object') throw new Error('missing exports');
@@ -121,6 +124,7 @@ import { RabbitMQSink, type RabbitMQSinkState } from 'eventrail/rabbitmq';
 import { EventQueries, MemoryCacheStore, PostgresSink, migrate, type QueryScope } from 'eventrail/postgres';
 import { eventLogs, createEventrailTables } from 'eventrail/schema';
 import { createEventsApi, toNodeListener } from 'eventrail/http';
+import { instrument } from 'eventrail/otel';
 import pg from 'pg';
 const pool = new pg.Pool();
 const rabbit = new RabbitMQSink({ url: 'amqp://localhost', exchange: 'events', priority: (e) => e.priority ?? 4 });
@@ -134,6 +138,7 @@ void new EventQueries({ db: pool, cache: new MemoryCacheStore() }).listEvents(sc
 const audit: typeof eventLogs = createEventrailTables('audit').eventLogs;
 const listener = toNodeListener(createEventsApi({ queries: new EventQueries({ db: pool }), resolveCaller: () => ({ userId: 'u', projects: ['p'] }) }));
 void listener;
+instrument({ logger, sinks: [rabbit] }).unregister();
 export const ok: boolean = audit !== undefined && ValidationError !== undefined && state !== 'closed';
 `,
     );

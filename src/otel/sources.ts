@@ -1,0 +1,90 @@
+/**
+ * What `instrument()` observes, as structural types: the otel entry imports no other backend,
+ * so anything with the right `metrics()` and `on()` can be observed (an `EventLogger`, an
+ * `OutboxPublisher`, a `RabbitMQSink`, a maintenance handle).
+ */
+
+/** The part of an event emitter `instrument()` listens on (eventemitter3's `on`/`off`). */
+export interface BatchEmitter<TInfo> {
+  on(event: 'batch', listener: (info: TInfo) => void): unknown;
+  off(event: 'batch', listener: (info: TInfo) => void): unknown;
+}
+
+/** One sink's figures in a logger's `metrics()` (see `SinkMetrics` in the core). */
+export interface ObservedSinkFigures {
+  readonly queueDepth: number;
+  readonly inFlight: number;
+  readonly received: number;
+  readonly written: number;
+  readonly batches: number;
+  readonly retries: number;
+  readonly errors: number;
+  readonly dropped: number;
+  readonly fallback: number;
+}
+
+/** An `EventLogger`, as far as `instrument()` needs it. */
+export interface ObservedLogger
+  extends BatchEmitter<{
+    readonly sink: string;
+    readonly size: number;
+    readonly durationMs: number;
+  }> {
+  metrics(): {
+    readonly accepted: number;
+    readonly rejected: number;
+    readonly sinks: Readonly<Record<string, ObservedSinkFigures>>;
+  };
+}
+
+/** An `OutboxPublisher`, as far as `instrument()` needs it. */
+export interface ObservedPublisher
+  extends BatchEmitter<{ readonly size: number; readonly durationMs: number }> {
+  metrics(): Promise<{
+    readonly pending: number;
+    readonly oldestPendingAgeMs: number;
+    readonly published: number;
+    readonly retried: number;
+    readonly failed: number;
+    readonly leaseLost: number;
+    readonly released: number;
+    readonly batches: number;
+    readonly inFlight: number;
+    readonly publishLatencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+    readonly listening: boolean;
+  }>;
+}
+
+/** The messaging system and destination a broker sink publishes to, in semconv terms. */
+export interface MessagingTarget {
+  /** `messaging.system`, e.g. `rabbitmq`. */
+  readonly system: string;
+  /** `messaging.destination.name`: the exchange, topic or subject. */
+  readonly destination: string;
+}
+
+/** A broker sink (a `RabbitMQSink`), as far as `instrument()` needs it. */
+export interface ObservedBrokerSink {
+  readonly name: string;
+  readonly messaging: MessagingTarget;
+  metrics(): {
+    readonly confirmed: number;
+    readonly nacked: number;
+    readonly returned: number;
+    readonly unconfirmed: number;
+    /** Times the broker blocked the connection (RabbitMQ only). */
+    readonly blocked?: number;
+    /** Milliseconds the broker kept the connection blocked (RabbitMQ only). */
+    readonly blockedMs?: number;
+    readonly connects?: number;
+    readonly disconnects?: number;
+  };
+}
+
+/**
+ * Anything with a `metrics()` (sync or async) that returns numbers, possibly one level nested
+ * (a maintenance handle): each finite number is observed by name.
+ */
+export interface ObservedMaintenance {
+  metrics(): unknown;
+}

@@ -1,0 +1,157 @@
+/**
+ * `instrument()` against a real workload: a logger writing to memory, to a real RabbitMQ and to
+ * a sink that always fails, an outbox publisher on a real database. Every figure read through
+ * an OpenTelemetry reader equals the one `metrics()` gives; after `unregister()` nothing more is
+ * reported.
+ */
+import { AggregationTemporality, type Histogram } from '@opentelemetry/sdk-metrics';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EventLogger, MemorySink } from '../../src/index.js';
+import { instrument } from '../../src/otel/index.js';
+import { OutboxPublisher } from '../../src/postgres/index.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { FakeSink, FatalError } from '../helpers/fake-sink.js';
+import { pointValue, testMeters } from '../helpers/otel.js';
+import { commitToOutbox, outboxEvents, waitFor } from '../helpers/outbox.js';
+import { useRabbitMQ } from '../helpers/rabbitmq.js';
+
+const db = useTestDatabase();
+const mq = useRabbitMQ();
+const meters = testMeters();
+afterAll(() => meters.shutdown());
+
+describe('instrument()', () => {
+  it('reports what metrics() says for a logger, a RabbitMQ sink and an outbox publisher', async () => {
+    const memory = new MemorySink('memory');
+    const { sink: rabbit, exchange } = mq.sink();
+    const broken = new FakeSink('broken');
+    broken.rejectEvent = () => true;
+    broken.failNext.push(...Array.from({ length: 50 }, () => new FatalError('refused')));
+    const logger = new EventLogger({
+      sinks: [memory, rabbit, broken],
+      fallback: new MemorySink('fallback'),
+      batchSize: 20,
+    });
+    const publisher = new OutboxPublisher({
+      db: db.pool,
+      sinks: [new MemorySink('outbox-memory')],
+      batchSize: 25,
+      pollIntervalMs: 50,
+    });
+    const maintenance = { metrics: async () => ({ runs: 3, lastRun: { partitionsDropped: 2 } }) };
+    const metering = instrument({
+      logger,
+      publisher,
+      sinks: [rabbit],
+      maintenance,
+      meterProvider: meters.provider,
+    });
+
+    for (let i = 0; i < 100; i++) await logger.logEvent({ type: 'T', userId: 'u', payload: { i } });
+    await expect(logger.logEvent({ type: '', userId: 'u' })).rejects.toThrow();
+    await logger.flush();
+    await commitToOutbox(db.pool, outboxEvents(60), 30);
+    await publisher.start();
+    await waitFor(async () => (await publisher.metrics()).published === 60, 20_000, 'publishing');
+
+    const seen = await meters.collect();
+    const own = logger.metrics();
+    expect(pointValue(seen, 'eventrail.logger.accepted')).toBe(100);
+    expect(pointValue(seen, 'eventrail.logger.rejected')).toBe(1);
+    for (const [name, figures] of Object.entries(own.sinks)) {
+      const at = { 'eventrail.sink.name': name };
+      expect(pointValue(seen, 'eventrail.sink.queue.depth', at)).toBe(figures.queueDepth);
+      expect(pointValue(seen, 'eventrail.sink.received', at)).toBe(figures.received);
+      expect(pointValue(seen, 'eventrail.sink.written', at)).toBe(figures.written);
+      expect(pointValue(seen, 'eventrail.sink.batches', at)).toBe(figures.batches);
+      expect(pointValue(seen, 'eventrail.sink.errors', at)).toBe(figures.errors);
+      expect(pointValue(seen, 'eventrail.sink.dropped', at)).toBe(figures.dropped);
+      expect(pointValue(seen, 'eventrail.sink.fallback', at)).toBe(figures.fallback);
+      const size = pointValue(seen, 'eventrail.sink.batch.size', at) as Histogram | undefined;
+      expect(size?.count ?? 0).toBe(figures.batches);
+      expect(size?.sum ?? 0).toBe(figures.written);
+    }
+    expect(own.sinks.memory?.written).toBe(100);
+    expect(own.sinks.broken?.fallback).toBe(100);
+    expect(pointValue(seen, 'eventrail.sink.fallback', { 'eventrail.sink.name': 'broken' })).toBe(
+      100,
+    );
+
+    const semconv = {
+      'messaging.system': 'rabbitmq',
+      'messaging.destination.name': exchange,
+      'messaging.operation.name': 'publish',
+    };
+    const confirmed = seen
+      .get('messaging.client.sent.messages')
+      ?.dataPoints.find((p) => p.attributes['error.type'] === undefined);
+    expect(confirmed?.attributes).toMatchObject(semconv);
+    expect(confirmed?.value).toBe(rabbit.metrics().confirmed);
+    expect(rabbit.metrics().confirmed).toBe(100);
+    expect(pointValue(seen, 'messaging.client.sent.messages', { 'error.type': 'nacked' })).toBe(0);
+    const operation = pointValue(seen, 'messaging.client.operation.duration', semconv) as Histogram;
+    expect(operation.count).toBe(own.sinks[rabbit.name]?.batches);
+    expect(pointValue(seen, 'eventrail.broker.blocked.time', semconv)).toBe(0);
+    expect(pointValue(seen, 'eventrail.broker.connects', semconv)).toBe(1);
+
+    const outbox = await publisher.metrics();
+    expect(pointValue(seen, 'eventrail.outbox.published')).toBe(outbox.published);
+    expect(pointValue(seen, 'eventrail.outbox.pending')).toBe(0);
+    expect(pointValue(seen, 'eventrail.outbox.failed')).toBe(0);
+    expect(pointValue(seen, 'eventrail.outbox.batches')).toBe(outbox.batches);
+    expect(pointValue(seen, 'eventrail.outbox.publish.lag', { quantile: '1' })).toBe(
+      outbox.publishLatencyMs.max / 1000,
+    );
+    expect((pointValue(seen, 'eventrail.outbox.batch.size') as Histogram).sum).toBe(60);
+    expect(
+      pointValue(seen, 'eventrail.maintenance', {
+        'eventrail.maintenance.figure': 'lastRun.partitionsDropped',
+      }),
+    ).toBe(2);
+
+    metering.unregister();
+    metering.unregister();
+    for (let i = 0; i < 20; i++) await logger.logEvent({ type: 'T', userId: 'u' });
+    await logger.flush();
+    const after = await meters.collect();
+    // The API cannot delete an instrument: a cumulative reader repeats the last figures it saw
+    // (the delta test below shows that nothing new arrives); they no longer follow metrics().
+    expect(logger.metrics().accepted).toBe(120);
+    expect(pointValue(after, 'eventrail.logger.accepted')).toBe(100);
+    expect(pointValue(after, 'eventrail.sink.written', { 'eventrail.sink.name': 'memory' })).toBe(
+      100,
+    );
+    const sizeAfter = pointValue(after, 'eventrail.sink.batch.size', {
+      'eventrail.sink.name': 'memory',
+    }) as Histogram;
+    expect(sizeAfter.sum).toBe(100);
+
+    await publisher.stop();
+    await logger.close();
+  });
+
+  it('reports nothing at all after unregister() to a delta reader', async () => {
+    const delta = testMeters(AggregationTemporality.DELTA);
+    const logger = new EventLogger({ sinks: [new MemorySink()] });
+    const metering = instrument({ logger, meterProvider: delta.provider });
+    await logger.logEvent({ type: 'T', userId: 'u' });
+    await logger.flush();
+    expect((await delta.collect()).get('eventrail.sink.written')?.dataPoints.length).toBe(1);
+    metering.unregister();
+    await logger.logEvent({ type: 'T', userId: 'u' });
+    await logger.flush();
+    const after = await delta.collect();
+    expect([...after.values()].map((m) => m.dataPoints.length)).toEqual(
+      [...after.values()].map(() => 0),
+    );
+    await logger.close();
+    await delta.shutdown();
+  });
+
+  it('refuses a source without metrics(), naming it', () => {
+    expect(() => instrument({ logger: {} as never })).toThrow(/options\.logger/);
+    expect(() => instrument({ sinks: [{ name: 'x', metrics: () => ({}) }] as never })).toThrow(
+      /options\.sinks\[0\]\.messaging/,
+    );
+  });
+});
