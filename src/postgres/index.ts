@@ -17,6 +17,7 @@ export {
   type RollbackOptions,
   rollback,
 } from './migrate/migrate.js';
+export { OutboxAdmin, type OutboxAdminOptions } from './outbox/admin.js';
 export {
   type BackoffOptions,
   DEFAULT_BACKOFF,
