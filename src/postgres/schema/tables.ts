@@ -13,9 +13,9 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { JsonObject } from '../../event/json.js';
+import { DEFAULT_SCHEMA, OUTBOX_STATUSES, type OutboxStatus } from './constants.js';
 
-/** The Postgres schema (namespace) eventrail's tables live in unless told otherwise. */
-export const DEFAULT_SCHEMA = 'eventrail';
+export { DEFAULT_SCHEMA, OUTBOX_STATUSES, type OutboxStatus } from './constants.js';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -44,11 +44,6 @@ function envelopeColumns() {
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   };
 }
-
-/** The statuses of an outbox row. */
-export const OUTBOX_STATUSES = ['pending', 'published', 'failed'] as const;
-/** The status of an outbox row: waiting to be published, published, or given up on. */
-export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
 function outboxColumns() {
   return {
