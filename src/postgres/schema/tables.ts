@@ -94,7 +94,7 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
       'event_outbox_status_check',
       sql`${t.status} in (${sql.raw(OUTBOX_STATUSES.map((s) => `'${s}'`).join(', '))})`,
     ),
-    // Seed 002's index: reads by status, such as the failed rows reprocessFailed looks for.
+    // Reads by status, such as the failed rows reprocessFailed looks for.
     index('event_outbox_status_retry_created_idx').on(t.status, t.nextRetryAt, t.createdAt),
     // The claim's index: pending rows alone, in claim order. Marking a row published or failed
     // adds nothing here, so the claim never wades through settled history.
