@@ -1,7 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { required } from '../../event/normalize.js';
-import { toExecutor } from '../driver/executor.js';
-import type { PgDatabase, QueryableLike, Session } from '../driver/types.js';
+import { inTransaction, toExecutor } from '../driver/executor.js';
+import type { PgDatabase, QueryableLike } from '../driver/types.js';
 import { tableNames } from '../sql/names.js';
 import { rowLevelSecuritySql, SET_TENANT_SQL } from '../sql/rls.js';
 
@@ -15,18 +15,6 @@ export interface RowLevelSecurityOptions {
    * BYPASSRLS roles are never bound. @default false
    */
   readonly force?: boolean;
-}
-
-async function inTransaction<T>(session: Session, work: () => Promise<T>): Promise<T> {
-  await session.query('BEGIN');
-  try {
-    const result = await work();
-    await session.query('COMMIT');
-    return result;
-  } catch (error) {
-    await session.query('ROLLBACK');
-    throw error;
-  }
 }
 
 async function apply(
