@@ -30,7 +30,7 @@ export interface EventsApiOptions {
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 /**
- * The read API of seed 001 as a framework-agnostic fetch handler (Node's http server via
+ * The read API (events, sessions, statistics) as a framework-agnostic fetch handler (Node's http server via
  * `toNodeListener`, Hono, Bun, Deno, any fetch-style router):
  *
  * - `GET {base}/{projectId}/events` — filters `type` (repeatable or comma-separated), `agentId`,

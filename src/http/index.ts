@@ -1,6 +1,6 @@
 /**
- * eventrail's read API over HTTP: seed 001's routes as a fetch-style handler built from the
- * query module, and an adapter for Node's http server.
+ * eventrail's read API over HTTP: the event list, session timeline and statistics routes as a
+ * fetch-style handler built from the query module, and an adapter for Node's http server.
  * @packageDocumentation
  */
 export { type Caller, createEventsApi, type EventsApiOptions, type FetchHandler } from './api.js';

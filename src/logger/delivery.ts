@@ -5,6 +5,7 @@ import { PartialWriteError, SinkWriteError, WriteTimeoutError } from '../errors.
 import type { EventRecord } from '../event/types.js';
 import type { ResolvedPipelineOptions } from '../sinks/pipeline-options.js';
 import { classifyCommonError, type Sink, type SinkErrorKind } from '../sinks/sink.js';
+import { splitRefused } from '../sinks/split-refused.js';
 import type { EventLoggerEvents } from './events.js';
 import type { SinkCounters } from './metrics.js';
 
@@ -136,18 +137,16 @@ export class Delivery {
     this.#emitter.emit('drop', { sink: this.#sink.name, events, reason: 'fallback-failed' });
   }
 
-  async #deliver(job: BatchJob, events: readonly EventRecord[]): Promise<void> {
-    const unwritten = await this.#writeWithRetry(job, events);
-    if (unwritten === undefined || this.abandoned) return;
-    const { rest, error } = unwritten;
-    if (this.#classify(error) === 'invalid-data' && rest.length > 1) {
-      const middle = rest.length >>> 1;
-      await this.#deliver(job, rest.slice(0, middle));
-      await this.#deliver(job, rest.slice(middle));
-      return;
-    }
-    job.settle(rest);
-    await this.handOff(rest, error);
+  #deliver(job: BatchJob, events: readonly EventRecord[]): Promise<void> {
+    return splitRefused(events, async (part) => {
+      const unwritten = await this.#writeWithRetry(job, part);
+      if (unwritten === undefined || this.abandoned) return undefined;
+      const { rest, error } = unwritten;
+      if (this.#classify(error) === 'invalid-data' && rest.length > 1) return rest;
+      job.settle(rest);
+      await this.handOff(rest, error);
+      return undefined;
+    });
   }
 
   #succeeded(job: BatchJob, events: readonly EventRecord[], started: number): void {

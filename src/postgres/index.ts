@@ -19,6 +19,7 @@ export {
   type RollbackOptions,
   rollback,
 } from './migrate/migrate.js';
+export { OutboxAdmin, type OutboxAdminOptions } from './outbox/admin.js';
 export {
   type BackoffOptions,
   DEFAULT_BACKOFF,

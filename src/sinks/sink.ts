@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError, WriteTimeoutError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { PipelineOptions } from './pipeline-options.js';
 
@@ -76,7 +76,6 @@ const TRANSIENT_SOCKET_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
-  'WRITE_TIMEOUT',
 ]);
 
 /**
@@ -84,6 +83,7 @@ const TRANSIENT_SOCKET_CODES = new Set([
  * write timeouts are transient, anything else is permanent.
  */
 export function classifyCommonError(error: unknown): SinkErrorKind {
+  if (error instanceof WriteTimeoutError) return 'transient';
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code)) return 'transient';
   const message = error instanceof Error ? error.message : '';

@@ -116,6 +116,48 @@ describe('the packed package', () => {
     expect((await run('node', ['cjs.cjs'], { cwd: dir })).stdout.trim()).toBe('ok');
   });
 
+  it('loads eventrail/postgres without loading drizzle-orm (ESM and CJS)', async () => {
+    // ESM: a resolve hook that refuses drizzle-orm, so that loading it fails the import.
+    await writeFile(
+      join(dir, 'no-drizzle-hooks.mjs'),
+      `export async function resolve(specifier, context, next) {
+        if (specifier.startsWith('drizzle-orm')) throw new Error('drizzle-orm was loaded by ' + context.parentURL);
+        return next(specifier, context);
+      }`,
+    );
+    await writeFile(
+      join(dir, 'no-drizzle.mjs'),
+      `import { register } from 'node:module';
+      register('./no-drizzle-hooks.mjs', import.meta.url);`,
+    );
+    const use = (postgres: string) => `
+      const pg = ${postgres};
+      new pg.PostgresSink({ db: { query: async () => ({ rows: [] }) } });
+      new pg.OutboxWriter();
+      new pg.OutboxAdmin({ db: { query: async () => ({ rows: [] }) } });`;
+    await writeFile(
+      join(dir, 'postgres-esm.mjs'),
+      `${use("await import('eventrail/postgres')")}\nconsole.log('ok');`,
+    );
+    await writeFile(
+      join(dir, 'postgres-cjs.cjs'),
+      `${use("require('eventrail/postgres')")}
+      const loaded = Object.keys(require.cache).filter((k) => k.includes('drizzle-orm'));
+      if (loaded.length > 0) throw new Error('drizzle-orm was loaded: ' + loaded[0]);
+      console.log('ok');`,
+    );
+    const esm = await run('node', ['--import', './no-drizzle.mjs', 'postgres-esm.mjs'], {
+      cwd: dir,
+    });
+    expect(esm.stdout.trim()).toBe('ok');
+    expect((await run('node', ['postgres-cjs.cjs'], { cwd: dir })).stdout.trim()).toBe('ok');
+    // The hook does catch drizzle: the schema entry needs it.
+    await writeFile(join(dir, 'schema-esm.mjs'), "await import('eventrail/schema');");
+    await expect(
+      run('node', ['--import', './no-drizzle.mjs', 'schema-esm.mjs'], { cwd: dir }),
+    ).rejects.toThrow('drizzle-orm was loaded');
+  });
+
   it('type-checks a TypeScript consumer against the shipped declarations', async () => {
     await writeFile(
       join(dir, 'consumer.ts'),

@@ -57,3 +57,19 @@ export function toExecutor(db: PgDatabase, field = 'db'): Executor {
     },
   };
 }
+
+/**
+ * Runs `work` between `BEGIN` and `COMMIT` on one session; on a failure rolls back and rethrows
+ * the failure. @internal
+ */
+export async function inTransaction<T>(session: Session, work: () => Promise<T>): Promise<T> {
+  await session.query('BEGIN');
+  try {
+    const result = await work();
+    await session.query('COMMIT');
+    return result;
+  } catch (error) {
+    await session.query('ROLLBACK');
+    throw error;
+  }
+}

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MigrationError } from '../../errors.js';
-import { DEFAULT_SCHEMA } from '../schema/tables.js';
+import { DEFAULT_SCHEMA } from '../schema/constants.js';
 
 /** One migration: drizzle-kit's up script and our hand-written down script. @internal */
 export interface Migration {

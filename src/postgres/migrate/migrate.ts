@@ -1,5 +1,5 @@
-import { MigrationError, ValidationError } from '../../errors.js';
-import { toExecutor } from '../driver/executor.js';
+import { describe, MigrationError, ValidationError } from '../../errors.js';
+import { inTransaction, toExecutor } from '../driver/executor.js';
 import type { PgDatabase, Session } from '../driver/types.js';
 import { migrationSql } from '../sql/migrations.js';
 import { type TableNames, tableNames } from '../sql/names.js';
@@ -49,7 +49,7 @@ export async function migrate(
     const names: string[] = [];
     for (const migration of ctx.migrations) {
       if (applied.has(migration.name)) continue;
-      await inTransaction(ctx.session, migration.name, 'apply', async () => {
+      await inMigrationTransaction(ctx.session, migration.name, 'apply', async () => {
         for (const statement of migration.up) await ctx.session.query(statement);
         await ctx.session.query(ctx.sql.record, [migration.name, migration.hash]);
       });
@@ -91,7 +91,7 @@ export async function rollback(
       .reverse()
       .slice(0, steps);
     for (const migration of undo) {
-      await inTransaction(ctx.session, migration.name, 'undo', async () => {
+      await inMigrationTransaction(ctx.session, migration.name, 'undo', async () => {
         for (const statement of migration.down) await ctx.session.query(statement);
         await ctx.session.query(ctx.sql.forget, [migration.name]);
       });
@@ -139,19 +139,17 @@ async function appliedMigrations(ctx: Context): Promise<Set<string>> {
   return new Set(rows.map((r) => r.name));
 }
 
-async function inTransaction(
+/** Runs one migration's work in a transaction; a failure becomes a {@link MigrationError}. */
+async function inMigrationTransaction(
   session: Session,
   name: string,
   verb: 'apply' | 'undo',
   work: () => Promise<void>,
 ): Promise<void> {
-  await session.query('BEGIN');
   try {
-    await work();
-    await session.query('COMMIT');
+    await inTransaction(session, work);
   } catch (cause) {
-    await session.query('ROLLBACK');
-    throw new MigrationError(`could not ${verb} migration ${name}: ${(cause as Error).message}`, {
+    throw new MigrationError(`could not ${verb} migration ${name}: ${describe(cause)}`, {
       cause,
     });
   }

@@ -2,6 +2,7 @@ import { unlessAborted } from '../../async/wait.js';
 import { PartialWriteError, WriteTimeoutError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { classifyCommonError, type Sink } from '../../sinks/sink.js';
+import { splitRefused } from '../../sinks/split-refused.js';
 
 /**
  * What happens to one claimed event after it was handed to the sinks:
@@ -66,8 +67,15 @@ export async function dispatch(
     }
   };
 
-  const write = async (sink: Sink, batch: readonly EventRecord[]): Promise<void> => {
-    if (signal.aborted) return stopped(sink, batch);
+  /** Writes one part; returns what a sink refused as invalid data, to be split further. */
+  const write = async (
+    sink: Sink,
+    batch: readonly EventRecord[],
+  ): Promise<readonly EventRecord[] | undefined> => {
+    if (signal.aborted) {
+      stopped(sink, batch);
+      return undefined;
+    }
     try {
       await unlessAborted(sink.write(batch, { signal }), signal);
       judge(batch, PUBLISHED);
@@ -83,15 +91,13 @@ export async function dispatch(
         rest = batch.filter((e) => failed.has(e.id));
         error = thrown.cause;
       }
-      if (rest.length === 0) return;
-      if (signal.aborted) return stopped(sink, rest);
-      if (!isInvalidData(sink, error))
-        return judge(rest, { kind: 'retry', sink: sink.name, error });
-      if (rest.length === 1) return judge(rest, { kind: 'failed', sink: sink.name, error });
-      const middle = rest.length >>> 1;
-      await write(sink, rest.slice(0, middle));
-      await write(sink, rest.slice(middle));
+      if (rest.length === 0) return undefined;
+      if (signal.aborted) stopped(sink, rest);
+      else if (!isInvalidData(sink, error)) judge(rest, { kind: 'retry', sink: sink.name, error });
+      else if (rest.length === 1) judge(rest, { kind: 'failed', sink: sink.name, error });
+      else return rest;
     }
+    return undefined;
   };
 
   const stopped = (sink: Sink, batch: readonly EventRecord[]) => {
@@ -101,6 +107,6 @@ export async function dispatch(
     judge(batch, { kind: 'retry', sink: sink.name, error });
   };
 
-  await Promise.all(sinks.map((sink) => write(sink, events)));
+  await Promise.all(sinks.map((sink) => splitRefused(events, (part) => write(sink, part))));
   return verdicts;
 }

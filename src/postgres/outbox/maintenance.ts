@@ -1,10 +1,10 @@
 import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
 import type { Executor } from '../driver/types.js';
-import { OUTBOX_STATUSES, type OutboxStatus } from '../schema/tables.js';
+import { OUTBOX_STATUSES, type OutboxStatus } from '../schema/constants.js';
 import type { OutboxSql } from '../sql/outbox.js';
 
-/** Which failed rows {@link OutboxPublisher.reprocessFailed} puts back. Filters combine with AND. */
+/** Which failed rows {@link OutboxAdmin.reprocessFailed} puts back. Filters combine with AND. */
 export interface ReprocessFilter {
   /** Only these event ids. */
   readonly ids?: readonly string[];
@@ -14,7 +14,7 @@ export interface ReprocessFilter {
   readonly aggregateIds?: readonly string[];
 }
 
-/** Options of {@link OutboxPublisher.purgePublished}. */
+/** Options of {@link OutboxAdmin.purgePublished}. */
 export interface PurgeOptions {
   /** Delete rows published before this Date, or more than this many milliseconds ago. */
   readonly olderThan: Date | number;

@@ -4,14 +4,14 @@ import { PublisherStoppedError } from '../../errors.js';
 import { numberOption } from '../../options/validate.js';
 import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
-import type { Executor } from '../driver/types.js';
 import { tableNames } from '../sql/names.js';
 import { type OutboxSql, outboxSql } from '../sql/outbox.js';
+import { OutboxAdmin } from './admin.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { OutboxPublisherEvents } from './events.js';
 import { OutboxLeases } from './leases.js';
 import { checkListenable, type Listener, listen } from './listener.js';
-import * as maintenance from './maintenance.js';
+import type { OutboxStats, PurgeOptions, ReprocessFilter } from './maintenance.js';
 import { type OutboxMetrics, PublisherCounters } from './metrics.js';
 import {
   type OutboxPublisherOptions,
@@ -53,8 +53,8 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
   readonly #options: ResolvedPublisherOptions;
   readonly #sinks: readonly Sink[];
   readonly #db: ReturnType<typeof unwrapDatabase>;
-  readonly #executor: Executor;
   readonly #sql: OutboxSql;
+  readonly #admin: OutboxAdmin;
   readonly #counters = new PublisherCounters();
   readonly #loop: ClaimLoop;
   #listener: Listener | undefined;
@@ -69,13 +69,10 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     this.#sinks = resolveSinks(options);
     this.#db = unwrapDatabase(options.db, 'options.db');
     if (this.#options.listen) checkListenable(this.#db);
-    this.#executor = toExecutor(options.db, 'options.db');
+    const executor = toExecutor(options.db, 'options.db');
     this.#sql = outboxSql(tableNames(options.schema, 'options.schema'));
-    const leases = new OutboxLeases(
-      this.#executor,
-      this.#sql,
-      this.#options.ordering === 'aggregate',
-    );
+    this.#admin = new OutboxAdmin({ db: options.db, schema: options.schema });
+    const leases = new OutboxLeases(executor, this.#sql, this.#options.ordering === 'aggregate');
     this.#loop = new ClaimLoop(this.#options, this.#sinks, leases, this.#counters, this);
   }
 
@@ -130,7 +127,7 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
    * query; rejects when the database cannot be reached).
    */
   async metrics(): Promise<OutboxMetrics> {
-    const gauge = await maintenance.pendingGauge(this.#executor, this.#sql);
+    const gauge = await this.#admin.pending();
     const c = this.#counters;
     return {
       ...gauge,
@@ -147,22 +144,19 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     };
   }
 
-  /** Row counts of the whole outbox by status and by event type (reads the whole table). */
-  outboxStats(): Promise<maintenance.OutboxStats> {
-    return maintenance.outboxStats(this.#executor, this.#sql);
+  /** {@link OutboxAdmin.outboxStats}, for this publisher's table. */
+  outboxStats(): Promise<OutboxStats> {
+    return this.#admin.outboxStats();
   }
 
-  /**
-   * Puts failed rows matching `filter` (all failed rows by default) back to pending, due now,
-   * with `retry_count` 0 (`last_error` is kept), and wakes the publishers. Resolves with how many.
-   */
-  async reprocessFailed(filter: maintenance.ReprocessFilter = {}): Promise<number> {
-    return maintenance.reprocessFailed(this.#executor, this.#sql, filter);
+  /** {@link OutboxAdmin.reprocessFailed}, for this publisher's table. */
+  reprocessFailed(filter?: ReprocessFilter): Promise<number> {
+    return this.#admin.reprocessFailed(filter);
   }
 
-  /** Deletes published rows older than `olderThan`, a few thousand per statement; resolves with how many. */
-  async purgePublished(options: maintenance.PurgeOptions): Promise<number> {
-    return maintenance.purgePublished(this.#executor, this.#sql, options);
+  /** {@link OutboxAdmin.purgePublished}, for this publisher's table. */
+  purgePublished(options: PurgeOptions): Promise<number> {
+    return this.#admin.purgePublished(options);
   }
 
   async #start(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type SQL, type SQLChunk, sql } from 'drizzle-orm';
+import type { SQL, SQLChunk } from 'drizzle-orm';
 import { ValidationError } from '../../errors.js';
 import type { QueryableLike } from '../driver/types.js';
 
@@ -27,8 +27,12 @@ function refuse(why: string): never {
   throw new ValidationError('tx', 'VALIDATION_TYPE', `${HOW}; got ${why}`);
 }
 
-/** Turns `$1`-style SQL and its parameters into a drizzle `SQL` object. */
-function toDrizzleSql(text: string, params: readonly unknown[]): SQL {
+/**
+ * Turns `$1`-style SQL and its parameters into a drizzle `SQL` object. drizzle-orm is loaded
+ * here, on first use, so that a host without drizzle never loads it.
+ */
+async function toDrizzleSql(text: string, params: readonly unknown[]): Promise<SQL> {
+  const { sql } = await import('drizzle-orm');
   const parts = text.split(/\$(\d+)/);
   const chunks: SQLChunk[] = [];
   for (let i = 0; i < parts.length; i++) {
@@ -61,7 +65,7 @@ export function inTransaction(tx: OutboxTransaction): RunInTransaction {
   }
   if (typeof bag.execute === 'function') {
     const drizzleTx = tx as DrizzleTransactionLike;
-    return async (text, params) => drizzleTx.execute(toDrizzleSql(text, params));
+    return async (text, params) => drizzleTx.execute(await toDrizzleSql(text, params));
   }
   return refuse('an object with neither query() nor execute()');
 }

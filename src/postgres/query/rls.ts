@@ -1,7 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { required } from '../../event/normalize.js';
-import { toExecutor } from '../driver/executor.js';
-import { inTransaction } from '../driver/transaction.js';
+import { inTransaction, toExecutor } from '../driver/executor.js';
 import type { PgDatabase, QueryableLike } from '../driver/types.js';
 import { tableNames } from '../sql/names.js';
 import { rowLevelSecuritySql, SET_TENANT_SQL } from '../sql/rls.js';

@@ -14,9 +14,9 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { JsonObject } from '../../event/json.js';
+import { DEFAULT_SCHEMA, OUTBOX_STATUSES, type OutboxStatus } from './constants.js';
 
-/** The Postgres schema (namespace) eventrail's tables live in unless told otherwise. */
-export const DEFAULT_SCHEMA = 'eventrail';
+export { DEFAULT_SCHEMA, OUTBOX_STATUSES, type OutboxStatus } from './constants.js';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -48,11 +48,6 @@ function envelopeColumns() {
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   };
 }
-
-/** The statuses of an outbox row. */
-export const OUTBOX_STATUSES = ['pending', 'published', 'failed'] as const;
-/** The status of an outbox row: waiting to be published, published, or given up on. */
-export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
 function outboxColumns() {
   return {
@@ -108,7 +103,7 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
       'event_outbox_status_check',
       sql`${t.status} in (${sql.raw(OUTBOX_STATUSES.map((s) => `'${s}'`).join(', '))})`,
     ),
-    // Seed 002's index: reads by status, such as the failed rows reprocessFailed looks for.
+    // Reads by status, such as the failed rows reprocessFailed looks for.
     index('event_outbox_status_retry_created_idx').on(t.status, t.nextRetryAt, t.createdAt),
     // The claim's index: pending rows alone, in claim order. Marking a row published or failed
     // adds nothing here, so the claim never wades through settled history.

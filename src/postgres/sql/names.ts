@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { DEFAULT_SCHEMA } from '../schema/tables.js';
+import { DEFAULT_SCHEMA } from '../schema/constants.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

@@ -124,7 +124,7 @@ export function countsByTypeSql(names: TableNames, where: string): string {
 WHERE ${where} GROUP BY event_type ORDER BY count(*) DESC, event_type COLLATE "C"`;
 }
 
-/** Agent switches and direct calls per agent (seed 001's agent interactions). @internal */
+/** Agent switches and direct calls per agent (the `agentInteractions` statistic). @internal */
 export function agentInteractionsSql(names: TableNames, where: string): string {
   return `SELECT agent_id AS "agentId",
   count(*) FILTER (WHERE event_type = 'AGENT_SWITCHED') AS "switches",

@@ -1,0 +1,66 @@
+import { ValidationError } from '../../errors.js';
+import { toExecutor } from '../driver/executor.js';
+import type { Executor, PgDatabase } from '../driver/types.js';
+import { tableNames } from '../sql/names.js';
+import { type OutboxSql, outboxSql } from '../sql/outbox.js';
+import * as maintenance from './maintenance.js';
+
+/** Options of {@link OutboxAdmin}. */
+export interface OutboxAdminOptions {
+  /** The database: a `pg` Pool or Client, a PGlite instance, or a drizzle database. Never closed by eventrail. */
+  readonly db: PgDatabase;
+  /** Postgres schema of the outbox table, as given to `migrate`. @default 'eventrail' */
+  readonly schema?: string;
+}
+
+/**
+ * The outbox's maintenance, apart from any publisher: an operations script, a cron job or an
+ * admin endpoint needs only the database. Each method is one or a few statements on `db`; the
+ * admin holds no connection and needs no closing.
+ *
+ * @example
+ * ```ts
+ * const admin = new OutboxAdmin({ db: pool });
+ * await admin.reprocessFailed({ eventTypes: ['order_paid'] });
+ * await admin.purgePublished({ olderThan: 7 * 24 * 3600 * 1000 });
+ * ```
+ */
+export class OutboxAdmin {
+  readonly #executor: Executor;
+  readonly #sql: OutboxSql;
+
+  constructor(options: OutboxAdminOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError('options', 'VALIDATION_TYPE', 'must be an object with db');
+    }
+    this.#executor = toExecutor(options.db, 'options.db');
+    this.#sql = outboxSql(tableNames(options.schema, 'options.schema'));
+  }
+
+  /** Row counts of the whole outbox by status and by event type (reads the whole table). */
+  outboxStats(): Promise<maintenance.OutboxStats> {
+    return maintenance.outboxStats(this.#executor, this.#sql);
+  }
+
+  /**
+   * Puts failed rows matching `filter` (all failed rows by default) back to pending, due now,
+   * with `retry_count` 0 (`last_error` is kept), and wakes the publishers. Resolves with how
+   * many. Rejects with a {@link ValidationError} for a malformed filter.
+   */
+  async reprocessFailed(filter: maintenance.ReprocessFilter = {}): Promise<number> {
+    return maintenance.reprocessFailed(this.#executor, this.#sql, filter);
+  }
+
+  /**
+   * Deletes published rows older than `olderThan`, a few thousand per statement; resolves with
+   * how many.
+   */
+  async purgePublished(options: maintenance.PurgeOptions): Promise<number> {
+    return maintenance.purgePublished(this.#executor, this.#sql, options);
+  }
+
+  /** Pending rows in the table (all publishers) and the age of the oldest, in milliseconds. */
+  pending(): Promise<{ pending: number; oldestPendingAgeMs: number }> {
+    return maintenance.pendingGauge(this.#executor, this.#sql);
+  }
+}

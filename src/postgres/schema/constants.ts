@@ -1,0 +1,13 @@
+/**
+ * The schema's names and values that runtime SQL needs, apart from the drizzle tables (which
+ * import drizzle-orm): loading the Postgres entry must not load drizzle for a constant.
+ */
+
+/** The Postgres schema (namespace) eventrail's tables live in unless told otherwise. */
+export const DEFAULT_SCHEMA = 'eventrail';
+
+/** The statuses of an outbox row. */
+export const OUTBOX_STATUSES = ['pending', 'published', 'failed'] as const;
+
+/** The status of an outbox row: waiting to be published, published, or given up on. */
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
