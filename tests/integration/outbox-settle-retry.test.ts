@@ -23,7 +23,7 @@ function failingFirstSettle(when: 'before' | 'after') {
     },
     database: {
       async query(text: string, params?: unknown[]) {
-        const settle = text.includes('json_to_recordset') && text.trimStart().startsWith('UPDATE');
+        const settle = text.trimStart().startsWith('UPDATE') && text.includes('locked_by = $2');
         if (settle && failed === 0 && when === 'before') {
           failed += 1;
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
