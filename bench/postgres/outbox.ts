@@ -6,6 +6,7 @@
  */
 import type { EventRecord, Sink } from '../../src/index.js';
 import {
+  DEFAULT_OUTBOX_PUBLISHER_OPTIONS,
   OutboxPublisher,
   type OutboxPublisherOptions,
   OutboxWriter,
@@ -83,7 +84,8 @@ interface PublishScenario {
   readonly options?: Partial<OutboxPublisherOptions>;
 }
 
-const FIXED_100 = { maxBatchSize: 100 };
+/** The settings of 0.1: claims of 100 that never grow, one in flight. */
+const FIXED_100 = { maxBatchSize: 100, concurrency: 1 };
 const TUNED = { maxBatchSize: 5000, concurrency: 2 };
 const SCENARIOS: readonly PublishScenario[] = [
   { name: 'outbox-publish-1', publishers: 1 },
@@ -91,13 +93,16 @@ const SCENARIOS: readonly PublishScenario[] = [
   { name: 'outbox-publish-1-ordered', publishers: 1, options: { ordering: 'aggregate' } },
   { name: 'outbox-publish-1-fixed100', publishers: 1, options: FIXED_100 },
   { name: 'outbox-publish-4-fixed100', publishers: 4, options: FIXED_100 },
+  { name: 'outbox-publish-1-concurrency1', publishers: 1, options: { concurrency: 1 } },
+  { name: 'outbox-publish-1-concurrency2', publishers: 1, options: { concurrency: 2 } },
   { name: 'outbox-publish-1-tuned', publishers: 1, options: TUNED },
   { name: 'outbox-publish-4-tuned', publishers: 4, options: TUNED },
 ];
 
 /**
  * Each publisher line is divided by the fastest raw loop with as many connections as it has
- * publishers, over batches of 100 and 1000.
+ * publishers, over batches of 100 and 1000; `rawSameConnections` is the fastest raw loop with
+ * as many connections as its claims in flight (publishers × concurrency, when measured).
  */
 export async function outboxPublish(db: BenchDatabase, count: number): Promise<void> {
   const raw = (workers: number, batchSize: number): Candidate => ({
@@ -113,7 +118,7 @@ export async function outboxPublish(db: BenchDatabase, count: number): Promise<v
     },
   });
   const raws = new Map(
-    [1, 4].map((workers) => [workers, [raw(workers, 100), raw(workers, 1000)]] as const),
+    [1, 2, 4].map((workers) => [workers, [raw(workers, 100), raw(workers, 1000)]] as const),
   );
   const lines = SCENARIOS.map((s) => ({
     ...s,
@@ -137,6 +142,9 @@ export async function outboxPublish(db: BenchDatabase, count: number): Promise<v
     if (!loops)
       throw new Error(`no raw loop with ${line.publishers} connection(s) to compare with`);
     const fastest = loops.reduce((a, b) => (b.best > a.best ? b : a));
+    const connections =
+      line.publishers * (line.options?.concurrency ?? DEFAULT_OUTBOX_PUBLISHER_OPTIONS.concurrency);
+    const same = raws.get(connections)?.reduce((a, b) => (b.best > a.best ? b : a));
     report({
       scenario: line.name,
       ...(line.options ? {} : { defaults: true, goal: 0.8 }),
@@ -144,6 +152,9 @@ export async function outboxPublish(db: BenchDatabase, count: number): Promise<v
       value: line.value.best,
       raw: fastest.best,
       rawMethod: fastest.label,
+      ...(same && same !== fastest
+        ? { rawSameConnections: same.best, ratioSameConnections: line.value.best / same.best }
+        : {}),
       config: `${line.value.label}, no-op sink`,
       events: count,
       rounds: REPEATS,
