@@ -18,7 +18,7 @@ export async function loneEventLatency(db: BenchDatabase): Promise<void> {
   const latencies: number[] = [];
   try {
     // One event first, so that the pool's connection is open, as in a running service.
-    await logger.logEvent(agentEvent(-1));
+    await logger.logEvent(agentEvent(0));
     await logger.flush();
     for (let i = 0; i < EVENTS; i++) {
       const written = new Promise<number>((resolve) =>
