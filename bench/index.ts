@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
  * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call),
- * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
+ * logger-lone-event-latency (with logger), rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
- * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200),
+ * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200; then the
+ * same beside graphile-worker and pg-boss, see postgres/outbox-peers.ts),
  * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
@@ -14,7 +15,9 @@
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
+import { loneEventLatency } from './postgres/lone-event.js';
 import { outboxLatency, outboxPublish } from './postgres/outbox.js';
+import { outboxPeers } from './postgres/outbox-peers.js';
 import { queryBench } from './postgres/query.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
@@ -28,6 +31,7 @@ if (wanted('logger')) {
   const db = await createBenchDatabase();
   try {
     await loggerPostgres(db, count);
+    await loneEventLatency(db);
   } finally {
     await db.drop();
   }
@@ -40,11 +44,20 @@ if (wanted('rabbitmq')) {
     await broker.drop();
   }
 }
+if (wanted('outbox-peers') && !wanted('outbox')) {
+  const db = await createBenchDatabase();
+  try {
+    await outboxPeers(db);
+  } finally {
+    await db.drop();
+  }
+}
 if (wanted('outbox')) {
   const db = await createBenchDatabase();
   try {
     await outboxPublish(db, count);
     await outboxLatency(db);
+    await outboxPeers(db);
   } finally {
     await db.drop();
   }

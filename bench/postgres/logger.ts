@@ -52,7 +52,7 @@ function postgresLogger(
   db: BenchDatabase,
   count: number,
   label: string,
-  options: { batchSize?: number; concurrency?: number },
+  options: { batchSize?: number; maxBatchSize?: number; concurrency?: number },
 ): Candidate {
   return loggerCandidate(label, count, async () => {
     const pool = db.pool(2);
@@ -82,11 +82,23 @@ export async function loggerPostgres(db: BenchDatabase, count: number): Promise<
   const loggers = [
     {
       scenario: 'logger-postgres-defaults',
-      candidate: postgresLogger(db, count, 'logger, defaults', {}),
+      defaults: true,
+      candidate: postgresLogger(
+        db,
+        count,
+        'logger, defaults (batchSize 100, maxBatchSize 1000)',
+        {},
+      ),
     },
     {
-      scenario: 'logger-postgres-batch1000',
-      candidate: postgresLogger(db, count, 'logger, batchSize 1000', { batchSize: 1000 }),
+      scenario: 'logger-postgres-fixed100',
+      candidate: postgresLogger(db, count, 'logger, maxBatchSize 100 (batches never grow)', {
+        maxBatchSize: 100,
+      }),
+    },
+    {
+      scenario: 'logger-postgres-max5000',
+      candidate: postgresLogger(db, count, 'logger, maxBatchSize 5000', { maxBatchSize: 5000 }),
     },
   ];
   await measure(db, [...raw, ...loggers.map((l) => l.candidate)]);
@@ -104,9 +116,10 @@ export async function loggerPostgres(db: BenchDatabase, count: number): Promise<
     events: count,
     rounds: REPEATS,
   });
-  for (const { scenario, candidate } of loggers) {
+  for (const { scenario, candidate, defaults } of loggers) {
     report({
       scenario,
+      ...(defaults ? { defaults, goal: 0.9 } : {}),
       unit: 'events/s',
       value: candidate.best,
       raw: fastest.best,

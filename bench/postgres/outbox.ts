@@ -1,11 +1,16 @@
 /**
- * Outbox: publish rate of 1 and 4 `OutboxPublisher`s (batches of 100 and 1000, and one with
- * `ordering: 'aggregate'`) divided by the fastest raw claim + mark-published loop on the same
+ * Outbox: publish rate of 1 and 4 `OutboxPublisher`s (at the defaults, with claims that never
+ * grow, tuned, and one with `ordering: 'aggregate'`) divided by the fastest raw claim + mark-published loop on the same
  * table with as many connections, measured in the same run (interleaved rounds, best round); and
  * commit → publish latency with NOTIFY and with polling alone.
  */
 import type { EventRecord, Sink } from '../../src/index.js';
-import { type OutboxOrdering, OutboxPublisher, OutboxWriter } from '../../src/postgres/index.js';
+import {
+  DEFAULT_OUTBOX_PUBLISHER_OPTIONS,
+  OutboxPublisher,
+  type OutboxPublisherOptions,
+  OutboxWriter,
+} from '../../src/postgres/index.js';
 import type { Candidate } from '../lib/candidate.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { agentEvent, chunk } from '../lib/events.js';
@@ -44,14 +49,13 @@ async function publish(
   db: BenchDatabase,
   count: number,
   publishers: number,
-  ordering: OutboxOrdering,
-  batchSize: number,
+  options: Partial<OutboxPublisherOptions>,
 ): Promise<number> {
-  const pool = db.pool(publishers * 2);
+  const pool = db.pool(publishers * 3 + 1);
   const discard: Sink = { name: 'discard', write: async () => {} };
   const all = Array.from(
     { length: publishers },
-    () => new OutboxPublisher({ db: pool, sinks: [discard], batchSize, listen: false, ordering }),
+    () => new OutboxPublisher({ db: pool, sinks: [discard], ...options }),
   );
   let settled = 0;
   const done = new Promise<void>((resolve) => {
@@ -76,21 +80,29 @@ async function publish(
 interface PublishScenario {
   readonly name: string;
   readonly publishers: number;
-  readonly ordering: OutboxOrdering;
-  readonly batchSize: number;
+  /** Over the defaults; none means the library's defaults. */
+  readonly options?: Partial<OutboxPublisherOptions>;
 }
 
+/** The settings of 0.1: claims of 100 that never grow, one in flight. */
+const FIXED_100 = { maxBatchSize: 100, concurrency: 1 };
+const TUNED = { maxBatchSize: 5000, concurrency: 2 };
 const SCENARIOS: readonly PublishScenario[] = [
-  { name: 'outbox-publish-1', publishers: 1, ordering: 'none', batchSize: 100 },
-  { name: 'outbox-publish-4', publishers: 4, ordering: 'none', batchSize: 100 },
-  { name: 'outbox-publish-1-ordered', publishers: 1, ordering: 'aggregate', batchSize: 100 },
-  { name: 'outbox-publish-1-batch1000', publishers: 1, ordering: 'none', batchSize: 1000 },
-  { name: 'outbox-publish-4-batch1000', publishers: 4, ordering: 'none', batchSize: 1000 },
+  { name: 'outbox-publish-1', publishers: 1 },
+  { name: 'outbox-publish-4', publishers: 4 },
+  { name: 'outbox-publish-1-ordered', publishers: 1, options: { ordering: 'aggregate' } },
+  { name: 'outbox-publish-1-fixed100', publishers: 1, options: FIXED_100 },
+  { name: 'outbox-publish-4-fixed100', publishers: 4, options: FIXED_100 },
+  { name: 'outbox-publish-1-concurrency1', publishers: 1, options: { concurrency: 1 } },
+  { name: 'outbox-publish-1-concurrency2', publishers: 1, options: { concurrency: 2 } },
+  { name: 'outbox-publish-1-tuned', publishers: 1, options: TUNED },
+  { name: 'outbox-publish-4-tuned', publishers: 4, options: TUNED },
 ];
 
 /**
  * Each publisher line is divided by the fastest raw loop with as many connections as it has
- * publishers, over batches of 100 and 1000.
+ * publishers, over batches of 100 and 1000; `rawSameConnections` is the fastest raw loop with
+ * as many connections as its claims in flight (publishers × concurrency, when measured).
  */
 export async function outboxPublish(db: BenchDatabase, count: number): Promise<void> {
   const raw = (workers: number, batchSize: number): Candidate => ({
@@ -106,14 +118,14 @@ export async function outboxPublish(db: BenchDatabase, count: number): Promise<v
     },
   });
   const raws = new Map(
-    [1, 4].map((workers) => [workers, [raw(workers, 100), raw(workers, 1000)]] as const),
+    [1, 2, 4].map((workers) => [workers, [raw(workers, 100), raw(workers, 1000)]] as const),
   );
   const lines = SCENARIOS.map((s) => ({
     ...s,
     value: {
-      label: `${s.publishers} publisher(s), ordering ${s.ordering}, batchSize ${s.batchSize}`,
+      label: `${s.publishers} publisher(s), ${s.options ? JSON.stringify(s.options) : 'defaults'}`,
       best: 0,
-      run: async () => count / (await publish(db, count, s.publishers, s.ordering, s.batchSize)),
+      run: async () => count / (await publish(db, count, s.publishers, s.options ?? {})),
     } satisfies Candidate,
   }));
   const candidates = [...[...raws.values()].flat(), ...lines.map((l) => l.value)];
@@ -130,12 +142,19 @@ export async function outboxPublish(db: BenchDatabase, count: number): Promise<v
     if (!loops)
       throw new Error(`no raw loop with ${line.publishers} connection(s) to compare with`);
     const fastest = loops.reduce((a, b) => (b.best > a.best ? b : a));
+    const connections =
+      line.publishers * (line.options?.concurrency ?? DEFAULT_OUTBOX_PUBLISHER_OPTIONS.concurrency);
+    const same = raws.get(connections)?.reduce((a, b) => (b.best > a.best ? b : a));
     report({
       scenario: line.name,
+      ...(line.options ? {} : { defaults: true, goal: 0.8 }),
       unit: 'events/s',
       value: line.value.best,
       raw: fastest.best,
       rawMethod: fastest.label,
+      ...(same && same !== fastest
+        ? { rawSameConnections: same.best, ratioSameConnections: line.value.best / same.best }
+        : {}),
       config: `${line.value.label}, no-op sink`,
       events: count,
       rounds: REPEATS,
@@ -185,6 +204,7 @@ export async function outboxLatency(db: BenchDatabase): Promise<void> {
     const sorted = await latencies(db, listen);
     report({
       scenario,
+      ...(listen ? { defaults: true } : {}),
       unit: 'ms commit → sink, p50',
       value: percentile(sorted, 50),
       p50Ms: percentile(sorted, 50),

@@ -159,7 +159,7 @@ export class SinkPipeline {
   /** Starts as many writes as concurrency allows. */
   #pump(): void {
     if (this.#delivery.abandoned) return;
-    const { batchSize, concurrency } = this.options;
+    const { batchSize, maxBatchSize, concurrency } = this.options;
     const queue = this.#queue;
     while (this.#inFlight.size < concurrency && queue.length > 0) {
       const urgent =
@@ -169,7 +169,8 @@ export class SinkPipeline {
         this.#headSeq < this.#flushMark;
       if (!urgent) break;
       this.#due = false;
-      const job = new BatchJob(queue.take(batchSize), this.#headSeq);
+      // batchSize is the trigger; a write takes whatever is waiting, up to maxBatchSize.
+      const job = new BatchJob(queue.take(maxBatchSize), this.#headSeq);
       this.#headSeq += job.events.length;
       this.#admitBlocked();
       this.#inFlight.add(job);

@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors.js';
 import { booleanOption, choiceOption, numberOption } from '../options/validate.js';
 
 /**
@@ -24,11 +25,25 @@ export interface RetryOptions {
 
 /** Batching and delivery settings; set on the logger for all sinks, or per sink. */
 export interface PipelineOptions {
-  /** Events per write; a write starts as soon as this many are waiting. @default 100 */
+  /**
+   * The trigger of a write: a write starts as soon as this many events are waiting (or
+   * `flushIntervalMs` has passed). @default 100
+   */
   readonly batchSize?: number;
+  /**
+   * Most events one write takes. When more than `batchSize` are waiting (a burst, or a backlog
+   * that piled up behind a slow write), a write takes all of them up to this many, so a backlog
+   * is written in the fewest statements; under light traffic writes stay small. At least
+   * `batchSize`; when only `batchSize` is given above it, it is raised to `batchSize`.
+   * @default 1000
+   */
+  readonly maxBatchSize?: number;
   /** Longest time an event waits for a batch to fill, in milliseconds. @default 100 */
   readonly flushIntervalMs?: number;
-  /** Events a sink may hold queued (not counting writes in flight). @default 10000 */
+  /**
+   * Events a sink may hold queued, not counting writes in flight (at most `concurrency` ×
+   * `maxBatchSize` more). @default 10000
+   */
   readonly maxQueueSize?: number;
   /** What to do when the queue is full. @default 'block' */
   readonly overflow?: OverflowPolicy;
@@ -46,6 +61,7 @@ export interface PipelineOptions {
 /** @internal */
 export interface ResolvedPipelineOptions {
   readonly batchSize: number;
+  readonly maxBatchSize: number;
   readonly flushIntervalMs: number;
   readonly maxQueueSize: number;
   readonly overflow: OverflowPolicy;
@@ -57,6 +73,7 @@ export interface ResolvedPipelineOptions {
 /** The defaults of {@link PipelineOptions}. */
 export const DEFAULT_PIPELINE_OPTIONS: ResolvedPipelineOptions = Object.freeze({
   batchSize: 100,
+  maxBatchSize: 1000,
   flushIntervalMs: 100,
   maxQueueSize: 10_000,
   overflow: 'block',
@@ -66,6 +83,24 @@ export const DEFAULT_PIPELINE_OPTIONS: ResolvedPipelineOptions = Object.freeze({
 });
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['block', 'drop-newest', 'drop-oldest'];
+
+/**
+ * The most events one write or claim takes: given, or the base's raised to `batchSize`; never
+ * below `batchSize`. `scope` prefixes the option name. @internal
+ */
+export function maxBatchSizeOption(
+  value: number | undefined,
+  batchSize: number,
+  base: number,
+  scope: string,
+): number {
+  const name = `${scope}maxBatchSize`;
+  const maxBatchSize = numberOption(value, name, Math.max(base, batchSize), { min: 1 });
+  if (maxBatchSize < batchSize) {
+    throw new ValidationError(`options.${name}`, 'VALIDATION_RANGE', 'must be at least batchSize');
+  }
+  return maxBatchSize;
+}
 
 /** Resolves pipeline options over a base (the logger's own, or the defaults). @internal */
 export function resolvePipelineOptions(
@@ -85,6 +120,7 @@ export function resolvePipelineOptions(
   });
   return {
     batchSize,
+    maxBatchSize: maxBatchSizeOption(options.maxBatchSize, batchSize, base.maxBatchSize, scope),
     flushIntervalMs: numberOption(
       options.flushIntervalMs,
       `${scope}flushIntervalMs`,

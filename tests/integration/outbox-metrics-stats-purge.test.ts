@@ -22,6 +22,7 @@ describe('outbox metrics, stats and purge', () => {
         if (unroutable.length > 0) throw new PartialWriteError(unroutable, new Error('no route'));
       },
       batchSize: 10,
+      maxBatchSize: 10,
     });
     await publisher.start();
     await waitFor(

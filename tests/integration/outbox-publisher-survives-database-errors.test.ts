@@ -46,7 +46,8 @@ describe('database errors', () => {
     await publisher.stop();
   });
 
-  it('a failing settle leaves the rows leased; after the lease they are delivered again', async () => {
+  /** A publisher whose first settle finds the table gone; it comes back after `awayMs`. */
+  async function settleFailsFor(awayMs: number) {
     const ids = await commit('eventrail', 4);
     const delivered: string[] = [];
     const publisher = new OutboxPublisher({
@@ -60,20 +61,46 @@ describe('database errors', () => {
           await db.pool.query('ALTER TABLE eventrail.event_outbox RENAME TO event_outbox_away');
           setTimeout(() => {
             void db.pool.query('ALTER TABLE eventrail.event_outbox_away RENAME TO event_outbox');
-          }, 100);
+          }, awayMs);
         }
       },
     });
     const operations: string[] = [];
     publisher.on('error', (e) => operations.push((e as OutboxPublisherError).operation));
     await publisher.start();
+    return { ids, delivered, operations, publisher };
+  }
+
+  async function publishedCount(ids: readonly string[]): Promise<number> {
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM eventrail.event_outbox
+        WHERE status = 'published' AND id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows[0].n;
+  }
+
+  it('a settle that fails is retried while the lease lasts: the batch is delivered once', async () => {
+    const { ids, delivered, operations, publisher } = await settleFailsFor(100);
+    await waitFor(
+      async () => (await publishedCount(ids).catch(() => 0)) === 4,
+      10_000,
+      'the settle',
+    );
+    // Past the lease: nothing is delivered again.
+    await new Promise((r) => setTimeout(r, 600));
+    await publisher.stop();
+    expect(operations).toContain('settle');
+    expect(delivered.sort()).toEqual([...ids].sort());
+    expect(await publishedCount(ids)).toBe(4);
+  });
+
+  it('a settle that fails until the lease ends leaves the rows to be delivered again', async () => {
+    const { ids, delivered, operations, publisher } = await settleFailsFor(600);
     await waitFor(() => delivered.length === 8, 10_000, 'the second delivery');
     await publisher.stop();
     expect(operations).toContain('settle');
     expect(delivered.slice(4).sort()).toEqual([...ids].sort());
-    const { rows } = await db.pool.query(
-      `SELECT count(*)::int AS n FROM eventrail.event_outbox WHERE status = 'published'`,
-    );
-    expect(rows[0].n).toBe(4);
+    expect(await publishedCount(ids)).toBe(4);
   });
 });

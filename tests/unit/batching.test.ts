@@ -12,7 +12,7 @@ describe('batching', () => {
 
   it('writes 250 events as batches of 100, 100 and 50', async () => {
     const sink = new FakeSink();
-    const logger = new EventLogger({ sinks: [sink], fallback: null });
+    const logger = new EventLogger({ sinks: [sink], fallback: null, maxBatchSize: 100 });
     for (let i = 0; i < 250; i++) await logger.logEvent(makeEvent(i));
     await vi.advanceTimersByTimeAsync(0);
     expect(sink.calls).toEqual([100, 100]);
@@ -49,7 +49,12 @@ describe('batching', () => {
     sink.gate = new Promise((r) => {
       release = r;
     });
-    const logger = new EventLogger({ sinks: [sink], fallback: null, batchSize: 10 });
+    const logger = new EventLogger({
+      sinks: [sink],
+      fallback: null,
+      batchSize: 10,
+      maxBatchSize: 10,
+    });
     for (let i = 0; i < 35; i++) await logger.logEvent(makeEvent(i));
     await vi.advanceTimersByTimeAsync(0);
     expect(sink.calls).toEqual([10]);
@@ -69,6 +74,7 @@ describe('batching', () => {
       sinks: [sink],
       fallback: null,
       batchSize: 10,
+      maxBatchSize: 10,
       concurrency: 3,
     });
     for (let i = 0; i < 50; i++) await logger.logEvent(makeEvent(i));

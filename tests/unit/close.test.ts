@@ -127,6 +127,7 @@ describe('flush()', () => {
       sinks: [sink],
       fallback: null,
       batchSize: 10,
+      maxBatchSize: 10,
       concurrency: 2,
     });
     for (let i = 0; i < 20; i++) await logger.logEvent(makeEvent(i));

@@ -16,6 +16,16 @@ const bad: [string, Partial<EventLoggerOptions> | undefined, string][] = [
   ['two sinks of one name', { sinks: [sink, new MemorySink()] }, 'options.sinks[1].name'],
   ['batchSize 0', { sinks: [sink], batchSize: 0 }, 'options.batchSize'],
   ['batchSize 1.5', { sinks: [sink], batchSize: 1.5 }, 'options.batchSize'],
+  [
+    'maxBatchSize below batchSize',
+    { sinks: [sink], batchSize: 100, maxBatchSize: 50 },
+    'options.maxBatchSize',
+  ],
+  [
+    'per-sink maxBatchSize below its batchSize',
+    { sinks: [{ sink, batchSize: 20, maxBatchSize: 10 }] },
+    'options.sinks[0].maxBatchSize',
+  ],
   ['negative flushIntervalMs', { sinks: [sink], flushIntervalMs: -1 }, 'options.flushIntervalMs'],
   ['unknown overflow', { sinks: [sink], overflow: 'ignore' as never }, 'options.overflow'],
   ['retry factor 0.5', { sinks: [sink], retry: { factor: 0.5 } }, 'options.retry.factor'],
@@ -41,7 +51,7 @@ describe('EventLogger options', () => {
     const small = new MemorySink('small');
     const big = new MemorySink('big');
     const logger = new EventLogger({
-      sinks: [{ sink: small, batchSize: 2 }, big],
+      sinks: [{ sink: small, batchSize: 2, maxBatchSize: 2 }, big],
       fallback: null,
       batchSize: 50,
       flushIntervalMs: 60_000,
@@ -58,7 +68,10 @@ describe('EventLogger options', () => {
   it("uses a sink's own defaults unless the logger or the registration says otherwise", async () => {
     const gate = new Promise<void>(() => {});
     const make = (name: string) =>
-      Object.assign(new FakeSink(name), { defaults: { concurrency: 3, batchSize: 5 }, gate });
+      Object.assign(new FakeSink(name), {
+        defaults: { concurrency: 3, batchSize: 5, maxBatchSize: 5 },
+        gate,
+      });
     const own = make('own');
     const loggerWide = make('logger-wide');
     const registered = make('registered');

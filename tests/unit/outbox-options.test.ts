@@ -22,6 +22,11 @@ const bad: [string, Partial<OutboxPublisherOptions>, string][] = [
   ['a sink without write', { db, sinks: [{ name: 'x' } as never] }, 'options.sinks[0]'],
   ['two sinks of one name', { db, sinks: [sink, new MemorySink()] }, 'options.sinks[1].name'],
   ['batchSize 0', { db, sinks: [sink], batchSize: 0 }, 'options.batchSize'],
+  [
+    'maxBatchSize below batchSize',
+    { db, sinks: [sink], batchSize: 200, maxBatchSize: 100 },
+    'options.maxBatchSize',
+  ],
   ['concurrency 1.5', { db, sinks: [sink], concurrency: 1.5 }, 'options.concurrency'],
   ['pollIntervalMs 0', { db, sinks: [sink], pollIntervalMs: 0 }, 'options.pollIntervalMs'],
   ['leaseMs NaN', { db, sinks: [sink], leaseMs: Number.NaN }, 'options.leaseMs'],
@@ -49,6 +54,7 @@ describe('OutboxPublisher options', () => {
   it('has documented defaults and a readable, unique id per publisher', () => {
     expect(DEFAULT_OUTBOX_PUBLISHER_OPTIONS).toEqual({
       batchSize: 100,
+      maxBatchSize: 1000,
       concurrency: 1,
       pollIntervalMs: 1000,
       leaseMs: 30_000,

@@ -52,7 +52,7 @@ describe('a listener that throws', () => {
     const sink = new FakeSink();
     sink.failNext.push(new FatalError('refused'));
     const fallback = new MemorySink('fallback');
-    const logger = new EventLogger({ sinks: [sink], fallback, batchSize: 10 });
+    const logger = new EventLogger({ sinks: [sink], fallback, batchSize: 10, maxBatchSize: 10 });
     for (const name of ['batch', 'error', 'fallback'] as const) {
       logger.on(name, () => {
         throw new Error(`faulty ${name} listener`);

@@ -1,5 +1,4 @@
-import { toExecutor } from '../driver/executor.js';
-import { inTransaction } from '../driver/executor.js';
+import { inTransaction, toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase, Session } from '../driver/types.js';
 import { outboxSql } from '../sql/outbox.js';
 import { type PartitionRow, type PartitionSql, partitionSql } from '../sql/partitions.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventEmitter } from 'eventemitter3';
 import { within } from '../../async/wait.js';
 import { type OutboxOperation, OutboxPublisherError } from '../../errors.js';
@@ -8,7 +9,7 @@ import type { OutboxPublisherEvents } from './events.js';
 import type { ClaimedEvent, OutboxLeases } from './leases.js';
 import type { PublisherCounters } from './metrics.js';
 import type { ResolvedPublisherOptions } from './options.js';
-import { type BatchOutcome, outcomeOf, plan } from './settlement.js';
+import { type BatchOutcome, outcomeOf, type Plan, plan } from './settlement.js';
 
 /**
  * The publisher's engine: runs up to `concurrency` claim cycles (claim, publish, settle) while
@@ -29,6 +30,8 @@ export class ClaimLoop {
   #wakes = 0;
   #idleAt = 0;
   #claims = 0;
+  /** Rows the next claim asks for: doubles after a full claim, back to `batchSize` after a short one. */
+  #claimSize: number;
   /** Tells this loop's leases from those of another publisher given the same `id`. */
   readonly #nonce = randomUUID().slice(0, 8);
 
@@ -44,6 +47,7 @@ export class ClaimLoop {
     this.#leases = leases;
     this.#counters = counters;
     this.#emitter = emitter;
+    this.#claimSize = options.batchSize;
   }
 
   /**
@@ -95,7 +99,8 @@ export class ClaimLoop {
   async #cycle(): Promise<void> {
     const seen = this.#wakes;
     const token = `${this.#options.id}/${this.#nonce}/${++this.#claims}`;
-    const { batchSize, leaseMs } = this.#options;
+    const { batchSize, maxBatchSize, leaseMs } = this.#options;
+    const limit = this.#claimSize;
     const started = performance.now();
     // The lease runs from the database's clock, which starts after this one: cut writes short
     // when it ends here, and they end no later than the lease does there.
@@ -108,7 +113,7 @@ export class ClaimLoop {
       // A claim still unanswered when the lease ends (a pool with no free connection, a
       // database that stopped answering) is given up; rows it returns later are handed back
       // untouched, so waiting never counts as an attempt.
-      const answer = await within(this.#leases.claim(batchSize, leaseMs, token), {
+      const answer = await within(this.#leases.claim(limit, leaseMs, token), {
         signal: controller.signal,
         late: (rows) => void this.#release(token, rows),
       });
@@ -119,10 +124,11 @@ export class ClaimLoop {
     } catch (error) {
       this.fault('claim', error);
     }
-    // A full batch says more may be waiting: claim again at once. An empty or partial one says
-    // nothing more was due when it began; except that with ordering per aggregate, publishing
-    // these rows is what makes the next ones of their aggregates due, so claim again after.
-    if (claimed.length === batchSize) this.wake();
+    // A full batch says more may be waiting: claim again at once, and more. An empty or partial
+    // one says nothing more was due when it began; except that with ordering per aggregate,
+    // publishing these rows is what makes the next ones of their aggregates due, so claim again.
+    this.#claimSize = claimed.length === limit ? Math.min(maxBatchSize, limit * 2) : batchSize;
+    if (claimed.length === limit) this.wake();
     else if (claimed.length === 0 || this.#options.ordering !== 'aggregate') {
       this.#idleAt = Math.max(this.#idleAt, seen);
     }
@@ -132,7 +138,7 @@ export class ClaimLoop {
       this.#counters.inFlight += claimed.length;
       const events = claimed.map((c) => c.event);
       const verdicts = await dispatch(this.#sinks, events, controller.signal);
-      await this.#settle(token, claimed, verdicts, started);
+      await this.#settle(token, claimed, verdicts, started, controller.signal);
     } finally {
       clearTimeout(leaseTimer);
       this.#aborts.delete(controller);
@@ -145,28 +151,12 @@ export class ClaimLoop {
     claimed: readonly ClaimedEvent[],
     verdicts: Awaited<ReturnType<typeof dispatch>>,
     started: number,
+    lease: AbortSignal,
   ): Promise<void> {
     const { maxRetries, backoff } = this.#options;
     const plans = plan(claimed, verdicts, maxRetries, backoff);
-    let outcome: BatchOutcome;
-    try {
-      // Bounded: rows a settlement could not reach come back when their lease expires.
-      const settled = await within(
-        this.#leases.settle(
-          token,
-          plans.map((p) => p.settlement),
-        ),
-        { timeoutMs: this.#options.leaseMs },
-      );
-      if (!settled.done) {
-        this.fault('settle', new LeaseExpired(this.#options.leaseMs));
-        return;
-      }
-      outcome = outcomeOf(plans, settled.value);
-    } catch (error) {
-      this.fault('settle', error);
-      return;
-    }
+    const outcome = await this.#settleWhileLeased(token, plans, lease);
+    if (outcome === undefined) return;
     this.#counters.add(outcome);
     for (const { event, sink, attempts, error, settlement } of outcome.retried) {
       const delayMs = settlement.delayMs ?? 0;
@@ -197,6 +187,36 @@ export class ClaimLoop {
       if (settled.done) this.#counters.released += settled.value.length;
     } catch (error) {
       this.fault('settle', error);
+    }
+  }
+
+  /**
+   * Runs the settle statement, and again after each failure (10 ms, doubling, at most 1 s
+   * apart) while the lease lasts: the rows are published, and settling them now costs one
+   * statement where letting the lease run out republishes the batch. Within the lease no other
+   * claim can take the rows, so a row a later attempt no longer holds was settled by an earlier
+   * attempt whose answer was lost; it counts as settled as planned. Undefined when the lease
+   * ended (or `stop()` cut it short) first: the rows come back when it expires.
+   */
+  async #settleWhileLeased(
+    token: string,
+    plans: readonly Plan[],
+    lease: AbortSignal,
+  ): Promise<BatchOutcome | undefined> {
+    const settlements = plans.map((p) => p.settlement);
+    for (let attempt = 1, pauseMs = 10; ; attempt++, pauseMs = Math.min(1000, pauseMs * 2)) {
+      try {
+        // Each attempt is bounded too: a database that stopped answering does not hold it.
+        const settled = await within(this.#leases.settle(token, settlements), {
+          timeoutMs: this.#options.leaseMs,
+        });
+        if (settled.done) return outcomeOf(plans, settled.value, attempt > 1);
+        this.fault('settle', new LeaseExpired(this.#options.leaseMs));
+      } catch (error) {
+        this.fault('settle', error);
+      }
+      await sleep(pauseMs, undefined, { signal: lease }).catch(() => {});
+      if (lease.aborted) return undefined;
     }
   }
 }

@@ -40,11 +40,13 @@ export class OutboxLeases {
   readonly #executor: Executor;
   readonly #claim: string;
   readonly #settle: string;
+  readonly #settlePublished: string;
 
   constructor(executor: Executor, statements: OutboxSql, ordered: boolean) {
     this.#executor = executor;
     this.#claim = ordered ? statements.claimOrdered : statements.claim;
     this.#settle = statements.settle;
+    this.#settlePublished = statements.settlePublished;
   }
 
   /** Claims up to `limit` due rows for `leaseMs`; oldest first. */
@@ -59,17 +61,23 @@ export class OutboxLeases {
   /** Applies the settlements to the rows `token` still holds; returns those rows. */
   async settle(token: string, settlements: readonly Settlement[]): Promise<SettledRow[]> {
     if (settlements.length === 0) return [];
-    const json = JSON.stringify(
-      settlements.map((s) => ({
-        id: s.id,
-        outcome: s.outcome,
-        delay_ms: s.delayMs ?? null,
-        error: s.error ?? null,
-      })),
-    );
+    // The usual batch, published whole, settles by its ids alone.
+    const [text, rowsParam] = settlements.every((s) => s.outcome === 'published')
+      ? [this.#settlePublished, `{${settlements.map((s) => s.id).join(',')}}`]
+      : [
+          this.#settle,
+          JSON.stringify(
+            settlements.map((s) => ({
+              id: s.id,
+              outcome: s.outcome,
+              delay_ms: s.delayMs ?? null,
+              error: s.error ?? null,
+            })),
+          ),
+        ];
     const { rows } = await this.#executor.query<{ id: string; status: string; latency_ms: number }>(
-      this.#settle,
-      [json, token],
+      text,
+      [rowsParam, token],
     );
     return rows.map((r) => ({ id: r.id, status: r.status, latencyMs: r.latency_ms }));
   }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { booleanOption, choiceOption, numberOption } from '../../options/validate.js';
+import { maxBatchSizeOption } from '../../sinks/pipeline-options.js';
 import type { Sink } from '../../sinks/sink.js';
 import { checkSink } from '../../sinks/sink.js';
 import type { PgDatabase } from '../driver/types.js';
@@ -53,8 +54,19 @@ export interface OutboxPublisherOptions {
    * @default '<hostname>:<pid>:<4 random hex bytes>'
    */
   readonly id?: string;
-  /** Rows claimed and published together. @default 100 */
+  /**
+   * Rows the first claim takes, and the claim size whenever the backlog is short: a claim that
+   * finds fewer rows than it asked for makes the next one ask for this many again. @default 100
+   */
   readonly batchSize?: number;
+  /**
+   * Most rows one claim takes. A claim that comes back full says more are waiting: the next one
+   * asks for twice as many, up to this, so a backlog is published in few, large batches while a
+   * trickle still goes out in small ones. At least `batchSize`; raised to a `batchSize` given
+   * above it. Every claimed batch must be published within `leaseMs`.
+   * @default 1000
+   */
+  readonly maxBatchSize?: number;
   /** Batches in flight at once in this publisher. @default 1 */
   readonly concurrency?: number;
   /**
@@ -98,6 +110,7 @@ export interface OutboxPublisherOptions {
 export interface ResolvedPublisherOptions {
   readonly id: string;
   readonly batchSize: number;
+  readonly maxBatchSize: number;
   readonly concurrency: number;
   readonly pollIntervalMs: number;
   readonly leaseMs: number;
@@ -111,6 +124,7 @@ export interface ResolvedPublisherOptions {
 /** The defaults of {@link OutboxPublisherOptions} (`id` is made per publisher). */
 export const DEFAULT_OUTBOX_PUBLISHER_OPTIONS = Object.freeze({
   batchSize: 100,
+  maxBatchSize: 1000,
   concurrency: 1,
   pollIntervalMs: 1000,
   leaseMs: 30_000,
@@ -133,9 +147,11 @@ function publisherId(value: string | undefined): string {
 /** Validates the options; throws a {@link ValidationError} naming the first bad one. @internal */
 export function resolvePublisherOptions(options: OutboxPublisherOptions): ResolvedPublisherOptions {
   const d = DEFAULT_OUTBOX_PUBLISHER_OPTIONS;
+  const batchSize = numberOption(options.batchSize, 'batchSize', d.batchSize, { min: 1 });
   return {
     id: publisherId(options.id),
-    batchSize: numberOption(options.batchSize, 'batchSize', d.batchSize, { min: 1 }),
+    batchSize,
+    maxBatchSize: maxBatchSizeOption(options.maxBatchSize, batchSize, d.maxBatchSize, ''),
     concurrency: numberOption(options.concurrency, 'concurrency', d.concurrency, { min: 1 }),
     pollIntervalMs: numberOption(options.pollIntervalMs, 'pollIntervalMs', d.pollIntervalMs, {
       min: 1,

@@ -70,22 +70,31 @@ export interface BatchOutcome {
   readonly lost: readonly string[];
 }
 
-/** Sorts the plans of a batch by what the settle statement did with them. @internal */
-export function outcomeOf(plans: readonly Plan[], settled: readonly SettledRow[]): BatchOutcome {
-  const held = new Map(settled.map((row) => [row.id, row]));
+/**
+ * Sorts the plans of a batch by what the settle statement did with them. With `retried` (an
+ * earlier attempt of the same settle may have been applied, its answer lost), a row the
+ * statement no longer held counts as settled as planned, without a latency, not as lost.
+ * @internal
+ */
+export function outcomeOf(
+  plans: readonly Plan[],
+  settled: readonly SettledRow[],
+  retried = false,
+): BatchOutcome {
+  const held = new Map<string, SettledRow | undefined>(settled.map((row) => [row.id, row]));
   const outcome = { published: 0, released: 0, retried: [] as Plan[], failed: [] as Plan[] };
   const latenciesMs: number[] = [];
   const lost: string[] = [];
   for (const p of plans) {
     const row = held.get(p.event.id);
-    if (row === undefined) {
+    if (row === undefined && !retried) {
       lost.push(p.event.id);
       continue;
     }
     switch (p.settlement.outcome) {
       case 'published':
         outcome.published += 1;
-        latenciesMs.push(row.latencyMs);
+        if (row !== undefined) latenciesMs.push(row.latencyMs);
         break;
       case 'release':
         outcome.released += 1;
