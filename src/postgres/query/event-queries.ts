@@ -23,6 +23,7 @@ import {
   toErrorStats,
   toTimeSeries,
   toTypeCounts,
+  unknownZone,
 } from './aggregates.js';
 import { AggregateCache } from './cache/aggregate-cache.js';
 import { CursorCodec } from './cursor.js';
@@ -181,10 +182,19 @@ export class EventQueries {
         from: p.add(checked.from, 'timestamptz'),
         to: p.add(checked.to, 'timestamptz'),
       });
-    return this.#aggregate('time-series', scope, filters, sql, toTimeSeries, reviveTimeSeries, [
-      bucket,
-      timeZone,
-    ]);
+    try {
+      return await this.#aggregate(
+        'time-series',
+        scope,
+        filters,
+        sql,
+        toTimeSeries,
+        reviveTimeSeries,
+        [bucket, timeZone],
+      );
+    } catch (error) {
+      throw unknownZone(error, timeZone);
+    }
   }
 
   /**
