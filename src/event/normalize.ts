@@ -14,8 +14,13 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 
 const EMPTY_PAYLOAD: JsonObject = Object.freeze({}) as JsonObject;
 const MAX_ROUTING_KEY = 255;
-/** Postgres' earliest timestamptz, 4713-11-24 BC; JavaScript's latest date is below its latest. */
+/** Postgres' earliest timestamptz, 4713-11-24 BC. */
 const MIN_POSTGRES_TIME = -210_866_803_200_000;
+/**
+ * 9999-12-31T23:59:59.999Z: later times lose milliseconds on their way to Postgres (they travel
+ * as float8 seconds) and have no ISO 8601 form without an extended year.
+ */
+const MAX_TIME = 253_402_300_799_999;
 
 /**
  * Validates an {@link EventInput} and builds the {@link EventRecord} that sinks receive.
@@ -198,6 +203,9 @@ export function toDate(value: unknown, field: string): Date {
   }
   if (time < MIN_POSTGRES_TIME) {
     throw new ValidationError(field, 'VALIDATION_RANGE', 'is before 4713 BC');
+  }
+  if (time > MAX_TIME) {
+    throw new ValidationError(field, 'VALIDATION_RANGE', 'is after the year 9999');
   }
   return new Date(time);
 }

@@ -1,7 +1,7 @@
 /**
  * Aggregates are served from the cache (in memory, or Redis) until the TTL passes; entries
  * are keyed by the full scope and every parameter, so no user gets another's figures; a
- * failing store never fails a read.
+ * failing store never fails a read. (Databases and tenants: aggregate-cache-isolation.)
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -20,11 +20,17 @@ const prefix = `eventrail-test-${randomBytes(6).toString('hex')}:`;
 const A = { userId: 'user-a' };
 const B = { userId: 'user-b' };
 
-/** The database as the query object sees it, counting the statements it is sent. */
+/**
+ * The database as the query object sees it, counting the statements that read the events table.
+ * A cached read still asks the session who reads (role and tenant: part of the key), which
+ * reads no table; `probes` counts those.
+ */
 const counted = {
   statements: 0,
+  probes: 0,
   query(text: string, params?: unknown[]) {
-    counted.statements += 1;
+    if (text.includes('event_logs')) counted.statements += 1;
+    else counted.probes += 1;
     return db.pool.query(text, params);
   },
 };
@@ -72,8 +78,10 @@ describe.each(['memory', 'redis'] as const)('aggregate cache (%s)', (kind) => {
     expect(first).toEqual([{ type: 'TOOL_REQUEST', count: 3 }]);
     await log('user-a', 'TOOL_REQUEST', 2);
     const before = counted.statements;
+    const probesBefore = counted.probes;
     expect(await queries.countsByType(A, { sessionId: 's' })).toEqual(first);
     expect(counted.statements).toBe(before);
+    expect(counted.probes).toBe(probesBefore + 1); // who reads: role and tenant
     // Another parameter is another entry: the database answers, with the new rows.
     expect(total(await queries.countsByType(A, { agentId: 'agent-1' }))).toBe(5);
     expect(counted.statements).toBe(before + 1);

@@ -210,6 +210,14 @@ describe('GET /my/projects/{id}/analytics', () => {
       status: 400,
       field: 'timeZone',
     });
+    // Node knows this zone, the database does not: still the caller's mistake, not a 500.
+    const unknownToPostgres = await get(`${series}&timeZone=US%2FPacific-New`, 'alice');
+    expect({ status: unknownToPostgres.status, field: unknownToPostgres.body.error.field }).toEqual(
+      {
+        status: 400,
+        field: 'timeZone',
+      },
+    );
     const stray = await get('/my/projects/p1/analytics?timeZone=UTC', 'alice');
     expect({ status: stray.status, field: stray.body.error.field }).toEqual({
       status: 400,

@@ -91,6 +91,26 @@ export function resolveSeries(series: unknown, filters: ResolvedFilters): Resolv
   return { bucket, timeZone: timeZone as string, from, to };
 }
 
+/**
+ * `error` as a ValidationError naming `series.timeZone` when it is Postgres refusing the zone
+ * (SQLSTATE 22023, "time zone ... not recognized": Node and Postgres ship different zone lists,
+ * so a zone Node accepts may still be unknown to the server); otherwise `error` itself. @internal
+ */
+export function unknownZone(error: unknown, timeZone: string): unknown {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== '22023' || typeof message !== 'string' || !message.includes('time zone')) {
+    return error;
+  }
+  return new ValidationError(
+    'series.timeZone',
+    'VALIDATION_RANGE',
+    `"${timeZone}" is unknown to the database`,
+    {
+      cause: error,
+    },
+  );
+}
+
 type Count = number | string | bigint;
 
 /** @internal */

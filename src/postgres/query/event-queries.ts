@@ -1,5 +1,5 @@
 import { toExecutor } from '../driver/executor.js';
-import type { Executor } from '../driver/types.js';
+import type { Executor, Session } from '../driver/types.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import {
   afterPosition,
@@ -23,6 +23,7 @@ import {
   toErrorStats,
   toTimeSeries,
   toTypeCounts,
+  unknownZone,
 } from './aggregates.js';
 import { AggregateCache } from './cache/aggregate-cache.js';
 import { CursorCodec } from './cursor.js';
@@ -181,10 +182,19 @@ export class EventQueries {
         from: p.add(checked.from, 'timestamptz'),
         to: p.add(checked.to, 'timestamptz'),
       });
-    return this.#aggregate('time-series', scope, filters, sql, toTimeSeries, reviveTimeSeries, [
-      bucket,
-      timeZone,
-    ]);
+    try {
+      return await this.#aggregate(
+        'time-series',
+        scope,
+        filters,
+        sql,
+        toTimeSeries,
+        reviveTimeSeries,
+        [bucket, timeZone],
+      );
+    } catch (error) {
+      throw unknownZone(error, timeZone);
+    }
   }
 
   /**
@@ -202,15 +212,21 @@ export class EventQueries {
   ): Promise<T> {
     const s = resolveScope(scope);
     const f = resolveFilters(filters);
-    const key = AggregateCache.key(kind, [this.#names.schema, s, f, ...extra]);
-    return this.#cache.through(
-      key,
-      async () => {
-        const p = new SqlParameters();
-        const text = sql(this.#names, eventConditions(p, s, f), p);
-        return map((await this.#executor.query<R>(text, p.values)).rows);
-      },
-      revive,
+    const run = (session: Session) => async () => {
+      const p = new SqlParameters();
+      const text = sql(this.#names, eventConditions(p, s, f), p);
+      return map((await session.query<R>(text, p.values)).rows);
+    };
+    if (!this.#cache.enabled) return run(this.#executor)();
+    // One session for the visibility and the aggregate: they must see the same rows.
+    return this.#executor.withSession((session) =>
+      this.#cache.through(
+        session,
+        kind,
+        [this.#names.schema, s, f, ...extra],
+        run(session),
+        revive,
+      ),
     );
   }
 }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../errors.js';
+import { required } from '../../event/normalize.js';
 
 /**
  * `value` as a plain object whose keys are all in `known`. Anything else is refused with a
@@ -20,4 +21,12 @@ export function knownFields(
     }
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * An optional string of a scope or filter: `null` when absent, else a non-empty string without
+ * `\u0000` or a lone surrogate (ValidationError naming `prefix + name` otherwise). @internal
+ */
+export function optionalText(value: unknown, prefix: string, name: string): string | null {
+  return value === undefined ? null : required(value, prefix, name);
 }

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { required, toDate } from '../../event/normalize.js';
-import { knownFields } from './fields.js';
+import { knownFields, optionalText } from './fields.js';
 
 /** A point in time: a Date, an ISO 8601 string or epoch milliseconds. */
 export type TimeInput = Date | string | number;
@@ -50,10 +50,6 @@ export const MAX_FILTER_TYPES = 100;
 const STRING_FILTERS = ['agentId', 'sessionId', 'workflowId', 'errorCode', 'toolName'] as const;
 const KEYS = new Set<string>([...STRING_FILTERS, 'types', 'aggregate', 'errorsOnly', 'from', 'to']);
 
-function optionalString(value: unknown, name: string): string | null {
-  return value === undefined ? null : required(value, 'filters.', name);
-}
-
 function types(value: unknown): string[] | null {
   if (value === undefined) return null;
   if (!Array.isArray(value)) {
@@ -98,13 +94,13 @@ export function resolveFilters(filters: unknown = {}): ResolvedFilters {
   const { type: aggregateType, id: aggregateId } = aggregate(f.aggregate);
   const resolved: ResolvedFilters = {
     types: types(f.types),
-    agentId: optionalString(f.agentId, 'agentId'),
-    sessionId: optionalString(f.sessionId, 'sessionId'),
+    agentId: optionalText(f.agentId, 'filters.', 'agentId'),
+    sessionId: optionalText(f.sessionId, 'filters.', 'sessionId'),
     aggregateType,
     aggregateId,
-    workflowId: optionalString(f.workflowId, 'workflowId'),
-    errorCode: optionalString(f.errorCode, 'errorCode'),
-    toolName: optionalString(f.toolName, 'toolName'),
+    workflowId: optionalText(f.workflowId, 'filters.', 'workflowId'),
+    errorCode: optionalText(f.errorCode, 'filters.', 'errorCode'),
+    toolName: optionalText(f.toolName, 'filters.', 'toolName'),
     errorsOnly: f.errorsOnly === true,
     from: time(f.from, 'from'),
     to: time(f.to, 'to'),

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { required } from '../../event/normalize.js';
-import { knownFields } from './fields.js';
+import { knownFields, optionalText } from './fields.js';
 
 /**
  * Whose events a read may see. Every read takes one and enforces it in SQL: only rows of
@@ -29,10 +29,6 @@ export interface ResolvedScope {
 
 const KEYS = new Set(['userId', 'projectId', 'tenantId']);
 
-function part(value: unknown, name: string): string | null {
-  return value === undefined ? null : required(value, 'scope.', name);
-}
-
 /**
  * Checks a scope at run time, for callers the type system does not reach (plain JavaScript,
  * values from a request). A missing or empty `userId` and an unknown key (a typo that would
@@ -49,8 +45,8 @@ export function resolveScope(scope: unknown, requireTenant = false): ResolvedSco
   const s = knownFields(scope, 'scope', KEYS, 'a scope field');
   const resolved = {
     userId: required(s.userId, 'scope.', 'userId'),
-    projectId: part(s.projectId, 'projectId'),
-    tenantId: part(s.tenantId, 'tenantId'),
+    projectId: optionalText(s.projectId, 'scope.', 'projectId'),
+    tenantId: optionalText(s.tenantId, 'scope.', 'tenantId'),
   };
   if (requireTenant && resolved.tenantId === null) {
     throw new ValidationError('scope.tenantId', 'VALIDATION_REQUIRED', 'this read is per tenant');

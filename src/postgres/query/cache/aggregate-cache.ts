@@ -1,19 +1,24 @@
 import { createHash } from 'node:crypto';
+import type { Session } from '../../driver/types.js';
 import type { CacheStore } from './cache-store.js';
+import { ReadVisibility } from './visibility.js';
 
 /** Bumped when the shape of a cached result changes, so old entries are never read back. */
-const KEY_VERSION = 'v1';
+const KEY_VERSION = 'v2';
 
 /**
  * Read-through cache of aggregate results. The key is the kind of aggregate and a SHA-256 of
- * everything that defines the read (schema, the full scope, every filter and option), so two
- * reads share an entry only when they would run the same SQL with the same values. A failing
- * store never fails a read: the database answers and the error goes to `onError`. @internal
+ * everything that decides the result: what the session can see ({@link ReadVisibility}: the
+ * database, the role, the row-level security tenant) and what the read asks (schema, the full
+ * scope, every filter and option). Two reads share an entry only when they would run the same
+ * SQL with the same values against the same rows. A failing store never fails a read: the
+ * database answers and the error goes to `onError`. @internal
  */
 export class AggregateCache {
   readonly #store: CacheStore | undefined;
   readonly #ttlMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #visibility = new ReadVisibility();
 
   constructor(
     store: CacheStore | undefined,
@@ -25,6 +30,11 @@ export class AggregateCache {
     this.#onError = onError ?? (() => {});
   }
 
+  /** Whether there is a store; without one, {@link through} always computes. */
+  get enabled(): boolean {
+    return this.#store !== undefined;
+  }
+
   /** The cache key of an aggregate read; `parts` must be JSON-serializable. */
   static key(kind: string, parts: unknown): string {
     const hash = createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
@@ -32,16 +42,20 @@ export class AggregateCache {
   }
 
   /**
-   * The cached result under `key`, or `compute()`'s, which is then stored. `revive` turns the
+   * The cached result of the `kind` read that `parts` describe, as seen from `session`, or
+   * `compute()`'s (which must run on `session`), which is then stored. `revive` turns the
    * stored JSON back into the result (Dates, for instance).
    */
   async through<T>(
-    key: string,
+    session: Session,
+    kind: string,
+    parts: unknown,
     compute: () => Promise<T>,
     revive: (json: string) => T = (json) => JSON.parse(json) as T,
   ): Promise<T> {
     const store = this.#store;
     if (store === undefined) return compute();
+    const key = AggregateCache.key(kind, [await this.#visibility.of(session), parts]);
     let hit: string | undefined;
     try {
       hit = await store.get(key);
