@@ -4,7 +4,9 @@
  * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
  * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200),
- * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg).
+ * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg),
+ * retention (drop-partition vs DELETE expiry, logger on the partitioned table vs the raw limit on
+ * an unpartitioned one, pages over BENCH_RETENTION_DAYS daily partitions; see bench/postgres/retention.ts).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -16,6 +18,11 @@ import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { outboxLatency, outboxPublish } from './postgres/outbox.js';
 import { queryBench } from './postgres/query.js';
+import {
+  expiryBench,
+  partitionedLoggerBench,
+  partitionedQueryBench,
+} from './postgres/retention.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
@@ -53,6 +60,21 @@ if (wanted('query')) {
   const db = await createBenchDatabase();
   try {
     await queryBench(db, Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000));
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('retention')) {
+  await partitionedLoggerBench(count);
+  const db = await createBenchDatabase();
+  try {
+    await expiryBench(db, Number(process.env.BENCH_RETENTION_ROWS ?? 1_000_000));
+    await db.reset();
+    await partitionedQueryBench(
+      db,
+      Number(process.env.BENCH_RETENTION_QUERY_ROWS ?? 10_000_000),
+      Number(process.env.BENCH_RETENTION_DAYS ?? 61),
+    );
   } finally {
     await db.drop();
   }
