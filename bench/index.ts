@@ -66,7 +66,7 @@ if (wanted('query')) {
 }
 if (wanted('retention')) {
   await partitionedLoggerBench(count);
-  const db = await createBenchDatabase();
+  const db = await createBenchDatabase(process.env.BENCH_DATABASE ?? 'eventrail_bench_retention');
   try {
     await expiryBench(db, Number(process.env.BENCH_RETENTION_ROWS ?? 1_000_000));
     await db.reset();
