@@ -5,7 +5,9 @@
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
  * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200; then the
  * same beside graphile-worker and pg-boss, see postgres/outbox-peers.ts),
- * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg).
+ * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg),
+ * retention (drop-partition vs DELETE expiry, logger on the partitioned table vs the raw limit on
+ * an unpartitioned one, pages over BENCH_RETENTION_DAYS daily partitions; see bench/postgres/retention.ts).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -19,6 +21,11 @@ import { loneEventLatency } from './postgres/lone-event.js';
 import { outboxLatency, outboxPublish } from './postgres/outbox.js';
 import { outboxPeers } from './postgres/outbox-peers.js';
 import { queryBench } from './postgres/query.js';
+import {
+  expiryBench,
+  partitionedLoggerBench,
+  partitionedQueryBench,
+} from './postgres/retention.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
@@ -66,6 +73,21 @@ if (wanted('query')) {
   const db = await createBenchDatabase();
   try {
     await queryBench(db, Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000));
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('retention')) {
+  await partitionedLoggerBench(count);
+  const db = await createBenchDatabase(process.env.BENCH_DATABASE ?? 'eventrail_bench_retention');
+  try {
+    await expiryBench(db, Number(process.env.BENCH_RETENTION_ROWS ?? 1_000_000));
+    await db.reset();
+    await partitionedQueryBench(
+      db,
+      Number(process.env.BENCH_RETENTION_QUERY_ROWS ?? 10_000_000),
+      Number(process.env.BENCH_RETENTION_DAYS ?? 61),
+    );
   } finally {
     await db.drop();
   }

@@ -75,27 +75,23 @@ CREATE INDEX "event_logs_payload_idx" ON "eventrail"."event_logs" USING gin ("pa
 --> statement-breakpoint
 CREATE TABLE "eventrail"."event_logs_default" PARTITION OF "eventrail"."event_logs" DEFAULT;
 --> statement-breakpoint
-DO $$
+-- Copies a table's grants, row-level security and policies to another (used by the down too).
+CREATE FUNCTION "eventrail"."eventrail_copy_access"(source regclass, target regclass)
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-  newest timestamptz;
-  today timestamptz := date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-  next_day timestamptz := today;
-  part_start timestamptz;
-  legacy regclass := '"eventrail"."event_logs_legacy"'::regclass;
   item record;
 BEGIN
-  -- The host's grants, row-level security and policies on the old table carry over to the new.
   FOR item IN SELECT privilege_type, is_grantable,
       CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE grantee::regrole::text END AS role
-    FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = legacy)) LOOP
-    EXECUTE format('GRANT %s ON "eventrail"."event_logs" TO %s%s', item.privilege_type, item.role,
+    FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = source)) LOOP
+    EXECUTE format('GRANT %s ON %s TO %s%s', item.privilege_type, target, item.role,
       CASE WHEN item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
   END LOOP;
   FOR item IN SELECT polname, polpermissive, polcmd, polroles,
       pg_get_expr(polqual, polrelid) AS qual, pg_get_expr(polwithcheck, polrelid) AS with_check
-    FROM pg_policy WHERE polrelid = legacy LOOP
-    EXECUTE format('CREATE POLICY %I ON "eventrail"."event_logs" AS %s FOR %s TO %s%s%s',
-      item.polname,
+    FROM pg_policy WHERE polrelid = source LOOP
+    EXECUTE format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s',
+      item.polname, target,
       CASE WHEN item.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
       CASE item.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
         WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
@@ -104,12 +100,24 @@ BEGIN
       CASE WHEN item.qual IS NULL THEN '' ELSE ' USING (' || item.qual || ')' END,
       CASE WHEN item.with_check IS NULL THEN '' ELSE ' WITH CHECK (' || item.with_check || ')' END);
   END LOOP;
-  IF (SELECT relrowsecurity FROM pg_class WHERE oid = legacy) THEN
-    ALTER TABLE "eventrail"."event_logs" ENABLE ROW LEVEL SECURITY;
+  IF (SELECT relrowsecurity FROM pg_class WHERE oid = source) THEN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
   END IF;
-  IF (SELECT relforcerowsecurity FROM pg_class WHERE oid = legacy) THEN
-    ALTER TABLE "eventrail"."event_logs" FORCE ROW LEVEL SECURITY;
+  IF (SELECT relforcerowsecurity FROM pg_class WHERE oid = source) THEN
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', target);
   END IF;
+END $$;
+--> statement-breakpoint
+DO $$
+DECLARE
+  newest timestamptz;
+  today timestamptz := date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+  next_day timestamptz := today;
+  part_start timestamptz;
+  legacy regclass := '"eventrail"."event_logs_legacy"'::regclass;
+BEGIN
+  -- The host's grants, row-level security and policies on the old table carry over to the new.
+  PERFORM "eventrail"."eventrail_copy_access"(legacy, '"eventrail"."event_logs"'::regclass);
   SELECT max(created_at) INTO newest FROM "eventrail"."event_logs_legacy";
   IF newest IS NULL THEN
     DROP TABLE "eventrail"."event_logs_legacy";

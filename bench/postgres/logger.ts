@@ -23,7 +23,7 @@ interface RawCandidate extends Candidate {
  * Raw candidates. Each run makes its own records before the clock starts and drops them after,
  * so that no run carries another's heap (the logger runs do the same with their inputs).
  */
-function rawCandidates(db: BenchDatabase, count: number): RawCandidate[] {
+export function rawCandidates(db: BenchDatabase, count: number): RawCandidate[] {
   return RAW_METHODS.flatMap((method) =>
     [100, 1000].flatMap((batchSize) =>
       [1, 2].map((connections) => ({

@@ -60,7 +60,7 @@ const multiRowValues: RawMethod = {
       params.push(...fields(e));
     }
     await client.query(
-      `INSERT INTO ${TABLE} (${ENVELOPE_COLUMN_LIST}) VALUES ${tuples.join(',')} ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO ${TABLE} (${ENVELOPE_COLUMN_LIST}) VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING`,
       params,
     );
   },
@@ -87,7 +87,7 @@ const unnest: RawMethod = {
     await client.query(
       `INSERT INTO ${TABLE} (${ENVELOPE_COLUMN_LIST})
        SELECT * FROM unnest(${UNNEST_TYPES.map((t, k) => `$${k + 1}::${t}[]`).join(',')})
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT DO NOTHING`,
       columns,
     );
   },
@@ -98,7 +98,7 @@ const jsonRecordset: RawMethod = {
   idempotent: true,
   async write(client, batch) {
     await client.query(
-      `INSERT INTO ${TABLE} (${ENVELOPE_COLUMN_LIST}) ${ENVELOPE_ROWS_FROM_JSON} ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO ${TABLE} (${ENVELOPE_COLUMN_LIST}) ${ENVELOPE_ROWS_FROM_JSON} ON CONFLICT DO NOTHING`,
       [eventRowsJson(batch)],
     );
   },

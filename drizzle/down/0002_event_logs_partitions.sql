@@ -30,38 +30,9 @@ SET LOCAL row_security = off;
 --> statement-breakpoint
 INSERT INTO "eventrail"."event_logs_unpartitioned" SELECT * FROM "eventrail"."event_logs";
 --> statement-breakpoint
-DO $$
-DECLARE
-  source regclass := '"eventrail"."event_logs"'::regclass;
-  item record;
-BEGIN
-  -- The host's grants, row-level security and policies on the partitioned table carry over.
-  FOR item IN SELECT privilege_type, is_grantable,
-      CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE grantee::regrole::text END AS role
-    FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = source)) LOOP
-    EXECUTE format('GRANT %s ON "eventrail"."event_logs_unpartitioned" TO %s%s', item.privilege_type, item.role,
-      CASE WHEN item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-  END LOOP;
-  FOR item IN SELECT polname, polpermissive, polcmd, polroles,
-      pg_get_expr(polqual, polrelid) AS qual, pg_get_expr(polwithcheck, polrelid) AS with_check
-    FROM pg_policy WHERE polrelid = source LOOP
-    EXECUTE format('CREATE POLICY %I ON "eventrail"."event_logs_unpartitioned" AS %s FOR %s TO %s%s%s',
-      item.polname,
-      CASE WHEN item.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
-      CASE item.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
-        WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
-      CASE WHEN item.polroles = '{0}' THEN 'PUBLIC' ELSE
-        (SELECT string_agg(oid::regrole::text, ', ') FROM pg_roles WHERE oid = ANY(item.polroles)) END,
-      CASE WHEN item.qual IS NULL THEN '' ELSE ' USING (' || item.qual || ')' END,
-      CASE WHEN item.with_check IS NULL THEN '' ELSE ' WITH CHECK (' || item.with_check || ')' END);
-  END LOOP;
-  IF (SELECT relrowsecurity FROM pg_class WHERE oid = source) THEN
-    ALTER TABLE "eventrail"."event_logs_unpartitioned" ENABLE ROW LEVEL SECURITY;
-  END IF;
-  IF (SELECT relforcerowsecurity FROM pg_class WHERE oid = source) THEN
-    ALTER TABLE "eventrail"."event_logs_unpartitioned" FORCE ROW LEVEL SECURITY;
-  END IF;
-END $$;
+SELECT "eventrail"."eventrail_copy_access"('"eventrail"."event_logs"', '"eventrail"."event_logs_unpartitioned"');
+--> statement-breakpoint
+DROP FUNCTION "eventrail"."eventrail_copy_access"(regclass, regclass);
 --> statement-breakpoint
 DROP TABLE "eventrail"."event_logs";
 --> statement-breakpoint

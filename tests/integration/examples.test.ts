@@ -17,6 +17,15 @@ describe('examples', () => {
     expect(rows).toEqual([{ tool_name: 'web_search' }]);
   });
 
+  it('retention makes the partitions ahead and reports its runs', async () => {
+    const { stdout } = await example('examples/retention.ts', { DATABASE_URL: db.url });
+    expect(stdout).toContain('maintained');
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'eventrail.event_logs'::regclass`,
+    );
+    expect(rows[0].n).toBeGreaterThanOrEqual(5);
+  });
+
   it('the demo runs on a Postgres server when DATABASE_URL is set', async () => {
     const { stdout } = await example('examples/demo.ts', { DATABASE_URL: db.url });
     expect(stdout).toContain('"written":1010');

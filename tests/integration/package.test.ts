@@ -214,6 +214,15 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
       'nothing to do',
     );
+    const maintained = await run(
+      cli,
+      ['maintain', '--url', url, '--retention', '90d', '--premake', '5'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(maintained.stdout).toMatch(/^created: event_logs_p\d{8}, event_logs_p\d{8}$/m);
+    expect(maintained.stdout).toContain('published outbox rows purged: 0');
     expect(
       (await run(cli, ['rollback', '--url', url, '--steps', 'all'], { cwd: dir })).stdout,
     ).toContain('rolled back: 0002_event_logs_partitions, 0001_outbox_fillfactor, 0000_init');

@@ -110,7 +110,7 @@ describe('row-level security', () => {
     const insert = (tenant: string) => (c: QueryableLike) =>
       c.query(
         `INSERT INTO eventrail.event_logs (id, event_type, user_id, tenant_id)
-         VALUES (gen_random_uuid(), 'W', 'u3', $1) ON CONFLICT (id) DO NOTHING`,
+         VALUES (gen_random_uuid(), 'W', 'u3', $1) ON CONFLICT DO NOTHING`,
         [tenant],
       );
     await withTenant(app, 'tenant-c', insert('tenant-c'));

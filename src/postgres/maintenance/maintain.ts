@@ -90,8 +90,8 @@ export async function runMaintenance(
         created.push(partition.name);
         movedRows += moved;
       }
-      const dropped: string[] = [];
-      for (const name of plan.drop) if (await dropPartition(run, name)) dropped.push(name);
+      const dropped =
+        plan.drop.length > 0 && (await dropPartitions(run, plan.drop)) ? plan.drop : [];
       const expired = await session.query(sql.expireDefault, [plan.cutoff]);
       return {
         ran: true,
@@ -125,7 +125,11 @@ function nothingDone(): Omit<MaintenanceResult, 'durationMs'> {
  * Runs one partition's change in a transaction with `lock_timeout`; a lock not granted in time
  * defers it to the next run (returns null), any other error is thrown.
  */
-async function withLockTimeout<T>(run: Run, name: string, work: () => Promise<T>) {
+async function withLockTimeout<T>(
+  run: Run,
+  names: string | readonly string[],
+  work: () => Promise<T>,
+) {
   try {
     return await inTransaction(run.session, async () => {
       await run.session.query(run.sql.lockTimeout(run.options.lockTimeoutMs));
@@ -133,7 +137,7 @@ async function withLockTimeout<T>(run: Run, name: string, work: () => Promise<T>
     });
   } catch (error) {
     if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
-    run.deferred.push(name);
+    run.deferred.push(...(typeof names === 'string' ? [names] : names));
     return null;
   }
 }
@@ -159,11 +163,16 @@ function createPartition(run: Run, partition: NewPartition): Promise<number | nu
   });
 }
 
-/** Detaches (a brief ACCESS EXCLUSIVE lock on event_logs) and drops one expired partition. */
-async function dropPartition(run: Run, name: string): Promise<boolean> {
-  const done = await withLockTimeout(run, name, async () => {
-    await run.session.query(run.sql.detach(name));
-    await run.session.query(run.sql.drop(name));
+/**
+ * Detaches and drops the expired partitions in one transaction: one brief ACCESS EXCLUSIVE lock
+ * on event_logs (writers and readers wait for it, at most `lockTimeoutMs`), whatever their number.
+ */
+async function dropPartitions(run: Run, names: readonly string[]): Promise<boolean> {
+  const done = await withLockTimeout(run, names, async () => {
+    for (const name of names) {
+      await run.session.query(run.sql.detach(name));
+      await run.session.query(run.sql.drop(name));
+    }
     return true;
   });
   return done === true;

@@ -94,7 +94,7 @@ export class MaintenanceTimer extends EventEmitter<MaintenanceEvents> {
     this.#intervalMs = numberOption(intervalMs, 'intervalMs', DEFAULT_MAINTENANCE_INTERVAL_MS, {
       min: 1,
     });
-    this.#schedule(0);
+    this.#tick();
   }
 
   /** Totals since the timer started. */
@@ -120,16 +120,18 @@ export class MaintenanceTimer extends EventEmitter<MaintenanceEvents> {
     await this.#running;
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.#run().then(
-        () => {},
-        () => {},
-      );
-      void this.#running.then(() => this.#schedule(this.#intervalMs));
-    }, delayMs);
-    this.#timer.unref();
+  /** One run now, then the next one `intervalMs` after it ends. */
+  #tick(): void {
+    const running = this.#run().then(
+      () => {},
+      () => {},
+    );
+    this.#running = running;
+    void running.then(() => {
+      if (this.#stopped) return;
+      this.#timer = setTimeout(() => this.#tick(), this.#intervalMs);
+      this.#timer.unref();
+    });
   }
 
   async #run(): Promise<MaintenanceResult> {
