@@ -17,11 +17,6 @@ export {
   type RollbackOptions,
   rollback,
 } from './migrate/migrate.js';
-export {
-  type BackoffOptions,
-  DEFAULT_BACKOFF,
-  type Jitter,
-} from './outbox/backoff.js';
 export type { OutboxPublisherEvents } from './outbox/events.js';
 export type { OutboxStats, PurgeOptions, ReprocessFilter } from './outbox/maintenance.js';
 export type { OutboxMetrics } from './outbox/metrics.js';
@@ -35,6 +30,11 @@ export { OutboxPublisher, type StopOptions, type StopSummary } from './outbox/pu
 export type { DrizzleTransactionLike, OutboxTransaction } from './outbox/transaction.js';
 export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
+export {
+  type BackoffOptions,
+  DEFAULT_BACKOFF,
+  type Jitter,
+} from './retry/backoff.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';
 export type { SortOrder } from './sql/queries.js';

@@ -1,3 +1,4 @@
+import { CursorCodec } from '../cursor/codec.js';
 import { toExecutor } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { type TableNames, tableNames } from '../sql/names.js';
@@ -25,7 +26,6 @@ import {
   toTypeCounts,
 } from './aggregates.js';
 import { AggregateCache } from './cache/aggregate-cache.js';
-import { CursorCodec } from './cursor.js';
 import { type EventFilters, resolveFilters } from './filters.js';
 import {
   type EventQueriesOptions,

@@ -1,3 +1,4 @@
+export { MIN_CURSOR_SECRET_LENGTH } from '../cursor/codec.js';
 export {
   type AgentInteraction,
   type ErrorStats,
@@ -19,7 +20,6 @@ export {
   type RedisCacheStoreOptions,
   type RedisClientLike,
 } from './cache/redis-cache-store.js';
-export { MIN_CURSOR_SECRET_LENGTH } from './cursor.js';
 export { EventQueries, RECENT_ERRORS_WINDOW_MS } from './event-queries.js';
 export { type EventFilters, MAX_FILTER_TYPES, type TimeInput } from './filters.js';
 export { DEFAULT_QUERY_OPTIONS, type EventQueriesOptions } from './options.js';
