@@ -1,6 +1,6 @@
 /**
  * eventrail for Postgres: the sink, the transactional outbox, the query module (scoped reads,
- * aggregates, their cache, opt-in row-level security), and the migrations of the drizzle schema.
+ * aggregates, their cache, opt-in row-level security), live streams of committed events, and the migrations of the drizzle schema.
  * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
@@ -39,3 +39,8 @@ export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';
 export type { SortOrder } from './sql/queries.js';
 export { TENANT_SETTING } from './sql/rls.js';
+export { StreamClosedError, SubscriberLaggedError } from './stream/errors.js';
+export { EventStream, type SubscribeOptions } from './stream/event-stream.js';
+export type { EventStreamEvents } from './stream/events.js';
+export { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './stream/options.js';
+export type { StreamEvent, Subscription } from './stream/subscription.js';
