@@ -81,7 +81,10 @@ describe('EventStream subscribers', () => {
       let first: IteratorResult<StreamEvent> | undefined;
       while (first === undefined) {
         await write([user], 1, 'PRIME');
-        first = await Promise.race([before, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
+        first = await Promise.race([
+          before,
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 50)),
+        ]);
       }
       expect(first.done).toBe(false);
       const at = (first.value as StreamEvent).event.id;
