@@ -46,8 +46,8 @@ function connect(
           const cut = text.lastIndexOf('\n\n');
           rest = cut < 0 ? text : text.slice(cut + 2);
           const frames = cut < 0 ? '' : text.slice(0, cut);
-        if (frames.includes('event: end\n')) client.ended = true;
-        for (const match of frames.matchAll(ID)) {
+          if (frames.includes('event: end\n')) client.ended = true;
+          for (const match of frames.matchAll(ID)) {
             client.received += 1;
             onEvent(match[1] as string);
           }
