@@ -7,7 +7,10 @@
  * same beside graphile-worker and pg-boss, see postgres/outbox-peers.ts),
  * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg),
  * retention (drop-partition vs DELETE expiry, logger on the partitioned table vs the raw limit on
- * an unpartitioned one, pages over BENCH_RETENTION_DAYS daily partitions; see bench/postgres/retention.ts).
+ * an unpartitioned one, pages over BENCH_RETENTION_DAYS daily partitions; see bench/postgres/retention.ts),
+ * stream (commit → SSE client latency with 1, 100, 1,000 subscribers and a hot scope while the
+ * logger writes BENCH_STREAM_RATE events/s, default 5000, for BENCH_STREAM_SECONDS, default 5;
+ * in its own database `eventrail_bench_stream`).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -26,6 +29,7 @@ import {
   partitionedLoggerBench,
   partitionedQueryBench,
 } from './postgres/retention.js';
+import { streamBench } from './postgres/stream.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
@@ -88,6 +92,14 @@ if (wanted('retention')) {
       Number(process.env.BENCH_RETENTION_QUERY_ROWS ?? 10_000_000),
       Number(process.env.BENCH_RETENTION_DAYS ?? 61),
     );
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('stream')) {
+  const db = await createBenchDatabase('eventrail_bench_stream');
+  try {
+    await streamBench(db);
   } finally {
     await db.drop();
   }

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { TimeBucket } from '../postgres/query/aggregates.js';
-import type { EventFilters } from '../postgres/query/filters.js';
 import type { PageOptions } from '../postgres/query/page.js';
+import type { EventFilters } from '../postgres/read/filters.js';
 
 /** Query parameters of the events routes, with the filter or page option each sets. */
 const LIST_PARAMS = new Set([
@@ -151,4 +151,24 @@ export function analyticsParams(params: URLSearchParams): {
 
 function defined(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
+}
+
+const PAGE_PARAMS = ['limit', 'offset', 'cursor', 'order'];
+
+/**
+ * Filters and start of `GET .../events/stream`: the list route's filters, and `after` (a cursor
+ * of the stream, or an ascending list page's `nextCursor`). @internal
+ */
+export function streamParams(params: URLSearchParams): {
+  filters: EventFilters;
+  after: string | undefined;
+} {
+  const rest = new URLSearchParams(params);
+  rest.delete('after');
+  for (const name of PAGE_PARAMS) {
+    if (rest.has(name)) {
+      throw new ValidationError(name, 'VALIDATION_RANGE', 'is not a parameter of this route');
+    }
+  }
+  return { filters: listParams(rest).filters, after: single(params, 'after') };
 }

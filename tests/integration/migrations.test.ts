@@ -26,7 +26,12 @@ async function relations(schema: string): Promise<string[]> {
 }
 
 /** Every migration shipped, oldest first. */
-const ALL = ['0000_init', '0001_outbox_fillfactor', '0002_event_logs_partitions'];
+const ALL = [
+  '0000_init',
+  '0001_outbox_fillfactor',
+  '0002_event_logs_partitions',
+  '0004_event_stream',
+];
 const OUTBOX = 'eventrail.event_outbox';
 
 async function schemaExists(schema: string): Promise<boolean> {

@@ -16,6 +16,7 @@ describe('PGlite', () => {
       '0000_init',
       '0001_outbox_fillfactor',
       '0002_event_logs_partitions',
+      '0004_event_stream',
     ]);
     const logger = new EventLogger({
       sinks: [
@@ -42,6 +43,7 @@ describe('PGlite', () => {
       { code: 'E2', n: 100 },
     ]);
     expect((await rollback(pglite, { steps: Infinity })).names).toEqual([
+      '0004_event_stream',
       '0002_event_logs_partitions',
       '0001_outbox_fillfactor',
       '0000_init',

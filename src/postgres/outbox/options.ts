@@ -7,7 +7,7 @@ import { maxBatchSizeOption } from '../../sinks/pipeline-options.js';
 import type { Sink } from '../../sinks/sink.js';
 import { checkSink } from '../../sinks/sink.js';
 import type { PgDatabase } from '../driver/types.js';
-import { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from './backoff.js';
+import { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from '../retry/backoff.js';
 
 /**
  * Publishes one batch, or throws. Errors are classified like those of a sink without

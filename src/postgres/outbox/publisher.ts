@@ -4,13 +4,13 @@ import { PublisherStoppedError } from '../../errors.js';
 import { numberOption } from '../../options/validate.js';
 import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
+import { checkListenable, type Listener, listen } from '../notify/listener.js';
 import { tableNames } from '../sql/names.js';
 import { type OutboxSql, outboxSql } from '../sql/outbox.js';
 import { OutboxAdmin } from './admin.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { OutboxPublisherEvents } from './events.js';
 import { OutboxLeases } from './leases.js';
-import { checkListenable, type Listener, listen } from './listener.js';
 import type { OutboxStats, PurgeOptions, ReprocessFilter } from './maintenance.js';
 import { type OutboxMetrics, PublisherCounters } from './metrics.js';
 import {
