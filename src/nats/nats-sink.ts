@@ -12,7 +12,7 @@ import {
   type ResolvedNatsSinkOptions,
   resolveNatsSinkOptions,
 } from './options.js';
-import { type NatsFailure, type NatsPublishCounters, publishAll } from './publish.js';
+import { type NatsFailure, type NatsPublishCounters, publishAll, toNatsError } from './publish.js';
 import { ensureStream } from './stream.js';
 
 /** A snapshot of a sink's state and counters, as returned by {@link NatsSink.metrics}. */
@@ -176,7 +176,9 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     const connection = await this.#link.ready();
     const generation = this.#link.generation;
     const { stream, assertStream, ackTimeoutMs } = this.#options;
-    await ensureStream(connection, stream, assertStream, ackTimeoutMs);
+    await ensureStream(connection, stream, assertStream, ackTimeoutMs).catch((error: unknown) => {
+      throw toNatsError(error);
+    });
     const js = jetstream(connection, { timeout: ackTimeoutMs });
     this.#client = { js, generation };
     return js;

@@ -1,6 +1,7 @@
 import {
   JetStreamApiCodes,
   JetStreamApiError,
+  type JetStreamManager,
   jetstreamManager,
   StorageType,
   type StreamConfig,
@@ -14,7 +15,8 @@ import { subjectMatches } from './subjects.js';
 /**
  * Makes sure the stream exists and stores `options.subjects`: creates it when missing (with
  * `assert`), otherwise checks its subjects. Throws a {@link NatsError} `NATS_STREAM` when it is
- * missing (without `assert`) or does not cover the subjects; lets connection errors through.
+ * missing (without `assert`), cannot be created, or does not cover the subjects; lets timeouts
+ * and connection errors through (they are transient).
  * @internal
  */
 export async function ensureStream(
@@ -24,28 +26,24 @@ export async function ensureStream(
   timeout: number,
 ): Promise<void> {
   const manager = await jetstreamManager(connection, { timeout });
-  let subjects: readonly string[];
-  try {
-    subjects = (await manager.streams.info(options.name)).config.subjects ?? [];
-  } catch (error) {
-    const missing =
-      error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
-    if (!missing) throw error;
-    if (!assert) {
-      throw new NatsError('NATS_STREAM', `stream "${options.name}" does not exist`, {
-        cause: error,
-      });
+  let subjects = await storedSubjects(manager, options.name);
+  if (subjects === undefined) {
+    if (!assert) throw new NatsError('NATS_STREAM', `stream "${options.name}" does not exist`);
+    try {
+      await manager.streams.add(streamConfig(options));
+      return;
+    } catch (error) {
+      // Created meanwhile (another sink, or an earlier attempt whose answer was lost): check it.
+      if (!(error instanceof JetStreamApiError)) throw error;
+      subjects = await storedSubjects(manager, options.name);
+      if (subjects === undefined) {
+        throw new NatsError(
+          'NATS_STREAM',
+          `cannot create stream "${options.name}": ${describe(error)}`,
+          { cause: error },
+        );
+      }
     }
-    await manager.streams.add(streamConfig(options)).catch((cause: unknown) => {
-      throw new NatsError(
-        'NATS_STREAM',
-        `cannot create stream "${options.name}": ${describe(cause)}`,
-        {
-          cause,
-        },
-      );
-    });
-    return;
   }
   const uncovered = options.subjects.filter((s) => !subjects.some((p) => subjectMatches(s, p)));
   if (uncovered.length > 0) {
@@ -53,6 +51,21 @@ export async function ensureStream(
       'NATS_STREAM',
       `stream "${options.name}" stores ${JSON.stringify(subjects)}, not ${uncovered.join(', ')}`,
     );
+  }
+}
+
+/** The stream's subjects, or `undefined` when it does not exist. */
+async function storedSubjects(
+  manager: JetStreamManager,
+  name: string,
+): Promise<readonly string[] | undefined> {
+  try {
+    return (await manager.streams.info(name)).config.subjects ?? [];
+  } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) {
+      return undefined;
+    }
+    throw error;
   }
 }
 

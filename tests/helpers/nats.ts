@@ -158,6 +158,11 @@ export interface CuttingProxy {
   readonly port: number;
   /** Connections cut so far. */
   readonly cuts: number;
+  /**
+   * Stops passing the server's bytes to clients (what clients send still reaches the server):
+   * messages are stored, their acks never arrive. Until the next `cut()`.
+   */
+  mute(): void;
   /** Destroys every connection through the proxy (both sides); new ones are accepted. */
   cut(): void;
   close(): Promise<void>;
@@ -166,6 +171,7 @@ export interface CuttingProxy {
 export async function startCuttingProxy(targetPort: number): Promise<CuttingProxy> {
   const open = new Set<Socket>();
   let cuts = 0;
+  let muted = false;
   const server: Server = createServer((client) => {
     const upstream = tcpConnect({ host: '127.0.0.1', port: targetPort });
     for (const [a, b] of [
@@ -173,7 +179,9 @@ export async function startCuttingProxy(targetPort: number): Promise<CuttingProx
       [upstream, client],
     ] as const) {
       open.add(a);
-      a.pipe(b);
+      a.on('data', (chunk) => {
+        if (!(muted && a === upstream)) b.write(chunk);
+      });
       a.on('error', () => b.destroy());
       a.on('close', () => {
         open.delete(a);
@@ -187,8 +195,12 @@ export async function startCuttingProxy(targetPort: number): Promise<CuttingProx
     get cuts() {
       return cuts;
     },
+    mute() {
+      muted = true;
+    },
     cut() {
       cuts += 1;
+      muted = false;
       for (const socket of open) socket.destroy();
     },
     async close() {
