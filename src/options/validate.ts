@@ -71,3 +71,23 @@ export function booleanOption(
   }
   return value;
 }
+
+/**
+ * Checks a cut-off given as a Date or as an age in milliseconds (`olderThan` of the purges) and
+ * returns it as epoch milliseconds. @internal
+ */
+export function cutoffOption(value: Date | number, name: string): number {
+  const at = value instanceof Date ? value.getTime() : Date.now() - value;
+  if (
+    !(value instanceof Date || typeof value === 'number') ||
+    !Number.isFinite(at) ||
+    (typeof value === 'number' && value < 0)
+  ) {
+    throw new ValidationError(
+      `options.${name}`,
+      'VALIDATION_TYPE',
+      'must be a valid Date or a number of milliseconds >= 0',
+    );
+  }
+  return at;
+}

@@ -24,7 +24,7 @@ async function relations(schema: string): Promise<string[]> {
 }
 
 /** Every migration shipped, oldest first. */
-const ALL = ['0000_init', '0001_outbox_fillfactor'];
+const ALL = ['0000_init', '0001_outbox_fillfactor', '0003_event_inbox'];
 const OUTBOX = 'eventrail.event_outbox';
 
 async function schemaExists(schema: string): Promise<boolean> {
@@ -47,10 +47,18 @@ describe('migrations', () => {
     expect((await migrate(db.pool)).names).toEqual([]);
     expect(await storageOptions(db.pool, OUTBOX)).toEqual(['fillfactor=50']);
 
+    expect(await relations('eventrail')).toContain('event_inbox');
+
     // One step back undoes only the newest migration, and it can be applied again.
-    expect((await rollback(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
+    expect((await rollback(db.pool)).names).toEqual(['0003_event_inbox']);
+    expect(await relations('eventrail')).not.toContain('event_inbox');
+    expect((await migrate(db.pool)).names).toEqual(['0003_event_inbox']);
+    expect((await rollback(db.pool, { steps: 2 })).names).toEqual([
+      '0003_event_inbox',
+      '0001_outbox_fillfactor',
+    ]);
     expect(await storageOptions(db.pool, OUTBOX)).toBeNull();
-    expect((await migrate(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
+    expect((await migrate(db.pool)).names).toEqual(['0001_outbox_fillfactor', '0003_event_inbox']);
 
     expect((await rollback(db.pool, { steps: Infinity })).names).toEqual([...ALL].reverse());
     expect(await schemaExists('eventrail')).toBe(false);
@@ -123,7 +131,7 @@ describe('migrations', () => {
           dialect: 'postgresql',
           schema: join(root, 'src/schema.ts'),
           schemaFilter: ['eventrail'],
-          tablesFilter: ['event_logs', 'event_outbox'],
+          tablesFilter: ['event_logs', 'event_outbox', 'event_inbox'],
           dbCredentials: { url: db.url },
         }),
       );
