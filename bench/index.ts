@@ -2,6 +2,8 @@
  * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
  * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call),
  * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
+ * nats (logger → NATS JetStream vs raw @nats-io/jetstream async publish with acks),
+ * inbox (Inbox.handle + an effect per transaction vs raw INSERT ... ON CONFLICT DO NOTHING),
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
  * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200),
  * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg).
@@ -9,10 +11,13 @@
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
  * `eventrail-bench-<random>` are declared there and deleted after),
- * BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
+ * NATS_URL (default nats://127.0.0.1:4222; a stream `eventrail_bench_<random>` is created there and
+ * deleted after), BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
  */
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
+import { loggerNats } from './nats/publish.js';
+import { inboxBench } from './postgres/inbox.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { outboxLatency, outboxPublish } from './postgres/outbox.js';
 import { queryBench } from './postgres/query.js';
@@ -40,6 +45,7 @@ if (wanted('rabbitmq')) {
     await broker.drop();
   }
 }
+if (wanted('nats')) await loggerNats(count);
 if (wanted('outbox')) {
   const db = await createBenchDatabase();
   try {
@@ -53,6 +59,14 @@ if (wanted('query')) {
   const db = await createBenchDatabase();
   try {
     await queryBench(db, Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000));
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('inbox')) {
+  const db = await createBenchDatabase();
+  try {
+    await inboxBench(db, Number(process.env.BENCH_INBOX_EVENTS ?? 20_000));
   } finally {
     await db.drop();
   }
