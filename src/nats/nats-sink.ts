@@ -1,7 +1,7 @@
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { ListenerSafeEmitter } from '../emitter.js';
-import { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
+import { type EventFailure, throwFailures } from '../sinks/failures.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { classifyNatsError } from './classify.js';
@@ -12,7 +12,7 @@ import {
   type ResolvedNatsSinkOptions,
   resolveNatsSinkOptions,
 } from './options.js';
-import { type NatsFailure, type NatsPublishCounters, publishAll, toNatsError } from './publish.js';
+import { type NatsPublishCounters, publishAll, toNatsError } from './publish.js';
 import { ensureStream } from './stream.js';
 
 /** A snapshot of a sink's state and counters, as returned by {@link NatsSink.metrics}. */
@@ -93,7 +93,7 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
 
   async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
     const messages: NatsMessage[] = [];
-    const failures: NatsFailure[] = [];
+    const failures: EventFailure[] = [];
     for (const event of batch) {
       try {
         messages.push(toNatsMessage(event, this.#mapping));
@@ -110,13 +110,7 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
         this.#inFlight.delete(work);
       }
     }
-    if (failures.length === 0) return;
-    const cause = mostRetryable(failures);
-    if (failures.length === batch.length) throw cause;
-    throw new PartialWriteError(
-      failures.map((f) => f.event),
-      cause,
-    );
+    throwFailures(batch, failures, classifyNatsError);
   }
 
   classifyError(error: unknown): SinkErrorKind {
@@ -138,7 +132,7 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     await within(this.#link.release(), this.#options.connectTimeoutMs);
   }
 
-  async #publish(messages: NatsMessage[], signal: AbortSignal): Promise<NatsFailure[]> {
+  async #publish(messages: NatsMessage[], signal: AbortSignal): Promise<EventFailure[]> {
     let stop = () => {};
     const interrupted = new Promise<unknown>((resolve) => {
       const onAbort = () => resolve(signal.reason);
@@ -199,13 +193,4 @@ function within(work: Promise<unknown>, ms: number): Promise<void> {
       () => resolve(),
     );
   });
-}
-
-/**
- * The cause reported for a batch: a transient one when there is any, so that the logger retries
- * (the permanent failures among them fail again and then go to the fallback alone).
- */
-function mostRetryable(failures: readonly NatsFailure[]): unknown {
-  const transient = failures.find((f) => classifyNatsError(f.error) === 'transient');
-  return (transient ?? (failures[0] as NatsFailure)).error;
 }

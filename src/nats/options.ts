@@ -1,7 +1,13 @@
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
-import { booleanOption, choiceOption, numberOption } from '../options/validate.js';
+import {
+  booleanOption,
+  choiceOption,
+  numberOption,
+  reconnectOption,
+  textOption,
+} from '../options/validate.js';
 import { checkSubject } from './subjects.js';
 
 /** Where a stream keeps its messages. */
@@ -115,38 +121,17 @@ export function resolveNatsSinkOptions(options: NatsSinkOptions): ResolvedNatsSi
     throw new ValidationError('options', 'VALIDATION_REQUIRED', 'are required');
   }
   checkSource(options);
-  const prefix = text(options.subjectPrefix ?? D.subjectPrefix, 'subjectPrefix');
+  const prefix = textOption(options.subjectPrefix ?? D.subjectPrefix, 'subjectPrefix');
   checkSubject(`${prefix}.x`, 'options.subjectPrefix', false);
   if (options.subject !== undefined && typeof options.subject !== 'function') {
     throw new ValidationError('options.subject', 'VALIDATION_TYPE', 'must be a function');
   }
-  const reconnect = options.reconnect ?? {};
-  const minDelayMs = numberOption(
-    reconnect.minDelayMs,
-    'reconnect.minDelayMs',
-    D.reconnect.minDelayMs,
-    {
-      min: 0,
-    },
-  );
   return {
-    name: text(options.name ?? D.name, 'name'),
+    name: textOption(options.name ?? D.name, 'name'),
     stream: stream(options.stream, prefix),
     assertStream: booleanOption(options.assertStream, 'assertStream', D.assertStream),
     subject: options.subject ?? ((e) => `${prefix}.${e.type}`),
-    reconnect: {
-      minDelayMs,
-      maxDelayMs: numberOption(
-        reconnect.maxDelayMs,
-        'reconnect.maxDelayMs',
-        Math.max(D.reconnect.maxDelayMs, minDelayMs),
-        { min: minDelayMs },
-      ),
-      factor: numberOption(reconnect.factor, 'reconnect.factor', D.reconnect.factor, {
-        min: 1,
-        integer: false,
-      }),
-    },
+    reconnect: reconnectOption(options.reconnect, D.reconnect),
     connectTimeoutMs: numberOption(
       options.connectTimeoutMs,
       'connectTimeoutMs',
@@ -163,7 +148,7 @@ function stream(value: NatsStreamOptions, prefix: string): Required<NatsStreamOp
   if (typeof value !== 'object' || value === null) {
     throw new ValidationError('options.stream', 'VALIDATION_REQUIRED', 'is required');
   }
-  const name = text(value.name, 'stream.name');
+  const name = textOption(value.name, 'stream.name');
   if (/[\s.*>/\\]/.test(name)) {
     throw new ValidationError(
       'options.stream.name',
@@ -223,15 +208,4 @@ function checkSource(options: NatsSinkOptions): void {
       'must be a NatsConnection (the result of connect from @nats-io/transport-node)',
     );
   }
-}
-
-function text(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ValidationError(
-      `options.${name}`,
-      'VALIDATION_REQUIRED',
-      'must be a non-empty string',
-    );
-  }
-  return value;
 }

@@ -1,6 +1,6 @@
 import { JetStreamApiError, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { describe } from '../errors.js';
-import type { EventRecord } from '../event/types.js';
+import type { EventFailure } from '../sinks/failures.js';
 import { NatsError } from './errors.js';
 import type { NatsMessage } from './message.js';
 
@@ -20,12 +20,6 @@ export interface NatsPublishCounters {
   lost: number;
 }
 
-/** One event that was not written, and why. @internal */
-export interface NatsFailure {
-  readonly event: EventRecord;
-  readonly error: unknown;
-}
-
 /**
  * Publishes every message at once and awaits their acks together (one round trip for the
  * batch, not one per message). A message whose ack does not come fails alone; `interrupted`
@@ -36,7 +30,7 @@ export async function publishAll(
   messages: readonly NatsMessage[],
   interrupted: Promise<unknown>,
   counters: NatsPublishCounters,
-): Promise<NatsFailure[]> {
+): Promise<EventFailure[]> {
   const cut = interrupted.then((error) => ({ cut: error }));
   const outcomes = await Promise.all(
     messages.map((m) => {
@@ -48,7 +42,7 @@ export async function publishAll(
       return Promise.race([ack, cut]);
     }),
   );
-  const failures: NatsFailure[] = [];
+  const failures: EventFailure[] = [];
   outcomes.forEach((outcome, i) => {
     const event = (messages[i] as NatsMessage).event;
     if ('ack' in outcome) {
