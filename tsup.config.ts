@@ -5,6 +5,7 @@ const common: Options = {
     index: 'src/index.ts',
     postgres: 'src/postgres/index.ts',
     rabbitmq: 'src/rabbitmq/index.ts',
+    nats: 'src/nats/index.ts',
     schema: 'src/schema.ts',
     http: 'src/http/index.ts',
     otel: 'src/otel/index.ts',

@@ -2,6 +2,8 @@
  * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
  * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call),
  * logger-lone-event-latency (with logger), rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
+ * nats (logger → NATS JetStream vs raw @nats-io/jetstream async publish with acks),
+ * inbox (Inbox.handle + an effect per transaction vs raw INSERT ... ON CONFLICT DO NOTHING),
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
  * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200; then the
  * same beside graphile-worker and pg-boss, see postgres/outbox-peers.ts),
@@ -15,10 +17,13 @@
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
  * `eventrail-bench-<random>` are declared there and deleted after),
- * BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
+ * NATS_URL (default nats://127.0.0.1:4222; a stream `eventrail_bench_<random>` is created there and
+ * deleted after), BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
  */
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
+import { loggerNats } from './nats/publish.js';
+import { inboxBench } from './postgres/inbox.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { loneEventLatency } from './postgres/lone-event.js';
 import { outboxLatency, outboxPublish } from './postgres/outbox.js';
@@ -63,6 +68,7 @@ if (wanted('outbox-peers') && !wanted('outbox')) {
     await db.drop();
   }
 }
+if (wanted('nats')) await loggerNats(count);
 if (wanted('outbox')) {
   const db = await createBenchDatabase();
   try {
@@ -100,6 +106,14 @@ if (wanted('stream')) {
   const db = await createBenchDatabase('eventrail_bench_stream');
   try {
     await streamBench(db);
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('inbox')) {
+  const db = await createBenchDatabase();
+  try {
+    await inboxBench(db, Number(process.env.BENCH_INBOX_EVENTS ?? 20_000));
   } finally {
     await db.drop();
   }

@@ -9,6 +9,7 @@ import { DEFAULT_SCHEMA } from './postgres/schema/tables.js';
 export {
   createEventrailTables,
   DEFAULT_SCHEMA,
+  eventInbox,
   eventLogs,
   eventOutbox,
   OUTBOX_STATUSES,

@@ -71,3 +71,69 @@ export function booleanOption(
   }
   return value;
 }
+
+/**
+ * Checks a cut-off given as a Date or as an age in milliseconds (`olderThan` of the purges) and
+ * returns it as epoch milliseconds. @internal
+ */
+export function cutoffOption(value: Date | number, name: string): number {
+  const at = value instanceof Date ? value.getTime() : Date.now() - value;
+  if (
+    !(value instanceof Date || typeof value === 'number') ||
+    !Number.isFinite(at) ||
+    (typeof value === 'number' && value < 0)
+  ) {
+    throw new ValidationError(
+      `options.${name}`,
+      'VALIDATION_TYPE',
+      'must be a valid Date or a number of milliseconds >= 0',
+    );
+  }
+  return at;
+}
+
+/** Checks that an option is a non-empty string (`options.<name>`). @internal */
+export function textOption(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ValidationError(
+      `options.${name}`,
+      'VALIDATION_REQUIRED',
+      'must be a non-empty string',
+    );
+  }
+  return value;
+}
+
+/** Capped exponential backoff between reconnection attempts, as the broker sinks take it. */
+export interface BackoffRule {
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly factor: number;
+}
+
+/**
+ * Checks the `reconnect` option of a broker sink (`minDelayMs` ≥ 0, `maxDelayMs` ≥ it, `factor`
+ * ≥ 1) over its defaults. @internal
+ */
+export function reconnectOption(
+  value: Partial<BackoffRule> | undefined,
+  defaults: BackoffRule,
+): BackoffRule {
+  const given = value ?? {};
+  const minDelayMs = numberOption(given.minDelayMs, 'reconnect.minDelayMs', defaults.minDelayMs, {
+    min: 0,
+  });
+  return {
+    minDelayMs,
+    maxDelayMs: numberOption(
+      given.maxDelayMs,
+      'reconnect.maxDelayMs',
+      Math.max(defaults.maxDelayMs, minDelayMs),
+      { min: minDelayMs },
+    ),
+    factor: numberOption(given.factor, 'reconnect.factor', defaults.factor, {
+      min: 1,
+      integer: false,
+    }),
+  };
+}

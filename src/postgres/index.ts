@@ -6,12 +6,20 @@
  * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
+
+export type { DrizzleTransactionLike, OutboxTransaction } from './driver/transaction.js';
 export type {
   DrizzleDatabaseLike,
   PgDatabase,
   PgPoolLike,
   QueryableLike,
 } from './driver/types.js';
+export {
+  DEFAULT_INBOX_OPTIONS,
+  Inbox,
+  type InboxOptions,
+  type InboxPurgeOptions,
+} from './inbox/inbox.js';
 export * from './maintenance/index.js';
 export {
   type MigrateOptions,
@@ -31,7 +39,6 @@ export {
   type PublishFunction,
 } from './outbox/options.js';
 export { OutboxPublisher, type StopOptions, type StopSummary } from './outbox/publisher.js';
-export type { DrizzleTransactionLike, OutboxTransaction } from './outbox/transaction.js';
 export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
 export {

@@ -1,7 +1,7 @@
 import type { ChannelModel, Options, RecoveringChannelModel, SocketOptions } from 'amqplib';
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
-import { numberOption } from '../options/validate.js';
+import { numberOption, reconnectOption, textOption } from '../options/validate.js';
 
 /** A connection the host opened: plain (`amqplib.connect(url)`) or recovering (`{ recovery }`). */
 export type AmqpConnection = ChannelModel | RecoveringChannelModel;
@@ -133,40 +133,21 @@ export function resolveRabbitMQSinkOptions(
     throw new ValidationError('options', 'VALIDATION_REQUIRED', 'are required');
   }
   checkSource(options);
-  const exchange = text(options.exchange, 'exchange');
+  const exchange = textOption(options.exchange, 'exchange');
   const prefix = options.routingKeyPrefix ?? D.routingKeyPrefix;
   if (typeof prefix !== 'string') {
     throw new ValidationError('options.routingKeyPrefix', 'VALIDATION_TYPE', 'must be a string');
   }
-  const reconnect = options.reconnect ?? {};
-  const minDelayMs = numberOption(
-    reconnect.minDelayMs,
-    'reconnect.minDelayMs',
-    D.reconnect.minDelayMs,
-    { min: 0 },
-  );
   return {
-    name: text(options.name ?? D.name, 'name'),
+    name: textOption(options.name ?? D.name, 'name'),
     exchange,
-    exchangeType: text(options.exchangeType ?? D.exchangeType, 'exchangeType'),
+    exchangeType: textOption(options.exchangeType ?? D.exchangeType, 'exchangeType'),
     assertTopology: options.assertTopology ?? D.assertTopology,
     queues: queues(options.queues ?? []),
     routingKey: fn(options.routingKey, 'routingKey') ?? ((e) => `${prefix}.${e.type}`),
     priority: fn(options.priority, 'priority'),
     mandatory: options.mandatory ?? D.mandatory,
-    reconnect: {
-      minDelayMs,
-      maxDelayMs: numberOption(
-        reconnect.maxDelayMs,
-        'reconnect.maxDelayMs',
-        Math.max(D.reconnect.maxDelayMs, minDelayMs),
-        { min: minDelayMs },
-      ),
-      factor: numberOption(reconnect.factor, 'reconnect.factor', D.reconnect.factor, {
-        min: 1,
-        integer: false,
-      }),
-    },
+    reconnect: reconnectOption(options.reconnect, D.reconnect),
     connectTimeoutMs: numberOption(
       options.connectTimeoutMs,
       'connectTimeoutMs',
@@ -216,17 +197,6 @@ function checkSource(options: RabbitMQSinkOptions): void {
   }
 }
 
-function text(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ValidationError(
-      `options.${name}`,
-      'VALIDATION_REQUIRED',
-      'must be a non-empty string',
-    );
-  }
-  return value;
-}
-
 function fn<T>(value: T | undefined, name: string): T | undefined {
   if (value !== undefined && typeof value !== 'function') {
     throw new ValidationError(`options.${name}`, 'VALIDATION_TYPE', 'must be a function');
@@ -239,7 +209,7 @@ function queues(list: readonly QueueBinding[]): readonly QueueBinding[] {
     throw new ValidationError('options.queues', 'VALIDATION_TYPE', 'must be an array');
   }
   list.forEach((binding, i) => {
-    text(binding?.queue, `queues[${i}].queue`);
+    textOption(binding?.queue, `queues[${i}].queue`);
     const keys = binding.bindingKeys;
     if (keys !== undefined && (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))) {
       throw new ValidationError(

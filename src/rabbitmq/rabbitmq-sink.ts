@@ -1,7 +1,7 @@
 import { settledWithin, within } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
-import { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
+import { throwFailures } from '../sinks/failures.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { classifyRabbitMQError } from './classify.js';
@@ -123,13 +123,7 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
         this.#inFlight.delete(work);
       }
     }
-    if (failures.length === 0) return;
-    const cause = mostRetryable(failures);
-    if (failures.length === batch.length) throw cause;
-    throw new PartialWriteError(
-      failures.map((f) => f.event),
-      cause,
-    );
+    throwFailures(batch, failures, classifyRabbitMQError);
   }
 
   classifyError(error: unknown): SinkErrorKind {
@@ -209,13 +203,4 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     this.#publisher = new ConfirmPublisher(channel, this.#options.exchange, this.#counters);
     return this.#publisher;
   }
-}
-
-/**
- * The cause reported for a batch: a transient one when there is any, so that the logger retries
- * (the permanent failures among them fail again and then go to the fallback alone).
- */
-function mostRetryable(failures: readonly PublishFailure[]): RabbitMQError {
-  const transient = failures.find((f) => classifyRabbitMQError(f.error) === 'transient');
-  return (transient ?? (failures[0] as PublishFailure)).error;
 }

@@ -4,11 +4,13 @@ import { EventLogger } from '../../src/index.js';
 import { PostgresSink } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { runExample as example, startExample } from '../helpers/examples.js';
+import { useNats } from '../helpers/nats.js';
 import { waitFor } from '../helpers/outbox.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const db = useTestDatabase({ migrated: false });
 const mq = useRabbitMQ();
+const nats = useNats();
 
 describe('examples', () => {
   it('quick-start logs one event to Postgres and reports it written', async () => {
@@ -83,6 +85,40 @@ describe('examples', () => {
          JOIN eventrail.event_logs l USING (id) WHERE o.event_type = 'message_created'`,
     );
     expect(rows).toEqual([{ status: 'published', aggregate_id: 'chat-7' }]);
+  });
+
+  it('inbox-rabbitmq counts each order of the outbox example once, though every message arrives twice', async () => {
+    const exchange = mq.name('shop');
+    try {
+      const { stdout } = await example('examples/inbox-rabbitmq.ts', {
+        DATABASE_URL: db.url,
+        AMQP_URL: mq.url,
+        AMQP_EXCHANGE: exchange,
+      });
+      for (const order of ['order-1', 'order-2', 'order-3']) {
+        expect(stdout).toContain(`${order} delivered: counted`);
+        expect(stdout).toContain(`${order} redelivered: already counted, skipped`);
+      }
+      expect(stdout).toContain('order_counts: [{"user_id":"user-42","n":3}]');
+    } finally {
+      await mq.channel.deleteQueue(`${exchange}.orders`);
+    }
+    await db.pool.query('DROP TABLE order_counts');
+  });
+
+  it('inbox-nats counts each order read from a JetStream consumer once, though every message arrives twice', async () => {
+    const { stdout } = await example('examples/inbox-nats.ts', {
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      NATS_STREAM: nats.name('example'),
+    });
+    expect(stdout).toContain('published: {"received":3,"written":3,"fallback":0,"dropped":0}');
+    for (const order of ['order-1', 'order-2', 'order-3']) {
+      expect(stdout).toContain(`${order} delivered: counted`);
+      expect(stdout).toContain(`${order} redelivered: already counted, skipped`);
+    }
+    expect(stdout).toContain('order_counts: [{"user_id":"user-42","n":3}]');
+    await db.pool.query('DROP TABLE order_counts');
   });
 
   it('queries pages a session with the cursor, counts by type and lists recent errors', async () => {

@@ -30,6 +30,7 @@ const ALL = [
   '0000_init',
   '0001_outbox_fillfactor',
   '0002_event_logs_partitions',
+  '0003_event_inbox',
   '0004_event_stream',
 ];
 const OUTBOX = 'eventrail.event_outbox';
@@ -61,6 +62,7 @@ describe('migrations', () => {
     );
     expect(await storageOptions(db.pool, OUTBOX)).toBeNull();
     expect((await migrate(db.pool)).names).toEqual(sinceFillfactor);
+    expect(await relations('eventrail')).toContain('event_inbox');
 
     expect((await rollback(db.pool, { steps: Infinity })).names).toEqual([...ALL].reverse());
     expect(await schemaExists('eventrail')).toBe(false);
@@ -132,7 +134,7 @@ describe('migrations', () => {
       const outboxOnly = join(dir, 'schema.ts');
       await writeFile(
         outboxOnly,
-        `export { eventOutbox, eventrailSchema } from ${JSON.stringify(join(root, 'src/schema.ts'))};\n`,
+        `export { eventInbox, eventOutbox, eventrailSchema } from ${JSON.stringify(join(root, 'src/schema.ts'))};\n`,
       );
       await writeFile(
         config,
@@ -140,7 +142,7 @@ describe('migrations', () => {
           dialect: 'postgresql',
           schema: outboxOnly,
           schemaFilter: ['eventrail'],
-          tablesFilter: ['event_outbox'],
+          tablesFilter: ['event_outbox', 'event_inbox'],
           dbCredentials: { url: db.url },
         }),
       );

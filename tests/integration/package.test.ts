@@ -47,6 +47,8 @@ describe('the packed package', () => {
         'drizzle-orm',
         'amqplib',
         '@opentelemetry/api',
+        '@nats-io/transport-node',
+        '@nats-io/jetstream',
         '@types/pg',
         '@types/node@20',
       ],
@@ -74,6 +76,10 @@ describe('the packed package', () => {
         'drizzle/down/0000_init.sql',
         'drizzle/0001_outbox_fillfactor.sql',
         'drizzle/down/0001_outbox_fillfactor.sql',
+        'drizzle/0002_event_logs_partitions.sql',
+        'drizzle/down/0002_event_logs_partitions.sql',
+        'drizzle/0003_event_inbox.sql',
+        'drizzle/down/0003_event_inbox.sql',
         'drizzle/0004_event_stream.sql',
         'drizzle/down/0004_event_stream.sql',
       ]),
@@ -86,6 +92,7 @@ describe('the packed package', () => {
       const core = ${load('eventrail')};
       const postgres = ${load('eventrail/postgres')};
       const rabbitmq = ${load('eventrail/rabbitmq')};
+      const nats = ${load('eventrail/nats')};
       const schema = ${load('eventrail/schema')};
       const http = ${load('eventrail/http')};
       const otel = ${load('eventrail/otel')};
@@ -100,6 +107,11 @@ describe('the packed package', () => {
         if (!(caught instanceof core.ValidationError)) throw new Error('ValidationError differs between entry points');
       }
       if (!(new rabbitmq.RabbitMQError('RABBITMQ_NACKED', 'x') instanceof core.EventrailError)) throw new Error('EventrailError differs');
+      if (typeof nats.NatsSink !== 'function' || !(new nats.NatsError('NATS_NACKED', 'x') instanceof core.EventrailError)) throw new Error('nats entry');
+      let natsCaught;
+      try { new nats.NatsSink({}); } catch (e) { natsCaught = e; }
+      if (!(natsCaught instanceof core.ValidationError)) throw new Error('ValidationError differs for nats');
+      if (typeof postgres.Inbox !== 'function') throw new Error('missing inbox export');
       if (typeof postgres.EventQueries !== 'function' || typeof postgres.withTenant !== 'function') throw new Error('missing query exports');
       if (typeof rabbitmq !== 'object') throw new Error('rabbitmq entry');
       let caught;
@@ -165,7 +177,8 @@ describe('the packed package', () => {
       join(dir, 'consumer.ts'),
       `import { EventLogger, ValidationError, type EventInput } from 'eventrail';
 import { RabbitMQSink, type RabbitMQSinkState } from 'eventrail/rabbitmq';
-import { EventQueries, MemoryCacheStore, PostgresSink, migrate, type QueryScope } from 'eventrail/postgres';
+import { NatsSink, type NatsSinkState } from 'eventrail/nats';
+import { EventQueries, Inbox, MemoryCacheStore, PostgresSink, migrate, type QueryScope } from 'eventrail/postgres';
 import { eventLogs, createEventrailTables } from 'eventrail/schema';
 import { createEventsApi, toNodeListener } from 'eventrail/http';
 import { instrument } from 'eventrail/otel';
@@ -173,7 +186,11 @@ import pg from 'pg';
 const pool = new pg.Pool();
 const rabbit = new RabbitMQSink({ url: 'amqp://localhost', exchange: 'events', priority: (e) => e.priority ?? 4 });
 const state: RabbitMQSinkState = rabbit.state;
-const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool }), rabbit] });
+const nats = new NatsSink({ servers: 'nats://localhost:4222', stream: { name: 'EVENTS', subjects: ['cns.>'] } });
+const natsState: NatsSinkState = nats.state;
+const inbox = new Inbox();
+void pool.connect().then((client) => inbox.handle(client, { id: 'x' }, async () => {}));
+const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool }), rabbit, nats] });
 const event: EventInput = { type: 'T', userId: 'u', payload: { a: 1 } };
 void logger.logEvent(event);
 void migrate(pool, { schema: 'audit' });
@@ -183,7 +200,7 @@ const audit: typeof eventLogs = createEventrailTables('audit').eventLogs;
 const listener = toNodeListener(createEventsApi({ queries: new EventQueries({ db: pool }), resolveCaller: () => ({ userId: 'u', projects: ['p'] }) }));
 void listener;
 instrument({ logger, sinks: [rabbit] }).unregister();
-export const ok: boolean = audit !== undefined && ValidationError !== undefined && state !== 'closed';
+export const ok: boolean = audit !== undefined && ValidationError !== undefined && state !== 'closed' && natsState !== 'closed';
 `,
     );
     await writeFile(
@@ -211,7 +228,7 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     const url = db.url;
     const cli = join(dir, 'node_modules/.bin/eventrail');
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
-      'applied: 0000_init, 0001_outbox_fillfactor, 0002_event_logs_partitions, 0004_event_stream',
+      'applied: 0000_init, 0001_outbox_fillfactor, 0002_event_logs_partitions, 0003_event_inbox, 0004_event_stream',
     );
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
       'nothing to do',
@@ -228,7 +245,7 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     expect(
       (await run(cli, ['rollback', '--url', url, '--steps', 'all'], { cwd: dir })).stdout,
     ).toContain(
-      'rolled back: 0004_event_stream, 0002_event_logs_partitions, 0001_outbox_fillfactor, 0000_init',
+      'rolled back: 0004_event_stream, 0003_event_inbox, 0002_event_logs_partitions, 0001_outbox_fillfactor, 0000_init',
     );
   });
 });

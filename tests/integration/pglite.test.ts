@@ -16,6 +16,7 @@ describe('PGlite', () => {
       '0000_init',
       '0001_outbox_fillfactor',
       '0002_event_logs_partitions',
+      '0003_event_inbox',
       '0004_event_stream',
     ]);
     const logger = new EventLogger({
@@ -44,6 +45,7 @@ describe('PGlite', () => {
     ]);
     expect((await rollback(pglite, { steps: Infinity })).names).toEqual([
       '0004_event_stream',
+      '0003_event_inbox',
       '0002_event_logs_partitions',
       '0001_outbox_fillfactor',
       '0000_init',

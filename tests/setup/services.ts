@@ -1,8 +1,9 @@
 /**
- * Global setup of the integration project: finds Postgres, RabbitMQ and Redis, and hands their
- * URLs to the test files (`inject('databaseUrl')`, `inject('amqpUrl')`, `inject('redisUrl')`).
+ * Global setup of the integration project: finds Postgres, RabbitMQ, Redis and NATS, and hands their
+ * URLs to the test files (`inject('databaseUrl')`, `inject('amqpUrl')`, `inject('redisUrl')`,
+ * `inject('natsUrl')`).
  *
- * Order: DATABASE_URL / AMQP_URL / REDIS_URL (default: the loopback services of our machines); when one does
+ * Order: DATABASE_URL / AMQP_URL / REDIS_URL / NATS_URL (default: the loopback services of our machines); when one does
  * not answer and a Docker daemon does, a testcontainers container; otherwise one clear error.
  * AMQP_MANAGEMENT_URL (default: port 15672 of the broker's host) is where the RabbitMQ tests
  * find the management API when rabbitmqctl is not available.
@@ -14,6 +15,7 @@ import type { TestProject } from 'vitest/node';
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,6 +24,8 @@ declare module 'vitest' {
     /** The RabbitMQ management API (used only where rabbitmqctl is not at hand). */
     amqpManagementUrl: string;
     redisUrl: string;
+    /** NATS with JetStream. */
+    natsUrl: string;
   }
 }
 
@@ -101,7 +105,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     'amqpManagementUrl',
     amqpManagementUrl ?? `http://${new URL(amqpUrl).hostname}:15672`,
   );
+  const natsUrl = await resolveService('NATS', 'NATS_URL', DEFAULT_NATS_URL, 4222, async () => {
+    const { GenericContainer } = await import('testcontainers');
+    const container = await new GenericContainer('nats:2')
+      .withCommand(['-js'])
+      .withExposedPorts(4222)
+      .start();
+    stops.push(() => container.stop());
+    return `nats://${container.getHost()}:${container.getMappedPort(4222)}`;
+  });
   project.provide('redisUrl', redisUrl);
+  project.provide('natsUrl', natsUrl);
   return async () => {
     await Promise.all(stops.map((stop) => stop()));
   };

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
+import { cutoffOption } from '../../options/validate.js';
 import type { Executor } from '../driver/types.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../schema/constants.js';
 import type { OutboxSql } from '../sql/outbox.js';
@@ -67,20 +68,7 @@ export async function purgePublished(
   statements: OutboxSql,
   options: PurgeOptions,
 ): Promise<number> {
-  const olderThan = options?.olderThan;
-  const before =
-    olderThan instanceof Date ? olderThan.getTime() : Date.now() - (olderThan as number);
-  if (
-    !(olderThan instanceof Date || typeof olderThan === 'number') ||
-    !Number.isFinite(before) ||
-    (typeof olderThan === 'number' && olderThan < 0)
-  ) {
-    throw new ValidationError(
-      'options.olderThan',
-      'VALIDATION_TYPE',
-      'must be a valid Date or a number of milliseconds >= 0',
-    );
-  }
+  const before = cutoffOption(options?.olderThan, 'olderThan');
   let deleted = 0;
   for (;;) {
     const { rowCount } = await executor.query(statements.purge, [before, PURGE_CHUNK]);

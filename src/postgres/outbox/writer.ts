@@ -2,10 +2,10 @@ import type { EventCatalog, EventOf } from '../../catalog/catalog.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../../event/normalize.js';
 import type { EventInput, EventRecord } from '../../event/types.js';
 import { booleanOption, numberOption } from '../../options/validate.js';
+import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
 import { eventRowsJson } from '../sql/event-rows.js';
 import { tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
-import { inTransaction, type OutboxTransaction } from './transaction.js';
 
 /** Options of {@link OutboxWriter}. */
 export interface OutboxWriterOptions<TCatalog extends EventCatalog | undefined = undefined> {

@@ -137,7 +137,22 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     index('event_outbox_user_created_idx').on(t.userId, t.createdAt),
   ]);
 
-  return { eventLogs, eventOutbox };
+  // A consumer's record of the events it handled (the Inbox): one row per consumer and event.
+  const eventInbox = table(
+    'event_inbox',
+    {
+      consumer: text('consumer').notNull(),
+      eventId: uuid('event_id').notNull(),
+      handledAt: timestamptz('handled_at').notNull().defaultNow(),
+    },
+    (t) => [
+      primaryKey({ name: 'event_inbox_pkey', columns: [t.consumer, t.eventId] }),
+      // Purge deletes the oldest rows first.
+      index('event_inbox_handled_idx').on(t.handledAt),
+    ],
+  );
+
+  return { eventLogs, eventOutbox, eventInbox };
 }
 
 const tables = createEventrailTables();
@@ -146,3 +161,5 @@ const tables = createEventrailTables();
 export const eventLogs = tables.eventLogs;
 /** `eventrail.event_outbox`: events written in the caller's transaction, waiting to be published. */
 export const eventOutbox = tables.eventOutbox;
+/** `eventrail.event_inbox`: the events each consumer handled through an `Inbox`, one row each. */
+export const eventInbox = tables.eventInbox;

@@ -15,6 +15,7 @@ export interface TableNames {
   readonly schemaSql: string;
   readonly eventLogs: string;
   readonly eventOutbox: string;
+  readonly eventInbox: string;
   readonly migrations: string;
 }
 
@@ -36,6 +37,7 @@ export function tableNames(schema: string = DEFAULT_SCHEMA, field = 'schema'): T
     schemaSql,
     eventLogs: `${schemaSql}."event_logs"`,
     eventOutbox: `${schemaSql}."event_outbox"`,
+    eventInbox: `${schemaSql}."event_inbox"`,
     migrations: `${schemaSql}."eventrail_migrations"`,
   };
 }

@@ -1,6 +1,6 @@
 import type { SQL, SQLChunk } from 'drizzle-orm';
 import { ValidationError } from '../../errors.js';
-import type { QueryableLike } from '../driver/types.js';
+import type { QueryableLike } from './types.js';
 
 /**
  * A drizzle transaction: the `tx` of `db.transaction(async (tx) => ...)`, node-postgres or
@@ -11,9 +11,9 @@ export interface DrizzleTransactionLike {
 }
 
 /**
- * The caller's open transaction, which {@link OutboxWriter.write} writes on and never commits or
- * rolls back: a drizzle transaction, a `pg` Client or PoolClient after `BEGIN`, or the `tx` of
- * `pglite.transaction(async (tx) => ...)`.
+ * The caller's open transaction, which {@link OutboxWriter.write} and {@link Inbox.handle} run
+ * their statement on and never commit or roll back: a drizzle transaction, a `pg` Client or
+ * PoolClient after `BEGIN`, or the `tx` of `pglite.transaction(async (tx) => ...)`.
  */
 export type OutboxTransaction = DrizzleTransactionLike | QueryableLike;
 

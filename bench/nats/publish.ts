@@ -1,0 +1,142 @@
+/**
+ * Logger → NATS JetStream: sustained messages/s through `EventLogger` + `NatsSink` at the
+ * defaults, divided by the fastest raw `@nats-io/jetstream` way to publish the same messages with
+ * acks (async publish of a whole batch, acks awaited together; batches of 100 or 1000, one or two
+ * batches in flight), measured in the same run on the same stream. The stream (file storage) is
+ * created for the run, purged before each candidate, and deleted after.
+ */
+import { randomBytes } from 'node:crypto';
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { EventLogger } from '../../src/index.js';
+import { NatsSink, toNatsMessage } from '../../src/nats/index.js';
+import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
+import { agentRecords, chunk } from '../lib/events.js';
+import { note, report } from '../lib/report.js';
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+interface BenchStream {
+  readonly name: string;
+  readonly subject: string;
+  reset(): Promise<void>;
+  count(): Promise<number>;
+  drop(): Promise<void>;
+}
+
+async function createBenchStream(admin: NatsConnection): Promise<BenchStream> {
+  const name = `eventrail_bench_${randomBytes(4).toString('hex')}`;
+  const manager = await jetstreamManager(admin);
+  await manager.streams.add({ name, subjects: [`${name}.>`] });
+  return {
+    name,
+    subject: `${name}.>`,
+    reset: async () => void (await manager.streams.purge(name)),
+    count: async () => (await manager.streams.info(name)).state.messages,
+    drop: async () => void (await manager.streams.delete(name)),
+  };
+}
+
+/** The raw client alone: every message of a batch published at once, the acks awaited together. */
+function rawCandidate(
+  stream: BenchStream,
+  count: number,
+  size: number,
+  inFlight: 1 | 2,
+): Candidate {
+  const mapping = {
+    subject: () => `${stream.name}.events`,
+    streamSubjects: [stream.subject],
+    timeout: 30_000,
+  };
+  const publishBatch = (js: JetStreamClient, batch: ReturnType<typeof agentRecords>) =>
+    Promise.all(
+      batch.map((event) => {
+        const m = toNatsMessage(event, mapping);
+        return js.publish(m.subject, m.data, m.options);
+      }),
+    );
+  return {
+    label: `raw jetstream, async publish, batch ${size}, ${inFlight} in flight`,
+    best: 0,
+    async run() {
+      const batches = chunk(agentRecords(count), size);
+      const connection = await connect({ servers: URL });
+      const js = jetstream(connection, { timeout: 30_000 });
+      settleHeap();
+      try {
+        const started = performance.now();
+        let previous: Promise<unknown> = Promise.resolve();
+        for (const batch of batches) {
+          const current = publishBatch(js, batch);
+          if (inFlight === 1) await current;
+          else {
+            await previous;
+            previous = current;
+          }
+        }
+        await previous;
+        return count / ((performance.now() - started) / 1000);
+      } finally {
+        await connection.close();
+      }
+    },
+  };
+}
+
+/** Logger → NatsSink at the defaults, connected before the clock starts (as the raw runs are). */
+function natsLogger(stream: BenchStream, count: number): Candidate {
+  return loggerCandidate('logger + NatsSink, defaults', count, async () => {
+    const sink = new NatsSink({
+      servers: URL,
+      name: 'bench',
+      stream: { name: stream.name, subjects: [stream.subject] },
+      subject: () => `${stream.name}.events`,
+    });
+    await sink.write(agentRecords(1), { signal: new AbortController().signal });
+    await stream.reset();
+    const logger = new EventLogger({ sinks: [sink], fallback: null });
+    return { logger, sink: sink.name };
+  });
+}
+
+export async function loggerNats(count: number): Promise<void> {
+  const admin = await connect({ servers: URL });
+  const stream = await createBenchStream(admin);
+  try {
+    const raw = [
+      rawCandidate(stream, count, 100, 1),
+      rawCandidate(stream, count, 1000, 1),
+      rawCandidate(stream, count, 100, 2),
+      rawCandidate(stream, count, 1000, 2),
+    ];
+    const logger = natsLogger(stream, count);
+    for (let round = 1; round <= REPEATS; round++) {
+      for (const candidate of [...raw, logger]) {
+        await stream.reset();
+        const value = await candidate.run();
+        const stored = await stream.count();
+        if (stored !== count) throw new Error(`${candidate.label}: ${stored} of ${count} stored`);
+        candidate.best = Math.max(candidate.best, value);
+        note(`round ${round}: ${candidate.label}: ${value.toFixed(0)} msgs/s`);
+      }
+    }
+    const fastest = raw.reduce((a, b) => (b.best > a.best ? b : a));
+    report({
+      scenario: 'nats',
+      unit: 'msgs/s',
+      value: logger.best,
+      raw: fastest.best,
+      rawMethod: fastest.label,
+      rawCandidates: Object.fromEntries(raw.map((r) => [r.label, Math.round(r.best)])),
+      defaults: true,
+      goal: 0.9,
+      events: count,
+      rounds: REPEATS,
+    });
+  } finally {
+    await stream.drop();
+    await admin.close();
+  }
+}

@@ -1,0 +1,196 @@
+import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { ListenerSafeEmitter } from '../emitter.js';
+import type { EventRecord } from '../event/types.js';
+import { type EventFailure, throwFailures } from '../sinks/failures.js';
+import type { PipelineOptions } from '../sinks/pipeline-options.js';
+import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
+import { classifyNatsError } from './classify.js';
+import { type NatsConnectionCounters, NatsLink, type NatsSinkState } from './connection.js';
+import { type NatsMessage, type NatsMessageMapping, toNatsMessage } from './message.js';
+import {
+  type NatsSinkOptions,
+  type ResolvedNatsSinkOptions,
+  resolveNatsSinkOptions,
+} from './options.js';
+import { type NatsPublishCounters, publishAll, toNatsError } from './publish.js';
+import { ensureStream } from './stream.js';
+
+/** A snapshot of a sink's state and counters, as returned by {@link NatsSink.metrics}. */
+export interface NatsSinkMetrics
+  extends Readonly<NatsPublishCounters>,
+    Readonly<NatsConnectionCounters> {
+  readonly state: NatsSinkState;
+}
+
+/** The events a {@link NatsSink} emits (eventemitter3; listeners are optional). */
+export interface NatsSinkEvents {
+  /** The connection changed state, e.g. to `reconnecting` and back to `connected`. */
+  state: (state: NatsSinkState, previous: NatsSinkState) => void;
+}
+
+/**
+ * Publishes events to a NATS JetStream stream as JSON messages: a batch is published whole and
+ * its acks are awaited together. `Nats-Msg-Id` is the event id, so a retried message that was
+ * stored after all is dropped by the stream's duplicate window. A message JetStream refuses,
+ * does not acknowledge in time, or leaves unacknowledged when the connection drops fails alone:
+ * the write throws a {@link PartialWriteError} listing those events, and the logger retries or
+ * hands over only them.
+ *
+ * The sink's own connection (`servers`) reconnects with capped backoff; writes fail at once
+ * while NATS cannot be reached, so the logger's retry, queue and fallback work for this sink
+ * alone and never slow another sink.
+ */
+export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sink {
+  readonly name: string;
+  /** Two writes in flight: the next batch is published while JetStream acks the previous one. */
+  readonly defaults: PipelineOptions = { concurrency: 2 };
+  readonly #options: ResolvedNatsSinkOptions;
+  readonly #mapping: NatsMessageMapping;
+  readonly #link: NatsLink;
+  readonly #counters: NatsPublishCounters = {
+    published: 0,
+    acked: 0,
+    duplicates: 0,
+    nacked: 0,
+    timedOut: 0,
+    lost: 0,
+  };
+  #client: { js: JetStreamClient; generation: number } | undefined;
+  #checking: Promise<JetStreamClient> | undefined;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: NatsSinkOptions) {
+    super();
+    const resolved = resolveNatsSinkOptions(options);
+    this.name = resolved.name;
+    this.#options = resolved;
+    this.#mapping = {
+      subject: resolved.subject,
+      streamSubjects: resolved.stream.subjects,
+      timeout: resolved.ackTimeoutMs,
+    };
+    this.#link = new NatsLink({
+      servers: options.servers,
+      connection: options.connection,
+      connectOptions: options.connectOptions,
+      name: resolved.name,
+      reconnect: resolved.reconnect,
+      connectTimeoutMs: resolved.connectTimeoutMs,
+      onState: (state, previous) => this.emit('state', state, previous),
+    });
+  }
+
+  /** Where the connection stands; see {@link NatsSinkState}. */
+  get state(): NatsSinkState {
+    return this.#link.state;
+  }
+
+  /** The state and the message and connection counters since the sink was made. */
+  metrics(): NatsSinkMetrics {
+    return { state: this.#link.state, ...this.#counters, ...this.#link.counters };
+  }
+
+  async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
+    const messages: NatsMessage[] = [];
+    const failures: EventFailure[] = [];
+    for (const event of batch) {
+      try {
+        messages.push(toNatsMessage(event, this.#mapping));
+      } catch (error) {
+        failures.push({ event, error });
+      }
+    }
+    if (messages.length > 0) {
+      const work = this.#publish(messages, context.signal);
+      this.#inFlight.add(work);
+      try {
+        failures.push(...(await work));
+      } finally {
+        this.#inFlight.delete(work);
+      }
+    }
+    throwFailures(batch, failures, classifyNatsError);
+  }
+
+  classifyError(error: unknown): SinkErrorKind {
+    return classifyNatsError(error);
+  }
+
+  /**
+   * Stops accepting writes, waits for the acks of writes in flight (at most `ackTimeoutMs`),
+   * then closes the connection if the sink opened it (at most `connectTimeoutMs`). Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#link.stop();
+    await within(Promise.allSettled(this.#inFlight), this.#options.ackTimeoutMs);
+    await within(this.#link.release(), this.#options.connectTimeoutMs);
+  }
+
+  async #publish(messages: NatsMessage[], signal: AbortSignal): Promise<EventFailure[]> {
+    let stop = () => {};
+    const interrupted = new Promise<unknown>((resolve) => {
+      const onAbort = () => resolve(signal.reason);
+      const forget = this.#link.onLost(resolve);
+      signal.addEventListener('abort', onAbort, { once: true });
+      stop = () => {
+        forget();
+        signal.removeEventListener('abort', onAbort);
+      };
+      if (signal.aborted) onAbort();
+    });
+    try {
+      const js = await Promise.race([this.#jetstream(), interrupted.then(fail)]);
+      return await publishAll(js, messages, interrupted, this.#counters);
+    } catch (error) {
+      return messages.map((m) => ({ event: m.event, error }));
+    } finally {
+      stop();
+    }
+  }
+
+  /** The JetStream client of the current connection, once its stream was checked on it. */
+  #jetstream(): Promise<JetStreamClient> {
+    const client = this.#client;
+    if (client && client.generation === this.#link.generation && this.#link.state === 'connected') {
+      return Promise.resolve(client.js);
+    }
+    this.#checking ??= this.#check().finally(() => {
+      this.#checking = undefined;
+    });
+    return this.#checking;
+  }
+
+  async #check(): Promise<JetStreamClient> {
+    const connection = await this.#link.ready();
+    const generation = this.#link.generation;
+    const { stream, assertStream, ackTimeoutMs } = this.#options;
+    await ensureStream(connection, stream, assertStream, ackTimeoutMs).catch((error: unknown) => {
+      throw toNatsError(error);
+    });
+    const js = jetstream(connection, { timeout: ackTimeoutMs });
+    this.#client = { js, generation };
+    return js;
+  }
+}
+
+function fail(error: unknown): never {
+  throw error;
+}
+
+/** Waits for `work` (failed or not) at most `ms` milliseconds. */
+function within(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(
+      () => resolve(),
+      () => resolve(),
+    );
+  });
+}

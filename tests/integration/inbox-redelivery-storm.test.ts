@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/index.js';
+import { Inbox } from '../../src/postgres/index.js';
+import { useTestDatabase } from '../helpers/database.js';
+
+const db = useTestDatabase();
+const EVENTS = 400;
+const COPIES = 3;
+
+let pool: pg.Pool;
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: db.url, max: 8 });
+  await db.pool.query('CREATE TABLE counter (n int NOT NULL); INSERT INTO counter VALUES (0)');
+  await db.pool.query('CREATE TABLE effects (event_id uuid NOT NULL)');
+});
+afterAll(async () => {
+  await pool.end();
+});
+
+/** One delivery, as a consumer handles it: BEGIN, the inbox and the effect, COMMIT. */
+async function deliver(inbox: Inbox, id: string, fail = false): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const ran = await inbox.handle(client, { id }, async () => {
+      await client.query('UPDATE counter SET n = n + 1');
+      await client.query('INSERT INTO effects VALUES ($1)', [id]);
+      if (fail) throw new Error('the consumer crashed before its commit');
+    });
+    await client.query('COMMIT');
+    return ran;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    if (!fail) throw error;
+    return false;
+  } finally {
+    client.release();
+  }
+}
+
+describe('Inbox under a redelivery storm', () => {
+  it('applies each event once: every message 3 times, some copies at the same moment, some first attempts failing', async () => {
+    const inbox = new Inbox({ consumer: 'storm' });
+    const ids = Array.from({ length: EVENTS }, () => randomUUID());
+    // A fifth of the events: all their copies at once, in separate transactions.
+    const together = ids.slice(0, EVENTS / 5);
+    const concurrent = together.map((id) =>
+      Promise.all(Array.from({ length: COPIES }, () => deliver(inbox, id))),
+    );
+    // The rest: shuffled copies 8 at a time; every tenth event's first copy fails and rolls back.
+    const rest = ids
+      .slice(EVENTS / 5)
+      .flatMap((id, i) =>
+        Array.from({ length: COPIES }, (_, copy) => ({ id, fail: copy === 0 && i % 10 === 0 })),
+      );
+    rest.sort(() => Math.random() - 0.5);
+    let ran = 0;
+    const workers = Array.from({ length: 8 }, async () => {
+      for (let next = rest.pop(); next; next = rest.pop()) {
+        if (await deliver(inbox, next.id, next.fail)) ran += 1;
+      }
+    });
+    await Promise.all(workers);
+    const together_ran = (await Promise.all(concurrent)).flat().filter(Boolean).length;
+
+    const counter = (await db.pool.query('SELECT n FROM counter')).rows[0].n;
+    const effects = await db.pool.query(
+      'SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS d FROM effects',
+    );
+    expect(counter).toBe(EVENTS);
+    expect(effects.rows[0]).toEqual({ n: EVENTS, d: EVENTS });
+    expect(ran + together_ran).toBe(EVENTS);
+    const recorded = await db.pool.query(
+      `SELECT count(*)::int AS n FROM eventrail.event_inbox WHERE consumer = 'storm'`,
+    );
+    expect(recorded.rows[0].n).toBe(EVENTS);
+  });
+
+  it('works on a drizzle transaction, keeps consumers apart, and purges old records', async () => {
+    const orm = drizzle(pool);
+    const billing = new Inbox({ consumer: 'billing', db: pool });
+    const mail = new Inbox({ consumer: 'mail', db: pool });
+    const id = randomUUID();
+    const runs: string[] = [];
+    for (const inbox of [billing, mail, billing, mail]) {
+      await orm.transaction(async (tx) => {
+        await inbox.handle(tx, id, async () => {
+          runs.push(inbox.consumer);
+          await tx.execute(sql`UPDATE counter SET n = n + 0`);
+        });
+      });
+    }
+    expect(runs).toEqual(['billing', 'mail']);
+    expect(await billing.purge({ olderThan: 60_000 })).toBe(0);
+    expect(await billing.purge({ olderThan: new Date(Date.now() + 1000) })).toBe(1);
+    // Only billing's record went: mail still sees the event as handled, billing runs it again.
+    expect(await orm.transaction((tx) => mail.handle(tx, id, () => runs.push('mail')))).toBe(false);
+    expect(await orm.transaction((tx) => billing.handle(tx, id, () => runs.push('billing')))).toBe(
+      true,
+    );
+  });
+
+  it('refuses bad input before touching the transaction', async () => {
+    const inbox = new Inbox();
+    await expect(inbox.handle(pool, randomUUID(), () => 1)).rejects.toMatchObject({
+      field: 'tx',
+    });
+    await expect(inbox.handle(pool, 'not-a-uuid', () => 1)).rejects.toBeInstanceOf(ValidationError);
+    await expect(inbox.purge({ olderThan: 1 })).rejects.toMatchObject({ field: 'options.db' });
+    expect(() => new Inbox({ consumer: '' })).toThrow(ValidationError);
+  });
+});

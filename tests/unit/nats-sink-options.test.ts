@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeEvent, ValidationError } from '../../src/index.js';
+import {
+  classifyNatsError,
+  DEFAULT_NATS_SINK_OPTIONS,
+  NATS_HEADERS,
+  NatsError,
+  NatsSink,
+  toNatsMessage,
+} from '../../src/nats/index.js';
+import { subjectMatches } from '../../src/nats/subjects.js';
+
+const stream = { name: 'EVENTS' };
+const record = (input: Parameters<typeof normalizeEvent>[0]) =>
+  normalizeEvent(input, { maxPayloadBytes: 1024 });
+const mapping = {
+  subject: (e: { type: string }) => `eventrail.${e.type}`,
+  streamSubjects: ['eventrail.>', 'cns.*.done'],
+  timeout: 5000,
+};
+
+function refused(make: () => unknown): ValidationError {
+  try {
+    make();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return error as ValidationError;
+  }
+  throw new Error('accepted');
+}
+
+describe('NatsSink options', () => {
+  it('refuses bad options at construction, naming the field', () => {
+    expect(refused(() => new NatsSink({ stream } as never)).field).toBe('options.servers');
+    expect(
+      refused(() => new NatsSink({ servers: 'nats://x', connection: {} as never, stream })).field,
+    ).toBe('options.servers');
+    expect(refused(() => new NatsSink({ connection: {} as never, stream })).field).toBe(
+      'options.connection',
+    );
+    expect(refused(() => new NatsSink({ servers: 'nats://x' } as never)).field).toBe(
+      'options.stream',
+    );
+    expect(refused(() => new NatsSink({ servers: 'n', stream: { name: 'a.b' } })).field).toBe(
+      'options.stream.name',
+    );
+    expect(
+      refused(() => new NatsSink({ servers: 'n', stream: { name: 'S', subjects: ['a..b'] } }))
+        .field,
+    ).toBe('options.stream.subjects[0]');
+    expect(
+      refused(() => new NatsSink({ servers: 'n', stream: { name: 'S', storage: 'disk' as never } }))
+        .field,
+    ).toBe('options.stream.storage');
+    expect(
+      refused(() => new NatsSink({ servers: 'n', stream: { name: 'S', duplicateWindowMs: 0 } }))
+        .field,
+    ).toBe('options.stream.duplicateWindowMs');
+    expect(refused(() => new NatsSink({ servers: 'n', stream, ackTimeoutMs: -1 })).field).toBe(
+      'options.ackTimeoutMs',
+    );
+    expect(refused(() => new NatsSink({ servers: 'n', stream, subjectPrefix: 'a b' })).field).toBe(
+      'options.subjectPrefix',
+    );
+    expect(refused(() => new NatsSink({ servers: 'n', stream, subject: 'x' as never })).field).toBe(
+      'options.subject',
+    );
+  });
+
+  it('has frozen defaults and starts idle, named nats, with two writes in flight', () => {
+    expect(Object.isFrozen(DEFAULT_NATS_SINK_OPTIONS)).toBe(true);
+    const sink = new NatsSink({ servers: 'nats://127.0.0.1:1', stream });
+    expect(sink.name).toBe('nats');
+    expect(sink.state).toBe('idle');
+    expect(sink.defaults).toEqual({ concurrency: 2 });
+    expect(sink.metrics()).toMatchObject({ published: 0, connects: 0 });
+  });
+});
+
+describe('NATS subjects and messages', () => {
+  it('matches subjects against stream patterns with * and >', () => {
+    expect(subjectMatches('cns.enrichment.done', 'cns.>')).toBe(true);
+    expect(subjectMatches('cns', 'cns.>')).toBe(false);
+    expect(subjectMatches('cns.a.done', 'cns.*.done')).toBe(true);
+    expect(subjectMatches('cns.a.b.done', 'cns.*.done')).toBe(false);
+    expect(subjectMatches('a.b', 'a.b')).toBe(true);
+    expect(subjectMatches('a.b', 'a')).toBe(false);
+  });
+
+  it('maps an event: routing key as subject, Nats-Msg-Id = id, headers where set', () => {
+    const event = record({
+      type: 'T',
+      userId: 'u',
+      tenantId: 't',
+      correlationId: 'c',
+      routingKey: 'cns.x.done',
+    });
+    const message = toNatsMessage(event, mapping);
+    expect(message.subject).toBe('cns.x.done');
+    expect(message.options.msgID).toBe(event.id);
+    expect(message.options.timeout).toBe(5000);
+    const headers = message.options.headers;
+    expect(headers?.get(NATS_HEADERS.type)).toBe('T');
+    expect(headers?.get(NATS_HEADERS.userId)).toBe('u');
+    expect(headers?.get(NATS_HEADERS.tenantId)).toBe('t');
+    expect(headers?.get(NATS_HEADERS.correlationId)).toBe('c');
+    expect(headers?.has(NATS_HEADERS.traceparent)).toBe(false);
+    expect(JSON.parse(Buffer.from(message.data).toString()).id).toBe(event.id);
+    expect(toNatsMessage(record({ type: 'X', userId: 'u' }), mapping).subject).toBe('eventrail.X');
+  });
+
+  it('fails one event alone: unusable subject, a throwing mapper, a subject outside the stream', () => {
+    const bad = (routingKey: string | null, subject = mapping.subject) => {
+      try {
+        toNatsMessage(record({ type: 'T', userId: 'u', routingKey }), { ...mapping, subject });
+      } catch (error) {
+        expect(error).toBeInstanceOf(NatsError);
+        return error as NatsError;
+      }
+      throw new Error('mapped');
+    };
+    expect(bad('cns.*').code).toBe('NATS_BAD_MESSAGE');
+    expect(bad('has space').code).toBe('NATS_BAD_MESSAGE');
+    expect(
+      bad(null, () => {
+        throw new Error('boom');
+      }).code,
+    ).toBe('NATS_BAD_MESSAGE');
+    expect(bad('other.x')).toMatchObject({ code: 'NATS_UNROUTABLE', subject: 'other.x' });
+    expect(classifyNatsError(bad('other.x'))).toBe('permanent');
+    expect(classifyNatsError(new NatsError('NATS_ACK_TIMEOUT', 'x'))).toBe('transient');
+    expect(classifyNatsError(new NatsError('NATS_NO_RESPONDERS', 'x'))).toBe('transient');
+    expect(classifyNatsError(new NatsError('NATS_STREAM', 'x'))).toBe('permanent');
+  });
+});
