@@ -4,7 +4,9 @@
  * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
  * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200),
- * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg).
+ * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg),
+ * trace-capture (µs per event for the trace context hook: without OpenTelemetry, with it and no
+ * active span, with an active span).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -13,6 +15,7 @@
  */
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
+import { traceCaptureCost } from './otel/trace-capture.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { outboxLatency, outboxPublish } from './postgres/outbox.js';
 import { queryBench } from './postgres/query.js';
@@ -24,6 +27,7 @@ const selected = new Set(process.argv.slice(2));
 const wanted = (name: string) => selected.size === 0 || selected.has(name);
 
 if (wanted('log-event')) await logEventCost();
+if (wanted('trace-capture')) await traceCaptureCost();
 if (wanted('logger')) {
   const db = await createBenchDatabase();
   try {

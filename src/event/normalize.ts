@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { isPlainObject, type JsonObject, serializePayload } from './json.js';
+import { captureTrace } from './trace.js';
 import type { EventInput, EventRecord } from './types.js';
 import { isUuid, uuidv7 } from './uuid.js';
 
@@ -50,6 +51,7 @@ export function normalizeEvent(
     }
   }
   const createdAt = new Date(now);
+  const trace = captureTrace();
   const record: EventRecord = {
     id: input.id === undefined ? uuidv7(now) : eventId(input.id, prefix),
     type,
@@ -81,6 +83,8 @@ export function normalizeEvent(
     occurredAt:
       input.occurredAt === undefined ? createdAt : toDate(input.occurredAt, `${prefix}occurredAt`),
     createdAt,
+    traceId: trace === undefined ? null : trace.traceId,
+    spanId: trace === undefined ? null : trace.spanId,
   };
   return record;
 }

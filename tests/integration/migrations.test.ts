@@ -24,7 +24,16 @@ async function relations(schema: string): Promise<string[]> {
 }
 
 /** Every migration shipped, oldest first. */
-const ALL = ['0000_init', '0001_outbox_fillfactor'];
+const ALL = ['0000_init', '0001_outbox_fillfactor', '0005_trace_context'];
+
+/** The trace context columns of eventrail's tables, as `table.column`. */
+async function traceColumns(): Promise<string[]> {
+  const { rows } = await db.pool.query<{ name: string }>(
+    `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
+     WHERE table_schema = 'eventrail' AND column_name IN ('trace_id', 'span_id') ORDER BY 1`,
+  );
+  return rows.map((r) => r.name);
+}
 const OUTBOX = 'eventrail.event_outbox';
 
 async function schemaExists(schema: string): Promise<boolean> {
@@ -48,9 +57,21 @@ describe('migrations', () => {
     expect(await storageOptions(db.pool, OUTBOX)).toEqual(['fillfactor=50']);
 
     // One step back undoes only the newest migration, and it can be applied again.
+    expect(await traceColumns()).toEqual([
+      'event_logs.span_id',
+      'event_logs.trace_id',
+      'event_outbox.span_id',
+      'event_outbox.trace_id',
+    ]);
+    expect((await rollback(db.pool)).names).toEqual(['0005_trace_context']);
+    expect(await traceColumns()).toEqual([]);
+    expect(await storageOptions(db.pool, OUTBOX)).toEqual(['fillfactor=50']);
     expect((await rollback(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
     expect(await storageOptions(db.pool, OUTBOX)).toBeNull();
-    expect((await migrate(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
+    expect((await migrate(db.pool)).names).toEqual([
+      '0001_outbox_fillfactor',
+      '0005_trace_context',
+    ]);
 
     expect((await rollback(db.pool, { steps: Infinity })).names).toEqual([...ALL].reverse());
     expect(await schemaExists('eventrail')).toBe(false);

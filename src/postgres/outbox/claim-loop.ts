@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'eventemitter3';
 import { OutboxPublisherError, WriteTimeoutError } from '../../errors.js';
+import { tracePublish } from '../../event/trace.js';
 import type { Sink } from '../../sinks/sink.js';
 import { dispatch } from './dispatch.js';
 import type { OutboxPublisherEvents } from './events.js';
@@ -123,7 +124,9 @@ export class ClaimLoop {
       this.#counters.batches += 1;
       this.#counters.inFlight += claimed.length;
       const events = claimed.map((c) => c.event);
-      const verdicts = await dispatch(this.#sinks, events, controller.signal);
+      const verdicts = await tracePublish(events, () =>
+        dispatch(this.#sinks, events, controller.signal),
+      );
       await this.#settle(token, claimed, verdicts, started);
     } finally {
       clearTimeout(leaseTimer);
