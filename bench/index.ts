@@ -12,7 +12,9 @@
  * an unpartitioned one, pages over BENCH_RETENTION_DAYS daily partitions; see bench/postgres/retention.ts),
  * stream (commit → SSE client latency with 1, 100, 1,000 subscribers and a hot scope while the
  * logger writes BENCH_STREAM_RATE events/s, default 5000, for BENCH_STREAM_SECONDS, default 5;
- * in its own database `eventrail_bench_stream`).
+ * in its own database `eventrail_bench_stream`),
+ * trace-capture (µs per event for the trace context hook: without OpenTelemetry, with it and no
+ * active span, with an active span).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -23,6 +25,7 @@
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { loggerNats } from './nats/publish.js';
+import { traceCaptureCost } from './otel/trace-capture.js';
 import { inboxBench } from './postgres/inbox.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { loneEventLatency } from './postgres/lone-event.js';
@@ -43,6 +46,7 @@ const selected = new Set(process.argv.slice(2));
 const wanted = (name: string) => selected.size === 0 || selected.has(name);
 
 if (wanted('log-event')) await logEventCost();
+if (wanted('trace-capture')) await traceCaptureCost();
 if (wanted('logger')) {
   const db = await createBenchDatabase();
   try {

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { checkString, type JsonObject, serializePayload } from './json.js';
+import { captureTrace } from './trace.js';
 import type { EventInput, EventRecord } from './types.js';
 import { isUuid, uuidv7 } from './uuid.js';
 
@@ -71,6 +72,7 @@ function assemble(input: EventInput, options: NormalizeOptions, prefix: string):
     }
   }
   const createdAt = new Date(now);
+  const trace = captureTrace();
   return {
     id: input.id === undefined ? uuidv7(now) : eventId(input.id, prefix),
     type,
@@ -102,6 +104,8 @@ function assemble(input: EventInput, options: NormalizeOptions, prefix: string):
     occurredAt:
       input.occurredAt === undefined ? createdAt : toDate(input.occurredAt, `${prefix}occurredAt`),
     createdAt,
+    traceId: trace === undefined ? null : trace.traceId,
+    spanId: trace === undefined ? null : trace.spanId,
   };
 }
 

@@ -25,6 +25,8 @@ export function eventToJson(event: EventRecord, extra?: Record<string, unknown>)
     priority: event.priority,
     occurredAt: event.occurredAt,
     createdAt: event.createdAt,
+    traceId: event.traceId,
+    spanId: event.spanId,
     ...extra,
   });
   return `${head.slice(0, -1)},"payload":${event.payloadJson}}`;

@@ -76,4 +76,8 @@ export interface EventRecord {
   readonly occurredAt: Date;
   /** When eventrail accepted the event. */
   readonly createdAt: Date;
+  /** W3C trace id of the span active when the event was accepted (with `eventrail/otel`). */
+  readonly traceId: string | null;
+  /** W3C span id of that span. */
+  readonly spanId: string | null;
 }

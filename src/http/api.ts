@@ -65,7 +65,7 @@ export interface EventsApi extends FetchHandler {
  * `toNodeListener`, Hono, Bun, Deno, any fetch-style router):
  *
  * - `GET {base}/{projectId}/events` — filters `type` (repeatable or comma-separated), `agentId`,
- *   `sessionId`, `aggregateType` + `aggregateId`, `workflowId`, `errorCode`, `toolName`,
+ *   `sessionId`, `aggregateType` + `aggregateId`, `workflowId`, `errorCode`, `toolName`, `traceId`,
  *   `errorsOnly`, `from`, `to`; paging `limit` (≤ the query object's maximum), `offset`,
  *   `cursor`, `order` (`desc` | `asc`). Answers `{ items, nextCursor }`.
  * - `GET {base}/{projectId}/events/{sessionId}` — the same for one session; also served as

@@ -13,6 +13,7 @@ const LIST_PARAMS = new Set([
   'workflowId',
   'errorCode',
   'toolName',
+  'traceId',
   'errorsOnly',
   'from',
   'to',
@@ -111,7 +112,7 @@ export function listParams(
     from: time(params, 'from'),
     to: time(params, 'to'),
   };
-  for (const name of ['agentId', 'sessionId', 'workflowId', 'errorCode', 'toolName']) {
+  for (const name of ['agentId', 'sessionId', 'workflowId', 'errorCode', 'toolName', 'traceId']) {
     filters[name] = single(params, name);
   }
   const page: Record<string, unknown> = {

@@ -1,9 +1,12 @@
 /**
  * eventrail for OpenTelemetry: {@link instrument} turns the `metrics()` of a logger, an outbox
  * publisher and broker sinks into OpenTelemetry instruments. Needs `@opentelemetry/api` (an
- * optional peer dependency) installed.
+ * optional peer dependency) installed. {@link enableTraceContext} stores the active span's ids with
+ * every event and traces the outbox publisher's publishing.
  * @packageDocumentation
  */
+
+export type { TraceContext } from '../event/trace.js';
 export {
   type Instrumentation,
   type InstrumentOptions,
@@ -19,3 +22,9 @@ export type {
   ObservedPublisher,
   ObservedSinkFigures,
 } from './sources.js';
+export {
+  enableTraceContext,
+  PUBLISH_SPAN_NAME,
+  type TraceContextHandle,
+  type TraceContextOptions,
+} from './trace-context.js';

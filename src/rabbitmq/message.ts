@@ -1,6 +1,7 @@
 import type { Options } from 'amqplib';
 import { describe } from '../errors.js';
 import { eventToJson } from '../event/serialize.js';
+import { traceparentOf } from '../event/trace.js';
 import type { EventRecord } from '../event/types.js';
 import { RabbitMQError } from './errors.js';
 
@@ -29,9 +30,9 @@ const MAX_HEADER_BYTES = 32 * 1024;
  * The message of one event: a persistent JSON message whose `messageId` is the event id (the key
  * consumers deduplicate on), `type` the event type, `timestamp` when it happened (seconds, as
  * AMQP defines it), `correlationId` the event's, and headers `tenantId`, `userId`, `projectId`
- * where set. Throws a {@link RabbitMQError} `RABBITMQ_BAD_MESSAGE` when the mapping functions
- * give (or throw) something unusable for this event, or when a field does not fit its AMQP
- * property (a type or correlation id over 255 bytes, ids over 32 KiB as headers).
+ * and the W3C `traceparent` (of the event's trace context) where set. Throws a
+ * {@link RabbitMQError} `RABBITMQ_BAD_MESSAGE` when the mapping functions give (or throw)
+ * something unusable for this event, or when a field does not fit its AMQP property (a type or correlation id over 255 bytes, ids over 32 KiB as headers).
  */
 export function toMessage(event: EventRecord, mapping: MessageMapping): OutgoingMessage {
   const unfit = unfitField(event);
@@ -55,6 +56,8 @@ export function toMessage(event: EventRecord, mapping: MessageMapping): Outgoing
   const headers: Record<string, string> = { userId: event.userId };
   if (event.tenantId !== null) headers.tenantId = event.tenantId;
   if (event.projectId !== null) headers.projectId = event.projectId;
+  const traceparent = traceparentOf(event);
+  if (traceparent !== undefined) headers.traceparent = traceparent;
   const options: Options.Publish = {
     persistent: true,
     mandatory: mapping.mandatory,

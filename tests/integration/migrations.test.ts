@@ -32,7 +32,17 @@ const ALL = [
   '0002_event_logs_partitions',
   '0003_event_inbox',
   '0004_event_stream',
+  '0005_trace_context',
 ];
+
+/** The trace context columns of eventrail's tables, as `table.column`. */
+async function traceColumns(): Promise<string[]> {
+  const { rows } = await db.pool.query<{ name: string }>(
+    `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
+     WHERE table_schema = 'eventrail' AND column_name IN ('trace_id', 'span_id') ORDER BY 1`,
+  );
+  return rows.map((r) => r.name);
+}
 const OUTBOX = 'eventrail.event_outbox';
 
 async function schemaExists(schema: string): Promise<boolean> {
@@ -63,6 +73,12 @@ describe('migrations', () => {
     expect(await storageOptions(db.pool, OUTBOX)).toBeNull();
     expect((await migrate(db.pool)).names).toEqual(sinceFillfactor);
     expect(await relations('eventrail')).toContain('event_inbox');
+    expect(await traceColumns()).toEqual([
+      'event_logs.span_id',
+      'event_logs.trace_id',
+      'event_outbox.span_id',
+      'event_outbox.trace_id',
+    ]);
 
     expect((await rollback(db.pool, { steps: Infinity })).names).toEqual([...ALL].reverse());
     expect(await schemaExists('eventrail')).toBe(false);

@@ -82,6 +82,8 @@ describe('the packed package', () => {
         'drizzle/down/0003_event_inbox.sql',
         'drizzle/0004_event_stream.sql',
         'drizzle/down/0004_event_stream.sql',
+        'drizzle/0005_trace_context.sql',
+        'drizzle/down/0005_trace_context.sql',
       ]),
     );
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('tests/'))).toEqual([]);
@@ -228,7 +230,7 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     const url = db.url;
     const cli = join(dir, 'node_modules/.bin/eventrail');
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
-      'applied: 0000_init, 0001_outbox_fillfactor, 0002_event_logs_partitions, 0003_event_inbox, 0004_event_stream',
+      'applied: 0000_init, 0001_outbox_fillfactor, 0002_event_logs_partitions, 0003_event_inbox, 0004_event_stream, 0005_trace_context',
     );
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
       'nothing to do',
@@ -245,7 +247,7 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     expect(
       (await run(cli, ['rollback', '--url', url, '--steps', 'all'], { cwd: dir })).stdout,
     ).toContain(
-      'rolled back: 0004_event_stream, 0003_event_inbox, 0002_event_logs_partitions, 0001_outbox_fillfactor, 0000_init',
+      'rolled back: 0005_trace_context, 0004_event_stream, 0003_event_inbox, 0002_event_logs_partitions, 0001_outbox_fillfactor, 0000_init',
     );
   });
 });

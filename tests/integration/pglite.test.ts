@@ -18,6 +18,7 @@ describe('PGlite', () => {
       '0002_event_logs_partitions',
       '0003_event_inbox',
       '0004_event_stream',
+      '0005_trace_context',
     ]);
     const logger = new EventLogger({
       sinks: [
@@ -44,6 +45,7 @@ describe('PGlite', () => {
       { code: 'E2', n: 100 },
     ]);
     expect((await rollback(pglite, { steps: Infinity })).names).toEqual([
+      '0005_trace_context',
       '0004_event_stream',
       '0003_event_inbox',
       '0002_event_logs_partitions',

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventEmitter } from 'eventemitter3';
 import { within } from '../../async/wait.js';
 import { type OutboxOperation, OutboxPublisherError } from '../../errors.js';
+import { tracePublish } from '../../event/trace.js';
 import type { Sink } from '../../sinks/sink.js';
 import { dispatch, LeaseExpired } from './dispatch.js';
 import type { OutboxPublisherEvents } from './events.js';
@@ -137,7 +138,9 @@ export class ClaimLoop {
       this.#counters.batches += 1;
       this.#counters.inFlight += claimed.length;
       const events = claimed.map((c) => c.event);
-      const verdicts = await dispatch(this.#sinks, events, controller.signal);
+      const verdicts = await tracePublish(events, () =>
+        dispatch(this.#sinks, events, controller.signal),
+      );
       await this.#settle(token, claimed, verdicts, started, controller.signal);
     } finally {
       clearTimeout(leaseTimer);

@@ -21,6 +21,8 @@ export interface EventFilters {
   readonly errorCode?: string;
   /** Only events with this (denormalized) tool name. */
   readonly toolName?: string;
+  /** Only events recorded under this W3C trace id (32 hex digits, as stored). */
+  readonly traceId?: string;
   /** Only errors: events of type `ERROR` (in any case) or with an error code. @default false */
   readonly errorsOnly?: boolean;
   /** Only events created at or after this time (`created_at`, inclusive). */
@@ -39,6 +41,7 @@ export interface ResolvedFilters {
   readonly workflowId: string | null;
   readonly errorCode: string | null;
   readonly toolName: string | null;
+  readonly traceId: string | null;
   readonly errorsOnly: boolean;
   readonly from: Date | null;
   readonly to: Date | null;
@@ -47,7 +50,14 @@ export interface ResolvedFilters {
 /** The most event types one filter may list. */
 export const MAX_FILTER_TYPES = 100;
 
-const STRING_FILTERS = ['agentId', 'sessionId', 'workflowId', 'errorCode', 'toolName'] as const;
+const STRING_FILTERS = [
+  'agentId',
+  'sessionId',
+  'workflowId',
+  'errorCode',
+  'toolName',
+  'traceId',
+] as const;
 const KEYS = new Set<string>([...STRING_FILTERS, 'types', 'aggregate', 'errorsOnly', 'from', 'to']);
 
 function types(value: unknown): string[] | null {
@@ -101,6 +111,7 @@ export function resolveFilters(filters: unknown = {}): ResolvedFilters {
     workflowId: optionalText(f.workflowId, 'filters.', 'workflowId'),
     errorCode: optionalText(f.errorCode, 'filters.', 'errorCode'),
     toolName: optionalText(f.toolName, 'filters.', 'toolName'),
+    traceId: optionalText(f.traceId, 'filters.', 'traceId'),
     errorsOnly: f.errorsOnly === true,
     from: time(f.from, 'from'),
     to: time(f.to, 'to'),

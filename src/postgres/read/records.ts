@@ -31,5 +31,7 @@ export function toRecord(r: EventRow): EventRecord {
     priority: r.priority,
     occurredAt: r.occurredAt,
     createdAt: r.createdAt,
+    traceId: r.traceId,
+    spanId: r.spanId,
   };
 }

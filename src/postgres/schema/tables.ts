@@ -50,6 +50,9 @@ function envelopeColumns() {
     priority: smallint('priority'),
     occurredAt: timestamptz('occurred_at').notNull().defaultNow(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
+    /** W3C trace and span id of the span active when the event was accepted. */
+    traceId: text('trace_id'),
+    spanId: text('span_id'),
   };
 }
 
@@ -111,6 +114,8 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
         t.createdAt.desc(),
       ),
       index('event_logs_payload_idx').using('gin', t.payload.op('jsonb_path_ops')),
+      // Reads by trace; untraced events (NULL) stay out of it and cost no index write.
+      index('event_logs_trace_idx').on(t.traceId).where(sql`${t.traceId} IS NOT NULL`),
     ],
   );
 

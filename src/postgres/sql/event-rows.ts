@@ -27,6 +27,8 @@ const COLUMNS = [
   ['priority', 'r', 'smallint'],
   ['occurred_at', 's', 'float8'],
   ['created_at', 't', 'float8'],
+  ['trace_id', 'u', 'text'],
+  ['span_id', 'v', 'text'],
 ] as const;
 
 /** `"id", "event_type", ...` @internal */
@@ -69,7 +71,10 @@ function rowJson(e: EventRecord): string {
     text('p', e.approvalStatus) +
     text('q', e.routingKey) +
     (e.priority === null ? '' : `,"r":${e.priority}`) +
-    `,"s":${e.occurredAt.getTime()},"t":${e.createdAt.getTime()}}`
+    `,"s":${e.occurredAt.getTime()},"t":${e.createdAt.getTime()}` +
+    text('u', e.traceId) +
+    text('v', e.spanId) +
+    '}'
   );
 }
 
@@ -126,5 +131,7 @@ export function eventFromRow(row: EnvelopeRow): EventRecord {
     priority: row.r === null ? null : Number(row.r),
     occurredAt: new Date(Math.round(row.s as number)),
     createdAt: new Date(Math.round(row.t as number)),
+    traceId: row.u as string | null,
+    spanId: row.v as string | null,
   };
 }

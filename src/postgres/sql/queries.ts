@@ -52,6 +52,7 @@ export function eventConditions(
   equal('workflow_id', filters.workflowId);
   equal('error_code', filters.errorCode);
   equal('tool_name', filters.toolName);
+  equal('trace_id', filters.traceId);
   if (filters.errorsOnly) where.push(IS_ERROR);
   if (filters.from) where.push(`created_at >= ${p.add(filters.from, 'timestamptz')}`);
   if (filters.to) where.push(`created_at < ${p.add(filters.to, 'timestamptz')}`);
@@ -99,6 +100,8 @@ export const EVENT_COLUMNS = [
   'priority',
   'occurred_at AS "occurredAt"',
   'created_at AS "createdAt"',
+  'trace_id AS "traceId"',
+  'span_id AS "spanId"',
   `(extract(epoch FROM created_at) * 1000000)::int8::text AS "position"`,
 ].join(', ');
 
