@@ -3,6 +3,8 @@ import type { EventQueries } from '../postgres/query/event-queries.js';
 import { type QueryScope, resolveScope } from '../postgres/query/scope.js';
 import { analyticsParams, listParams } from './params.js';
 import { badRequest, json, problem } from './responses.js';
+import { matchTimelinePage, timelinePage, timelineSegment } from './timeline/routes.js';
+import { isSummaryRoute, readSummaries, type SummaryKind } from './timeline/summaries.js';
 
 /** Who is calling, as the host knows it from the request (a session, a token). */
 export interface Caller {
@@ -24,6 +26,13 @@ export interface EventsApiOptions {
   readonly basePath?: string;
   /** Told of every unexpected error (answered as a bare 500). @default none */
   readonly onError?: (error: unknown, request: Request) => void;
+  /**
+   * Serves the timeline page at `{base}/{projectId}/timeline[/{sessionId}]` (`true`), or under
+   * the segment given (`'view'`). Off unless asked for: it adds an HTML page to an API that may
+   * be exposed only to programs, and the page's requests carry the browser's cookies, so
+   * `resolveCaller` must accept those. @default false
+   */
+  readonly timeline?: boolean | string;
 }
 
 /** A fetch-style handler: a standard `Request` in, a `Response` out. */
@@ -42,16 +51,27 @@ export type FetchHandler = (request: Request) => Promise<Response>;
  *   with `timeZone` for a time series. Answers `{ countsByType, agentInteractions, errorStats,
  *   timeSeries? }`.
  *
+ * - `GET {base}/{projectId}/sessions` and `.../aggregates` — the project's sessions (business
+ *   objects) with their first and last time, events, errors and agents, most recently active
+ *   first; the events filters and `limit`. Answers `{ items }`.
+ * - `GET {base}/{projectId}/timeline[/{sessionId}]` — the timeline page, when `timeline` is set.
+ *
  * A project the caller may not read answers 404, exactly as one that does not exist, so that
  * existence is not leaked. Bad parameters answer 400 with `{ error: { code, field, message } }`.
  */
 export function createEventsApi(options: EventsApiOptions): FetchHandler {
   const base = (options.basePath ?? '/my/projects').replace(/\/+$/, '');
   const { queries } = options;
+  const timeline = timelineSegment(options.timeline);
   return async (request) => {
     const url = new URL(request.url);
-    const route = match(url.pathname, base);
-    if (route === undefined) return problem(404, 'NOT_FOUND', 'no such route');
+    const parts = segments(url.pathname, base);
+    const page = timeline && parts && matchTimelinePage(parts, timeline);
+    if (page && (request.method === 'GET' || request.method === 'HEAD')) {
+      return timelinePage(page, timeline, request.method === 'HEAD');
+    }
+    const route = parts && match(parts);
+    if (!route) return problem(404, 'NOT_FOUND', 'no such route');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return json(
         405,
@@ -71,6 +91,9 @@ export function createEventsApi(options: EventsApiOptions): FetchHandler {
         ...(caller.tenantId === undefined ? {} : { tenantId: caller.tenantId }),
       };
       const params = url.searchParams;
+      if (route.kind === 'sessions' || route.kind === 'aggregates') {
+        return json(200, await readSummaries(route.kind, queries, scope, params));
+      }
       if (route.kind === 'analytics') {
         const { filters, bucket, timeZone } = analyticsParams(params);
         const [countsByType, agentInteractions, errorStats, timeSeries] = await Promise.all([
@@ -115,22 +138,26 @@ function checkCaller(caller: Caller): void {
 }
 
 type Route =
-  | { kind: 'events' | 'analytics'; projectId: string }
+  | { kind: 'events' | 'analytics' | SummaryKind; projectId: string }
   | { kind: 'session'; projectId: string; sessionId: string };
 
-function match(pathname: string, base: string): Route | undefined {
+/** The decoded path segments after the base path. */
+function segments(pathname: string, base: string): string[] | undefined {
   if (!pathname.startsWith(`${base}/`)) return undefined;
-  let parts: string[];
   try {
-    parts = pathname
+    return pathname
       .slice(base.length + 1)
       .split('/')
       .map(decodeURIComponent);
   } catch {
     return undefined;
   }
+}
+
+function match(parts: string[]): Route | undefined {
   const [projectId, resource, sessionId, ...rest] = parts;
   if (!projectId || rest.length > 0) return undefined;
+  if (isSummaryRoute(resource) && sessionId === undefined) return { kind: resource, projectId };
   if (resource === 'analytics' && sessionId === undefined) return { kind: 'analytics', projectId };
   if (resource !== 'events') return undefined;
   if (sessionId === undefined) return { kind: 'events', projectId };

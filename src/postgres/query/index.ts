@@ -31,3 +31,9 @@ export {
   withTenant,
 } from './rls.js';
 export type { QueryScope, TenantScope } from './scope.js';
+export type {
+  AggregateSummary,
+  EventGroupStats,
+  SessionSummary,
+  SummaryPageOptions,
+} from './summaries.js';
