@@ -73,6 +73,20 @@ describe('scoping and errors', () => {
     await w.context.close();
   });
 
+  it('keeps a hostile project id in the URL inside the page configuration', async () => {
+    const w = await openPage(browser, server.origin, USER);
+    await w.page.goto(
+      server.url(`</script><script>alert('config')</script>`, '<img src=x onerror=alert(1)>'),
+    );
+    await w.page.locator('[data-state="not-found"]').waitFor();
+    expect(await w.page.locator('script').count()).toBe(2);
+    expect(await w.page.locator('.state p').textContent()).toContain(
+      `</script><script>alert('config')</script>`,
+    );
+    expect(w.dialogs).toEqual([]);
+    await w.context.close();
+  });
+
   it('serves the page with a strict CSP whose nonce is new on every response', async () => {
     const nonces = new Set<string>();
     for (let i = 0; i < 2; i++) {
