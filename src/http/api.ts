@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import type { EventQueries } from '../postgres/query/event-queries.js';
-import { type QueryScope, resolveScope } from '../postgres/query/scope.js';
+import { type QueryScope, resolveScope } from '../postgres/read/scope.js';
 import { analyticsParams, listParams } from './params.js';
 import { badRequest, json, problem } from './responses.js';
 import { matchTimelinePage, timelinePage, timelineSegment } from './timeline/routes.js';

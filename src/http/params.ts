@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { TimeBucket } from '../postgres/query/aggregates.js';
-import type { EventFilters } from '../postgres/query/filters.js';
 import type { PageOptions } from '../postgres/query/page.js';
+import type { EventFilters } from '../postgres/read/filters.js';
 
 /** Query parameters of the events routes, with the filter or page option each sets. */
 const LIST_PARAMS = new Set([

@@ -1,6 +1,6 @@
 /**
  * eventrail for Postgres: the sink, the transactional outbox, the query module (scoped reads,
- * aggregates, their cache, opt-in row-level security), and the migrations of the drizzle schema.
+ * aggregates, their cache, opt-in row-level security), live streams of committed events, and the migrations of the drizzle schema.
  * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
@@ -17,11 +17,6 @@ export {
   type RollbackOptions,
   rollback,
 } from './migrate/migrate.js';
-export {
-  type BackoffOptions,
-  DEFAULT_BACKOFF,
-  type Jitter,
-} from './outbox/backoff.js';
 export type { OutboxPublisherEvents } from './outbox/events.js';
 export type { OutboxStats, PurgeOptions, ReprocessFilter } from './outbox/maintenance.js';
 export type { OutboxMetrics } from './outbox/metrics.js';
@@ -35,7 +30,17 @@ export { OutboxPublisher, type StopOptions, type StopSummary } from './outbox/pu
 export type { DrizzleTransactionLike, OutboxTransaction } from './outbox/transaction.js';
 export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
+export {
+  type BackoffOptions,
+  DEFAULT_BACKOFF,
+  type Jitter,
+} from './retry/backoff.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';
 export type { SortOrder } from './sql/queries.js';
 export { TENANT_SETTING } from './sql/rls.js';
+export { StreamClosedError, SubscriberLaggedError } from './stream/errors.js';
+export { EventStream, type SubscribeOptions } from './stream/event-stream.js';
+export type { EventStreamEvents } from './stream/events.js';
+export { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './stream/options.js';
+export type { StreamEvent, Subscription } from './stream/subscription.js';

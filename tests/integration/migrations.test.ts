@@ -24,7 +24,7 @@ async function relations(schema: string): Promise<string[]> {
 }
 
 /** Every migration shipped, oldest first. */
-const ALL = ['0000_init', '0001_outbox_fillfactor'];
+const ALL = ['0000_init', '0001_outbox_fillfactor', '0004_event_stream'];
 const OUTBOX = 'eventrail.event_outbox';
 
 async function schemaExists(schema: string): Promise<boolean> {
@@ -48,9 +48,11 @@ describe('migrations', () => {
     expect(await storageOptions(db.pool, OUTBOX)).toEqual(['fillfactor=50']);
 
     // One step back undoes only the newest migration, and it can be applied again.
+    expect((await rollback(db.pool)).names).toEqual(['0004_event_stream']);
+    expect(await storageOptions(db.pool, OUTBOX)).toEqual(['fillfactor=50']);
     expect((await rollback(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
     expect(await storageOptions(db.pool, OUTBOX)).toBeNull();
-    expect((await migrate(db.pool)).names).toEqual(['0001_outbox_fillfactor']);
+    expect((await migrate(db.pool)).names).toEqual(['0001_outbox_fillfactor', '0004_event_stream']);
 
     expect((await rollback(db.pool, { steps: Infinity })).names).toEqual([...ALL].reverse());
     expect(await schemaExists('eventrail')).toBe(false);

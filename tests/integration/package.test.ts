@@ -73,6 +73,8 @@ describe('the packed package', () => {
         'drizzle/down/0000_init.sql',
         'drizzle/0001_outbox_fillfactor.sql',
         'drizzle/down/0001_outbox_fillfactor.sql',
+        'drizzle/0004_event_stream.sql',
+        'drizzle/down/0004_event_stream.sql',
       ]),
     );
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('tests/'))).toEqual([]);
@@ -162,13 +164,13 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     const url = db.url;
     const cli = join(dir, 'node_modules/.bin/eventrail');
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
-      'applied: 0000_init, 0001_outbox_fillfactor',
+      'applied: 0000_init, 0001_outbox_fillfactor, 0004_event_stream',
     );
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
       'nothing to do',
     );
     expect(
       (await run(cli, ['rollback', '--url', url, '--steps', 'all'], { cwd: dir })).stdout,
-    ).toContain('rolled back: 0001_outbox_fillfactor, 0000_init');
+    ).toContain('rolled back: 0004_event_stream, 0001_outbox_fillfactor, 0000_init');
   });
 });

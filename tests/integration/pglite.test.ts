@@ -12,7 +12,11 @@ describe('PGlite', () => {
   });
 
   it('migrates, takes events through the sink (directly and via drizzle), and rolls back', async () => {
-    expect((await migrate(pglite)).names).toEqual(['0000_init', '0001_outbox_fillfactor']);
+    expect((await migrate(pglite)).names).toEqual([
+      '0000_init',
+      '0001_outbox_fillfactor',
+      '0004_event_stream',
+    ]);
     const logger = new EventLogger({
       sinks: [
         new PostgresSink({ db: pglite, name: 'pglite' }),
@@ -38,6 +42,7 @@ describe('PGlite', () => {
       { code: 'E2', n: 100 },
     ]);
     expect((await rollback(pglite, { steps: Infinity })).names).toEqual([
+      '0004_event_stream',
       '0001_outbox_fillfactor',
       '0000_init',
     ]);

@@ -4,8 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/index.js';
+import { CursorCodec } from '../../src/postgres/cursor/codec.js';
 import { EventQueries, MemoryCacheStore } from '../../src/postgres/index.js';
-import { CursorCodec } from '../../src/postgres/query/cursor.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { insertEvents, type SeedEvent } from '../helpers/events.js';
 

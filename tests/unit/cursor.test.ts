@@ -1,7 +1,7 @@
 /** Cursors are opaque, authenticated positions bound to the read that made them. */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/index.js';
-import { CursorCodec } from '../../src/postgres/query/cursor.js';
+import { CursorCodec } from '../../src/postgres/cursor/codec.js';
 
 const position = { micros: '1714557600123456', id: '0190d7c4-0000-7000-8000-000000000001' };
 const binding = JSON.stringify(['eventrail', { userId: 'a' }, {}, 'desc']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BACKOFF } from '../../src/postgres/index.js';
-import { backoffDelay, resolveBackoff } from '../../src/postgres/outbox/backoff.js';
+import { backoffDelay, resolveBackoff } from '../../src/postgres/retry/backoff.js';
 
 const exact = resolveBackoff({ minDelayMs: 100, factor: 2, maxDelayMs: 1000, jitter: 'none' }, '');
 

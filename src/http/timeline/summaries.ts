@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import type { EventQueries } from '../../postgres/query/event-queries.js';
-import type { QueryScope } from '../../postgres/query/scope.js';
+import type { QueryScope } from '../../postgres/read/scope.js';
 import { listParams } from '../params.js';
 
 /** The summary routes: `{projectId}/sessions` and `{projectId}/aggregates`. @internal */

@@ -6,7 +6,7 @@ import { booleanOption, choiceOption, numberOption } from '../../options/validat
 import type { Sink } from '../../sinks/sink.js';
 import { checkSink } from '../../sinks/sink.js';
 import type { PgDatabase } from '../driver/types.js';
-import { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from './backoff.js';
+import { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from '../retry/backoff.js';
 
 /**
  * Publishes one batch, or throws. Errors are classified like those of a sink without

@@ -3,12 +3,12 @@ import { OutboxPublisherError, PublisherStoppedError } from '../../errors.js';
 import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
+import { checkListenable, type Listener, listen } from '../notify/listener.js';
 import { tableNames } from '../sql/names.js';
 import { type OutboxSql, outboxSql } from '../sql/outbox.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { OutboxPublisherEvents } from './events.js';
 import { OutboxLeases } from './leases.js';
-import { checkListenable, type Listener, listen } from './listener.js';
 import * as maintenance from './maintenance.js';
 import { type OutboxMetrics, PublisherCounters } from './metrics.js';
 import {

@@ -1,6 +1,6 @@
 import { describe } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
-import { backoffDelay, type ResolvedBackoff } from './backoff.js';
+import { backoffDelay, type ResolvedBackoff } from '../retry/backoff.js';
 import type { Verdict } from './dispatch.js';
 import type { ClaimedEvent, SettledRow, Settlement } from './leases.js';
 

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import type { ResolvedFilters } from './filters.js';
+import type { ResolvedFilters } from '../read/filters.js';
 
 /** How many events of one type. */
 export interface TypeCount {

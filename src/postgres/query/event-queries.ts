@@ -1,5 +1,9 @@
+import { CursorCodec, cursorBinding } from '../cursor/codec.js';
 import { toExecutor } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
+import { type EventFilters, resolveFilters } from '../read/filters.js';
+import { type EventRow, toRecord } from '../read/records.js';
+import { type QueryScope, resolveScope, type TenantScope } from '../read/scope.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import {
   afterPosition,
@@ -26,16 +30,12 @@ import {
   toTypeCounts,
 } from './aggregates.js';
 import { AggregateCache } from './cache/aggregate-cache.js';
-import { CursorCodec } from './cursor.js';
-import { type EventFilters, resolveFilters } from './filters.js';
 import {
   type EventQueriesOptions,
   type ResolvedQueryOptions,
   resolveQueryOptions,
 } from './options.js';
 import { type EventPage, type PageOptions, resolvePage } from './page.js';
-import { type EventRow, toRecord } from './records.js';
-import { type QueryScope, resolveScope, type TenantScope } from './scope.js';
 import {
   type AggregateSummary,
   resolveSummaryLimit,
@@ -81,7 +81,7 @@ export class EventQueries {
     const f = resolveFilters(filters);
     const { limit, offset, cursor, order } = resolvePage(page, this.#options);
     // The time range may move between pages (recentErrors' window follows the clock).
-    const binding = JSON.stringify([this.#names.schema, s, { ...f, from: null, to: null }, order]);
+    const binding = cursorBinding(this.#names.schema, s, f, order);
     const p = new SqlParameters();
     let where = eventConditions(p, s, f);
     if (cursor !== null) {

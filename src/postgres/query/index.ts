@@ -1,3 +1,6 @@
+export { MIN_CURSOR_SECRET_LENGTH } from '../cursor/codec.js';
+export { type EventFilters, MAX_FILTER_TYPES, type TimeInput } from '../read/filters.js';
+export type { QueryScope, TenantScope } from '../read/scope.js';
 export {
   type AgentInteraction,
   type ErrorStats,
@@ -19,9 +22,7 @@ export {
   type RedisCacheStoreOptions,
   type RedisClientLike,
 } from './cache/redis-cache-store.js';
-export { MIN_CURSOR_SECRET_LENGTH } from './cursor.js';
 export { EventQueries, RECENT_ERRORS_WINDOW_MS } from './event-queries.js';
-export { type EventFilters, MAX_FILTER_TYPES, type TimeInput } from './filters.js';
 export { DEFAULT_QUERY_OPTIONS, type EventQueriesOptions } from './options.js';
 export type { EventPage, PageOptions } from './page.js';
 export {
@@ -30,7 +31,6 @@ export {
   type RowLevelSecurityOptions,
   withTenant,
 } from './rls.js';
-export type { QueryScope, TenantScope } from './scope.js';
 export type {
   AggregateSummary,
   EventGroupStats,

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
+import { knownFields } from '../read/fields.js';
 import type { SortOrder } from '../sql/queries.js';
-import { knownFields } from './fields.js';
 
 /** How much of a result to return, and from where. */
 export interface PageOptions {

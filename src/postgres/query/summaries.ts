@@ -1,4 +1,4 @@
-import { knownFields } from './fields.js';
+import { knownFields } from '../read/fields.js';
 import { resolvePage } from './page.js';
 
 /** What every summary of a group of events says, whatever the group is keyed by. */

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -18,6 +19,9 @@ import type { JsonObject } from '../../event/json.js';
 export const DEFAULT_SCHEMA = 'eventrail';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** A 64-bit transaction id (`xid8`), read as a decimal string. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /** The envelope columns shared by `event_logs` and `event_outbox` (see `EventRecord`). */
 function envelopeColumns() {
@@ -78,21 +82,33 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
       ? (pgTable as unknown as PgTableFn<string>)
       : pgSchema(schemaName).table;
 
-  const eventLogs = table('event_logs', envelopeColumns(), (t) => [
-    index('event_logs_session_created_idx').on(t.sessionId, t.createdAt),
-    index('event_logs_user_created_idx').on(t.userId, t.createdAt),
-    index('event_logs_project_created_idx').on(t.projectId, t.createdAt),
-    index('event_logs_agent_idx').on(t.agentId),
-    index('event_logs_type_idx').on(t.eventType),
-    index('event_logs_tenant_created_idx').on(t.tenantId, t.createdAt.desc()),
-    index('event_logs_workflow_created_idx').on(t.workflowId, t.createdAt),
-    index('event_logs_aggregate_created_idx').on(
-      t.aggregateType,
-      t.aggregateId,
-      t.createdAt.desc(),
-    ),
-    index('event_logs_payload_idx').using('gin', t.payload.op('jsonb_path_ops')),
-  ]);
+  const eventLogs = table(
+    'event_logs',
+    {
+      ...envelopeColumns(),
+      /**
+       * The transaction that wrote the row: the live stream reads in (tx_id, id) order, and only
+       * below the oldest transaction still open, so no row can land behind it (migration 0004).
+       */
+      txId: xid8('tx_id').notNull().default(sql`pg_current_xact_id()`),
+    },
+    (t) => [
+      index('event_logs_tx_id_idx').on(t.txId, t.id),
+      index('event_logs_session_created_idx').on(t.sessionId, t.createdAt),
+      index('event_logs_user_created_idx').on(t.userId, t.createdAt),
+      index('event_logs_project_created_idx').on(t.projectId, t.createdAt),
+      index('event_logs_agent_idx').on(t.agentId),
+      index('event_logs_type_idx').on(t.eventType),
+      index('event_logs_tenant_created_idx').on(t.tenantId, t.createdAt.desc()),
+      index('event_logs_workflow_created_idx').on(t.workflowId, t.createdAt),
+      index('event_logs_aggregate_created_idx').on(
+        t.aggregateType,
+        t.aggregateId,
+        t.createdAt.desc(),
+      ),
+      index('event_logs_payload_idx').using('gin', t.payload.op('jsonb_path_ops')),
+    ],
+  );
 
   const eventOutbox = table('event_outbox', outboxColumns(), (t) => [
     check(

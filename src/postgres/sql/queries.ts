@@ -1,5 +1,5 @@
-import type { ResolvedFilters } from '../query/filters.js';
-import type { ResolvedScope } from '../query/scope.js';
+import type { ResolvedFilters } from '../read/filters.js';
+import type { ResolvedScope } from '../read/scope.js';
 import type { TableNames } from './names.js';
 
 /**
@@ -71,8 +71,9 @@ export function afterPosition(
 /**
  * The columns of an event, named as `EventRecord` names them, plus `position` (created_at in
  * microseconds, exact, for the next cursor) and the payload as text (`payloadJson`).
+ * @internal
  */
-const EVENT_COLUMNS = [
+export const EVENT_COLUMNS = [
   'id',
   'event_type AS "type"',
   'user_id AS "userId"',

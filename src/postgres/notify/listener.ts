@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import type { PgPoolLike, QueryableLike } from '../driver/types.js';
-import { backoffDelay, type ResolvedBackoff } from './backoff.js';
+import { backoffDelay, type ResolvedBackoff } from '../retry/backoff.js';
 
 /** Reconnect delays of the LISTEN connection: 100 ms, doubling, at most 5 s, equal jitter. */
 const RECONNECT: ResolvedBackoff = Object.freeze({

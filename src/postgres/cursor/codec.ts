@@ -1,6 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../../errors.js';
-import type { KeysetPosition } from '../sql/queries.js';
+import type { ResolvedFilters } from '../read/filters.js';
+import type { ResolvedScope } from '../read/scope.js';
+import type { KeysetPosition, SortOrder } from '../sql/queries.js';
 
 /** Shortest secret accepted, in bytes (or characters). */
 export const MIN_CURSOR_SECRET_LENGTH = 16;
@@ -18,8 +20,29 @@ function perProcessSecret(): Buffer {
   return processSecret;
 }
 
-function invalid(message: string): ValidationError {
-  return new ValidationError('page.cursor', 'VALIDATION_RANGE', message);
+function invalid(message: string, field = 'page.cursor'): ValidationError {
+  return new ValidationError(field, 'VALIDATION_RANGE', message);
+}
+
+/** Refuses what cannot be a cursor at all (not a string, empty, too long). @internal */
+export function checkShape(cursor: unknown, field: string): asserts cursor is string {
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) {
+    throw invalid('must be a cursor returned by a previous read', field);
+  }
+}
+
+/**
+ * What a cursor is bound to: the schema, scope and filters of the read, and its kind (a list
+ * read's order, or `stream`). The time range (`from`, `to`) is left out on purpose (see
+ * {@link CursorCodec}). @internal
+ */
+export function cursorBinding(
+  schema: string,
+  scope: ResolvedScope,
+  filters: ResolvedFilters,
+  kind: SortOrder | 'stream',
+): string {
+  return JSON.stringify([schema, scope, { ...filters, from: null, to: null }, kind]);
 }
 
 /**
@@ -61,22 +84,33 @@ export class CursorCodec {
       .subarray(0, TAG_BYTES);
   }
 
-  encode(position: KeysetPosition, binding: string): string {
-    const body = `${VERSION}:${position.micros}:${position.id}`;
+  /** Signs any `body` for `binding`: the stream's positions use this with a body of their own. */
+  seal(body: string, binding: string): string {
     const tag = this.#tag(body, binding);
     return `${Buffer.from(body).toString('base64url')}.${tag.toString('base64url')}`;
   }
 
-  /** The position a cursor points at, if it was made by this secret for this `binding`. */
-  decode(cursor: unknown, binding: string): KeysetPosition {
-    if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) {
-      throw invalid('must be a nextCursor returned by a previous page');
-    }
+  /** The body of a cursor sealed by this secret for `binding`, or `null` when it was not. */
+  open(cursor: string, binding: string): string | null {
     const [encodedBody = '', encodedTag = '', extra] = cursor.split('.');
     const body = Buffer.from(encodedBody, 'base64url').toString();
     const tag = Buffer.from(encodedTag, 'base64url');
     const expected = this.#tag(body, binding);
     if (extra !== undefined || tag.length !== TAG_BYTES || !timingSafeEqual(tag, expected)) {
+      return null;
+    }
+    return body;
+  }
+
+  encode(position: KeysetPosition, binding: string): string {
+    return this.seal(`${VERSION}:${position.micros}:${position.id}`, binding);
+  }
+
+  /** The position a cursor points at, if it was made by this secret for this `binding`. */
+  decode(cursor: unknown, binding: string): KeysetPosition {
+    checkShape(cursor, 'page.cursor');
+    const body = this.open(cursor, binding);
+    if (body === null) {
       throw invalid(
         'is not a cursor of this read (altered, made with another secret, or made for another scope, filter or order)',
       );

@@ -1,0 +1,49 @@
+import { quoteIdentifier, type TableNames } from './names.js';
+import { EVENT_COLUMNS } from './queries.js';
+
+/** Postgres truncates identifiers (and refuses channel names) longer than this. */
+const MAX_IDENTIFIER = 63;
+
+/**
+ * Statements of the live stream (migration 0004). Rows are read in `(tx_id, id)` order, where
+ * `tx_id` is the id of the transaction that wrote the row. A row is *settled* when its `tx_id` is
+ * below `pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still open: every
+ * transaction below it has committed or rolled back, so no row can ever appear below that mark
+ * again. Reading only settled rows is what makes a position in this order final: a batch that got
+ * its transaction id first but commits last is read when it settles, after the rows that
+ * committed before it, and never lands behind a subscriber.
+ * @internal
+ */
+export function streamSql(names: TableNames) {
+  const t = names.eventLogs;
+  const channel = `${names.schema}.event_logs`.slice(0, MAX_IDENTIFIER);
+  const columns = `${EVENT_COLUMNS}, tx_id::text AS "tx"`;
+  return {
+    /** The channel the insert trigger notifies once per statement, as NOTIFY names it. */
+    channel,
+    listen: `LISTEN ${quoteIdentifier(channel)}`,
+    unlisten: `UNLISTEN ${quoteIdentifier(channel)}`,
+    /** The oldest transaction still open: every row below it is settled. */
+    settledMark: `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS "tx"`,
+    /**
+     * The shared read: every row after ($1 tx, $2 id), of every scope, in stream order, at most
+     * $3, each with `settled`. Settled rows come first (they have the lowest tx ids); the reader
+     * takes them and looks again later for the rest.
+     */
+    readAfter: `SELECT ${columns}, tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS "settled"
+FROM ${t} WHERE (tx_id, id) > ($1::xid8, $2::uuid) ORDER BY tx_id, id LIMIT $3::int4`,
+    /**
+     * One subscriber's history: rows of its scope and filters (`where`) after `after` and up to
+     * `upTo` (a position the shared reader has passed, so all settled), in stream order.
+     */
+    history: (where: string, after: string, upTo: string, limit: string) =>
+      `SELECT ${columns} FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
+AND (tx_id, id) <= ${upTo} ORDER BY tx_id, id LIMIT ${limit}`,
+    /** Where a row of the scope stands in stream order (a list cursor names the row). */
+    positionOf: (where: string, id: string) =>
+      `SELECT tx_id::text AS "tx" FROM ${t} WHERE ${where} AND id = ${id}`,
+  };
+}
+
+/** The statements of {@link streamSql}. @internal */
+export type StreamSql = ReturnType<typeof streamSql>;

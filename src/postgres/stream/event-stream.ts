@@ -1,0 +1,300 @@
+import { ListenerSafeEmitter } from '../../emitter.js';
+import { ValidationError } from '../../errors.js';
+import { CursorCodec, cursorBinding } from '../cursor/codec.js';
+import { toExecutor, unwrapDatabase } from '../driver/executor.js';
+import type { Executor } from '../driver/types.js';
+import { checkListenable, type Listener, listen } from '../notify/listener.js';
+import { knownFields } from '../read/fields.js';
+import { type EventFilters, resolveFilters } from '../read/filters.js';
+import { type EventRow, toRecord } from '../read/records.js';
+import { type QueryScope, type ResolvedScope, resolveScope } from '../read/scope.js';
+import { tableNames } from '../sql/names.js';
+import { eventConditions, SqlParameters } from '../sql/queries.js';
+import { type StreamSql, streamSql } from '../sql/stream.js';
+import { StreamClosedError } from './errors.js';
+import type { EventStreamEvents } from './events.js';
+import { matcher } from './matcher.js';
+import {
+  type EventStreamOptions,
+  type ResolvedStreamOptions,
+  resolveStreamOptions,
+} from './options.js';
+import { decodeAfter, encodePosition, NIL_ID, type StreamPosition } from './position.js';
+import { type Feed, type StreamItem, Subscription } from './subscription.js';
+
+/** Options of one {@link EventStream.subscribe} call. */
+export interface SubscribeOptions {
+  /**
+   * Start after this cursor: one a previous subscription gave (`StreamEvent.cursor`,
+   * `SubscriberLaggedError.cursor`), or a `nextCursor` of an ascending `listEvents` read with the
+   * same scope and filters. @default none: only events that commit from now on
+   */
+  readonly after?: string;
+  /** Ends the subscription (its iteration finishes) when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+type Row = EventRow & { readonly tx: string; readonly settled?: boolean };
+
+const SUBSCRIBE_KEYS = new Set(['after', 'signal']);
+const NO_FILTERS = resolveFilters({});
+/** First wait before looking again at rows that committed but are not settled yet, in ms. */
+const SETTLE_RETRY_MS = 5;
+
+const item = (row: Row): StreamItem => ({
+  record: toRecord(row),
+  position: { tx: row.tx, id: row.id },
+});
+
+/**
+ * Live events of `event_logs`: each subscriber gets the events of its scope and filters that
+ * committed after its cursor, then every new one as it commits, each once, in one stable order
+ * (the writing transaction, then the event id), with a cursor to resume after it.
+ *
+ * One reader per stream reads new rows for all subscribers, woken by NOTIFY over one LISTEN
+ * connection (and by a poll as a safety net), and hands each subscriber the events of its scope
+ * in memory. It reads only rows whose transaction is older than every transaction still open, so
+ * a transaction that commits late can never put a row behind a position already passed: no gap,
+ * no repeat. A long transaction anywhere in the database holds new events back until it ends.
+ */
+export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
+  readonly #executor: Executor;
+  readonly #db: ReturnType<typeof unwrapDatabase>;
+  readonly #schema: string;
+  readonly #sql: StreamSql;
+  readonly #codec: CursorCodec;
+  readonly #options: ResolvedStreamOptions;
+  readonly #feed: Feed;
+  readonly #all = new Map<Subscription, () => void>();
+  readonly #live = new Map<string, Set<Subscription>>();
+  #head: StreamPosition | undefined;
+  #headRead: Promise<StreamPosition> | undefined;
+  /** Counts resets of the head, so a read that straddles one drops its rows. */
+  #epoch = 0;
+  #listener: Listener | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #settle: NodeJS.Timeout | undefined;
+  #settleDelay = SETTLE_RETRY_MS;
+  #reading = false;
+  #again = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: EventStreamOptions) {
+    super();
+    this.#executor = toExecutor(options?.db, 'options.db');
+    this.#db = unwrapDatabase(options.db, 'options.db');
+    this.#schema = tableNames(options.schema, 'options.schema').schema;
+    this.#sql = streamSql(tableNames(this.#schema));
+    this.#codec = new CursorCodec(options.cursorSecret);
+    this.#options = resolveStreamOptions(options);
+    if (this.#options.listen) checkListenable(this.#db);
+    this.#feed = {
+      bufferSize: this.#options.bufferSize,
+      batchSize: this.#options.batchSize,
+      head: () => this.#head as StreamPosition,
+      join: (sub) => {
+        const subs = this.#live.get(sub.userId) ?? new Set();
+        this.#live.set(sub.userId, subs.add(sub));
+      },
+      leave: (sub) => this.#leave(sub),
+      cursor: (position, binding) => encodePosition(this.#codec, position, binding),
+    };
+  }
+
+  /** Subscriptions open now (reading history or live). */
+  get subscriberCount(): number {
+    return this.#all.size;
+  }
+
+  /**
+   * Subscribes to the events of `scope` matching `filters` (as `EventQueries.listEvents` reads
+   * them). Bad input is refused here, synchronously, with a `ValidationError` naming the field.
+   * The subscription reads nothing until it is iterated.
+   */
+  subscribe(
+    scope: QueryScope,
+    filters: EventFilters = {},
+    options: SubscribeOptions = {},
+  ): Subscription {
+    if (this.#closing) throw new StreamClosedError();
+    const s = resolveScope(scope);
+    const f = resolveFilters(filters);
+    const o = knownFields(options, 'options', SUBSCRIBE_KEYS, 'a subscribe option');
+    const binding = cursorBinding(this.#schema, s, f, 'stream');
+    const after =
+      o.after === undefined
+        ? undefined
+        : decodeAfter(
+            this.#codec,
+            o.after,
+            { stream: binding, list: cursorBinding(this.#schema, s, f, 'asc') },
+            'options.after',
+          );
+    const signal = o.signal as AbortSignal | undefined;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new ValidationError('options.signal', 'VALIDATION_TYPE', 'must be an AbortSignal');
+    }
+    const sub = new Subscription(this.#feed, {
+      userId: s.userId,
+      matches: matcher(s, f),
+      binding,
+      start: async () => {
+        const head = await this.#readHead();
+        if (after === undefined) return head;
+        if ('stream' in after) return after.stream;
+        return this.#positionOf(s, after.list.id);
+      },
+      history: async (from, upTo, limit) => {
+        const p = new SqlParameters();
+        const where = eventConditions(p, s, f);
+        const text = this.#sql.history(
+          where,
+          `(${p.add(from.tx, 'xid8')}, ${p.add(from.id, 'uuid')})`,
+          `(${p.add(upTo.tx, 'xid8')}, ${p.add(upTo.id, 'uuid')})`,
+          p.add(limit, 'int4'),
+        );
+        return (await this.#executor.query<Row>(text, p.values)).rows.map(item);
+      },
+    });
+    const onAbort = () => sub.end();
+    this.#all.set(sub, () => signal?.removeEventListener('abort', onAbort));
+    if (this.#all.size === 1) this.#start();
+    if (signal?.aborted) sub.end();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return sub;
+  }
+
+  /** Ends every subscription (their iterations finish), stops reading and listening. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#poll);
+      clearTimeout(this.#settle);
+      for (const sub of [...this.#all.keys()]) sub.end();
+      // A PGlite closed by its host refuses UNLISTEN; closing the stream cannot fail for that.
+      await this.#listener?.close().catch(() => {});
+    })();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Starts listening and polling, once, at the first subscription. */
+  #start(): void {
+    if (this.#poll !== undefined) return;
+    this.#poll = setInterval(() => this.#wake(), this.#options.pollIntervalMs);
+    this.#poll.unref();
+    if (!this.#options.listen) return;
+    this.#listener = listen(this.#db, this.#sql, {
+      notified: () => this.#wake(),
+      state: (connected, error) => {
+        if (connected) this.#wake();
+        this.emit('listen', error === undefined ? { connected } : { connected, error });
+      },
+    });
+  }
+
+  #leave(sub: Subscription): void {
+    this.#all.get(sub)?.();
+    this.#all.delete(sub);
+    const subs = this.#live.get(sub.userId);
+    if (subs?.delete(sub) && subs.size === 0) this.#live.delete(sub.userId);
+    if (this.#all.size === 0) {
+      // Nobody reads: forget the head; the next subscriber starts from a fresh one.
+      this.#head = undefined;
+      this.#epoch += 1;
+      clearTimeout(this.#settle);
+    }
+  }
+
+  /** The shared reader's head, read as the settled mark when there is none yet. */
+  async #readHead(): Promise<StreamPosition> {
+    if (this.#head !== undefined) return this.#head;
+    this.#headRead ??= this.#executor
+      .query<{ tx: string }>(this.#sql.settledMark)
+      .then(({ rows }) => {
+        this.#head ??= { tx: (rows[0] as { tx: string }).tx, id: NIL_ID };
+        this.#wake();
+        return this.#head;
+      })
+      .finally(() => {
+        this.#headRead = undefined;
+      });
+    return this.#headRead;
+  }
+
+  /** The stream position of the event a list cursor points at. */
+  async #positionOf(scope: ResolvedScope, id: string): Promise<StreamPosition> {
+    const p = new SqlParameters();
+    const text = this.#sql.positionOf(eventConditions(p, scope, NO_FILTERS), p.add(id, 'uuid'));
+    const { rows } = await this.#executor.query<{ tx: string }>(text, p.values);
+    const row = rows[0];
+    if (row === undefined) {
+      throw new ValidationError('options.after', 'VALIDATION_RANGE', 'its event no longer exists');
+    }
+    return { tx: row.tx, id };
+  }
+
+  /** Asks the shared reader to read; a read already running reads once more after. */
+  #wake(): void {
+    if (this.#closing || this.#head === undefined) return;
+    if (this.#reading) {
+      this.#again = true;
+      return;
+    }
+    void this.#readAll();
+  }
+
+  async #readAll(): Promise<void> {
+    this.#reading = true;
+    let waiting = false;
+    try {
+      do {
+        this.#again = false;
+        waiting = await this.#readSettled();
+      } while (this.#again && !this.#closing);
+    } catch (error) {
+      this.emit('error', error);
+    } finally {
+      this.#reading = false;
+    }
+    clearTimeout(this.#settle);
+    if (!waiting) {
+      this.#settleDelay = SETTLE_RETRY_MS;
+      return;
+    }
+    // Rows committed above the settled mark: look again soon, then less often.
+    this.#settle = setTimeout(() => this.#wake(), this.#settleDelay);
+    this.#settle.unref();
+    this.#settleDelay = Math.min(this.#settleDelay * 2, this.#options.pollIntervalMs);
+  }
+
+  /**
+   * Reads settled rows after the head and hands each to the live subscribers of its user that
+   * it matches. Resolves whether committed rows wait above the settled mark.
+   */
+  async #readSettled(): Promise<boolean> {
+    const { batchSize } = this.#options;
+    for (;;) {
+      const epoch = this.#epoch;
+      const head = this.#head;
+      if (head === undefined) return false;
+      const { rows } = await this.#executor.query<Row>(this.#sql.readAfter, [
+        head.tx,
+        head.id,
+        batchSize,
+      ]);
+      if (epoch !== this.#epoch || this.#closing) return false;
+      for (const row of rows) {
+        if (row.settled !== true) return true;
+        this.#head = { tx: row.tx, id: row.id };
+        const subs = this.#live.get(row.userId);
+        if (subs === undefined) continue;
+        const it = item(row);
+        for (const sub of subs) if (sub.matches(it.record)) sub.deliver(it);
+      }
+      if (rows.length < batchSize) return false;
+    }
+  }
+}

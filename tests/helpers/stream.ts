@@ -1,0 +1,52 @@
+/**
+ * Following a subscription in a test: collects what it yields in the background, so that a
+ * test can write events and then wait until the subscriber has them all.
+ */
+import type { StreamEvent, Subscription } from '../../src/postgres/index.js';
+import { waitFor } from './outbox.js';
+
+export interface Collector {
+  readonly events: StreamEvent[];
+  /** Ids received, in order. */
+  ids(): string[];
+  /** Resolves when the iteration ends: with its error, or undefined. */
+  readonly finished: Promise<unknown>;
+  /** Waits until `count` events have arrived. */
+  until(count: number, timeoutMs?: number): Promise<void>;
+}
+
+/** Iterates `sub` in the background, keeping every event. */
+export function collect(sub: Subscription): Collector {
+  const events: StreamEvent[] = [];
+  const finished = (async () => {
+    try {
+      for await (const event of sub) events.push(event);
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  })();
+  return {
+    events,
+    ids: () => events.map((e) => e.event.id),
+    finished,
+    until: (count, timeoutMs = 20_000) =>
+      waitFor(
+        () => events.length >= count,
+        timeoutMs,
+        `${count} streamed events (have ${events.length})`,
+      ),
+  };
+}
+
+/** Ids of `userId`'s rows in stream order, as the database has them. */
+export async function storedIds(
+  pool: { query(text: string, values?: unknown[]): Promise<{ rows: { id: string }[] }> },
+  userId: string,
+): Promise<string[]> {
+  const { rows } = await pool.query(
+    'SELECT id FROM eventrail.event_logs WHERE user_id = $1 ORDER BY tx_id, id',
+    [userId],
+  );
+  return rows.map((r) => r.id);
+}
