@@ -4,7 +4,8 @@ import type { FetchHandler } from './api.js';
 /**
  * Serves a fetch-style handler from Node's `http` server:
  * `http.createServer(toNodeListener(createEventsApi({ ... })))`. Request bodies are not read
- * (the routes are GET only).
+ * (the routes are GET only). Response bodies are streamed as they come (Server-Sent Events),
+ * at the pace the client reads them; when the client goes away the body is cancelled.
  */
 export function toNodeListener(
   handler: FetchHandler,
@@ -30,11 +31,31 @@ export function toNodeListener(
       })
       .then(async (response) => {
         res.writeHead(response.status, Object.fromEntries(response.headers));
-        res.end(req.method === 'HEAD' ? undefined : Buffer.from(await response.arrayBuffer()));
+        if (req.method === 'HEAD' || response.body === null) {
+          await response.body?.cancel();
+          res.end();
+          return;
+        }
+        await pipe(response.body, res);
       })
       .catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
   };
+}
+
+/** Writes `body` to `res` chunk by chunk, waiting for the socket to drain; cancels it on close. */
+async function pipe(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = body.getReader();
+  const gone = new Promise<void>((resolve) => res.once('close', resolve));
+  void gone.then(() => reader.cancel().catch(() => {}));
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done || res.destroyed) break;
+    if (!res.write(value)) {
+      await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone]);
+    }
+  }
+  res.end();
 }

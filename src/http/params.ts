@@ -152,3 +152,23 @@ export function analyticsParams(params: URLSearchParams): {
 function defined(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
 }
+
+const PAGE_PARAMS = ['limit', 'offset', 'cursor', 'order'];
+
+/**
+ * Filters and start of `GET .../events/stream`: the list route's filters, and `after` (a cursor
+ * of the stream, or an ascending list page's `nextCursor`). @internal
+ */
+export function streamParams(params: URLSearchParams): {
+  filters: EventFilters;
+  after: string | undefined;
+} {
+  const rest = new URLSearchParams(params);
+  rest.delete('after');
+  for (const name of PAGE_PARAMS) {
+    if (rest.has(name)) {
+      throw new ValidationError(name, 'VALIDATION_RANGE', 'is not a parameter of this route');
+    }
+  }
+  return { filters: listParams(rest).filters, after: single(params, 'after') };
+}

@@ -9,6 +9,8 @@ export interface PageConfig {
   readonly segment: string;
   /** The project's URL relative to the page's (`./` or `../`). */
   readonly root: string;
+  /** Whether the API serves the live stream the page follows. */
+  readonly live: boolean;
 }
 
 /** JSON that is safe inside a `<script>` element: no `<` can close it. */

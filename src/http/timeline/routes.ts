@@ -47,7 +47,10 @@ export function matchTimelinePage(
  * stream) of the same API, called with the browser's cookies, so it gets their scoping and errors
  * (a foreign project shows the routes' 404). Each response has its own CSP nonce. @internal
  */
-export function timelinePage(route: TimelinePageRoute, segment: string, head: boolean): Response {
+export function timelinePage(
+  route: TimelinePageRoute,
+  serve: { readonly segment: string; readonly live: boolean; readonly head: boolean },
+): Response {
   const nonce = randomBytes(18).toString('base64');
   const csp = [
     "default-src 'none'",
@@ -62,11 +65,12 @@ export function timelinePage(route: TimelinePageRoute, segment: string, head: bo
   const html = timelineHtml(nonce, {
     projectId: route.projectId,
     sessionId: route.sessionId ?? null,
-    segment,
+    segment: serve.segment,
+    live: serve.live,
     // The project's URL relative to the page's: the page works behind any prefix or proxy.
     root: route.sessionId === undefined ? './' : '../',
   });
-  return new Response(head ? null : html, {
+  return new Response(serve.head ? null : html, {
     status: 200,
     headers: {
       'content-type': 'text/html; charset=utf-8',

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Caller, createEventsApi, toNodeListener } from '../../../src/http/index.js';
-import { EventQueries, type PgDatabase } from '../../../src/postgres/index.js';
+import { EventQueries, type EventStream, type PgDatabase } from '../../../src/postgres/index.js';
 
 const CALLERS: Record<string, Caller> = {
   'user-42': { userId: 'user-42', projects: ['project-1'] },
@@ -20,7 +20,11 @@ export interface TimelineServer {
   close(): Promise<void>;
 }
 
-export async function startTimelineServer(db: PgDatabase): Promise<TimelineServer> {
+/** The server; with `stream`, the SSE route the page follows live. */
+export async function startTimelineServer(
+  db: PgDatabase,
+  stream?: EventStream,
+): Promise<TimelineServer> {
   const api = createEventsApi({
     queries: new EventQueries({ db }),
     resolveCaller: (request) => {
@@ -28,6 +32,7 @@ export async function startTimelineServer(db: PgDatabase): Promise<TimelineServe
       return CALLERS[cookie?.[1] ?? ''] ?? null;
     },
     timeline: true,
+    ...(stream === undefined ? {} : { stream }),
   });
   const server: Server = createServer(toNodeListener(api));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,10 +43,12 @@ export async function startTimelineServer(db: PgDatabase): Promise<TimelineServe
       `${origin}/my/projects/${encodeURIComponent(project)}/timeline${
         session === undefined ? '' : `/${encodeURIComponent(session)}`
       }`,
-    close: () =>
-      new Promise((resolve) => {
+    close: async () => {
+      await api.close();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

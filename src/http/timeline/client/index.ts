@@ -2,6 +2,7 @@ import { CORE_JS } from './core.js';
 import { DETAILS_JS } from './details.js';
 import { FILTERS_JS } from './filters.js';
 import { LANES_JS } from './lanes.js';
+import { LIVE_JS } from './live.js';
 import { PROJECT_JS } from './project.js';
 import { SESSION_JS } from './session.js';
 import { STRIP_JS } from './strip.js';
@@ -24,6 +25,7 @@ export const TIMELINE_SCRIPT = [
   LANES_JS,
   FILTERS_JS,
   DETAILS_JS,
+  LIVE_JS,
   SESSION_JS,
   BOOT_JS,
   '})();',

@@ -41,8 +41,14 @@ async function loadPage() {
   S.cursor = page.nextCursor;
 }
 
+function liveEvent(event) {
+  addEvents([event]);
+  if (!S.pending) S.pending = setTimeout(function () { S.pending = null; render(); }, 50);
+}
+
 async function reload() {
-  S.events = []; S.ids = {}; S.cursor = null; S.first = true;
+  S.events = []; S.ids = {}; S.cursor = null;
+  await startLive(liveEvent);
   try {
     await loadPage();
   } catch (error) {

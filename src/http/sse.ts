@@ -1,0 +1,81 @@
+import { EventrailError } from '../errors.js';
+import type { Subscription } from '../postgres/stream/subscription.js';
+
+/** How an SSE response paces itself. @internal */
+export interface SseTiming {
+  /** Milliseconds between heartbeat comments while no event is sent. */
+  readonly heartbeatMs: number;
+  /** The `retry:` hint: milliseconds a client waits before reconnecting. */
+  readonly retryMs: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A `text/event-stream` response over one subscription. Each event is sent as
+ * `id: <cursor>`, `event: event`, `data: <the event as JSON, as one item of the list route>`.
+ * Events are pulled from the subscription only as fast as the client takes them, so a slow
+ * client fills the subscription's bounded buffer and is ended (an `event: end` with the error's
+ * `code`; the client reconnects with `Last-Event-ID` and resumes), never this process's memory.
+ * Cancelling the body (the client went away) ends the subscription. Without a subscription
+ * (a HEAD request), the headers alone. @internal
+ */
+export function sseResponse(
+  sub: Subscription | undefined,
+  timing: SseTiming,
+  onEnd: () => void,
+): Response {
+  let heartbeat: NodeJS.Timeout | undefined;
+  let closed = false;
+  const stop = () => {
+    closed = true;
+    clearInterval(heartbeat);
+    sub?.end();
+    onEnd();
+  };
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (closed) return;
+    stop();
+    controller.close();
+  };
+  const body =
+    sub &&
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(`retry: ${timing.retryMs}\n: connected\n\n`));
+        heartbeat = setInterval(() => {
+          if (!closed) controller.enqueue(encoder.encode(': heartbeat\n\n'));
+        }, timing.heartbeatMs);
+        heartbeat.unref();
+      },
+      async pull(controller) {
+        try {
+          const next = await sub.next();
+          if (next.done) return finish(controller);
+          const { event, cursor } = next.value;
+          controller.enqueue(
+            encoder.encode(`id: ${cursor}\nevent: event\ndata: ${JSON.stringify(event)}\n\n`),
+          );
+        } catch (error) {
+          const code = error instanceof EventrailError ? error.code : 'INTERNAL';
+          const message = error instanceof EventrailError ? error.message : 'the stream failed';
+          if (!closed) {
+            controller.enqueue(
+              encoder.encode(`event: end\ndata: ${JSON.stringify({ code, message })}\n\n`),
+            );
+          }
+          finish(controller);
+        }
+      },
+      cancel: stop,
+    });
+  return new Response(body ?? null, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
+  });
+}
