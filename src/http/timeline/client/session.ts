@@ -162,7 +162,7 @@ async function sessionView() {
   S.detailsSlot = el('div');
   main.replaceChildren(add(el('div', 'session'),
     add(el('div', 'wide'), back, el('h1', null, subject.title), S.controls.form, S.notice),
-    S.stripSlot, S.timelineSlot, S.detailsSlot));
+    S.timelineSlot, S.detailsSlot, S.stripSlot));
   await reload();
 }
 `;
