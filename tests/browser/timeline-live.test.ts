@@ -75,7 +75,7 @@ describe('live updates', () => {
     expect(shown - (await streamed)).toBeLessThan(1000);
     expect(await marks.count()).toBe(before + 1);
     expect(navigations).toBe(1);
-    await w.page.locator('.lane .mark.k-error').click();
+    await w.page.locator('.lane .mark[data-type="TOOL_REQUEST"].risk-high').click();
     mkdirSync(join(import.meta.dirname, '__screenshots__'), { recursive: true });
     await w.page.screenshot({
       path: join(import.meta.dirname, '__screenshots__', 'session-live.png'),
