@@ -26,6 +26,20 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          // Real Chromium (scripts/ensure-chromium.sh) against a real server and Postgres.
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          // The examples' code the tests run imports the package by name: the sources, here.
+          alias: [
+            { find: /^eventrail$/, replacement: new URL('src/index.ts', import.meta.url).pathname },
+          ],
+          globalSetup: ['tests/setup/services.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

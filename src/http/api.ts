@@ -7,6 +7,8 @@ import type { Subscription } from '../postgres/stream/subscription.js';
 import { analyticsParams, listParams, streamParams } from './params.js';
 import { badRequest, json, problem } from './responses.js';
 import { sseResponse } from './sse.js';
+import { matchTimelinePage, timelinePage, timelineSegment } from './timeline/routes.js';
+import { isSummaryRoute, readSummaries, type SummaryKind } from './timeline/summaries.js';
 
 /** Who is calling, as the host knows it from the request (a session, a token). */
 export interface Caller {
@@ -39,6 +41,13 @@ export interface EventsApiOptions {
   readonly retryMs?: number;
   /** Ends every open SSE response when aborted, as `close()` does. @default none */
   readonly signal?: AbortSignal;
+  /**
+   * Serves the timeline page at `{base}/{projectId}/timeline[/{sessionId}]` (`true`), or under
+   * the segment given (`'view'`). Off unless asked for: it adds an HTML page to an API that may
+   * be exposed only to programs, and the page's requests carry the browser's cookies, so
+   * `resolveCaller` must accept those. @default false
+   */
+  readonly timeline?: boolean | string;
 }
 
 /** The defaults of {@link EventsApiOptions}. */
@@ -80,12 +89,18 @@ export interface EventsApi extends FetchHandler {
  *   with `timeZone` for a time series. Answers `{ countsByType, agentInteractions, errorStats,
  *   timeSeries? }`.
  *
+ * - `GET {base}/{projectId}/sessions` and `.../aggregates` — the project's sessions (business
+ *   objects) with their first and last time, events, errors and agents, most recently active
+ *   first; the events filters and `limit`. Answers `{ items }`.
+ * - `GET {base}/{projectId}/timeline[/{sessionId}]` — the timeline page, when `timeline` is set.
+ *
  * A project the caller may not read answers 404, exactly as one that does not exist, so that
  * existence is not leaked. Bad parameters answer 400 with `{ error: { code, field, message } }`.
  */
 export function createEventsApi(options: EventsApiOptions): EventsApi {
   const base = (options.basePath ?? DEFAULT_EVENTS_API_OPTIONS.basePath).replace(/\/+$/, '');
   const { queries, stream } = options;
+  const timeline = timelineSegment(options.timeline);
   const timing = {
     heartbeatMs: numberOption(
       options.heartbeatMs,
@@ -109,8 +124,14 @@ export function createEventsApi(options: EventsApiOptions): EventsApi {
 
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
-    const route = match(url.pathname, base);
-    if (route === undefined) return problem(404, 'NOT_FOUND', 'no such route');
+    const parts = segments(url.pathname, base);
+    const page = timeline && parts && matchTimelinePage(parts, timeline);
+    if (page && (request.method === 'GET' || request.method === 'HEAD')) {
+      const head = request.method === 'HEAD';
+      return timelinePage(page, { segment: timeline, live: stream !== undefined, head });
+    }
+    const route = parts && match(parts);
+    if (!route) return problem(404, 'NOT_FOUND', 'no such route');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return json(
         405,
@@ -130,6 +151,9 @@ export function createEventsApi(options: EventsApiOptions): EventsApi {
         ...(caller.tenantId === undefined ? {} : { tenantId: caller.tenantId }),
       };
       const params = url.searchParams;
+      if (route.kind === 'sessions' || route.kind === 'aggregates') {
+        return json(200, await readSummaries(route.kind, queries, scope, params));
+      }
       if (route.kind === 'analytics') {
         const { filters, bucket, timeZone } = analyticsParams(params);
         const [countsByType, agentInteractions, errorStats, timeSeries] = await Promise.all([
@@ -203,20 +227,23 @@ function checkCaller(caller: Caller): void {
 }
 
 type Route =
-  | { kind: 'events' | 'analytics' | 'stream'; projectId: string }
+  | { kind: 'events' | 'analytics' | 'stream' | SummaryKind; projectId: string }
   | { kind: 'session'; projectId: string; sessionId: string };
 
-function match(pathname: string, base: string): Route | undefined {
+/** The decoded path segments after the base path. */
+function segments(pathname: string, base: string): string[] | undefined {
   if (!pathname.startsWith(`${base}/`)) return undefined;
-  let parts: string[];
   try {
-    parts = pathname
+    return pathname
       .slice(base.length + 1)
       .split('/')
       .map(decodeURIComponent);
   } catch {
     return undefined;
   }
+}
+
+function match(parts: string[]): Route | undefined {
   const [projectId, resource, sessionId, ...rest] = parts;
   if (!projectId) return undefined;
   // seed 003's path of a session's events: analytics/sessions/{sessionId}/events
@@ -225,6 +252,7 @@ function match(pathname: string, base: string): Route | undefined {
     return id && events === 'events' ? { kind: 'session', projectId, sessionId: id } : undefined;
   }
   if (rest.length > 0) return undefined;
+  if (isSummaryRoute(resource) && sessionId === undefined) return { kind: resource, projectId };
   if (resource === 'analytics' && sessionId === undefined) return { kind: 'analytics', projectId };
   if (resource !== 'events') return undefined;
   if (sessionId === undefined) return { kind: 'events', projectId };

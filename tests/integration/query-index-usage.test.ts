@@ -88,6 +88,8 @@ describe('index usage on 100k rows', () => {
       'countsByType, range',
       () => queries.countsByType(user, { from: new Date(end.getTime() - day) }),
     ],
+    ['sessions, project scope', () => queries.sessions({ ...user, projectId: 'project-0' })],
+    ['aggregates, project scope', () => queries.aggregates({ ...user, projectId: 'project-0' })],
     ['agentInteractions', () => queries.agentInteractions(user)],
     ['errorStats', () => queries.errorStats(user)],
     [

@@ -15,6 +15,7 @@ import {
   SqlParameters,
   timeSeriesSql,
 } from '../sql/queries.js';
+import { type SummaryKey, summariesSql } from '../sql/summaries.js';
 import {
   type AgentInteraction,
   type ErrorStats,
@@ -36,6 +37,13 @@ import {
   resolveQueryOptions,
 } from './options.js';
 import { type EventPage, type PageOptions, resolvePage } from './page.js';
+import {
+  type AggregateSummary,
+  resolveSummaryLimit,
+  type SessionSummary,
+  type SummaryPageOptions,
+  toSummary,
+} from './summaries.js';
 
 /** How far back {@link EventQueries.recentErrors} looks when `filters.from` is not given. */
 export const RECENT_ERRORS_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -140,6 +148,45 @@ export class EventQueries {
     resolveFilters(filters);
     const from = filters.from ?? new Date(Date.now() - RECENT_ERRORS_WINDOW_MS);
     return this.listEvents(scope, { ...filters, from, errorsOnly: true }, page);
+  }
+
+  /**
+   * The scope's sessions with events matching `filters`, the most recently active first, each
+   * with its first and last time, events, errors and agents. Not cached: running sessions move.
+   */
+  sessions(
+    scope: QueryScope,
+    filters: EventFilters = {},
+    page: SummaryPageOptions = {},
+  ): Promise<SessionSummary[]> {
+    return this.#summaries<{ sessionId: string }>('session', scope, filters, page);
+  }
+
+  /** The same as {@link sessions} for business objects (`aggregateType` + `aggregateId`). */
+  aggregates(
+    scope: QueryScope,
+    filters: EventFilters = {},
+    page: SummaryPageOptions = {},
+  ): Promise<AggregateSummary[]> {
+    return this.#summaries<{ aggregateType: string; aggregateId: string }>(
+      'aggregate',
+      scope,
+      filters,
+      page,
+    );
+  }
+
+  async #summaries<K>(key: SummaryKey, scope: QueryScope, filters: EventFilters, page: unknown) {
+    const s = resolveScope(scope);
+    const f = resolveFilters(filters);
+    const limit = resolveSummaryLimit(page, this.#options);
+    const p = new SqlParameters();
+    const where = eventConditions(p, s, f);
+    const { rows } = await this.#executor.query<Parameters<typeof toSummary<K>>[0]>(
+      summariesSql(this.#names, key, where, p.add(limit, 'int4')),
+      p.values,
+    );
+    return rows.map(toSummary);
   }
 
   /** Events per type within the scope and filters, most frequent first. Cached. */

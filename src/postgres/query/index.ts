@@ -31,3 +31,9 @@ export {
   type RowLevelSecurityOptions,
   withTenant,
 } from './rls.js';
+export type {
+  AggregateSummary,
+  EventGroupStats,
+  SessionSummary,
+  SummaryPageOptions,
+} from './summaries.js';

@@ -26,8 +26,8 @@ export interface KeysetPosition {
   readonly id: string;
 }
 
-/** The rows eventrail treats as errors: type `ERROR` in any case, or an error code. */
-const IS_ERROR = `(error_code IS NOT NULL OR upper(event_type) = 'ERROR')`;
+/** The rows eventrail treats as errors: type `ERROR` in any case, or an error code. @internal */
+export const IS_ERROR = `(error_code IS NOT NULL OR upper(event_type) = 'ERROR')`;
 
 /**
  * The scope and filters as SQL conditions joined by AND. The scope comes first and is never

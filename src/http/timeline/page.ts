@@ -1,0 +1,47 @@
+import { TIMELINE_SCRIPT } from './client/index.js';
+import { TIMELINE_CSS } from './style.js';
+
+/** What the page's script is told by the server; the rest it reads from the JSON routes. @internal */
+export interface PageConfig {
+  readonly projectId: string;
+  readonly sessionId: string | null;
+  /** The page's own path segment (`timeline`), for links between its views. */
+  readonly segment: string;
+  /** The project's URL relative to the page's (`./` or `../`). */
+  readonly root: string;
+  /** Whether the API serves the live stream the page follows. */
+  readonly live: boolean;
+}
+
+/** JSON that is safe inside a `<script>` element: no `<` can close it. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/** The whole page: inline CSS and script under the response's nonce, nothing fetched. @internal */
+export function timelineHtml(nonce: string, config: PageConfig): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>eventrail timeline</title>
+<link rel="icon" href="data:,">
+<style nonce="${nonce}">${TIMELINE_CSS}</style>
+</head>
+<body>
+<header class="top">
+<a class="brand" id="home">eventrail · timeline</a>
+<span id="live" class="live" role="status" aria-live="polite"></span>
+</header>
+<main id="main" tabindex="-1"><p class="state" data-state="loading">Loading…</p></main>
+<script type="application/json" id="timeline-config">${scriptJson(config)}</script>
+<script nonce="${nonce}">${TIMELINE_SCRIPT}</script>
+</body>
+</html>
+`;
+}
