@@ -101,6 +101,8 @@ describe('a sink that fails', () => {
     broken = false;
     expect(await publisher.reprocessFailed({ ids: [id!] })).toBe(1);
     await waitFor(() => sink.delivered.length === 1, 20_000, 'the reprocessed delivery');
+    // The settlement follows the delivery: wait for it before reading the row.
+    await waitFor(async () => (await row(id!)).status !== 'pending', 20_000, 'the settlement');
     expect(sink.delivered.map((e) => e.id)).toEqual([id]);
     expect(await row(id!)).toMatchObject({ status: 'published', retry_count: 0 });
     expect(await row(other!)).toMatchObject({ status: 'failed' });

@@ -1,4 +1,4 @@
-import { within } from '../../async/wait.js';
+import { settledWithin, within } from '../../async/wait.js';
 import { ValidationError } from '../../errors.js';
 import type { PgPoolLike, QueryableLike } from '../driver/types.js';
 import { backoffDelay, type ResolvedBackoff } from '../retry/backoff.js';
@@ -150,7 +150,10 @@ class PoolListener implements Listener {
     const client = this.#client;
     this.#client = undefined;
     this.connected = false;
+    // Closed means the connection has ended, not merely been asked to (bounded all the same).
+    const ended = client && new Promise<void>((resolve) => client.on('end', () => resolve()));
     client?.release(true);
+    await settledWithin(ended, { timeoutMs: LISTEN_TIMEOUT_MS });
     await this.#connecting;
   }
 }
