@@ -28,7 +28,7 @@ export type ValidationCode =
   | 'VALIDATION_BAD_STRING'
   /** The serialized payload is larger than `maxPayloadBytes`. */
   | 'VALIDATION_TOO_LARGE'
-  /** The payload is nested deeper than 1000 levels (`MAX_PAYLOAD_DEPTH`). */
+  /** The payload is nested deeper than 1000 levels of objects and arrays. */
   | 'VALIDATION_TOO_DEEP'
   /** Reading the value threw (a getter, a `toJSON`, a proxy trap) or gave a different answer each time. */
   | 'VALIDATION_UNREADABLE'

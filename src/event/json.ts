@@ -94,8 +94,8 @@ function notJson(field: string, what: string): ValidationError {
   return new ValidationError(field, 'VALIDATION_NOT_JSON', `${what}; payloads must be plain JSON`);
 }
 
-/** An object literal (or `Object.create(null)`): what a payload must be. @internal */
-export function isPlainObject(value: object): boolean {
+/** An object literal (or `Object.create(null)`): what a payload must be. */
+function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
