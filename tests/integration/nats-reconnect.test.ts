@@ -82,14 +82,18 @@ describe('NatsSink across lost connections', () => {
     const logger = loggerFor(sink, fallback);
     try {
       const disrupt = async () => {
-        // Acks lost on the way back: stored messages are retried, and dropped as duplicates.
+        // Acks lost on the way back: the messages published while muted are stored, their
+        // retries are dropped as duplicates. Wait until some are published before the cut.
+        const stored = async () => (await nats.manager.streams.info(stream)).state.messages;
         proxy.mute();
-        setTimeout(() => {
-          proxy.cut();
-          setTimeout(() => proxy.cut(), 300);
-        }, 300);
+        const before = await stored();
+        const flushing = logger.flush();
+        for (let i = 0; i < 200 && (await stored()) === before; i++) await pause(50);
+        proxy.cut();
+        await flushing;
+        proxy.cut();
       };
-      await logThrough(logger, 1500, disrupt);
+      await logThrough(logger, 1550, disrupt);
       const summary = await logger.close();
       expect(summary.sinks.nats).toMatchObject({ written: EVENTS, fallback: 0 });
 
