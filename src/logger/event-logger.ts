@@ -3,6 +3,7 @@ import { ListenerSafeEmitter } from '../emitter.js';
 import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
+import { checkLog, type LifecycleLog, lifecycle } from '../lifecycle-log.js';
 import { numberOption } from '../options/validate.js';
 import { ConsoleSink } from '../sinks/console-sink.js';
 import { DEFAULT_PIPELINE_OPTIONS, resolvePipelineOptions } from '../sinks/pipeline-options.js';
@@ -64,6 +65,7 @@ export class EventLogger<
   readonly #fallback: Sink | null;
   readonly #normalize: { readonly maxPayloadBytes: number };
   readonly #closeTimeoutMs: number;
+  readonly #log: LifecycleLog | undefined;
   #accepted = 0;
   #rejected = 0;
   #closing: Promise<CloseSummary> | undefined;
@@ -106,6 +108,27 @@ export class EventLogger<
       const resolved = resolvePipelineOptions(registration, loggerWide, `sinks[${i}].`);
       return new SinkPipeline(sink, resolved, this.#fallback, this);
     });
+    this.#log = checkLog(options.log);
+    if (this.#log) this.#logLifecycle(this.#log, [...names]);
+  }
+
+  /** Writes the logger's own events to `log` as lifecycle messages. */
+  #logLifecycle(log: LifecycleLog, sinks: string[]): void {
+    lifecycle(log, 'info', { sinks }, 'eventrail logger started');
+    this.on('error', (error) =>
+      lifecycle(log, 'error', { err: error }, 'eventrail write failed for good'),
+    );
+    this.on('fallback', ({ sink, events, error }) =>
+      lifecycle(
+        log,
+        'warn',
+        { sink, count: events.length, err: error },
+        'eventrail events handed to the fallback',
+      ),
+    );
+    this.on('drop', ({ sink, events, reason }) =>
+      lifecycle(log, 'warn', { sink, count: events.length, reason }, 'eventrail events dropped'),
+    );
   }
 
   /** Whether `close()` has been called. */
@@ -263,6 +286,12 @@ export class EventLogger<
         const { received, written, fallback, dropped } = pipeline.counters;
         sinks[pipeline.sink.name] = { received, written, fallback, dropped };
       }
+      lifecycle(
+        this.#log,
+        timedOut ? 'warn' : 'info',
+        { timedOut, sinks },
+        'eventrail logger closed',
+      );
       return { timedOut, sinks };
     } finally {
       clearTimeout(timer);

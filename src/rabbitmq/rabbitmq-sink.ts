@@ -1,6 +1,7 @@
 import { ListenerSafeEmitter } from '../emitter.js';
 import { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
+import { checkLog, type LifecycleLevel, lifecycle } from '../lifecycle-log.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { classifyRabbitMQError } from './classify.js';
@@ -83,6 +84,17 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
       blockedTimeoutMs: resolved.blockedTimeoutMs,
       onState: (state, previous) => this.emit('state', state, previous),
     });
+    const log = checkLog(options.log);
+    if (log) {
+      this.on('state', (state, previous) =>
+        lifecycle(
+          log,
+          STATE_LEVEL[state],
+          { sink: this.name, state, previous },
+          `eventrail RabbitMQ sink ${state}`,
+        ),
+      );
+    }
   }
 
   /** Where the connection stands; see {@link RabbitMQSinkState}. */
@@ -202,6 +214,16 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
 }
 
 const NEVER_ABORTED = new AbortController().signal;
+
+/** How loud each connection state is in the lifecycle log. */
+const STATE_LEVEL = {
+  idle: 'debug',
+  connecting: 'debug',
+  connected: 'info',
+  blocked: 'warn',
+  reconnecting: 'warn',
+  closed: 'info',
+} as const satisfies Record<RabbitMQSinkState, LifecycleLevel>;
 
 /** Waits for `work` (failed or not) at most `ms` milliseconds. */
 async function atMost(work: Promise<unknown> | undefined, ms: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { ListenerSafeEmitter } from '../../emitter.js';
 import { OutboxPublisherError, PublisherStoppedError } from '../../errors.js';
+import { checkLog, type LifecycleLog, lifecycle } from '../../lifecycle-log.js';
 import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
@@ -53,6 +54,7 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
   #poll: NodeJS.Timeout | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<StopSummary> | undefined;
+  readonly #log: LifecycleLog | undefined;
 
   constructor(options: OutboxPublisherOptions) {
     super();
@@ -69,6 +71,39 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
       this.#options.ordering === 'aggregate',
     );
     this.#loop = new ClaimLoop(this.#options, this.#sinks, leases, this.#counters, this);
+    this.#log = checkLog(options.log);
+    if (this.#log) this.#logLifecycle(this.#log);
+  }
+
+  /** Writes the publisher's own events to `log` as lifecycle messages. */
+  #logLifecycle(log: LifecycleLog): void {
+    const publisher = this.id;
+    this.on('failed', ({ event, sink, attempts, error }) =>
+      lifecycle(
+        log,
+        'error',
+        { publisher, eventId: event.id, sink, attempts, err: error },
+        'eventrail outbox event marked failed',
+      ),
+    );
+    this.on('listen', ({ connected, error }) =>
+      connected
+        ? lifecycle(log, 'info', { publisher }, 'eventrail outbox LISTEN connected')
+        : lifecycle(
+            log,
+            'warn',
+            { publisher, err: error },
+            'eventrail outbox LISTEN lost; reconnecting',
+          ),
+    );
+    this.on('error', (error) =>
+      lifecycle(
+        log,
+        'warn',
+        { publisher, err: error },
+        'eventrail outbox publisher error; retrying',
+      ),
+    );
   }
 
   /** Whether the publisher is started and not stopping. */
@@ -161,6 +196,7 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     }
     this.#loop.wake();
     await this.#listener?.ready;
+    lifecycle(this.#log, 'info', { publisher: this.id }, 'eventrail outbox publisher started');
   }
 
   async #stop(options: StopOptions): Promise<StopSummary> {
@@ -177,6 +213,13 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     );
     await listenerClosed;
     await Promise.allSettled(this.#sinks.map(closeSink));
-    return { timedOut: !finished, released: this.#counters.released - releasedBefore };
+    const released = this.#counters.released - releasedBefore;
+    lifecycle(
+      this.#log,
+      finished ? 'info' : 'warn',
+      { publisher: this.id, timedOut: !finished, released },
+      'eventrail outbox publisher stopped',
+    );
+    return { timedOut: !finished, released };
   }
 }
