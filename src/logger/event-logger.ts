@@ -9,6 +9,7 @@ import { ConsoleSink } from '../sinks/console-sink.js';
 import { DEFAULT_PIPELINE_OPTIONS, resolvePipelineOptions } from '../sinks/pipeline-options.js';
 import { checkSink, closeSink, type Sink } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
+import { logLifecycle } from './lifecycle.js';
 import type { LoggerMetrics, SinkMetrics } from './metrics.js';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -109,26 +110,7 @@ export class EventLogger<
       return new SinkPipeline(sink, resolved, this.#fallback, this);
     });
     this.#log = checkLog(options.log);
-    if (this.#log) this.#logLifecycle(this.#log, [...names]);
-  }
-
-  /** Writes the logger's own events to `log` as lifecycle messages. */
-  #logLifecycle(log: LifecycleLog, sinks: string[]): void {
-    lifecycle(log, 'info', { sinks }, 'eventrail logger started');
-    this.on('error', (error) =>
-      lifecycle(log, 'error', { err: error }, 'eventrail write failed for good'),
-    );
-    this.on('fallback', ({ sink, events, error }) =>
-      lifecycle(
-        log,
-        'warn',
-        { sink, count: events.length, err: error },
-        'eventrail events handed to the fallback',
-      ),
-    );
-    this.on('drop', ({ sink, events, reason }) =>
-      lifecycle(log, 'warn', { sink, count: events.length, reason }, 'eventrail events dropped'),
-    );
+    if (this.#log) logLifecycle(this, this.#log, [...names]);
   }
 
   /** Whether `close()` has been called. */
