@@ -30,5 +30,6 @@ export {
   normalizeEvent,
   uuidv7,
 } from './event/index.js';
+export type { LifecycleLevel, LifecycleLog } from './lifecycle-log.js';
 export * from './logger/index.js';
 export * from './sinks/index.js';

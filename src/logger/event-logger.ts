@@ -4,11 +4,13 @@ import { ListenerSafeEmitter } from '../emitter.js';
 import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
+import { checkLog, type LifecycleLog, lifecycle } from '../lifecycle-log.js';
 import { numberOption } from '../options/validate.js';
 import { ConsoleSink } from '../sinks/console-sink.js';
 import { DEFAULT_PIPELINE_OPTIONS, resolvePipelineOptions } from '../sinks/pipeline-options.js';
 import { checkSink, closeSink, type Sink } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
+import { logLifecycle } from './lifecycle.js';
 import type { LoggerMetrics, SinkMetrics } from './metrics.js';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -65,6 +67,7 @@ export class EventLogger<
   readonly #fallback: Sink | null;
   readonly #normalize: { readonly maxPayloadBytes: number };
   readonly #closeTimeoutMs: number;
+  readonly #log: LifecycleLog | undefined;
   #accepted = 0;
   #rejected = 0;
   #closing: Promise<CloseSummary> | undefined;
@@ -107,6 +110,8 @@ export class EventLogger<
       const resolved = resolvePipelineOptions(registration, loggerWide, `sinks[${i}].`);
       return new SinkPipeline(sink, resolved, this.#fallback, this);
     });
+    this.#log = checkLog(options.log);
+    if (this.#log) logLifecycle(this, this.#log, [...names]);
   }
 
   /** Whether `close()` has been called. */
@@ -267,6 +272,12 @@ export class EventLogger<
         const { received, written, fallback, dropped } = pipeline.counters;
         sinks[pipeline.sink.name] = { received, written, fallback, dropped };
       }
+      lifecycle(
+        this.#log,
+        timedOut ? 'warn' : 'info',
+        { timedOut, sinks },
+        'eventrail logger closed',
+      );
       return { timedOut, sinks };
     } finally {
       clearTimeout(timer);

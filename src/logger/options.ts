@@ -1,4 +1,5 @@
 import type { EventCatalog } from '../catalog/catalog.js';
+import type { LifecycleLog } from '../lifecycle-log.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink } from '../sinks/sink.js';
 
@@ -26,6 +27,11 @@ export interface EventLoggerOptions<TCatalog extends EventCatalog | undefined = 
    * with their payload types at compile time and their schemas at run time. @default none
    */
   readonly catalog?: TCatalog;
+  /**
+   * Lifecycle messages (started, closed, writes failed for good, handed to the fallback), e.g. a
+   * pino logger. @default none (silent)
+   */
+  readonly log?: LifecycleLog;
 }
 
 /** The default of {@link EventLoggerOptions.closeTimeoutMs}. */

@@ -1,6 +1,7 @@
 import type { ChannelModel, Options, RecoveringChannelModel, SocketOptions } from 'amqplib';
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
+import type { LifecycleLog } from '../lifecycle-log.js';
 import { numberOption, reconnectOption, textOption } from '../options/validate.js';
 
 /** A connection the host opened: plain (`amqplib.connect(url)`) or recovering (`{ recovery }`). */
@@ -92,6 +93,11 @@ export interface RabbitMQSinkOptions {
   readonly confirmTimeoutMs?: number;
   /** How long a write waits while the broker blocks the connection (alarms). @default 1000 */
   readonly blockedTimeoutMs?: number;
+  /**
+   * Lifecycle messages (connected, blocked, reconnecting, closed), e.g. a pino logger.
+   * @default none (silent)
+   */
+  readonly log?: LifecycleLog;
 }
 
 /** @internal */

@@ -1,6 +1,7 @@
 import { settledWithin, within } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import type { EventRecord } from '../event/types.js';
+import { checkLog, type LifecycleLevel, lifecycle } from '../lifecycle-log.js';
 import { throwFailures } from '../sinks/failures.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
@@ -87,6 +88,17 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
       blockedTimeoutMs: resolved.blockedTimeoutMs,
       onState: (state, previous) => this.emit('state', state, previous),
     });
+    const log = checkLog(options.log);
+    if (log) {
+      this.on('state', (state, previous) =>
+        lifecycle(
+          log,
+          STATE_LEVEL[state],
+          { sink: this.name, state, previous },
+          `eventrail RabbitMQ sink ${state}`,
+        ),
+      );
+    }
   }
 
   /** Where the connection stands; see {@link RabbitMQSinkState}. */
@@ -204,3 +216,13 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     return this.#publisher;
   }
 }
+
+/** How loud each connection state is in the lifecycle log. */
+const STATE_LEVEL = {
+  idle: 'debug',
+  connecting: 'debug',
+  connected: 'info',
+  blocked: 'warn',
+  reconnecting: 'warn',
+  closed: 'info',
+} as const satisfies Record<RabbitMQSinkState, LifecycleLevel>;

@@ -131,6 +131,7 @@ describe('scope isolation', () => {
         workflowId: null,
         errorCode: null,
         toolName: null,
+        traceId: null,
         errorsOnly: false,
         from: null,
         to: null,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
+import type { LifecycleLog } from '../../lifecycle-log.js';
 import { booleanOption, choiceOption, numberOption } from '../../options/validate.js';
 import { maxBatchSizeOption } from '../../sinks/pipeline-options.js';
 import type { Sink } from '../../sinks/sink.js';
@@ -49,6 +50,11 @@ export interface OutboxPublisherOptions {
   readonly sinks?: readonly Sink[];
   /** A function to publish with, instead of `sinks`. */
   readonly publish?: PublishFunction;
+  /**
+   * Lifecycle messages (started, stopped, LISTEN lost and back, rows marked failed), e.g. a pino
+   * logger. @default none (silent)
+   */
+  readonly log?: LifecycleLog;
   /**
    * This publisher's name in `locked_by` (followed by `/<random>/<claim number>`) and in logs.
    * @default '<hostname>:<pid>:<4 random hex bytes>'

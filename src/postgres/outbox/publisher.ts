@@ -1,6 +1,7 @@
 import { settledWithin, shutdownBudget } from '../../async/wait.js';
 import { ListenerSafeEmitter } from '../../emitter.js';
 import { PublisherStoppedError } from '../../errors.js';
+import { checkLog, type LifecycleLog, lifecycle } from '../../lifecycle-log.js';
 import { numberOption } from '../../options/validate.js';
 import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
@@ -61,6 +62,7 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
   #poll: NodeJS.Timeout | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<StopSummary> | undefined;
+  readonly #log: LifecycleLog | undefined;
 
   constructor(options: OutboxPublisherOptions) {
     super();
@@ -74,6 +76,39 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     this.#admin = new OutboxAdmin({ db: options.db, schema: options.schema });
     const leases = new OutboxLeases(executor, this.#sql, this.#options.ordering === 'aggregate');
     this.#loop = new ClaimLoop(this.#options, this.#sinks, leases, this.#counters, this);
+    this.#log = checkLog(options.log);
+    if (this.#log) this.#logLifecycle(this.#log);
+  }
+
+  /** Writes the publisher's own events to `log` as lifecycle messages. */
+  #logLifecycle(log: LifecycleLog): void {
+    const publisher = this.id;
+    this.on('failed', ({ event, sink, attempts, error }) =>
+      lifecycle(
+        log,
+        'error',
+        { publisher, eventId: event.id, sink, attempts, err: error },
+        'eventrail outbox event marked failed',
+      ),
+    );
+    this.on('listen', ({ connected, error }) =>
+      connected
+        ? lifecycle(log, 'info', { publisher }, 'eventrail outbox LISTEN connected')
+        : lifecycle(
+            log,
+            'warn',
+            { publisher, err: error },
+            'eventrail outbox LISTEN lost; reconnecting',
+          ),
+    );
+    this.on('error', (error) =>
+      lifecycle(
+        log,
+        'warn',
+        { publisher, err: error },
+        'eventrail outbox publisher error; retrying',
+      ),
+    );
   }
 
   /** Whether the publisher is started and not stopping. */
@@ -174,6 +209,7 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     }
     this.#loop.wake();
     await this.#listener?.ready;
+    lifecycle(this.#log, 'info', { publisher: this.id }, 'eventrail outbox publisher started');
   }
 
   async #stop(timeoutMs: number): Promise<StopSummary> {
@@ -194,11 +230,15 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
       );
       await settledWithin(listenerClosed, { signal: end.signal });
       await settledWithin(Promise.allSettled(this.#sinks.map(closeSink)), { signal: end.signal });
-      return {
-        timedOut: !finished,
-        released: this.#counters.released - releasedBefore,
-        unsettled: this.#counters.inFlight,
-      };
+      const released = this.#counters.released - releasedBefore;
+      const unsettled = this.#counters.inFlight;
+      lifecycle(
+        this.#log,
+        finished ? 'info' : 'warn',
+        { publisher: this.id, timedOut: !finished, released, unsettled },
+        'eventrail outbox publisher stopped',
+      );
+      return { timedOut: !finished, released, unsettled };
     } finally {
       clearTimeout(endTimer);
     }

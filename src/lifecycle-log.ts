@@ -1,0 +1,53 @@
+import { ValidationError } from './errors.js';
+
+/**
+ * Where eventrail writes its lifecycle messages (start, stop, reconnect, retries exhausted,
+ * rows marked failed), each as a structured object and a message: `log.info({ sink }, 'text')`.
+ * A pino or bunyan logger fits as it is; so does `console`. Silent when not given.
+ */
+export interface LifecycleLog {
+  debug(details: object, message: string): void;
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** The levels of {@link LifecycleLog}. */
+export type LifecycleLevel = keyof LifecycleLog;
+
+const LEVELS: readonly LifecycleLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * Checks a `log` option: undefined, or an object with the four level methods; throws a
+ * {@link ValidationError} naming `options.log` otherwise. @internal
+ */
+export function checkLog(value: unknown): LifecycleLog | undefined {
+  if (value === undefined) return undefined;
+  const log = value as Partial<Record<LifecycleLevel, unknown>> | null;
+  if (typeof log !== 'object' || log === null || LEVELS.some((l) => typeof log[l] !== 'function')) {
+    throw new ValidationError(
+      'options.log',
+      'VALIDATION_TYPE',
+      'must have debug, info, warn and error methods (pino-compatible)',
+    );
+  }
+  return log as LifecycleLog;
+}
+
+/**
+ * Writes one lifecycle message when there is a log. A log that throws never disturbs eventrail.
+ * @internal
+ */
+export function lifecycle(
+  log: LifecycleLog | undefined,
+  level: LifecycleLevel,
+  details: object,
+  message: string,
+): void {
+  if (log === undefined) return;
+  try {
+    log[level](details, message);
+  } catch {
+    // The host's logger failing is the host's to notice; eventrail goes on.
+  }
+}

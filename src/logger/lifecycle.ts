@@ -1,0 +1,26 @@
+import type { EventEmitter } from 'eventemitter3';
+import { type LifecycleLog, lifecycle } from '../lifecycle-log.js';
+import type { EventLoggerEvents } from './events.js';
+
+/** Logs that a logger started, and from then on its failures, hand-offs and drops. @internal */
+export function logLifecycle(
+  logger: EventEmitter<EventLoggerEvents>,
+  log: LifecycleLog,
+  sinks: readonly string[],
+): void {
+  lifecycle(log, 'info', { sinks }, 'eventrail logger started');
+  logger.on('error', (error) =>
+    lifecycle(log, 'error', { err: error }, 'eventrail write failed for good'),
+  );
+  logger.on('fallback', ({ sink, events, error }) =>
+    lifecycle(
+      log,
+      'warn',
+      { sink, count: events.length, err: error },
+      'eventrail events handed to the fallback',
+    ),
+  );
+  logger.on('drop', ({ sink, events, reason }) =>
+    lifecycle(log, 'warn', { sink, count: events.length, reason }, 'eventrail events dropped'),
+  );
+}
