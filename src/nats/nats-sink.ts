@@ -1,4 +1,5 @@
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { settledWithin } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import type { EventRecord } from '../event/types.js';
 import { type EventFailure, throwFailures } from '../sinks/failures.js';
@@ -128,8 +129,10 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
 
   async #close(): Promise<void> {
     this.#link.stop();
-    await within(Promise.allSettled(this.#inFlight), this.#options.ackTimeoutMs);
-    await within(this.#link.release(), this.#options.connectTimeoutMs);
+    await settledWithin(Promise.allSettled(this.#inFlight), {
+      timeoutMs: this.#options.ackTimeoutMs,
+    });
+    await settledWithin(this.#link.release(), { timeoutMs: this.#options.connectTimeoutMs });
   }
 
   async #publish(messages: NatsMessage[], signal: AbortSignal): Promise<EventFailure[]> {
@@ -181,16 +184,4 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
 
 function fail(error: unknown): never {
   throw error;
-}
-
-/** Waits for `work` (failed or not) at most `ms` milliseconds. */
-function within(work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    work.then(
-      () => resolve(),
-      () => resolve(),
-    );
-  });
 }
