@@ -99,38 +99,34 @@ describe('ordering per aggregate', () => {
 });
 
 describe('ordering per aggregate on a backlog of few aggregates', () => {
-  it.each([1, 2])(
-    'moves each aggregate along claim after claim, without waiting for the poll (concurrency %i)',
-    async (concurrency) => {
-      await db.pool.query('TRUNCATE eventrail.event_outbox');
-      const events = Array.from({ length: 3 * 40 }, (_, i) => ({
-        type: 'message_created',
-        userId: 'u',
-        aggregateId: `chat-${i % 3}`,
-        payload: { seq: Math.floor(i / 3) },
-      }));
-      await commitToOutbox(db.pool, events);
-      const seqs = new Map<string, number[]>();
-      const publisher = new OutboxPublisher({
-        db: db.pool,
-        ordering: 'aggregate',
-        pollIntervalMs: 60_000,
-        concurrency,
-        publish: async (batch) => {
-          for (const e of batch) {
-            const key = e.aggregateId as string;
-            seqs.set(key, [...(seqs.get(key) ?? []), e.payload.seq as number]);
-          }
-        },
-      });
-      let claims = 0;
-      publisher.on('batch', () => claims++);
-      await publisher.start();
-      await waitFor(() => claims >= 40, 20_000, '40 claims of one event per aggregate');
-      await publisher.stop();
-      expect([...seqs.values()]).toEqual(
-        [0, 1, 2].map(() => Array.from({ length: 40 }, (_, i) => i)),
-      );
-    },
-  );
+  it('moves each aggregate along claim after claim, without waiting for the poll', async () => {
+    await db.pool.query('TRUNCATE eventrail.event_outbox');
+    const events = Array.from({ length: 3 * 40 }, (_, i) => ({
+      type: 'message_created',
+      userId: 'u',
+      aggregateId: `chat-${i % 3}`,
+      payload: { seq: Math.floor(i / 3) },
+    }));
+    await commitToOutbox(db.pool, events);
+    const seqs = new Map<string, number[]>();
+    const publisher = new OutboxPublisher({
+      db: db.pool,
+      ordering: 'aggregate',
+      pollIntervalMs: 60_000,
+      publish: async (batch) => {
+        for (const e of batch) {
+          const key = e.aggregateId as string;
+          seqs.set(key, [...(seqs.get(key) ?? []), e.payload.seq as number]);
+        }
+      },
+    });
+    let claims = 0;
+    publisher.on('batch', () => claims++);
+    await publisher.start();
+    await waitFor(() => claims >= 40, 20_000, '40 claims of one event per aggregate');
+    await publisher.stop();
+    expect([...seqs.values()]).toEqual(
+      [0, 1, 2].map(() => Array.from({ length: 40 }, (_, i) => i)),
+    );
+  });
 });
