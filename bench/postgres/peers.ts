@@ -8,7 +8,7 @@
  * its defaults and tuned, on the same database.
  */
 import { randomUUID } from 'node:crypto';
-import { Logger, run } from 'graphile-worker';
+import { Logger, run, runMigrations } from 'graphile-worker';
 import type pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { EventInput, EventRecord } from '../../src/index.js';
@@ -163,13 +163,7 @@ let pgBossFor: PgBoss;
 
 /** Installs both peers' schemas on the bench database (untimed). */
 export async function installPeers(db: BenchDatabase): Promise<() => Promise<void>> {
-  const runner = await run({
-    connectionString: db.url,
-    logger: silent,
-    noHandleSignals: true,
-    taskList: {},
-  });
-  await runner.stop();
+  await runMigrations({ connectionString: db.url, logger: silent });
   pgBossFor = new PgBoss({ connectionString: db.url, max: 2, supervise: false, schedule: false });
   pgBossFor.on('error', () => {});
   await pgBossFor.start();

@@ -29,6 +29,7 @@ describe('outbox claim size', () => {
       ],
       batchSize: 100,
       maxBatchSize: 800,
+      concurrency: 1,
       pollIntervalMs: 60_000,
     });
     await publisher.start();

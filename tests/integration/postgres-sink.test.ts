@@ -88,7 +88,11 @@ describe('PostgresSink', () => {
   });
 
   it('lands 20k events from concurrent callers exactly once, one statement per batch', async () => {
-    const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })], fallback: null });
+    const logger = new EventLogger({
+      sinks: [new PostgresSink({ db: pool })],
+      fallback: null,
+      maxBatchSize: 100,
+    });
     let batches = 0;
     logger.on('batch', () => {
       batches += 1;

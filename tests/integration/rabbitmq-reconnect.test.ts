@@ -11,7 +11,8 @@ describe('RabbitMQSink when the broker closes its connection mid-stream', () => 
     const states: string[] = [];
     sink.on('state', (state) => states.push(state));
     const fallback = new MemorySink('fallback');
-    const logger = new EventLogger({ sinks: [sink], fallback });
+    // Batches of 100 as this scenario was timed for (writes grow to 1000 by default).
+    const logger = new EventLogger({ sinks: [sink], fallback, maxBatchSize: 100 });
     let retries = 0;
     logger.on('retry', () => {
       retries += 1;

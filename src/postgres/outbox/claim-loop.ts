@@ -127,12 +127,14 @@ export class ClaimLoop {
     }
     // A full batch says more may be waiting: claim again at once, and more. An empty or partial
     // one says nothing more was due when it began; except that with ordering per aggregate,
-    // publishing these rows is what makes the next ones of their aggregates due, so claim again.
-    this.#claimSize = claimed.length === limit ? Math.min(maxBatchSize, limit * 2) : batchSize;
-    if (claimed.length === limit) this.wake();
-    else if (claimed.length === 0 || this.#options.ordering !== 'aggregate') {
-      this.#idleAt = Math.max(this.#idleAt, seen);
-    }
+    // publishing these rows is what makes the next ones of their aggregates due, so claim again
+    // once they are settled (a wake-up of its own: a claim running beside this one may have
+    // found nothing meanwhile and marked the loop idle).
+    const full = claimed.length === limit;
+    this.#claimSize = full ? Math.min(maxBatchSize, limit * 2) : batchSize;
+    if (full) this.wake();
+    else this.#idleAt = Math.max(this.#idleAt, seen);
+    const unblocks = !full && claimed.length > 0 && this.#options.ordering === 'aggregate';
     try {
       if (claimed.length === 0) return;
       this.#counters.batches += 1;
@@ -147,6 +149,7 @@ export class ClaimLoop {
       this.#aborts.delete(controller);
       this.#counters.inFlight -= claimed.length;
     }
+    if (unblocks) this.wake();
   }
 
   async #settle(
