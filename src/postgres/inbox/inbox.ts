@@ -4,7 +4,7 @@ import { cutoffOption } from '../../options/validate.js';
 import { toExecutor } from '../driver/executor.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
-import { DEFAULT_SCHEMA } from '../schema/tables.js';
+import { DEFAULT_SCHEMA } from '../schema/constants.js';
 import { inboxSql } from '../sql/inbox.js';
 import { tableNames } from '../sql/names.js';
 
