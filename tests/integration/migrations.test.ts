@@ -39,7 +39,8 @@ const ALL = [
 async function traceColumns(): Promise<string[]> {
   const { rows } = await db.pool.query<{ name: string }>(
     `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
-     WHERE table_schema = 'eventrail' AND column_name IN ('trace_id', 'span_id') ORDER BY 1`,
+     WHERE table_schema = 'eventrail' AND table_name IN ('event_logs', 'event_outbox')
+       AND column_name IN ('trace_id', 'span_id') ORDER BY 1`,
   );
   return rows.map((r) => r.name);
 }

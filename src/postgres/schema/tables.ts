@@ -50,10 +50,12 @@ function envelopeColumns() {
     priority: smallint('priority'),
     occurredAt: timestamptz('occurred_at').notNull().defaultNow(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
-    /** W3C trace and span id of the span active when the event was accepted. */
-    traceId: text('trace_id'),
-    spanId: text('span_id'),
   };
+}
+
+/** W3C trace and span id of the span active when the event was accepted (migration 0005). */
+function traceColumns() {
+  return { traceId: text('trace_id'), spanId: text('span_id') };
 }
 
 function outboxColumns() {
@@ -69,6 +71,7 @@ function outboxColumns() {
     lockedBy: text('locked_by'),
     publishedAt: timestamptz('published_at'),
     lastError: text('last_error'),
+    ...traceColumns(),
   };
 }
 
@@ -97,6 +100,7 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
        * below the oldest transaction still open, so no row can land behind it (migration 0004).
        */
       txId: xid8('tx_id').notNull().default(sql`pg_current_xact_id()`),
+      ...traceColumns(),
     },
     (t) => [
       primaryKey({ name: 'event_logs_pkey', columns: [t.id, t.createdAt] }),
