@@ -4,7 +4,10 @@
  * rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
  * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200),
- * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg).
+ * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg),
+ * stream (commit → SSE client latency with 1, 100, 1,000 subscribers and a hot scope while the
+ * logger writes BENCH_STREAM_RATE events/s, default 5000, for BENCH_STREAM_SECONDS, default 5;
+ * in its own database `eventrail_bench_stream`).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -16,6 +19,7 @@ import { note } from './lib/report.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { outboxLatency, outboxPublish } from './postgres/outbox.js';
 import { queryBench } from './postgres/query.js';
+import { streamBench } from './postgres/stream.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
@@ -53,6 +57,14 @@ if (wanted('query')) {
   const db = await createBenchDatabase();
   try {
     await queryBench(db, Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000));
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('stream')) {
+  const db = await createBenchDatabase('eventrail_bench_stream');
+  try {
+    await streamBench(db);
   } finally {
     await db.drop();
   }

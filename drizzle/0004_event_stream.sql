@@ -1,7 +1,7 @@
 -- Live streams (EventStream). Each row records the transaction that wrote it. The stream reads in
--- (tx_id, id) order and only rows whose tx_id is below the oldest transaction still open
--- (pg_snapshot_xmin): no open transaction can add a row there any more, so a row that commits
--- late can never land behind a position a subscriber has passed.
+-- (tx_id, id) order and only rows whose tx_id is below the oldest transaction still open that
+-- may write here (see src/postgres/sql/stream.ts): no open transaction can add a row there any
+-- more, so a row that commits late can never land behind a position a subscriber has passed.
 -- Rows written before this migration get 0 (a constant default: no table rewrite); they all
 -- committed long ago. New rows get their transaction's id. Works on a partitioned event_logs
 -- too: the column, its default and the (non-unique) index are made on the parent and propagate.

@@ -10,6 +10,19 @@ export interface SseTiming {
 }
 
 const encoder = new TextEncoder();
+/** Frames are sent in chunks of up to this many characters: one write per chunk, not per event. */
+const CHUNK_CHARS = 64 * 1024;
+/** Each event's JSON, made once however many subscribers send it. */
+const jsonOf = new WeakMap<object, string>();
+
+function eventJson(event: object): string {
+  let json = jsonOf.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event);
+    jsonOf.set(event, json);
+  }
+  return json;
+}
 
 /**
  * A `text/event-stream` response over one subscription. Each event is sent as
@@ -49,14 +62,21 @@ export function sseResponse(
         heartbeat.unref();
       },
       async pull(controller) {
+        let text = '';
         try {
-          const next = await sub.next();
-          if (next.done) return finish(controller);
-          const { event, cursor } = next.value;
-          controller.enqueue(
-            encoder.encode(`id: ${cursor}\nevent: event\ndata: ${JSON.stringify(event)}\n\n`),
-          );
+          // The first event waits; those already buffered behind it join the same chunk.
+          do {
+            const next = await sub.next();
+            if (next.done) {
+              if (text) controller.enqueue(encoder.encode(text));
+              return finish(controller);
+            }
+            const { event, cursor } = next.value;
+            text += `id: ${cursor}\nevent: event\ndata: ${eventJson(event)}\n\n`;
+          } while (sub.buffered > 0 && text.length < CHUNK_CHARS);
+          controller.enqueue(encoder.encode(text));
         } catch (error) {
+          if (text && !closed) controller.enqueue(encoder.encode(text));
           const code = error instanceof EventrailError ? error.code : 'INTERNAL';
           const message = error instanceof EventrailError ? error.message : 'the stream failed';
           if (!closed) {

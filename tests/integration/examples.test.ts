@@ -1,7 +1,10 @@
 /** The examples run as written, against this file's database. */
 import { describe, expect, it } from 'vitest';
+import { EventLogger } from '../../src/index.js';
+import { PostgresSink } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
-import { runExample as example } from '../helpers/examples.js';
+import { runExample as example, startExample } from '../helpers/examples.js';
+import { waitFor } from '../helpers/outbox.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const db = useTestDatabase({ migrated: false });
@@ -101,5 +104,35 @@ describe('examples', () => {
     expect(lines[0]).toContain('"type":"ERROR"');
     expect(lines[2]).toContain('{"type":"AGENT_SWITCHED","count":1}');
     expect(lines[4]).toContain('"code":"VALIDATION_RANGE"');
+  });
+
+  it('live-tail prints events as another process logs them, and a cursor to resume', async () => {
+    const tail = startExample('examples/live-tail.ts', {
+      DATABASE_URL: db.url,
+      LIVE_TAIL_COUNT: '3',
+    });
+    let stdout = '';
+    tail.stdout?.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => tail.once('exit', resolve));
+    let running = true;
+    void exited.then(() => {
+      running = false;
+    });
+    await waitFor(() => stdout.includes('tailing'), 30_000, 'live-tail to start');
+    // Another process (this one) logs until the tail has printed three events and exits.
+    const logger = new EventLogger({ sinks: [new PostgresSink({ db: db.pool })], fallback: null });
+    for (let i = 0; running && i < 300; i++) {
+      await logger.logEvent({ type: 'TAILED', userId: 'user-42', payload: { i } });
+      await logger.logEvent({ type: 'NOT_MINE', userId: 'user-7', payload: { i } });
+      await logger.flush();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await logger.close();
+    expect(await exited).toBe(0);
+    expect(stdout.match(/ TAILED \{"i":\d+\}/g)).toHaveLength(3);
+    expect(stdout).not.toContain('NOT_MINE');
+    expect(stdout).toMatch(/to resume: LIVE_TAIL_AFTER=[\w-]+\.[\w-]+/);
   });
 });

@@ -3,7 +3,8 @@
  * concurrent transactions commit in: history after its cursor, then live, with no seam.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EventLogger } from '../../src/index.js';
 import { EventStream, PostgresSink } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
@@ -117,5 +118,29 @@ describe('EventStream order', () => {
     expect(fromStart.ids()).toEqual(stored);
     expect(resumed.ids()).toEqual(stored.slice(1));
     expect(new Set(resumed.ids()).size).toBe(resumed.events.length);
+  });
+
+  it('is not held back by a transaction open in another database', async () => {
+    const user = 'elsewhere';
+    const other = new pg.Client({ connectionString: inject('databaseUrl') });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()');
+      const sub = collect(stream.subscribe({ userId: user }));
+      const deadline = Date.now() + 10_000;
+      while (sub.events.length === 0 && Date.now() < deadline) {
+        await db.pool.query(insert, [randomUUID(), 'PRIME', user]);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const primed = sub.events.length;
+      expect(primed).toBeGreaterThan(0);
+      await db.pool.query(insert, [randomUUID(), 'WHILE_OPEN', user]);
+      await sub.until(primed + 1, 5000);
+      expect(sub.events.at(-1)?.event.type).toBe('WHILE_OPEN');
+    } finally {
+      await other.query('ROLLBACK');
+      await other.end();
+    }
   });
 });

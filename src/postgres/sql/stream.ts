@@ -5,11 +5,24 @@ import { EVENT_COLUMNS } from './queries.js';
 const MAX_IDENTIFIER = 63;
 
 /**
+ * The settled mark of the statement's snapshot: the oldest transaction still open that may
+ * write here, else the snapshot's xmax. A transaction seen running in another database cannot
+ * write to this one's tables, so it does not hold the mark back (a shared server's long
+ * transactions elsewhere would otherwise stall every stream). Any open transaction not seen
+ * elsewhere (not visible in pg_stat_activity to this role, already ended, prepared) counts as
+ * this database's: unsure means wait, never skip.
+ */
+const SETTLED_MARK = `(SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot()))
+  FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+  WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a
+    WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database()))`;
+
+/**
  * Statements of the live stream (migration 0004). Rows are read in `(tx_id, id)` order, where
  * `tx_id` is the id of the transaction that wrote the row. A row is *settled* when its `tx_id` is
- * below `pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still open: every
- * transaction below it has committed or rolled back, so no row can ever appear below that mark
- * again. Reading only settled rows is what makes a position in this order final: a batch that got
+ * below the settled mark, the oldest transaction still open that may write here: every
+ * transaction of this database below it has committed or rolled back, so no row can ever appear
+ * below that mark again. Reading only settled rows is what makes a position in this order final: a batch that got
  * its transaction id first but commits last is read when it settles, after the rows that
  * committed before it, and never lands behind a subscriber.
  * @internal
@@ -24,13 +37,13 @@ export function streamSql(names: TableNames) {
     listen: `LISTEN ${quoteIdentifier(channel)}`,
     unlisten: `UNLISTEN ${quoteIdentifier(channel)}`,
     /** The oldest transaction still open: every row below it is settled. */
-    settledMark: `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS "tx"`,
+    settledMark: `SELECT ${SETTLED_MARK}::text AS "tx"`,
     /**
      * The shared read: every row after ($1 tx, $2 id), of every scope, in stream order, at most
      * $3, each with `settled`. Settled rows come first (they have the lowest tx ids); the reader
      * takes them and looks again later for the rest.
      */
-    readAfter: `SELECT ${columns}, tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS "settled"
+    readAfter: `SELECT ${columns}, tx_id < ${SETTLED_MARK} AS "settled"
 FROM ${t} WHERE (tx_id, id) > ($1::xid8, $2::uuid) ORDER BY tx_id, id LIMIT $3::int4`,
     /**
      * One subscriber's history: rows of its scope and filters (`where`) after `after` and up to

@@ -53,9 +53,10 @@ const item = (row: Row): StreamItem => ({
  *
  * One reader per stream reads new rows for all subscribers, woken by NOTIFY over one LISTEN
  * connection (and by a poll as a safety net), and hands each subscriber the events of its scope
- * in memory. It reads only rows whose transaction is older than every transaction still open, so
- * a transaction that commits late can never put a row behind a position already passed: no gap,
- * no repeat. A long transaction anywhere in the database holds new events back until it ends.
+ * in memory. It reads only rows whose transaction is older than every transaction still open that
+ * may write here, so a transaction that commits late can never put a row behind a position
+ * already passed: no gap, no repeat. A long transaction in the database holds new events back
+ * until it ends.
  */
 export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
   readonly #executor: Executor;
