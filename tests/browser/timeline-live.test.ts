@@ -69,9 +69,7 @@ describe('live updates', () => {
     const shown = Date.now();
     sub.end();
     // The page's part (SSE, parsing, drawing) within 1 s. The stream's own delay is apart: it
-    // hands out a commit only once no older transaction of the server is open, and on a shared
-    // server other databases' transactions count too (50-400 ms, at times 2-3 s on ours, and as
-    // long as a minute while a benchmark's transaction ran in another database).
+    // hands out a commit only once no older transaction of the database is open.
     expect(shown - (await streamed)).toBeLessThan(1000);
     expect(await marks.count()).toBe(before + 1);
     expect(navigations).toBe(1);
