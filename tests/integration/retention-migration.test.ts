@@ -21,6 +21,8 @@ import { DAY } from '../helpers/partitions.js';
 const db = useTestDatabase({ migrated: false });
 const root = resolve(import.meta.dirname, '../..');
 const PARTITIONS = '0002_event_logs_partitions';
+/** What an installation at 0001 applies when it upgrades: 0002 and every migration after it. */
+const UPGRADE = [PARTITIONS, '0003_event_inbox', '0004_event_stream', '0005_trace_context'];
 let before0002: string;
 
 /** A copy of drizzle/ whose journal stops at 0001: the database of an earlier eventrail. */
@@ -106,7 +108,7 @@ describe('migration 0002 on a populated database', () => {
     await new Promise((r) => setTimeout(r, 200));
     const loggedBefore = logged;
     const started = performance.now();
-    expect((await migrate(db.pool)).names).toEqual([PARTITIONS]);
+    expect((await migrate(db.pool)).names).toEqual(UPGRADE);
     const migrationMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 200));
     writing = false;
@@ -131,13 +133,15 @@ describe('migration 0002 on a populated database', () => {
       `SELECT relkind FROM pg_class WHERE oid = 'eventrail.event_logs'::regclass`,
     );
     expect(kind[0].relkind).toBe('p');
-    expect((await rollback(db.pool)).names).toEqual([PARTITIONS]);
+    expect((await rollback(db.pool, { steps: UPGRADE.length })).names).toEqual(
+      [...UPGRADE].reverse(),
+    );
     expect(await fingerprint()).toEqual(after);
     const { rows: plain } = await db.pool.query(
       `SELECT relkind FROM pg_class WHERE oid = 'eventrail.event_logs'::regclass`,
     );
     expect(plain[0].relkind).toBe('r');
-    expect((await migrate(db.pool)).names).toEqual([PARTITIONS]);
+    expect((await migrate(db.pool)).names).toEqual(UPGRADE);
     expect(await fingerprint()).toEqual(after);
   });
 

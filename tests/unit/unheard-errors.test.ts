@@ -31,7 +31,12 @@ suite("EventLogger 'error' with no listener", () => {
       const sink = new FakeSink();
       sink.rejectEvent = () => true;
       sink.failNext.push(new FatalError('a'), new FatalError('b'));
-      const logger = new EventLogger({ sinks: [sink], fallback: null, batchSize: 1 });
+      const logger = new EventLogger({
+        sinks: [sink],
+        fallback: null,
+        batchSize: 1,
+        maxBatchSize: 1,
+      });
       await logger.logEvents([makeEvent(1), makeEvent(2)]);
       await logger.close();
       await new Promise((r) => setImmediate(r));

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../../event/normalize
 import type { EventInput, EventRecord } from '../../event/types.js';
 import { booleanOption, numberOption } from '../../options/validate.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
-import { eventRowsJson } from '../sql/event-rows.js';
+import { eventRowsJson, isTraced } from '../sql/event-rows.js';
 import { tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
 
@@ -44,7 +44,8 @@ export interface OutboxWriterOptions<TCatalog extends EventCatalog | undefined =
  * ```
  */
 export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined> {
-  readonly #insert: string;
+  /** The insert of an untraced batch, and of one that carries trace context. */
+  readonly #inserts: readonly [string, string];
   readonly #normalize: { readonly maxPayloadBytes: number };
   readonly #catalog: EventCatalog | undefined;
 
@@ -59,7 +60,9 @@ export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined>
         { min: 2 },
       ),
     };
-    this.#insert = outboxSql(names).insert(booleanOption(options.notify, 'notify', true));
+    const wake = booleanOption(options.notify, 'notify', true);
+    const sql = outboxSql(names);
+    this.#inserts = [sql.insert(wake, false), sql.insert(wake, true)];
   }
 
   /**
@@ -104,6 +107,7 @@ export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined>
     const ids = records.map((r) => r.id);
     const result = list ? ids : (ids[0] as string);
     if (records.length === 0) return Promise.resolve(result);
-    return run(this.#insert, [eventRowsJson(records)]).then(() => result);
+    const insert = this.#inserts[isTraced(records) ? 1 : 0];
+    return run(insert, [eventRowsJson(records)]).then(() => result);
   }
 }

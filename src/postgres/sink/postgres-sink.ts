@@ -4,7 +4,7 @@ import type { Sink, SinkErrorKind } from '../../sinks/sink.js';
 import { toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
 import { insertEventLogsSql } from '../sql/event-logs.js';
-import { eventRowsJson } from '../sql/event-rows.js';
+import { eventRowsJson, isTraced } from '../sql/event-rows.js';
 import { tableNames } from '../sql/names.js';
 import { classifyPostgresError } from './classify.js';
 
@@ -34,16 +34,19 @@ export class PostgresSink implements Sink {
    */
   readonly defaults: PipelineOptions = { concurrency: 2 };
   readonly #executor: Executor;
-  readonly #insert: string;
+  /** The insert of an untraced batch, and of one that carries trace context. */
+  readonly #inserts: readonly [string, string];
 
   constructor(options: PostgresSinkOptions) {
     this.name = options.name ?? 'postgres';
     this.#executor = toExecutor(options.db, 'options.db');
-    this.#insert = insertEventLogsSql(tableNames(options.schema, 'options.schema'));
+    const names = tableNames(options.schema, 'options.schema');
+    this.#inserts = [insertEventLogsSql(names, false), insertEventLogsSql(names, true)];
   }
 
   async write(batch: readonly EventRecord[]): Promise<void> {
-    await this.#executor.query(this.#insert, [eventRowsJson(batch)]);
+    const insert = this.#inserts[isTraced(batch) ? 1 : 0];
+    await this.#executor.query(insert, [eventRowsJson(batch)]);
   }
 
   classifyError(error: unknown): SinkErrorKind {

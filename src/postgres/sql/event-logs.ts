@@ -1,4 +1,4 @@
-import { ENVELOPE_COLUMN_LIST, ENVELOPE_ROWS_FROM_JSON } from './event-rows.js';
+import { envelopeInsert } from './event-rows.js';
 import type { TableNames } from './names.js';
 
 /**
@@ -9,8 +9,9 @@ import type { TableNames } from './names.js';
  * works with the key of either layout (`id` before migration 0002), e.g. during an upgrade.
  * @internal
  */
-export function insertEventLogsSql(names: TableNames): string {
-  return `INSERT INTO ${names.eventLogs} (${ENVELOPE_COLUMN_LIST})
-${ENVELOPE_ROWS_FROM_JSON}
+export function insertEventLogsSql(names: TableNames, traced: boolean): string {
+  const { columns, rows } = envelopeInsert(traced);
+  return `INSERT INTO ${names.eventLogs} (${columns})
+${rows}
 ON CONFLICT DO NOTHING`;
 }

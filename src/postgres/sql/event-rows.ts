@@ -31,20 +31,37 @@ const COLUMNS = [
   ['span_id', 'v', 'text'],
 ] as const;
 
-/** `"id", "event_type", ...` @internal */
-export const ENVELOPE_COLUMN_LIST = COLUMNS.map(([name]) => `"${name}"`).join(', ');
+/** Columns of migration 0005, named by an insert only when its batch carries trace context. */
+const TRACE_COLUMNS: ReadonlySet<string> = new Set(['trace_id', 'span_id']);
 
 /**
- * `SELECT <envelope columns> FROM json_to_recordset($1::json) AS r(...)`: turns one JSON array
- * parameter made by {@link eventRowsJson} back into envelope rows, in {@link ENVELOPE_COLUMN_LIST}
- * order. One parameter per batch keeps the statement text and the bind message the same size
- * whatever the batch size, and embeds each payload's JSON as is (no re-escaping).
+ * The columns list and the `SELECT ... FROM json_to_recordset($1::json)` of an insert of envelope
+ * rows made by {@link eventRowsJson}. One JSON parameter per batch keeps the statement text and
+ * the bind message the same size whatever the batch size, and embeds each payload's JSON as is.
+ * Without `traced`, the trace columns are left out (NULL by default): an untraced batch names
+ * nothing of migration 0005, so a writer of this version still works on a database before it.
  * @internal
  */
-export const ENVELOPE_ROWS_FROM_JSON = `SELECT ${COLUMNS.map(([name, key, type]) =>
-  type === 'float8' ? `to_timestamp(r.${key} / 1000.0) AS "${name}"` : `r.${key} AS "${name}"`,
-).join(', ')}
-  FROM json_to_recordset($1::json) AS r(${COLUMNS.map(([, key, type]) => `${key} ${type}`).join(', ')})`;
+export function envelopeInsert(traced: boolean): { columns: string; rows: string } {
+  const columns = traced ? COLUMNS : COLUMNS.filter(([name]) => !TRACE_COLUMNS.has(name));
+  return {
+    columns: columns.map(([name]) => `"${name}"`).join(', '),
+    rows: `SELECT ${columns
+      .map(([name, key, type]) =>
+        type === 'float8'
+          ? `to_timestamp(r.${key} / 1000.0) AS "${name}"`
+          : `r.${key} AS "${name}"`,
+      )
+      .join(', ')}
+  FROM json_to_recordset($1::json) AS r(${columns.map(([, key, type]) => `${key} ${type}`).join(', ')})`,
+  };
+}
+
+/** Whether an event of the batch carries trace context (see {@link envelopeInsert}). @internal */
+export function isTraced(batch: readonly EventRecord[]): boolean {
+  for (const event of batch) if (event.traceId !== null) return true;
+  return false;
+}
 
 function text(key: string, value: string | null): string {
   return value === null ? '' : `,"${key}":${JSON.stringify(value)}`;
@@ -78,7 +95,7 @@ function rowJson(e: EventRecord): string {
   );
 }
 
-/** The batch as one JSON array, the parameter of {@link ENVELOPE_ROWS_FROM_JSON}. @internal */
+/** The batch as one JSON array, the parameter of an {@link envelopeInsert}. @internal */
 export function eventRowsJson(batch: readonly EventRecord[]): string {
   let json = '[';
   for (let i = 0; i < batch.length; i++) {

@@ -1,4 +1,4 @@
-import { ENVELOPE_COLUMN_LIST, ENVELOPE_ROWS_FROM_JSON, envelopeSelectList } from './event-rows.js';
+import { envelopeInsert, envelopeSelectList } from './event-rows.js';
 import { quoteIdentifier, type TableNames } from './names.js';
 
 /** Postgres truncates identifiers (and refuses channel names) longer than this. */
@@ -66,11 +66,13 @@ export function outboxSql(names: TableNames) {
     unlisten: `UNLISTEN ${quoteIdentifier(channel)}`,
     /**
      * Inserts the rows of `eventRowsJson($1)` as pending; with `wake`, also notifies the channel
-     * (delivered on commit, once per transaction). An id that exists already is skipped.
+     * (delivered on commit, once per transaction). An id that exists already is skipped. The
+     * trace columns are named only when `traced` (see `envelopeInsert`).
      */
-    insert: (wake: boolean) => {
-      const insert = `INSERT INTO ${t} (${ENVELOPE_COLUMN_LIST})
-${ENVELOPE_ROWS_FROM_JSON}
+    insert: (wake: boolean, traced: boolean) => {
+      const { columns, rows } = envelopeInsert(traced);
+      const insert = `INSERT INTO ${t} (${columns})
+${rows}
 ON CONFLICT ("id") DO NOTHING`;
       if (!wake) return insert;
       return `WITH inserted AS (
