@@ -24,17 +24,23 @@ const publisher = new OutboxPublisher({
 await publisher.start();
 
 let n = 0;
+const writing = new Set<Promise<unknown>>();
 const work = setInterval(() => {
   n += 1;
   void logger.logEvent({ type: 'TASK_PROGRESS', userId: 'user-42', payload: { n } });
   if (n % 100 === 0) {
-    void transaction((tx) => outbox.write(tx, { type: 'tick', userId: 'user-42', payload: { n } }));
+    const write = transaction((tx) =>
+      outbox.write(tx, { type: 'tick', userId: 'user-42', payload: { n } }),
+    ).finally(() => writing.delete(write));
+    writing.add(write);
   }
 }, 5);
 
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   console.log(`${signal}: stopping intake, draining (deadline ${SHUTDOWN_DEADLINE_MS} ms)`);
   clearInterval(work);
+  // Outbox transactions already begun commit first, so the publisher's last claim sees them.
+  await Promise.allSettled(writing);
   const [logs, published] = await Promise.all([
     logger.close({ timeoutMs: SHUTDOWN_DEADLINE_MS }),
     publisher.stop({ timeoutMs: SHUTDOWN_DEADLINE_MS }),

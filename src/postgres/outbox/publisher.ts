@@ -128,7 +128,8 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
   }
 
   /**
-   * Stops claiming, waits for in-flight batches to be published and settled, then releases what
+   * Claims once more what is due now, then stops claiming, waits for in-flight batches to be
+   * published and settled, and releases what
    * it opened and closes the sinks. Returns by the deadline, whatever the database and the sinks
    * do: three quarters of it (all but at most one second) go to the batches in flight; then
    * their writes are aborted and their rows released (lease cleared, nothing else changed) so
@@ -214,6 +215,9 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
 
   async #stop(timeoutMs: number): Promise<StopSummary> {
     clearInterval(this.#poll);
+    // One last claim of what is due now (a row committed just before stop() whose NOTIFY has
+    // not been heard yet), within the same budget as the batches in flight.
+    if (this.#starting !== undefined) this.#loop.wake();
     // Referenced on purpose: a host awaiting stop() stays alive until the deadline.
     const end = new AbortController();
     const endTimer = setTimeout(() => end.abort(), timeoutMs);
