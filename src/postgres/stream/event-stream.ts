@@ -40,6 +40,11 @@ const SUBSCRIBE_KEYS = new Set(['after', 'signal']);
 const NO_FILTERS = resolveFilters({});
 /** First wait before looking again at rows that committed but are not settled yet, in ms. */
 const SETTLE_RETRY_MS = 5;
+/**
+ * Longest wait between two looks at committed rows that are not settled yet, in ms: once the
+ * transaction holding them back ends, they are delivered within this, whatever `pollIntervalMs`.
+ */
+const MAX_SETTLE_RETRY_MS = 1000;
 
 const item = (row: Row): StreamItem => ({
   record: toRecord(row),
@@ -268,7 +273,11 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
     // Rows committed above the settled mark: look again soon, then less often.
     this.#settle = setTimeout(() => this.#wake(), this.#settleDelay);
     this.#settle.unref();
-    this.#settleDelay = Math.min(this.#settleDelay * 2, this.#options.pollIntervalMs);
+    this.#settleDelay = Math.min(
+      this.#settleDelay * 2,
+      MAX_SETTLE_RETRY_MS,
+      this.#options.pollIntervalMs,
+    );
   }
 
   /**
