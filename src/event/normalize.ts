@@ -180,7 +180,8 @@ function priority(value: unknown, prefix: string): number | null {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {
     throw new ValidationError(`${prefix}priority`, 'VALIDATION_RANGE', 'must be an integer 0–255');
   }
-  return value;
+  // -0 passes the checks; the record holds 0, as Postgres stores it.
+  return value === 0 ? 0 : value;
 }
 
 /** The time of a Date, also of one from another realm; throws for anything else. */

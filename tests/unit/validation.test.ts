@@ -211,3 +211,13 @@ describe('normalization', () => {
     expect(e1?.occurredAt).toBe(e1?.createdAt);
   });
 });
+
+describe('priority', () => {
+  it('takes -0 as 0, the value Postgres stores (found by the round-trip property)', async () => {
+    const sink = new MemorySink();
+    const logger = new EventLogger({ sinks: [sink] });
+    await logger.logEvent({ ...valid, priority: -0 });
+    await logger.close();
+    expect(Object.is(sink.events[0]?.priority, 0)).toBe(true);
+  });
+});

@@ -8,14 +8,16 @@ const MAX_IDENTIFIER = 63;
  * The settled mark of the statement's snapshot: the oldest transaction still open that may
  * write here, else the snapshot's xmax. A transaction seen running in another database cannot
  * write to this one's tables, so it does not hold the mark back (a shared server's long
- * transactions elsewhere would otherwise stall every stream). Any open transaction not seen
+ * transactions elsewhere would otherwise stall every stream), and neither can an autovacuum
+ * worker's (an ANALYZE writes statistics, never events). Any open transaction not seen
  * elsewhere (not visible in pg_stat_activity to this role, already ended, prepared) counts as
  * this database's: unsure means wait, never skip.
  */
 const SETTLED_MARK = `(SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot()))
   FROM pg_snapshot_xip(pg_current_snapshot()) AS x
   WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a
-    WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database()))`;
+    WHERE a.backend_xid = x::xid AND (a.datname IS DISTINCT FROM current_database()
+      OR a.backend_type = 'autovacuum worker')))`;
 
 /**
  * Statements of the live stream (migration 0004). Rows are read in `(tx_id, id)` order, where
