@@ -1,7 +1,7 @@
 /**
  * The claim is served by the partial index of pending rows, not by seed 002's
  * (status, next_retry_at, created_at) index nor a scan, on an outbox whose history is mostly
- * published; and the claim's own update (the lease) is a HOT update, which the table's
+ * published, for a first claim and for one grown to the default maxBatchSize; and the claim's own update (the lease) is a HOT update, which the table's
  * fillfactor makes room for.
  */
 import { describe, expect, it } from 'vitest';
@@ -25,14 +25,17 @@ describe('the outbox claim', () => {
     );
     await db.pool.query('VACUUM ANALYZE eventrail.event_outbox');
 
-    const claim = await explain(db.pool, 'event_outbox', statements.claim, [
-      100,
-      30_000,
-      'plan-test/1',
-    ]);
-    expect(claim.scans).not.toContain('Seq Scan');
-    expect(claim.indexes).toContain('event_outbox_pending_due_idx');
-    expect(claim.indexes).not.toContain('event_outbox_status_retry_created_idx');
+    // The first claim's size, and the largest a default claim grows to.
+    for (const limit of [100, 1000]) {
+      const claim = await explain(db.pool, 'event_outbox', statements.claim, [
+        limit,
+        30_000,
+        'plan-test/1',
+      ]);
+      expect(claim.scans, `claim of ${limit}`).not.toContain('Seq Scan');
+      expect(claim.indexes).toContain('event_outbox_pending_due_idx');
+      expect(claim.indexes).not.toContain('event_outbox_status_retry_created_idx');
+    }
 
     const ordered = await explain(db.pool, 'event_outbox', statements.claimOrdered, [
       100,

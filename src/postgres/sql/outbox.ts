@@ -46,13 +46,17 @@ export function outboxSql(names: TableNames) {
      LIMIT $1
      FOR UPDATE SKIP LOCKED`;
 
-  /** $1 limit, $2 lease in ms, $3 lease token. Returns the claimed rows, oldest first. */
+  /**
+   * $1 limit, $2 lease in ms, $3 lease token. Returns the claimed rows, oldest first. The update
+   * finds the due rows by a primary-key probe each (`= ANY(ARRAY(...))`): joined to the CTE, a
+   * large claim was planned as a hash join over a scan of the whole table.
+   */
   const claim = (ordered: boolean) => `WITH due AS (
     ${due(ordered)}
   ), claimed AS (
     UPDATE ${t} AS o
        SET locked_until = now() + $2 * interval '1 millisecond', locked_by = $3
-      FROM due WHERE o.id = due.id
+     WHERE o.id = ANY(ARRAY(SELECT id FROM due))
     RETURNING ${envelopeSelectList('o')}, o.retry_count AS retry_count
   )
   SELECT * FROM claimed ORDER BY t, a`;
