@@ -99,34 +99,50 @@ describe('ordering per aggregate', () => {
 });
 
 describe('ordering per aggregate on a backlog of few aggregates', () => {
-  it('moves each aggregate along claim after claim, without waiting for the poll', async () => {
-    await db.pool.query('TRUNCATE eventrail.event_outbox');
-    const events = Array.from({ length: 3 * 40 }, (_, i) => ({
-      type: 'message_created',
-      userId: 'u',
-      aggregateId: `chat-${i % 3}`,
-      payload: { seq: Math.floor(i / 3) },
-    }));
-    await commitToOutbox(db.pool, events);
-    const seqs = new Map<string, number[]>();
-    const publisher = new OutboxPublisher({
-      db: db.pool,
-      ordering: 'aggregate',
-      pollIntervalMs: 60_000,
-      publish: async (batch) => {
-        for (const e of batch) {
-          const key = e.aggregateId as string;
-          seqs.set(key, [...(seqs.get(key) ?? []), e.payload.seq as number]);
-        }
-      },
-    });
-    let claims = 0;
-    publisher.on('batch', () => claims++);
-    await publisher.start();
-    await waitFor(() => claims >= 40, 20_000, '40 claims of one event per aggregate');
-    await publisher.stop();
-    expect([...seqs.values()]).toEqual(
-      [0, 1, 2].map(() => Array.from({ length: 40 }, (_, i) => i)),
-    );
-  });
+  // Nothing but the loop itself wakes the publisher after start: no LISTEN, no commits during
+  // the run, a poll an hour away. A claim that left the loop idle would leave the rest of the
+  // backlog pending until the test's timeout, whatever the machine's speed. Claims of 2 against
+  // 3 aggregates come back full, so with concurrency 2 a second claim runs beside the first and
+  // often finds nothing; with 1, one claim after the other.
+  it.each([1, 2])(
+    'moves each aggregate along claim after claim, without a poll (concurrency %i)',
+    async (concurrency) => {
+      await db.pool.query('TRUNCATE eventrail.event_outbox');
+      const events = Array.from({ length: 3 * 40 }, (_, i) => ({
+        type: 'message_created',
+        userId: 'u',
+        aggregateId: `chat-${i % 3}`,
+        payload: { seq: Math.floor(i / 3) },
+      }));
+      await commitToOutbox(db.pool, events);
+      const seqs = new Map<string, number[]>();
+      const batches: string[][] = [];
+      let delivered = 0;
+      const publisher = new OutboxPublisher({
+        db: db.pool,
+        ordering: 'aggregate',
+        listen: false,
+        pollIntervalMs: 3_600_000,
+        batchSize: 2,
+        concurrency,
+        publish: async (batch) => {
+          batches.push(batch.map((e) => e.aggregateId as string));
+          for (const e of batch) {
+            const key = e.aggregateId as string;
+            seqs.set(key, [...(seqs.get(key) ?? []), e.payload.seq as number]);
+          }
+          delivered += batch.length;
+        },
+      });
+      await publisher.start();
+      await waitFor(() => delivered >= events.length, 50_000, 'every event delivered');
+      await publisher.stop();
+      expect([...seqs.values()]).toEqual(
+        [0, 1, 2].map(() => Array.from({ length: 40 }, (_, i) => i)),
+      );
+      // One event per aggregate per claim: at least 40 claims.
+      for (const batch of batches) expect(new Set(batch).size).toBe(batch.length);
+      expect(batches.length).toBeGreaterThanOrEqual(40);
+    },
+  );
 });

@@ -55,7 +55,7 @@ describe('OutboxPublisher options', () => {
     expect(DEFAULT_OUTBOX_PUBLISHER_OPTIONS).toEqual({
       batchSize: 100,
       maxBatchSize: 1000,
-      concurrency: 1,
+      concurrency: 2,
       pollIntervalMs: 1000,
       leaseMs: 30_000,
       maxRetries: 10,

@@ -14,9 +14,10 @@ import { type BatchOutcome, outcomeOf, type Plan, plan } from './settlement.js';
 
 /**
  * The publisher's engine: runs up to `concurrency` claim cycles (claim, publish, settle) while
- * there may be work. Every wake-up (NOTIFY, poll, a full claim) is numbered; a claim that finds
- * nothing marks the number it started under as idle, so a wake-up that came during that claim
- * still starts another. Never throws: failures are counted and emitted.
+ * there may be work. Every wake-up (NOTIFY, poll, a full claim) is numbered, and a cycle serves
+ * every wake-up before its start: each wake-up starts at most one claim, so a second claim runs
+ * beside the first only when that one came back full (a backlog) or something new was signalled
+ * meanwhile. Never throws: failures are counted and emitted.
  * @internal
  */
 export class ClaimLoop {
@@ -29,7 +30,8 @@ export class ClaimLoop {
   readonly #aborts = new Set<AbortController>();
   #halted = false;
   #wakes = 0;
-  #idleAt = 0;
+  /** The last wake-up a cycle was started for. */
+  #served = 0;
   #claims = 0;
   /** Rows the next claim asks for: doubles after a full claim, back to `batchSize` after a short one. */
   #claimSize: number;
@@ -78,12 +80,12 @@ export class ClaimLoop {
     this.#pump();
   }
 
-  /** Starts claims while slots are free and a wake-up came after the last empty claim began. */
+  /** Starts a claim while a slot is free and a wake-up came after the last claim began. */
   #pump(): void {
     while (
       !this.#halted &&
       this.#cycles.size < this.#options.concurrency &&
-      this.#wakes > this.#idleAt
+      this.#wakes > this.#served
     ) {
       const cycle: Promise<void> = this.#cycle()
         // Listeners cannot throw into a cycle (ListenerSafeEmitter); anything else is a fault.
@@ -98,7 +100,7 @@ export class ClaimLoop {
 
   /** One claim: claim a batch, publish it, settle it. */
   async #cycle(): Promise<void> {
-    const seen = this.#wakes;
+    this.#served = this.#wakes;
     const token = `${this.#options.id}/${this.#nonce}/${++this.#claims}`;
     const { batchSize, maxBatchSize, leaseMs } = this.#options;
     const limit = this.#claimSize;
@@ -128,12 +130,10 @@ export class ClaimLoop {
     // A full batch says more may be waiting: claim again at once, and more. An empty or partial
     // one says nothing more was due when it began; except that with ordering per aggregate,
     // publishing these rows is what makes the next ones of their aggregates due, so claim again
-    // once they are settled (a wake-up of its own: a claim running beside this one may have
-    // found nothing meanwhile and marked the loop idle).
+    // once they are settled (a wake-up of its own).
     const full = claimed.length === limit;
     this.#claimSize = full ? Math.min(maxBatchSize, limit * 2) : batchSize;
     if (full) this.wake();
-    else this.#idleAt = Math.max(this.#idleAt, seen);
     const unblocks = !full && claimed.length > 0 && this.#options.ordering === 'aggregate';
     try {
       if (claimed.length === 0) return;

@@ -74,11 +74,13 @@ export interface OutboxPublisherOptions {
    */
   readonly maxBatchSize?: number;
   /**
-   * Claims in flight at once in this publisher. With 2, one batch is claimed or published while
-   * the other settles, so the database's commit waits overlap: the fastest setting for a busy
-   * outbox in the bench (each claim takes a connection of the pool; with `listen`, give the
-   * Pool `max` ≥ 3). Batches then interleave (see `ordering`).
-   * @default 1
+   * Claims in flight at once in this publisher. With 2, the next batch is claimed while the
+   * current one is published and settled, so the database works while the sinks do; a second
+   * claim starts only when the first came back full (a backlog), so a trickle still goes out
+   * one claim at a time. Each claim in flight takes a connection of the pool (with `listen`,
+   * give the Pool `max` ≥ 3; pg's default is 10). Batches of a backlog interleave (see
+   * `ordering`); 1 publishes strictly one batch after the other.
+   * @default 2
    */
   readonly concurrency?: number;
   /**
@@ -137,7 +139,7 @@ export interface ResolvedPublisherOptions {
 export const DEFAULT_OUTBOX_PUBLISHER_OPTIONS = Object.freeze({
   batchSize: 100,
   maxBatchSize: 1000,
-  concurrency: 1,
+  concurrency: 2,
   pollIntervalMs: 1000,
   leaseMs: 30_000,
   maxRetries: 10,
