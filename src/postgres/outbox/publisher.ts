@@ -46,7 +46,9 @@ export interface StopSummary {
  * any number of publishers in any number of processes: each claim takes a short lease on its
  * rows in one statement (`FOR UPDATE SKIP LOCKED`), publishes without holding a lock, and settles
  * only rows it still holds. Rows of a publisher that dies come back when the lease expires.
- * Wakes on NOTIFY and polls as a safety net. Errors are emitted, never thrown.
+ * Wakes on NOTIFY and polls as a safety net. Claims and settlements commit without waiting for
+ * the WAL flush: after a database crash, rows published just before it may be published again.
+ * Errors are emitted, never thrown.
  */
 export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> {
   /** This publisher's name in `locked_by`. */

@@ -25,6 +25,17 @@ export function outboxSql(names: TableNames) {
   const t = names.eventOutbox;
   const channel = outboxChannel(names);
   const notify = `pg_notify(${literal(channel)}, '')`;
+  /**
+   * Joined to the result of a claim or a settlement: its transaction commits without waiting for
+   * the WAL flush (`synchronous_commit` off until the statement's own commit). Losing the last of
+   * these in a database crash only leaves rows pending that were published, so they are
+   * published again, which at-least-once delivery allows; the writer's transactions, which
+   * create the events, are untouched.
+   */
+  const noFlushWait = `(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait`;
+  /** `update` (an UPDATE ... RETURNING) as a statement that commits without the flush wait. */
+  const settling = (update: string) => `WITH settled AS (${update})
+    SELECT settled.* FROM settled, ${noFlushWait}`;
 
   /**
    * Due, unleased pending rows, oldest first, locked and skipped by other claims. With
@@ -59,7 +70,7 @@ export function outboxSql(names: TableNames) {
      WHERE o.id = ANY(ARRAY(SELECT id FROM due))
     RETURNING ${envelopeSelectList('o')}, o.retry_count AS retry_count
   )
-  SELECT * FROM claimed ORDER BY t, a`;
+  SELECT claimed.* FROM claimed, ${noFlushWait} ORDER BY t, a`;
 
   return {
     /** The channel, as NOTIFY names it. */
@@ -94,7 +105,7 @@ SELECT ${notify} FROM (SELECT 1 FROM inserted LIMIT 1) AS one`;
      * `{ id, outcome: 'published' | 'retry' | 'failed' | 'release', delay_ms, error }`.
      * `release` gives the row back untouched. Returns the rows settled.
      */
-    settle: `UPDATE ${t} AS o SET
+    settle: settling(`UPDATE ${t} AS o SET
       status = CASE r.outcome WHEN 'published' THEN 'published'
                               WHEN 'failed' THEN 'failed' ELSE 'pending' END,
       published_at = CASE WHEN r.outcome = 'published' THEN now() ELSE o.published_at END,
@@ -108,17 +119,17 @@ SELECT ${notify} FROM (SELECT 1 FROM inserted LIMIT 1) AS one`;
     FROM json_to_recordset($1::json) AS r(id uuid, outcome text, delay_ms float8, error text)
     WHERE o.id = r.id AND o.locked_by = $2 AND o.status = 'pending'
     RETURNING o.id AS id, o.status AS status,
-      (extract(epoch from now() - o.created_at) * 1000)::float8 AS latency_ms`,
+      (extract(epoch from now() - o.created_at) * 1000)::float8 AS latency_ms`),
     /**
      * The settle of a batch that was published whole: $1 the ids as an array literal
      * (`{id,id}`, text, so that every driver passes it alike), $2 the lease token. Same fence
      * and result as `settle`, without a JSON document to build and parse per row.
      */
-    settlePublished: `UPDATE ${t} AS o SET
+    settlePublished: settling(`UPDATE ${t} AS o SET
       status = 'published', published_at = now(), locked_until = NULL, locked_by = NULL
     WHERE o.id = ANY($1::uuid[]) AND o.locked_by = $2 AND o.status = 'pending'
     RETURNING o.id AS id, o.status AS status,
-      (extract(epoch from now() - o.created_at) * 1000)::float8 AS latency_ms`,
+      (extract(epoch from now() - o.created_at) * 1000)::float8 AS latency_ms`),
     /** Pending rows and the age of the oldest, in ms (NULL when none). */
     pending: `SELECT count(*)::int AS pending,
       (extract(epoch from now() - min(created_at)) * 1000)::float8 AS oldest_ms
