@@ -23,7 +23,8 @@ function failingFirstSettle(when: 'before' | 'after') {
     },
     database: {
       async query(text: string, params?: unknown[]) {
-        const settle = text.trimStart().startsWith('UPDATE') && text.includes('locked_by = $2');
+        // The settle statements, and only they, are fenced by the lease token in $2.
+        const settle = text.includes('o.locked_by = $2');
         if (settle && failed === 0 && when === 'before') {
           failed += 1;
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
