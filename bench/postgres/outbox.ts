@@ -94,7 +94,7 @@ const SCENARIOS: readonly PublishScenario[] = [
   { name: 'outbox-publish-1-fixed100', publishers: 1, options: FIXED_100 },
   { name: 'outbox-publish-4-fixed100', publishers: 4, options: FIXED_100 },
   { name: 'outbox-publish-1-concurrency1', publishers: 1, options: { concurrency: 1 } },
-  { name: 'outbox-publish-1-concurrency2', publishers: 1, options: { concurrency: 2 } },
+  { name: 'outbox-publish-4-concurrency1', publishers: 4, options: { concurrency: 1 } },
   { name: 'outbox-publish-1-tuned', publishers: 1, options: TUNED },
   { name: 'outbox-publish-4-tuned', publishers: 4, options: TUNED },
 ];
