@@ -11,7 +11,10 @@ import { classifyPostgresError } from './classify.js';
 
 /** Options of {@link PostgresSink}. */
 export interface PostgresSinkOptions {
-  /** A `pg` Pool (recommended) or Client, a PGlite instance, or a drizzle database. Never closed by the sink. */
+  /**
+   * A `pg` Pool (recommended: batches then go by COPY), a `pg` Client, a PGlite instance, or a
+   * drizzle database. Never closed by the sink.
+   */
   readonly db: PgDatabase;
   /** Postgres schema of the tables, as given to `migrate`. @default 'eventrail' */
   readonly schema?: string;
