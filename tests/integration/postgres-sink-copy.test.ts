@@ -140,6 +140,26 @@ describe('PostgresSink on a pg Pool (COPY, then INSERT on a key that exists)', (
     }
   });
 
+  it('writes through a pool in pipeline mode (no COPY there) and one with a query_timeout', async () => {
+    for (const [type, options] of [
+      ['PIPELINE', { pipeline: true }],
+      ['READ_TIMEOUT', { query_timeout: 300 }],
+    ] as const) {
+      const other = new pg.Pool({ connectionString: db.url, max: 2, ...options });
+      try {
+        const sink = new PostgresSink({ db: other });
+        await sink.write(records(type, 100));
+        await sink.write(records(type, 100));
+        expect(await stored(type)).toEqual({ rows: 200, distinct: 200 });
+        // Past the timeout of a statement that succeeded, nothing fails and the pool still works.
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect((await other.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await other.end();
+      }
+    }
+  });
+
   it('fires the stream trigger once per batch', async () => {
     const listener = new pg.Client({ connectionString: db.url });
     await listener.connect();

@@ -15,6 +15,8 @@ interface CopyConnection {
 /** A `pg` client as a pool hands it out, seen for what COPY needs. */
 interface CopyClient {
   readonly connection?: Partial<CopyConnection>;
+  /** pg's pipeline mode refuses statements like this one. */
+  readonly pipeline?: boolean;
   query(submittable: object): unknown;
   release(error?: Error | boolean): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -29,7 +31,7 @@ interface CopyPool {
 /**
  * Runs `COPY ... FROM STDIN` with `data` (COPY text format) on one pooled connection; resolves
  * once the rows are committed, with false (and nothing sent) when the pool's clients cannot run
- * it (pg-native). @internal
+ * it (pg-native, or `pg` in pipeline mode). @internal
  */
 export type CopyIn = (text: string, data: string) => Promise<boolean>;
 
@@ -37,6 +39,8 @@ export type CopyIn = (text: string, data: string) => Promise<boolean>;
 class CopyStatement {
   readonly text: string;
   readonly done: Promise<void>;
+  /** Set by `pg` when a `query_timeout` applies; called once settled, to clear its timer. */
+  callback: ((error?: unknown) => void) | undefined;
   #data: string;
   #resolve!: () => void;
   #reject!: (error: unknown) => void;
@@ -63,10 +67,12 @@ class CopyStatement {
   handleCommandComplete(): void {}
 
   handleReadyForQuery(): void {
+    this.callback?.();
     this.#resolve();
   }
 
   handleError(error: unknown): void {
+    this.callback?.(error);
     this.#reject(error);
   }
 }
@@ -88,7 +94,7 @@ export function copyInFor(db: QueryableLike): CopyIn | undefined {
   return async (text, data) => {
     const client = await pool.connect();
     const connection = client.connection;
-    if (typeof connection?.sendCopyFromChunk !== 'function') {
+    if (typeof connection?.sendCopyFromChunk !== 'function' || client.pipeline === true) {
       client.release();
       return false;
     }
