@@ -79,7 +79,7 @@ export class PostgresSink implements Sink {
     if (data === undefined) return false;
     try {
       if (await (this.#copy as CopyIn)(this.#copies[traced], data)) return true;
-      this.#copy = undefined; // pg-native: no COPY on this pool, ever
+      this.#copy = undefined; // pg-native or pipeline mode: no COPY on this pool, ever
       return false;
     } catch (error) {
       if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return false;
