@@ -124,6 +124,10 @@ export async function loggerPostgres(db: BenchDatabase, count: number): Promise<
       value: candidate.best,
       raw: fastest.best,
       rawMethod: fastest.label,
+      // The same against the fastest raw way that, like the sink, skips ids that exist.
+      rawIdempotent: fastestIdempotent.best,
+      rawIdempotentMethod: fastestIdempotent.label,
+      ratioIdempotent: candidate.best / fastestIdempotent.best,
       config: candidate.label,
       events: count,
       rounds: REPEATS,

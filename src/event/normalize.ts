@@ -143,16 +143,19 @@ function eventId(value: unknown, prefix: string): string {
   return value.toLowerCase();
 }
 
-/** Whether `type` is `marker` (exact) or starts with it, ignoring case; cheap for other types. */
+/**
+ * Whether `type` is `marker` (exact) or starts with it, ignoring the case of ASCII letters (the
+ * markers' only letters, and all that `toUpperCase` maps onto them); allocates nothing.
+ */
 function isKind(type: string, marker: string, exact: boolean): boolean {
-  if (
-    type.length < marker.length ||
-    (type.charCodeAt(0) | 0x20) !== (marker.charCodeAt(0) | 0x20)
-  ) {
-    return false;
+  const length = marker.length;
+  if (type.length < length || (exact && type.length !== length)) return false;
+  for (let i = 0; i < length; i++) {
+    const c = type.charCodeAt(i);
+    const m = marker.charCodeAt(i);
+    if (c !== m && !(m >= 0x41 && m <= 0x5a && c === m + 0x20)) return false;
   }
-  if (exact && type.length !== marker.length) return false;
-  return type.slice(0, marker.length).toUpperCase() === marker;
+  return true;
 }
 
 function fromPayload(payload: object, snake: string, camel: string): string | null {

@@ -5,19 +5,32 @@ const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) =>
 );
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Random bytes are drawn in blocks, so that one id costs no system call. */
-const pool = new Uint8Array(4096);
+/** Bytes of randomness one id takes: 62 bits after the variant, or a new millisecond's sequence. */
+const SLOT = 8;
+/**
+ * Random bytes are drawn in blocks (one system call per 512 ids) and kept as hex text, with the
+ * RFC variant bits already set in the first byte of every slot, so that an id is a few slices.
+ */
+const pool = Buffer.alloc(SLOT * 512);
+let poolHex = '';
 let poolOffset = pool.length;
 let lastMs = -1;
 let sequence = 0;
+/** `7` and the 12-bit sequence as 4 hex digits, for every sequence. */
+const VERSION_SEQUENCE: readonly string[] = Array.from({ length: 0x1000 }, (_, s) =>
+  (0x7000 | s).toString(16),
+);
 
-function randomBytes(count: number): number {
-  if (poolOffset + count > pool.length) {
+/** The byte offset of a fresh slot of random bytes. */
+function nextSlot(): number {
+  if (poolOffset === pool.length) {
     randomFillSync(pool);
+    for (let at = 0; at < pool.length; at += SLOT) pool[at] = 0x80 | ((pool[at] as number) & 0x3f);
+    poolHex = pool.toString('hex');
     poolOffset = 0;
   }
   const at = poolOffset;
-  poolOffset += count;
+  poolOffset += SLOT;
   return at;
 }
 
@@ -41,7 +54,7 @@ export function uuidv7(now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
     msPrefix = prefixOf(now);
-    const at = randomBytes(2);
+    const at = nextSlot() + 1; // past the variant byte: 10 unbiased bits
     // Start low in the 12-bit space so that many ids fit in one millisecond before borrowing.
     sequence = ((pool[at] as number) << 2) | ((pool[at + 1] as number) & 0x3);
   } else if (++sequence > 0xfff) {
@@ -50,23 +63,8 @@ export function uuidv7(now: number = Date.now()): string {
     msPrefix = prefixOf(lastMs);
     sequence = 0;
   }
-  const at = randomBytes(8);
-  const p = pool;
-  return (
-    msPrefix +
-    HEX[0x70 | (sequence >>> 8)] +
-    HEX[sequence & 0xff] +
-    '-' +
-    HEX[0x80 | ((p[at] as number) & 0x3f)] +
-    HEX[p[at + 1] as number] +
-    '-' +
-    HEX[p[at + 2] as number] +
-    HEX[p[at + 3] as number] +
-    HEX[p[at + 4] as number] +
-    HEX[p[at + 5] as number] +
-    HEX[p[at + 6] as number] +
-    HEX[p[at + 7] as number]
-  );
+  const hex = nextSlot() * 2;
+  return `${msPrefix}${VERSION_SEQUENCE[sequence]}-${poolHex.slice(hex, hex + 4)}-${poolHex.slice(hex + 4, hex + 16)}`;
 }
 
 /** Whether `value` is a UUID in its canonical textual form (any version, either case). */

@@ -15,3 +15,8 @@ export function insertEventLogsSql(names: TableNames, traced: boolean): string {
 ${rows}
 ON CONFLICT DO NOTHING`;
 }
+
+/** Copies one batch (the data made by `eventRowsCopy`): all rows or none, and no skipping. @internal */
+export function copyEventLogsSql(names: TableNames, traced: boolean): string {
+  return `COPY ${names.eventLogs} (${envelopeInsert(traced).columns}) FROM STDIN`;
+}

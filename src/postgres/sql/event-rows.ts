@@ -105,6 +105,68 @@ export function eventRowsJson(batch: readonly EventRecord[]): string {
   return `${json}]`;
 }
 
+/** 0001-01-01T00:00:00Z: earlier times have no ISO 8601 form COPY reads (JSON rows take them). */
+const FIRST_COPY_TIME = -62_135_596_800_000;
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
+
+/** A field in COPY's text format: `\N` for NULL, with backslash, tab and line breaks escaped. */
+function copyField(value: string | null): string {
+  if (value === null) return '\\N';
+  return COPY_SPECIAL.test(value)
+    ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] as string)
+    : value;
+}
+
+/** The last time written, and its text: a batch's events mostly share their millisecond. */
+let lastTime = Number.NaN;
+let lastTimeText = '';
+
+function copyTime(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastTime) {
+    lastTime = time;
+    lastTimeText = date.toISOString();
+  }
+  return lastTimeText;
+}
+
+/** One event as a line of COPY text, in the column order of {@link envelopeInsert}. */
+function rowCopy(e: EventRecord, traced: boolean): string {
+  return `${e.id}\t${copyField(e.type)}\t${copyField(e.userId)}\t${copyField(e.projectId)}\t${copyField(
+    e.tenantId,
+  )}\t${copyField(e.sessionId)}\t${copyField(e.agentId)}\t${copyField(e.aggregateType)}\t${copyField(
+    e.aggregateId,
+  )}\t${copyField(e.workflowId)}\t${copyField(e.correlationId)}\t${copyField(e.source)}\t${copyField(
+    e.payloadJson,
+  )}\t${copyField(e.errorCode)}\t${copyField(e.toolName)}\t${copyField(e.approvalStatus)}\t${copyField(
+    e.routingKey,
+  )}\t${e.priority === null ? '\\N' : e.priority}\t${copyTime(e.occurredAt)}\t${copyTime(e.createdAt)}${
+    traced ? `\t${copyField(e.traceId)}\t${copyField(e.spanId)}` : ''
+  }\n`;
+}
+
+/**
+ * The batch as the data of `COPY ... (columns of envelopeInsert(traced)) FROM STDIN` in text
+ * format, or undefined when an event happened before the year 1 (then the JSON rows carry it).
+ * @internal
+ */
+export function eventRowsCopy(batch: readonly EventRecord[], traced: boolean): string | undefined {
+  let text = '';
+  for (let i = 0; i < batch.length; i++) {
+    const event = batch[i] as EventRecord;
+    if (event.occurredAt.getTime() < FIRST_COPY_TIME) return undefined;
+    text += rowCopy(event, traced);
+  }
+  return text;
+}
+
 /**
  * The envelope columns of `alias` read back under the same short keys, in types every driver
  * returns alike: payload as JSON text, times as epoch milliseconds (`float8`), the rest as is.

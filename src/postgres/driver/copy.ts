@@ -1,0 +1,120 @@
+/**
+ * `COPY ... FROM STDIN` on a `pg` Pool without a COPY package: `pg` runs any object with a
+ * `submit(connection)` method as a query and hands it the protocol messages of its statement, so
+ * the whole batch goes out as one CopyData message once the server asks for it.
+ */
+import type { QueryableLike } from './types.js';
+
+/** The part of `pg`'s connection a COPY needs (pg-native has none of it). */
+interface CopyConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
+/** A `pg` client as a pool hands it out, seen for what COPY needs. */
+interface CopyClient {
+  readonly connection?: Partial<CopyConnection>;
+  /** pg's pipeline mode refuses statements like this one. */
+  readonly pipeline?: boolean;
+  query(submittable: object): unknown;
+  release(error?: Error | boolean): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** A `pg` Pool. */
+interface CopyPool {
+  connect(): Promise<CopyClient>;
+}
+
+/**
+ * Runs `COPY ... FROM STDIN` with `data` (COPY text format) on one pooled connection; resolves
+ * once the rows are committed, with false (and nothing sent) when the pool's clients cannot run
+ * it (pg-native, or `pg` in pipeline mode). @internal
+ */
+export type CopyIn = (text: string, data: string) => Promise<boolean>;
+
+/** The statement as `pg` runs it: sends the rows when asked, settles on the outcome. */
+class CopyStatement {
+  readonly text: string;
+  readonly done: Promise<void>;
+  /** Set by `pg` when a `query_timeout` applies; called once settled, to clear its timer. */
+  callback: ((error?: unknown) => void) | undefined;
+  #data: string;
+  #resolve!: () => void;
+  #reject!: (error: unknown) => void;
+
+  constructor(text: string, data: string) {
+    this.text = text;
+    this.#data = data;
+    this.done = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  submit(connection: CopyConnection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyInResponse(connection: CopyConnection): void {
+    connection.sendCopyFromChunk(Buffer.from(this.#data));
+    this.#data = '';
+    connection.endCopyFrom();
+  }
+
+  handleCommandComplete(): void {}
+
+  handleReadyForQuery(): void {
+    this.callback?.();
+    this.#resolve();
+  }
+
+  handleError(error: unknown): void {
+    this.callback?.(error);
+    this.#reject(error);
+  }
+}
+
+/** Whether `error` came from the server (the connection is still good) rather than the socket. */
+function fromServer(error: unknown): boolean {
+  return (
+    typeof (error as { code?: unknown } | null)?.code === 'string' &&
+    'severity' in (error as object)
+  );
+}
+
+/** A {@link CopyIn} on `db` when it is a `pg` Pool, else undefined. @internal */
+export function copyInFor(db: QueryableLike): CopyIn | undefined {
+  if (!('totalCount' in db) || typeof (db as { connect?: unknown }).connect !== 'function') {
+    return undefined;
+  }
+  const pool = db as unknown as CopyPool;
+  return async (text, data) => {
+    const client = await pool.connect();
+    const connection = client.connection;
+    if (typeof connection?.sendCopyFromChunk !== 'function' || client.pipeline === true) {
+      client.release();
+      return false;
+    }
+    const statement = new CopyStatement(text, data);
+    // A checked-out client reports a lost socket as an 'error' event too (unheard, it would crash
+    // the host); the statement fails with it.
+    const onError = (error: Error) => statement.handleError(error);
+    client.on('error', onError);
+    let failed: unknown;
+    try {
+      client.query(statement);
+      await statement.done;
+      return true;
+    } catch (error) {
+      failed = error;
+      throw error;
+    } finally {
+      client.off('error', onError);
+      // After a server error the connection is ready for the next statement; otherwise discard it.
+      client.release(failed !== undefined && !fromServer(failed));
+    }
+  };
+}
