@@ -1,8 +1,11 @@
 /**
  * Logger → NATS JetStream: sustained messages/s through `EventLogger` + `NatsSink` at the
  * defaults, divided by the fastest raw `@nats-io/jetstream` way to publish the same messages with
- * acks (async publish of a whole batch, acks awaited together; batches of 100 or 1000, one or two
- * batches in flight), measured in the same run on the same stream. The stream (file storage) is
+ * acks (a whole batch published at once, its acks awaited together; batches of 100 or 1000, one
+ * or two batches in flight; the client's JetStream publish, and a plain publish whose acks come
+ * back to one wildcard reply subscription), measured in the same run on the same stream.
+ * `sinkAlone`: NatsSink.write driven directly, without the logger's intake (validation and the
+ * payload snapshot of each logEvent), which the raw candidates do not pay. The stream (file storage) is
  * created for the run, purged before each candidate, and deleted after.
  */
 import { randomBytes } from 'node:crypto';
@@ -113,7 +116,7 @@ function rawMessage(event: EventRecord, subject: string) {
   return { subject, data: Buffer.from(eventToJson(event)), headers };
 }
 
-/** The raw client alone: batches published whole, one or two batches in flight. */
+/** Batches published whole by `publisher`, one or two batches in flight. */
 function rawCandidate(
   label: string,
   publisher: (connection: NatsConnection, stream: BenchStream) => Publisher,
@@ -123,7 +126,7 @@ function rawCandidate(
   inFlight: 1 | 2,
 ): Candidate {
   return {
-    label: `raw ${label}, batch ${size}, ${inFlight} in flight`,
+    label: `${label}, batch ${size}, ${inFlight} in flight`,
     best: 0,
     async run() {
       const batches = chunk(agentRecords(count), size);
@@ -166,23 +169,46 @@ function natsLogger(stream: BenchStream, count: number): Candidate {
   });
 }
 
+/**
+ * NatsSink.write alone on records made before the clock, batches of 100 with two in flight (what
+ * the logger hands it at the defaults): the sink's own cost, without the logger's intake.
+ */
+function sinkAlone(stream: BenchStream, count: number): Candidate {
+  return rawCandidate(
+    'NatsSink.write alone',
+    (connection) => {
+      const sink = new NatsSink({
+        connection,
+        name: 'bench',
+        stream: { name: stream.name, subjects: [stream.subject] },
+        subject: () => `${stream.name}.events`,
+      });
+      const signal = new AbortController().signal;
+      return (batch) => sink.write(batch, { signal });
+    },
+    stream,
+    count,
+    100,
+    2,
+  );
+}
+
 export async function loggerNats(count: number): Promise<void> {
   const admin = await connect({ servers: URL });
   const stream = await createBenchStream(admin);
   try {
     const raw = [
-      rawCandidate('jetstream publish', jetstreamPublisher, stream, count, 100, 1),
-      rawCandidate('jetstream publish', jetstreamPublisher, stream, count, 1000, 1),
-      rawCandidate('jetstream publish', jetstreamPublisher, stream, count, 100, 2),
-      rawCandidate('jetstream publish', jetstreamPublisher, stream, count, 1000, 2),
-      rawCandidate('publish with reply inbox', corePublisher, stream, count, 100, 1),
-      rawCandidate('publish with reply inbox', corePublisher, stream, count, 1000, 1),
-      rawCandidate('publish with reply inbox', corePublisher, stream, count, 100, 2),
-      rawCandidate('publish with reply inbox', corePublisher, stream, count, 1000, 2),
+      rawCandidate('raw jetstream publish', jetstreamPublisher, stream, count, 100, 2),
+      rawCandidate('raw jetstream publish', jetstreamPublisher, stream, count, 1000, 2),
+      rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 100, 1),
+      rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 1000, 1),
+      rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 100, 2),
+      rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 1000, 2),
     ];
     const logger = natsLogger(stream, count);
+    const alone = sinkAlone(stream, count);
     for (let round = 1; round <= REPEATS; round++) {
-      for (const candidate of [...raw, logger]) {
+      for (const candidate of [...raw, alone, logger]) {
         await stream.reset();
         const value = await candidate.run();
         const stored = await stream.count();
@@ -199,6 +225,8 @@ export async function loggerNats(count: number): Promise<void> {
       raw: fastest.best,
       rawMethod: fastest.label,
       rawCandidates: Object.fromEntries(raw.map((r) => [r.label, Math.round(r.best)])),
+      sinkAlone: alone.best,
+      sinkAloneRatio: alone.best / fastest.best,
       defaults: true,
       goal: 0.9,
       events: count,

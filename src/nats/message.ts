@@ -54,17 +54,10 @@ export function toNatsMessage(event: EventRecord, mapping: NatsMessageMapping): 
       },
     );
   }
-  const values: [string, string | null | undefined][] = [
-    [NATS_HEADERS.type, event.type],
-    [NATS_HEADERS.userId, event.userId],
-    [NATS_HEADERS.tenantId, event.tenantId],
-    [NATS_HEADERS.correlationId, event.correlationId],
-    [NATS_HEADERS.traceparent, traceparentOf(event)],
-  ];
   const headers = natsHeaders();
   headers.append(MSG_ID, event.id);
-  for (const [name, value] of values) {
-    if (value === null || value === undefined) continue;
+  const add = (name: string, value: string | null | undefined) => {
+    if (value === null || value === undefined) return;
     try {
       headers.append(name, value);
     } catch (error) {
@@ -73,7 +66,12 @@ export function toNatsMessage(event: EventRecord, mapping: NatsMessageMapping): 
         subject,
       });
     }
-  }
+  };
+  add(NATS_HEADERS.type, event.type);
+  add(NATS_HEADERS.userId, event.userId);
+  add(NATS_HEADERS.tenantId, event.tenantId);
+  add(NATS_HEADERS.correlationId, event.correlationId);
+  add(NATS_HEADERS.traceparent, traceparentOf(event));
   return { event, subject, data: Buffer.from(eventToJson(event)), headers };
 }
 

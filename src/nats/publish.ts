@@ -43,39 +43,44 @@ export function publishAll(
 ): Promise<EventFailure[]> {
   const { connection, acks, timeoutMs } = target;
   const failures: EventFailure[] = [];
-  const waiting = new Map<string, NatsMessage>();
+  /** The reply subject of each message still waiting for its ack, undefined once settled. */
+  const replies: (string | undefined)[] = new Array(messages.length);
+  let open = 0;
   return new Promise((resolve) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (cut?: { error: unknown }) => {
       clearTimeout(timer);
-      for (const [reply, m] of waiting) {
+      replies.forEach((reply, i) => {
+        if (reply === undefined) return;
         acks.forget(reply);
         if (cut) counters.lost += 1;
         else counters.timedOut += 1;
-        failures.push({ event: m.event, error: cut ? cut.error : ackTimeout() });
-      }
-      waiting.clear();
+        const event = (messages[i] as NatsMessage).event;
+        failures.push({ event, error: cut ? cut.error : ackTimeout() });
+      });
+      replies.length = 0;
       resolve(failures);
     };
-    for (const m of messages) {
+    messages.forEach((m, i) => {
       const reply = acks.expect((ack) => {
-        if (!waiting.delete(reply)) return;
+        if (replies[i] === undefined) return;
+        replies[i] = undefined;
         const error = ackError(ack, counters);
         if (error) failures.push({ event: m.event, error });
-        if (waiting.size === 0) finish();
+        if (--open === 0) finish();
       });
-      waiting.set(reply, m);
       try {
         connection.publish(m.subject, m.data, { reply, headers: m.headers });
         counters.published += 1;
+        replies[i] = reply;
+        open += 1;
       } catch (error) {
-        waiting.delete(reply);
         acks.forget(reply);
         counters.lost += 1;
         failures.push({ event: m.event, error: toNatsError(error) });
       }
-    }
-    if (waiting.size === 0) return finish();
+    });
+    if (open === 0) return finish();
     timer = setTimeout(finish, timeoutMs);
     void interrupted.then((error) => finish({ error }));
   });
