@@ -1,7 +1,8 @@
 import { settledWithin } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import type { EventRecord } from '../event/types.js';
-import { type EventFailure, throwFailures } from '../sinks/failures.js';
+import type { EventFailure } from '../sinks/failures.js';
+import { writeMessages } from '../sinks/message-writes.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { AckInbox } from './acks.js';
@@ -93,26 +94,13 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     return { state: this.#link.state, ...this.#counters, ...this.#link.counters };
   }
 
-  async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
-    const messages: NatsMessage[] = [];
-    const failures: EventFailure[] = [];
-    for (const event of batch) {
-      try {
-        messages.push(toNatsMessage(event, this.#mapping));
-      } catch (error) {
-        failures.push({ event, error });
-      }
-    }
-    if (messages.length > 0) {
-      const work = this.#publish(messages, context.signal);
-      this.#inFlight.add(work);
-      try {
-        failures.push(...(await work));
-      } finally {
-        this.#inFlight.delete(work);
-      }
-    }
-    throwFailures(batch, failures, classifyNatsError);
+  write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
+    return writeMessages(batch, {
+      toMessage: (event) => toNatsMessage(event, this.#mapping),
+      publish: (messages) => this.#publish(messages, context.signal),
+      classify: classifyNatsError,
+      inFlight: this.#inFlight,
+    });
   }
 
   classifyError(error: unknown): SinkErrorKind {
