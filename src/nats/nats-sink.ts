@@ -19,6 +19,7 @@ import {
   type PublishTarget,
   publishAll,
   toNatsError,
+  zeroPublishCounters,
 } from './publish.js';
 import { ensureStream } from './stream.js';
 
@@ -54,14 +55,7 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
   readonly #options: ResolvedNatsSinkOptions;
   readonly #mapping: NatsMessageMapping;
   readonly #link: NatsLink;
-  readonly #counters: NatsPublishCounters = {
-    published: 0,
-    acked: 0,
-    duplicates: 0,
-    nacked: 0,
-    timedOut: 0,
-    lost: 0,
-  };
+  readonly #counters: NatsPublishCounters = zeroPublishCounters();
   #target: (PublishTarget & { readonly generation: number }) | undefined;
   #checking: Promise<PublishTarget> | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();

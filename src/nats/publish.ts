@@ -22,6 +22,11 @@ export interface NatsPublishCounters {
   lost: number;
 }
 
+/** Counters at zero. @internal */
+export function zeroPublishCounters(): NatsPublishCounters {
+  return { published: 0, acked: 0, duplicates: 0, nacked: 0, timedOut: 0, lost: 0 };
+}
+
 /** Where one batch is published and how long its acks may take. @internal */
 export interface PublishTarget {
   readonly connection: NatsConnection;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '../../src/index.js';
 import { AckInbox } from '../../src/nats/acks.js';
 import { toNatsMessage } from '../../src/nats/index.js';
-import { type NatsPublishCounters, publishAll } from '../../src/nats/publish.js';
+import { publishAll, zeroPublishCounters } from '../../src/nats/publish.js';
 import { useNats } from '../helpers/nats.js';
 
 const nats = useNats();
@@ -15,14 +15,7 @@ describe('NATS publish acks, one batch', () => {
     // A plain subscriber that never replies: the publish has a responder but no ack ever comes.
     const silent = nats.connection.subscribe(`${stream}.silent`, { callback: () => {} });
     const acks = new AckInbox(nats.connection);
-    const counters: NatsPublishCounters = {
-      published: 0,
-      acked: 0,
-      duplicates: 0,
-      nacked: 0,
-      timedOut: 0,
-      lost: 0,
-    };
+    const counters = zeroPublishCounters();
     const mapping = {
       subject: (e: { type: string }) => `${stream}.${e.type}`,
       streamSubjects: ['>'],
@@ -70,14 +63,7 @@ describe('NATS publish acks, one batch', () => {
     const stream = nats.name('cut');
     const silent = nats.connection.subscribe(`${stream}.silent`, { callback: () => {} });
     const acks = new AckInbox(nats.connection);
-    const counters: NatsPublishCounters = {
-      published: 0,
-      acked: 0,
-      duplicates: 0,
-      nacked: 0,
-      timedOut: 0,
-      lost: 0,
-    };
+    const counters = zeroPublishCounters();
     const mapping = { subject: () => `${stream}.silent`, streamSubjects: ['>'] };
     const batch = ['a', 'b'].map((t) => toNatsMessage(record(t), mapping));
     const reason = new Error('aborted');
