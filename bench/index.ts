@@ -2,8 +2,10 @@
  * `npm run bench [-- scenario...]`: prints one JSON line per scenario on stdout (progress on
  * stderr). Scenarios: logger (logger → Postgres vs raw pg, GIN cost), log-event (µs per call),
  * logger-lone-event-latency (with logger), rabbitmq (logger → RabbitMQ vs raw amqplib with publisher confirms),
- * nats (logger → NATS JetStream vs raw @nats-io/jetstream async publish with acks),
- * inbox (Inbox.handle + an effect per transaction vs raw INSERT ... ON CONFLICT DO NOTHING),
+ * nats (logger → NATS JetStream vs the fastest raw publish with acks: the client's js.publish, or a
+ * plain publish with a reply inbox; NatsSink.write alone beside it),
+ * inbox (Inbox.handle + an effect per transaction vs raw INSERT ... ON CONFLICT DO NOTHING; events:
+ * BENCH_INBOX_EVENTS, default 20000),
  * outbox (publish rate with 1 and 4 publishers vs a raw SKIP LOCKED loop; commit → publish
  * latency with NOTIFY and with polling only; BENCH_LATENCY_EVENTS events, default 200; then the
  * same beside graphile-worker and pg-boss, see postgres/outbox-peers.ts),

@@ -1,15 +1,26 @@
 /**
  * Logger → NATS JetStream: sustained messages/s through `EventLogger` + `NatsSink` at the
  * defaults, divided by the fastest raw `@nats-io/jetstream` way to publish the same messages with
- * acks (async publish of a whole batch, acks awaited together; batches of 100 or 1000, one or two
- * batches in flight), measured in the same run on the same stream. The stream (file storage) is
+ * acks (a whole batch published at once, its acks awaited together; batches of 100 or 1000, one
+ * or two batches in flight; the client's JetStream publish, and a plain publish whose acks come
+ * back to one wildcard reply subscription), measured in the same run on the same stream.
+ * `sinkAlone`: NatsSink.write driven directly, without the logger's intake (validation and the
+ * payload snapshot of each logEvent), which the raw candidates do not pay. The stream (file storage) is
  * created for the run, purged before each candidate, and deleted after.
  */
 import { randomBytes } from 'node:crypto';
-import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { EventLogger } from '../../src/index.js';
-import { NatsSink, toNatsMessage } from '../../src/nats/index.js';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  connect,
+  createInbox,
+  type Msg,
+  type NatsConnection,
+  headers as natsHeaders,
+} from '@nats-io/transport-node';
+import { eventToJson } from '../../src/event/serialize.js';
+import { traceparentOf } from '../../src/event/trace.js';
+import { EventLogger, type EventRecord } from '../../src/index.js';
+import { NATS_HEADERS, NatsSink } from '../../src/nats/index.js';
 import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
 import { agentRecords, chunk } from '../lib/events.js';
 import { note, report } from '../lib/report.js';
@@ -38,38 +49,95 @@ async function createBenchStream(admin: NatsConnection): Promise<BenchStream> {
   };
 }
 
-/** The raw client alone: every message of a batch published at once, the acks awaited together. */
+type Publisher = (batch: readonly EventRecord[]) => Promise<unknown>;
+
+/**
+ * The client's JetStream publish: every message of a batch at once, the acks awaited together.
+ * The client makes a request (a promise and a timer) per message.
+ */
+function jetstreamPublisher(connection: NatsConnection, stream: BenchStream): Publisher {
+  const js = jetstream(connection, { timeout: 30_000 });
+  const subject = `${stream.name}.events`;
+  return (batch) =>
+    Promise.all(
+      batch.map((event) => {
+        const m = rawMessage(event, subject);
+        return js.publish(m.subject, m.data, { headers: m.headers });
+      }),
+    );
+}
+
+/**
+ * A plain publish with a reply subject of one wildcard subscription: JetStream's ack comes back
+ * there, no request bookkeeping per message (the acks are still awaited and checked).
+ */
+function corePublisher(connection: NatsConnection, stream: BenchStream): Publisher {
+  const inbox = createInbox();
+  const waiting = new Map<string, (ack: Msg) => void>();
+  connection.subscribe(`${inbox}.*`, {
+    callback: (_, ack) => {
+      waiting.get(ack.subject)?.(ack);
+      waiting.delete(ack.subject);
+    },
+  });
+  const subject = `${stream.name}.events`;
+  let next = 0;
+  return (batch) =>
+    Promise.all(
+      batch.map((event) => {
+        const m = rawMessage(event, subject);
+        const reply = `${inbox}.${next++}`;
+        const acked = new Promise<void>((resolve, reject) => {
+          waiting.set(reply, (ack) => {
+            const body = ack.json<{ error?: unknown }>();
+            if (body.error) reject(new Error(JSON.stringify(body.error)));
+            else resolve();
+          });
+        });
+        connection.publish(m.subject, m.data, { reply, headers: m.headers });
+        return acked;
+      }),
+    );
+}
+
+/**
+ * The same message as the sink's (subject, JSON body, `Nats-Msg-Id` and the eventrail headers),
+ * built by hand: no subject or header checks.
+ */
+function rawMessage(event: EventRecord, subject: string) {
+  const headers = natsHeaders();
+  headers.append('Nats-Msg-Id', event.id);
+  headers.append(NATS_HEADERS.type, event.type);
+  headers.append(NATS_HEADERS.userId, event.userId);
+  if (event.tenantId !== null) headers.append(NATS_HEADERS.tenantId, event.tenantId);
+  if (event.correlationId !== null) headers.append(NATS_HEADERS.correlationId, event.correlationId);
+  const traceparent = traceparentOf(event);
+  if (traceparent !== undefined) headers.append(NATS_HEADERS.traceparent, traceparent);
+  return { subject, data: Buffer.from(eventToJson(event)), headers };
+}
+
+/** Batches published whole by `publisher`, one or two batches in flight. */
 function rawCandidate(
+  label: string,
+  publisher: (connection: NatsConnection, stream: BenchStream) => Publisher,
   stream: BenchStream,
   count: number,
   size: number,
   inFlight: 1 | 2,
 ): Candidate {
-  const mapping = {
-    subject: () => `${stream.name}.events`,
-    streamSubjects: [stream.subject],
-    timeout: 30_000,
-  };
-  const publishBatch = (js: JetStreamClient, batch: ReturnType<typeof agentRecords>) =>
-    Promise.all(
-      batch.map((event) => {
-        const m = toNatsMessage(event, mapping);
-        return js.publish(m.subject, m.data, m.options);
-      }),
-    );
   return {
-    label: `raw jetstream, async publish, batch ${size}, ${inFlight} in flight`,
+    label: `${label}, batch ${size}, ${inFlight} in flight`,
     best: 0,
     async run() {
       const batches = chunk(agentRecords(count), size);
       const connection = await connect({ servers: URL });
-      const js = jetstream(connection, { timeout: 30_000 });
+      const publish = publisher(connection, stream);
       settleHeap();
       try {
         const started = performance.now();
         let previous: Promise<unknown> = Promise.resolve();
         for (const batch of batches) {
-          const current = publishBatch(js, batch);
+          const current = publish(batch);
           if (inFlight === 1) await current;
           else {
             await previous;
@@ -101,19 +169,46 @@ function natsLogger(stream: BenchStream, count: number): Candidate {
   });
 }
 
+/**
+ * NatsSink.write alone on records made before the clock, batches of 100 with two in flight (what
+ * the logger hands it at the defaults): the sink's own cost, without the logger's intake.
+ */
+function sinkAlone(stream: BenchStream, count: number): Candidate {
+  return rawCandidate(
+    'NatsSink.write alone',
+    (connection) => {
+      const sink = new NatsSink({
+        connection,
+        name: 'bench',
+        stream: { name: stream.name, subjects: [stream.subject] },
+        subject: () => `${stream.name}.events`,
+      });
+      const signal = new AbortController().signal;
+      return (batch) => sink.write(batch, { signal });
+    },
+    stream,
+    count,
+    100,
+    2,
+  );
+}
+
 export async function loggerNats(count: number): Promise<void> {
   const admin = await connect({ servers: URL });
   const stream = await createBenchStream(admin);
   try {
     const raw = [
-      rawCandidate(stream, count, 100, 1),
-      rawCandidate(stream, count, 1000, 1),
-      rawCandidate(stream, count, 100, 2),
-      rawCandidate(stream, count, 1000, 2),
+      rawCandidate('raw jetstream publish', jetstreamPublisher, stream, count, 100, 2),
+      rawCandidate('raw jetstream publish', jetstreamPublisher, stream, count, 1000, 2),
+      rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 100, 1),
+      rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 1000, 1),
+      rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 100, 2),
+      rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 1000, 2),
     ];
     const logger = natsLogger(stream, count);
+    const alone = sinkAlone(stream, count);
     for (let round = 1; round <= REPEATS; round++) {
-      for (const candidate of [...raw, logger]) {
+      for (const candidate of [...raw, alone, logger]) {
         await stream.reset();
         const value = await candidate.run();
         const stored = await stream.count();
@@ -130,6 +225,8 @@ export async function loggerNats(count: number): Promise<void> {
       raw: fastest.best,
       rawMethod: fastest.label,
       rawCandidates: Object.fromEntries(raw.map((r) => [r.label, Math.round(r.best)])),
+      sinkAlone: alone.best,
+      sinkAloneRatio: alone.best / fastest.best,
       defaults: true,
       goal: 0.9,
       events: count,

@@ -1,7 +1,7 @@
-import type { JetStreamPublishOptions } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
 import { describe } from '../errors.js';
 import { eventToJson } from '../event/serialize.js';
+import { traceparentOf } from '../event/trace.js';
 import type { EventRecord } from '../event/types.js';
 import { NatsError } from './errors.js';
 import { subjectMatches, subjectProblem } from './subjects.js';
@@ -11,8 +11,6 @@ export interface NatsMessageMapping {
   readonly subject: (event: EventRecord) => string;
   /** The stream's subjects; a message outside them fails as `NATS_UNROUTABLE`. */
   readonly streamSubjects: readonly string[];
-  /** `ackTimeoutMs` */
-  readonly timeout: number;
 }
 
 /** One event as it is published. */
@@ -21,7 +19,8 @@ export interface NatsMessage {
   readonly subject: string;
   /** `eventToJson(event)` as UTF-8. */
   readonly data: Uint8Array;
-  readonly options: Partial<JetStreamPublishOptions>;
+  /** `Nats-Msg-Id` and {@link NATS_HEADERS}. */
+  readonly headers: MsgHdrs;
 }
 
 /** The header names the sink sets (besides `Nats-Msg-Id`, which is the event id). */
@@ -33,14 +32,8 @@ export const NATS_HEADERS = Object.freeze({
   traceparent: 'traceparent',
 });
 
-/**
- * The W3C `traceparent` of an event, if it carries trace context. Events carry none yet; this is
- * the one place that reads it once they do (a `traceparent` field on the record).
- */
-function traceparentOf(event: EventRecord): string | undefined {
-  const carrier = event as EventRecord & { readonly traceparent?: string | null };
-  return carrier.traceparent ?? undefined;
-}
+/** JetStream drops a message whose id it stored within the stream's duplicate window. */
+const MSG_ID = 'Nats-Msg-Id';
 
 /**
  * The message of one event: its JSON on the subject from the event's `routingKey` or the
@@ -51,43 +44,69 @@ function traceparentOf(event: EventRecord): string | undefined {
  */
 export function toNatsMessage(event: EventRecord, mapping: NatsMessageMapping): NatsMessage {
   const subject = event.routingKey ?? subjectOf(event, mapping);
-  const problem = subjectProblem(subject, false);
-  if (problem !== undefined) {
+  const problem = verdicts(mapping).get(subject) ?? judge(subject, mapping);
+  if (problem !== OK) {
     throw new NatsError(
-      'NATS_BAD_MESSAGE',
-      `event ${event.id}: subject ${JSON.stringify(subject)} ${problem}`,
+      problem.code,
+      `event ${event.id}: subject ${JSON.stringify(subject)} ${problem.why}`,
+      {
+        subject,
+      },
     );
   }
-  if (!mapping.streamSubjects.some((pattern) => subjectMatches(subject, pattern))) {
-    throw new NatsError(
-      'NATS_UNROUTABLE',
-      `event ${event.id}: subject "${subject}" is not among the stream's subjects`,
-      { subject },
-    );
-  }
-  const values: [string, string | null | undefined][] = [
-    [NATS_HEADERS.type, event.type],
-    [NATS_HEADERS.userId, event.userId],
-    [NATS_HEADERS.tenantId, event.tenantId],
-    [NATS_HEADERS.correlationId, event.correlationId],
-    [NATS_HEADERS.traceparent, traceparentOf(event)],
-  ];
   const headers = natsHeaders();
-  for (const [name, value] of values) {
-    if (value === null || value === undefined) continue;
-    if (/[\r\n]/.test(value)) {
-      throw new NatsError('NATS_BAD_MESSAGE', `event ${event.id}: ${name} contains a line break`, {
+  headers.append(MSG_ID, event.id);
+  const add = (name: string, value: string | null | undefined) => {
+    if (value === null || value === undefined) return;
+    try {
+      headers.append(name, value);
+    } catch (error) {
+      throw new NatsError('NATS_BAD_MESSAGE', `event ${event.id}: ${name}: ${describe(error)}`, {
+        cause: error,
         subject,
       });
     }
-    headers.set(name, value);
-  }
-  return {
-    event,
-    subject,
-    data: Buffer.from(eventToJson(event)),
-    options: { msgID: event.id, headers, timeout: mapping.timeout },
   };
+  add(NATS_HEADERS.type, event.type);
+  add(NATS_HEADERS.userId, event.userId);
+  add(NATS_HEADERS.tenantId, event.tenantId);
+  add(NATS_HEADERS.correlationId, event.correlationId);
+  add(NATS_HEADERS.traceparent, traceparentOf(event));
+  return { event, subject, data: Buffer.from(eventToJson(event)), headers };
+}
+
+/** Why a subject cannot be published, or OK. */
+type Verdict =
+  | typeof OK
+  | { readonly code: 'NATS_BAD_MESSAGE' | 'NATS_UNROUTABLE'; readonly why: string };
+const OK = 'ok';
+/** Subjects remembered per mapping: events share a few subjects, each is checked once. */
+const MAX_VERDICTS = 1024;
+const cache = new WeakMap<NatsMessageMapping, Map<string, Verdict>>();
+
+function verdicts(mapping: NatsMessageMapping): Map<string, Verdict> {
+  let known = cache.get(mapping);
+  if (known === undefined) {
+    known = new Map();
+    cache.set(mapping, known);
+  }
+  return known;
+}
+
+function judge(subject: string, mapping: NatsMessageMapping): Verdict {
+  const problem = subjectProblem(subject, false);
+  const verdict: Verdict =
+    problem !== undefined
+      ? { code: 'NATS_BAD_MESSAGE', why: problem }
+      : mapping.streamSubjects.some((pattern) => subjectMatches(subject, pattern))
+        ? OK
+        : { code: 'NATS_UNROUTABLE', why: "is not among the stream's subjects" };
+  const known = verdicts(mapping);
+  if (typeof subject === 'string') {
+    if (known.size >= MAX_VERDICTS) known.clear();
+    known.set(subject, verdict);
+  }
+  return verdict;
 }
 
 function subjectOf(event: EventRecord, mapping: NatsMessageMapping): string {

@@ -1,10 +1,11 @@
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { settledWithin } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import type { EventRecord } from '../event/types.js';
-import { type EventFailure, throwFailures } from '../sinks/failures.js';
+import type { EventFailure } from '../sinks/failures.js';
+import { writeMessages } from '../sinks/message-writes.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
+import { AckInbox } from './acks.js';
 import { classifyNatsError } from './classify.js';
 import { type NatsConnectionCounters, NatsLink, type NatsSinkState } from './connection.js';
 import { type NatsMessage, type NatsMessageMapping, toNatsMessage } from './message.js';
@@ -13,7 +14,13 @@ import {
   type ResolvedNatsSinkOptions,
   resolveNatsSinkOptions,
 } from './options.js';
-import { type NatsPublishCounters, publishAll, toNatsError } from './publish.js';
+import {
+  type NatsPublishCounters,
+  type PublishTarget,
+  publishAll,
+  toNatsError,
+  zeroPublishCounters,
+} from './publish.js';
 import { ensureStream } from './stream.js';
 
 /** A snapshot of a sink's state and counters, as returned by {@link NatsSink.metrics}. */
@@ -48,16 +55,9 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
   readonly #options: ResolvedNatsSinkOptions;
   readonly #mapping: NatsMessageMapping;
   readonly #link: NatsLink;
-  readonly #counters: NatsPublishCounters = {
-    published: 0,
-    acked: 0,
-    duplicates: 0,
-    nacked: 0,
-    timedOut: 0,
-    lost: 0,
-  };
-  #client: { js: JetStreamClient; generation: number } | undefined;
-  #checking: Promise<JetStreamClient> | undefined;
+  readonly #counters: NatsPublishCounters = zeroPublishCounters();
+  #target: (PublishTarget & { readonly generation: number }) | undefined;
+  #checking: Promise<PublishTarget> | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
@@ -66,11 +66,7 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     const resolved = resolveNatsSinkOptions(options);
     this.name = resolved.name;
     this.#options = resolved;
-    this.#mapping = {
-      subject: resolved.subject,
-      streamSubjects: resolved.stream.subjects,
-      timeout: resolved.ackTimeoutMs,
-    };
+    this.#mapping = { subject: resolved.subject, streamSubjects: resolved.stream.subjects };
     this.#link = new NatsLink({
       servers: options.servers,
       connection: options.connection,
@@ -92,26 +88,13 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     return { state: this.#link.state, ...this.#counters, ...this.#link.counters };
   }
 
-  async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
-    const messages: NatsMessage[] = [];
-    const failures: EventFailure[] = [];
-    for (const event of batch) {
-      try {
-        messages.push(toNatsMessage(event, this.#mapping));
-      } catch (error) {
-        failures.push({ event, error });
-      }
-    }
-    if (messages.length > 0) {
-      const work = this.#publish(messages, context.signal);
-      this.#inFlight.add(work);
-      try {
-        failures.push(...(await work));
-      } finally {
-        this.#inFlight.delete(work);
-      }
-    }
-    throwFailures(batch, failures, classifyNatsError);
+  write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
+    return writeMessages(batch, {
+      toMessage: (event) => toNatsMessage(event, this.#mapping),
+      publish: (messages) => this.#publish(messages, context.signal),
+      classify: classifyNatsError,
+      inFlight: this.#inFlight,
+    });
   }
 
   classifyError(error: unknown): SinkErrorKind {
@@ -132,6 +115,7 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     await settledWithin(Promise.allSettled(this.#inFlight), {
       timeoutMs: this.#options.ackTimeoutMs,
     });
+    this.#target?.acks.close();
     await settledWithin(this.#link.release(), { timeoutMs: this.#options.connectTimeoutMs });
   }
 
@@ -148,8 +132,8 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
       if (signal.aborted) onAbort();
     });
     try {
-      const js = await Promise.race([this.#jetstream(), interrupted.then(fail)]);
-      return await publishAll(js, messages, interrupted, this.#counters);
+      const target = await Promise.race([this.#ready(), interrupted.then(fail)]);
+      return await publishAll(target, messages, interrupted, this.#counters);
     } catch (error) {
       return messages.map((m) => ({ event: m.event, error }));
     } finally {
@@ -157,11 +141,11 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     }
   }
 
-  /** The JetStream client of the current connection, once its stream was checked on it. */
-  #jetstream(): Promise<JetStreamClient> {
-    const client = this.#client;
-    if (client && client.generation === this.#link.generation && this.#link.state === 'connected') {
-      return Promise.resolve(client.js);
+  /** Where to publish on the current connection, once the stream was checked on it. */
+  #ready(): Promise<PublishTarget> {
+    const target = this.#target;
+    if (target && target.generation === this.#link.generation && this.#link.state === 'connected') {
+      return Promise.resolve(target);
     }
     this.#checking ??= this.#check().finally(() => {
       this.#checking = undefined;
@@ -169,16 +153,18 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     return this.#checking;
   }
 
-  async #check(): Promise<JetStreamClient> {
+  async #check(): Promise<PublishTarget> {
     const connection = await this.#link.ready();
     const generation = this.#link.generation;
     const { stream, assertStream, ackTimeoutMs } = this.#options;
     await ensureStream(connection, stream, assertStream, ackTimeoutMs).catch((error: unknown) => {
       throw toNatsError(error);
     });
-    const js = jetstream(connection, { timeout: ackTimeoutMs });
-    this.#client = { js, generation };
-    return js;
+    // A reconnected connection keeps its subscriptions: the inbox is new only on a new connection.
+    const previous = this.#target;
+    const acks = previous?.connection === connection ? previous.acks : new AckInbox(connection);
+    this.#target = { connection, acks, timeoutMs: ackTimeoutMs, generation };
+    return this.#target;
   }
 }
 

@@ -2,7 +2,7 @@ import { settledWithin, within } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import type { EventRecord } from '../event/types.js';
 import { checkLog, type LifecycleLevel, lifecycle } from '../lifecycle-log.js';
-import { throwFailures } from '../sinks/failures.js';
+import { writeMessages } from '../sinks/message-writes.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { classifyRabbitMQError } from './classify.js';
@@ -116,26 +116,13 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     };
   }
 
-  async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
-    const messages: OutgoingMessage[] = [];
-    const failures: PublishFailure[] = [];
-    for (const event of batch) {
-      try {
-        messages.push(toMessage(event, this.#mapping));
-      } catch (error) {
-        failures.push({ event, error: error as RabbitMQError });
-      }
-    }
-    if (messages.length > 0) {
-      const work = this.#publish(messages, context.signal);
-      this.#inFlight.add(work);
-      try {
-        failures.push(...(await work));
-      } finally {
-        this.#inFlight.delete(work);
-      }
-    }
-    throwFailures(batch, failures, classifyRabbitMQError);
+  write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
+    return writeMessages(batch, {
+      toMessage: (event) => toMessage(event, this.#mapping),
+      publish: (messages) => this.#publish(messages, context.signal),
+      classify: classifyRabbitMQError,
+      inFlight: this.#inFlight,
+    });
   }
 
   classifyError(error: unknown): SinkErrorKind {

@@ -104,6 +104,30 @@ describe('Inbox under a redelivery storm', () => {
     );
   });
 
+  it("purges in chunks: every old record of its consumer, not a recent one nor another consumer's", async () => {
+    const old = 5003; // more than one chunk of 5000
+    await db.pool.query(
+      `INSERT INTO eventrail.event_inbox (consumer, event_id, handled_at)
+       SELECT c, gen_random_uuid(), now() - interval '2 days'
+         FROM generate_series(1, $1) i, unnest(ARRAY['bulk', 'other']) c`,
+      [old],
+    );
+    await db.pool.query(
+      `INSERT INTO eventrail.event_inbox (consumer, event_id) VALUES ('bulk', gen_random_uuid())`,
+    );
+    const bulk = new Inbox({ consumer: 'bulk', db: pool });
+    expect(await bulk.purge({ olderThan: 24 * 3600_000 })).toBe(old);
+    const { rows } = await db.pool.query(
+      `SELECT consumer, count(*)::int AS n FROM eventrail.event_inbox
+        WHERE consumer IN ('bulk', 'other') GROUP BY consumer ORDER BY consumer`,
+    );
+    expect(rows).toEqual([
+      { consumer: 'bulk', n: 1 },
+      { consumer: 'other', n: old },
+    ]);
+    expect(await bulk.purge({ olderThan: 24 * 3600_000 })).toBe(0);
+  });
+
   it('refuses bad input before touching the transaction', async () => {
     const inbox = new Inbox();
     await expect(inbox.handle(pool, randomUUID(), () => 1)).rejects.toMatchObject({

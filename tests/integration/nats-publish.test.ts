@@ -1,4 +1,5 @@
-import { DiscardPolicy } from '@nats-io/jetstream';
+import { DiscardPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink, normalizeEvent, PartialWriteError } from '../../src/index.js';
 import { NATS_HEADERS, NatsError, NatsSink } from '../../src/nats/index.js';
@@ -115,6 +116,38 @@ describe('NatsSink publishing to JetStream', () => {
       expect(missing.classifyError(error)).toBe('permanent');
     } finally {
       await missing.close();
+    }
+  });
+
+  it("publishes on the host's connection and leaves it open, without its reply subscription", async () => {
+    const host = await connect({ servers: nats.url });
+    const stream = nats.name('given');
+    const sink = new NatsSink({
+      connection: host,
+      stream: { name: stream, subjects: [`${stream}.>`] },
+    });
+    const subscriptions = () =>
+      (
+        host as unknown as { protocol: { subscriptions: { size(): number } } }
+      ).protocol.subscriptions.size();
+    try {
+      await jetstreamManager(host); // the client's own request inbox, which the stream check uses too
+      const before = subscriptions();
+      const batch = Array.from({ length: 3 }, (_, i) =>
+        record({ type: 'T', userId: 'u', routingKey: `${stream}.x`, payload: { i } }),
+      );
+      await sink.write(batch, { signal: never });
+      expect(subscriptions()).toBe(before + 1);
+      await sink.close();
+      expect(host.isClosed()).toBe(false);
+      expect(subscriptions()).toBe(before);
+      expect((await nats.manager.streams.info(stream)).state.messages).toBe(3);
+      await expect(sink.write(batch, { signal: never })).rejects.toMatchObject({
+        code: 'NATS_CLOSED',
+      });
+    } finally {
+      await sink.close();
+      await host.close();
     }
   });
 });

@@ -84,7 +84,10 @@ describe('NatsSink across lost connections', () => {
       const disrupt = async () => {
         // Acks lost on the way back: the messages published while muted are stored, their
         // retries are dropped as duplicates. Wait until some are published before the cut.
-        const stored = async () => (await nats.manager.streams.info(stream)).state.messages;
+        // Under load the sink may still be creating its stream when the disruption is due.
+        const stored = async () =>
+          (await nats.manager.streams.info(stream).catch(() => undefined))?.state.messages ?? 0;
+        for (let i = 0; i < 200 && (await stored()) === 0; i++) await pause(50);
         proxy.mute();
         const before = await stored();
         const flushing = logger.flush();

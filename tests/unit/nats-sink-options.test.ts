@@ -16,7 +16,6 @@ const record = (input: Parameters<typeof normalizeEvent>[0]) =>
 const mapping = {
   subject: (e: { type: string }) => `eventrail.${e.type}`,
   streamSubjects: ['eventrail.>', 'cns.*.done'],
-  timeout: 5000,
 };
 
 function refused(make: () => unknown): ValidationError {
@@ -97,15 +96,22 @@ describe('NATS subjects and messages', () => {
     });
     const message = toNatsMessage(event, mapping);
     expect(message.subject).toBe('cns.x.done');
-    expect(message.options.msgID).toBe(event.id);
-    expect(message.options.timeout).toBe(5000);
-    const headers = message.options.headers;
-    expect(headers?.get(NATS_HEADERS.type)).toBe('T');
-    expect(headers?.get(NATS_HEADERS.userId)).toBe('u');
-    expect(headers?.get(NATS_HEADERS.tenantId)).toBe('t');
-    expect(headers?.get(NATS_HEADERS.correlationId)).toBe('c');
-    expect(headers?.has(NATS_HEADERS.traceparent)).toBe(false);
+    const headers = message.headers;
+    expect(headers.get('Nats-Msg-Id')).toBe(event.id);
+    expect(headers.get(NATS_HEADERS.type)).toBe('T');
+    expect(headers.get(NATS_HEADERS.userId)).toBe('u');
+    expect(headers.get(NATS_HEADERS.tenantId)).toBe('t');
+    expect(headers.get(NATS_HEADERS.correlationId)).toBe('c');
+    expect(headers.has(NATS_HEADERS.traceparent)).toBe(false);
     expect(JSON.parse(Buffer.from(message.data).toString()).id).toBe(event.id);
+    const traced = {
+      ...event,
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+    };
+    expect(toNatsMessage(traced, mapping).headers.get(NATS_HEADERS.traceparent)).toBe(
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    );
     expect(toNatsMessage(record({ type: 'X', userId: 'u' }), mapping).subject).toBe('eventrail.X');
   });
 
@@ -128,6 +134,18 @@ describe('NATS subjects and messages', () => {
     ).toBe('NATS_BAD_MESSAGE');
     expect(bad('other.x')).toMatchObject({ code: 'NATS_UNROUTABLE', subject: 'other.x' });
     expect(classifyNatsError(bad('other.x'))).toBe('permanent');
+    // Each subject is judged once per mapping: a second event on it gets the same verdict.
+    for (let i = 0; i < 2; i++) {
+      const stray = record({ type: 'T', userId: 'u', routingKey: 'other.y' });
+      expect(() => toNatsMessage(stray, mapping)).toThrow(/not among the stream's subjects/);
+      expect(toNatsMessage(record({ type: 'T', userId: 'u' }), mapping).subject).toBe(
+        'eventrail.T',
+      );
+    }
+    const broken = { ...record({ type: 'T', userId: 'u' }), correlationId: 'a\r\nInjected: 1' };
+    expect(() => toNatsMessage(broken, mapping)).toThrow(
+      expect.objectContaining({ code: 'NATS_BAD_MESSAGE', subject: 'eventrail.T' }),
+    );
     expect(classifyNatsError(new NatsError('NATS_ACK_TIMEOUT', 'x'))).toBe('transient');
     expect(classifyNatsError(new NatsError('NATS_NO_RESPONDERS', 'x'))).toBe('transient');
     expect(classifyNatsError(new NatsError('NATS_STREAM', 'x'))).toBe('permanent');
