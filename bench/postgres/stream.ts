@@ -1,190 +1,249 @@
 /**
- * `stream`: commit → received by an SSE client over loopback HTTP, while an EventLogger (at its
- * defaults, into Postgres) writes RATE events/s spread over 100 users. Configurations: 1, 100 and
- * 1,000 subscribers spread over those users (10 per user at 1,000), and 100 on one user (a hot
- * scope). "Commit" is when the sink's write resolved (its transaction committed), so a latency
- * includes the NOTIFY, the shared read, the fan-out, SSE framing and the HTTP hop.
- * Clients, server, stream and logger share one process (and this machine with other work).
+ * `stream`: commit → received by an SSE client over loopback HTTP, while events are written at
+ * RATE events/s spread over 100 users. Configurations: 1, 100 and 1,000 subscribers spread over
+ * those users (10 per user at 1,000), and 100 on one user (a hot scope).
+ *
+ * eventrail: an EventLogger at its defaults writes into Postgres; this process serves the SSE
+ * route of `createEventsApi` from one EventStream at its defaults. "Commit" is when the sink's
+ * write resolved (its transaction committed), so a latency includes the NOTIFY, the shared read,
+ * the fan-out, SSE framing and the HTTP hop.
+ * Raw limit, same run: `pg` alone. Each 10 ms one statement inserts the tick's events and
+ * `pg_notify`s each row as JSON; this process holds one LISTEN connection and writes each
+ * notification to the SSE responses of its user. It is the shortest path from a commit to a
+ * client that Postgres offers (no read back, no order across transactions, no resume), so it
+ * bounds what any stream can reach.
+ * Writer and clients run in a child process (stream-load.ts), as other instances would.
+ * event_logs has as many partitions as 90 days of retention keep (BENCH_STREAM_PARTITIONS): the
+ * stream's read has no time bound, so their number is part of its cost.
  */
-import { Agent, createServer, get, type IncomingMessage } from 'node:http';
+import { fork } from 'node:child_process';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
 import { createEventsApi, toNodeListener } from '../../src/http/index.js';
-import { EventLogger, type EventRecord } from '../../src/index.js';
-import { EventQueries, EventStream, PostgresSink } from '../../src/postgres/index.js';
+import { EventQueries, EventStream, maintain } from '../../src/postgres/index.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { note, percentile, report } from '../lib/report.js';
+import { type LoadCommand, type LoadReply, USERS, userOf, type WriterKind } from './stream-load.js';
 
 const RATE = Number(process.env.BENCH_STREAM_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 5);
-const USERS = 100;
-const ID = /data: \{"id":"([0-9a-f-]{36})"/g;
+/** Partitions of event_logs during the runs: as many as 90 days of retention keep. */
+const PARTITIONS = Number(process.env.BENCH_STREAM_PARTITIONS ?? 93);
 
-interface Client {
-  received: number;
-  /** The server ended the stream early (`event: end`, e.g. the subscriber lagged). */
-  ended: boolean;
-  close(): void;
+interface Setup {
+  readonly subscribers: number;
+  readonly hot: boolean;
 }
 
-/** One SSE connection that records when each event id arrives. */
-function connect(
-  url: string,
-  user: string,
-  agent: Agent,
-  onEvent: (id: string) => void,
-): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const client: Client = { received: 0, ended: false, close: () => request.destroy() };
-    const request = get(
-      url,
-      { agent, headers: { 'x-user': user } },
-      (response: IncomingMessage) => {
-        response.setEncoding('utf8');
-        let rest = '';
-        response.on('data', (chunk: string) => {
-          const text = rest + chunk;
-          const cut = text.lastIndexOf('\n\n');
-          rest = cut < 0 ? text : text.slice(cut + 2);
-          const frames = cut < 0 ? '' : text.slice(0, cut);
-          if (frames.includes('event: end\n')) client.ended = true;
-          for (const match of frames.matchAll(ID)) {
-            client.received += 1;
-            onEvent(match[1] as string);
-          }
-        });
-        response.once('data', () => resolve(client));
-        response.on('error', () => {});
-      },
-    );
-    request.on('error', reject);
+/** The side under test: serves SSE for a user at `url(user)`. */
+interface Server {
+  readonly writer: WriterKind;
+  url(user: string): string;
+  close(): Promise<void>;
+}
+
+interface Outcome {
+  readonly sorted: number[];
+  readonly deliveredPerSecond: number;
+  readonly writtenPerSecond: number;
+  readonly ended: number;
+}
+
+async function listenOn(handler: Parameters<typeof createServer>[1]) {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: (user: string) => `${base}/?user=${user}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const userParam = (url: string | undefined) =>
+  new URL(url ?? '/', 'http://x').searchParams.get('user') ?? '';
+
+async function eventrailServer(db: BenchDatabase): Promise<Server> {
+  const pool = db.pool(4);
+  const stream = new EventStream({ db: pool });
+  const api = createEventsApi({
+    queries: new EventQueries({ db: pool }),
+    stream,
+    resolveCaller: (request) => ({ userId: request.headers.get('x-user') ?? '', projects: ['p'] }),
   });
+  const listener = toNodeListener(api);
+  const http = await listenOn((request, response) => {
+    request.headers['x-user'] = userParam(request.url);
+    request.url = '/my/projects/p/events/stream';
+    listener(request, response);
+  });
+  return {
+    writer: 'eventrail',
+    url: http.url,
+    async close() {
+      await api.close();
+      await stream.close();
+      await http.close();
+      await pool.end();
+    },
+  };
 }
 
-async function connections(pool: ReturnType<BenchDatabase['pool']>) {
+async function rawServer(db: BenchDatabase): Promise<Server> {
+  const pool = db.pool(1);
+  const listener = await pool.connect();
+  const responses = new Map<string, Set<ServerResponse>>();
+  listener.on('notification', ({ payload }) => {
+    const text = payload as string;
+    const { id, userId } = JSON.parse(text) as { id: string; userId: string };
+    for (const response of responses.get(userId) ?? []) {
+      response.write(`id: ${id}\nevent: event\ndata: ${text}\n\n`);
+    }
+  });
+  await listener.query('LISTEN bench_raw');
+  const http = await listenOn((request, response) => {
+    const user = userParam(request.url);
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write(': connected\n\n');
+    const set = responses.get(user) ?? new Set();
+    responses.set(user, set.add(response));
+    response.on('close', () => set.delete(response));
+  });
+  return {
+    writer: 'raw',
+    url: http.url,
+    async close() {
+      await http.close();
+      listener.release(true);
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * Runs `server` under the load of `setup` (a child process); returns what its clients measured.
+ * `connected` runs once every client is connected, `midway` halfway through the measurement.
+ */
+async function measure(
+  db: BenchDatabase,
+  server: Server,
+  setup: Setup,
+  hooks: { connected?: () => void; midway?: () => Promise<void> } = {},
+): Promise<Outcome> {
+  const child = fork(new URL('./stream-load.ts', import.meta.url));
+  const command = (c: LoadCommand) => child.send(c);
+  const reply = <T extends LoadReply['type']>(type: T) =>
+    new Promise<Extract<LoadReply, { type: T }>>((resolve) => {
+      const on = (message: LoadReply) => {
+        if (message.type !== type) return;
+        child.off('message', on);
+        resolve(message as Extract<LoadReply, { type: T }>);
+      };
+      child.on('message', on);
+    });
+  const urls = Array.from({ length: setup.subscribers }, (_, i) =>
+    server.url(setup.hot ? 'user-0' : userOf(i)),
+  );
+  const connected = reply('connected');
+  command({ type: 'connect', urls });
+  await connected;
+  hooks.connected?.();
+  command({ type: 'write', writer: server.writer, url: db.url, rate: RATE });
+  await new Promise((r) => setTimeout(r, 1000));
+  command({ type: 'measure' });
+  await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+  await hooks.midway?.();
+  await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+  const reported = reply('report');
+  command({ type: 'report' });
+  const { latencies, received, written, seconds, ended } = await reported;
+  return {
+    sorted: latencies.sort((a, b) => a - b),
+    deliveredPerSecond: received / seconds,
+    writtenPerSecond: written / seconds,
+    ended,
+  };
+}
+
+async function connections(pool: pg.Pool) {
   const { rows } = await pool.query<{ all: number; listen: number }>(
     `SELECT count(*)::int AS "all", count(*) FILTER (WHERE query ILIKE 'LISTEN %')::int AS "listen"
-     FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+     FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+       AND application_name <> 'eventrail-bench-load'`,
   );
   return rows[0] as { all: number; listen: number };
 }
 
-async function run(db: BenchDatabase, subscribers: number, hot: boolean): Promise<void> {
-  const streamPool = db.pool(4);
-  const writePool = db.pool(4);
-  const stream = new EventStream({ db: streamPool });
-  const api = createEventsApi({
-    queries: new EventQueries({ db: streamPool }),
-    stream,
-    resolveCaller: (request) => ({
-      userId: request.headers.get('x-user') ?? '',
-      projects: ['p'],
-    }),
-  });
-  const server = createServer(toNodeListener(api));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+async function run(db: BenchDatabase, setup: Setup): Promise<void> {
+  const raw = await rawServer(db);
+  const rawOutcome = await measure(db, raw, setup);
+  await raw.close();
+  await db.reset();
 
-  const committed = new Map<string, number>();
-  const latencies: number[] = [];
-  let measuring = false;
-  const onEvent = (id: string) => {
-    const at = committed.get(id);
-    if (measuring && at !== undefined) latencies.push(Math.max(0, performance.now() - at));
-  };
-  const sink = new PostgresSink({ db: writePool });
-  const logger = new EventLogger({
-    sinks: [
-      {
-        name: 'postgres',
-        async write(batch: readonly EventRecord[]) {
-          await sink.write(batch);
-          const now = performance.now();
-          for (const event of batch) committed.set(event.id, now);
-        },
-      },
-    ],
-    fallback: null,
-  });
-
+  const server = await eventrailServer(db);
+  const probe = db.pool(1);
   globalThis.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
-  const clients: Client[] = [];
-  for (let i = 0; i < subscribers; i++) {
-    const user = hot ? 'user-0' : `user-${i % USERS}`;
-    clients.push(await connect(`${base}/my/projects/p/events/stream`, user, agent, onEvent));
-  }
-  globalThis.gc?.();
-  const heapPerSubscriber = (process.memoryUsage().heapUsed - heapBefore) / subscribers;
+  let heapPerSubscriber = 0;
+  let used = { all: 0, listen: 0 };
+  const outcome = await measure(db, server, setup, {
+    connected() {
+      globalThis.gc?.();
+      heapPerSubscriber = (process.memoryUsage().heapUsed - heapBefore) / setup.subscribers;
+    },
+    midway: async () => {
+      used = await connections(probe);
+    },
+  });
+  await server.close();
+  await probe.end();
 
-  let stop = false;
-  let n = 0;
-  const writer = (async () => {
-    const perTick = RATE / 100;
-    let next = performance.now();
-    while (!stop) {
-      for (let i = 0; i < perTick; i++, n++) {
-        await logger.logEvent({
-          type: 'TICK',
-          userId: `user-${n % USERS}`,
-          projectId: 'p',
-          payload: { n },
-        });
-      }
-      next += 10;
-      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 1000));
-  measuring = true;
-  const receivedBefore = clients.reduce((s, c) => s + c.received, 0);
-  const started = performance.now();
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  const seconds = (performance.now() - started) / 1000;
-  const delivered = clients.reduce((s, c) => s + c.received, 0) - receivedBefore;
-  measuring = false;
-  const used = await connections(writePool);
-  stop = true;
-  await writer;
-  await logger.close();
-  for (const c of clients) c.close();
-  await api.close();
-  await stream.close();
-  agent.destroy();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await streamPool.end();
-  await writePool.end();
-
-  const sorted = latencies.sort((a, b) => a - b);
+  const p50 = percentile(outcome.sorted, 50);
+  const rawP50 = percentile(rawOutcome.sorted, 50);
   report({
-    scenario: hot ? 'stream-sse-hot-scope' : `stream-sse-${subscribers}`,
+    scenario: setup.hot ? 'stream-sse-hot-scope' : `stream-sse-${setup.subscribers}`,
     unit: 'ms commit → SSE client, p50',
-    value: percentile(sorted, 50),
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    subscribers,
-    users: hot ? 1 : Math.min(subscribers, USERS),
-    writtenPerSecond: Math.round(n / (seconds + 1)),
-    deliveredPerSecond: delivered / seconds,
+    value: p50,
+    raw: rawP50,
+    ratio: p50 / rawP50,
+    p50Ms: p50,
+    p99Ms: percentile(outcome.sorted, 99),
+    rawP50Ms: rawP50,
+    rawP99Ms: percentile(rawOutcome.sorted, 99),
+    subscribers: setup.subscribers,
+    users: setup.hot ? 1 : Math.min(setup.subscribers, USERS),
+    partitions: PARTITIONS,
+    writtenPerSecond: outcome.writtenPerSecond,
+    rawWrittenPerSecond: rawOutcome.writtenPerSecond,
+    deliveredPerSecond: outcome.deliveredPerSecond,
+    rawDeliveredPerSecond: rawOutcome.deliveredPerSecond,
     heapBytesPerSubscriber: Math.round(heapPerSubscriber),
-    endedAsLagging: clients.filter((c) => c.ended).length,
+    endedAsLagging: outcome.ended,
     dbConnections: used.all,
     listenConnections: used.listen,
     defaults: true,
-    goalP99Ms: subscribers === 1000 ? 50 : undefined,
+    goalP99Ms: setup.subscribers === 1000 ? 50 : undefined,
   });
 }
 
 export async function streamBench(db: BenchDatabase): Promise<void> {
+  const admin = db.pool(1);
+  await maintain(admin, { premake: PARTITIONS - 3 });
+  await admin.end();
+  const only = process.env.BENCH_STREAM_SUBSCRIBERS?.split(',');
   for (const [subscribers, hot] of [
     [1, false],
     [100, false],
     [1000, false],
     [100, true],
   ] as const) {
+    const name = hot ? 'hot' : String(subscribers);
+    if (only !== undefined && !only.includes(name)) continue;
     note(`stream: ${subscribers} subscribers${hot ? ' on one user' : ''}`);
-    await run(db, subscribers, hot);
+    await run(db, { subscribers, hot });
     await db.reset();
   }
 }

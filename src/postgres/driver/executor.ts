@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '../../errors.js';
 import type {
   DriverResult,
@@ -13,13 +14,35 @@ function isPool(db: QueryableLike): db is PgPoolLike {
   return 'totalCount' in db && typeof (db as PgPoolLike).connect === 'function';
 }
 
+/** `pg` (node-postgres): a Pool, or a Client (its connection parameters tell it apart). */
+function isNodePostgres(db: QueryableLike): boolean {
+  return isPool(db) || 'connectionParameters' in db;
+}
+
 function sessionOf(client: QueryableLike): Session {
+  const prepares = isNodePostgres(client);
   return {
-    async query<R>(text: string, params?: readonly unknown[]): Promise<Rows<R>> {
-      const result = (await client.query(text, params as unknown[])) as DriverResult<R>;
+    async query<R>(text: string, params?: readonly unknown[], name?: string): Promise<Rows<R>> {
+      const values = params as unknown[] | undefined;
+      const result = (await (prepares && name !== undefined
+        ? (client as unknown as NamedQueryable).query({ name, text, values })
+        : client.query(text, values))) as DriverResult<R>;
       return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? 0 };
     },
   };
+}
+
+/** `pg`'s query taking a config object: a named statement is prepared once per connection. */
+interface NamedQueryable {
+  query(config: { name: string; text: string; values?: unknown[] }): Promise<unknown>;
+}
+
+/**
+ * The name a statement is prepared under: derived from its text, so one name never stands for
+ * two texts (e.g. the same statement in two schemas). @internal
+ */
+export function statementName(text: string): string {
+  return `eventrail_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 }
 
 /** The client behind a drizzle database, or the database itself. @internal */

@@ -43,7 +43,15 @@ export interface Rows<R> {
 
 /** One connection to run statements on, in order. @internal */
 export interface Session {
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Rows<R>>;
+  /**
+   * Runs one statement. With `name` (see `statementName`), `pg` prepares the text once per
+   * connection under that name and reuses its plan; other drivers ignore it.
+   */
+  query<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    name?: string,
+  ): Promise<Rows<R>>;
 }
 
 /** A database as eventrail uses it. @internal */

@@ -1,3 +1,4 @@
+import { statementName } from '../driver/executor.js';
 import { quoteIdentifier, type TableNames } from './names.js';
 import { EVENT_COLUMNS } from './queries.js';
 
@@ -33,6 +34,8 @@ export function streamSql(names: TableNames) {
   const t = names.eventLogs;
   const channel = `${names.schema}.event_logs`.slice(0, MAX_IDENTIFIER);
   const columns = `${EVENT_COLUMNS}, tx_id::text AS "tx"`;
+  const readAfter = `SELECT ${columns}, tx_id < ${SETTLED_MARK} AS "settled"
+FROM ${t} WHERE (tx_id, id) > ($1::xid8, $2::uuid) ORDER BY tx_id, id LIMIT $3::int4`;
   return {
     /** The channel the insert trigger notifies once per statement, as NOTIFY names it. */
     channel,
@@ -45,8 +48,13 @@ export function streamSql(names: TableNames) {
      * $3, each with `settled`. Settled rows come first (they have the lowest tx ids); the reader
      * takes them and looks again later for the rest.
      */
-    readAfter: `SELECT ${columns}, tx_id < ${SETTLED_MARK} AS "settled"
-FROM ${t} WHERE (tx_id, id) > ($1::xid8, $2::uuid) ORDER BY tx_id, id LIMIT $3::int4`,
+    readAfter,
+    /**
+     * `readAfter` runs on every wake-up and, having no bound on `created_at`, plans over every
+     * partition of event_logs (90 days kept: ~100, whose planning costs far more than the read):
+     * it is prepared once per connection under this name, and its plan reused.
+     */
+    readAfterName: statementName(readAfter),
     /**
      * One subscriber's history: rows of its scope and filters (`where`) after `after` and up to
      * `upTo` (a position the shared reader has passed, so all settled), in stream order.

@@ -46,6 +46,9 @@ const SETTLE_RETRY_MS = 5;
  */
 const MAX_SETTLE_RETRY_MS = 1000;
 
+/** The cursor last sealed for a position (each read row's position is one shared object). */
+const sealed = new WeakMap<StreamPosition, { readonly binding: string; readonly cursor: string }>();
+
 const item = (row: Row): StreamItem => ({
   record: toRecord(row),
   position: { tx: row.tx, id: row.id },
@@ -103,7 +106,14 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
         this.#live.set(sub.userId, subs.add(sub));
       },
       leave: (sub) => this.#leave(sub),
-      cursor: (position, binding) => encodePosition(this.#codec, position, binding),
+      cursor: (position, binding) => {
+        // Subscribers of one scope and filters share a binding: one HMAC per event for them all.
+        const last = sealed.get(position);
+        if (last?.binding === binding) return last.cursor;
+        const cursor = encodePosition(this.#codec, position, binding);
+        sealed.set(position, { binding, cursor });
+        return cursor;
+      },
     };
   }
 
@@ -290,11 +300,11 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
       const epoch = this.#epoch;
       const head = this.#head;
       if (head === undefined) return false;
-      const { rows } = await this.#executor.query<Row>(this.#sql.readAfter, [
-        head.tx,
-        head.id,
-        batchSize,
-      ]);
+      const { rows } = await this.#executor.query<Row>(
+        this.#sql.readAfter,
+        [head.tx, head.id, batchSize],
+        this.#options.listen ? this.#sql.readAfterName : undefined,
+      );
       if (epoch !== this.#epoch || this.#closing) return false;
       for (const row of rows) {
         if (row.settled !== true) return true;

@@ -25,6 +25,9 @@ export interface EventStreamOptions {
   /**
    * Wake on NOTIFY over one connection of the pool, for all subscribers (reconnected with
    * backoff when lost). Without it (or with a single Client) only polling finds new rows.
+   * With it, the shared read is also a prepared statement (planned once per connection, not at
+   * every read over every partition); behind a proxy that pools by transaction, which supports
+   * neither, set `listen: false`.
    * @default true
    */
   readonly listen?: boolean;
