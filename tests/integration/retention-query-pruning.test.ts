@@ -16,7 +16,8 @@ const db = useTestDatabase();
 const ROWS = 20_000;
 const user = { userId: 'user-7' };
 
-describe('reads over daily partitions', () => {
+/** A query object whose statements are kept in `sent` on their way to the pool. */
+function recorded() {
   const sent: { text: string; params: unknown[] }[] = [];
   const queries = new EventQueries({
     db: {
@@ -26,6 +27,11 @@ describe('reads over daily partitions', () => {
       },
     },
   });
+  return { sent, queries };
+}
+
+describe('reads over daily partitions', () => {
+  const { sent, queries } = recorded();
   /** The partitions the statements of `read` would scan. */
   async function scanned(read: () => Promise<unknown>): Promise<string[]> {
     sent.length = 0;
@@ -144,15 +150,7 @@ describe('newest-first pages over past partitions', () => {
   });
 
   it("plans only the last day's partitions for a busy scope's first page", async () => {
-    const sent: { text: string; params: unknown[] }[] = [];
-    const spy = new EventQueries({
-      db: {
-        query(text: string, params: unknown[] = []) {
-          sent.push({ text, params });
-          return db.pool.query(text, params);
-        },
-      },
-    });
+    const { sent, queries: spy } = recorded();
     const page = await spy.listEvents({ userId: 'dense' }, {}, { limit: 10 });
     expect(page.items).toHaveLength(10);
     expect(sent).toHaveLength(1);
