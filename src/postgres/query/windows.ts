@@ -32,8 +32,9 @@ const WHOLE: readonly TimeWindow[] = [{ from: null, to: null }];
  * full. Each statement's literal time bounds let Postgres plan only the partitions in its slice:
  * the first page of a busy scope plans the partitions of the last day, not all of them, and a
  * deep keyset page those of the day before its cursor. Oldest-first, offset and narrow pages
- * are read whole (`[{ from: null, to: null }]`). The slices never overlap and together cover all time,
- * so the page is the same whichever slice each row is found in. @internal
+ * are read whole (`[{ from: null, to: null }]`). The slices never overlap and together cover all
+ * the time before the page's start, so the page is the same whichever slice a row is found in.
+ * @internal
  */
 export function pageWindows(
   order: SortOrder,
