@@ -11,7 +11,8 @@
  * same beside graphile-worker and pg-boss, see postgres/outbox-peers.ts),
  * query (pages and aggregates at BENCH_QUERY_ROWS rows, default 1,000,000, vs hand-written pg),
  * retention (drop-partition vs DELETE expiry, logger on the partitioned table vs the raw limit on
- * an unpartitioned one, pages over BENCH_RETENTION_DAYS daily partitions; see bench/postgres/retention.ts),
+ * an unpartitioned one, pages over BENCH_RETENTION_DAYS daily partitions; see bench/postgres/retention.ts;
+ * retention-logger and retention-query run the logger and the paging parts alone),
  * stream (commit → SSE client latency with 1, 100, 1,000 subscribers and a hot scope while the
  * logger writes BENCH_STREAM_RATE events/s, default 5000, for BENCH_STREAM_SECONDS, default 5;
  * in its own database `eventrail_bench_stream`),
@@ -93,15 +94,24 @@ if (wanted('query')) {
     await db.drop();
   }
 }
-// `retention-query` runs the paging part alone.
-if (wanted('retention') || wanted('retention-query')) {
-  if (wanted('retention')) await partitionedLoggerBench(count);
+// `retention-logger` and `retention-query` run one part alone.
+if (wanted('retention') || wanted('retention-logger')) await partitionedLoggerBench(count);
+if (wanted('retention')) {
   const db = await createBenchDatabase(process.env.BENCH_DATABASE ?? 'eventrail_bench_retention');
   try {
-    if (wanted('retention')) {
-      await expiryBench(db, Number(process.env.BENCH_RETENTION_ROWS ?? 1_000_000));
-      await db.reset();
-    }
+    await expiryBench(db, Number(process.env.BENCH_RETENTION_ROWS ?? 1_000_000));
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('retention') || wanted('retention-query')) {
+  // BENCH_RETENTION_KEEP_DATABASE: the rows are generated once, kept there and paged again.
+  const kept = process.env.BENCH_RETENTION_KEEP_DATABASE;
+  const db = await createBenchDatabase(
+    kept ?? process.env.BENCH_DATABASE ?? 'eventrail_bench_retention',
+    { keep: kept !== undefined },
+  );
+  try {
     await partitionedQueryBench(
       db,
       Number(process.env.BENCH_RETENTION_QUERY_ROWS ?? 10_000_000),

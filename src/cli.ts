@@ -15,7 +15,8 @@ const USAGE = `usage: eventrail <migrate|rollback|maintain> [--url URL] [--schem
   migrate    apply pending migrations
   rollback   undo the newest migration (--steps N, or --steps all: drops eventrail's tables)
   maintain   make event_logs partitions ahead, drop expired ones, purge the published outbox
-             (--retention 90d, --premake 3, --partition-width 1d, --outbox-retention 7d|none)
+             (--retention 90d, --premake 3, --partition-width 1d, --outbox-retention 7d|none,
+             --inbox-retention none|30d: consumer inbox records kept)
   --url      connection string (default: $DATABASE_URL)
   --schema   Postgres schema of eventrail's tables (default: eventrail)`;
 
@@ -30,6 +31,7 @@ async function main(): Promise<number> {
       premake: { type: 'string' },
       'partition-width': { type: 'string' },
       'outbox-retention': { type: 'string' },
+      'inbox-retention': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,14 +61,15 @@ async function run(
   const text = (name: string) => values[name] as string | undefined;
   const schema = text('schema');
   if (command === 'maintain') {
-    const outbox = text('outbox-retention');
+    const windowOf = (name: string) => (text(name) === 'none' ? null : text(name));
     const premake = text('premake');
     const result = await maintain(pool, {
       schema,
       retention: text('retention'),
       partitionWidth: text('partition-width'),
       premake: premake === undefined ? undefined : Number(premake),
-      outboxRetention: outbox === 'none' ? null : outbox,
+      outboxRetention: windowOf('outbox-retention'),
+      inboxRetention: windowOf('inbox-retention'),
     });
     if (!result.ran) return 'another instance is maintaining; nothing done';
     const list = (names: readonly string[]) => (names.length === 0 ? 'none' : names.join(', '));
@@ -77,6 +80,7 @@ async function run(
       `rows moved from the default partition: ${result.movedRows}`,
       `expired rows deleted from the default partition: ${result.expiredDefaultRows}`,
       `published outbox rows purged: ${result.outboxPurged}`,
+      `consumer inbox records purged: ${result.inboxPurged}`,
     ].join('\n');
   }
   const result =

@@ -12,17 +12,23 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database for this bench run on the server at DATABASE_URL. */
+/**
+ * A fresh, migrated database for this bench run on the server at DATABASE_URL. With `keep`, a
+ * database of that name left by an earlier run is used as it is (migrated if need be) and
+ * `drop()` leaves it in place: for data too slow to generate on every run.
+ */
 export async function createBenchDatabase(
   name = process.env.BENCH_DATABASE ?? 'eventrail_bench',
+  { keep = false } = {},
 ): Promise<BenchDatabase> {
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_URL;
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
+  const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (!keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  if (!keep || found.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const pools: pg.Pool[] = [];
   const main = new pg.Pool({ connectionString: url.toString(), max: 2 });
@@ -43,6 +49,7 @@ export async function createBenchDatabase(
     },
     async drop() {
       await Promise.all(pools.filter((p) => !p.ended).map((p) => p.end()));
+      if (keep) return;
       const again = new pg.Client({ connectionString: adminUrl });
       await again.connect();
       await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -4,6 +4,10 @@
  * raw limit on the unpartitioned one; scoped and time-bounded pages over many daily partitions.
  * Sizes: BENCH_RETENTION_ROWS (rows expired, default 1,000,000), BENCH_RETENTION_QUERY_ROWS
  * (rows paged, default 10,000,000, over BENCH_RETENTION_DAYS daily partitions, default 61).
+ * BENCH_RETENTION_KEEP_DATABASE names a database the paged rows are generated in once and kept,
+ * so that later runs page them again (10M rows take tens of minutes to generate on 2 cores).
+ * Page lines carry the wall-time median and, from EXPLAIN ANALYZE, the median planning and
+ * execution time of the statements a page sends.
  */
 import type pg from 'pg';
 import { EventLogger } from '../../src/index.js';
@@ -14,13 +18,15 @@ import { generateEvents } from '../../tests/helpers/events.js';
 import { loggerCandidate } from '../lib/candidate.js';
 import { type BenchDatabase, createBenchDatabase } from '../lib/database.js';
 import { agentEvent } from '../lib/events.js';
-import { note, percentile, report } from '../lib/report.js';
+import { median, note, percentile, report } from '../lib/report.js';
 import { rawCandidates } from './logger.js';
 
 const DAY = 86_400_000;
 const TODAY = Math.floor(Date.now() / DAY) * DAY;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SAMPLES = Number(process.env.BENCH_QUERY_SAMPLES ?? 200);
+/** Pages explained (EXPLAIN ANALYZE) per scenario, for the median planning and execution time. */
+const EXPLAINS = 21;
 
 /** Daily partitions for the days [first, last] relative to today, made by hand (the past). */
 async function makeDays(pool: pg.Pool, first: number, last: number): Promise<void> {
@@ -174,7 +180,18 @@ export async function partitionedLoggerBench(count: number): Promise<void> {
   }
 }
 
-async function medianOf(run: () => Promise<unknown>) {
+/** A statement EventQueries sent. */
+interface Sent {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+/**
+ * Median wall time of `run` (SAMPLES calls after a warm-up), and the median planning and
+ * execution times EXPLAIN (ANALYZE, SUMMARY) gives for the statements one call sends (summed
+ * when a page takes more than one): less sensitive to the machine's load than the wall time.
+ */
+async function measure(pool: pg.Pool, sent: Sent[], run: () => Promise<unknown>) {
   for (let i = 0; i < 5; i++) await run();
   const times: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
@@ -182,11 +199,30 @@ async function medianOf(run: () => Promise<unknown>) {
     await run();
     times.push(performance.now() - started);
   }
+  const planning: number[] = [];
+  const execution: number[] = [];
+  let statements = 0;
+  for (let i = 0; i < EXPLAINS; i++) {
+    sent.length = 0;
+    await run();
+    statements = sent.length;
+    let [plan, exec] = [0, 0];
+    for (const { text, values } of sent.splice(0)) {
+      const { rows } = await pool.query(`EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) ${text}`, values);
+      plan += rows[0]['QUERY PLAN'][0]['Planning Time'];
+      exec += rows[0]['QUERY PLAN'][0]['Execution Time'];
+    }
+    planning.push(plan);
+    execution.push(exec);
+  }
   times.sort((a, b) => a - b);
   return {
     value: percentile(times, 50),
     medianMs: percentile(times, 50),
     p99Ms: percentile(times, 99),
+    planningMs: median(planning),
+    executionMs: median(execution),
+    statements,
   };
 }
 
@@ -195,15 +231,29 @@ export async function partitionedQueryBench(db: BenchDatabase, rows: number, day
   const pool = db.pool(1);
   try {
     const first = -(days - 4);
-    await makeDays(pool, first, -1);
-    note(`retention: ${rows} rows over ${days - 3} days for paging`);
-    await fill(pool, rows, first, 0);
-    const queries = new EventQueries({ db: pool, cursorSecret: 'bench-secret-0123456789' });
+    const { rows: found } = await pool.query('SELECT count(*)::int AS n FROM eventrail.event_logs');
+    if (found[0].n === 0) {
+      await makeDays(pool, first, -1);
+      note(`retention: ${rows} rows over ${days - 3} days for paging`);
+      const started = performance.now();
+      await fill(pool, rows, first, 0);
+      note(`retention: generated in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    } else if (found[0].n !== rows) {
+      throw new Error(`the kept database holds ${found[0].n} rows, not ${rows}`);
+    } else note(`retention: paging the ${rows} rows a previous run left`);
+    const sent: Sent[] = [];
+    const recording = {
+      query(text: string, values: unknown[]) {
+        sent.push({ text, values });
+        return pool.query(text, values);
+      },
+    };
+    const queries = new EventQueries({ db: recording, cursorSecret: 'bench-secret-0123456789' });
     const scope = { userId: 'user-3' };
     const common = { unit: 'ms', rows, partitions: days + 1, limit: 50, goalMs: 5 };
     report({
       scenario: 'retention-query-first-page',
-      ...(await medianOf(() => queries.listEvents(scope, {}, { limit: 50 }))),
+      ...(await measure(pool, sent, () => queries.listEvents(scope, {}, { limit: 50 }))),
       ...common,
     });
     let cursor: string | null = null;
@@ -220,13 +270,15 @@ export async function partitionedQueryBench(db: BenchDatabase, rows: number, day
     }
     report({
       scenario: 'retention-query-keyset-page-1000-deep',
-      ...(await medianOf(() => queries.listEvents(scope, {}, { limit: 50, cursor: cursor! }))),
+      ...(await measure(pool, sent, () =>
+        queries.listEvents(scope, {}, { limit: 50, cursor: cursor! }),
+      )),
       ...common,
     });
     const from = new Date(TODAY - Math.floor(days / 2) * DAY + 3_600_000);
     report({
       scenario: 'retention-query-time-bounded-page',
-      ...(await medianOf(() =>
+      ...(await measure(pool, sent, () =>
         queries.listEvents(
           scope,
           { from, to: new Date(from.getTime() + 6 * 3_600_000) },

@@ -237,13 +237,24 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     );
     const maintained = await run(
       cli,
-      ['maintain', '--url', url, '--retention', '90d', '--premake', '5'],
+      [
+        'maintain',
+        '--url',
+        url,
+        '--retention',
+        '90d',
+        '--premake',
+        '5',
+        '--inbox-retention',
+        '30d',
+      ],
       {
         cwd: dir,
       },
     );
     expect(maintained.stdout).toMatch(/^created: event_logs_p\d{8}, event_logs_p\d{8}$/m);
     expect(maintained.stdout).toContain('published outbox rows purged: 0');
+    expect(maintained.stdout).toContain('consumer inbox records purged: 0');
     expect(
       (await run(cli, ['rollback', '--url', url, '--steps', 'all'], { cwd: dir })).stdout,
     ).toContain(

@@ -1,14 +1,17 @@
 /**
  * maintain() on real Postgres, with the clock passed in: partitions made ahead, rows at a
  * boundary, rows of the default partition moved, only wholly expired partitions dropped, the work
- * done once by concurrent callers, the outbox purged, a busy lock deferring a drop.
+ * done once by concurrent callers, the outbox and the consumer inbox purged, a busy lock
+ * deferring a drop, and each run told to the `log` option.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { EventLogger } from '../../src/index.js';
 import { maintain, PostgresSink } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { insertEvents } from '../helpers/events.js';
+import { recordingLog } from '../helpers/lifecycle-log.js';
 import { commitToOutbox, outboxEvents } from '../helpers/outbox.js';
 import { DAY, dayPartition, partitionNames, partitionOf, TODAY } from '../helpers/partitions.js';
 
@@ -143,14 +146,64 @@ describe('maintain', () => {
     expect((await maintain(db.pool, { outboxRetention: null })).outboxPurged).toBe(0);
   });
 
+  it('purges inbox records of every consumer older than inboxRetention, only when it is set', async () => {
+    const ago = (days: number) => new Date(Date.now() - days * DAY);
+    const records = [
+      ['billing', randomUUID(), ago(40)],
+      ['mailer', randomUUID(), ago(31)],
+      ['billing', randomUUID(), ago(29)],
+      ['mailer', randomUUID(), ago(0)],
+    ] as const;
+    for (const record of records) {
+      await db.pool.query(
+        'INSERT INTO eventrail.event_inbox (consumer, event_id, handled_at) VALUES ($1, $2, $3)',
+        [...record],
+      );
+    }
+    expect((await maintain(db.pool)).inboxPurged).toBe(0);
+    expect((await maintain(db.pool, { inboxRetention: '30 days' })).inboxPurged).toBe(2);
+    const { rows } = await db.pool.query('SELECT event_id FROM eventrail.event_inbox');
+    expect(rows.map((r) => r.event_id).sort()).toEqual([records[2][1], records[3][1]].sort());
+  });
+
+  it('tells its log what each run did, what it skipped and why it failed', async () => {
+    const { log, lines } = recordingLog();
+    const now = at(TODAY + 20 * DAY);
+    const done = await maintain(db.pool, { now, premake: 0, log });
+    expect(lines.at(-1)).toEqual({
+      level: 'info',
+      message: 'eventrail maintenance done',
+      details: expect.objectContaining({ schema: 'eventrail', created: done.created }),
+    });
+    await maintain(db.pool, { now, premake: 0, log });
+    expect(lines.at(-1)).toMatchObject({ level: 'debug', message: 'eventrail maintenance done' });
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(hashtext('eventrail.maintain:eventrail'))`);
+      expect((await maintain(db.pool, { log })).ran).toBe(false);
+      expect(lines.at(-1)).toMatchObject({ level: 'debug', details: { schema: 'eventrail' } });
+      expect(lines.at(-1)?.message).toMatch(/skipped/);
+    } finally {
+      await holder.end();
+    }
+    await expect(maintain(db.pool, { schema: 'nowhere', log })).rejects.toThrow();
+    expect(lines.at(-1)).toMatchObject({ level: 'error', message: 'eventrail maintenance failed' });
+    expect(() => maintain(db.pool, { log: { info() {} } as never })).toThrow(
+      expect.objectContaining({ field: 'options.log' }),
+    );
+  });
+
   it('defers a drop while a long query holds event_logs, and makes it on the next run', async () => {
     const reader = new pg.Client({ connectionString: db.url });
     await reader.connect();
+    const { log, lines } = recordingLog();
     const options = {
       now: at(TODAY + 3 * DAY),
       retention: '1 day',
       premake: 0,
       lockTimeoutMs: 200,
+      log,
     };
     try {
       await reader.query('BEGIN');
@@ -158,6 +211,10 @@ describe('maintain', () => {
       const blocked = await maintain(db.pool, options);
       expect(blocked.deferred).toEqual([dayPartition(1)]);
       expect(blocked.dropped).toEqual([]);
+      expect(lines.at(-1)).toMatchObject({
+        level: 'warn',
+        details: { deferred: [dayPartition(1)] },
+      });
       await reader.query('COMMIT');
     } finally {
       await reader.end();

@@ -46,7 +46,16 @@ describe('retention on PGlite', () => {
   });
 
   it('runs on a timer that reports each run in events and metrics, until stopped', async () => {
-    const timer = startMaintenance({ db: pglite, intervalMs: 10, premake: 10 });
+    await pglite.query(
+      `INSERT INTO eventrail.event_inbox (consumer, event_id, handled_at)
+       VALUES ('billing', gen_random_uuid(), now() - interval '2 days')`,
+    );
+    const timer = startMaintenance({
+      db: pglite,
+      intervalMs: 10,
+      premake: 10,
+      inboxRetention: '1 day',
+    });
     const runs: MaintenanceResult[] = [];
     await new Promise<void>((resolve) => {
       timer.on('run', (result) => {
@@ -64,6 +73,7 @@ describe('retention on PGlite', () => {
       skippedRuns: 0,
       failedRuns: 0,
       partitionsCreated: created.length,
+      inboxRowsPurged: 1,
     });
     expect(timer.metrics().lastRunAt).toBeInstanceOf(Date);
     const after = runs.length;

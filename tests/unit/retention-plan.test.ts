@@ -99,9 +99,12 @@ describe('maintenance options', () => {
       widthMs: DAY,
       premake: 3,
       outboxRetentionMs: 7 * DAY,
+      inboxRetentionMs: null,
       lockTimeoutMs: 3000,
+      log: undefined,
     });
     expect(resolveMaintainOptions({ outboxRetention: null }).outboxRetentionMs).toBeNull();
+    expect(resolveMaintainOptions({ inboxRetention: '30d' }).inboxRetentionMs).toBe(30 * DAY);
   });
 
   const bad: [string, object, string][] = [
@@ -114,6 +117,8 @@ describe('maintenance options', () => {
     ['an invalid now', { now: new Date('x') }, 'options.now'],
     ['a schema that is not an identifier', { schema: 'a-b' }, 'options.schema'],
     ['a lockTimeoutMs of 0', { lockTimeoutMs: 0 }, 'options.lockTimeoutMs'],
+    ['an inboxRetention of nonsense', { inboxRetention: 'later' }, 'options.inboxRetention'],
+    ['a log without its levels', { log: { info() {} } }, 'options.log'],
   ];
   it.each(bad)(
     'refuses %s, naming the field, before touching the database',

@@ -1,5 +1,7 @@
+import { type LifecycleLog, lifecycle } from '../../lifecycle-log.js';
 import { inTransaction, toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase, Session } from '../driver/types.js';
+import { inboxSql } from '../sql/inbox.js';
 import { outboxSql } from '../sql/outbox.js';
 import { type PartitionRow, type PartitionSql, partitionSql } from '../sql/partitions.js';
 import {
@@ -26,6 +28,8 @@ export interface MaintenanceResult {
   readonly expiredDefaultRows: number;
   /** Published outbox rows deleted (older than `outboxRetention`). */
   readonly outboxPurged: number;
+  /** Consumer inbox records deleted (older than `inboxRetention`). */
+  readonly inboxPurged: number;
   /**
    * Partitions left for the next run because a lock was not granted within `lockTimeoutMs`
    * (a long query on `event_logs` held it).
@@ -35,7 +39,7 @@ export interface MaintenanceResult {
   readonly durationMs: number;
 }
 
-/** Outbox rows deleted per statement, so that no statement holds its locks for long. */
+/** Outbox and inbox rows deleted per statement, so that no statement holds its locks for long. */
 const PURGE_CHUNK = 5000;
 /** SQLSTATE of a lock not granted within `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -51,8 +55,9 @@ interface Run {
  * Keeps `event_logs` partitioned ahead and within its retention window, and the outbox free of
  * old published rows: creates the partitions up to `premake` past the present one (moving into
  * each the rows the default partition holds for its range), detaches and drops every partition
- * whose upper bound is older than `retention`, deletes the default partition's expired rows and
- * purges published outbox rows older than `outboxRetention`.
+ * whose upper bound is older than `retention`, deletes the default partition's expired rows,
+ * purges published outbox rows older than `outboxRetention` and, when `inboxRetention` is set,
+ * consumer inbox records older than it.
  *
  * Safe to call from every instance at once: a session-level advisory lock lets one do the work
  * while the others return `{ ran: false }` at once. Idempotent: a second call finds nothing to do.
@@ -67,8 +72,46 @@ export function maintain(
   return runMaintenance(toExecutor(db), resolved);
 }
 
-/** {@link maintain} with validated options. @internal */
+/** {@link maintain} with validated options; logs what it did, or its failure. @internal */
 export async function runMaintenance(
+  executor: Executor,
+  options: ResolvedMaintainOptions,
+): Promise<MaintenanceResult> {
+  const { log } = options;
+  const schema = options.names.schema;
+  try {
+    const result = await maintainOnce(executor, options);
+    logRun(log, schema, result);
+    return result;
+  } catch (error) {
+    lifecycle(log, 'error', { schema, err: error }, 'eventrail maintenance failed');
+    throw error;
+  }
+}
+
+/** Says what a run did: `info` when it changed something, `debug` when not, `warn` for deferrals. */
+function logRun(log: LifecycleLog | undefined, schema: string, result: MaintenanceResult): void {
+  const { ran, created, dropped, deferred, ...counts } = result;
+  if (!ran) {
+    lifecycle(
+      log,
+      'debug',
+      { schema },
+      'eventrail maintenance skipped: another caller holds the lock',
+    );
+    return;
+  }
+  const rows =
+    counts.movedRows + counts.expiredDefaultRows + counts.outboxPurged + counts.inboxPurged;
+  const changed = created.length + dropped.length + rows > 0;
+  const details = { schema, created, dropped, deferred, ...counts };
+  lifecycle(log, changed ? 'info' : 'debug', details, 'eventrail maintenance done');
+  if (deferred.length > 0) {
+    lifecycle(log, 'warn', { schema, deferred }, 'eventrail maintenance deferred: a lock was busy');
+  }
+}
+
+async function maintainOnce(
   executor: Executor,
   options: ResolvedMaintainOptions,
 ): Promise<MaintenanceResult> {
@@ -93,13 +136,15 @@ export async function runMaintenance(
       const dropped =
         plan.drop.length > 0 && (await dropPartitions(run, plan.drop)) ? plan.drop : [];
       const expired = await session.query(sql.expireDefault, [plan.cutoff]);
+      const { outboxRetentionMs, inboxRetentionMs } = options;
       return {
         ran: true,
         created,
         dropped,
         movedRows,
         expiredDefaultRows: expired.rowCount,
-        outboxPurged: await purgeOutbox(run, now),
+        outboxPurged: await purge(run, outboxSql(options.names).purge, now, outboxRetentionMs),
+        inboxPurged: await purge(run, inboxSql(options.names).purgeAll, now, inboxRetentionMs),
         deferred: run.deferred,
         durationMs: performance.now() - started,
       };
@@ -117,6 +162,7 @@ function nothingDone(): Omit<MaintenanceResult, 'durationMs'> {
     movedRows: 0,
     expiredDefaultRows: 0,
     outboxPurged: 0,
+    inboxPurged: 0,
     deferred: [],
   };
 }
@@ -178,14 +224,15 @@ async function dropPartitions(run: Run, names: readonly string[]): Promise<boole
   return done === true;
 }
 
-/** Deletes published outbox rows older than the outbox window, a chunk per statement. */
-async function purgeOutbox(run: Run, now: number): Promise<number> {
-  if (run.options.outboxRetentionMs === null) return 0;
-  const { purge } = outboxSql(run.options.names);
-  const before = now - run.options.outboxRetentionMs;
+/**
+ * Runs `statement` ($1: a cut in epoch ms, $2: a chunk size) until it deletes less than a chunk:
+ * rows older than `windowMs` before `now`. Nothing when the window is `null`.
+ */
+async function purge(run: Run, statement: string, now: number, windowMs: number | null) {
+  if (windowMs === null) return 0;
   let purged = 0;
   for (;;) {
-    const { rowCount } = await run.session.query(purge, [before, PURGE_CHUNK]);
+    const { rowCount } = await run.session.query(statement, [now - windowMs, PURGE_CHUNK]);
     purged += rowCount;
     if (rowCount < PURGE_CHUNK) return purged;
   }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../errors.js';
+import { checkLog, type LifecycleLog } from '../../lifecycle-log.js';
 import { numberOption } from '../../options/validate.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 
@@ -33,6 +34,21 @@ export interface MaintainOptions {
    */
   readonly outboxRetention?: Duration | null;
   /**
+   * Consumer inbox records (`event_inbox`, every consumer) whose `handled_at` is older than this
+   * are deleted; `null` keeps them all. A record is what stops a redelivered event from running
+   * its work again, so keep them longer than any redelivery can arrive (the broker's, and the
+   * outbox's retries and `reprocessFailed`).
+   * @default null
+   */
+  readonly inboxRetention?: Duration | null;
+  /**
+   * Where each run says what it did, e.g. a pino logger: `info` for a run that changed something,
+   * `debug` for one that found nothing to do or the lock taken, `warn` for changes deferred by a
+   * busy lock, `error` for a run that failed.
+   * @default none (silent)
+   */
+  readonly log?: LifecycleLog;
+  /**
    * How long, in milliseconds, an attach or detach waits for its table lock before it gives up
    * until the next run. A detach needs the parent table alone, so writers queue behind it for at
    * most this long.
@@ -49,6 +65,7 @@ export const DEFAULT_MAINTAIN_OPTIONS = Object.freeze({
   partitionWidth: '1 day',
   premake: 3,
   outboxRetention: '7 days',
+  inboxRetention: null,
   lockTimeoutMs: 3000,
 } as const);
 
@@ -59,7 +76,9 @@ export interface ResolvedMaintainOptions {
   readonly widthMs: number;
   readonly premake: number;
   readonly outboxRetentionMs: number | null;
+  readonly inboxRetentionMs: number | null;
   readonly lockTimeoutMs: number;
+  readonly log: LifecycleLog | undefined;
   readonly now: Date | undefined;
 }
 
@@ -122,17 +141,26 @@ export function resolveMaintainOptions(options: MaintainOptions = {}): ResolvedM
       `must be at most ${MAX_PREMAKE}`,
     );
   }
-  const outbox =
-    options.outboxRetention === undefined ? d.outboxRetention : options.outboxRetention;
+  /** A window that may be `null` (nothing purged), in milliseconds. */
+  const windowMs = (
+    value: Duration | null | undefined,
+    fallback: Duration | null,
+    name: string,
+  ) => {
+    const chosen = value === undefined ? fallback : value;
+    return chosen === null ? null : parseDuration(chosen, `options.${name}`);
+  };
   return {
     names: tableNames(options.schema, 'options.schema'),
     retentionMs: parseDuration(options.retention ?? d.retention, 'options.retention'),
     widthMs,
     premake,
-    outboxRetentionMs: outbox === null ? null : parseDuration(outbox, 'options.outboxRetention'),
+    outboxRetentionMs: windowMs(options.outboxRetention, d.outboxRetention, 'outboxRetention'),
+    inboxRetentionMs: windowMs(options.inboxRetention, d.inboxRetention, 'inboxRetention'),
     lockTimeoutMs: numberOption(options.lockTimeoutMs, 'lockTimeoutMs', d.lockTimeoutMs, {
       min: 1,
     }),
+    log: checkLog(options.log),
     now,
   };
 }

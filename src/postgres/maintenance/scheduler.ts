@@ -43,6 +43,8 @@ export interface MaintenanceMetrics {
   readonly defaultRowsExpired: number;
   /** Published outbox rows deleted. */
   readonly outboxRowsPurged: number;
+  /** Consumer inbox records deleted. */
+  readonly inboxRowsPurged: number;
   /** Duration of the last run that did the work, in milliseconds; 0 before the first. */
   readonly lastDurationMs: number;
   /** When the last run that did the work ended; null before the first. */
@@ -78,6 +80,7 @@ export class MaintenanceTimer extends EventEmitter<MaintenanceEvents> {
     rowsMoved: 0,
     defaultRowsExpired: 0,
     outboxRowsPurged: 0,
+    inboxRowsPurged: 0,
     lastDurationMs: 0,
     lastRunAt: null as Date | null,
   };
@@ -147,6 +150,7 @@ export class MaintenanceTimer extends EventEmitter<MaintenanceEvents> {
         c.rowsMoved += result.movedRows;
         c.defaultRowsExpired += result.expiredDefaultRows;
         c.outboxRowsPurged += result.outboxPurged;
+        c.inboxRowsPurged += result.inboxPurged;
         c.lastDurationMs = result.durationMs;
         c.lastRunAt = new Date();
       }

@@ -14,6 +14,7 @@ import {
   listEventsSql,
   SqlParameters,
   timeSeriesSql,
+  withinTime,
 } from '../sql/queries.js';
 import { type SummaryKey, summariesSql } from '../sql/summaries.js';
 import {
@@ -44,6 +45,7 @@ import {
   type SummaryPageOptions,
   toSummary,
 } from './summaries.js';
+import { pageWindows } from './windows.js';
 
 /** How far back {@link EventQueries.recentErrors} looks when `filters.from` is not given. */
 export const RECENT_ERRORS_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -83,19 +85,22 @@ export class EventQueries {
     const { limit, offset, cursor, order } = resolvePage(page, this.#options);
     // The time range may move between pages (recentErrors' window follows the clock).
     const binding = cursorBinding(this.#names.schema, s, f, order);
-    const p = new SqlParameters();
-    let where = eventConditions(p, s, f);
-    if (cursor !== null) {
-      where += ` AND ${afterPosition(p, this.#cursors.decode(cursor, binding), order)}`;
+    const position = cursor === null ? null : this.#cursors.decode(cursor, binding);
+    const rows: EventRow[] = [];
+    for (const window of pageWindows(order, offset, f, position, Date.now())) {
+      const p = new SqlParameters();
+      let where = eventConditions(p, s, f) + withinTime(p, window);
+      if (position !== null) where += ` AND ${afterPosition(p, position, order)}`;
+      const sql = listEventsSql(
+        this.#names,
+        where,
+        order,
+        p.add(limit + 1 - rows.length, 'int4'),
+        p.add(offset, 'int8'),
+      );
+      rows.push(...(await this.#executor.query<EventRow>(sql, p.values)).rows);
+      if (rows.length > limit) break;
     }
-    const sql = listEventsSql(
-      this.#names,
-      where,
-      order,
-      p.add(limit + 1, 'int4'),
-      p.add(offset, 'int8'),
-    );
-    const { rows } = await this.#executor.query<EventRow>(sql, p.values);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
       items: rows.slice(0, limit).map(toRecord),

@@ -16,5 +16,8 @@ export function inboxSql(names: TableNames) {
       SELECT ctid FROM ${t}
        WHERE handled_at < to_timestamp($1 / 1000.0) AND consumer = $3
        LIMIT $2))`,
+    /** Deletes up to $2 rows of every consumer handled before $1 (epoch ms): maintain's purge. */
+    purgeAll: `DELETE FROM ${t} WHERE ctid = ANY(ARRAY(
+      SELECT ctid FROM ${t} WHERE handled_at < to_timestamp($1 / 1000.0) LIMIT $2))`,
   } as const;
 }

@@ -75,6 +75,21 @@ export function afterPosition(
 }
 
 /**
+ * `created_at` within `[from, to)` (epoch ms; `null` is unbounded), as plain parameters the
+ * planner prunes partitions with; an empty string when both are unbounded. @internal
+ */
+export function withinTime(
+  p: SqlParameters,
+  window: { readonly from: number | null; readonly to: number | null },
+): string {
+  const at = (ms: number) => p.add(new Date(ms), 'timestamptz');
+  return [
+    window.from === null ? '' : ` AND created_at >= ${at(window.from)}`,
+    window.to === null ? '' : ` AND created_at < ${at(window.to)}`,
+  ].join('');
+}
+
+/**
  * The columns of an event, named as `EventRecord` names them, plus `position` (created_at in
  * microseconds, exact, for the next cursor) and the payload as text (`payloadJson`).
  * @internal
