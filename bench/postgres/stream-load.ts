@@ -27,6 +27,7 @@ export type LoadCommand =
 
 /** What this process answers to `connect` and `report`. */
 export type LoadReply =
+  | { readonly type: 'ready' }
   | { readonly type: 'connected' }
   | {
       readonly type: 'report';
@@ -199,10 +200,14 @@ process.on('message', async (command: LoadCommand) => {
       await stop?.();
       // What committed while measuring and is still on its way gets until then to arrive.
       await new Promise((r) => setTimeout(r, DRAIN_MS));
-      send({ type: 'report', latencies, received, written, ended, seconds });
       agent.destroy();
-      process.disconnect();
+      // The report may be large: the channel closes once it is sent, not before.
+      process.send?.({ type: 'report', latencies, received, written, ended, seconds }, () =>
+        process.disconnect(),
+      );
       break;
     }
   }
 });
+// Messages sent before this process listens would be lost: the parent waits for this first.
+send({ type: 'ready' });

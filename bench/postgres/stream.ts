@@ -136,14 +136,19 @@ async function measure(
   const child = fork(new URL('./stream-load.ts', import.meta.url));
   const command = (c: LoadCommand) => child.send(c);
   const reply = <T extends LoadReply['type']>(type: T) =>
-    new Promise<Extract<LoadReply, { type: T }>>((resolve) => {
+    new Promise<Extract<LoadReply, { type: T }>>((resolve, reject) => {
       const on = (message: LoadReply) => {
         if (message.type !== type) return;
         child.off('message', on);
+        child.off('exit', exited);
         resolve(message as Extract<LoadReply, { type: T }>);
       };
+      const exited = (code: number | null) =>
+        reject(new Error(`the load process exited (${code}) before '${type}'`));
       child.on('message', on);
+      child.once('exit', exited);
     });
+  await reply('ready');
   const urls = Array.from({ length: setup.subscribers }, (_, i) =>
     server.url(setup.hot ? 'user-0' : userOf(i)),
   );
