@@ -26,7 +26,8 @@ const TRANSIENT_MESSAGES =
  */
 export function classifyPostgresError(error: unknown): SinkErrorKind {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+  // No SQLSTATE class starts with E; Node's socket error codes do (EPIPE has five letters too).
+  if (typeof code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code)) {
     if (code.startsWith('08') || TRANSIENT_STATES.has(code)) return 'transient';
     if (code.startsWith('22') || code.startsWith('23')) return 'invalid-data';
     return 'permanent';
