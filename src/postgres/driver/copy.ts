@@ -77,12 +77,13 @@ class CopyStatement {
   }
 }
 
-/** Whether `error` came from the server (the connection is still good) rather than the socket. */
-function fromServer(error: unknown): boolean {
-  return (
-    typeof (error as { code?: unknown } | null)?.code === 'string' &&
-    'severity' in (error as object)
-  );
+/**
+ * Whether the connection is still good after `error`: the server refused the statement alone
+ * (severity ERROR), rather than ending the session (FATAL, e.g. terminated) or the socket failing.
+ */
+function connectionSurvives(error: unknown): boolean {
+  const e = error as { code?: unknown; severity?: unknown } | null;
+  return typeof e?.code === 'string' && e.severity === 'ERROR';
 }
 
 /** A {@link CopyIn} on `db` when it is a `pg` Pool, else undefined. @internal */
@@ -113,8 +114,11 @@ export function copyInFor(db: QueryableLike): CopyIn | undefined {
       throw error;
     } finally {
       client.off('error', onError);
-      // After a server error the connection is ready for the next statement; otherwise discard it.
-      client.release(failed !== undefined && !fromServer(failed));
+      // After a refused statement the connection is ready for the next one; otherwise discard it,
+      // and hear what it still reports as it ends (unheard, an 'error' would crash the host).
+      const broken = failed !== undefined && !connectionSurvives(failed);
+      if (broken) client.on('error', () => {});
+      client.release(broken);
     }
   };
 }
