@@ -86,6 +86,9 @@ function connectionSurvives(error: unknown): boolean {
   return typeof e?.code === 'string' && e.severity === 'ERROR';
 }
 
+/** Clients that carry a listener for errors reported outside a statement. */
+const heard = new WeakSet<object>();
+
 /** A {@link CopyIn} on `db` when it is a `pg` Pool, else undefined. @internal */
 export function copyInFor(db: QueryableLike): CopyIn | undefined {
   if (!('totalCount' in db) || typeof (db as { connect?: unknown }).connect !== 'function') {
@@ -98,6 +101,11 @@ export function copyInFor(db: QueryableLike): CopyIn | undefined {
     if (typeof connection?.sendCopyFromChunk !== 'function' || client.pipeline === true) {
       client.release();
       return false;
+    }
+    // Whatever this connection reports later, even between statements, is heard (once per client).
+    if (!heard.has(client)) {
+      heard.add(client);
+      client.on('error', () => {});
     }
     const statement = new CopyStatement(text, data);
     // A checked-out client reports a lost socket as an 'error' event too (unheard, it would crash
@@ -117,7 +125,6 @@ export function copyInFor(db: QueryableLike): CopyIn | undefined {
       // After a refused statement the connection is ready for the next one; otherwise discard it,
       // and hear what it still reports as it ends (unheard, an 'error' would crash the host).
       const broken = failed !== undefined && !connectionSurvives(failed);
-      if (broken) client.on('error', () => {});
       client.release(broken);
     }
   };
