@@ -2,7 +2,9 @@
  * A TCP proxy in front of a real server, to simulate a network fault without touching the
  * server: `blackhole()` stops forwarding in both directions while every connection stays open
  * (what a dead link or a frozen server looks like: no error, no answer), and new connections are
- * accepted and then ignored the same way.
+ * accepted and then ignored the same way. `terminateNextStartups(n)` makes the next `n`
+ * connections end the way a Postgres backend terminated as it started does: the server's FATAL
+ * 57P01 follows its first ReadyForQuery in the same write, and the socket closes.
  */
 import net from 'node:net';
 
@@ -11,6 +13,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Stops forwarding (both ways, every connection, old and new). */
   blackhole(): void;
+  /** The next `count` Postgres connections are terminated right after their startup. */
+  terminateNextStartups(count: number): void;
   /** Connections accepted so far. */
   readonly accepted: number;
   /** Closes the proxy and every connection through it. */
@@ -20,6 +24,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let blackholed = false;
   let accepted = 0;
+  let toTerminate = 0;
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -34,8 +39,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on('data', (chunk) => {
       if (!blackholed) upstream.write(chunk);
     });
-    upstream.on('data', (chunk) => {
-      if (!blackholed) client.write(chunk);
+    const startup = toTerminate > 0 ? new StartupWatch() : undefined;
+    if (startup) toTerminate -= 1;
+    upstream.on('data', (chunk: Buffer) => {
+      if (blackholed) return;
+      const cut = startup?.readyAt(chunk);
+      if (cut === undefined) return void client.write(chunk);
+      client.end(Buffer.concat([chunk.subarray(0, cut), TERMINATED]));
+      upstream.destroy();
     });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
@@ -50,12 +61,54 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     blackhole() {
       blackholed = true;
     },
+    terminateNextStartups(count) {
+      toTerminate = count;
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
     },
   };
+}
+
+/** Postgres's ErrorResponse for `pg_terminate_backend`: FATAL 57P01. */
+const TERMINATED = errorResponse({
+  S: 'FATAL',
+  V: 'FATAL',
+  C: '57P01',
+  M: 'terminating connection due to administrator command',
+});
+
+function errorResponse(fields: Record<string, string>): Buffer {
+  const body = Buffer.concat([
+    ...Object.entries(fields).map(([key, value]) => Buffer.from(`${key}${value}\0`)),
+    Buffer.from([0]),
+  ]);
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
+}
+
+/** Follows the server's messages from the start of a connection up to its first ReadyForQuery. */
+class StartupWatch {
+  #seen = Buffer.alloc(0);
+  #next = 0;
+
+  /** Where in `chunk` the first ReadyForQuery ends, once it has arrived. */
+  readyAt(chunk: Buffer): number | undefined {
+    const chunkStart = this.#seen.length;
+    this.#seen = Buffer.concat([this.#seen, chunk]);
+    while (this.#next + 5 <= this.#seen.length) {
+      const end = this.#next + 1 + this.#seen.readInt32BE(this.#next + 1);
+      if (end > this.#seen.length) return undefined;
+      const type = String.fromCharCode(this.#seen[this.#next] as number);
+      this.#next = end;
+      if (type === 'Z') return end - chunkStart;
+    }
+    return undefined;
+  }
 }
 
 /** The connection string `url` rewritten to go through `proxy`. */

@@ -3,6 +3,7 @@
  * `submit(connection)` method as a query and hands it the protocol messages of its statement, so
  * the whole batch goes out as one CopyData message once the server asks for it.
  */
+import { checkOut, isPool, type PooledClient } from './checkout.js';
 import type { QueryableLike } from './types.js';
 
 /** The part of `pg`'s connection a COPY needs (pg-native has none of it). */
@@ -13,19 +14,11 @@ interface CopyConnection {
 }
 
 /** A `pg` client as a pool hands it out, seen for what COPY needs. */
-interface CopyClient {
+interface CopyClient extends Pick<PooledClient, 'release'> {
   readonly connection?: Partial<CopyConnection>;
   /** pg's pipeline mode refuses statements like this one. */
   readonly pipeline?: boolean;
   query(submittable: object): unknown;
-  release(error?: Error | boolean): void;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'error', listener: (error: Error) => void): unknown;
-}
-
-/** A `pg` Pool. */
-interface CopyPool {
-  connect(): Promise<CopyClient>;
 }
 
 /**
@@ -86,32 +79,18 @@ function connectionSurvives(error: unknown): boolean {
   return typeof e?.code === 'string' && e.severity === 'ERROR';
 }
 
-/** Clients that carry a listener for errors reported outside a statement. */
-const heard = new WeakSet<object>();
-
 /** A {@link CopyIn} on `db` when it is a `pg` Pool, else undefined. @internal */
 export function copyInFor(db: QueryableLike): CopyIn | undefined {
-  if (!('totalCount' in db) || typeof (db as { connect?: unknown }).connect !== 'function') {
-    return undefined;
-  }
-  const pool = db as unknown as CopyPool;
+  if (!isPool(db)) return undefined;
   return async (text, data) => {
-    const client = await pool.connect();
+    const client = await checkOut<CopyClient>(db);
     const connection = client.connection;
     if (typeof connection?.sendCopyFromChunk !== 'function' || client.pipeline === true) {
       client.release();
       return false;
     }
-    // Whatever this connection reports later, even between statements, is heard (once per client).
-    if (!heard.has(client)) {
-      heard.add(client);
-      client.on('error', () => {});
-    }
+    // pg fails the statement itself when the connection is lost or terminated under it.
     const statement = new CopyStatement(text, data);
-    // A checked-out client reports a lost socket as an 'error' event too (unheard, it would crash
-    // the host); the statement fails with it.
-    const onError = (error: Error) => statement.handleError(error);
-    client.on('error', onError);
     let failed: unknown;
     try {
       client.query(statement);
@@ -121,9 +100,7 @@ export function copyInFor(db: QueryableLike): CopyIn | undefined {
       failed = error;
       throw error;
     } finally {
-      client.off('error', onError);
-      // After a refused statement the connection is ready for the next one; otherwise discard it,
-      // and hear what it still reports as it ends (unheard, an 'error' would crash the host).
+      // After a refused statement the connection is ready for the next one; otherwise discard it.
       const broken = failed !== undefined && !connectionSurvives(failed);
       client.release(broken);
     }

@@ -1,18 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../../errors.js';
-import type {
-  DriverResult,
-  Executor,
-  PgDatabase,
-  PgPoolLike,
-  QueryableLike,
-  Rows,
-  Session,
-} from './types.js';
-
-function isPool(db: QueryableLike): db is PgPoolLike {
-  return 'totalCount' in db && typeof (db as PgPoolLike).connect === 'function';
-}
+import { checkOut, isPool, type PooledClient } from './checkout.js';
+import type { DriverResult, Executor, PgDatabase, QueryableLike, Rows, Session } from './types.js';
 
 /** `pg` (node-postgres): a Pool, or a Client (its connection parameters tell it apart). */
 function isNodePostgres(db: QueryableLike): boolean {
@@ -66,7 +55,7 @@ export function toExecutor(db: PgDatabase, field = 'db'): Executor {
     query: direct.query,
     async withSession(work) {
       if (!isPool(client)) return work(direct, client);
-      const connection = await client.connect();
+      const connection = await checkOut<PooledClient>(client);
       let failed: Error | undefined;
       try {
         return await work(sessionOf(connection), connection);

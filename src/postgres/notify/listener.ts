@@ -1,5 +1,6 @@
 import { settledWithin, within } from '../../async/wait.js';
 import { ValidationError } from '../../errors.js';
+import { checkOut, isPool } from '../driver/checkout.js';
 import type { PgPoolLike, QueryableLike } from '../driver/types.js';
 import { backoffDelay, type ResolvedBackoff } from '../retry/backoff.js';
 
@@ -51,8 +52,6 @@ interface PGliteLike extends QueryableLike {
   onNotification(callback: (channel: string) => void): () => void;
 }
 
-const isPool = (db: QueryableLike): db is PgPoolLike =>
-  'totalCount' in db && typeof (db as PgPoolLike).connect === 'function';
 const isPGlite = (db: QueryableLike): db is PGliteLike =>
   typeof (db as Partial<PGliteLike>).onNotification === 'function';
 
@@ -86,7 +85,7 @@ class PoolListener implements Listener {
     this.#timer = undefined;
     let client: ListeningClient | undefined;
     try {
-      const checkedOut = await within(this.#pool.connect() as Promise<ListeningClient>, {
+      const checkedOut = await within(checkOut<ListeningClient>(this.#pool), {
         timeoutMs: LISTEN_TIMEOUT_MS,
         late: (late) => late.release(true),
       });
