@@ -13,6 +13,11 @@ export interface Collector {
   readonly finished: Promise<unknown>;
   /** Waits until `count` events have arrived. */
   until(count: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Waits until the subscription has started (it has a cursor): without `after`, it takes only
+   * what commits from then on.
+   */
+  started(): Promise<void>;
 }
 
 /** Iterates `sub` in the background, keeping every event. */
@@ -36,6 +41,7 @@ export function collect(sub: Subscription): Collector {
         timeoutMs,
         `${count} streamed events (have ${events.length})`,
       ),
+    started: () => waitFor(() => sub.cursor !== undefined, 20_000, 'the subscription to start'),
   };
 }
 

@@ -27,6 +27,7 @@ describe('EventStream order', () => {
   it('delivers a row whose transaction started first but committed last, once, in order', async () => {
     const user = 'out-of-order';
     const live = collect(stream.subscribe({ userId: user }));
+    await live.started();
     const first = randomUUID();
     await db.pool.query(insert, [first, 'FIRST', user]);
     await live.until(1);
@@ -97,6 +98,7 @@ describe('EventStream order', () => {
       }
     };
     const fromStart = collect(stream.subscribe({ userId: user }));
+    await fromStart.started();
     await Promise.all(loggers.map((l, i) => write(l, 150, `warmup-${i}`)));
     await Promise.all(loggers.map((l) => l.flush()));
     await fromStart.until(1);

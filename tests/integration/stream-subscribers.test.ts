@@ -54,7 +54,7 @@ describe('EventStream subscribers', () => {
       collect(stream.subscribe({ userId: users[i % 100] as string })),
     );
     await waitFor(async () => (await listeners()).length === 1, 10_000, 'the LISTEN connection');
-    await new Promise((r) => setTimeout(r, 100));
+    await Promise.all(collectors.map((c) => c.started()));
     await write(users, 3);
     for (const c of collectors) await c.until(3);
     expect(collectors.every((c) => c.events.length === 3)).toBe(true);

@@ -27,7 +27,9 @@ export interface SubscribeOptions {
   /**
    * Start after this cursor: one a previous subscription gave (`StreamEvent.cursor`,
    * `SubscriberLaggedError.cursor`), or a `nextCursor` of an ascending `listEvents` read with the
-   * same scope and filters. @default none: only events that commit from now on
+   * same scope and filters. @default none: the events that commit after the subscription
+   * starts, at its first `next()` (its `cursor` is defined from then on; an event committed
+   * before that is not delivered)
    */
   readonly after?: string;
   /** Ends the subscription (its iteration finishes) when aborted. */
