@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchHandler } from './api.js';
+import { type SseText, sseTextOf } from './sse.js';
 
 /**
  * Serves a fetch-style handler from Node's `http` server:
@@ -31,18 +32,35 @@ export function toNodeListener(
       })
       .then(async (response) => {
         res.writeHead(response.status, Object.fromEntries(response.headers));
+        const sse = sseTextOf(response);
         if (req.method === 'HEAD' || response.body === null) {
           await response.body?.cancel();
           res.end();
           return;
         }
-        await pipe(response.body, res);
+        // Server-Sent Events of this API go out as text, without a web stream in between.
+        await (sse ? writeSse(sse, res) : pipe(response.body, res));
       })
       .catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
   };
+}
+
+/** Writes the events of `sse` to `res` as the socket takes them; stops it when the client goes. */
+async function writeSse(sse: SseText, res: ServerResponse): Promise<void> {
+  const gone = new Promise<void>((resolve) => res.once('close', resolve));
+  void gone.then(() => sse.stop());
+  res.write(sse.open((text) => res.write(text)));
+  for (;;) {
+    const text = await sse.next();
+    if (text === undefined || res.destroyed) break;
+    if (!res.write(text)) {
+      await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone]);
+    }
+  }
+  res.end();
 }
 
 /** Writes `body` to `res` chunk by chunk, waiting for the socket to drain; cancels it on close. */

@@ -99,20 +99,8 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
 
   async next(): Promise<IteratorResult<StreamEvent, undefined>> {
     for (;;) {
-      const item = this.#buffer[this.#next];
-      if (item !== undefined) {
-        this.#next += 1;
-        // Taken slots are cut off once they are half the array: amortized O(1), at most 2x.
-        if (this.#next * 2 >= this.#buffer.length) {
-          this.#buffer = this.#buffer.slice(this.#next);
-          this.#next = 0;
-        }
-        this.#taken = item.position;
-        return {
-          done: false,
-          value: { event: item.record, cursor: this.#feed.cursor(item.position, this.#binding) },
-        };
-      }
+      const value = this.take();
+      if (value !== undefined) return { done: false, value };
       if (this.#end !== undefined) {
         const { error } = this.#end;
         this.#end = {};
@@ -122,6 +110,23 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
       if (this.#live) await new Promise<void>((resolve) => (this.#wake = resolve));
       else await this.#catchUp();
     }
+  }
+
+  /**
+   * The next event already buffered, without waiting: what a writer that sends several events at
+   * once takes after `next()` gave it the first. Undefined when none is buffered. @internal
+   */
+  take(): StreamEvent | undefined {
+    const item = this.#buffer[this.#next];
+    if (item === undefined) return undefined;
+    this.#next += 1;
+    // Taken slots are cut off once they are half the array: amortized O(1), at most 2x.
+    if (this.#next * 2 >= this.#buffer.length) {
+      this.#buffer = this.#buffer.slice(this.#next);
+      this.#next = 0;
+    }
+    this.#taken = item.position;
+    return { event: item.record, cursor: this.#feed.cursor(item.position, this.#binding) };
   }
 
   /** Ends the subscription (what `break` in `for await` calls). */
