@@ -130,11 +130,13 @@ export class ClaimLoop {
     // A full batch says more may be waiting: claim again at once, and more. An empty or partial
     // one says nothing more was due when it began; except that with ordering per aggregate,
     // publishing these rows is what makes the next ones of their aggregates due, so claim again
-    // once they are settled (a wake-up of its own).
+    // once they are settled (a wake-up of its own), full or not: the wake-up a full claim made
+    // at once may have been served by a claim that ran beside this one and found only rows
+    // queued behind these.
     const full = claimed.length === limit;
     this.#claimSize = full ? Math.min(maxBatchSize, limit * 2) : batchSize;
     if (full) this.wake();
-    const unblocks = !full && claimed.length > 0 && this.#options.ordering === 'aggregate';
+    const unblocks = claimed.length > 0 && this.#options.ordering === 'aggregate';
     try {
       if (claimed.length === 0) return;
       this.#counters.batches += 1;
