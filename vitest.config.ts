@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          // The property tests take seconds of CPU; on a loaded 2-core machine, more than 5.
+          testTimeout: 30_000,
           typecheck: { enabled: true, include: ['tests/unit/**/*.test-d.ts'] },
         },
       },
