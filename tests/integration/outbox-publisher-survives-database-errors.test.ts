@@ -10,6 +10,7 @@ import { useTestDatabase } from '../helpers/database.js';
 import { outboxEvents, waitFor } from '../helpers/outbox.js';
 
 const db = useTestDatabase();
+const LEASE_MS = 1000;
 
 async function commit(schema: string, count: number): Promise<string[]> {
   const client = await db.pool.connect();
@@ -46,13 +47,17 @@ describe('database errors', () => {
     await publisher.stop();
   });
 
-  /** A publisher whose first settle finds the table gone; it comes back after `awayMs`. */
+  /**
+   * A publisher whose first settle finds the table gone; it comes back after `awayMs`. The lease
+   * (1 s) leaves the settle's retries (10, 20, 40, 80, 160, 320 ms apart) room on a loaded
+   * machine, where renaming the table back can itself take a while.
+   */
   async function settleFailsFor(awayMs: number) {
     const ids = await commit('eventrail', 4);
     const delivered: string[] = [];
     const publisher = new OutboxPublisher({
       db: db.pool,
-      leaseMs: 300,
+      leaseMs: LEASE_MS,
       pollIntervalMs: 20,
       publish: async (batch) => {
         delivered.push(...batch.map((e) => e.id));
@@ -88,7 +93,7 @@ describe('database errors', () => {
       'the settle',
     );
     // Past the lease: nothing is delivered again.
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, LEASE_MS * 2));
     await publisher.stop();
     expect(operations).toContain('settle');
     expect(delivered.sort()).toEqual([...ids].sort());
@@ -96,7 +101,7 @@ describe('database errors', () => {
   });
 
   it('a settle that fails until the lease ends leaves the rows to be delivered again', async () => {
-    const { ids, delivered, operations, publisher } = await settleFailsFor(600);
+    const { ids, delivered, operations, publisher } = await settleFailsFor(LEASE_MS * 2);
     await waitFor(() => delivered.length === 8, 10_000, 'the second delivery');
     await publisher.stop();
     expect(operations).toContain('settle');
