@@ -42,13 +42,23 @@ async function write(user: string, project: string, type: string, count = 1, ses
   );
 }
 
-/** Opens a stream and writes PRIME events until it receives one: it has started. */
+/**
+ * Opens a stream and writes PRIME events until it receives one: it has started. Then one more,
+ * in session `primed`, and waits for it: a PRIME written before it that the stream will deliver
+ * comes first (stream order), so none arrives after this returns.
+ */
 async function opened(url: string, headers: Record<string, string>, user: string, project: string) {
   const client = await openSse(url, headers);
   while (client.events().length === 0) {
     await write(user, project, 'PRIME');
     await new Promise((r) => setTimeout(r, 50));
   }
+  await write(user, project, 'PRIME', 1, 'primed');
+  await waitFor(
+    () => client.events().some((e) => e.data.sessionId === 'primed'),
+    20_000,
+    'the last PRIME',
+  );
   return client;
 }
 
