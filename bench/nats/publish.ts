@@ -5,8 +5,10 @@
  * or two batches in flight; the client's JetStream publish, and a plain publish whose acks come
  * back to one wildcard reply subscription), measured in the same run on the same stream.
  * `sinkAlone`: NatsSink.write driven directly, without the logger's intake (validation and the
- * payload snapshot of each logEvent), which the raw candidates do not pay. The stream (file storage) is
- * created for the run, purged before each candidate, and deleted after.
+ * payload snapshot of each logEvent), which the raw candidates do not pay, in batches of
+ * `maxBatchSize` (1000): what the logger hands the sink at the defaults under sustained load
+ * (`loggerMeanBatch` shows it); `sinkAloneBatch100` in batches of `batchSize`, the trigger. The
+ * stream (file storage) is created for the run, purged before each candidate, and deleted after.
  */
 import { randomBytes } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -21,6 +23,7 @@ import { eventToJson } from '../../src/event/serialize.js';
 import { traceparentOf } from '../../src/event/trace.js';
 import { EventLogger, type EventRecord } from '../../src/index.js';
 import { NATS_HEADERS, NatsSink } from '../../src/nats/index.js';
+import { DEFAULT_PIPELINE_OPTIONS } from '../../src/sinks/pipeline-options.js';
 import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
 import { agentRecords, chunk } from '../lib/events.js';
 import { note, report } from '../lib/report.js';
@@ -153,8 +156,11 @@ function rawCandidate(
   };
 }
 
-/** Logger → NatsSink at the defaults, connected before the clock starts (as the raw runs are). */
-function natsLogger(stream: BenchStream, count: number): Candidate {
+/**
+ * Logger → NatsSink at the defaults, connected before the clock starts (as the raw runs are);
+ * `batches` gets the size of every batch the logger wrote.
+ */
+function natsLogger(stream: BenchStream, count: number, batches: number[]): Candidate {
   return loggerCandidate('logger + NatsSink, defaults', count, async () => {
     const sink = new NatsSink({
       servers: URL,
@@ -165,15 +171,16 @@ function natsLogger(stream: BenchStream, count: number): Candidate {
     await sink.write(agentRecords(1), { signal: new AbortController().signal });
     await stream.reset();
     const logger = new EventLogger({ sinks: [sink], fallback: null });
+    logger.on('batch', ({ size }) => void batches.push(size));
     return { logger, sink: sink.name };
   });
 }
 
 /**
- * NatsSink.write alone on records made before the clock, batches of 100 with two in flight (what
- * the logger hands it at the defaults): the sink's own cost, without the logger's intake.
+ * NatsSink.write alone on records made before the clock, `size` events a write and two writes in
+ * flight (the sink's `defaults.concurrency`): the sink's own cost, without the logger's intake.
  */
-function sinkAlone(stream: BenchStream, count: number): Candidate {
+function sinkAlone(stream: BenchStream, count: number, size: number): Candidate {
   return rawCandidate(
     'NatsSink.write alone',
     (connection) => {
@@ -188,7 +195,7 @@ function sinkAlone(stream: BenchStream, count: number): Candidate {
     },
     stream,
     count,
-    100,
+    size,
     2,
   );
 }
@@ -205,10 +212,13 @@ export async function loggerNats(count: number): Promise<void> {
       rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 100, 2),
       rawCandidate('raw publish with reply inbox', corePublisher, stream, count, 1000, 2),
     ];
-    const logger = natsLogger(stream, count);
-    const alone = sinkAlone(stream, count);
+    const batches: number[] = [];
+    const logger = natsLogger(stream, count, batches);
+    const { batchSize, maxBatchSize } = DEFAULT_PIPELINE_OPTIONS;
+    const alone = sinkAlone(stream, count, maxBatchSize);
+    const alone100 = sinkAlone(stream, count, batchSize);
     for (let round = 1; round <= REPEATS; round++) {
-      for (const candidate of [...raw, alone, logger]) {
+      for (const candidate of [...raw, alone, alone100, logger]) {
         await stream.reset();
         const value = await candidate.run();
         const stored = await stream.count();
@@ -225,8 +235,11 @@ export async function loggerNats(count: number): Promise<void> {
       raw: fastest.best,
       rawMethod: fastest.label,
       rawCandidates: Object.fromEntries(raw.map((r) => [r.label, Math.round(r.best)])),
+      loggerMeanBatch: batches.reduce((a, b) => a + b, 0) / batches.length,
       sinkAlone: alone.best,
       sinkAloneRatio: alone.best / fastest.best,
+      sinkAloneBatch100: alone100.best,
+      sinkAloneBatch100Ratio: alone100.best / fastest.best,
       defaults: true,
       goal: 0.9,
       events: count,

@@ -56,23 +56,31 @@ export function toNatsMessage(event: EventRecord, mapping: NatsMessageMapping): 
   }
   const headers = natsHeaders();
   headers.append(MSG_ID, event.id);
-  const add = (name: string, value: string | null | undefined) => {
-    if (value === null || value === undefined) return;
-    try {
-      headers.append(name, value);
-    } catch (error) {
-      throw new NatsError('NATS_BAD_MESSAGE', `event ${event.id}: ${name}: ${describe(error)}`, {
-        cause: error,
-        subject,
-      });
-    }
-  };
-  add(NATS_HEADERS.type, event.type);
-  add(NATS_HEADERS.userId, event.userId);
-  add(NATS_HEADERS.tenantId, event.tenantId);
-  add(NATS_HEADERS.correlationId, event.correlationId);
-  add(NATS_HEADERS.traceparent, traceparentOf(event));
+  append(headers, NATS_HEADERS.type, event.type, event, subject);
+  append(headers, NATS_HEADERS.userId, event.userId, event, subject);
+  append(headers, NATS_HEADERS.tenantId, event.tenantId, event, subject);
+  append(headers, NATS_HEADERS.correlationId, event.correlationId, event, subject);
+  append(headers, NATS_HEADERS.traceparent, traceparentOf(event), event, subject);
   return { event, subject, data: Buffer.from(eventToJson(event)), headers };
+}
+
+/** Appends a header that is set; an unusable value fails the event as `NATS_BAD_MESSAGE`. */
+function append(
+  headers: MsgHdrs,
+  name: string,
+  value: string | null | undefined,
+  event: EventRecord,
+  subject: string,
+): void {
+  if (value === null || value === undefined) return;
+  try {
+    headers.append(name, value);
+  } catch (error) {
+    throw new NatsError('NATS_BAD_MESSAGE', `event ${event.id}: ${name}: ${describe(error)}`, {
+      cause: error,
+      subject,
+    });
+  }
 }
 
 /** Why a subject cannot be published, or OK. */

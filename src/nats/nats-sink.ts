@@ -119,7 +119,13 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     await settledWithin(this.#link.release(), { timeoutMs: this.#options.connectTimeoutMs });
   }
 
+  /**
+   * Publishes `messages` once the connection is ready, or fails them all. No closure here sees
+   * `messages`, and the acks are awaited after this call ended (by its caller): once sent, the
+   * messages' bodies and headers can be collected while the acks are awaited.
+   */
   async #publish(messages: NatsMessage[], signal: AbortSignal): Promise<EventFailure[]> {
+    const events = messages.map((m) => m.event);
     let stop = () => {};
     const interrupted = new Promise<unknown>((resolve) => {
       const onAbort = () => resolve(signal.reason);
@@ -131,14 +137,16 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
       };
       if (signal.aborted) onAbort();
     });
+    let target: PublishTarget;
     try {
-      const target = await Promise.race([this.#ready(), interrupted.then(fail)]);
-      return await publishAll(target, messages, interrupted, this.#counters);
+      target = await Promise.race([this.#ready(), interrupted.then(fail)]);
     } catch (error) {
-      return messages.map((m) => ({ event: m.event, error }));
-    } finally {
       stop();
+      return failAll(events, error);
     }
+    return publishAll(target, messages, interrupted, this.#counters)
+      .catch((error: unknown) => failAll(events, error))
+      .finally(stop);
   }
 
   /** Where to publish on the current connection, once the stream was checked on it. */
@@ -166,6 +174,10 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
     this.#target = { connection, acks, timeoutMs: ackTimeoutMs, generation };
     return this.#target;
   }
+}
+
+function failAll(events: readonly EventRecord[], error: unknown): EventFailure[] {
+  return events.map((event) => ({ event, error }));
 }
 
 function fail(error: unknown): never {

@@ -1,6 +1,7 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { describe } from '../errors.js';
+import type { EventRecord } from '../event/types.js';
 import type { EventFailure } from '../sinks/failures.js';
 import type { AckInbox } from './acks.js';
 import { NatsError } from './errors.js';
@@ -38,7 +39,8 @@ export interface PublishTarget {
  * Publishes every message at once, each with its own reply subject, and waits for their acks
  * together (one round trip for the batch, not one per message), at most `timeoutMs`. A message
  * whose ack is a refusal or does not come fails alone; `interrupted` settles with the error of
- * all still waiting (connection lost, write aborted). @internal
+ * all still waiting (connection lost, write aborted). Only the events are kept while the acks
+ * are awaited: the messages (bodies, headers) can be collected once sent. @internal
  */
 export function publishAll(
   target: PublishTarget,
@@ -46,49 +48,74 @@ export function publishAll(
   interrupted: Promise<unknown>,
   counters: NatsPublishCounters,
 ): Promise<EventFailure[]> {
-  const { connection, acks, timeoutMs } = target;
-  const failures: EventFailure[] = [];
+  const batch = new AwaitedAcks(target.acks, counters);
+  for (const message of messages) batch.publish(target.connection, message);
+  return batch.settled(target.timeoutMs, interrupted);
+}
+
+/** The acks one {@link publishAll} waits for. */
+class AwaitedAcks {
+  readonly #acks: AckInbox;
+  readonly #counters: NatsPublishCounters;
+  readonly #events: EventRecord[] = [];
   /** The reply subject of each message still waiting for its ack, undefined once settled. */
-  const replies: (string | undefined)[] = new Array(messages.length);
-  let open = 0;
-  return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (cut?: { error: unknown }) => {
-      clearTimeout(timer);
-      replies.forEach((reply, i) => {
-        if (reply === undefined) return;
-        acks.forget(reply);
-        if (cut) counters.lost += 1;
-        else counters.timedOut += 1;
-        const event = (messages[i] as NatsMessage).event;
-        failures.push({ event, error: cut ? cut.error : ackTimeout() });
-      });
-      replies.length = 0;
-      resolve(failures);
-    };
-    messages.forEach((m, i) => {
-      const reply = acks.expect((ack) => {
-        if (replies[i] === undefined) return;
-        replies[i] = undefined;
-        const error = ackError(ack, counters);
-        if (error) failures.push({ event: m.event, error });
-        if (--open === 0) finish();
-      });
-      try {
-        connection.publish(m.subject, m.data, { reply, headers: m.headers });
-        counters.published += 1;
-        replies[i] = reply;
-        open += 1;
-      } catch (error) {
-        acks.forget(reply);
-        counters.lost += 1;
-        failures.push({ event: m.event, error: toNatsError(error) });
-      }
+  readonly #replies: (string | undefined)[] = [];
+  readonly #failures: EventFailure[] = [];
+  #open = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #resolve: ((failures: EventFailure[]) => void) | undefined;
+
+  constructor(acks: AckInbox, counters: NatsPublishCounters) {
+    this.#acks = acks;
+    this.#counters = counters;
+  }
+
+  publish(connection: NatsConnection, message: NatsMessage): void {
+    const i = this.#events.push(message.event) - 1;
+    const reply = this.#acks.expect((ack) => this.#acked(i, ack));
+    try {
+      connection.publish(message.subject, message.data, { reply, headers: message.headers });
+      this.#counters.published += 1;
+      this.#replies[i] = reply;
+      this.#open += 1;
+    } catch (error) {
+      this.#acks.forget(reply);
+      this.#counters.lost += 1;
+      this.#failures.push({ event: message.event, error: toNatsError(error) });
+    }
+  }
+
+  settled(timeoutMs: number, interrupted: Promise<unknown>): Promise<EventFailure[]> {
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+      if (this.#open === 0) return this.#finish();
+      this.#timer = setTimeout(() => this.#finish(), timeoutMs);
+      void interrupted.then((error) => this.#finish({ error }));
     });
-    if (open === 0) return finish();
-    timer = setTimeout(finish, timeoutMs);
-    void interrupted.then((error) => finish({ error }));
-  });
+  }
+
+  #acked(i: number, ack: Msg): void {
+    if (this.#replies[i] === undefined) return;
+    this.#replies[i] = undefined;
+    const error = ackError(ack, this.#counters);
+    if (error) this.#failures.push({ event: this.#events[i] as EventRecord, error });
+    if (--this.#open === 0) this.#finish();
+  }
+
+  /** Fails the messages still waiting (timed out, or `cut` short) and resolves. */
+  #finish(cut?: { error: unknown }): void {
+    clearTimeout(this.#timer);
+    this.#replies.forEach((reply, i) => {
+      if (reply === undefined) return;
+      this.#acks.forget(reply);
+      if (cut) this.#counters.lost += 1;
+      else this.#counters.timedOut += 1;
+      const event = this.#events[i] as EventRecord;
+      this.#failures.push({ event, error: cut ? cut.error : ackTimeout() });
+    });
+    this.#replies.length = 0;
+    this.#resolve?.(this.#failures);
+  }
 }
 
 /** What an ack says: undefined when the message is stored (counted), else why not. */
