@@ -3,6 +3,7 @@
  * fastest raw `pg` way to write the same rows to the same table, measured in the same run.
  * Also: what the GIN index on payload costs on insert, and the cost of one `logEvent` call.
  */
+import type pg from 'pg';
 import { EventLogger, type Sink } from '../../src/index.js';
 import { PostgresSink } from '../../src/postgres/index.js';
 import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
@@ -22,8 +23,13 @@ interface RawCandidate extends Candidate {
 /**
  * Raw candidates. Each run makes its own records before the clock starts and drops them after,
  * so that no run carries another's heap (the logger runs do the same with their inputs).
+ * `finished`, when given, is called after the clock stops and before the run's pool ends.
  */
-export function rawCandidates(db: BenchDatabase, count: number): RawCandidate[] {
+export function rawCandidates(
+  db: BenchDatabase,
+  count: number,
+  finished?: (pool: pg.Pool, connections: number) => Promise<void>,
+): RawCandidate[] {
   return RAW_METHODS.flatMap((method) =>
     [100, 1000].flatMap((batchSize) =>
       [1, 2].map((connections) => ({
@@ -37,7 +43,9 @@ export function rawCandidates(db: BenchDatabase, count: number): RawCandidate[] 
           const pool = db.pool(connections);
           settleHeap();
           try {
-            return count / (await runRaw(pool, method, batches, connections));
+            const rate = count / (await runRaw(pool, method, batches, connections));
+            await finished?.(pool, connections);
+            return rate;
           } finally {
             await pool.end();
           }

@@ -1,7 +1,8 @@
 /**
  * Retention on the partitioned event_logs: expiring old rows by dropping partitions vs DELETE
  * (time, and the logger's rate meanwhile); the logger at defaults on the partitioned table vs the
- * raw limit on the unpartitioned one; scoped and time-bounded pages over many daily partitions.
+ * raw limit on the unpartitioned one (every migration but 0002, so the stream's index and NOTIFY
+ * trigger are on both); scoped and time-bounded pages over many daily partitions.
  * Sizes: BENCH_RETENTION_ROWS (rows expired, default 1,000,000), BENCH_RETENTION_QUERY_ROWS
  * (rows paged, default 10,000,000, over BENCH_RETENTION_DAYS daily partitions, default 61).
  * BENCH_RETENTION_KEEP_DATABASE names a database the paged rows are generated in once and kept,
@@ -15,10 +16,11 @@ import { EventQueries, maintain, PostgresSink, rollback } from '../../src/postgr
 import { partitionName } from '../../src/postgres/maintenance/plan.js';
 import { loadMigrations } from '../../src/postgres/migrate/files.js';
 import { generateEvents } from '../../tests/helpers/events.js';
-import { loggerCandidate } from '../lib/candidate.js';
+import { type Candidate, loggerCandidate } from '../lib/candidate.js';
 import { type BenchDatabase, createBenchDatabase } from '../lib/database.js';
 import { agentEvent } from '../lib/events.js';
 import { median, note, percentile, report } from '../lib/report.js';
+import { serverCpuMs } from '../lib/server-cpu.js';
 import { rawCandidates } from './logger.js';
 
 const DAY = 86_400_000;
@@ -124,55 +126,285 @@ export async function expiryBench(db: BenchDatabase, rows: number): Promise<void
   }
 }
 
-/** Logger at defaults into the partitioned table vs the raw limit on the unpartitioned one. */
+/**
+ * Makes `db`'s event_logs an unpartitioned table with every other migration applied: rolls back
+ * to before 0002 (which undoes 0003–0005 too), then runs the up scripts of the migrations after
+ * 0002 as they ship, each in a transaction. So the table has 0004's `tx_id` column, its index
+ * and its NOTIFY trigger, and 0005's trace columns, like the partitioned one; only the
+ * partitioning differs. (The bookkeeping table does not list the re-applied migrations.)
+ */
+export async function unpartition(db: BenchDatabase): Promise<void> {
+  const migrations = loadMigrations('eventrail');
+  const at = migrations.findIndex((m) => m.name === '0002_event_logs_partitions');
+  const pool = db.pool(1);
+  try {
+    await rollback(pool, { steps: migrations.length - at });
+    const client = await pool.connect();
+    try {
+      for (const migration of migrations.slice(at + 1)) {
+        await client.query('BEGIN');
+        for (const statement of migration.up) await client.query(statement);
+        await client.query('COMMIT');
+      }
+    } finally {
+      client.release();
+    }
+    const { rows } = await pool.query(`SELECT c.relkind,
+        (SELECT count(*)::int FROM pg_trigger t
+          WHERE t.tgrelid = c.oid AND t.tgname = 'event_logs_notify') AS triggers,
+        (SELECT count(*)::int FROM pg_attribute a WHERE a.attrelid = c.oid AND NOT a.attisdropped
+          AND a.attname IN ('tx_id', 'trace_id', 'span_id')) AS columns
+      FROM pg_class c WHERE c.oid = 'eventrail.event_logs'::regclass`);
+    const found = rows[0] as { relkind: string; triggers: number; columns: number };
+    if (found.relkind !== 'r' || found.triggers !== 1 || found.columns !== 3) {
+      throw new Error(`unpartitioned event_logs is not as meant: ${JSON.stringify(found)}`);
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+/** What the logger's writes of its best run looked like (its `batch` events). */
+interface BatchStats {
+  readonly batches: number;
+  readonly meanRows: number;
+  readonly medianRows: number;
+  /** Median time of one write (COPY round trip and commit), ms. */
+  readonly medianWriteMs: number;
+  /** Sum of the writes' times per event written, µs (two writes overlap at the defaults). */
+  readonly writeUsPerEvent: number;
+}
+
+function batchStats(sizes: number[], durations: number[]): BatchStats {
+  const rows = sizes.reduce((a, b) => a + b, 0);
+  return {
+    batches: sizes.length,
+    meanRows: rows / sizes.length,
+    medianRows: median(sizes),
+    medianWriteMs: median(durations),
+    writeUsPerEvent: (durations.reduce((a, b) => a + b, 0) * 1000) / rows,
+  };
+}
+
+/**
+ * Runs `candidate` with event_logs' NOTIFY trigger (migration 0004) disabled: a diagnostic of
+ * what the trigger costs, never a configuration eventrail runs in.
+ */
+function withoutTrigger(db: BenchDatabase, candidate: Candidate): Candidate {
+  const toggle = async (verb: 'DISABLE' | 'ENABLE') => {
+    const pool = db.pool(1);
+    try {
+      await pool.query(`ALTER TABLE eventrail.event_logs ${verb} TRIGGER event_logs_notify`);
+    } finally {
+      await pool.end();
+    }
+  };
+  return {
+    label: `${candidate.label}, NOTIFY trigger disabled`,
+    best: 0,
+    async run() {
+      await toggle('DISABLE');
+      try {
+        return await candidate.run();
+      } finally {
+        await toggle('ENABLE');
+      }
+    },
+  };
+}
+
+/**
+ * Logger at defaults into the partitioned table vs the raw limit on the unpartitioned one. Both
+ * databases have every migration but the unpartitioned one lacks 0002, so the gap is the
+ * partitioning's alone (0004's index and per-statement NOTIFY trigger are on both). Diagnostics:
+ * the logger's batches, the raw candidates on the partitioned table, and the logger and the
+ * fastest raw way on each table with the NOTIFY trigger disabled
+ * (BENCH_RETENTION_TRIGGER_DIAGNOSTIC=0 skips those).
+ */
 export async function partitionedLoggerBench(count: number): Promise<void> {
   const partitioned = await createBenchDatabase('eventrail_bench_partitioned');
   const plain = await createBenchDatabase('eventrail_bench_unpartitioned');
   try {
-    const names = loadMigrations('eventrail').map((m) => m.name);
-    const admin = plain.pool(1);
-    await rollback(admin, { steps: names.length - names.indexOf('0002_event_logs_partitions') });
-    await admin.end();
-    const rawPlain = rawCandidates(plain, count);
-    const rawPartitioned = rawCandidates(partitioned, count);
-    const loggerOn = (db: BenchDatabase, label: string) =>
-      loggerCandidate(label, count, async () => {
+    await unpartition(plain);
+    // Server CPU time of the last run (see serverCpuMs), and per event of every run of a candidate.
+    let lastServerCpuMs: number | undefined;
+    const measureServer = async (pool: pg.Pool, connections: number) => {
+      lastServerCpuMs = await serverCpuMs(pool, connections);
+    };
+    const serverCpu = new Map<Candidate, number[]>();
+    /** Every round's rate of each candidate, for ratios of runs made next to each other. */
+    const rates = new Map<Candidate, number[]>();
+    const rawPlain = rawCandidates(plain, count, measureServer);
+    const rawPartitioned = rawCandidates(partitioned, count, measureServer);
+    const stats = new Map<Candidate, BatchStats>();
+    const loggerOn = (db: BenchDatabase, label: string): Candidate => {
+      let sizes: number[] = [];
+      let durations: number[] = [];
+      let bestRate = 0;
+      const inner = loggerCandidate(label, count, async () => {
         const pool = db.pool(2);
-        return {
-          logger: new EventLogger({ sinks: [new PostgresSink({ db: pool })], fallback: null }),
-          sink: 'postgres',
-          release: () => pool.end(),
+        const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })], fallback: null });
+        sizes = [];
+        durations = [];
+        logger.on('batch', ({ size, durationMs }) => {
+          sizes.push(size);
+          durations.push(durationMs);
+        });
+        const release = async () => {
+          await measureServer(pool, 2);
+          await pool.end();
         };
+        return { logger, sink: 'postgres', release };
       });
+      const candidate: Candidate = {
+        label,
+        best: 0,
+        async run() {
+          const rate = await inner.run();
+          // Kept here, not from `best`: a wrapper (withoutTrigger) may keep that instead.
+          if (rate > bestRate) {
+            bestRate = rate;
+            stats.set(candidate, batchStats(sizes, durations));
+          }
+          return rate;
+        },
+      };
+      return candidate;
+    };
     const logger = loggerOn(partitioned, 'logger, defaults, partitioned');
     const loggerPlain = loggerOn(plain, 'logger, defaults, unpartitioned');
-    for (let round = 1; round <= REPEATS; round++) {
-      for (const [db, candidate] of [
-        ...rawPlain.map((c) => [plain, c] as const),
-        ...rawPartitioned.map((c) => [partitioned, c] as const),
-        [partitioned, logger] as const,
-        [plain, loggerPlain] as const,
-      ]) {
-        await db.reset();
-        candidate.best = Math.max(candidate.best, await candidate.run());
+    const diagnose = process.env.BENCH_RETENTION_TRIGGER_DIAGNOSTIC !== '0';
+    const copyFastest = (list: typeof rawPlain) =>
+      list.find(
+        (c) => c.method.name.startsWith('COPY') && c.batchSize === 1000 && c.connections === 2,
+      );
+    const bare = diagnose
+      ? {
+          logger: loggerOn(partitioned, 'logger, defaults, partitioned'),
+          loggerPlain: loggerOn(plain, 'logger, defaults, unpartitioned'),
+        }
+      : undefined;
+    const noTrigger = bare
+      ? {
+          logger: withoutTrigger(partitioned, bare.logger),
+          loggerPlain: withoutTrigger(plain, bare.loggerPlain),
+          raw: withoutTrigger(partitioned, copyFastest(rawPartitioned) as Candidate),
+          rawPlain: withoutTrigger(plain, copyFastest(rawPlain) as Candidate),
+        }
+      : undefined;
+    // Runs compared with each other go next to each other (a table's run beside the other's, a
+    // run with the trigger beside the same without), so that a round's pairs share the machine.
+    const runs: [BenchDatabase, Candidate][] = [];
+    rawPlain.forEach((candidate, i) => {
+      const other = rawPartitioned[i] as Candidate;
+      runs.push([plain, candidate], [partitioned, other]);
+      if (noTrigger && candidate === copyFastest(rawPlain)) {
+        runs.push([plain, noTrigger.rawPlain], [partitioned, noTrigger.raw]);
       }
-      note(`retention: logger round ${round} done`);
+    });
+    runs.push([partitioned, logger], [plain, loggerPlain]);
+    if (noTrigger) runs.push([plain, noTrigger.loggerPlain], [partitioned, noTrigger.logger]);
+    for (let round = 1; round <= REPEATS; round++) {
+      // Alternate the order of the tables from round to round, so neither always goes first.
+      for (const [db, candidate] of round % 2 === 1 ? runs : [...runs].reverse()) {
+        await db.reset();
+        lastServerCpuMs = undefined;
+        const rate = await candidate.run();
+        candidate.best = Math.max(candidate.best, rate);
+        rates.set(candidate, [...(rates.get(candidate) ?? []), rate]);
+        if (lastServerCpuMs !== undefined) {
+          serverCpu.set(candidate, [
+            ...(serverCpu.get(candidate) ?? []),
+            (lastServerCpuMs * 1000) / count,
+          ]);
+        }
+        note(`retention: round ${round}: ${candidate.label}: ${rate.toFixed(0)} events/s`);
+      }
     }
     const best = (list: typeof rawPlain) => list.reduce((a, b) => (b.best > a.best ? b : a));
+    const table = (list: typeof rawPlain) =>
+      Object.fromEntries(list.map((c) => [c.label, Math.round(c.best)]));
+    const batchesOf = (candidate: Candidate) => {
+      const s = stats.get(candidate);
+      return (
+        s && Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Math.round(v * 10) / 10]))
+      );
+    };
+    const cpuOf = (candidate: Candidate) => {
+      const runs = serverCpu.get(candidate);
+      return runs && Math.round(median(runs) * 10) / 10;
+    };
+    /**
+     * 1 − the median over the rounds of `a`'s rate / `b`'s in the same round: a slow stretch of
+     * a shared machine hits both runs of a pair, where it may spoil either best alone.
+     */
+    const pairedCost = (a: Candidate, b: Candidate) => {
+      const [as, bs] = [rates.get(a) ?? [], rates.get(b) ?? []];
+      return Math.round((1 - median(as.map((rate, i) => rate / (bs[i] as number)))) * 1000) / 1000;
+    };
     report({
       scenario: 'retention-logger-partitioned-defaults',
       unit: 'events/s',
       value: logger.best,
       raw: best(rawPlain).best,
+      ratio: logger.best / best(rawPlain).best,
       rawMethod: `${best(rawPlain).label}, unpartitioned`,
       rawPartitioned: best(rawPartitioned).best,
       rawPartitionedMethod: best(rawPartitioned).label,
       loggerUnpartitioned: loggerPlain.best,
       partitioningCost: 1 - logger.best / loggerPlain.best,
+      rawPartitioningCost: 1 - best(rawPartitioned).best / best(rawPlain).best,
+      // The same from the rounds' pairs (median), and for the raw COPY of 1000 rows on 2 connections.
+      partitioningCostPaired: pairedCost(logger, loggerPlain),
+      rawCopy1000x2PartitioningCostPaired: pairedCost(
+        copyFastest(rawPartitioned) as Candidate,
+        copyFastest(rawPlain) as Candidate,
+      ),
+      loggerBatches: batchesOf(logger),
+      loggerUnpartitionedBatches: batchesOf(loggerPlain),
+      // Median over the rounds of the CPU time the run's Postgres backends used, per event.
+      serverCpuUsPerEvent: {
+        logger: cpuOf(logger),
+        loggerUnpartitioned: cpuOf(loggerPlain),
+        rawCopy1000x2: cpuOf(copyFastest(rawPartitioned) as Candidate),
+        rawCopy1000x2Unpartitioned: cpuOf(copyFastest(rawPlain) as Candidate),
+        ...(noTrigger
+          ? {
+              loggerWithoutTrigger: cpuOf(noTrigger.logger),
+              loggerUnpartitionedWithoutTrigger: cpuOf(noTrigger.loggerPlain),
+            }
+          : {}),
+      },
+      ...(noTrigger
+        ? {
+            withoutNotifyTrigger: {
+              logger: Math.round(noTrigger.logger.best),
+              loggerUnpartitioned: Math.round(noTrigger.loggerPlain.best),
+              rawCopy1000x2: Math.round(noTrigger.raw.best),
+              rawCopy1000x2Unpartitioned: Math.round(noTrigger.rawPlain.best),
+              // What the trigger costs: 1 − median of (with trigger / without) over the rounds.
+              triggerCostPaired: {
+                logger: pairedCost(logger, noTrigger.logger),
+                loggerUnpartitioned: pairedCost(loggerPlain, noTrigger.loggerPlain),
+                rawCopy1000x2: pairedCost(copyFastest(rawPartitioned) as Candidate, noTrigger.raw),
+                rawCopy1000x2Unpartitioned: pairedCost(
+                  copyFastest(rawPlain) as Candidate,
+                  noTrigger.rawPlain,
+                ),
+              },
+              loggerBatches: batchesOf(bare!.logger),
+              loggerUnpartitionedBatches: batchesOf(bare!.loggerPlain),
+              note: 'diagnostic only: the trigger wakes EventStream subscribers and stays',
+            },
+          }
+        : {}),
+      rawCandidatesUnpartitioned: table(rawPlain),
+      rawCandidatesPartitioned: table(rawPartitioned),
       defaults: true,
       events: count,
       rounds: REPEATS,
       goal: 'ratio >= 0.9',
+      note: 'both tables have every migration (0004 index + NOTIFY trigger, 0005) but the unpartitioned one lacks 0002',
     });
   } finally {
     await partitioned.drop();
