@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
 import { cutoffOption } from '../../options/validate.js';
+import { deleteInChunks } from '../driver/chunks.js';
 import { toExecutor } from '../driver/executor.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
@@ -29,9 +30,6 @@ export interface InboxPurgeOptions {
 
 /** The defaults of {@link InboxOptions}. */
 export const DEFAULT_INBOX_OPTIONS = Object.freeze({ schema: DEFAULT_SCHEMA, consumer: 'default' });
-
-/** Rows deleted per statement by `purge`, so that no statement runs for long. */
-const PURGE_CHUNK = 5000;
 
 /**
  * Exactly-once effects for a consumer of at-least-once deliveries (a broker, the outbox): the
@@ -106,15 +104,6 @@ export class Inbox {
       throw new ValidationError('options.db', 'VALIDATION_REQUIRED', 'purge needs the inbox db');
     }
     const before = cutoffOption(options?.olderThan, 'olderThan');
-    let deleted = 0;
-    for (;;) {
-      const { rowCount } = await this.#db.query(this.#sql.purge, [
-        before,
-        PURGE_CHUNK,
-        this.consumer,
-      ]);
-      deleted += rowCount;
-      if (rowCount < PURGE_CHUNK) return deleted;
-    }
+    return deleteInChunks(this.#db, this.#sql.purge, before, this.consumer);
   }
 }

@@ -1,4 +1,5 @@
 import { type LifecycleLog, lifecycle } from '../../lifecycle-log.js';
+import { deleteInChunks } from '../driver/chunks.js';
 import { inTransaction, toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase, Session } from '../driver/types.js';
 import { inboxSql } from '../sql/inbox.js';
@@ -39,8 +40,6 @@ export interface MaintenanceResult {
   readonly durationMs: number;
 }
 
-/** Outbox and inbox rows deleted per statement, so that no statement holds its locks for long. */
-const PURGE_CHUNK = 5000;
 /** SQLSTATE of a lock not granted within `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
@@ -224,16 +223,7 @@ async function dropPartitions(run: Run, names: readonly string[]): Promise<boole
   return done === true;
 }
 
-/**
- * Runs `statement` ($1: a cut in epoch ms, $2: a chunk size) until it deletes less than a chunk:
- * rows older than `windowMs` before `now`. Nothing when the window is `null`.
- */
+/** Purges the rows `statement` deletes that are older than `windowMs`; none when it is `null`. */
 async function purge(run: Run, statement: string, now: number, windowMs: number | null) {
-  if (windowMs === null) return 0;
-  let purged = 0;
-  for (;;) {
-    const { rowCount } = await run.session.query(statement, [now - windowMs, PURGE_CHUNK]);
-    purged += rowCount;
-    if (rowCount < PURGE_CHUNK) return purged;
-  }
+  return windowMs === null ? 0 : deleteInChunks(run.session, statement, now - windowMs);
 }

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
 import { cutoffOption } from '../../options/validate.js';
+import { deleteInChunks } from '../driver/chunks.js';
 import type { Executor } from '../driver/types.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../schema/constants.js';
 import type { OutboxSql } from '../sql/outbox.js';
@@ -28,9 +29,6 @@ export interface OutboxStats {
   /** Rows per event type, then per status. */
   readonly byType: Readonly<Record<string, Readonly<Record<OutboxStatus, number>>>>;
 }
-
-/** Rows deleted per statement by `purgePublished`, so that no statement runs for long. */
-const PURGE_CHUNK = 5000;
 
 function listFilter(value: readonly string[] | undefined, field: string): string | null {
   if (value === undefined) return null;
@@ -68,13 +66,7 @@ export async function purgePublished(
   statements: OutboxSql,
   options: PurgeOptions,
 ): Promise<number> {
-  const before = cutoffOption(options?.olderThan, 'olderThan');
-  let deleted = 0;
-  for (;;) {
-    const { rowCount } = await executor.query(statements.purge, [before, PURGE_CHUNK]);
-    deleted += rowCount;
-    if (rowCount < PURGE_CHUNK) return deleted;
-  }
+  return deleteInChunks(executor, statements.purge, cutoffOption(options?.olderThan, 'olderThan'));
 }
 
 const zeroCounts = (): Record<OutboxStatus, number> =>
