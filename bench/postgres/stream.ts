@@ -48,6 +48,8 @@ interface Outcome {
   readonly deliveredPerSecond: number;
   readonly writtenPerSecond: number;
   readonly ended: number;
+  /** CPU time of this process (the server under test) while measuring, % of one core. */
+  readonly serverCpuPercent: number;
 }
 
 async function listenOn(handler: Parameters<typeof createServer>[1]) {
@@ -159,9 +161,13 @@ async function measure(
   command({ type: 'write', writer: server.writer, url: db.url, rate: RATE });
   await new Promise((r) => setTimeout(r, 1000));
   command({ type: 'measure' });
+  const cpuFrom = process.cpuUsage();
+  const wallFrom = performance.now();
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
   await hooks.midway?.();
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+  const cpu = process.cpuUsage(cpuFrom);
+  const serverCpuPercent = (cpu.user + cpu.system) / 10 / (performance.now() - wallFrom);
   const reported = reply('report');
   command({ type: 'report' });
   const { latencies, received, written, seconds, ended } = await reported;
@@ -170,6 +176,7 @@ async function measure(
     deliveredPerSecond: received / seconds,
     writtenPerSecond: written / seconds,
     ended,
+    serverCpuPercent,
   };
 }
 
@@ -225,6 +232,8 @@ async function run(db: BenchDatabase, setup: Setup): Promise<void> {
     rawWrittenPerSecond: rawOutcome.writtenPerSecond,
     deliveredPerSecond: outcome.deliveredPerSecond,
     rawDeliveredPerSecond: rawOutcome.deliveredPerSecond,
+    serverCpuPercent: Math.round(outcome.serverCpuPercent),
+    rawServerCpuPercent: Math.round(rawOutcome.serverCpuPercent),
     heapBytesPerSubscriber: Math.round(heapPerSubscriber),
     endedAsLagging: outcome.ended,
     dbConnections: used.all,
