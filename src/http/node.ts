@@ -52,11 +52,15 @@ export function toNodeListener(
 async function writeSse(sse: SseText, res: ServerResponse): Promise<void> {
   const gone = new Promise<void>((resolve) => res.once('close', resolve));
   void gone.then(() => sse.stop());
-  res.write(sse.open((text) => res.write(text)));
+  res.write(sse.open((bytes) => res.write(bytes)));
   for (;;) {
-    const text = await sse.next();
-    if (text === undefined || res.destroyed) break;
-    if (!res.write(text)) {
+    const bytes = sse.ready();
+    if (bytes?.length === 0) {
+      await sse.wait();
+      continue;
+    }
+    if (bytes === undefined || res.destroyed) break;
+    if (!res.write(bytes)) {
       await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone]);
     }
   }

@@ -1,5 +1,5 @@
 import { EventrailError } from '../errors.js';
-import type { Subscription } from '../postgres/stream/subscription.js';
+import type { SealedEvent, Subscription } from '../postgres/stream/subscription.js';
 
 /** How an SSE response paces itself. @internal */
 export interface SseTiming {
@@ -10,29 +10,46 @@ export interface SseTiming {
 }
 
 const encoder = new TextEncoder();
-/** Frames are sent in chunks of up to this many characters: one write per chunk, not per event. */
-const CHUNK_CHARS = 64 * 1024;
-/** Each event's JSON, made once however many subscribers send it. */
+/** Frames are sent in chunks of up to this many bytes: one write per chunk, not per event. */
+const CHUNK_BYTES = 64 * 1024;
+/** What `ready()` answers when nothing is buffered yet. */
+const NOTHING = new Uint8Array(0);
+const HEARTBEAT = encoder.encode(': heartbeat\n\n');
+/** Each event's JSON, made once however many subscribers and bindings send it. */
 const jsonOf = new WeakMap<object, string>();
 
-function eventJson(event: object): string {
+/** The frame of an event, encoded once for all the subscribers of its binding. */
+function frame(sealed: SealedEvent): Uint8Array {
+  if (sealed.wire !== undefined) return sealed.wire;
+  const { event, cursor } = sealed.value;
   let json = jsonOf.get(event);
   if (json === undefined) {
     json = JSON.stringify(event);
     jsonOf.set(event, json);
   }
-  return json;
+  sealed.wire = encoder.encode(`id: ${cursor}\nevent: event\ndata: ${json}\n\n`);
+  return sealed.wire;
 }
 
-const frame = (cursor: string, event: object) =>
-  `id: ${cursor}\nevent: event\ndata: ${eventJson(event)}\n\n`;
+/** `parts` as one array (Node's `Buffer.concat` where there is one: it allocates from a pool). */
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  if (typeof Buffer === 'function') return Buffer.concat(parts, size);
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
 
 /**
  * The text of a `text/event-stream` over one subscription, made as fast as the client takes it.
  * Each event is sent as `id: <cursor>`, `event: event`, `data: <the event as JSON, as one item of
  * the list route>`. A slow client leaves events in the subscription's bounded buffer, which ends
  * it when full (an `event: end` with the error's `code`; the client reconnects with
- * `Last-Event-ID` and resumes), never this process's memory. @internal
+ * `Last-Event-ID` and resumes), never this process's memory. The bytes it gives may be shared
+ * with other responses: send them, never change them. @internal
  */
 export class SseText {
   readonly #sub: Subscription;
@@ -48,39 +65,45 @@ export class SseText {
   }
 
   /** The opening text; from now on a heartbeat comment goes to `push` every `heartbeatMs`. */
-  open(push: (text: string) => void): string {
+  open(push: (bytes: Uint8Array) => void): Uint8Array {
     this.#heartbeat = setInterval(() => {
-      if (!this.#closed) push(': heartbeat\n\n');
+      if (!this.#closed) push(HEARTBEAT);
     }, this.#timing.heartbeatMs);
     this.#heartbeat.unref();
-    return `retry: ${this.#timing.retryMs}\n: connected\n\n`;
+    return encoder.encode(`retry: ${this.#timing.retryMs}\n: connected\n\n`);
   }
 
   /**
-   * The next text to send: the next event (waited for) and those already buffered behind it,
-   * or the closing frame; undefined once the stream has finished.
+   * What to send now, without waiting: the frames of the events buffered (up to a chunk), or
+   * the closing frame once the subscription has ended; empty when there is nothing yet (then
+   * `wait()`), undefined once the stream has finished.
    */
-  async next(): Promise<string | undefined> {
+  ready(): Uint8Array | undefined {
     if (this.#closed) return undefined;
-    let text = '';
-    try {
-      const first = await this.#sub.next();
-      if (first.done) {
-        this.stop();
-        return text || undefined;
-      }
-      text = frame(first.value.cursor, first.value.event);
-      for (let e = this.#sub.take(); e !== undefined; e = this.#sub.take()) {
-        text += frame(e.cursor, e.event);
-        if (text.length >= CHUNK_CHARS) break;
-      }
-      return text;
-    } catch (error) {
-      if (this.#closed) return text || undefined;
-      this.stop();
-      const code = error instanceof EventrailError ? error.code : 'INTERNAL';
-      const message = error instanceof EventrailError ? error.message : 'the stream failed';
-      return `${text}event: end\ndata: ${JSON.stringify({ code, message })}\n\n`;
+    const first = this.#sub.takeSealed();
+    if (first === undefined) return this.#sub.ended ? this.#finish() : NOTHING;
+    const parts = [frame(first)];
+    let size = (parts[0] as Uint8Array).length;
+    while (size < CHUNK_BYTES) {
+      const e = this.#sub.takeSealed();
+      if (e === undefined) break;
+      const bytes = frame(e);
+      parts.push(bytes);
+      size += bytes.length;
+    }
+    return parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, size);
+  }
+
+  /** Resolves when `ready()` may have more to send (an event, or the end). Never rejects. */
+  wait(): Promise<void> {
+    return this.#sub.wait();
+  }
+
+  /** The next bytes to send (waited for), or undefined once the stream has finished. */
+  async next(): Promise<Uint8Array | undefined> {
+    for (let bytes = this.ready(); ; bytes = this.ready()) {
+      if (bytes !== NOTHING) return bytes;
+      await this.wait();
     }
   }
 
@@ -91,6 +114,16 @@ export class SseText {
     clearInterval(this.#heartbeat);
     this.#sub.end();
     this.#onEnd();
+  }
+
+  /** The closing frame of an ended subscription: why it ended early, or nothing. */
+  #finish(): Uint8Array | undefined {
+    const error = this.#sub.endError;
+    this.stop();
+    if (error === undefined) return undefined;
+    const code = error instanceof EventrailError ? error.code : 'INTERNAL';
+    const message = error instanceof EventrailError ? error.message : 'the stream failed';
+    return encoder.encode(`event: end\ndata: ${JSON.stringify({ code, message })}\n\n`);
   }
 }
 
@@ -121,12 +154,11 @@ export function sseResponse(
         async pull(controller) {
           if (!opened) {
             opened = true;
-            controller.enqueue(
-              encoder.encode(sse.open((t) => controller.enqueue(encoder.encode(t)))),
-            );
+            controller.enqueue(sse.open((bytes) => controller.enqueue(bytes.slice())));
           }
-          const text = await sse.next();
-          if (text !== undefined) controller.enqueue(encoder.encode(text));
+          const bytes = await sse.next();
+          // A copy: a reader of this stream may take over the chunk; the frame is shared.
+          if (bytes !== undefined) controller.enqueue(bytes.slice());
           else controller.close();
         },
         cancel: () => sse.stop(),

@@ -1,5 +1,6 @@
 import { ListenerSafeEmitter } from '../../emitter.js';
 import { ValidationError } from '../../errors.js';
+import type { EventRecord } from '../../event/types.js';
 import { CursorCodec, cursorBinding } from '../cursor/codec.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
@@ -37,6 +38,12 @@ export interface SubscribeOptions {
 }
 
 type Row = EventRow & { readonly tx: string; readonly settled?: boolean };
+
+/** Live subscribers of one user with the same scope and filters: one test of each row for all. */
+interface Audience {
+  readonly matches: (record: EventRecord) => boolean;
+  readonly subs: Set<Subscription>;
+}
 
 const SUBSCRIBE_KEYS = new Set(['after', 'signal']);
 const NO_FILTERS = resolveFilters({});
@@ -77,7 +84,8 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
   readonly #options: ResolvedStreamOptions;
   readonly #feed: Feed;
   readonly #all = new Map<Subscription, () => void>();
-  readonly #live = new Map<string, Set<Subscription>>();
+  /** Live subscribers by user, then by `matchKey`. */
+  readonly #live = new Map<string, Map<string, Audience>>();
   #head: StreamPosition | undefined;
   #headRead: Promise<StreamPosition> | undefined;
   /** Counts resets of the head, so a read that straddles one drops its rows. */
@@ -103,10 +111,7 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
       bufferSize: this.#options.bufferSize,
       batchSize: this.#options.batchSize,
       head: () => this.#head as StreamPosition,
-      join: (sub) => {
-        const subs = this.#live.get(sub.userId) ?? new Set();
-        this.#live.set(sub.userId, subs.add(sub));
-      },
+      join: (sub) => this.#join(sub),
       leave: (sub) => this.#leave(sub),
       cursor: (position, binding) => {
         // Subscribers of one scope and filters share a binding: one HMAC per event for them all.
@@ -155,6 +160,7 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
     const sub = new Subscription(this.#feed, {
       userId: s.userId,
       matches: matcher(s, f),
+      matchKey: JSON.stringify([s, f]),
       binding,
       start: async () => {
         const head = await this.#readHead();
@@ -213,11 +219,29 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
     });
   }
 
+  #join(sub: Subscription): void {
+    let audiences = this.#live.get(sub.userId);
+    if (audiences === undefined) {
+      audiences = new Map();
+      this.#live.set(sub.userId, audiences);
+    }
+    let audience = audiences.get(sub.matchKey);
+    if (audience === undefined) {
+      audience = { matches: sub.matches, subs: new Set() };
+      audiences.set(sub.matchKey, audience);
+    }
+    audience.subs.add(sub);
+  }
+
   #leave(sub: Subscription): void {
     this.#all.get(sub)?.();
     this.#all.delete(sub);
-    const subs = this.#live.get(sub.userId);
-    if (subs?.delete(sub) && subs.size === 0) this.#live.delete(sub.userId);
+    const audiences = this.#live.get(sub.userId);
+    const audience = audiences?.get(sub.matchKey);
+    if (audience?.subs.delete(sub) && audience.subs.size === 0) {
+      audiences?.delete(sub.matchKey);
+      if (audiences?.size === 0) this.#live.delete(sub.userId);
+    }
     if (this.#all.size === 0) {
       // Nobody reads: forget the head; the next subscriber starts from a fresh one.
       this.#head = undefined;
@@ -311,10 +335,12 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
       for (const row of rows) {
         if (row.settled !== true) return true;
         this.#head = { tx: row.tx, id: row.id };
-        const subs = this.#live.get(row.userId);
-        if (subs === undefined) continue;
+        const audiences = this.#live.get(row.userId);
+        if (audiences === undefined) continue;
         const it = item(row);
-        for (const sub of subs) if (sub.matches(it.record)) sub.deliver(it);
+        for (const { matches, subs } of audiences.values()) {
+          if (matches(it.record)) for (const sub of subs) sub.deliver(it);
+        }
       }
       if (rows.length < batchSize) return false;
     }

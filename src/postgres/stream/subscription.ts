@@ -13,6 +13,19 @@ export interface StreamEvent {
 export interface StreamItem {
   readonly record: EventRecord;
   readonly position: StreamPosition;
+  /** The event as last handed out, sealed for one binding: its subscribers share it. */
+  sealed?: SealedEvent;
+}
+
+/**
+ * One event with its cursor for one binding (scope and filters), made once for all the
+ * subscribers of that binding. @internal
+ */
+export interface SealedEvent {
+  readonly binding: string;
+  readonly value: StreamEvent;
+  /** What a writer sends for it (the SSE frame), made by the first that sends it. */
+  wire?: Uint8Array;
 }
 
 /** What a subscription needs of its {@link EventStream}. @internal */
@@ -31,6 +44,8 @@ export interface Feed {
 export interface SubscriptionTarget {
   readonly userId: string;
   readonly matches: (record: EventRecord) => boolean;
+  /** Equal for subscriptions whose `matches` take the same events (same scope and filters). */
+  readonly matchKey: string;
   /** What its cursors are bound to (schema, scope, filters). */
   readonly binding: string;
   /** Where it starts: after its `after` cursor, or at the shared reader's head. */
@@ -54,6 +69,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 export class Subscription implements AsyncIterableIterator<StreamEvent> {
   /** @internal */ readonly userId: string;
   /** @internal */ readonly matches: (record: EventRecord) => boolean;
+  /** @internal */ readonly matchKey: string;
   readonly #feed: Feed;
   readonly #binding: string;
   readonly #start: () => Promise<StreamPosition>;
@@ -73,6 +89,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
     this.#feed = feed;
     this.userId = target.userId;
     this.matches = target.matches;
+    this.matchKey = target.matchKey;
     this.#binding = target.binding;
     this.#start = target.start;
     this.#history = target.history;
@@ -107,9 +124,23 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
         if (error !== undefined) throw error;
         return DONE;
       }
-      if (this.#live) await new Promise<void>((resolve) => (this.#wake = resolve));
-      else await this.#catchUp();
+      await this.wait();
     }
+  }
+
+  /**
+   * Resolves once an event is buffered or the subscription has ended: at once if so already,
+   * else after reading the next batch of history (or joining the live events), or at the next
+   * live event. Never rejects (an error ends the subscription). @internal
+   */
+  wait(): Promise<void> {
+    if (this.buffered > 0 || this.#end !== undefined) return Promise.resolve();
+    return this.#live ? new Promise<void>((resolve) => (this.#wake = resolve)) : this.#catchUp();
+  }
+
+  /** Why the subscription ended: its error, or undefined (ended quietly, or not ended). @internal */
+  get endError(): unknown {
+    return this.#end?.error;
   }
 
   /**
@@ -117,6 +148,14 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
    * once takes after `next()` gave it the first. Undefined when none is buffered. @internal
    */
   take(): StreamEvent | undefined {
+    return this.takeSealed()?.value;
+  }
+
+  /**
+   * As `take()`, the event with what its subscribers of one binding share: the same object for
+   * all of them, on which a writer keeps what it made of it once. @internal
+   */
+  takeSealed(): SealedEvent | undefined {
     const item = this.#buffer[this.#next];
     if (item === undefined) return undefined;
     this.#next += 1;
@@ -126,7 +165,12 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
       this.#next = 0;
     }
     this.#taken = item.position;
-    return { event: item.record, cursor: this.#feed.cursor(item.position, this.#binding) };
+    const binding = this.#binding;
+    if (item.sealed?.binding !== binding) {
+      const cursor = this.#feed.cursor(item.position, binding);
+      item.sealed = { binding, value: { event: item.record, cursor } };
+    }
+    return item.sealed;
   }
 
   /** Ends the subscription (what `break` in `for await` calls). */
