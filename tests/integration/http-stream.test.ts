@@ -161,6 +161,33 @@ describe('GET {base}/{projectId}/events/stream', () => {
     await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscriptions to end');
   });
 
+  it('resumes a backlog of many write chunks through Node and Hono: each event once, in order', async () => {
+    const first = await opened(
+      `${base}/p1/events/stream?type=PRIME,BACKLOG`,
+      { 'x-user': 'alice' },
+      'alice',
+      'p1',
+    );
+    const last = first.events().at(-1)?.id as string;
+    first.drop();
+    await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+    // ~1 MB of frames: history reads of 500 events, each sent in several chunks of 64 KiB.
+    await write('alice', 'p1', 'BACKLOG', 1500);
+    const { rows } = await db.pool.query<{ id: string }>(
+      `SELECT id FROM eventrail.event_logs WHERE event_type = 'BACKLOG' ORDER BY tx_id, id`,
+    );
+    for (const url of [base, honoBase]) {
+      const client = await openSse(`${url}/p1/events/stream?type=PRIME,BACKLOG`, {
+        'x-user': 'alice',
+        'last-event-id': last,
+      });
+      await waitFor(() => client.events().length >= 1500, 20_000, 'the backlog');
+      expect(client.events().map((e) => e.data.id)).toEqual(rows.map((r) => r.id));
+      client.drop();
+      await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+    }
+  });
+
   it('answers 404 for a foreign project and 400 for a cursor of another scope', async () => {
     expect(
       (await fetch(`${base}/p2/events/stream`, { headers: { 'x-user': 'alice' } })).status,
