@@ -23,6 +23,7 @@ export function matcher(scope: ResolvedScope, f: ResolvedFilters): (r: EventReco
   add('workflowId', f.workflowId);
   add('errorCode', f.errorCode);
   add('toolName', f.toolName);
+  add('traceId', f.traceId);
   const types = f.types === null ? null : new Set(f.types);
   const from = f.from?.getTime() ?? null;
   const to = f.to?.getTime() ?? null;
