@@ -76,7 +76,7 @@ export class SseText {
   /**
    * What to send now, without waiting: the frames of the events buffered (up to a chunk), or
    * the closing frame once the subscription has ended; empty when there is nothing yet (then
-   * `wait()`), undefined once the stream has finished.
+   * `onReady`), undefined once the stream has finished.
    */
   ready(): Uint8Array | undefined {
     if (this.#closed) return undefined;
@@ -94,16 +94,16 @@ export class SseText {
     return parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, size);
   }
 
-  /** Resolves when `ready()` may have more to send (an event, or the end). Never rejects. */
-  wait(): Promise<void> {
-    return this.#sub.wait();
+  /** Calls `callback` once (in a microtask) when `ready()` may have more to send. */
+  onReady(callback: () => void): void {
+    this.#sub.onReady(callback);
   }
 
   /** The next bytes to send (waited for), or undefined once the stream has finished. */
   async next(): Promise<Uint8Array | undefined> {
     for (let bytes = this.ready(); ; bytes = this.ready()) {
       if (bytes !== NOTHING) return bytes;
-      await this.wait();
+      await this.#sub.wait();
     }
   }
 

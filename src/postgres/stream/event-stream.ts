@@ -97,6 +97,8 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
   #reading = false;
   #again = false;
   #closing: Promise<void> | undefined;
+  /** Wake-ups asked for since the last microtask ran them. */
+  #wakes: (() => void)[] = [];
 
   constructor(options: EventStreamOptions) {
     super();
@@ -120,6 +122,9 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
         const cursor = encodePosition(this.#codec, position, binding);
         sealed.set(position, { binding, cursor });
         return cursor;
+      },
+      wake: (callback) => {
+        if (this.#wakes.push(callback) === 1) queueMicrotask(() => this.#runWakes());
       },
     };
   }
@@ -202,6 +207,18 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  #runWakes(): void {
+    const wakes = this.#wakes;
+    this.#wakes = [];
+    for (const wake of wakes) {
+      try {
+        wake();
+      } catch (error) {
+        this.emit('error', error);
+      }
+    }
   }
 
   /** Starts listening and polling, once, at the first subscription. */

@@ -38,6 +38,11 @@ export interface Feed {
   join(sub: Subscription): void;
   leave(sub: Subscription): void;
   cursor(position: StreamPosition, binding: string): string;
+  /**
+   * Calls `callback` soon, in one microtask with every other callback asked for meanwhile (all
+   * the subscribers a read woke up, together).
+   */
+  wake(callback: () => void): void;
 }
 
 /** Whose events a subscription takes, and how it reads its history. @internal */
@@ -134,8 +139,18 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
    * live event. Never rejects (an error ends the subscription). @internal
    */
   wait(): Promise<void> {
-    if (this.buffered > 0 || this.#end !== undefined) return Promise.resolve();
-    return this.#live ? new Promise<void>((resolve) => (this.#wake = resolve)) : this.#catchUp();
+    return new Promise((resolve) => this.onReady(resolve));
+  }
+
+  /**
+   * As `wait()`, without a promise: calls `callback` once, in a microtask (never inside the
+   * shared reader's hand-over), when there may be more to take. What a writer of many
+   * subscriptions uses: one call per wake-up and subscriber, nothing allocated. @internal
+   */
+  onReady(callback: () => void): void {
+    if (this.buffered > 0 || this.#end !== undefined) this.#feed.wake(callback);
+    else if (this.#live) this.#wake = callback;
+    else void this.#catchUp().then(callback);
   }
 
   /** Why the subscription ended: its error, or undefined (ended quietly, or not ended). @internal */
@@ -228,7 +243,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
   #wakeUp(): void {
     const wake = this.#wake;
     this.#wake = undefined;
-    wake?.();
+    if (wake !== undefined) this.#feed.wake(wake);
   }
 
   /**
