@@ -27,8 +27,13 @@ function frame(sealed: SealedEvent): Uint8Array {
     json = JSON.stringify(event);
     jsonOf.set(event, json);
   }
-  sealed.wire = encoder.encode(`id: ${cursor}\nevent: event\ndata: ${json}\n\n`);
+  sealed.wire = utf8(`id: ${cursor}\nevent: event\ndata: ${json}\n\n`);
   return sealed.wire;
+}
+
+/** `text` as UTF-8 (with Node's `Buffer` where there is one: small ones come from a pool). */
+function utf8(text: string): Uint8Array {
+  return typeof Buffer === 'function' ? Buffer.from(text) : encoder.encode(text);
 }
 
 /** `parts` as one array (Node's `Buffer.concat` where there is one: it allocates from a pool). */

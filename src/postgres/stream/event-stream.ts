@@ -355,8 +355,8 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
         const audiences = this.#live.get(row.userId);
         if (audiences === undefined) continue;
         const it = item(row);
-        for (const { matches, subs } of audiences.values()) {
-          if (matches(it.record)) for (const sub of subs) sub.deliver(it);
+        for (const audience of audiences.values()) {
+          if (audience.matches(it.record)) for (const sub of audience.subs) sub.deliver(it);
         }
       }
       if (rows.length < batchSize) return false;
