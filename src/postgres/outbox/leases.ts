@@ -20,12 +20,15 @@ export interface Settlement {
   readonly error?: string;
 }
 
-/** A row that was still ours when settled. @internal */
-export interface SettledRow {
-  readonly id: string;
-  readonly status: string;
-  /** `published_at - created_at`, in milliseconds (meaningful for published rows). */
-  readonly latencyMs: number;
+/** What a settle statement did. @internal */
+export interface Settled {
+  /** Rows it changed: those the lease token still held. */
+  readonly count: number;
+  /** Ids it was given and did not change: another claim had taken them over (or, on a retried
+   * statement, an earlier attempt had settled them). */
+  readonly lost: ReadonlySet<string>;
+  /** The database's `now()` in epoch ms: the `published_at` of the rows it published. */
+  readonly nowMs: number;
 }
 
 /**
@@ -58,9 +61,9 @@ export class OutboxLeases {
     return rows.map((row) => ({ event: eventFromRow(row), retryCount: row.retry_count }));
   }
 
-  /** Applies the settlements to the rows `token` still holds; returns those rows. */
-  async settle(token: string, settlements: readonly Settlement[]): Promise<SettledRow[]> {
-    if (settlements.length === 0) return [];
+  /** Applies the settlements to the rows `token` still holds. */
+  async settle(token: string, settlements: readonly Settlement[]): Promise<Settled> {
+    if (settlements.length === 0) return { count: 0, lost: new Set(), nowMs: Date.now() };
     // The usual batch, published whole, settles by its ids alone.
     const [text, rowsParam] = settlements.every((s) => s.outcome === 'published')
       ? [this.#settlePublished, `{${settlements.map((s) => s.id).join(',')}}`]
@@ -75,10 +78,15 @@ export class OutboxLeases {
             })),
           ),
         ];
-    const { rows } = await this.#executor.query<{ id: string; status: string; latency_ms: number }>(
+    const { rows } = await this.#executor.query<{ settled: number; lost: string; now_ms: number }>(
       text,
       [rowsParam, token],
     );
-    return rows.map((r) => ({ id: r.id, status: r.status, latencyMs: r.latency_ms }));
+    const row = rows[0] as { settled: number; lost: string; now_ms: number };
+    return {
+      count: row.settled,
+      lost: new Set(row.lost === '' ? [] : row.lost.split(',')),
+      nowMs: row.now_ms,
+    };
   }
 }
