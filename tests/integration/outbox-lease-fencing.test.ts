@@ -21,9 +21,12 @@ async function rowsOf(ids: readonly string[]) {
   return rows;
 }
 
-describe('outbox leases', () => {
+describe.each([
+  ['as plain statements', false],
+  ['as prepared statements', true],
+])('outbox leases, %s', (_, prepared) => {
   it('fence every change by the claim that holds the rows', async () => {
-    const leases = new OutboxLeases(toExecutor(db.pool), outboxSql(tableNames()), false);
+    const leases = new OutboxLeases(toExecutor(db.pool), outboxSql(tableNames()), false, prepared);
     const ids = await commitToOutbox(db.pool, outboxEvents(3));
 
     const first = await leases.claim(10, 50, 'a/1');

@@ -111,8 +111,9 @@ export interface OutboxPublisherOptions {
   readonly ordering?: OutboxOrdering;
   /**
    * Wake on NOTIFY over a connection of its own (a Pool's client, reconnected with backoff when
-   * lost; on PGlite, in process). Turn off behind a transaction-pooling proxy, where LISTEN does
-   * not work; polling then does all the work.
+   * lost; on PGlite, in process). With it, claims and settlements are also prepared statements
+   * on `pg` (parsed and planned once per connection). Turn off behind a transaction-pooling
+   * proxy, which supports neither; polling then does all the work.
    * @default true
    */
   readonly listen?: boolean;
