@@ -33,7 +33,11 @@ async function publishAll(listen: boolean, count: number): Promise<number> {
     },
   });
   await publisher.start();
-  await waitFor(async () => (await statusCounts(db.pool)).published === before + count, 20_000, 'settled');
+  await waitFor(
+    async () => (await statusCounts(db.pool)).published === before + count,
+    20_000,
+    'settled',
+  );
   await publisher.stop();
   return delivered;
 }
