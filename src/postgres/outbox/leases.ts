@@ -31,8 +31,10 @@ export interface Settlement {
 export interface Settled {
   /** Rows it changed: those the lease token still held. */
   readonly count: number;
-  /** Ids it was given and did not change: another claim had taken them over (or, on a retried
-   * statement, an earlier attempt had settled them). */
+  /**
+   * Ids it was given and did not change: another claim had taken them over (or, when the
+   * statement ran again after a lost answer, an earlier attempt had settled them).
+   */
   readonly lost: ReadonlySet<string>;
   /** The database's `now()` in epoch ms: the `published_at` of the rows it published. */
   readonly nowMs: number;
