@@ -7,31 +7,45 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 /** Bytes of randomness one id takes: 62 bits after the variant, or a new millisecond's sequence. */
 const SLOT = 8;
+const SLOTS = 512;
+/** An id's last 18 characters, `-xxxx-xxxxxxxxxxxx`: the variant and 62 random bits. */
+const TAIL = 18;
 /**
- * Random bytes are drawn in blocks (one system call per 512 ids) and kept as hex text, with the
- * RFC variant bits already set in the first byte of every slot, so that an id is a few slices.
+ * Random bytes are drawn in blocks (one system call per 512 ids) and kept as text, each slot
+ * already formatted as an id's tail with the RFC variant bits set, so that an id is the time
+ * prefix, the sequence and one slice.
  */
-const pool = Buffer.alloc(SLOT * 512);
-let poolHex = '';
-let poolOffset = pool.length;
+const pool = Buffer.alloc(SLOT * SLOTS);
+const text = Buffer.alloc(TAIL * SLOTS);
+let tails = '';
+let slot = SLOTS;
 let lastMs = -1;
 let sequence = 0;
 /** `7` and the 12-bit sequence as 4 hex digits, for every sequence. */
 const VERSION_SEQUENCE: readonly string[] = Array.from({ length: 0x1000 }, (_, s) =>
   (0x7000 | s).toString(16),
 );
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+const DASH = 0x2d;
 
-/** The byte offset of a fresh slot of random bytes. */
+/** The index of a fresh slot: its bytes at `index * SLOT`, its tail at `index * TAIL`. */
 function nextSlot(): number {
-  if (poolOffset === pool.length) {
+  if (slot === SLOTS) {
     randomFillSync(pool);
-    for (let at = 0; at < pool.length; at += SLOT) pool[at] = 0x80 | ((pool[at] as number) & 0x3f);
-    poolHex = pool.toString('hex');
-    poolOffset = 0;
+    let out = 0;
+    for (let at = 0; at < pool.length; at += SLOT) {
+      pool[at] = 0x80 | ((pool[at] as number) & 0x3f);
+      for (let i = 0; i < SLOT; i++) {
+        if (i === 0 || i === 2) text[out++] = DASH;
+        const byte = pool[at + i] as number;
+        text[out++] = HEX_DIGITS[byte >>> 4] as number;
+        text[out++] = HEX_DIGITS[byte & 0xf] as number;
+      }
+    }
+    tails = text.toString('latin1');
+    slot = 0;
   }
-  const at = poolOffset;
-  poolOffset += SLOT;
-  return at;
+  return slot++;
 }
 
 /** `xxxxxxxx-xxxx-`: the 48 bits of milliseconds of `lastMs`, made once per millisecond. */
@@ -54,7 +68,7 @@ export function uuidv7(now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
     msPrefix = prefixOf(now);
-    const at = nextSlot() + 1; // past the variant byte: 10 unbiased bits
+    const at = nextSlot() * SLOT + 1; // past the variant byte: 10 unbiased bits
     // Start low in the 12-bit space so that many ids fit in one millisecond before borrowing.
     sequence = ((pool[at] as number) << 2) | ((pool[at + 1] as number) & 0x3);
   } else if (++sequence > 0xfff) {
@@ -63,8 +77,8 @@ export function uuidv7(now: number = Date.now()): string {
     msPrefix = prefixOf(lastMs);
     sequence = 0;
   }
-  const hex = nextSlot() * 2;
-  return `${msPrefix}${VERSION_SEQUENCE[sequence]}-${poolHex.slice(hex, hex + 4)}-${poolHex.slice(hex + 4, hex + 16)}`;
+  const tail = nextSlot() * TAIL;
+  return msPrefix + VERSION_SEQUENCE[sequence] + tails.slice(tail, tail + TAIL);
 }
 
 /** Whether `value` is a UUID in its canonical textual form (any version, either case). */
