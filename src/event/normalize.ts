@@ -126,8 +126,12 @@ export function required(value: unknown, prefix: string, name: string): string {
   return value;
 }
 
+/** An optional string field; small enough to be inlined at each of its many call sites. */
 function optional(value: unknown, prefix: string, name: string): string | null {
-  if (value === undefined || value === null) return null;
+  return value === undefined || value === null ? null : present(value, prefix, name);
+}
+
+function present(value: unknown, prefix: string, name: string): string {
   if (typeof value !== 'string') {
     throw new ValidationError(prefix + name, 'VALIDATION_TYPE', 'must be a string or null');
   }
