@@ -25,27 +25,36 @@ let sequence = 0;
 const VERSION_SEQUENCE: readonly string[] = Array.from({ length: 0x1000 }, (_, s) =>
   (0x7000 | s).toString(16),
 );
-const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** The ASCII codes of the two hex digits of every byte. */
+const HIGH = Uint8Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').charCodeAt(0));
+const LOW = Uint8Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').charCodeAt(1));
 const DASH = 0x2d;
 
 /** The index of a fresh slot: its bytes at `index * SLOT`, its tail at `index * TAIL`. */
 function nextSlot(): number {
-  if (slot === SLOTS) {
-    randomFillSync(pool);
-    let out = 0;
-    for (let at = 0; at < pool.length; at += SLOT) {
-      pool[at] = 0x80 | ((pool[at] as number) & 0x3f);
-      for (let i = 0; i < SLOT; i++) {
-        if (i === 0 || i === 2) text[out++] = DASH;
-        const byte = pool[at + i] as number;
-        text[out++] = HEX_DIGITS[byte >>> 4] as number;
-        text[out++] = HEX_DIGITS[byte & 0xf] as number;
-      }
-    }
-    tails = text.toString('latin1');
-    slot = 0;
-  }
+  if (slot === SLOTS) refill();
   return slot++;
+}
+
+function refill(): void {
+  randomFillSync(pool);
+  for (let at = 0, out = 0; at < pool.length; at += SLOT, out += TAIL) {
+    const variant = 0x80 | ((pool[at] as number) & 0x3f);
+    pool[at] = variant;
+    text[out] = DASH;
+    text[out + 1] = HIGH[variant] as number;
+    text[out + 2] = LOW[variant] as number;
+    text[out + 3] = HIGH[pool[at + 1] as number] as number;
+    text[out + 4] = LOW[pool[at + 1] as number] as number;
+    text[out + 5] = DASH;
+    for (let i = 2; i < SLOT; i++) {
+      const byte = pool[at + i] as number;
+      text[out + 2 * i + 2] = HIGH[byte] as number;
+      text[out + 2 * i + 3] = LOW[byte] as number;
+    }
+  }
+  tails = text.toString('latin1');
+  slot = 0;
 }
 
 /** `xxxxxxxx-xxxx-`: the 48 bits of milliseconds of `lastMs`, made once per millisecond. */
