@@ -15,8 +15,11 @@ const TAIL = 18;
  * already formatted as an id's tail with the RFC variant bits set, so that an id is the time
  * prefix, the sequence and one slice.
  */
-const pool = Buffer.alloc(SLOT * SLOTS);
-const text = Buffer.alloc(TAIL * SLOTS);
+const pool = new Uint8Array(SLOT * SLOTS);
+const text = new Uint8Array(TAIL * SLOTS);
+/** `text` two characters at a time: a tail's last 12 digits start at an even offset. */
+const textPairs = new Uint16Array(text.buffer);
+const textBuffer = Buffer.from(text.buffer);
 let tails = '';
 let slot = SLOTS;
 let lastMs = -1;
@@ -25,9 +28,18 @@ let sequence = 0;
 const VERSION_SEQUENCE: readonly string[] = Array.from({ length: 0x1000 }, (_, s) =>
   (0x7000 | s).toString(16),
 );
-/** The ASCII codes of the two hex digits of every byte. */
-const HIGH = Uint8Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').charCodeAt(0));
-const LOW = Uint8Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').charCodeAt(1));
+/** The ASCII codes of the two hex digits of every byte, one by one and as a pair. */
+const HIGH = new Uint8Array(256);
+const LOW = new Uint8Array(256);
+const PAIR = new Uint16Array(256);
+{
+  const pairBytes = new Uint8Array(PAIR.buffer);
+  for (let byte = 0; byte < 256; byte++) {
+    const digits = HEX[byte] as string;
+    HIGH[byte] = pairBytes[2 * byte] = digits.charCodeAt(0);
+    LOW[byte] = pairBytes[2 * byte + 1] = digits.charCodeAt(1);
+  }
+}
 const DASH = 0x2d;
 
 /** The index of a fresh slot: its bytes at `index * SLOT`, its tail at `index * TAIL`. */
@@ -40,20 +52,18 @@ function refill(): void {
   randomFillSync(pool);
   for (let at = 0, out = 0; at < pool.length; at += SLOT, out += TAIL) {
     const variant = 0x80 | ((pool[at] as number) & 0x3f);
+    const second = pool[at + 1] as number;
     pool[at] = variant;
     text[out] = DASH;
     text[out + 1] = HIGH[variant] as number;
     text[out + 2] = LOW[variant] as number;
-    text[out + 3] = HIGH[pool[at + 1] as number] as number;
-    text[out + 4] = LOW[pool[at + 1] as number] as number;
+    text[out + 3] = HIGH[second] as number;
+    text[out + 4] = LOW[second] as number;
     text[out + 5] = DASH;
-    for (let i = 2; i < SLOT; i++) {
-      const byte = pool[at + i] as number;
-      text[out + 2 * i + 2] = HIGH[byte] as number;
-      text[out + 2 * i + 3] = LOW[byte] as number;
-    }
+    const pair = (out + 6) >> 1;
+    for (let i = 0; i < 6; i++) textPairs[pair + i] = PAIR[pool[at + 2 + i] as number] as number;
   }
-  tails = text.toString('latin1');
+  tails = textBuffer.toString('latin1');
   slot = 0;
 }
 
