@@ -38,7 +38,7 @@ export function serializePayload(payload: object, field: string): string {
       throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a plain JSON object');
     }
     json = JSON.stringify(payload);
-    const faithful = isFaithfulObject(payload, 1);
+    const faithful = hasFaithfulMembers(payload, 1); // a plain object, as tested above
     // A \u escape is a control character (fine) or \u0000 / a lone surrogate (refused).
     if (faithful && !(json.includes('\\u') && SUSPECT_ESCAPE.test(json))) return json;
     problem = findProblem(payload, field, { root: field, ancestors: [] }, 1);
@@ -140,6 +140,11 @@ function isFaithfulObject(value: object, depth: number): boolean {
     return true;
   }
   if (!isPlainObject(value)) return hasFaithfulToJson(value, depth);
+  return hasFaithfulMembers(value, depth);
+}
+
+/** {@link isFaithful} of the members of a plain object at nesting level `depth`. */
+function hasFaithfulMembers(value: object, depth: number): boolean {
   for (const key in value) {
     const item = (value as Record<string, unknown>)[key];
     if (typeof item !== 'string' && !isFaithful(item, depth + 1)) return false;
@@ -196,6 +201,7 @@ function kindOf(value: object): string {
  * of an event, envelope and payload alike. @internal
  */
 export function checkString(value: string, field: string): ValidationError | undefined {
+  if (isStorable(value)) return undefined;
   if (value.includes('\u0000')) {
     return new ValidationError(
       field,
@@ -207,6 +213,11 @@ export function checkString(value: string, field: string): ValidationError | und
     return new ValidationError(field, 'VALIDATION_BAD_STRING', 'contains a lone UTF-16 surrogate');
   }
   return undefined;
+}
+
+/** Whether Postgres stores `value` as text: no `\u0000`, no lone surrogate. @internal */
+export function isStorable(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed();
 }
 
 /** What the slow walk carries down: the payload's own field, and the containers it is inside. */
