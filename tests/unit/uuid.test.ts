@@ -25,7 +25,8 @@ describe('uuidv7', () => {
     // 62 random bits per id: no two tails alike, and every hex digit shows up in them.
     const tails = new Set(ids.map((id) => id.slice(19)));
     expect(tails.size).toBe(ids.length);
-    expect(new Set(ids.map((id) => id.slice(20)).join('').replaceAll('-', '')).size).toBe(16);
+    const digits = ids.map((id) => id.slice(20).replace('-', '')).join('');
+    expect(new Set(digits).size).toBe(16);
   });
 
   it('stays increasing when the clock goes backwards', () => {
