@@ -38,7 +38,7 @@ export function serializePayload(payload: object, field: string): string {
       throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a plain JSON object');
     }
     json = JSON.stringify(payload);
-    const faithful = hasFaithfulMembers(payload, 1); // a plain object, as tested above
+    const faithful = isFaithfulObject(payload, 1);
     // A \u escape is a control character (fine) or \u0000 / a lone surrogate (refused).
     if (faithful && !(json.includes('\\u') && SUSPECT_ESCAPE.test(json))) return json;
     problem = findProblem(payload, field, { root: field, ancestors: [] }, 1);
