@@ -81,6 +81,15 @@ const cases: [string, () => object, string, string][] = [
   ],
   ['an invalid Date', () => ({ at: new Date(Number.NaN) }), 'payload.at', 'VALIDATION_NOT_JSON'],
   [
+    'an array given the prototype of an object, with a hidden toJSON',
+    () => {
+      const list = Object.setPrototypeOf([1], Object.prototype) as object;
+      return Object.defineProperty(list, 'toJSON', { value: () => 'other' });
+    },
+    'payload',
+    'VALIDATION_NOT_JSON',
+  ],
+  [
     'an array with its own toJSON',
     () => ({ list: Object.assign([1, 2], { toJSON: () => 'other' }) }),
     'payload.list',
