@@ -34,7 +34,8 @@ export function serializePayload(payload: object, field: string): string {
   let json: string;
   let problem: ValidationError | undefined;
   try {
-    if (!isPlainObject(payload)) {
+    // An array given Object.prototype passes the prototype test, and is still written as [...].
+    if (!isPlainObject(payload) || Array.isArray(payload)) {
       throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a plain JSON object');
     }
     json = JSON.stringify(payload);
@@ -140,7 +141,8 @@ function isFaithfulObject(value: object, depth: number): boolean {
     return true;
   }
   if (!isPlainObject(value)) return hasFaithfulToJson(value, depth);
-  return hasFaithfulMembers(value, depth);
+  // A toJSON of its own, even one for...in does not list, replaces what the members say.
+  return toJsonOf(value) === undefined && hasFaithfulMembers(value, depth);
 }
 
 /** {@link isFaithful} of the members of a plain object at nesting level `depth`. */
@@ -249,8 +251,9 @@ function findProblem(
   if (!container) return leafProblem(value, field, walk, depth);
   const ancestors = walk.ancestors;
   if (ancestors.includes(value)) return notJson(field, 'refers back to itself (a cycle)');
-  if (Array.isArray(value) && toJsonOf(value) !== undefined) {
-    return notJson(field, 'an array with a toJSON method is not plain JSON');
+  if (toJsonOf(value) !== undefined) {
+    const what = Array.isArray(value) ? 'an array' : 'an object';
+    return notJson(field, `${what} with a toJSON method is not plain JSON`);
   }
   ancestors.push(value);
   try {
