@@ -6,11 +6,11 @@
  */
 import type { EventRecord, Sink } from '../../src/index.js';
 import {
-  DEFAULT_OUTBOX_PUBLISHER_OPTIONS,
   OutboxPublisher,
   type OutboxPublisherOptions,
   OutboxWriter,
 } from '../../src/postgres/index.js';
+import { resolvePublisherOptions } from '../../src/postgres/outbox/options.js';
 import type { Candidate } from '../lib/candidate.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { agentEvent, chunk } from '../lib/events.js';
@@ -143,7 +143,9 @@ export async function outboxPublish(db: BenchDatabase, count: number): Promise<v
       throw new Error(`no raw loop with ${line.publishers} connection(s) to compare with`);
     const fastest = loops.reduce((a, b) => (b.best > a.best ? b : a));
     const connections =
-      line.publishers * (line.options?.concurrency ?? DEFAULT_OUTBOX_PUBLISHER_OPTIONS.concurrency);
+      line.publishers *
+      // The options alone decide the concurrency; no database is looked at.
+      resolvePublisherOptions({ ...line.options } as OutboxPublisherOptions).concurrency;
     const same = raws.get(connections)?.reduce((a, b) => (b.best > a.best ? b : a));
     report({
       scenario: line.name,

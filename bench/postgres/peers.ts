@@ -58,8 +58,12 @@ export const eventrail: Peer = {
       },
     };
     // Tuned as pg-boss is: 5000 rows from the first claim (a default claim starts at 100 and
-    // doubles while claims come back full).
-    const tuned = setting === 'tuned' ? { batchSize: 5000, maxBatchSize: 5000 } : {};
+    // doubles while claims come back full); and as the README advises for several publishers on
+    // one outbox, one claim in flight each.
+    const tuned =
+      setting === 'tuned'
+        ? { batchSize: 5000, maxBatchSize: 5000, ...(workers > 1 ? { concurrency: 1 } : {}) }
+        : {};
     const all = Array.from(
       { length: workers },
       () => new OutboxPublisher({ db: pool, sinks: [sink], ...tuned }),

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { checkString, type JsonObject, serializePayload } from './json.js';
+import { checkString, isStorable, type JsonObject, serializePayload } from './json.js';
 import { captureTrace } from './trace.js';
 import type { EventInput, EventRecord } from './types.js';
 import { isUuid, uuidv7 } from './uuid.js';
@@ -121,18 +121,20 @@ export function required(value: unknown, prefix: string, name: string): string {
   if (value.length === 0) {
     throw new ValidationError(prefix + name, 'VALIDATION_REQUIRED', 'must not be empty');
   }
-  const problem = checkString(value, prefix + name);
-  if (problem) throw problem;
+  if (!isStorable(value)) throw checkString(value, prefix + name);
   return value;
 }
 
+/** An optional string field; small enough to be inlined at each of its many call sites. */
 function optional(value: unknown, prefix: string, name: string): string | null {
-  if (value === undefined || value === null) return null;
+  return value === undefined || value === null ? null : present(value, prefix, name);
+}
+
+function present(value: unknown, prefix: string, name: string): string {
   if (typeof value !== 'string') {
     throw new ValidationError(prefix + name, 'VALIDATION_TYPE', 'must be a string or null');
   }
-  const problem = checkString(value, prefix + name);
-  if (problem) throw problem;
+  if (!isStorable(value)) throw checkString(value, prefix + name);
   return value;
 }
 
@@ -161,7 +163,7 @@ function isKind(type: string, marker: string, exact: boolean): boolean {
 function fromPayload(payload: object, snake: string, camel: string): string | null {
   const bag = payload as Record<string, unknown>;
   const value = bag[snake] ?? bag[camel];
-  if (typeof value === 'string') return checkString(value, '') === undefined ? value : null;
+  if (typeof value === 'string') return isStorable(value) ? value : null;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return null;
 }

@@ -27,13 +27,43 @@ async function roots(pool: pg.Pool, names: string[]): Promise<Map<string, string
 }
 
 /**
- * Plans `text` with `params` and returns the node types that read `table` or one of its
+ * EXPLAIN of `text` as a prepared statement planned once for any parameters (the generic plan
+ * Postgres may settle on after five executions), executed with `params`.
+ */
+async function genericPlan(pool: pg.Pool, text: string, params: unknown[]) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+    await client.query(`PREPARE plan_probe AS ${text}`);
+    const values = params.map((p) => (typeof p === 'string' ? `'${p.replaceAll("'", "''")}'` : p));
+    const { rows } = await client.query(
+      `EXPLAIN (FORMAT JSON) EXECUTE plan_probe(${values.join(', ')})`,
+    );
+    return rows;
+  } finally {
+    await client.query('ROLLBACK');
+    await client.query('DEALLOCATE ALL');
+    client.release();
+  }
+}
+
+/**
+ * Plans `text` with `params` (with `generic`, as a prepared statement's generic plan) and returns the node types that read `table` or one of its
  * partitions (`Seq Scan`, `Index Scan`, ...), the partitions read (none when `table` is not
  * partitioned), and the indexes of `table` the plan uses (by eventrail's naming: every index name
  * starts with its table's; a partition's index counts as the partitioned index it belongs to).
  */
-export async function explain(pool: pg.Pool, table: string, text: string, params: unknown[]) {
-  const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, params);
+export async function explain(
+  pool: pg.Pool,
+  table: string,
+  text: string,
+  params: unknown[],
+  { generic = false } = {},
+) {
+  const rows = generic
+    ? await genericPlan(pool, text, params)
+    : (await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, params)).rows;
   const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
   const named = all.flatMap((n) => [n['Relation Name'] ?? [], n['Index Name'] ?? []].flat());
   const root = await roots(pool, [...new Set(named)]);

@@ -7,7 +7,7 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { MigrationError } from '../../src/index.js';
 import { migrate, rollback } from '../../src/postgres/index.js';
-import { eventLogs } from '../../src/schema.js';
+import { eventLogs, eventOutbox } from '../../src/schema.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { storageOptions } from '../helpers/plans.js';
 
@@ -33,6 +33,7 @@ const ALL = [
   '0003_event_inbox',
   '0004_event_stream',
   '0005_trace_context',
+  '0006_outbox_lean_indexes',
 ];
 
 /** The trace context columns of eventrail's tables, as `table.column`. */
@@ -199,6 +200,34 @@ describe('migrations', () => {
       `SELECT pg_get_partkeydef('eventrail.event_logs'::regclass) AS key`,
     );
     expect(partitioned).toEqual([{ key: 'RANGE (created_at)' }]);
+  });
+
+  it("leave an event_outbox with the drizzle table's indexes; 0006 down brings back the three it dropped", async () => {
+    await migrate(db.pool);
+    const outboxIndexes = async () => {
+      const { rows } = await db.pool.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          WHERE i.indrelid = 'eventrail.event_outbox'::regclass AND NOT i.indisprimary ORDER BY 1`,
+      );
+      return rows.map((r) => r.name);
+    };
+    const config = getTableConfig(eventOutbox);
+    expect(await outboxIndexes()).toEqual(config.indexes.map((i) => i.config.name).sort());
+    expect(await outboxIndexes()).toEqual([
+      'event_outbox_pending_aggregate_idx',
+      'event_outbox_pending_due_idx',
+      'event_outbox_status_retry_created_idx',
+    ]);
+    expect((await rollback(db.pool)).names).toEqual(['0006_outbox_lean_indexes']);
+    expect(await outboxIndexes()).toEqual([
+      'event_outbox_aggregate_created_idx',
+      'event_outbox_pending_aggregate_idx',
+      'event_outbox_pending_due_idx',
+      'event_outbox_project_created_idx',
+      'event_outbox_status_retry_created_idx',
+      'event_outbox_user_created_idx',
+    ]);
+    await migrate(db.pool);
   });
 
   it('match the schema: drizzle-kit generate finds nothing new to migrate', async () => {

@@ -21,9 +21,12 @@ async function rowsOf(ids: readonly string[]) {
   return rows;
 }
 
-describe('outbox leases', () => {
+describe.each([
+  ['as plain statements', false],
+  ['as prepared statements', true],
+])('outbox leases, %s', (_, prepared) => {
   it('fence every change by the claim that holds the rows', async () => {
-    const leases = new OutboxLeases(toExecutor(db.pool), outboxSql(tableNames()), false);
+    const leases = new OutboxLeases(toExecutor(db.pool), outboxSql(tableNames()), false, prepared);
     const ids = await commitToOutbox(db.pool, outboxEvents(3));
 
     const first = await leases.claim(10, 50, 'a/1');
@@ -41,7 +44,8 @@ describe('outbox leases', () => {
       'a/1',
       ids.map((id) => ({ id, outcome: 'published' as const })),
     );
-    expect(late).toEqual([]);
+    expect(late.count).toBe(0);
+    expect([...late.lost].sort()).toEqual([...ids].sort());
     expect(await rowsOf(ids)).toEqual(
       ids.map(() => ({ status: 'pending', locked_by: 'b/2', retry_count: 0, leased: true })),
     );
@@ -53,7 +57,14 @@ describe('outbox leases', () => {
       { id: retried!, outcome: 'retry', delayMs: 60_000, error: 'sink: down' },
       { id: released!, outcome: 'release' },
     ]);
-    expect(settled.map((r) => r.status).sort()).toEqual(['pending', 'pending', 'published']);
+    expect(settled.count).toBe(3);
+    expect(settled.lost.size).toBe(0);
+    // The statement's now(), on the database's clock: the published row's published_at.
+    const { rows: stamp } = await db.pool.query(
+      `SELECT (extract(epoch from published_at) * 1000)::float8 AS ms FROM eventrail.event_outbox WHERE id = $1`,
+      [published],
+    );
+    expect(settled.nowMs).toBeCloseTo(stamp[0].ms, 3);
     expect(await rowsOf([published!, retried!, released!])).toEqual([
       { status: 'published', locked_by: null, retry_count: 0, leased: null },
       { status: 'pending', locked_by: null, retry_count: 1, leased: null },
@@ -63,5 +74,13 @@ describe('outbox leases', () => {
     const third = await leases.claim(10, 60_000, 'c/1');
     expect(third.map((c) => c.event.id)).toEqual([released]);
     expect(third[0]?.retryCount).toBe(0);
+
+    // A batch settled whole in which one row is no longer this claim's: only that one is lost.
+    const mixed = await leases.settle('c/1', [
+      { id: released!, outcome: 'published' },
+      { id: retried!, outcome: 'published' },
+    ]);
+    expect(mixed.count).toBe(1);
+    expect([...mixed.lost]).toEqual([retried]);
   });
 });

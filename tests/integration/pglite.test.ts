@@ -19,6 +19,7 @@ describe('PGlite', () => {
       '0003_event_inbox',
       '0004_event_stream',
       '0005_trace_context',
+      '0006_outbox_lean_indexes',
     ]);
     const logger = new EventLogger({
       sinks: [
@@ -45,6 +46,7 @@ describe('PGlite', () => {
       { code: 'E2', n: 100 },
     ]);
     expect((await rollback(pglite, { steps: Infinity })).names).toEqual([
+      '0006_outbox_lean_indexes',
       '0005_trace_context',
       '0004_event_stream',
       '0003_event_inbox',

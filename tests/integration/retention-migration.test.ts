@@ -22,7 +22,13 @@ const db = useTestDatabase({ migrated: false });
 const root = resolve(import.meta.dirname, '../..');
 const PARTITIONS = '0002_event_logs_partitions';
 /** What an installation at 0001 applies when it upgrades: 0002 and every migration after it. */
-const UPGRADE = [PARTITIONS, '0003_event_inbox', '0004_event_stream', '0005_trace_context'];
+const UPGRADE = [
+  PARTITIONS,
+  '0003_event_inbox',
+  '0004_event_stream',
+  '0005_trace_context',
+  '0006_outbox_lean_indexes',
+];
 let before0002: string;
 
 /** A copy of drizzle/ whose journal stops at 0001: the database of an earlier eventrail. */

@@ -81,6 +81,34 @@ const cases: [string, () => object, string, string][] = [
   ],
   ['an invalid Date', () => ({ at: new Date(Number.NaN) }), 'payload.at', 'VALIDATION_NOT_JSON'],
   [
+    'an array given the prototype of an object, with a hidden toJSON',
+    () => {
+      const list = Object.setPrototypeOf([1], Object.prototype) as object;
+      return Object.defineProperty(list, 'toJSON', { value: () => 'other' });
+    },
+    'payload',
+    // As for any array given as the payload: not a plain object.
+    'VALIDATION_TYPE',
+  ],
+  [
+    'an array given the prototype of an object',
+    () => Object.setPrototypeOf([1, 2], Object.prototype) as object,
+    'payload',
+    'VALIDATION_TYPE',
+  ],
+  [
+    'an object with a toJSON that for...in does not list',
+    () => Object.defineProperty({ a: 1 }, 'toJSON', { value: () => 'other' }),
+    'payload',
+    'VALIDATION_NOT_JSON',
+  ],
+  [
+    'a member object with a toJSON that for...in does not list',
+    () => ({ x: Object.defineProperty({}, 'toJSON', { value: () => [1] }) }),
+    'payload.x',
+    'VALIDATION_NOT_JSON',
+  ],
+  [
     'an array with its own toJSON',
     () => ({ list: Object.assign([1, 2], { toJSON: () => 'other' }) }),
     'payload.list',

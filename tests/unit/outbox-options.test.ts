@@ -7,6 +7,7 @@ import {
   OutboxWriter,
   type OutboxWriterOptions,
 } from '../../src/postgres/index.js';
+import { resolvePublisherOptions } from '../../src/postgres/outbox/options.js';
 
 /** Enough of a database for construction, which never touches it. */
 const db = { query: async () => ({ rows: [] }) };
@@ -68,6 +69,15 @@ describe('OutboxPublisher options', () => {
     expect(a.id).toMatch(new RegExp(`^.+:${process.pid}:[0-9a-f]{8}$`));
     expect(a.id).not.toBe(b.id);
     expect(new OutboxPublisher({ db: pool, sinks: [sink], listen: false }).running).toBe(false);
+  });
+
+  it("claims one batch at a time by default with ordering: 'aggregate', as told otherwise", () => {
+    const concurrency = (options: Partial<OutboxPublisherOptions>) =>
+      resolvePublisherOptions({ db, sinks: [sink], ...options }).concurrency;
+    expect(concurrency({})).toBe(2);
+    expect(concurrency({ ordering: 'none' })).toBe(2);
+    expect(concurrency({ ordering: 'aggregate' })).toBe(1);
+    expect(concurrency({ ordering: 'aggregate', concurrency: 3 })).toBe(3);
   });
 });
 

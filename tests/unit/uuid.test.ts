@@ -17,6 +17,18 @@ describe('uuidv7', () => {
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
   });
 
+  it('keeps the layout and the variant across refills of the random pool (512 ids each)', () => {
+    const ids = Array.from({ length: 3000 }, () => uuidv7());
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    // 62 random bits per id: no two tails alike, and every hex digit shows up in them.
+    const tails = new Set(ids.map((id) => id.slice(19)));
+    expect(tails.size).toBe(ids.length);
+    const digits = ids.map((id) => id.slice(20).replace('-', '')).join('');
+    expect(new Set(digits).size).toBe(16);
+  });
+
   it('stays increasing when the clock goes backwards', () => {
     const a = uuidv7(Date.now() + 20_000);
     const b = uuidv7(Date.now());

@@ -47,6 +47,31 @@ const cases: [string, unknown, string, string][] = [
     'VALIDATION_NOT_JSON',
   ],
   ['NaN', { ...valid, payload: { x: Number.NaN } }, 'payload.x', 'VALIDATION_NOT_JSON'],
+  // The type walk accepts strings without a call: what follows a string must still be seen.
+  [
+    'undefined after strings in an array',
+    { ...valid, payload: { a: ['x', 'y', undefined] } },
+    'payload.a[2]',
+    'VALIDATION_NOT_JSON',
+  ],
+  [
+    'function after a string',
+    { ...valid, payload: { s: 'ok', f: () => 1 } },
+    'payload.f',
+    'VALIDATION_NOT_JSON',
+  ],
+  [
+    'NaN after strings, nested',
+    { ...valid, payload: { a: { s: 'ok', b: ['x', Number.NaN] } } },
+    'payload.a.b[1]',
+    'VALIDATION_NOT_JSON',
+  ],
+  [
+    'Map after a string in an array',
+    { ...valid, payload: { a: ['x', new Map()] } },
+    'payload.a[1]',
+    'VALIDATION_NOT_JSON',
+  ],
   ['Infinity', { ...valid, payload: { x: [Infinity] } }, 'payload.x[0]', 'VALIDATION_NOT_JSON'],
   ['Map', { ...valid, payload: { m: new Map([[1, 2]]) } }, 'payload.m', 'VALIDATION_NOT_JSON'],
   [

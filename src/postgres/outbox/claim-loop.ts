@@ -192,7 +192,7 @@ export class ClaimLoop {
       const settled = await within(this.#leases.settle(token, settlements), {
         timeoutMs: this.#options.leaseMs,
       });
-      if (settled.done) this.#counters.released += settled.value.length;
+      if (settled.done) this.#counters.released += settled.value.count;
     } catch (error) {
       this.fault('settle', error);
     }

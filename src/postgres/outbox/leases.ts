@@ -1,4 +1,5 @@
 import type { EventRecord } from '../../event/types.js';
+import { statementName } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { type EnvelopeRow, eventFromRow } from '../sql/event-rows.js';
 import type { OutboxSql } from '../sql/outbox.js';
@@ -8,6 +9,12 @@ export interface ClaimedEvent {
   readonly event: EventRecord;
   /** Failed attempts before this one. */
   readonly retryCount: number;
+}
+
+/** A statement's text, and the name it is prepared under (none: not prepared). */
+interface Statement {
+  readonly text: string;
+  readonly name: string | undefined;
 }
 
 /** What to do with a claimed row; see the `settle` statement. @internal */
@@ -20,12 +27,17 @@ export interface Settlement {
   readonly error?: string;
 }
 
-/** A row that was still ours when settled. @internal */
-export interface SettledRow {
-  readonly id: string;
-  readonly status: string;
-  /** `published_at - created_at`, in milliseconds (meaningful for published rows). */
-  readonly latencyMs: number;
+/** What a settle statement did. @internal */
+export interface Settled {
+  /** Rows it changed: those the lease token still held. */
+  readonly count: number;
+  /**
+   * Ids it was given and did not change: another claim had taken them over (or, when the
+   * statement ran again after a lost answer, an earlier attempt had settled them).
+   */
+  readonly lost: ReadonlySet<string>;
+  /** The database's `now()` in epoch ms: the `published_at` of the rows it published. */
+  readonly nowMs: number;
 }
 
 /**
@@ -38,31 +50,42 @@ export interface SettledRow {
  */
 export class OutboxLeases {
   readonly #executor: Executor;
-  readonly #claim: string;
-  readonly #settle: string;
-  readonly #settlePublished: string;
+  readonly #claim: Statement;
+  readonly #settle: Statement;
+  readonly #settlePublished: Statement;
 
-  constructor(executor: Executor, statements: OutboxSql, ordered: boolean) {
+  /**
+   * With `prepared`, each statement is prepared once per connection (`pg` only): no parse and
+   * plan at every claim and settlement, which is most of a small claim's time. Not behind a
+   * proxy that pools by transaction; the publisher prepares only when it also LISTENs, which such
+   * a proxy does not support either.
+   */
+  constructor(executor: Executor, statements: OutboxSql, ordered: boolean, prepared: boolean) {
     this.#executor = executor;
-    this.#claim = ordered ? statements.claimOrdered : statements.claim;
-    this.#settle = statements.settle;
-    this.#settlePublished = statements.settlePublished;
+    const statement = (text: string): Statement => ({
+      text,
+      name: prepared ? statementName(text) : undefined,
+    });
+    this.#claim = statement(ordered ? statements.claimOrdered : statements.claim);
+    this.#settle = statement(statements.settle);
+    this.#settlePublished = statement(statements.settlePublished);
   }
 
   /** Claims up to `limit` due rows for `leaseMs`; oldest first. */
   async claim(limit: number, leaseMs: number, token: string): Promise<ClaimedEvent[]> {
     const { rows } = await this.#executor.query<EnvelopeRow & { retry_count: number }>(
-      this.#claim,
+      this.#claim.text,
       [limit, leaseMs, token],
+      this.#claim.name,
     );
     return rows.map((row) => ({ event: eventFromRow(row), retryCount: row.retry_count }));
   }
 
-  /** Applies the settlements to the rows `token` still holds; returns those rows. */
-  async settle(token: string, settlements: readonly Settlement[]): Promise<SettledRow[]> {
-    if (settlements.length === 0) return [];
+  /** Applies the settlements to the rows `token` still holds. */
+  async settle(token: string, settlements: readonly Settlement[]): Promise<Settled> {
+    if (settlements.length === 0) return { count: 0, lost: new Set(), nowMs: Date.now() };
     // The usual batch, published whole, settles by its ids alone.
-    const [text, rowsParam] = settlements.every((s) => s.outcome === 'published')
+    const [statement, rowsParam] = settlements.every((s) => s.outcome === 'published')
       ? [this.#settlePublished, `{${settlements.map((s) => s.id).join(',')}}`]
       : [
           this.#settle,
@@ -75,10 +98,16 @@ export class OutboxLeases {
             })),
           ),
         ];
-    const { rows } = await this.#executor.query<{ id: string; status: string; latency_ms: number }>(
-      text,
+    const { rows } = await this.#executor.query<{ settled: number; lost: string; now_ms: number }>(
+      statement.text,
       [rowsParam, token],
+      statement.name,
     );
-    return rows.map((r) => ({ id: r.id, status: r.status, latencyMs: r.latency_ms }));
+    const row = rows[0] as { settled: number; lost: string; now_ms: number };
+    return {
+      count: row.settled,
+      lost: new Set(row.lost === '' ? [] : row.lost.split(',')),
+      nowMs: row.now_ms,
+    };
   }
 }

@@ -76,7 +76,12 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     const executor = toExecutor(options.db, 'options.db');
     this.#sql = outboxSql(tableNames(options.schema, 'options.schema'));
     this.#admin = new OutboxAdmin({ db: options.db, schema: options.schema });
-    const leases = new OutboxLeases(executor, this.#sql, this.#options.ordering === 'aggregate');
+    const leases = new OutboxLeases(
+      executor,
+      this.#sql,
+      this.#options.ordering === 'aggregate',
+      this.#options.listen,
+    );
     this.#loop = new ClaimLoop(this.#options, this.#sinks, leases, this.#counters, this);
     this.#log = checkLog(options.log);
     if (this.#log) this.#logLifecycle(this.#log);

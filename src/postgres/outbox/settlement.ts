@@ -2,7 +2,7 @@ import { describe } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { backoffDelay, type ResolvedBackoff } from '../retry/backoff.js';
 import type { Verdict } from './dispatch.js';
-import type { ClaimedEvent, SettledRow, Settlement } from './leases.js';
+import type { ClaimedEvent, Settled, Settlement } from './leases.js';
 
 /** Longest `last_error` stored, in characters. */
 const MAX_ERROR_LENGTH = 2000;
@@ -73,28 +73,24 @@ export interface BatchOutcome {
 /**
  * Sorts the plans of a batch by what the settle statement did with them. With `retried` (an
  * earlier attempt of the same settle may have been applied, its answer lost), a row the
- * statement no longer held counts as settled as planned, without a latency, not as lost.
+ * statement no longer held counts as settled as planned, without a latency, not as lost. A
+ * published row's latency is the statement's `now()` (its `published_at`) minus its `created_at`.
  * @internal
  */
-export function outcomeOf(
-  plans: readonly Plan[],
-  settled: readonly SettledRow[],
-  retried = false,
-): BatchOutcome {
-  const held = new Map<string, SettledRow | undefined>(settled.map((row) => [row.id, row]));
+export function outcomeOf(plans: readonly Plan[], settled: Settled, retried = false): BatchOutcome {
   const outcome = { published: 0, released: 0, retried: [] as Plan[], failed: [] as Plan[] };
   const latenciesMs: number[] = [];
   const lost: string[] = [];
   for (const p of plans) {
-    const row = held.get(p.event.id);
-    if (row === undefined && !retried) {
+    const held = !settled.lost.has(p.event.id);
+    if (!held && !retried) {
       lost.push(p.event.id);
       continue;
     }
     switch (p.settlement.outcome) {
       case 'published':
         outcome.published += 1;
-        if (row !== undefined) latenciesMs.push(row.latencyMs);
+        if (held) latenciesMs.push(settled.nowMs - p.event.createdAt.getTime());
         break;
       case 'release':
         outcome.released += 1;

@@ -135,15 +135,15 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     index('event_outbox_pending_due_idx')
       .on(t.nextRetryAt, t.createdAt)
       .where(sql`${t.status} = 'pending'`),
-    index('event_outbox_aggregate_created_idx').on(t.aggregateId, t.createdAt),
     // The claim of `ordering: 'aggregate'` asks "does this aggregate have an older pending
     // row?" once per candidate; only pending rows are in this index, so the answer costs one
     // probe however long the aggregate's published history or the backlog is.
     index('event_outbox_pending_aggregate_idx')
       .on(t.aggregateId, t.createdAt)
       .where(sql`${t.status} = 'pending'`),
-    index('event_outbox_project_created_idx').on(t.projectId, t.createdAt),
-    index('event_outbox_user_created_idx').on(t.userId, t.createdAt),
+    // No index by project, user or aggregate alone: the outbox is a queue, read by the claim,
+    // and event_logs is the copy to query. Each index here costs the writer's transaction an
+    // insert and every settlement another (migration 0006 dropped three such).
   ]);
 
   // A consumer's record of the events it handled (the Inbox): one row per consumer and event.

@@ -33,9 +33,17 @@ export function outboxSql(names: TableNames) {
    * create the events, are untouched.
    */
   const noFlushWait = `(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait`;
-  /** `update` (an UPDATE ... RETURNING) as a statement that commits without the flush wait. */
-  const settling = (update: string) => `WITH settled AS (${update})
-    SELECT settled.* FROM settled, ${noFlushWait}`;
+  /**
+   * `update` (an UPDATE ... RETURNING o.id) of the rows whose ids `given` lists, as a statement
+   * that commits without the flush wait and answers with one row: how many rows it settled, the
+   * given ids it did not (`lost`, comma-separated, usually empty) and the database's `now()` in
+   * epoch ms. One row, not one per settled row: a settlement of 1000 rows costs about a fifth less.
+   */
+  const settling = (update: string, given: string) => `WITH settled AS (${update})
+    SELECT (SELECT count(*) FROM settled)::int AS settled,
+      array_to_string(ARRAY(${given} EXCEPT SELECT id FROM settled), ',') AS lost,
+      (extract(epoch from now()) * 1000)::float8 AS now_ms
+    FROM ${noFlushWait}`;
 
   /**
    * Due, unleased pending rows, oldest first, locked and skipped by other claims. With
@@ -103,9 +111,10 @@ SELECT ${notify} FROM (SELECT 1 FROM inserted LIMIT 1) AS one`;
      * Settles claimed rows, but only those this claim still holds ($2, the lease token): a claim
      * whose lease expired and was taken over changes nothing. $1: JSON array of
      * `{ id, outcome: 'published' | 'retry' | 'failed' | 'release', delay_ms, error }`.
-     * `release` gives the row back untouched. Returns the rows settled.
+     * `release` gives the row back untouched. Answers as `settling` says.
      */
-    settle: settling(`UPDATE ${t} AS o SET
+    settle: settling(
+      `UPDATE ${t} AS o SET
       status = CASE r.outcome WHEN 'published' THEN 'published'
                               WHEN 'failed' THEN 'failed' ELSE 'pending' END,
       published_at = CASE WHEN r.outcome = 'published' THEN now() ELSE o.published_at END,
@@ -118,18 +127,21 @@ SELECT ${notify} FROM (SELECT 1 FROM inserted LIMIT 1) AS one`;
       locked_by = NULL
     FROM json_to_recordset($1::json) AS r(id uuid, outcome text, delay_ms float8, error text)
     WHERE o.id = r.id AND o.locked_by = $2 AND o.status = 'pending'
-    RETURNING o.id AS id, o.status AS status,
-      (extract(epoch from now() - o.created_at) * 1000)::float8 AS latency_ms`),
+    RETURNING o.id`,
+      'SELECT r.id FROM json_to_recordset($1::json) AS r(id uuid)',
+    ),
     /**
      * The settle of a batch that was published whole: $1 the ids as an array literal
      * (`{id,id}`, text, so that every driver passes it alike), $2 the lease token. Same fence
-     * and result as `settle`, without a JSON document to build and parse per row.
+     * and answer as `settle`, without a JSON document to build and parse per row.
      */
-    settlePublished: settling(`UPDATE ${t} AS o SET
+    settlePublished: settling(
+      `UPDATE ${t} AS o SET
       status = 'published', published_at = now(), locked_until = NULL, locked_by = NULL
     WHERE o.id = ANY($1::uuid[]) AND o.locked_by = $2 AND o.status = 'pending'
-    RETURNING o.id AS id, o.status AS status,
-      (extract(epoch from now() - o.created_at) * 1000)::float8 AS latency_ms`),
+    RETURNING o.id`,
+      'SELECT unnest($1::uuid[])',
+    ),
     /** Pending rows and the age of the oldest, in ms (NULL when none). */
     pending: `SELECT count(*)::int AS pending,
       (extract(epoch from now() - min(created_at)) * 1000)::float8 AS oldest_ms
