@@ -50,8 +50,8 @@ export function toNodeListener(
 
 /**
  * Writes the events of `sse` to `res` as the socket takes them; stops it when the client goes.
- * Driven by callbacks, not awaits: with thousands of open streams, each wake-up costs one
- * microtask per stream and allocates nothing else.
+ * Driven by callbacks, not awaits: one microtask wakes every stream a shared read fed, and a
+ * wake-up of a live stream allocates no promise.
  */
 function writeSse(sse: SseText, res: ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -72,6 +72,8 @@ function writeSse(sse: SseText, res: ServerResponse): Promise<void> {
           }
         }
         done = true;
+        // Also when the client left before this began: its 'close' came and went unheard.
+        sse.stop();
         res.end();
         resolve();
       } catch (error) {
@@ -101,5 +103,7 @@ async function pipe(body: ReadableStream<Uint8Array>, res: ServerResponse): Prom
       await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone]);
     }
   }
+  // A client that left before this began sent its 'close' unheard: cancel here too.
+  if (res.destroyed) await reader.cancel().catch(() => {});
   res.end();
 }

@@ -36,6 +36,11 @@ function utf8(text: string): Uint8Array {
   return typeof Buffer === 'function' ? Buffer.from(text) : encoder.encode(text);
 }
 
+/** A copy of `bytes` (a Buffer's own `slice` is a view of the same memory, not a copy). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
+}
+
 /** `parts` as one array (Node's `Buffer.concat` where there is one: it allocates from a pool). */
 function concat(parts: Uint8Array[], size: number): Uint8Array {
   if (typeof Buffer === 'function') return Buffer.concat(parts, size);
@@ -85,6 +90,17 @@ export class SseText {
    */
   ready(): Uint8Array | undefined {
     if (this.#closed) return undefined;
+    try {
+      return this.#frames();
+    } catch (error) {
+      // A frame that cannot be made (an unexpected failure): end with the closing frame.
+      this.#sub.end(error);
+      return this.#finish();
+    }
+  }
+
+  /** The frames of the events buffered, up to a chunk; see `ready()`. */
+  #frames(): Uint8Array | undefined {
     const first = this.#sub.takeSealed();
     if (first === undefined) return this.#sub.ended ? this.#finish() : NOTHING;
     const parts = [frame(first)];
@@ -159,11 +175,11 @@ export function sseResponse(
         async pull(controller) {
           if (!opened) {
             opened = true;
-            controller.enqueue(sse.open((bytes) => controller.enqueue(bytes.slice())));
+            controller.enqueue(sse.open((bytes) => controller.enqueue(copyOf(bytes))));
           }
           const bytes = await sse.next();
           // A copy: a reader of this stream may take over the chunk; the frame is shared.
-          if (bytes !== undefined) controller.enqueue(bytes.slice());
+          if (bytes !== undefined) controller.enqueue(copyOf(bytes));
           else controller.close();
         },
         cancel: () => sse.stop(),

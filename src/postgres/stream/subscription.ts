@@ -150,7 +150,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
   onReady(callback: () => void): void {
     if (this.buffered > 0 || this.#end !== undefined) this.#feed.wake(callback);
     else if (this.#live) this.#wake = callback;
-    else void this.#catchUp().then(callback);
+    else void this.#catchUp().then(() => this.#feed.wake(callback));
   }
 
   /** Why the subscription ended: its error, or undefined (ended quietly, or not ended). @internal */

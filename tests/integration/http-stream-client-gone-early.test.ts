@@ -1,0 +1,62 @@
+/**
+ * A client that goes away while the SSE route is still deciding (its caller being resolved)
+ * leaves nothing behind: its 'close' came before the response was written, and the subscription
+ * made after it must still end.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventsApi, toNodeListener } from '../../src/http/index.js';
+import { EventQueries, EventStream } from '../../src/postgres/index.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { waitFor } from '../helpers/outbox.js';
+
+const db = useTestDatabase();
+const cursorSecret = 'a-stable-test-secret-of-32-chars!!';
+let stream: EventStream;
+let server: Server;
+let port = 0;
+/** Resolves the pending caller lookup; set while one waits. */
+let admit: (() => void) | undefined;
+let asked = 0;
+
+beforeAll(async () => {
+  stream = new EventStream({ db: db.pool, cursorSecret, pollIntervalMs: 100 });
+  const api = createEventsApi({
+    queries: new EventQueries({ db: db.pool, cursorSecret }),
+    stream,
+    heartbeatMs: 50,
+    resolveCaller: async () => {
+      asked += 1;
+      await new Promise<void>((resolve) => {
+        admit = resolve;
+      });
+      return { userId: 'alice', projects: ['p1'] };
+    },
+  });
+  server = createServer(toNodeListener(api));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await stream.close();
+});
+
+describe('GET .../events/stream through toNodeListener', () => {
+  it('ends the subscription of a client that left before the response began', async () => {
+    const req = request({ port, host: '127.0.0.1', path: '/my/projects/p1/events/stream' });
+    req.on('error', () => {});
+    req.end();
+    await waitFor(() => asked === 1, 5000, 'the caller lookup');
+    req.destroy();
+    // The server sees the socket close before the route answers.
+    await new Promise((r) => setTimeout(r, 100));
+    admit?.();
+    // With the bug, the subscription stayed open for good (and its heartbeat kept firing).
+    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
+    expect(stream.subscriberCount).toBe(0);
+  });
+});
