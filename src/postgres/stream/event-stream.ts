@@ -255,9 +255,9 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
     this.#all.delete(sub);
     const audiences = this.#live.get(sub.userId);
     const audience = audiences?.get(sub.matchKey);
-    if (audience?.subs.delete(sub) && audience.subs.size === 0) {
-      audiences?.delete(sub.matchKey);
-      if (audiences?.size === 0) this.#live.delete(sub.userId);
+    if (audiences && audience?.subs.delete(sub) && audience.subs.size === 0) {
+      audiences.delete(sub.matchKey);
+      if (audiences.size === 0) this.#live.delete(sub.userId);
     }
     if (this.#all.size === 0) {
       // Nobody reads: forget the head; the next subscriber starts from a fresh one.

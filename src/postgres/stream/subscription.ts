@@ -121,7 +121,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
 
   async next(): Promise<IteratorResult<StreamEvent, undefined>> {
     for (;;) {
-      const value = this.take();
+      const value = this.takeSealed()?.value;
       if (value !== undefined) return { done: false, value };
       if (this.#end !== undefined) {
         const { error } = this.#end;
@@ -159,16 +159,9 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
   }
 
   /**
-   * The next event already buffered, without waiting: what a writer that sends several events at
-   * once takes after `next()` gave it the first. Undefined when none is buffered. @internal
-   */
-  take(): StreamEvent | undefined {
-    return this.takeSealed()?.value;
-  }
-
-  /**
-   * As `take()`, the event with what its subscribers of one binding share: the same object for
-   * all of them, on which a writer keeps what it made of it once. @internal
+   * The next event already buffered, without waiting (undefined when none is), with what its
+   * subscribers of one binding share: the same object for all of them, on which a writer keeps
+   * what it made of it once. @internal
    */
   takeSealed(): SealedEvent | undefined {
     const item = this.#buffer[this.#next];
