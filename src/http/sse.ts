@@ -10,16 +10,16 @@ export interface SseTiming {
 }
 
 const encoder = new TextEncoder();
-/** Frames are sent in chunks of up to this many bytes: one write per chunk, not per event. */
-const CHUNK_BYTES = 64 * 1024;
+/** Frames are sent in chunks of up to about this many characters: one write per chunk. */
+const CHUNK_CHARS = 64 * 1024;
 /** What `ready()` answers when nothing is buffered yet. */
-const NOTHING = new Uint8Array(0);
-const HEARTBEAT = encoder.encode(': heartbeat\n\n');
+const NOTHING = '';
+const HEARTBEAT = ': heartbeat\n\n';
 /** Each event's JSON, made once however many subscribers and bindings send it. */
 const jsonOf = new WeakMap<object, string>();
 
-/** The frame of an event, encoded once for all the subscribers of its binding. */
-function frame(sealed: SealedEvent): Uint8Array {
+/** The frame of an event, made once for all the subscribers of its binding. */
+function frame(sealed: SealedEvent): string {
   if (sealed.wire !== undefined) return sealed.wire;
   const { event, cursor } = sealed.value;
   let json = jsonOf.get(event);
@@ -27,30 +27,8 @@ function frame(sealed: SealedEvent): Uint8Array {
     json = JSON.stringify(event);
     jsonOf.set(event, json);
   }
-  sealed.wire = utf8(`id: ${cursor}\nevent: event\ndata: ${json}\n\n`);
+  sealed.wire = `id: ${cursor}\nevent: event\ndata: ${json}\n\n`;
   return sealed.wire;
-}
-
-/** `text` as UTF-8 (with Node's `Buffer` where there is one: small ones come from a pool). */
-function utf8(text: string): Uint8Array {
-  return typeof Buffer === 'function' ? Buffer.from(text) : encoder.encode(text);
-}
-
-/** A copy of `bytes` (a Buffer's own `slice` is a view of the same memory, not a copy). */
-function copyOf(bytes: Uint8Array): Uint8Array {
-  return Uint8Array.prototype.slice.call(bytes);
-}
-
-/** `parts` as one array (Node's `Buffer.concat` where there is one: it allocates from a pool). */
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  if (typeof Buffer === 'function') return Buffer.concat(parts, size);
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
 }
 
 /**
@@ -58,8 +36,8 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
  * Each event is sent as `id: <cursor>`, `event: event`, `data: <the event as JSON, as one item of
  * the list route>`. A slow client leaves events in the subscription's bounded buffer, which ends
  * it when full (an `event: end` with the error's `code`; the client reconnects with
- * `Last-Event-ID` and resumes), never this process's memory. The bytes it gives may be shared
- * with other responses: send them, never change them. @internal
+ * `Last-Event-ID` and resumes), never this process's memory. It gives text: a Node writer sends
+ * it as it is (a socket encodes a string without allocating), a web stream encodes it. @internal
  */
 export class SseText {
   readonly #sub: Subscription;
@@ -75,12 +53,12 @@ export class SseText {
   }
 
   /** The opening text; from now on a heartbeat comment goes to `push` every `heartbeatMs`. */
-  open(push: (bytes: Uint8Array) => void): Uint8Array {
+  open(push: (text: string) => void): string {
     this.#heartbeat = setInterval(() => {
       if (!this.#closed) push(HEARTBEAT);
     }, this.#timing.heartbeatMs);
     this.#heartbeat.unref();
-    return encoder.encode(`retry: ${this.#timing.retryMs}\n: connected\n\n`);
+    return `retry: ${this.#timing.retryMs}\n: connected\n\n`;
   }
 
   /**
@@ -88,7 +66,7 @@ export class SseText {
    * the closing frame once the subscription has ended; empty when there is nothing yet (then
    * `onReady`), undefined once the stream has finished.
    */
-  ready(): Uint8Array | undefined {
+  ready(): string | undefined {
     if (this.#closed) return undefined;
     try {
       return this.#frames();
@@ -100,19 +78,16 @@ export class SseText {
   }
 
   /** The frames of the events buffered, up to a chunk; see `ready()`. */
-  #frames(): Uint8Array | undefined {
+  #frames(): string | undefined {
     const first = this.#sub.takeSealed();
     if (first === undefined) return this.#sub.ended ? this.#finish() : NOTHING;
-    const parts = [frame(first)];
-    let size = (parts[0] as Uint8Array).length;
-    while (size < CHUNK_BYTES) {
+    let text = frame(first);
+    while (text.length < CHUNK_CHARS) {
       const e = this.#sub.takeSealed();
       if (e === undefined) break;
-      const bytes = frame(e);
-      parts.push(bytes);
-      size += bytes.length;
+      text += frame(e);
     }
-    return parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, size);
+    return text;
   }
 
   /** Calls `callback` once (in a microtask) when `ready()` may have more to send. */
@@ -120,10 +95,10 @@ export class SseText {
     this.#sub.onReady(callback);
   }
 
-  /** The next bytes to send (waited for), or undefined once the stream has finished. */
-  async next(): Promise<Uint8Array | undefined> {
-    for (let bytes = this.ready(); ; bytes = this.ready()) {
-      if (bytes !== NOTHING) return bytes;
+  /** The next text to send (waited for), or undefined once the stream has finished. */
+  async next(): Promise<string | undefined> {
+    for (let text = this.ready(); ; text = this.ready()) {
+      if (text !== NOTHING) return text;
       await this.#sub.wait();
     }
   }
@@ -138,13 +113,13 @@ export class SseText {
   }
 
   /** The closing frame of an ended subscription: why it ended early, or nothing. */
-  #finish(): Uint8Array | undefined {
+  #finish(): string | undefined {
     const error = this.#sub.endError;
     this.stop();
     if (error === undefined) return undefined;
     const code = error instanceof EventrailError ? error.code : 'INTERNAL';
     const message = error instanceof EventrailError ? error.message : 'the stream failed';
-    return encoder.encode(`event: end\ndata: ${JSON.stringify({ code, message })}\n\n`);
+    return `event: end\ndata: ${JSON.stringify({ code, message })}\n\n`;
   }
 }
 
@@ -175,11 +150,12 @@ export function sseResponse(
         async pull(controller) {
           if (!opened) {
             opened = true;
-            controller.enqueue(sse.open((bytes) => controller.enqueue(copyOf(bytes))));
+            controller.enqueue(
+              encoder.encode(sse.open((text) => controller.enqueue(encoder.encode(text)))),
+            );
           }
-          const bytes = await sse.next();
-          // A copy: a reader of this stream may take over the chunk; the frame is shared.
-          if (bytes !== undefined) controller.enqueue(copyOf(bytes));
+          const text = await sse.next();
+          if (text !== undefined) controller.enqueue(encoder.encode(text));
           else controller.close();
         },
         cancel: () => sse.stop(),

@@ -25,7 +25,7 @@ export interface SealedEvent {
   readonly binding: string;
   readonly value: StreamEvent;
   /** What a writer sends for it (the SSE frame), made by the first that sends it. */
-  wire?: Uint8Array;
+  wire?: string;
 }
 
 /** What a subscription needs of its {@link EventStream}. @internal */

@@ -1,0 +1,167 @@
+/**
+ * The bytes of an SSE response of toNodeListener on the wire. It writes the events straight to
+ * the socket when it may: as HTTP/1.1 chunks (a keep-alive connection goes on serving requests
+ * after the stream ends) or, to an HTTP/1.0 client, as a body the closed connection ends. When
+ * something wrapped `res.write` (a compression middleware, say), every byte goes through it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEventsApi, type EventsApi, toNodeListener } from '../../src/http/index.js';
+import { EventQueries, EventStream } from '../../src/postgres/index.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { waitFor } from '../helpers/outbox.js';
+import { openSse } from '../helpers/sse.js';
+
+const db = useTestDatabase();
+const PATH = '/my/projects/p1/events/stream';
+const opened: { stream: EventStream; api: EventsApi; server: Server }[] = [];
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A server of a fresh API over a fresh stream; `wrap` may stand between it and the listener. */
+async function serve(wrap: (listener: Listener) => Listener = (l) => l) {
+  const stream = new EventStream({ db: db.pool, pollIntervalMs: 50 });
+  const api = createEventsApi({
+    queries: new EventQueries({ db: db.pool }),
+    stream,
+    heartbeatMs: 60_000,
+    resolveCaller: () => ({ userId: 'alice', projects: ['p1'] }),
+  });
+  const server = createServer(wrap(toNodeListener(api)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  opened.push({ stream, api, server });
+  return { api, port: (server.address() as AddressInfo).port };
+}
+
+afterEach(async () => {
+  for (const { stream, api, server } of opened.splice(0)) {
+    await api.close();
+    await stream.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** Not all ASCII: a chunk's size counts bytes, not characters. */
+const NOTE = 'é ✓ 😀';
+
+/** Writes alice's events until `received()` says one arrived (a stream starts at its first read). */
+async function feed(received: () => boolean) {
+  for (let i = 0; !received(); i++) {
+    if (i === 100) throw new Error('no event arrived');
+    await db.pool.query(
+      `INSERT INTO eventrail.event_logs (id, event_type, user_id, project_id, payload)
+       VALUES (gen_random_uuid(), 'PING', 'alice', 'p1', jsonb_build_object('note', $1::text))`,
+      [NOTE],
+    );
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A raw TCP client: what it sent is exact, what it received is kept as it came. */
+async function rawClient(port: number) {
+  const socket: Socket = connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  let received = Buffer.alloc(0);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('data', (data: Buffer) => {
+    received = Buffer.concat([received, data]);
+  });
+  return {
+    socket,
+    closed,
+    text: () => received.toString('latin1'),
+    /** Forgets what came so far (before the next request). */
+    clear: () => {
+      received = Buffer.alloc(0);
+    },
+  };
+}
+
+/**
+ * The body of a chunked message, read strictly: each chunk is `<hex size>\r\n<bytes>\r\n`, and
+ * `complete` says whether the last chunk (`0\r\n\r\n`) came, with nothing after it.
+ */
+function dechunk(body: string): { text: string; complete: boolean } {
+  let text = '';
+  let at = 0;
+  while (at < body.length) {
+    const eol = body.indexOf('\r\n', at);
+    if (eol < 0) break;
+    const size = body.slice(at, eol);
+    expect(size).toMatch(/^[0-9a-f]+$/);
+    const length = Number.parseInt(size, 16);
+    if (length === 0) return { text, complete: body.slice(eol) === '\r\n\r\n' };
+    if (body.length < eol + 2 + length + 2) break;
+    text += body.slice(eol + 2, eol + 2 + length);
+    expect(body.slice(eol + 2 + length, eol + 4 + length)).toBe('\r\n');
+    at = eol + 4 + length;
+  }
+  return { text, complete: false };
+}
+
+const split = (message: string) => {
+  const end = message.indexOf('\r\n\r\n');
+  return { head: message.slice(0, end), body: message.slice(end + 4) };
+};
+
+describe('the SSE bytes toNodeListener writes', () => {
+  it('are HTTP/1.1 chunks: the stream ends with the last chunk and the connection serves on', async () => {
+    const { api, port } = await serve();
+    const client = await rawClient(port);
+    client.socket.write(`GET ${PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    await feed(() => dechunk(split(client.text()).body).text.includes('event: event\n'));
+    const { head } = split(client.text());
+    expect(head).toMatch(/^HTTP\/1\.1 200/);
+    expect(head.toLowerCase()).toContain('transfer-encoding: chunked');
+    expect(head.toLowerCase()).toContain('content-type: text/event-stream');
+
+    await api.close();
+    await waitFor(() => dechunk(split(client.text()).body).complete, 5000, 'the last chunk');
+    const text = Buffer.from(dechunk(split(client.text()).body).text, 'latin1').toString();
+    expect(text.startsWith('retry: ')).toBe(true);
+    expect(text).toMatch(/id: [^\n]+\nevent: event\ndata: \{"id":/);
+    expect(text).toContain(`"payload":{"note":"${NOTE}"}`);
+
+    // The framing was exact, so the connection is still good for the next request.
+    client.clear();
+    client.socket.write(`GET ${PATH} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    await client.closed;
+    expect(client.text()).toMatch(/^HTTP\/1\.1 503/);
+  });
+
+  it('are the plain event stream to an HTTP/1.0 client, ended by closing the connection', async () => {
+    const { api, port } = await serve();
+    const client = await rawClient(port);
+    client.socket.write(`GET ${PATH} HTTP/1.0\r\n\r\n`);
+    await feed(() => split(client.text()).body.includes('event: event\n'));
+    const { head } = split(client.text());
+    expect(head.toLowerCase()).not.toContain('transfer-encoding');
+
+    await api.close();
+    await client.closed;
+    const { body } = split(client.text());
+    expect(body.startsWith('retry: ')).toBe(true);
+    expect(body).toMatch(/id: [^\n]+\nevent: event\ndata: \{"id":/);
+    expect(body).not.toContain('\r\n');
+  });
+
+  it('all go through a wrapped res.write', async () => {
+    let seen = '';
+    const { port } = await serve((listener) => (req, res) => {
+      const write = res.write.bind(res) as (chunk: Uint8Array) => boolean;
+      res.write = ((chunk: Uint8Array) => {
+        seen += Buffer.from(chunk).toString();
+        return write(chunk);
+      }) as typeof res.write;
+      listener(req, res);
+    });
+    const client = await openSse(`http://127.0.0.1:${port}${PATH}`, {});
+    await feed(() => client.events().length > 0);
+    expect(seen.startsWith('retry: ')).toBe(true);
+    const id = client.events()[0]?.id as string;
+    expect(seen).toContain(`id: ${id}\nevent: event\n`);
+    client.drop();
+  });
+});
