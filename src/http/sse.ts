@@ -168,7 +168,6 @@ export function sseResponse(
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
     },
   });

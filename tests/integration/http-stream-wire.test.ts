@@ -4,7 +4,13 @@
  * after the stream ends) or, to an HTTP/1.0 client, as a body the closed connection ends. When
  * something wrapped `res.write` (a compression middleware, say), every byte goes through it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  ServerResponse,
+} from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEventsApi, type EventsApi, toNodeListener } from '../../src/http/index.js';
@@ -19,16 +25,26 @@ const opened: { stream: EventStream; api: EventsApi; server: Server }[] = [];
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** A server of a fresh API over a fresh stream; `wrap` may stand between it and the listener. */
-async function serve(wrap: (listener: Listener) => Listener = (l) => l) {
+/**
+ * A server of a fresh API over a fresh stream; `wrap` may stand between it and the listener,
+ * which answers `GET /plain` itself.
+ */
+async function serve(
+  wrap: (listener: Listener) => Listener = (l) => l,
+  options: ServerOptions & { heartbeatMs?: number } = {},
+) {
   const stream = new EventStream({ db: db.pool, pollIntervalMs: 50 });
   const api = createEventsApi({
     queries: new EventQueries({ db: db.pool }),
     stream,
-    heartbeatMs: 60_000,
+    heartbeatMs: options.heartbeatMs ?? 60_000,
     resolveCaller: () => ({ userId: 'alice', projects: ['p1'] }),
   });
-  const server = createServer(wrap(toNodeListener(api)));
+  const listener = wrap(toNodeListener(api));
+  const server = createServer(options, (req, res) => {
+    if (req.url === '/plain') res.end('plain');
+    else listener(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   opened.push({ stream, api, server });
   return { api, port: (server.address() as AddressInfo).port };
@@ -60,8 +76,8 @@ async function feed(received: () => boolean) {
 }
 
 /** A raw TCP client: what it sent is exact, what it received is kept as it came. */
-async function rawClient(port: number) {
-  const socket: Socket = connect(port, '127.0.0.1');
+async function rawClient(port: number, allowHalfOpen = false) {
+  const socket: Socket = connect({ port, host: '127.0.0.1', allowHalfOpen });
   await new Promise((resolve) => socket.once('connect', resolve));
   let received = Buffer.alloc(0);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -145,6 +161,67 @@ describe('the SSE bytes toNodeListener writes', () => {
     expect(body.startsWith('retry: ')).toBe(true);
     expect(body).toMatch(/id: [^\n]+\nevent: event\ndata: \{"id":/);
     expect(body).not.toContain('\r\n');
+  });
+
+  it('leave the next response on the connection intact when something else ended theirs', async () => {
+    let ended: ServerResponse | undefined;
+    const { port } = await serve((listener) => (req, res) => {
+      listener(req, res);
+      ended = res;
+    });
+    const client = await rawClient(port);
+    client.socket.write(`GET ${PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    await feed(() => client.text().includes('event: event\n'));
+    // A timeout middleware ends the response, the connection stays open for the next request.
+    ended?.end();
+    await waitFor(() => dechunk(split(client.text()).body).complete, 5000, 'the last chunk');
+    const answered = client.text().length;
+    // Events keep coming for the subscription while the next request is answered.
+    client.socket.write(`GET /plain HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    await feed(() => client.text().slice(answered).includes('plain'));
+    let more = 0;
+    await feed(() => ++more > 5);
+    expect(client.text().slice(answered)).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nplain$/);
+  });
+
+  it('go through a subclass that overrides write', async () => {
+    let seen = '';
+    class Recording extends ServerResponse {
+      override write(chunk: unknown, ...rest: unknown[]): boolean {
+        seen += String(chunk);
+        return (super.write as (...args: unknown[]) => boolean)(chunk, ...rest);
+      }
+    }
+    const { port } = await serve(undefined, { ServerResponse: Recording });
+    const client = await openSse(`http://127.0.0.1:${port}${PATH}`, {});
+    await feed(() => client.events().length > 0);
+    expect(seen).toContain(`id: ${client.events()[0]?.id}\nevent: event\n`);
+    client.drop();
+  });
+
+  it('stop without an error once the socket was ended under them', async () => {
+    let response: ServerResponse | undefined;
+    const { port } = await serve(
+      (listener) => (req, res) => {
+        response = res;
+        listener(req, res);
+      },
+      { heartbeatMs: 10 },
+    );
+    const errors: Error[] = [];
+    for (const { server } of opened) server.on('clientError', (error) => errors.push(error));
+    const client = await rawClient(port, true);
+    client.socket.write(`GET ${PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    await feed(() => client.text().includes('event: event\n'));
+    // As Node does when the client half-closes: the server's side ends, the socket stays open
+    // until the client closes its side, which this one does not do yet.
+    response?.socket?.end();
+    // Heartbeats every 10 ms would be written after the end.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(errors).toEqual([]);
+    client.socket.end();
+    await client.closed;
+    await waitFor(() => opened[0]?.stream.subscriberCount === 0, 5000, 'the subscription to end');
   });
 
   it('all go through a wrapped res.write', async () => {
