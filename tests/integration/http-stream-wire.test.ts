@@ -192,7 +192,7 @@ describe('the SSE bytes toNodeListener writes', () => {
         return (super.write as (...args: unknown[]) => boolean)(chunk, ...rest);
       }
     }
-    const { port } = await serve(undefined, { ServerResponse: Recording });
+    const { port } = await serve(undefined, { ServerResponse: Recording as typeof ServerResponse });
     const client = await openSse(`http://127.0.0.1:${port}${PATH}`, {});
     await feed(() => client.events().length > 0);
     expect(seen).toContain(`id: ${client.events()[0]?.id}\nevent: event\n`);
