@@ -32,6 +32,12 @@ export function toNodeListener(
         return handler(request);
       })
       .then(async (response) => {
+        if (res.headersSent) {
+          // Something else answered while the route was deciding (a timeout middleware): let
+          // go of the body, which ends an SSE subscription.
+          await response.body?.cancel();
+          return;
+        }
         res.writeHead(response.status, Object.fromEntries(response.headers));
         const sse = sseTextOf(response);
         if (req.method === 'HEAD' || response.body === null) {

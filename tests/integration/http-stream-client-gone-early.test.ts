@@ -1,7 +1,7 @@
 /**
  * A client that goes away while the SSE route is still deciding (its caller being resolved)
  * leaves nothing behind: its 'close' came before the response was written, and the subscription
- * made after it must still end.
+ * made after it must still end. So does a response that something else answered meanwhile.
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +34,12 @@ beforeAll(async () => {
       return { userId: 'alice', projects: ['p1'] };
     },
   });
-  server = createServer(toNodeListener(api));
+  const listener = toNodeListener(api);
+  server = createServer((req, res) => {
+    // What a timeout middleware does: answer on its own while the route is still deciding.
+    if (req.headers['x-timeout'] !== undefined) setTimeout(() => res.writeHead(504).end(), 50);
+    listener(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 });
@@ -55,6 +60,33 @@ describe('GET .../events/stream through toNodeListener', () => {
     await new Promise((r) => setTimeout(r, 100));
     admit?.();
     // With the bug, the subscription stayed open for good (and its heartbeat kept firing).
+    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
+    expect(stream.subscriberCount).toBe(0);
+  });
+
+  it('ends the subscription of a response that something else answered meanwhile', async () => {
+    const before = asked;
+    const answered = new Promise<number | undefined>((resolve) => {
+      const req = request(
+        {
+          port,
+          host: '127.0.0.1',
+          path: '/my/projects/p1/events/stream',
+          headers: { 'x-timeout': '50' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', () => resolve(undefined));
+      req.end();
+    });
+    await waitFor(() => asked === before + 1, 5000, 'the caller lookup');
+    expect(await answered).toBe(504);
+    admit?.();
+    // With the bug, writeHead threw (headers already sent) and the subscription stayed open.
     await new Promise((r) => setTimeout(r, 300));
     await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
     expect(stream.subscriberCount).toBe(0);

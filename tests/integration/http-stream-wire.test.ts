@@ -31,9 +31,13 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  */
 async function serve(
   wrap: (listener: Listener) => Listener = (l) => l,
-  options: ServerOptions & { heartbeatMs?: number } = {},
+  options: ServerOptions & { heartbeatMs?: number; bufferSize?: number } = {},
 ) {
-  const stream = new EventStream({ db: db.pool, pollIntervalMs: 50 });
+  const stream = new EventStream({
+    db: db.pool,
+    pollIntervalMs: 50,
+    bufferSize: options.bufferSize ?? 1000,
+  });
   const api = createEventsApi({
     queries: new EventQueries({ db: db.pool }),
     stream,
@@ -79,18 +83,16 @@ async function feed(received: () => boolean) {
 async function rawClient(port: number, allowHalfOpen = false) {
   const socket: Socket = connect({ port, host: '127.0.0.1', allowHalfOpen });
   await new Promise((resolve) => socket.once('connect', resolve));
-  let received = Buffer.alloc(0);
+  let received: Buffer[] = [];
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('data', (data: Buffer) => {
-    received = Buffer.concat([received, data]);
-  });
+  socket.on('data', (data: Buffer) => received.push(data));
   return {
     socket,
     closed,
-    text: () => received.toString('latin1'),
+    text: () => Buffer.concat(received).toString('latin1'),
     /** Forgets what came so far (before the next request). */
     clear: () => {
-      received = Buffer.alloc(0);
+      received = [];
     },
   };
 }
@@ -182,6 +184,38 @@ describe('the SSE bytes toNodeListener writes', () => {
     let more = 0;
     await feed(() => ++more > 5);
     expect(client.text().slice(answered)).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nplain$/);
+  });
+
+  it('stop at the last chunk when something else ended a response with writes queued', async () => {
+    let response: ServerResponse | undefined;
+    const { port } = await serve(
+      (listener) => (req, res) => {
+        response = res;
+        listener(req, res);
+      },
+      { heartbeatMs: 5, bufferSize: 100_000 },
+    );
+    const client = await rawClient(port);
+    client.socket.write(`GET ${PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    await feed(() => client.text().includes('event: event\n'));
+    // The client stops reading; a backlog of 6 MB backs the server's socket up.
+    client.socket.pause();
+    await db.pool.query(
+      `INSERT INTO eventrail.event_logs (id, event_type, user_id, project_id, payload)
+       SELECT gen_random_uuid(), 'BULK', 'alice', 'p1', jsonb_build_object('pad', repeat('x', 2000))
+       FROM generate_series(1, 3000)`,
+    );
+    await waitFor(() => (response?.socket?.writableLength ?? 0) > 0, 10_000, 'a backed-up socket');
+    // A timeout middleware ends the response: its last chunk waits behind the queued writes,
+    // and so does its 'close'. Heartbeats come every 5 ms meanwhile.
+    response?.end();
+    await new Promise((r) => setTimeout(r, 100));
+    client.socket.resume();
+    await waitFor(
+      () => dechunk(split(client.text()).body).complete,
+      10_000,
+      'the last chunk, with nothing after it',
+    );
   });
 
   it('go through a subclass that overrides write', async () => {
