@@ -54,6 +54,19 @@ async function serve(
   return { api, port: (server.address() as AddressInfo).port };
 }
 
+/** As `serve`, remembering the last response it was given (to end it, or its socket, from outside). */
+async function serveKeeping(options: Parameters<typeof serve>[1] = {}) {
+  let response: ServerResponse | undefined;
+  const served = await serve(
+    (listener) => (req, res) => {
+      response = res;
+      listener(req, res);
+    },
+    options,
+  );
+  return { ...served, response: () => response };
+}
+
 afterEach(async () => {
   for (const { stream, api, server } of opened.splice(0)) {
     await api.close();
@@ -166,16 +179,12 @@ describe('the SSE bytes toNodeListener writes', () => {
   });
 
   it('leave the next response on the connection intact when something else ended theirs', async () => {
-    let ended: ServerResponse | undefined;
-    const { port } = await serve((listener) => (req, res) => {
-      listener(req, res);
-      ended = res;
-    });
+    const { port, response } = await serveKeeping();
     const client = await rawClient(port);
     client.socket.write(`GET ${PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
     await feed(() => client.text().includes('event: event\n'));
     // A timeout middleware ends the response, the connection stays open for the next request.
-    ended?.end();
+    response()?.end();
     await waitFor(() => dechunk(split(client.text()).body).complete, 5000, 'the last chunk');
     const answered = client.text().length;
     // Events keep coming for the subscription while the next request is answered.
@@ -187,14 +196,7 @@ describe('the SSE bytes toNodeListener writes', () => {
   });
 
   it('stop at the last chunk when something else ended a response with writes queued', async () => {
-    let response: ServerResponse | undefined;
-    const { port } = await serve(
-      (listener) => (req, res) => {
-        response = res;
-        listener(req, res);
-      },
-      { heartbeatMs: 5, bufferSize: 100_000 },
-    );
+    const { port, response } = await serveKeeping({ heartbeatMs: 5, bufferSize: 100_000 });
     const client = await rawClient(port);
     client.socket.write(`GET ${PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
     await feed(() => client.text().includes('event: event\n'));
@@ -205,10 +207,14 @@ describe('the SSE bytes toNodeListener writes', () => {
        SELECT gen_random_uuid(), 'BULK', 'alice', 'p1', jsonb_build_object('pad', repeat('x', 2000))
        FROM generate_series(1, 3000)`,
     );
-    await waitFor(() => (response?.socket?.writableLength ?? 0) > 0, 10_000, 'a backed-up socket');
+    await waitFor(
+      () => (response()?.socket?.writableLength ?? 0) > 0,
+      10_000,
+      'a backed-up socket',
+    );
     // A timeout middleware ends the response: its last chunk waits behind the queued writes,
     // and so does its 'close'. Heartbeats come every 5 ms meanwhile.
-    response?.end();
+    response()?.end();
     await new Promise((r) => setTimeout(r, 100));
     client.socket.resume();
     await waitFor(
@@ -234,14 +240,7 @@ describe('the SSE bytes toNodeListener writes', () => {
   });
 
   it('stop without an error once the socket was ended under them', async () => {
-    let response: ServerResponse | undefined;
-    const { port } = await serve(
-      (listener) => (req, res) => {
-        response = res;
-        listener(req, res);
-      },
-      { heartbeatMs: 10 },
-    );
+    const { port, response } = await serveKeeping({ heartbeatMs: 10 });
     const errors: Error[] = [];
     for (const { server } of opened) server.on('clientError', (error) => errors.push(error));
     const client = await rawClient(port, true);
@@ -249,7 +248,7 @@ describe('the SSE bytes toNodeListener writes', () => {
     await feed(() => client.text().includes('event: event\n'));
     // As Node does when the client half-closes: the server's side ends, the socket stays open
     // until the client closes its side, which this one does not do yet.
-    response?.socket?.end();
+    response()?.socket?.end();
     // Heartbeats every 10 ms would be written after the end.
     await new Promise((r) => setTimeout(r, 100));
     expect(errors).toEqual([]);
