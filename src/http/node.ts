@@ -64,7 +64,7 @@ type Send = (text: string) => boolean;
  * wakes every stream a shared read fed, and a wake-up of a live stream allocates no promise.
  */
 function writeSse(sse: SseText, res: ServerResponse): Promise<void> {
-  const socket = ownSocket(res);
+  const socket = takeOverSocket(res);
   // Over: the client went, or the response was ended by someone else (a timeout middleware):
   // nothing more may be written, least of all into the next response on the connection.
   const over = () =>
@@ -134,7 +134,7 @@ const stock = builtin && {
  * next tick and sends each chunk as three buffers: with a thousand streams fed by each read,
  * over a third of the server's busy time.
  */
-function ownSocket(res: ServerResponse): Socket | undefined {
+function takeOverSocket(res: ServerResponse): Socket | undefined {
   const socket = res.socket;
   if (stock === undefined || !(socket instanceof stock.Socket)) return undefined;
   if (res.write !== stock.response.write || res.end !== stock.response.end) return undefined;

@@ -37,7 +37,8 @@ function frame(sealed: SealedEvent): string {
  * the list route>`. A slow client leaves events in the subscription's bounded buffer, which ends
  * it when full (an `event: end` with the error's `code`; the client reconnects with
  * `Last-Event-ID` and resumes), never this process's memory. It gives text: a Node writer sends
- * it as it is (a socket encodes a string without allocating), a web stream encodes it. @internal
+ * it as it is (a socket encodes a string itself, without a Buffer per write), a web stream
+ * encodes it. @internal
  */
 export class SseText {
   readonly #sub: Subscription;
@@ -150,9 +151,8 @@ export function sseResponse(
         async pull(controller) {
           if (!opened) {
             opened = true;
-            controller.enqueue(
-              encoder.encode(sse.open((text) => controller.enqueue(encoder.encode(text)))),
-            );
+            const push = (text: string) => controller.enqueue(encoder.encode(text));
+            push(sse.open(push));
           }
           const text = await sse.next();
           if (text !== undefined) controller.enqueue(encoder.encode(text));

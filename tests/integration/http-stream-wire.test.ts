@@ -1,8 +1,10 @@
 /**
  * The bytes of an SSE response of toNodeListener on the wire. It writes the events straight to
  * the socket when it may: as HTTP/1.1 chunks (a keep-alive connection goes on serving requests
- * after the stream ends) or, to an HTTP/1.0 client, as a body the closed connection ends. When
- * something wrapped `res.write` (a compression middleware, say), every byte goes through it.
+ * after the stream ends) or, to an HTTP/1.0 client, as a body the closed connection ends. It
+ * stops at once when something else ended the response or its socket. When something wrapped
+ * `res.write` (a compression middleware, say) or a subclass overrode it, every byte goes through
+ * it.
  */
 import {
   createServer,
