@@ -3,6 +3,7 @@
  * test can write events and then wait until the subscriber has them all.
  */
 import type { StreamEvent, Subscription } from '../../src/postgres/index.js';
+import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import { waitFor } from './outbox.js';
 
 export interface Collector {
@@ -55,4 +56,20 @@ export async function storedIds(
     [userId],
   );
   return rows.map((r) => r.id);
+}
+
+/**
+ * Backends of `database` that hold a stream's LISTEN connection: the last statement each ran is
+ * LISTEN, or the stream's shared read (tagged), which runs there and nowhere else.
+ */
+export async function listeningBackends(
+  db: { query(text: string, values?: unknown[]): Promise<{ rows: { pid: number }[] }> },
+  database: string,
+): Promise<number[]> {
+  const { rows } = await db.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1
+       AND (query ILIKE 'LISTEN %' OR starts_with(query, $2))`,
+    [database, READ_TAG],
+  );
+  return rows.map((r) => r.pid);
 }

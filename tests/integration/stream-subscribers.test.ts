@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStream, type StreamEvent, SubscriberLaggedError } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/outbox.js';
-import { type Collector, collect } from '../helpers/stream.js';
+import { type Collector, collect, listeningBackends } from '../helpers/stream.js';
 
 const db = useTestDatabase();
 let pool: pg.Pool;
@@ -38,13 +38,7 @@ async function prime(sub: Collector, user: string): Promise<void> {
   }
 }
 
-async function listeners(): Promise<number[]> {
-  const { rows } = await db.pool.query(
-    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN %'`,
-    [db.name],
-  );
-  return rows.map((r) => r.pid);
-}
+const listeners = () => listeningBackends(db.pool, db.name);
 
 describe('EventStream subscribers', () => {
   it('serves 1,000 subscribers over 100 users with one LISTEN connection', async () => {

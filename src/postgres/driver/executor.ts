@@ -8,7 +8,8 @@ function isNodePostgres(db: QueryableLike): boolean {
   return isPool(db) || 'connectionParameters' in db;
 }
 
-function sessionOf(client: QueryableLike): Session {
+/** Runs statements on `client` as they are; a named one is prepared once on `pg`. @internal */
+export function sessionOf(client: QueryableLike): Session {
   const prepares = isNodePostgres(client);
   return {
     async query<R>(text: string, params?: readonly unknown[], name?: string): Promise<Rows<R>> {

@@ -28,6 +28,11 @@ export interface ListenerHandlers {
 /** A source of wake-ups. @internal */
 export interface Listener {
   readonly connected: boolean;
+  /**
+   * The connection that LISTENs, for statements its owner runs there: `null` while it is down,
+   * `undefined` when the listener holds none (PGlite, or not listening).
+   */
+  readonly connection: QueryableLike | null | undefined;
   /** Resolves after the first attempt to listen, whether it worked or not. */
   readonly ready: Promise<void>;
   close(): Promise<void>;
@@ -45,6 +50,8 @@ export interface ListenTarget {
   readonly channel: string;
   readonly listen: string;
   readonly unlisten: string;
+  /** Run on each new LISTEN connection before LISTEN: settings for what its owner runs there. */
+  readonly session?: string;
 }
 
 /** The part of PGlite the listener uses. */
@@ -72,6 +79,10 @@ class PoolListener implements Listener {
   #closed = false;
   /** The latest connection attempt; `close()` waits for it. */
   #connecting: Promise<void>;
+
+  get connection(): QueryableLike | null {
+    return this.#client ?? null;
+  }
 
   constructor(pool: PgPoolLike, target: ListenTarget, on: ListenerHandlers) {
     this.#pool = pool;
@@ -107,11 +118,11 @@ class PoolListener implements Listener {
       client.on('notification', (message) => {
         if (message.channel === this.#target.channel) this.#on.notified();
       });
-      if (!this.#closed) {
-        const listened = await within(client.query(this.#target.listen), {
-          timeoutMs: LISTEN_TIMEOUT_MS,
-        });
-        if (!listened.done) throw new Error(`LISTEN got no answer within ${LISTEN_TIMEOUT_MS} ms`);
+      for (const statement of [this.#target.session, this.#target.listen]) {
+        if (this.#closed || statement === undefined) continue;
+        const answered = await within(client.query(statement), { timeoutMs: LISTEN_TIMEOUT_MS });
+        const verb = statement.split(' ', 1)[0];
+        if (!answered.done) throw new Error(`${verb} got no answer within ${LISTEN_TIMEOUT_MS} ms`);
       }
       if (lost) throw lost;
       if (this.#closed) {
@@ -163,6 +174,7 @@ class PoolListener implements Listener {
  */
 class PGliteListener implements Listener {
   connected = false;
+  readonly connection = undefined;
   readonly ready: Promise<void>;
   readonly #db: PGliteLike;
   readonly #target: ListenTarget;
@@ -194,6 +206,7 @@ class PGliteListener implements Listener {
 
 const NOT_LISTENING: Listener = {
   connected: false,
+  connection: undefined,
   ready: Promise.resolve(),
   close: async () => {},
 };

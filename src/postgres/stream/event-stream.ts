@@ -2,7 +2,7 @@ import { ListenerSafeEmitter } from '../../emitter.js';
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { CursorCodec, cursorBinding } from '../cursor/codec.js';
-import { toExecutor, unwrapDatabase } from '../driver/executor.js';
+import { sessionOf, toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { checkListenable, type Listener, listen } from '../notify/listener.js';
 import { knownFields } from '../read/fields.js';
@@ -68,8 +68,8 @@ const item = (row: Row): StreamItem => ({
  * committed after its cursor, then every new one as it commits, each once, in one stable order
  * (the writing transaction, then the event id), with a cursor to resume after it.
  *
- * One reader per stream reads new rows for all subscribers, woken by NOTIFY over one LISTEN
- * connection (and by a poll as a safety net), and hands each subscriber the events of its scope
+ * One reader per stream reads new rows for all subscribers, on one LISTEN connection, woken by
+ * its NOTIFY (and by a poll as a safety net), and hands each subscriber the events of its scope
  * in memory. It reads only rows whose transaction is older than every transaction still open that
  * may write here, so a transaction that commits late can never put a row behind a position
  * already passed: no gap, no repeat. A long transaction in the database holds new events back
@@ -314,7 +314,8 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
         waiting = await this.#readSettled();
       } while (this.#again && !this.#closing);
     } catch (error) {
-      this.emit('error', error);
+      // Closing ends the LISTEN connection under a read: nothing went wrong.
+      if (!this.#closing) this.emit('error', error);
     } finally {
       this.#reading = false;
     }
@@ -342,12 +343,13 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
     for (;;) {
       const epoch = this.#epoch;
       const head = this.#head;
-      if (head === undefined) return false;
-      const { rows } = await this.#executor.query<Row>(
-        this.#sql.readAfter,
-        [head.tx, head.id, batchSize],
-        this.#options.listen ? this.#sql.readAfterName : undefined,
-      );
+      // On the LISTEN connection when there is one; while it is down, its reconnect wakes us.
+      const connection = this.#listener?.connection;
+      if (head === undefined || connection === null) return false;
+      const values = [head.tx, head.id, batchSize];
+      const { rows } = await (connection === undefined
+        ? this.#executor.query<Row>(this.#sql.readAfter, values)
+        : sessionOf(connection).query<Row>(this.#sql.readAfter, values, this.#sql.readAfterName));
       if (epoch !== this.#epoch || this.#closing) return false;
       for (const row of rows) {
         if (row.settled !== true) return true;

@@ -25,9 +25,10 @@ export interface EventStreamOptions {
   /**
    * Wake on NOTIFY over one connection of the pool, for all subscribers (reconnected with
    * backoff when lost). Without it (or with a single Client) only polling finds new rows.
-   * With it, the shared read is also a prepared statement (planned once per connection, not at
-   * every read over every partition); behind a proxy that pools by transaction, which supports
-   * neither, set `listen: false`.
+   * With a pool, the shared read runs on that connection too, prepared once and kept to one
+   * plan that walks each partition's index (never planned again at a read over every
+   * partition); while it is down nothing is read, and the read after the reconnect catches
+   * up. Behind a proxy that pools by transaction, which supports neither, set `listen: false`.
    * @default true
    */
   readonly listen?: boolean;
