@@ -22,8 +22,10 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createEventsApi, toNodeListener } from '../../src/http/index.js';
 import { EventQueries, EventStream, maintain } from '../../src/postgres/index.js';
+import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { note, percentile, report } from '../lib/report.js';
+import { watchSteal } from '../lib/steal.js';
 import { type LoadCommand, type LoadReply, USERS, userOf, type WriterKind } from './stream-load.js';
 
 const RATE = Number(process.env.BENCH_STREAM_RATE ?? 5000);
@@ -50,6 +52,8 @@ interface Outcome {
   readonly ended: number;
   /** CPU time of this process (the server under test) while measuring, % of one core. */
   readonly serverCpuPercent: number;
+  /** The machine's steal time while measuring, % (see watchSteal). */
+  readonly stealPercent: number | undefined;
 }
 
 async function listenOn(handler: Parameters<typeof createServer>[1]) {
@@ -163,11 +167,13 @@ async function measure(
   command({ type: 'measure' });
   const cpuFrom = process.cpuUsage();
   const wallFrom = performance.now();
+  const steal = watchSteal();
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
   await hooks.midway?.();
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
   const cpu = process.cpuUsage(cpuFrom);
   const serverCpuPercent = (cpu.user + cpu.system) / 10 / (performance.now() - wallFrom);
+  const stealPercent = steal();
   const reported = reply('report');
   command({ type: 'report' });
   const { latencies, received, written, seconds, ended } = await reported;
@@ -177,14 +183,18 @@ async function measure(
     writtenPerSecond: written / seconds,
     ended,
     serverCpuPercent,
+    stealPercent,
   };
 }
 
+/** Connections of the server under test; `listen`: those that ran LISTEN or the shared read last. */
 async function connections(pool: pg.Pool) {
   const { rows } = await pool.query<{ all: number; listen: number }>(
-    `SELECT count(*)::int AS "all", count(*) FILTER (WHERE query ILIKE 'LISTEN %')::int AS "listen"
+    `SELECT count(*)::int AS "all",
+       count(*) FILTER (WHERE query ILIKE 'LISTEN %' OR starts_with(query, $1))::int AS "listen"
      FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
        AND application_name <> 'eventrail-bench-load'`,
+    [READ_TAG],
   );
   return rows[0] as { all: number; listen: number };
 }
@@ -234,6 +244,8 @@ async function run(db: BenchDatabase, setup: Setup): Promise<void> {
     rawDeliveredPerSecond: rawOutcome.deliveredPerSecond,
     serverCpuPercent: Math.round(outcome.serverCpuPercent),
     rawServerCpuPercent: Math.round(rawOutcome.serverCpuPercent),
+    stealPercent: outcome.stealPercent,
+    rawStealPercent: rawOutcome.stealPercent,
     heapBytesPerSubscriber: Math.round(heapPerSubscriber),
     endedAsLagging: outcome.ended,
     dbConnections: used.all,
