@@ -13,6 +13,11 @@ export interface TcpProxy {
   readonly port: number;
   /** Stops forwarding (both ways, every connection, old and new). */
   blackhole(): void;
+  /**
+   * Stops forwarding on the connections open now, both ways, leaving them open (a NAT or load
+   * balancer that forgot them); new connections work.
+   */
+  blackholeOpen(): void;
   /** The next `count` Postgres connections are terminated right after their startup. */
   terminateNextStartups(count: number): void;
   /** Connections accepted so far. */
@@ -26,6 +31,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let accepted = 0;
   let toTerminate = 0;
   const sockets = new Set<net.Socket>();
+  /** Per open connection: whether it no longer forwards. */
+  const open = new Set<{ dead: boolean }>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('error', () => {});
@@ -34,21 +41,26 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const server = net.createServer((client) => {
     accepted += 1;
     const upstream = net.connect(target.port, target.host);
+    const link = { dead: false };
+    open.add(link);
     track(client);
     track(upstream);
     client.on('data', (chunk) => {
-      if (!blackholed) upstream.write(chunk);
+      if (!blackholed && !link.dead) upstream.write(chunk);
     });
     const startup = toTerminate > 0 ? new StartupWatch() : undefined;
     if (startup) toTerminate -= 1;
     upstream.on('data', (chunk: Buffer) => {
-      if (blackholed) return;
+      if (blackholed || link.dead) return;
       const cut = startup?.readyAt(chunk);
       if (cut === undefined) return void client.write(chunk);
       client.end(Buffer.concat([chunk.subarray(0, cut), TERMINATED]));
       upstream.destroy();
     });
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => {
+      open.delete(link);
+      upstream.destroy();
+    });
     upstream.on('close', () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,6 +72,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     blackhole() {
       blackholed = true;
+    },
+    blackholeOpen() {
+      for (const link of open) link.dead = true;
     },
     terminateNextStartups(count) {
       toTerminate = count;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStream, maintain } from '../../src/postgres/index.js';
 import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import { useTestDatabase } from '../helpers/database.js';
+import { waitFor } from '../helpers/outbox.js';
 import { collect, listeningBackends } from '../helpers/stream.js';
 
 const db = useTestDatabase();
@@ -44,10 +45,9 @@ async function insert(count: number, type: string): Promise<void> {
   );
 }
 
-/** The shared read's statement on the LISTEN connection: plans made so far and the plan now. */
-async function sharedRead() {
-  const [pid] = await listeningBackends(db.pool, db.name);
-  const listening = clients.get(pid as number) as pg.PoolClient;
+/** The shared read's statement on the LISTEN connection `pid`: plans made so far, the plan now. */
+async function sharedRead(pid: number) {
+  const listening = clients.get(pid) as pg.PoolClient;
   const { rows } = await listening.query(
     `SELECT name, generic_plans::int AS generic, custom_plans::int AS custom
      FROM pg_prepared_statements WHERE starts_with(statement, $1)`,
@@ -70,13 +70,17 @@ describe('the shared read of EventStream', () => {
     expect(partitions[0].n).toBeGreaterThanOrEqual(90);
     /** Every partition walked by its index, nothing sorted, never planned for one read. */
     const expectIndexWalk = async (reads: number) => {
-      const read = await sharedRead();
+      // Right after a read: the LISTEN connection shows it as its last statement.
+      const pids = await listeningBackends(db.pool, db.name);
+      expect(pids).toHaveLength(1);
+      const read = await sharedRead(pids[0] as number);
       expect(read.custom).toBe(0);
       expect(read.generic).toBeGreaterThanOrEqual(reads);
       const scans = read.plan.filter((n) => String(n['Relation Name']).startsWith('event_logs'));
       expect(scans).toHaveLength(partitions[0].n);
       expect(new Set(scans.map((n) => n['Node Type']))).toEqual(new Set(['Index Scan']));
       expect(read.plan.filter((n) => n['Node Type'] === 'Sort')).toEqual([]);
+      return pids[0] as number;
     };
     const stream = new EventStream({ db: pool, pollIntervalMs: 60_000 });
     try {
@@ -98,7 +102,16 @@ describe('the shared read of EventStream', () => {
       await expectIndexWalk(12);
       await db.pool.query('VACUUM ANALYZE eventrail.event_logs');
       await oneByOne(6);
-      await expectIndexWalk(18);
+      const pid = await expectIndexWalk(18);
+      // A new LISTEN connection is set up the same way.
+      await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await waitFor(
+        async () => (await listeningBackends(db.pool, db.name)).some((p) => p !== pid),
+        15_000,
+        'a new LISTEN connection',
+      );
+      await oneByOne(6);
+      await expectIndexWalk(6);
       expect(sub.ids()).toHaveLength(expected);
     } finally {
       await stream.close();

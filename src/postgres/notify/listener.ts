@@ -13,7 +13,8 @@ const RECONNECT: ResolvedBackoff = Object.freeze({
 });
 
 /**
- * How long checking out the LISTEN connection, and its LISTEN, may take before the attempt is
+ * How long checking out the LISTEN connection, and each statement that sets it up, may take
+ * before the attempt is
  * given up (the connection destroyed) and retried: a database that stops answering must not
  * hold the listener, nor `stop()`, forever.
  */
@@ -35,6 +36,11 @@ export interface Listener {
   readonly connection: QueryableLike | null | undefined;
   /** Resolves after the first attempt to listen, whether it worked or not. */
   readonly ready: Promise<void>;
+  /**
+   * Destroys `connection` if it is still the one that LISTENs, and reconnects (reported as
+   * lost, with `error`): for an owner whose statement on it got no answer.
+   */
+  drop(connection: QueryableLike, error: Error): void;
   close(): Promise<void>;
 }
 
@@ -63,8 +69,9 @@ const isPGlite = (db: QueryableLike): db is PGliteLike =>
   typeof (db as Partial<PGliteLike>).onNotification === 'function';
 
 /**
- * Holds one pool client that LISTENs on `channel`. When the connection fails or is terminated it
- * is destroyed (never returned to the pool still listening) and a new one is checked out after a
+ * Holds one pool client that LISTENs on `channel`, lent to its owner as `connection`. When the
+ * connection fails, is terminated or is dropped by its owner it is destroyed (never returned to
+ * the pool still listening, nor with its settings) and a new one is checked out after a
  * backoff, for as long as the listener is open.
  */
 class PoolListener implements Listener {
@@ -107,11 +114,7 @@ class PoolListener implements Listener {
       const onLost = (error?: Error) => {
         if (lost) return;
         lost = error ?? new Error('the LISTEN connection ended');
-        if (this.#client === held) {
-          this.#client = undefined;
-          held.release(true);
-          this.#reconnectLater(lost);
-        }
+        this.drop(held, lost);
       };
       client.on('error', onLost);
       client.on('end', onLost);
@@ -138,6 +141,13 @@ class PoolListener implements Listener {
       return;
     }
     this.#on.state(true);
+  }
+
+  drop(connection: QueryableLike, error: Error): void {
+    if (this.#client !== connection) return;
+    this.#client = undefined;
+    (connection as ListeningClient).release(true);
+    this.#reconnectLater(error);
   }
 
   #reconnectLater(error: unknown): void {
@@ -176,6 +186,7 @@ class PGliteListener implements Listener {
   connected = false;
   readonly connection = undefined;
   readonly ready: Promise<void>;
+  drop(): void {}
   readonly #db: PGliteLike;
   readonly #target: ListenTarget;
   readonly #off: () => void;
@@ -208,6 +219,7 @@ const NOT_LISTENING: Listener = {
   connected: false,
   connection: undefined,
   ready: Promise.resolve(),
+  drop: () => {},
   close: async () => {},
 };
 

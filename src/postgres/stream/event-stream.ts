@@ -1,3 +1,4 @@
+import { within } from '../../async/wait.js';
 import { ListenerSafeEmitter } from '../../emitter.js';
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
@@ -54,6 +55,12 @@ const SETTLE_RETRY_MS = 5;
  * transaction holding them back ends, they are delivered within this, whatever `pollIntervalMs`.
  */
 const MAX_SETTLE_RETRY_MS = 1000;
+/**
+ * Longest a shared read may take on the LISTEN connection. A connection whose socket died
+ * silently (a NAT or load balancer forgot it) answers nothing and reports nothing: past this it
+ * is dropped and made anew, instead of holding every subscriber until TCP gives up.
+ */
+const READ_TIMEOUT_MS = 10_000;
 
 /** The cursor last sealed for a position (each read row's position is one shared object). */
 const sealed = new WeakMap<StreamPosition, { readonly binding: string; readonly cursor: string }>();
@@ -314,8 +321,7 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
         waiting = await this.#readSettled();
       } while (this.#again && !this.#closing);
     } catch (error) {
-      // Closing ends the LISTEN connection under a read: nothing went wrong.
-      if (!this.#closing) this.emit('error', error);
+      this.emit('error', error);
     } finally {
       this.#reading = false;
     }
@@ -335,6 +341,31 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
   }
 
   /**
+   * The rows after `head`, settled or not: on the LISTEN connection while it is up (prepared,
+   * one plan); else through `db`, planned each time. Undefined when that connection was lost
+   * under the read (reported as `listen`) or gave no answer in time (then dropped and made
+   * anew): the read after the reconnect takes over.
+   */
+  async #read(head: StreamPosition): Promise<Row[] | undefined> {
+    const values = [head.tx, head.id, this.#options.batchSize];
+    const listener = this.#listener;
+    const connection = listener?.connection;
+    if (!connection) return (await this.#executor.query<Row>(this.#sql.readAfter, values)).rows;
+    const { text, name } = this.#sql.listenRead;
+    try {
+      const read = await within(sessionOf(connection).query<Row>(text, values, name), {
+        timeoutMs: READ_TIMEOUT_MS,
+      });
+      if (read.done) return read.value.rows;
+      listener.drop(connection, new Error(`the read got no answer within ${READ_TIMEOUT_MS} ms`));
+      return undefined;
+    } catch (error) {
+      if (listener.connection !== connection) return undefined;
+      throw error;
+    }
+  }
+
+  /**
    * Reads settled rows after the head and hands each to the live subscribers of its user that
    * it matches. Resolves whether committed rows wait above the settled mark.
    */
@@ -343,14 +374,9 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
     for (;;) {
       const epoch = this.#epoch;
       const head = this.#head;
-      // On the LISTEN connection when there is one; while it is down, its reconnect wakes us.
-      const connection = this.#listener?.connection;
-      if (head === undefined || connection === null) return false;
-      const values = [head.tx, head.id, batchSize];
-      const { rows } = await (connection === undefined
-        ? this.#executor.query<Row>(this.#sql.readAfter, values)
-        : sessionOf(connection).query<Row>(this.#sql.readAfter, values, this.#sql.readAfterName));
-      if (epoch !== this.#epoch || this.#closing) return false;
+      if (head === undefined) return false;
+      const rows = await this.#read(head);
+      if (rows === undefined || epoch !== this.#epoch || this.#closing) return false;
       for (const row of rows) {
         if (row.settled !== true) return true;
         this.#head = { tx: row.tx, id: row.id };

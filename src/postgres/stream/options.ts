@@ -25,10 +25,10 @@ export interface EventStreamOptions {
   /**
    * Wake on NOTIFY over one connection of the pool, for all subscribers (reconnected with
    * backoff when lost). Without it (or with a single Client) only polling finds new rows.
-   * With a pool, the shared read runs on that connection too, prepared once and kept to one
-   * plan that walks each partition's index (never planned again at a read over every
-   * partition); while it is down nothing is read, and the read after the reconnect catches
-   * up. Behind a proxy that pools by transaction, which supports neither, set `listen: false`.
+   * With a pool, the shared read runs on that connection too, prepared, always with the one
+   * plan that walks each partition's index (not planned again at every read over every
+   * partition); while it is down, polls read through the pool, planned each time. Behind a
+   * proxy that pools by transaction, which supports neither, set `listen: false`.
    * @default true
    */
   readonly listen?: boolean;
