@@ -17,18 +17,29 @@ export async function serverCpuMs(pool: pg.Pool, connections: number): Promise<n
     let ms = 0;
     for (const client of clients) {
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      const pid = rows[0]?.pid;
-      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!command.startsWith('postgres')) return undefined;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name, which ends at the last ')': state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ms += (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+      const used = backendCpuMs(rows[0]?.pid as number);
+      if (used === undefined) return undefined;
+      ms += used;
     }
     return ms;
-  } catch {
-    return undefined;
   } finally {
     for (const client of clients) client.release();
+  }
+}
+
+/**
+ * CPU time (user + system, ms) the Postgres backend `pid` has used so far, read from /proc;
+ * undefined when it is not a Postgres process of this machine (or has ended).
+ */
+export function backendCpuMs(pid: number): number | undefined {
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (!command.startsWith('postgres')) return undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which ends at the last ')': state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  } catch {
+    return undefined;
   }
 }

@@ -19,12 +19,13 @@
 import { fork } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type pg from 'pg';
+import pg from 'pg';
 import { createEventsApi, toNodeListener } from '../../src/http/index.js';
 import { EventQueries, EventStream, maintain } from '../../src/postgres/index.js';
 import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { note, percentile, report } from '../lib/report.js';
+import { backendCpuMs } from '../lib/server-cpu.js';
 import { watchSteal } from '../lib/steal.js';
 import { type LoadCommand, type LoadReply, USERS, userOf, type WriterKind } from './stream-load.js';
 
@@ -54,6 +55,8 @@ interface Outcome {
   readonly serverCpuPercent: number;
   /** The machine's steal time while measuring, % (see watchSteal). */
   readonly stealPercent: number | undefined;
+  /** CPU time of the server's Postgres backends while measuring, % of one core. */
+  readonly dbCpuPercent: number;
 }
 
 async function listenOn(handler: Parameters<typeof createServer>[1]) {
@@ -165,6 +168,8 @@ async function measure(
   command({ type: 'write', writer: server.writer, url: db.url, rate: RATE });
   await new Promise((r) => setTimeout(r, 1000));
   command({ type: 'measure' });
+  const probe = probePool(db);
+  const dbFrom = await serverBackendsCpuMs(probe);
   const cpuFrom = process.cpuUsage();
   const wallFrom = performance.now();
   const steal = watchSteal();
@@ -172,8 +177,13 @@ async function measure(
   await hooks.midway?.();
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
   const cpu = process.cpuUsage(cpuFrom);
-  const serverCpuPercent = (cpu.user + cpu.system) / 10 / (performance.now() - wallFrom);
+  const wall = performance.now() - wallFrom;
+  const serverCpuPercent = (cpu.user + cpu.system) / 10 / wall;
   const stealPercent = steal();
+  const dbTo = await serverBackendsCpuMs(probe);
+  await probe.end();
+  let dbMs = 0;
+  for (const [pid, ms] of dbTo) dbMs += ms - (dbFrom.get(pid) ?? 0);
   const reported = reply('report');
   command({ type: 'report' });
   const { latencies, received, written, seconds, ended } = await reported;
@@ -184,8 +194,29 @@ async function measure(
     ended,
     serverCpuPercent,
     stealPercent,
+    dbCpuPercent: (100 * dbMs) / wall,
   };
 }
+
+/**
+ * CPU time (ms) used so far by each Postgres backend of the server under test (every
+ * connection to the bench database but the load process's and the probes'), by pid.
+ */
+async function serverBackendsCpuMs(probe: pg.Pool): Promise<Map<number, number>> {
+  const { rows } = await probe.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+       AND application_name NOT IN ('eventrail-bench-load', $1)`,
+    [PROBE],
+  );
+  const used = new Map<number, number>();
+  for (const { pid } of rows) used.set(pid, backendCpuMs(pid) ?? 0);
+  return used;
+}
+
+/** The application name of the connections that look at the server under test. */
+const PROBE = 'eventrail-bench-probe';
+const probePool = (db: BenchDatabase) =>
+  new pg.Pool({ connectionString: db.url, max: 1, application_name: PROBE });
 
 /** Connections of the server under test; `listen`: those that ran LISTEN or the shared read last. */
 async function connections(pool: pg.Pool) {
@@ -193,8 +224,8 @@ async function connections(pool: pg.Pool) {
     `SELECT count(*)::int AS "all",
        count(*) FILTER (WHERE query ILIKE 'LISTEN %' OR starts_with(query, $1))::int AS "listen"
      FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-       AND application_name <> 'eventrail-bench-load'`,
-    [READ_TAG],
+       AND application_name NOT IN ('eventrail-bench-load', $2)`,
+    [READ_TAG, PROBE],
   );
   return rows[0] as { all: number; listen: number };
 }
@@ -206,7 +237,7 @@ async function run(db: BenchDatabase, setup: Setup): Promise<void> {
   await db.reset();
 
   const server = await eventrailServer(db);
-  const probe = db.pool(1);
+  const probe = probePool(db);
   globalThis.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   let heapPerSubscriber = 0;
@@ -244,6 +275,8 @@ async function run(db: BenchDatabase, setup: Setup): Promise<void> {
     rawDeliveredPerSecond: rawOutcome.deliveredPerSecond,
     serverCpuPercent: Math.round(outcome.serverCpuPercent),
     rawServerCpuPercent: Math.round(rawOutcome.serverCpuPercent),
+    dbCpuPercent: Math.round(outcome.dbCpuPercent),
+    rawDbCpuPercent: Math.round(rawOutcome.dbCpuPercent),
     stealPercent: outcome.stealPercent,
     rawStealPercent: rawOutcome.stealPercent,
     heapBytesPerSubscriber: Math.round(heapPerSubscriber),
