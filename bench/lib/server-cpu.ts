@@ -22,6 +22,8 @@ export async function serverCpuMs(pool: pg.Pool, connections: number): Promise<n
       ms += used;
     }
     return ms;
+  } catch {
+    return undefined;
   } finally {
     for (const client of clients) client.release();
   }

@@ -55,8 +55,8 @@ interface Outcome {
   readonly serverCpuPercent: number;
   /** The machine's steal time while measuring, % (see watchSteal). */
   readonly stealPercent: number | undefined;
-  /** CPU time of the server's Postgres backends while measuring, % of one core. */
-  readonly dbCpuPercent: number;
+  /** CPU time of the server's Postgres backends while measuring, % of one core, rounded. */
+  readonly dbCpuPercent: number | undefined;
 }
 
 async function listenOn(handler: Parameters<typeof createServer>[1]) {
@@ -182,8 +182,9 @@ async function measure(
   const stealPercent = steal();
   const dbTo = await serverBackendsCpuMs(probe);
   await probe.end();
-  let dbMs = 0;
-  for (const [pid, ms] of dbTo) dbMs += ms - (dbFrom.get(pid) ?? 0);
+  // Backends that ended while measuring are missed; the server's keep their connections.
+  let dbMs: number | undefined;
+  for (const [pid, ms] of dbTo) dbMs = (dbMs ?? 0) + ms - (dbFrom.get(pid) ?? 0);
   const reported = reply('report');
   command({ type: 'report' });
   const { latencies, received, written, seconds, ended } = await reported;
@@ -194,22 +195,27 @@ async function measure(
     ended,
     serverCpuPercent,
     stealPercent,
-    dbCpuPercent: (100 * dbMs) / wall,
+    dbCpuPercent: dbMs === undefined ? undefined : Math.round((100 * dbMs) / wall),
   };
 }
 
 /**
- * CPU time (ms) used so far by each Postgres backend of the server under test (every
- * connection to the bench database but the load process's and the probes'), by pid.
+ * CPU time (ms) used so far by each Postgres backend of the server under test (every client
+ * connection to the bench database but the load process's and the probes'), by pid; a backend
+ * not readable in /proc (a remote server, one that just ended) is left out.
  */
 async function serverBackendsCpuMs(probe: pg.Pool): Promise<Map<number, number>> {
   const { rows } = await probe.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+       AND backend_type = 'client backend'
        AND application_name NOT IN ('eventrail-bench-load', $1)`,
     [PROBE],
   );
   const used = new Map<number, number>();
-  for (const { pid } of rows) used.set(pid, backendCpuMs(pid) ?? 0);
+  for (const { pid } of rows) {
+    const ms = backendCpuMs(pid);
+    if (ms !== undefined) used.set(pid, ms);
+  }
   return used;
 }
 
@@ -218,7 +224,10 @@ const PROBE = 'eventrail-bench-probe';
 const probePool = (db: BenchDatabase) =>
   new pg.Pool({ connectionString: db.url, max: 1, application_name: PROBE });
 
-/** Connections of the server under test; `listen`: those that ran LISTEN or the shared read last. */
+/**
+ * Connections of the server under test; `listen`: those whose last statement was LISTEN or the
+ * shared read.
+ */
 async function connections(pool: pg.Pool) {
   const { rows } = await pool.query<{ all: number; listen: number }>(
     `SELECT count(*)::int AS "all",
@@ -275,8 +284,8 @@ async function run(db: BenchDatabase, setup: Setup): Promise<void> {
     rawDeliveredPerSecond: rawOutcome.deliveredPerSecond,
     serverCpuPercent: Math.round(outcome.serverCpuPercent),
     rawServerCpuPercent: Math.round(rawOutcome.serverCpuPercent),
-    dbCpuPercent: Math.round(outcome.dbCpuPercent),
-    rawDbCpuPercent: Math.round(rawOutcome.dbCpuPercent),
+    dbCpuPercent: outcome.dbCpuPercent,
+    rawDbCpuPercent: rawOutcome.dbCpuPercent,
     stealPercent: outcome.stealPercent,
     rawStealPercent: rawOutcome.stealPercent,
     heapBytesPerSubscriber: Math.round(heapPerSubscriber),

@@ -14,9 +14,8 @@ const RECONNECT: ResolvedBackoff = Object.freeze({
 
 /**
  * How long checking out the LISTEN connection, and each statement that sets it up, may take
- * before the attempt is
- * given up (the connection destroyed) and retried: a database that stops answering must not
- * hold the listener, nor `stop()`, forever.
+ * before the attempt is given up (the connection destroyed) and retried: a database that stops
+ * answering must not hold the listener, nor `stop()`, forever.
  */
 const LISTEN_TIMEOUT_MS = 10_000;
 

@@ -9,6 +9,13 @@ import { EVENT_COLUMNS } from './queries.js';
  */
 export const READ_TAG = '/* eventrail stream: shared read */';
 
+/**
+ * The LISTEN connection's statement_timeout: a shared read the server is slow with (waiting
+ * for a lock a migration holds) is ended by the server, which keeps the connection, rather than
+ * by the client's own deadline, which drops it and leaves the backend waiting. @internal
+ */
+export const READ_STATEMENT_TIMEOUT_MS = 9000;
+
 /** Postgres truncates identifiers (and refuses channel names) longer than this. */
 const MAX_IDENTIFIER = 63;
 
@@ -32,9 +39,9 @@ const SETTLED_MARK = `(SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snaps
  * `tx_id` is the id of the transaction that wrote the row. A row is *settled* when its `tx_id` is
  * below the settled mark, the oldest transaction still open that may write here: every
  * transaction of this database below it has committed or rolled back, so no row can ever appear
- * below that mark again. Reading only settled rows is what makes a position in this order final: a batch that got
- * its transaction id first but commits last is read when it settles, after the rows that
- * committed before it, and never lands behind a subscriber.
+ * below that mark again. Reading only settled rows is what makes a position in this order
+ * final: a batch that got its transaction id first but commits last is read when it settles,
+ * after the rows that committed before it, and never lands behind a subscriber.
  * @internal
  */
 export function streamSql(names: TableNames) {
@@ -72,9 +79,11 @@ FROM ${t} WHERE (tx_id, id) > ($1::xid8, $2::uuid) ORDER BY tx_id, id LIMIT $3::
      * read as it grows. Here the generic plan is always used (made again when a partition is
      * added, dropped or analyzed), and it can only walk each partition's `(tx_id, id)` index in
      * order: the same few rows read whatever the statistics said. No JIT: that plan never needs it.
+     * A read ends after `READ_STATEMENT_TIMEOUT_MS`.
      */
     session: `SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off;
-SET enable_bitmapscan = off; SET enable_sort = off; SET jit = off`,
+SET enable_bitmapscan = off; SET enable_sort = off; SET jit = off;
+SET statement_timeout = ${READ_STATEMENT_TIMEOUT_MS}`,
     /**
      * One subscriber's history: rows of its scope and filters (`where`) after `after` and up to
      * `upTo` (a position the shared reader has passed, so all settled), in stream order.

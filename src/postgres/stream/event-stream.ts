@@ -4,6 +4,7 @@ import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { CursorCodec, cursorBinding } from '../cursor/codec.js';
 import { sessionOf, toExecutor, unwrapDatabase } from '../driver/executor.js';
+import { connectionFate } from '../driver/fate.js';
 import type { Executor } from '../driver/types.js';
 import { checkListenable, type Listener, listen } from '../notify/listener.js';
 import { knownFields } from '../read/fields.js';
@@ -12,7 +13,7 @@ import { type EventRow, toRecord } from '../read/records.js';
 import { type QueryScope, type ResolvedScope, resolveScope } from '../read/scope.js';
 import { tableNames } from '../sql/names.js';
 import { eventConditions, SqlParameters } from '../sql/queries.js';
-import { type StreamSql, streamSql } from '../sql/stream.js';
+import { READ_STATEMENT_TIMEOUT_MS, type StreamSql, streamSql } from '../sql/stream.js';
 import { StreamClosedError } from './errors.js';
 import type { EventStreamEvents } from './events.js';
 import { matcher } from './matcher.js';
@@ -56,11 +57,12 @@ const SETTLE_RETRY_MS = 5;
  */
 const MAX_SETTLE_RETRY_MS = 1000;
 /**
- * Longest a shared read may take on the LISTEN connection. A connection whose socket died
- * silently (a NAT or load balancer forgot it) answers nothing and reports nothing: past this it
- * is dropped and made anew, instead of holding every subscriber until TCP gives up.
+ * Longest a shared read may wait for an answer on the LISTEN connection. A connection whose
+ * socket died silently (a NAT or load balancer forgot it) answers nothing and reports nothing:
+ * past this it is dropped and made anew, instead of holding every subscriber until TCP gives
+ * up. (A read the server is slow with ends there first, by the connection's statement_timeout.)
  */
-const READ_TIMEOUT_MS = 10_000;
+const READ_TIMEOUT_MS = READ_STATEMENT_TIMEOUT_MS + 1000;
 
 /** The cursor last sealed for a position (each read row's position is one shared object). */
 const sealed = new WeakMap<StreamPosition, { readonly binding: string; readonly cursor: string }>();
@@ -343,8 +345,9 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
   /**
    * The rows after `head`, settled or not: on the LISTEN connection while it is up (prepared,
    * one plan); else through `db`, planned each time. Undefined when that connection was lost
-   * under the read (reported as `listen`) or gave no answer in time (then dropped and made
-   * anew): the read after the reconnect takes over.
+   * under the read or gave no answer in time (it is dropped and made anew; `listen` reports
+   * it): the read after the reconnect takes over. A connection whose prepared read no longer
+   * fits (a column changed type) is made anew too, and that read's error thrown.
    */
   async #read(head: StreamPosition): Promise<Row[] | undefined> {
     const values = [head.tx, head.id, this.#options.batchSize];
@@ -361,6 +364,11 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
       return undefined;
     } catch (error) {
       if (listener.connection !== connection) return undefined;
+      const fate = connectionFate(error);
+      if (fate !== 'kept') {
+        listener.drop(connection, error instanceof Error ? error : new Error(String(error)));
+      }
+      if (fate === 'lost') return undefined;
       throw error;
     }
   }
