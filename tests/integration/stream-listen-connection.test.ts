@@ -56,6 +56,15 @@ async function bulk(user: string, count: number): Promise<void> {
  */
 async function blockedRead(): Promise<{ pid: number; release(): Promise<void> }> {
   const locker = await db.pool.connect();
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await locker.query('ROLLBACK').catch(() => {});
+    locker.release();
+  };
+  // Whatever fails from here, the lock is let go (first: closing runs in reverse).
+  closing.push(release);
   await locker.query('BEGIN');
   await locker.query('LOCK TABLE eventrail.event_logs IN ACCESS EXCLUSIVE MODE');
   let pid: number | undefined;
@@ -72,13 +81,7 @@ async function blockedRead(): Promise<{ pid: number; release(): Promise<void> }>
     10_000,
     'a shared read waiting for the lock',
   );
-  return {
-    pid: pid as number,
-    async release() {
-      await locker.query('ROLLBACK');
-      locker.release();
-    },
-  };
+  return { pid: pid as number, release };
 }
 
 describe('the LISTEN connection that runs the shared read', () => {

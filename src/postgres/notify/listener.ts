@@ -19,6 +19,13 @@ const RECONNECT: ResolvedBackoff = Object.freeze({
  */
 const LISTEN_TIMEOUT_MS = 10_000;
 
+/**
+ * A connection lost after being up this long was a good one: the backoff starts afresh. One
+ * lost sooner (a server that takes connections and ends them, an owner's statement that fails
+ * on every new one) keeps backing off.
+ */
+const STABLE_MS = 30_000;
+
 /** What the listener reports: a notification, or the connection's state. @internal */
 export interface ListenerHandlers {
   notified(): void;
@@ -36,8 +43,9 @@ export interface Listener {
   /** Resolves after the first attempt to listen, whether it worked or not. */
   readonly ready: Promise<void>;
   /**
-   * Destroys `connection` if it is still the one that LISTENs, and reconnects (reported as
-   * lost, with `error`): for an owner whose statement on it got no answer.
+   * Destroys `connection` if it is still the one that LISTENs, and reconnects with backoff
+   * (reported as lost, with `error`): for an owner whose statement on it got no answer, or
+   * found the connection gone or unfit.
    */
   drop(connection: QueryableLike, error: Error): void;
   close(): Promise<void>;
@@ -81,6 +89,8 @@ class PoolListener implements Listener {
   readonly #on: ListenerHandlers;
   #client: ListeningClient | undefined;
   #failures = 0;
+  /** When the connection now up came up. */
+  #upSince: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   /** The latest connection attempt; `close()` waits for it. */
@@ -132,7 +142,7 @@ class PoolListener implements Listener {
         return;
       }
       this.#client = client;
-      this.#failures = 0;
+      this.#upSince = performance.now();
       this.connected = true;
     } catch (error) {
       client?.release(true);
@@ -152,6 +162,10 @@ class PoolListener implements Listener {
   #reconnectLater(error: unknown): void {
     this.connected = false;
     if (this.#closed) return;
+    if (this.#upSince !== undefined && performance.now() - this.#upSince >= STABLE_MS) {
+      this.#failures = 0;
+    }
+    this.#upSince = undefined;
     this.#on.state(false, error);
     this.#failures += 1;
     this.#timer = setTimeout(

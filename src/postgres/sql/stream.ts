@@ -14,7 +14,7 @@ export const READ_TAG = '/* eventrail stream: shared read */';
  * for a lock a migration holds) is ended by the server, which keeps the connection, rather than
  * by the client's own deadline, which drops it and leaves the backend waiting. @internal
  */
-export const READ_STATEMENT_TIMEOUT_MS = 9000;
+export const READ_STATEMENT_TIMEOUT_MS = 8000;
 
 /** Postgres truncates identifiers (and refuses channel names) longer than this. */
 const MAX_IDENTIFIER = 63;

@@ -62,7 +62,7 @@ const MAX_SETTLE_RETRY_MS = 1000;
  * past this it is dropped and made anew, instead of holding every subscriber until TCP gives
  * up. (A read the server is slow with ends there first, by the connection's statement_timeout.)
  */
-const READ_TIMEOUT_MS = READ_STATEMENT_TIMEOUT_MS + 1000;
+const READ_TIMEOUT_MS = READ_STATEMENT_TIMEOUT_MS + 2000;
 
 /** The cursor last sealed for a position (each read row's position is one shared object). */
 const sealed = new WeakMap<StreamPosition, { readonly binding: string; readonly cursor: string }>();
