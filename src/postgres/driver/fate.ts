@@ -1,5 +1,8 @@
-/** What `pg` says when it lost the connection under a statement (it gives no SQLSTATE). */
-const LOST_MESSAGES = /connection terminated|terminating connection|connection error/i;
+/**
+ * What `pg` says when it lost the connection under a statement (it gives no SQLSTATE): ended,
+ * terminated by the server, or failed and no longer queryable. @internal
+ */
+export const LOST_MESSAGES = /connection terminated|terminating connection|connection error/i;
 
 /**
  * What an error that a statement got says about the connection it ran on:

@@ -1,4 +1,5 @@
 import { classifyCommonError, type SinkErrorKind } from '../../sinks/sink.js';
+import { LOST_MESSAGES } from '../driver/fate.js';
 
 /** SQLSTATEs that say "try again": the server is going away, busy, or chose this transaction. */
 const TRANSIENT_STATES = new Set([
@@ -15,8 +16,9 @@ const TRANSIENT_STATES = new Set([
   '57P03', // cannot_connect_now
 ]);
 
-const TRANSIENT_MESSAGES =
-  /connection terminated|terminating connection|timeout exceeded when trying to connect|not queryable|connection error|the database system is (starting|shutting) up/i;
+/** Besides a lost connection: no connection yet, or a server starting or stopping. */
+const UNAVAILABLE_MESSAGES =
+  /timeout exceeded when trying to connect|not queryable|the database system is (starting|shutting) up/i;
 
 /**
  * How a Postgres error should be handled (see {@link SinkErrorKind}): SQLSTATE class 08
@@ -32,6 +34,11 @@ export function classifyPostgresError(error: unknown): SinkErrorKind {
     if (code.startsWith('22') || code.startsWith('23')) return 'invalid-data';
     return 'permanent';
   }
-  if (error instanceof Error && TRANSIENT_MESSAGES.test(error.message)) return 'transient';
+  if (
+    error instanceof Error &&
+    (LOST_MESSAGES.test(error.message) || UNAVAILABLE_MESSAGES.test(error.message))
+  ) {
+    return 'transient';
+  }
   return classifyCommonError(error);
 }
