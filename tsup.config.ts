@@ -22,6 +22,5 @@ const common: Options = {
 
 export default defineConfig([
   { ...common, format: 'esm', clean: true },
-  // p-retry is ESM-only: the CommonJS build carries its own copy, so `require` works on every Node 20.
-  { ...common, format: 'cjs', noExternal: ['p-retry', 'is-network-error'] },
+  { ...common, format: 'cjs' },
 ]);

@@ -18,6 +18,8 @@ export class EventrailError extends Error {
 export type ValidationCode =
   /** A required field is missing or empty. */
   | 'VALIDATION_REQUIRED'
+  /** A key that is not an option or field of the object it is in (a typo); the message names the closest one. */
+  | 'VALIDATION_UNKNOWN'
   /** A field has the wrong type (a number where a string belongs, an array as payload, ...). */
   | 'VALIDATION_TYPE'
   /** A value is outside its allowed range or format (a non-UUID id, priority 300, limit 10000). */
@@ -47,6 +49,20 @@ export class ValidationError extends EventrailError {
   constructor(field: string, code: ValidationCode, message: string, options?: { cause?: unknown }) {
     super(code, `${field}: ${message}`, options);
     this.field = field;
+  }
+}
+
+/**
+ * A part was used after its `close()` began: `logEvent` on a closed logger, `subscribe` on a
+ * closed stream, `start()` on a closed publisher. Make a new one instead.
+ */
+export class ClosedError extends EventrailError {
+  /** The class of the closed part, e.g. `EventLogger`. */
+  readonly part: string;
+
+  constructor(part: string, detail = 'it accepts no more work; make a new one') {
+    super('CLOSED', `the ${part} is closed: ${detail}`);
+    this.part = part;
   }
 }
 

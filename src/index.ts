@@ -30,6 +30,14 @@ export {
   normalizeEvent,
   uuidv7,
 } from './event/index.js';
-export type { LifecycleLevel, LifecycleLog } from './lifecycle-log.js';
+export {
+  type CloseOptions,
+  type CloseSummary,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  type Lifecycle,
+} from './lifecycle/close.js';
+export type { DurationSummary } from './lifecycle/durations.js';
+export type { LifecycleLevel, LifecycleLog } from './lifecycle/log.js';
 export * from './logger/index.js';
+export type { Backoff, BackoffOptions, Jitter } from './retry/backoff.js';
 export * from './sinks/index.js';

@@ -7,7 +7,7 @@
  * `sinkAlone`: NatsSink.write driven directly, without the logger's intake (validation and the
  * payload snapshot of each logEvent), which the raw candidates do not pay, in batches of
  * `maxBatchSize` (1000): what the logger hands the sink at the defaults under sustained load
- * (`loggerMeanBatch` shows it); `sinkAloneBatch100` in batches of `batchSize`, the trigger. The
+ * (`loggerMeanBatch` shows it); `sinkAloneBatch100` in batches of `flushSize`, the trigger. The
  * stream (file storage) is created for the run, purged before each candidate, and deleted after.
  */
 import { randomBytes } from 'node:crypto';
@@ -178,7 +178,7 @@ function natsLogger(stream: BenchStream, count: number, batches: number[]): Cand
 
 /**
  * NatsSink.write alone on records made before the clock, `size` events a write and two writes in
- * flight (the sink's `defaults.concurrency`): the sink's own cost, without the logger's intake.
+ * flight (the sink's `defaults.writesInFlight`): the sink's own cost, without the logger's intake.
  */
 function sinkAlone(stream: BenchStream, count: number, size: number): Candidate {
   return rawCandidate(
@@ -214,9 +214,9 @@ export async function loggerNats(count: number): Promise<void> {
     ];
     const batches: number[] = [];
     const logger = natsLogger(stream, count, batches);
-    const { batchSize, maxBatchSize } = DEFAULT_PIPELINE_OPTIONS;
+    const { flushSize, maxBatchSize } = DEFAULT_PIPELINE_OPTIONS;
     const alone = sinkAlone(stream, count, maxBatchSize);
-    const alone100 = sinkAlone(stream, count, batchSize);
+    const alone100 = sinkAlone(stream, count, flushSize);
     for (let round = 1; round <= REPEATS; round++) {
       for (const candidate of [...raw, alone, alone100, logger]) {
         await stream.reset();

@@ -4,7 +4,7 @@
  * Also: what the GIN index on payload costs on insert, and the cost of one `logEvent` call.
  */
 import type pg from 'pg';
-import { EventLogger, type Sink } from '../../src/index.js';
+import { EventLogger, type PipelineOptions, type Sink } from '../../src/index.js';
 import { PostgresSink } from '../../src/postgres/index.js';
 import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
 import type { BenchDatabase } from '../lib/database.js';
@@ -60,7 +60,7 @@ function postgresLogger(
   db: BenchDatabase,
   count: number,
   label: string,
-  options: { batchSize?: number; maxBatchSize?: number; concurrency?: number },
+  options: PipelineOptions,
 ): Candidate {
   return loggerCandidate(label, count, async () => {
     const pool = db.pool(2);
@@ -94,7 +94,7 @@ export async function loggerPostgres(db: BenchDatabase, count: number): Promise<
       candidate: postgresLogger(
         db,
         count,
-        'logger, defaults (batchSize 100, maxBatchSize 1000)',
+        'logger, defaults (flushSize 100, maxBatchSize 1000)',
         {},
       ),
     },

@@ -5,7 +5,7 @@
  * does), measured in the same run on the same queue.
  */
 import amqplib, { type ConfirmChannel } from 'amqplib';
-import { EventLogger, type EventRecord } from '../../src/index.js';
+import { EventLogger, type EventRecord, type PipelineOptions } from '../../src/index.js';
 import { RabbitMQSink, toMessage } from '../../src/rabbitmq/index.js';
 import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
 import { agentRecords, chunk } from '../lib/events.js';
@@ -88,7 +88,7 @@ function rabbitLogger(
   broker: BenchBroker,
   count: number,
   label: string,
-  options: { batchSize?: number; maxBatchSize?: number },
+  options: PipelineOptions,
 ): Candidate {
   return loggerCandidate(label, count, async () => {
     const sink = new RabbitMQSink({ url: broker.url, exchange: broker.exchange, name: 'bench' });
@@ -113,7 +113,7 @@ export async function loggerRabbitMQ(broker: BenchBroker, count: number): Promis
       candidate: rabbitLogger(
         broker,
         count,
-        'logger, defaults (batchSize 100, maxBatchSize 1000, 2 writes in flight)',
+        'logger, defaults (flushSize 100, maxBatchSize 1000, 2 writes in flight)',
         {},
       ),
     },

@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'eventemitter3';
-import pRetry from 'p-retry';
 import { unlessAborted, within } from '../async/wait.js';
 import { PartialWriteError, SinkWriteError, WriteTimeoutError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
+import { retry } from '../retry/retry.js';
 import type { ResolvedPipelineOptions } from '../sinks/pipeline-options.js';
 import { classifyCommonError, type Sink, type SinkErrorKind } from '../sinks/sink.js';
 import { splitRefused } from '../sinks/split-refused.js';
@@ -177,7 +177,6 @@ export class Delivery {
     events: readonly EventRecord[],
   ): Promise<{ rest: readonly EventRecord[]; error: unknown } | undefined> {
     const started = performance.now();
-    const retry = this.#options.retry;
     let rest = events;
     const attempt = async () => {
       try {
@@ -196,20 +195,15 @@ export class Delivery {
       }
     };
     try {
-      await pRetry(attempt, {
-        retries: retry.retries,
-        minTimeout: retry.minDelayMs,
-        factor: retry.factor,
-        maxTimeout: retry.maxDelayMs,
-        randomize: retry.jitter,
+      await retry(attempt, {
+        backoff: this.#options.retry,
         signal: this.#abandon.signal,
-        unref: true,
-        shouldRetry: ({ error, attemptNumber }) => {
+        shouldRetry: (error, failures) => {
           if (this.abandoned || this.#classify(error) !== 'transient') return false;
           this.#counters.retries += 1;
           this.#emitter.emit('retry', {
             sink: this.#sink.name,
-            attempt: attemptNumber,
+            attempt: failures,
             size: rest.length,
             error,
           });

@@ -2,30 +2,18 @@ import { settledWithin, within } from '../async/wait.js';
 import type { EventCatalog, EventOf } from '../catalog/catalog.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../event/normalize.js';
+import { normalizeEvent } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
-import { checkLog, type LifecycleLog, lifecycle } from '../lifecycle-log.js';
-import { numberOption } from '../options/validate.js';
+import { type CloseOptions, Closer, type CloseSummary, type Deadline } from '../lifecycle/close.js';
+import { type LifecycleLog, lifecycle } from '../lifecycle/log.js';
 import { ConsoleSink } from '../sinks/console-sink.js';
-import { DEFAULT_PIPELINE_OPTIONS, resolvePipelineOptions } from '../sinks/pipeline-options.js';
-import { checkSink, closeSink, type Sink } from '../sinks/sink.js';
+import { pickPipelineOptions, pipelineOptions } from '../sinks/pipeline-options.js';
+import { closeSink, type Sink } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
 import { logLifecycle } from './lifecycle.js';
 import type { LoggerMetrics, SinkMetrics } from './metrics.js';
-import {
-  DEFAULT_CLOSE_TIMEOUT_MS,
-  type EventLoggerOptions,
-  type SinkRegistration,
-} from './options.js';
+import { type EventLoggerOptions, eventLoggerOptions, sinkRegistration } from './options.js';
 import { SinkPipeline } from './pipeline.js';
-
-/** Options of {@link EventLogger.close}. */
-export interface CloseOptions {
-  /** Deadline in milliseconds. @default the logger's `closeTimeoutMs` (10000) */
-  readonly timeoutMs?: number;
-  /** Aborting it ends the wait at once, as if the deadline had passed. */
-  readonly signal?: AbortSignal;
-}
 
 /** What happened to every event of one sink over the logger's life. */
 export interface SinkCloseSummary {
@@ -38,9 +26,7 @@ export interface SinkCloseSummary {
 }
 
 /** The result of {@link EventLogger.close}. `received = written + fallback + dropped` per sink. */
-export interface CloseSummary {
-  /** True when the deadline (or the abort signal) cut the drain short. */
-  readonly timedOut: boolean;
+export interface LoggerCloseSummary extends CloseSummary {
   readonly sinks: Readonly<Record<string, SinkCloseSummary>>;
 }
 
@@ -66,57 +52,42 @@ export class EventLogger<
   readonly #catalog: EventCatalog | undefined;
   readonly #fallback: Sink | null;
   readonly #normalize: { readonly maxPayloadBytes: number };
-  readonly #closeTimeoutMs: number;
+  readonly #closer: Closer<LoggerCloseSummary>;
   readonly #log: LifecycleLog | undefined;
   #accepted = 0;
   #rejected = 0;
-  #closing: Promise<CloseSummary> | undefined;
 
   constructor(options: EventLoggerOptions<TCatalog>) {
     super();
-    if (!options || !Array.isArray(options.sinks) || options.sinks.length === 0) {
-      throw new ValidationError('options.sinks', 'VALIDATION_REQUIRED', 'needs at least one sink');
-    }
-    // Validates the logger-wide options once, before any sink is looked at.
-    resolvePipelineOptions(options, DEFAULT_PIPELINE_OPTIONS, '');
-    this.#fallback = options.fallback === undefined ? new ConsoleSink() : options.fallback;
-    this.#catalog = options.catalog;
-    this.#closeTimeoutMs = numberOption(
-      options.closeTimeoutMs,
-      'closeTimeoutMs',
-      DEFAULT_CLOSE_TIMEOUT_MS,
-      { min: 0 },
-    );
-    this.#normalize = {
-      maxPayloadBytes: numberOption(
-        options.maxPayloadBytes,
-        'maxPayloadBytes',
-        DEFAULT_MAX_PAYLOAD_BYTES,
-        { min: 2 },
-      ),
-    };
-    const names = new Set<string>();
-    this.#pipelines = options.sinks.map((entry, i) => {
-      const registration: SinkRegistration = 'sink' in entry ? entry : { sink: entry };
+    const o = eventLoggerOptions.resolve(options);
+    this.#fallback = o.fallback === undefined ? new ConsoleSink() : o.fallback;
+    this.#catalog = o.catalog;
+    this.#closer = new Closer(o.closeTimeoutMs);
+    this.#normalize = { maxPayloadBytes: o.maxPayloadBytes };
+    const loggerWide = pickPipelineOptions(options);
+    this.#pipelines = o.sinks.map((registration, i) => {
       const sink = registration.sink;
-      checkSink(sink, i, names);
       // Precedence: the registration, then the logger's options, then the sink's own defaults.
-      const sinkDefaults = resolvePipelineOptions(
-        sink.defaults ?? {},
-        DEFAULT_PIPELINE_OPTIONS,
-        `sinks[${i}].defaults.`,
-      );
-      const loggerWide = resolvePipelineOptions(options, sinkDefaults, '');
-      const resolved = resolvePipelineOptions(registration, loggerWide, `sinks[${i}].`);
+      const sinkDefaults = pipelineOptions.resolve(sink.defaults, `options.sinks[${i}].defaults`);
+      const layered = pipelineOptions.resolve(loggerWide, 'options', sinkDefaults);
+      const resolved = sinkRegistration.resolve(registration, `options.sinks[${i}]`, {
+        ...layered,
+        sink,
+      });
       return new SinkPipeline(sink, resolved, this.#fallback, this);
     });
-    this.#log = checkLog(options.log);
-    if (this.#log) logLifecycle(this, this.#log, [...names]);
+    this.#log = o.log;
+    if (this.#log)
+      logLifecycle(
+        this,
+        this.#log,
+        o.sinks.map((r) => r.sink.name),
+      );
   }
 
   /** Whether `close()` has been called. */
   get closed(): boolean {
-    return this.#closing !== undefined;
+    return this.#closer.closed;
   }
 
   /**
@@ -171,7 +142,7 @@ export class EventLogger<
   #queueOne(input: EventInput): Promise<string> {
     let record: EventRecord;
     try {
-      if (this.#closing) throw new LoggerClosedError();
+      if (this.#closer.closed) throw new LoggerClosedError();
       record = normalizeEvent(input, this.#normalize);
     } catch (error) {
       return this.#refuse(error);
@@ -184,7 +155,7 @@ export class EventLogger<
   #queueMany(inputs: readonly EventInput[]): Promise<string[]> {
     const records: EventRecord[] = [];
     try {
-      if (this.#closing) throw new LoggerClosedError();
+      if (this.#closer.closed) throw new LoggerClosedError();
       for (let i = 0; i < inputs.length; i++) {
         records.push(normalizeEvent(inputs[i] as EventInput, this.#normalize, `[${i}].`));
       }
@@ -213,17 +184,8 @@ export class EventLogger<
    * a {@link ValidationError} for a `timeoutMs` that is not a number from 0 to 2147483647 (the
    * logger then stays open).
    */
-  close(options: CloseOptions = {}): Promise<CloseSummary> {
-    if (this.#closing === undefined) {
-      let timeoutMs: number;
-      try {
-        timeoutMs = numberOption(options.timeoutMs, 'timeoutMs', this.#closeTimeoutMs, { min: 0 });
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      this.#closing = this.#close(timeoutMs, options.signal);
-    }
-    return this.#closing;
+  close(options?: CloseOptions): Promise<LoggerCloseSummary> {
+    return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -248,40 +210,31 @@ export class EventLogger<
     return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
-  async #close(timeoutMs: number, signal: AbortSignal | undefined): Promise<CloseSummary> {
-    // A referenced timer on purpose: a host awaiting close() stays alive until the deadline.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    const onAbort = () => deadline.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) deadline.abort();
-    try {
-      const timedOut = !(await within(this.flush(), { signal: deadline.signal })).done;
-      // Past the deadline every step is bounded by it: what completes at once still counts
-      // (a console fallback's line), what would wait (a stalled stderr pipe) is given up.
-      if (timedOut) {
-        const reason = new CloseTimeoutError(signal?.aborted ? undefined : timeoutMs);
-        const abandoned = Promise.all(this.#pipelines.map((p) => p.abandon(reason)));
-        await within(abandoned, { signal: deadline.signal });
-      }
-      const closers = this.#pipelines.map((p) => closeSink(p.sink));
-      await settledWithin(Promise.allSettled(closers), { signal: deadline.signal });
-      await settledWithin(closeSink(this.#fallback), { signal: deadline.signal });
-      const sinks: Record<string, SinkCloseSummary> = {};
-      for (const pipeline of this.#pipelines) {
-        const { received, written, fallback, dropped } = pipeline.counters;
-        sinks[pipeline.sink.name] = { received, written, fallback, dropped };
-      }
-      lifecycle(
-        this.#log,
-        timedOut ? 'warn' : 'info',
-        { timedOut, sinks },
-        'eventrail logger closed',
+  async #close(deadline: Deadline): Promise<LoggerCloseSummary> {
+    const timedOut = !(await within(this.flush(), { signal: deadline.signal })).done;
+    // Past the deadline every step is bounded by it: what completes at once still counts
+    // (a console fallback's line), what would wait (a stalled stderr pipe) is given up.
+    if (timedOut) {
+      const reason = new CloseTimeoutError(
+        deadline.abortedByCaller ? undefined : deadline.timeoutMs,
       );
-      return { timedOut, sinks };
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      const abandoned = Promise.all(this.#pipelines.map((p) => p.abandon(reason)));
+      await within(abandoned, { signal: deadline.signal });
     }
+    const closers = this.#pipelines.map((p) => closeSink(p.sink, deadline));
+    await settledWithin(Promise.allSettled(closers), { signal: deadline.signal });
+    await settledWithin(closeSink(this.#fallback, deadline), { signal: deadline.signal });
+    const sinks: Record<string, SinkCloseSummary> = {};
+    for (const pipeline of this.#pipelines) {
+      const { received, written, fallback, dropped } = pipeline.counters;
+      sinks[pipeline.sink.name] = { received, written, fallback, dropped };
+    }
+    lifecycle(
+      this.#log,
+      timedOut ? 'warn' : 'info',
+      { timedOut, sinks },
+      'eventrail logger closed',
+    );
+    return { timedOut, sinks };
   }
 }

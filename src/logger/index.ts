@@ -2,18 +2,8 @@ export {
   DEFAULT_PIPELINE_OPTIONS,
   type OverflowPolicy,
   type PipelineOptions,
-  type RetryOptions,
 } from '../sinks/pipeline-options.js';
-export {
-  type CloseOptions,
-  type CloseSummary,
-  EventLogger,
-  type SinkCloseSummary,
-} from './event-logger.js';
+export { EventLogger, type LoggerCloseSummary, type SinkCloseSummary } from './event-logger.js';
 export type { DropReason, EventLoggerEvents } from './events.js';
 export type { LoggerMetrics, SinkMetrics } from './metrics.js';
-export {
-  DEFAULT_CLOSE_TIMEOUT_MS,
-  type EventLoggerOptions,
-  type SinkRegistration,
-} from './options.js';
+export type { EventLoggerOptions, SinkRegistration } from './options.js';

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
-import { type LifecycleLog, lifecycle } from '../lifecycle-log.js';
+import { type LifecycleLog, lifecycle } from '../lifecycle/log.js';
 import type { EventLoggerEvents } from './events.js';
 
 /** Logs that a logger started, and from then on its failures, hand-offs and drops. @internal */

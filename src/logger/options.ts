@@ -1,10 +1,16 @@
 import type { EventCatalog } from '../catalog/catalog.js';
-import type { LifecycleLog } from '../lifecycle-log.js';
+import { ValidationError } from '../errors.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../event/normalize.js';
+import { closeTimeoutSpec } from '../lifecycle/close.js';
+import { type LifecycleLog, logSpec } from '../lifecycle/log.js';
+import { custom, defineOptions, integer } from '../options/spec.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
-import type { Sink } from '../sinks/sink.js';
+import { pipelineRule, pipelineSpecs } from '../sinks/pipeline-options.js';
+import { checkSink, type Sink } from '../sinks/sink.js';
 
 /** A sink with settings of its own, overriding the logger's {@link PipelineOptions}. */
 export interface SinkRegistration extends PipelineOptions {
+  /** The sink. */
   readonly sink: Sink;
 }
 
@@ -34,5 +40,70 @@ export interface EventLoggerOptions<TCatalog extends EventCatalog | undefined = 
   readonly log?: LifecycleLog;
 }
 
-/** The default of {@link EventLoggerOptions.closeTimeoutMs}. */
-export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/** A sink, as `sinks[i]` or a registration's `sink` gives it. */
+const sinkSpec = custom('a Sink (an object with a name and a write method)', (value, field) => {
+  const sink = value as Partial<Sink> | null;
+  if (
+    typeof sink !== 'object' ||
+    sink === null ||
+    typeof sink.write !== 'function' ||
+    typeof sink.name !== 'string'
+  ) {
+    throw new ValidationError(
+      field,
+      'VALIDATION_TYPE',
+      'must be a Sink (an object with a name and a write method)',
+    );
+  }
+  return sink as Sink;
+});
+
+/** {@link SinkRegistration}: a sink and the pipeline options it overrides. @internal */
+export const sinkRegistration = defineOptions<SinkRegistration>()(
+  'SinkRegistration',
+  { ...pipelineSpecs, sink: sinkSpec },
+  pipelineRule,
+);
+
+/** The logger's sinks: a non-empty array of sinks or registrations, with distinct names. */
+const sinksSpec = custom('a non-empty array of sinks', (value, field) => {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ValidationError(field, 'VALIDATION_REQUIRED', 'needs at least one sink');
+  }
+  const names = new Set<string>();
+  return value.map((entry: unknown, i) => {
+    const at = `${field}[${i}]`;
+    const registration = (
+      typeof entry === 'object' && entry !== null && 'sink' in entry
+        ? entry
+        : { sink: sinkSpec.resolve(entry, at) }
+    ) as SinkRegistration;
+    checkSink(registration.sink, i, names);
+    return registration;
+  }) as readonly SinkRegistration[];
+});
+
+/** {@link EventLoggerOptions} as a table of specs. @internal */
+export const eventLoggerOptions = defineOptions<EventLoggerOptions<EventCatalog | undefined>>()(
+  'EventLoggerOptions',
+  {
+    ...pipelineSpecs,
+    sinks: sinksSpec,
+    fallback: sinkSpec.nullable().optional('new ConsoleSink() (stderr)'),
+    closeTimeoutMs: closeTimeoutSpec(),
+    maxPayloadBytes: integer({ min: 2 }).default(DEFAULT_MAX_PAYLOAD_BYTES, '262144 (256 KiB)'),
+    catalog: custom('an EventCatalog (defineCatalog)', (value, field) => {
+      const catalog = value as Partial<EventCatalog> | null;
+      if (typeof catalog?.prepare !== 'function' || typeof catalog.prepareAll !== 'function') {
+        throw new ValidationError(
+          field,
+          'VALIDATION_TYPE',
+          'must be an EventCatalog (defineCatalog)',
+        );
+      }
+      return catalog as EventCatalog;
+    }).optional(),
+    log: logSpec(),
+  },
+  pipelineRule,
+);

@@ -82,7 +82,7 @@ export class SinkPipeline {
       }
     }
     queue.push(event);
-    if (queue.length >= this.options.batchSize || queue.full) this.#schedulePump();
+    if (queue.length >= this.options.flushSize || queue.full) this.#schedulePump();
     else if (this.#timer === undefined) this.#startTimer();
     return undefined;
   }
@@ -159,17 +159,17 @@ export class SinkPipeline {
   /** Starts as many writes as concurrency allows. */
   #pump(): void {
     if (this.#delivery.abandoned) return;
-    const { batchSize, maxBatchSize, concurrency } = this.options;
+    const { flushSize, maxBatchSize, writesInFlight } = this.options;
     const queue = this.#queue;
-    while (this.#inFlight.size < concurrency && queue.length > 0) {
+    while (this.#inFlight.size < writesInFlight && queue.length > 0) {
       const urgent =
         this.#due ||
-        queue.length >= batchSize ||
-        queue.full || // maxQueueSize below batchSize: a full queue is a full batch
+        queue.length >= flushSize ||
+        queue.full || // maxQueueSize below flushSize: a full queue is a full batch
         this.#headSeq < this.#flushMark;
       if (!urgent) break;
       this.#due = false;
-      // batchSize is the trigger; a write takes whatever is waiting, up to maxBatchSize.
+      // flushSize is the trigger; a write takes whatever is waiting, up to maxBatchSize.
       const job = new BatchJob(queue.take(maxBatchSize), this.#headSeq);
       this.#headSeq += job.events.length;
       this.#admitBlocked();

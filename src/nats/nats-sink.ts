@@ -51,7 +51,7 @@ export interface NatsSinkEvents {
 export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sink {
   readonly name: string;
   /** Two writes in flight: the next batch is published while JetStream acks the previous one. */
-  readonly defaults: PipelineOptions = { concurrency: 2 };
+  readonly defaults: PipelineOptions = { writesInFlight: 2 };
   readonly #options: ResolvedNatsSinkOptions;
   readonly #mapping: NatsMessageMapping;
   readonly #link: NatsLink;

@@ -41,11 +41,6 @@ export {
 export { OutboxPublisher, type StopOptions, type StopSummary } from './outbox/publisher.js';
 export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
-export {
-  type BackoffOptions,
-  DEFAULT_BACKOFF,
-  type Jitter,
-} from './retry/backoff.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';
 export type { SortOrder } from './sql/queries.js';

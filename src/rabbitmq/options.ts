@@ -1,7 +1,7 @@
 import type { ChannelModel, Options, RecoveringChannelModel, SocketOptions } from 'amqplib';
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
-import type { LifecycleLog } from '../lifecycle-log.js';
+import type { LifecycleLog } from '../lifecycle/log.js';
 import { numberOption, reconnectOption, textOption } from '../options/validate.js';
 
 /** A connection the host opened: plain (`amqplib.connect(url)`) or recovering (`{ recovery }`). */

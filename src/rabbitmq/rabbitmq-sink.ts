@@ -1,7 +1,7 @@
 import { settledWithin, within } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import type { EventRecord } from '../event/types.js';
-import { checkLog, type LifecycleLevel, lifecycle } from '../lifecycle-log.js';
+import { checkLog, type LifecycleLevel, lifecycle } from '../lifecycle/log.js';
 import { writeMessages } from '../sinks/message-writes.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
@@ -53,7 +53,7 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
    * confirms the previous one (see the README's benchmark). Batches are published in order; only
    * a retried one lands after its successors.
    */
-  readonly defaults: PipelineOptions = { concurrency: 2 };
+  readonly defaults: PipelineOptions = { writesInFlight: 2 };
   /** Where the sink publishes, in OpenTelemetry's terms (`eventrail/otel` reads it). */
   readonly messaging: { readonly system: 'rabbitmq'; readonly destination: string };
   readonly #options: ResolvedRabbitMQSinkOptions;

@@ -1,5 +1,6 @@
 import { ValidationError, WriteTimeoutError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
+import type { CloseOptions, Deadline } from '../lifecycle/close.js';
 import type { PipelineOptions } from './pipeline-options.js';
 
 /**
@@ -37,16 +38,24 @@ export interface Sink {
    * registration set a value.
    */
   readonly defaults?: PipelineOptions;
-  /** Releases what the sink opened itself. Never ends a pool or connection the caller passed in. */
-  close?(): Promise<void>;
+  /**
+   * Releases what the sink opened itself, within `options.timeoutMs` (or until `options.signal`
+   * aborts). Never ends a pool or connection the caller passed in. Called by the logger or
+   * publisher that holds the sink, with what is left of its own close deadline.
+   */
+  close?(options?: CloseOptions): Promise<unknown>;
 }
 
 /**
- * Closes a sink (or nothing); a `close` that throws instead of rejecting is a rejection too, so
- * callers that promise never to reject can settle it. @internal
+ * Closes a sink (or nothing) within what is left of `deadline`; a `close` that throws instead of
+ * rejecting is a rejection too, so callers that promise never to reject can settle it. @internal
  */
-export function closeSink(sink: Sink | null | undefined): Promise<void> {
-  return new Promise((resolve) => resolve(sink?.close?.()));
+export function closeSink(sink: Sink | null | undefined, deadline?: Deadline): Promise<unknown> {
+  const options = deadline && {
+    timeoutMs: Math.floor(deadline.remainingMs),
+    signal: deadline.signal,
+  };
+  return new Promise((resolve) => resolve(sink?.close?.(options)));
 }
 
 /**

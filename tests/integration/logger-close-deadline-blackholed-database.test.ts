@@ -30,7 +30,7 @@ describe('EventLogger.close() with a database that stops answering', () => {
     const logger = new EventLogger({
       sinks: [new PostgresSink({ db: proxied })],
       fallback,
-      batchSize: 10,
+      flushSize: 10,
       writeTimeoutMs: 60_000,
     });
     logger.on('error', () => {});

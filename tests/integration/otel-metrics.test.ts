@@ -30,7 +30,7 @@ describe('instrument()', () => {
     const logger = new EventLogger({
       sinks: [memory, rabbit, broken],
       fallback: new MemorySink('fallback'),
-      batchSize: 20,
+      flushSize: 20,
     });
     const publisher = new OutboxPublisher({
       db: db.pool,

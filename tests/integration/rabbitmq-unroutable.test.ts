@@ -15,7 +15,7 @@ function setup(mandatory?: boolean) {
     ...(mandatory === undefined ? {} : { mandatory }),
   });
   const fallback = new MemorySink('fallback');
-  const logger = new EventLogger({ sinks: [sink], fallback, batchSize: 100 });
+  const logger = new EventLogger({ sinks: [sink], fallback, flushSize: 100 });
   const errors: EventrailError[] = [];
   logger.on('error', (error) => errors.push(error));
   let retries = 0;

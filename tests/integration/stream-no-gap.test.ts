@@ -82,7 +82,7 @@ describe('EventStream order', () => {
       (_, i) =>
         new EventLogger({
           sinks: [new PostgresSink({ db: db.pool, name: `pg-${i}` })],
-          batchSize: 7 + i,
+          flushSize: 7 + i,
           flushIntervalMs: 3,
           fallback: null,
         }),

@@ -11,7 +11,7 @@ describe('batches that grow with the backlog (maxBatchSize)', () => {
   });
 
   it('defaults to a trigger of 100 and writes of up to 1000', () => {
-    expect(DEFAULT_PIPELINE_OPTIONS.batchSize).toBe(100);
+    expect(DEFAULT_PIPELINE_OPTIONS.flushSize).toBe(100);
     expect(DEFAULT_PIPELINE_OPTIONS.maxBatchSize).toBe(1000);
   });
 
@@ -40,7 +40,7 @@ describe('batches that grow with the backlog (maxBatchSize)', () => {
     const sink = new FakeSink();
     const gate = deferred();
     sink.gate = gate.promise;
-    const logger = new EventLogger({ sinks: [sink], fallback: null, batchSize: 10 });
+    const logger = new EventLogger({ sinks: [sink], fallback: null, flushSize: 10 });
     for (let i = 0; i < 10; i++) await logger.logEvent(makeEvent(i));
     await vi.advanceTimersByTimeAsync(0);
     expect(sink.calls).toEqual([10]);
@@ -56,7 +56,7 @@ describe('batches that grow with the backlog (maxBatchSize)', () => {
   it('never takes more than maxBatchSize in one write', async () => {
     const sink = new FakeSink();
     const logger = new EventLogger({
-      sinks: [{ sink, batchSize: 10, maxBatchSize: 300 }],
+      sinks: [{ sink, flushSize: 10, maxBatchSize: 300 }],
       fallback: null,
     });
     for (let i = 0; i < 700; i++) await logger.logEvent(makeEvent(i));
@@ -67,7 +67,7 @@ describe('batches that grow with the backlog (maxBatchSize)', () => {
 
   it('raises maxBatchSize to a batchSize given above it', async () => {
     const sink = new FakeSink();
-    const logger = new EventLogger({ sinks: [sink], fallback: null, batchSize: 1500 });
+    const logger = new EventLogger({ sinks: [sink], fallback: null, flushSize: 1500 });
     for (let i = 0; i < 3200; i++) await logger.logEvent(makeEvent(i));
     await vi.advanceTimersByTimeAsync(0);
     expect(sink.calls).toEqual([1500, 1500]);
@@ -83,7 +83,7 @@ describe('batches that grow with the backlog (maxBatchSize)', () => {
     const logger = new EventLogger({
       sinks: [sink],
       fallback: null,
-      batchSize: 10,
+      flushSize: 10,
       maxQueueSize: 50,
       overflow: 'drop-newest',
     });

@@ -52,7 +52,7 @@ describe('batching', () => {
     const logger = new EventLogger({
       sinks: [sink],
       fallback: null,
-      batchSize: 10,
+      flushSize: 10,
       maxBatchSize: 10,
     });
     for (let i = 0; i < 35; i++) await logger.logEvent(makeEvent(i));
@@ -73,9 +73,9 @@ describe('batching', () => {
     const logger = new EventLogger({
       sinks: [sink],
       fallback: null,
-      batchSize: 10,
+      flushSize: 10,
       maxBatchSize: 10,
-      concurrency: 3,
+      writesInFlight: 3,
     });
     for (let i = 0; i < 50; i++) await logger.logEvent(makeEvent(i));
     await vi.advanceTimersByTimeAsync(0);

@@ -22,7 +22,7 @@ describe('close() deadline with a fallback that never finishes', () => {
     stuck.stuck = true;
     const stream = new StalledStream();
     const fallback = neverCloses(new ConsoleSink({ stream }));
-    const logger = new EventLogger({ sinks: [stuck], fallback, batchSize: 50 });
+    const logger = new EventLogger({ sinks: [stuck], fallback, flushSize: 50 });
     const drops: number[] = [];
     logger.on('drop', ({ events, reason }) => {
       expect(reason).toBe('fallback-failed');

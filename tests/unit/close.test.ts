@@ -33,7 +33,7 @@ describe('close()', () => {
     stuck.stuck = true;
     const healthy = new MemorySink('healthy');
     const fallback = new MemorySink('fallback');
-    const logger = new EventLogger({ sinks: [stuck, healthy], fallback, batchSize: 100 });
+    const logger = new EventLogger({ sinks: [stuck, healthy], fallback, flushSize: 100 });
     for (let i = 0; i < 250; i++) await logger.logEvent(makeEvent(i));
     const started = Date.now();
     const summary = await logger.close({ timeoutMs: 200 });
@@ -66,7 +66,7 @@ describe('close()', () => {
     const stuck = new FakeSink('stuck');
     stuck.stuck = true;
     const fallback = new MemorySink('fallback');
-    const logger = new EventLogger({ sinks: [stuck], fallback, batchSize: 2, maxQueueSize: 2 });
+    const logger = new EventLogger({ sinks: [stuck], fallback, flushSize: 2, maxQueueSize: 2 });
     const calls = Array.from({ length: 10 }, (_, i) => logger.logEvent(makeEvent(i)));
     await new Promise((r) => setImmediate(r));
     const summary = await logger.close({ timeoutMs: 50 });
@@ -126,9 +126,9 @@ describe('flush()', () => {
     const logger = new EventLogger({
       sinks: [sink],
       fallback: null,
-      batchSize: 10,
+      flushSize: 10,
       maxBatchSize: 10,
-      concurrency: 2,
+      writesInFlight: 2,
     });
     for (let i = 0; i < 20; i++) await logger.logEvent(makeEvent(i));
     let flushed = false;

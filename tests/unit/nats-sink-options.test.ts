@@ -71,7 +71,7 @@ describe('NatsSink options', () => {
     const sink = new NatsSink({ servers: 'nats://127.0.0.1:1', stream });
     expect(sink.name).toBe('nats');
     expect(sink.state).toBe('idle');
-    expect(sink.defaults).toEqual({ concurrency: 2 });
+    expect(sink.defaults).toEqual({ writesInFlight: 2 });
     expect(sink.metrics()).toMatchObject({ published: 0, connects: 0 });
   });
 });

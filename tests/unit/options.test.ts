@@ -10,20 +10,26 @@ import { FakeSink } from '../helpers/fake-sink.js';
 const sink = new MemorySink();
 
 const bad: [string, Partial<EventLoggerOptions> | undefined, string][] = [
-  ['no options', undefined, 'options.sinks'],
+  ['no options', undefined, 'options'],
+  ['a misspelt option', { sinks: [sink], flushIntervalMS: 10 } as never, 'options.flushIntervalMS'],
+  [
+    'a misspelt sink option',
+    { sinks: [{ sink, flushsize: 10 } as never] },
+    'options.sinks[0].flushsize',
+  ],
   ['no sinks', { sinks: [] }, 'options.sinks'],
   ['a sink without write', { sinks: [{ name: 'x' } as never] }, 'options.sinks[0]'],
   ['two sinks of one name', { sinks: [sink, new MemorySink()] }, 'options.sinks[1].name'],
-  ['batchSize 0', { sinks: [sink], batchSize: 0 }, 'options.batchSize'],
-  ['batchSize 1.5', { sinks: [sink], batchSize: 1.5 }, 'options.batchSize'],
+  ['flushSize 0', { sinks: [sink], flushSize: 0 }, 'options.flushSize'],
+  ['flushSize 1.5', { sinks: [sink], flushSize: 1.5 }, 'options.flushSize'],
   [
-    'maxBatchSize below batchSize',
-    { sinks: [sink], batchSize: 100, maxBatchSize: 50 },
+    'maxBatchSize below flushSize',
+    { sinks: [sink], flushSize: 100, maxBatchSize: 50 },
     'options.maxBatchSize',
   ],
   [
-    'per-sink maxBatchSize below its batchSize',
-    { sinks: [{ sink, batchSize: 20, maxBatchSize: 10 }] },
+    'per-sink maxBatchSize below its flushSize',
+    { sinks: [{ sink, flushSize: 20, maxBatchSize: 10 }] },
     'options.sinks[0].maxBatchSize',
   ],
   ['negative flushIntervalMs', { sinks: [sink], flushIntervalMs: -1 }, 'options.flushIntervalMs'],
@@ -51,9 +57,9 @@ describe('EventLogger options', () => {
     const small = new MemorySink('small');
     const big = new MemorySink('big');
     const logger = new EventLogger({
-      sinks: [{ sink: small, batchSize: 2, maxBatchSize: 2 }, big],
+      sinks: [{ sink: small, flushSize: 2, maxBatchSize: 2 }, big],
       fallback: null,
-      batchSize: 50,
+      flushSize: 50,
       flushIntervalMs: 60_000,
     });
     for (let i = 0; i < 6; i++) await logger.logEvent({ type: 'T', userId: 'u' });
@@ -69,18 +75,18 @@ describe('EventLogger options', () => {
     const gate = new Promise<void>(() => {});
     const make = (name: string) =>
       Object.assign(new FakeSink(name), {
-        defaults: { concurrency: 3, batchSize: 5, maxBatchSize: 5 },
+        defaults: { writesInFlight: 3, flushSize: 5, maxBatchSize: 5 },
         gate,
       });
     const own = make('own');
     const loggerWide = make('logger-wide');
     const registered = make('registered');
     const first = new EventLogger({ sinks: [own], fallback: null });
-    const second = new EventLogger({ sinks: [loggerWide], fallback: null, concurrency: 1 });
+    const second = new EventLogger({ sinks: [loggerWide], fallback: null, writesInFlight: 1 });
     const third = new EventLogger({
-      sinks: [{ sink: registered, concurrency: 2 }],
+      sinks: [{ sink: registered, writesInFlight: 2 }],
       fallback: null,
-      concurrency: 1,
+      writesInFlight: 1,
     });
     for (const logger of [first, second, third]) {
       for (let i = 0; i < 50; i++) await logger.logEvent({ type: 'T', userId: 'u' });

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF } from '../../src/postgres/index.js';
-import { backoffDelay, resolveBackoff } from '../../src/postgres/retry/backoff.js';
+import { ValidationError } from '../../src/index.js';
+import { type Backoff, backoffDelay, backoffSpec } from '../../src/retry/backoff.js';
 
-const exact = resolveBackoff({ minDelayMs: 100, factor: 2, maxDelayMs: 1000, jitter: 'none' }, '');
+const exact: Backoff = {
+  retries: 10,
+  minDelayMs: 100,
+  factor: 2,
+  maxDelayMs: 1000,
+  jitter: 'none',
+};
 
-describe('outbox backoff', () => {
+describe('backoff', () => {
   it('grows exponentially from minDelayMs and stops at maxDelayMs', () => {
     const delays = [1, 2, 3, 4, 5, 6, 50, 5000].map((n) => backoffDelay(n, exact));
     expect(delays).toEqual([100, 200, 400, 800, 1000, 1000, 1000, 1000]);
@@ -35,13 +41,20 @@ describe('outbox backoff', () => {
     expect(backoffDelay(100_000, { ...exact, factor: 10 })).toBe(1000);
   });
 
-  it('defaults to 1 s doubling to 5 minutes with equal jitter', () => {
-    expect(DEFAULT_BACKOFF).toEqual({
-      minDelayMs: 1000,
-      factor: 2,
-      maxDelayMs: 300_000,
-      jitter: 'equal',
+  it('resolves a partial option over its defaults, and refuses a cap below the first delay', () => {
+    const spec = backoffSpec(exact);
+    expect(spec.resolve(undefined, 'options.retry')).toEqual(exact);
+    expect(spec.resolve({ retries: Number.POSITIVE_INFINITY }, 'options.retry')).toEqual({
+      ...exact,
+      retries: Number.POSITIVE_INFINITY,
     });
-    expect(resolveBackoff(undefined, 'backoff.')).toEqual(DEFAULT_BACKOFF);
+    expect(spec.resolve({ minDelayMs: 5000 }, 'options.retry').maxDelayMs).toBe(5000);
+    expect(() => spec.resolve({ minDelayMs: 500, maxDelayMs: 100 }, 'options.retry')).toThrow(
+      expect.objectContaining({ field: 'options.retry.maxDelayMs', code: 'VALIDATION_RANGE' }),
+    );
+    expect(() => spec.resolve({ jitter: true }, 'options.retry')).toThrow(ValidationError);
+    expect(() => spec.resolve({ retry: 3 }, 'options.retry')).toThrow(
+      expect.objectContaining({ field: 'options.retry.retry', code: 'VALIDATION_UNKNOWN' }),
+    );
   });
 });

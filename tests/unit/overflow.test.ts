@@ -17,7 +17,7 @@ describe('overflow policies', () => {
     const logger = new EventLogger({
       sinks: [sink],
       fallback: null,
-      batchSize: 5,
+      flushSize: 5,
       maxQueueSize: 10,
     });
     // 5 go into the first (stuck) write, 10 fill the queue, the 16th has to wait.
@@ -50,7 +50,7 @@ describe('overflow policies', () => {
     const logger = new EventLogger({
       sinks: [sink],
       fallback: null,
-      batchSize: 5,
+      flushSize: 5,
       maxQueueSize: 10,
       overflow: 'drop-newest',
     });
@@ -78,7 +78,7 @@ describe('overflow policies', () => {
     const logger = new EventLogger({
       sinks: [sink],
       fallback: null,
-      batchSize: 5,
+      flushSize: 5,
       maxQueueSize: 10,
       overflow: 'drop-oldest',
     });
@@ -111,7 +111,7 @@ describe('overflow policies', () => {
     const logger = new EventLogger({
       sinks: [healthy, { sink: stuck, overflow: 'drop-newest', maxQueueSize: 10 }],
       fallback: null,
-      batchSize: 10,
+      flushSize: 10,
     });
     for (let i = 0; i < 1000; i++) await logger.logEvent(makeEvent(i));
     await vi.advanceTimersByTimeAsync(200);

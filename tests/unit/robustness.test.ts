@@ -52,7 +52,7 @@ describe('a listener that throws', () => {
     const sink = new FakeSink();
     sink.failNext.push(new FatalError('refused'));
     const fallback = new MemorySink('fallback');
-    const logger = new EventLogger({ sinks: [sink], fallback, batchSize: 10, maxBatchSize: 10 });
+    const logger = new EventLogger({ sinks: [sink], fallback, flushSize: 10, maxBatchSize: 10 });
     for (const name of ['batch', 'error', 'fallback'] as const) {
       logger.on(name, () => {
         throw new Error(`faulty ${name} listener`);
@@ -81,7 +81,7 @@ describe('queue and batch sizes', () => {
     const logger = new EventLogger({
       sinks: [sink],
       fallback: null,
-      batchSize: 100,
+      flushSize: 100,
       maxQueueSize: 5,
       flushIntervalMs: 60_000, // a full queue must not wait for this
     });

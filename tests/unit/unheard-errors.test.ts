@@ -34,7 +34,7 @@ suite("EventLogger 'error' with no listener", () => {
       const logger = new EventLogger({
         sinks: [sink],
         fallback: null,
-        batchSize: 1,
+        flushSize: 1,
         maxBatchSize: 1,
       });
       await logger.logEvents([makeEvent(1), makeEvent(2)]);

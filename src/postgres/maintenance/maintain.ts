@@ -1,4 +1,4 @@
-import { type LifecycleLog, lifecycle } from '../../lifecycle-log.js';
+import { type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
 import { deleteInChunks } from '../driver/chunks.js';
 import { inTransaction, toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase, Session } from '../driver/types.js';

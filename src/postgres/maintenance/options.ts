@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { checkLog, type LifecycleLog } from '../../lifecycle-log.js';
+import { checkLog, type LifecycleLog } from '../../lifecycle/log.js';
 import { numberOption } from '../../options/validate.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 

@@ -1,11 +1,12 @@
 import { settledWithin, within } from '../../async/wait.js';
 import { ValidationError } from '../../errors.js';
+import { type Backoff, backoffDelay } from '../../retry/backoff.js';
 import { checkOut, isPool } from '../driver/checkout.js';
 import type { PgPoolLike, QueryableLike } from '../driver/types.js';
-import { backoffDelay, type ResolvedBackoff } from '../retry/backoff.js';
 
 /** Reconnect delays of the LISTEN connection: 100 ms, doubling, at most 5 s, equal jitter. */
-const RECONNECT: ResolvedBackoff = Object.freeze({
+const RECONNECT: Backoff = Object.freeze({
+  retries: Number.POSITIVE_INFINITY,
   minDelayMs: 100,
   factor: 2,
   maxDelayMs: 5000,

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
-import type { LifecycleLog } from '../../lifecycle-log.js';
+import type { LifecycleLog } from '../../lifecycle/log.js';
 import { booleanOption, choiceOption, numberOption } from '../../options/validate.js';
-import { maxBatchSizeOption } from '../../sinks/pipeline-options.js';
+import { type Backoff, type BackoffOptions, backoffSpec } from '../../retry/backoff.js';
 import type { Sink } from '../../sinks/sink.js';
 import { checkSink } from '../../sinks/sink.js';
 import type { PgDatabase } from '../driver/types.js';
-import { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from '../retry/backoff.js';
 
 /**
  * Publishes one batch, or throws. Errors are classified like those of a sink without
@@ -137,7 +136,7 @@ export interface ResolvedPublisherOptions {
   readonly pollIntervalMs: number;
   readonly leaseMs: number;
   readonly maxRetries: number;
-  readonly backoff: ResolvedBackoff;
+  readonly backoff: Backoff;
   readonly ordering: OutboxOrdering;
   readonly listen: boolean;
   readonly stopTimeoutMs: number;
@@ -158,6 +157,18 @@ export const DEFAULT_OUTBOX_PUBLISHER_OPTIONS = Object.freeze({
 
 const ORDERINGS: readonly OutboxOrdering[] = ['none', 'aggregate'];
 
+function maxClaimOption(value: number | undefined, batchSize: number): number {
+  const max = numberOption(value, 'maxBatchSize', Math.max(1000, batchSize), { min: 1 });
+  if (max < batchSize) {
+    throw new ValidationError(
+      'options.maxBatchSize',
+      'VALIDATION_RANGE',
+      'must be at least batchSize',
+    );
+  }
+  return max;
+}
+
 function publisherId(value: string | undefined): string {
   if (value === undefined) return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
@@ -174,7 +185,7 @@ export function resolvePublisherOptions(options: OutboxPublisherOptions): Resolv
   return {
     id: publisherId(options.id),
     batchSize,
-    maxBatchSize: maxBatchSizeOption(options.maxBatchSize, batchSize, d.maxBatchSize, ''),
+    maxBatchSize: maxClaimOption(options.maxBatchSize, batchSize),
     concurrency: numberOption(
       options.concurrency,
       'concurrency',
@@ -186,7 +197,13 @@ export function resolvePublisherOptions(options: OutboxPublisherOptions): Resolv
     }),
     leaseMs: numberOption(options.leaseMs, 'leaseMs', d.leaseMs, { min: 1 }),
     maxRetries: numberOption(options.maxRetries, 'maxRetries', d.maxRetries, { min: 0 }),
-    backoff: resolveBackoff(options.backoff, 'backoff.'),
+    backoff: backoffSpec({
+      retries: 10,
+      minDelayMs: 1000,
+      factor: 2,
+      maxDelayMs: 300_000,
+      jitter: 'equal',
+    }).resolve(options.backoff, 'options.backoff'),
     ordering,
     listen: booleanOption(options.listen, 'listen', d.listen),
     stopTimeoutMs: numberOption(options.stopTimeoutMs, 'stopTimeoutMs', d.stopTimeoutMs, {

@@ -1,7 +1,7 @@
 import { settledWithin, shutdownBudget } from '../../async/wait.js';
 import { ListenerSafeEmitter } from '../../emitter.js';
 import { PublisherStoppedError } from '../../errors.js';
-import { checkLog, type LifecycleLog, lifecycle } from '../../lifecycle-log.js';
+import { checkLog, type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
 import { numberOption } from '../../options/validate.js';
 import { closeSink, type Sink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
@@ -240,7 +240,9 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
         ),
       );
       await settledWithin(listenerClosed, { signal: end.signal });
-      await settledWithin(Promise.allSettled(this.#sinks.map(closeSink)), { signal: end.signal });
+      await settledWithin(Promise.allSettled(this.#sinks.map((sink) => closeSink(sink))), {
+        signal: end.signal,
+      });
       const released = this.#counters.released - releasedBefore;
       const unsettled = this.#counters.inFlight;
       lifecycle(

@@ -1,6 +1,6 @@
 import { describe } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
-import { backoffDelay, type ResolvedBackoff } from '../retry/backoff.js';
+import { type Backoff, backoffDelay } from '../../retry/backoff.js';
 import type { Verdict } from './dispatch.js';
 import type { ClaimedEvent, Settled, Settlement } from './leases.js';
 
@@ -33,7 +33,7 @@ export function plan(
   claimed: readonly ClaimedEvent[],
   verdicts: ReadonlyMap<EventRecord, Verdict>,
   maxRetries: number,
-  backoff: ResolvedBackoff,
+  backoff: Backoff,
 ): Plan[] {
   return claimed.map(({ event, retryCount }) => {
     const verdict = verdicts.get(event) ?? { kind: 'release' };

@@ -45,7 +45,7 @@ export class PostgresSink implements Sink {
    * doubles throughput on a busy server (see the README's benchmark). Batches may then commit
    * out of order; rows are ordered by `created_at` on read, so nothing depends on it.
    */
-  readonly defaults: PipelineOptions = { concurrency: 2 };
+  readonly defaults: PipelineOptions = { writesInFlight: 2 };
   readonly #executor: Executor;
   /** COPY on the host's `pg` Pool; undefined on anything else, or once its clients proved unable. */
   #copy: CopyIn | undefined;

@@ -1,4 +1,5 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
+import { custom, type Spec } from '../options/spec.js';
 
 /**
  * Where eventrail writes its lifecycle messages (start, stop, reconnect, retries exhausted,
@@ -17,21 +18,33 @@ export type LifecycleLevel = keyof LifecycleLog;
 
 const LEVELS: readonly LifecycleLevel[] = ['debug', 'info', 'warn', 'error'];
 
+const ACCEPTS = 'an object with debug, info, warn and error methods (pino-compatible)';
+
+/**
+ * The `log` option of every long-running part: an object with the four level methods (a pino
+ * logger, `console`); silent when absent. @internal
+ */
+export function logSpec(): Spec<LifecycleLog | undefined> {
+  return custom(ACCEPTS, (value, field) => {
+    const log = value as Partial<Record<LifecycleLevel, unknown>> | null;
+    if (
+      typeof log !== 'object' ||
+      log === null ||
+      LEVELS.some((l) => typeof log[l] !== 'function')
+    ) {
+      throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${ACCEPTS}`);
+    }
+    return log as LifecycleLog;
+  }).optional('none (silent)');
+}
+
 /**
  * Checks a `log` option: undefined, or an object with the four level methods; throws a
- * {@link ValidationError} naming `options.log` otherwise. @internal
+ * {@link ValidationError} naming `options.log` otherwise.
+ * @internal @deprecated resolve `log` with {@link logSpec} in the part's options table
  */
 export function checkLog(value: unknown): LifecycleLog | undefined {
-  if (value === undefined) return undefined;
-  const log = value as Partial<Record<LifecycleLevel, unknown>> | null;
-  if (typeof log !== 'object' || log === null || LEVELS.some((l) => typeof log[l] !== 'function')) {
-    throw new ValidationError(
-      'options.log',
-      'VALIDATION_TYPE',
-      'must have debug, info, warn and error methods (pino-compatible)',
-    );
-  }
-  return log as LifecycleLog;
+  return logSpec().resolve(value, 'options.log');
 }
 
 /**
