@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventLogger } from 'eventrail';
-import { createEventsApi, toNodeListener } from 'eventrail/http';
+import { EventsApi, toNodeListener } from 'eventrail/http';
 import { EventQueries, migrate, PostgresSink } from 'eventrail/postgres';
 import pg from 'pg';
 
@@ -19,7 +19,7 @@ for (const type of ['TOOL_REQUEST', 'AGENT_SWITCHED', 'ERROR']) {
 }
 await logger.close();
 
-const api = createEventsApi({
+const api = new EventsApi({
   queries: new EventQueries({ db: pool, cursorSecret: process.env.EVENTRAIL_CURSOR_SECRET }),
   // The host's authentication goes here (a session cookie, a bearer token); a header stands in.
   resolveCaller: (request) =>
@@ -41,5 +41,6 @@ for (const path of [
   const response = await fetch(base + path, { headers: { 'x-user': 'user-42' } });
   console.log(response.status, path, (await response.text()).slice(0, 160));
 }
+await api.close();
 server.close();
 await pool.end();

@@ -4,7 +4,7 @@
  * those users (10 per user at 1,000), and 100 on one user (a hot scope).
  *
  * eventrail: an EventLogger at its defaults writes into Postgres; this process serves the SSE
- * route of `createEventsApi` from one EventStream at its defaults. "Commit" is when the sink's
+ * route of `EventsApi` from one EventStream at its defaults. "Commit" is when the sink's
  * write resolved (its transaction committed), so a latency includes the NOTIFY, the shared read,
  * the fan-out, SSE framing and the HTTP hop.
  * Raw limit, same run: `pg` alone. Each 10 ms one statement inserts the tick's events and
@@ -20,7 +20,7 @@ import { fork } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { createEventsApi, toNodeListener } from '../../src/http/index.js';
+import { EventsApi, toNodeListener } from '../../src/http/index.js';
 import { EventQueries, EventStream, maintain } from '../../src/postgres/index.js';
 import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import type { BenchDatabase } from '../lib/database.js';
@@ -78,7 +78,7 @@ const userParam = (url: string | undefined) =>
 async function eventrailServer(db: BenchDatabase): Promise<Server> {
   const pool = db.pool(4);
   const stream = new EventStream({ db: pool });
-  const api = createEventsApi({
+  const api = new EventsApi({
     queries: new EventQueries({ db: pool }),
     stream,
     resolveCaller: (request) => ({ userId: request.headers.get('x-user') ?? '', projects: ['p'] }),

@@ -1,77 +1,49 @@
+import { within } from '../async/wait.js';
+import { ListenerSafeEmitter } from '../emitter.js';
 import { ValidationError } from '../errors.js';
-import { numberOption } from '../options/validate.js';
+import {
+  type CloseOptions,
+  Closer,
+  type CloseSummary,
+  type Deadline,
+  type Lifecycle,
+} from '../lifecycle/close.js';
+import { Durations } from '../lifecycle/durations.js';
+import { type LifecycleLog, lifecycle } from '../lifecycle/log.js';
 import type { EventQueries } from '../postgres/query/event-queries.js';
-import { type QueryScope, resolveScope } from '../postgres/read/scope.js';
+import type { QueryScope } from '../postgres/read/scope.js';
 import type { EventStream } from '../postgres/stream/event-stream.js';
 import type { Subscription } from '../postgres/stream/subscription.js';
-import { analyticsParams, listParams, streamParams } from './params.js';
+import { EventsApiError } from './errors.js';
+import type { EventsApiEvents } from './events.js';
+import type { EventsApiMetrics, EventsApiResponses } from './metrics.js';
+import { type Caller, type EventsApiOptions, eventsApiOptions } from './options.js';
+import { streamParams } from './params.js';
+import { readRoute } from './reads.js';
 import { badRequest, json, problem } from './responses.js';
-import { sseResponse } from './sse.js';
-import { matchTimelinePage, timelinePage, timelineSegment } from './timeline/routes.js';
-import { isSummaryRoute, readSummaries, type SummaryKind } from './timeline/summaries.js';
-
-/** Who is calling, as the host knows it from the request (a session, a token). */
-export interface Caller {
-  /** The user whose events the caller reads: every read is scoped to it. */
-  readonly userId: string;
-  /** Narrows every read to one tenant, when the host is multi-tenant. */
-  readonly tenantId?: string;
-  /** The projects the caller may read: a list, or a check (may be async). */
-  readonly projects: readonly string[] | ((projectId: string) => boolean | Promise<boolean>);
-}
-
-/** Options of {@link createEventsApi}. */
-export interface EventsApiOptions {
-  /** The query object the routes read through. */
-  readonly queries: EventQueries;
-  /** Resolves the caller from the request; `null` (not signed in) answers 401. */
-  readonly resolveCaller: (request: Request) => Caller | null | Promise<Caller | null>;
-  /** Path the routes are served under. @default '/my/projects' */
-  readonly basePath?: string;
-  /** Told of every unexpected error (answered as a bare 500). @default none */
-  readonly onError?: (error: unknown, request: Request) => void;
-  /**
-   * The live stream `GET {base}/{projectId}/events/stream` reads through. Without it that route
-   * answers 404. @default none
-   */
-  readonly stream?: EventStream;
-  /** Milliseconds between SSE heartbeat comments (`: heartbeat`). @default 15000 */
-  readonly heartbeatMs?: number;
-  /** The SSE `retry:` hint: milliseconds a client waits before reconnecting. @default 3000 */
-  readonly retryMs?: number;
-  /** Ends every open SSE response when aborted, as `close()` does. @default none */
-  readonly signal?: AbortSignal;
-  /**
-   * Serves the timeline page at `{base}/{projectId}/timeline[/{sessionId}]` (`true`), or under
-   * the segment given (`'view'`). Off unless asked for: it adds an HTML page to an API that may
-   * be exposed only to programs, and the page's requests carry the browser's cookies, so
-   * `resolveCaller` must accept those. @default false
-   */
-  readonly timeline?: boolean | string;
-}
-
-/** The defaults of {@link EventsApiOptions}. */
-export const DEFAULT_EVENTS_API_OPTIONS = Object.freeze({
-  basePath: '/my/projects',
-  heartbeatMs: 15_000,
-  retryMs: 3000,
-});
+import { callerScope, matchRoute, type Route, segments } from './routes.js';
+import { type SseTiming, sseResponse } from './sse.js';
+import { matchTimelinePage, timelinePage } from './timeline/routes.js';
 
 /** A fetch-style handler: a standard `Request` in, a `Response` out. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
-/** The handler of {@link createEventsApi}, which can also end its open SSE responses. */
-export interface EventsApi extends FetchHandler {
+/** The result of {@link EventsApi.close}. */
+export interface EventsApiCloseSummary extends CloseSummary {
   /**
-   * Ends every open SSE response cleanly (the server is shutting down); later stream requests
-   * answer 503. The JSON routes keep working. Idempotent.
+   * SSE responses the close ended. Their clients reconnect (after the `retry:` hint) with
+   * `Last-Event-ID`, to this server's successor, and resume where they were: nothing is lost.
+   * `timedOut` is true when some had not finished by the deadline (a client not reading).
    */
-  close(): Promise<void>;
+  readonly streams: number;
 }
 
 /**
- * The read API (events, sessions, statistics) as a framework-agnostic fetch handler (Node's http server via
- * `toNodeListener`, Hono, Bun, Deno, any fetch-style router):
+ * The read API (events, sessions, statistics, live stream) over HTTP, framework-agnostic: its
+ * `fetch` takes a standard `Request` and answers a `Response`. Serve it from Node's http server
+ * (`createServer(toNodeListener(api))`), Hono (`app.get('/my/projects/*', (c) =>
+ * api.fetch(c.req.raw))`), Bun or Deno (`export default { fetch: api.fetch }`), or any fetch-style
+ * router; `fetch` is bound, so it may be passed on its own.
  *
  * - `GET {base}/{projectId}/events` — filters `type` (repeatable or comma-separated), `agentId`,
  *   `sessionId`, `aggregateType` + `aggregateId`, `workflowId`, `errorCode`, `toolName`, `traceId`,
@@ -88,7 +60,6 @@ export interface EventsApi extends FetchHandler {
  * - `GET {base}/{projectId}/analytics` — `from`, `to`, and `bucket` (`minute` | `hour` | `day`)
  *   with `timeZone` for a time series. Answers `{ countsByType, agentInteractions, errorStats,
  *   timeSeries? }`.
- *
  * - `GET {base}/{projectId}/sessions` and `.../aggregates` — the project's sessions (business
  *   objects) with their first and last time, events, errors and agents, most recently active
  *   first; the events filters and `limit`. Answers `{ items }`.
@@ -96,103 +67,204 @@ export interface EventsApi extends FetchHandler {
  *
  * A project the caller may not read answers 404, exactly as one that does not exist, so that
  * existence is not leaked. Bad parameters answer 400 with `{ error: { code, field, message } }`.
+ * An unexpected failure answers a bare 500 and is emitted as an `error` event
+ * ({@link EventsApiError}, the failure as its `cause`).
+ *
+ * Nothing runs until a request comes. `close()` ends the open SSE responses (their clients
+ * reconnect elsewhere with `Last-Event-ID`); stream requests then answer 503, the JSON routes
+ * keep working.
+ *
+ * @example
+ * ```ts
+ * const api = new EventsApi({ queries, stream, resolveCaller: (request) => callerOf(request) });
+ * const server = createServer(toNodeListener(api)).listen(8080);
+ * process.once('SIGTERM', async () => {
+ *   await api.close();
+ *   server.close();
+ * });
+ * ```
  */
-export function createEventsApi(options: EventsApiOptions): EventsApi {
-  const base = (options.basePath ?? DEFAULT_EVENTS_API_OPTIONS.basePath).replace(/\/+$/, '');
-  const { queries, stream } = options;
-  const timeline = timelineSegment(options.timeline);
-  const timing = {
-    heartbeatMs: numberOption(
-      options.heartbeatMs,
-      'heartbeatMs',
-      DEFAULT_EVENTS_API_OPTIONS.heartbeatMs,
-      { min: 1 },
-    ),
-    retryMs: numberOption(options.retryMs, 'retryMs', DEFAULT_EVENTS_API_OPTIONS.retryMs, {
-      min: 0,
-    }),
-  };
-  const open = new Set<Subscription>();
-  let closed = false;
-  const close = async () => {
-    closed = true;
-    for (const sub of open) sub.end();
-    open.clear();
-  };
-  options.signal?.addEventListener('abort', () => void close(), { once: true });
-  if (options.signal?.aborted) void close();
+export class EventsApi
+  extends ListenerSafeEmitter<EventsApiEvents>
+  implements Lifecycle<EventsApiMetrics, EventsApiCloseSummary>
+{
+  /** Answers one request. Bound to the API: pass it on its own (`{ fetch: api.fetch }`). */
+  readonly fetch: FetchHandler;
+  readonly #queries: EventQueries;
+  readonly #stream: EventStream | undefined;
+  readonly #resolveCaller: EventsApiOptions['resolveCaller'];
+  readonly #base: string;
+  readonly #timeline: string | undefined;
+  readonly #timing: SseTiming;
+  readonly #log: LifecycleLog | undefined;
+  readonly #closer: Closer<EventsApiCloseSummary>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => void this.close();
+  /** The subscriptions of the SSE responses open now. */
+  readonly #open = new Set<Subscription>();
+  /** Set by `close()` while it waits for the ended streams to finish. */
+  #drained: (() => void) | undefined;
+  #requests = 0;
+  readonly #responses = { '2xx': 0, '4xx': 0, '5xx': 0 };
+  #errors = 0;
+  #streamsOpened = 0;
+  readonly #durations = new Durations();
 
-  const handler = async (request: Request): Promise<Response> => {
-    const url = new URL(request.url);
-    const parts = segments(url.pathname, base);
-    const page = timeline && parts && matchTimelinePage(parts, timeline);
-    if (page && (request.method === 'GET' || request.method === 'HEAD')) {
-      const head = request.method === 'HEAD';
-      return timelinePage(page, { segment: timeline, live: stream !== undefined, head });
+  constructor(options: EventsApiOptions) {
+    super();
+    const o = eventsApiOptions.resolve(options);
+    this.#queries = o.queries;
+    this.#stream = o.stream;
+    this.#resolveCaller = o.resolveCaller;
+    this.#base = o.basePath.replace(/\/+$/, '');
+    this.#timeline = o.timeline;
+    this.#timing = { heartbeatMs: o.heartbeatMs, retryMs: o.retryMs };
+    this.#log = o.log;
+    this.#closer = new Closer(o.closeTimeoutMs);
+    this.fetch = (request) => this.#handle(request);
+    this.#signal = o.signal;
+    if (o.signal?.aborted) void this.close();
+    else o.signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closer.closed;
+  }
+
+  /**
+   * Ends every open SSE response cleanly (the server is shutting down) and waits, up to the
+   * deadline, for them to finish; later stream requests answer 503, the JSON routes keep working.
+   * The same promise on every call. Never rejects, except at once with a {@link ValidationError}
+   * for bad options (the API then stays open).
+   */
+  close(options?: CloseOptions): Promise<EventsApiCloseSummary> {
+    return this.#closer.close(options, (deadline) => this.#close(deadline));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** A snapshot of the counters (see {@link EventsApiMetrics}). */
+  metrics(): EventsApiMetrics {
+    return {
+      requests: this.#requests,
+      responses: { ...this.#responses },
+      errors: this.#errors,
+      openStreams: this.#open.size,
+      streamsOpened: this.#streamsOpened,
+      requestDurationMs: this.#durations.snapshot(),
+    };
+  }
+
+  async #handle(request: Request): Promise<Response> {
+    const started = performance.now();
+    this.#requests += 1;
+    let response: Response;
+    let stream = false;
+    try {
+      const url = new URL(request.url);
+      const parts = segments(url.pathname, this.#base);
+      const route = parts && matchRoute(parts);
+      stream = route?.kind === 'stream';
+      response = await this.#respond(request, url, parts, route);
+    } catch (error) {
+      response = error instanceof ValidationError ? badRequest(error) : this.#fail(request, error);
     }
-    const route = parts && match(parts);
+    this.#responses[statusClass(response.status)] += 1;
+    if (!stream) this.#durations.record(performance.now() - started);
+    return response;
+  }
+
+  async #respond(
+    request: Request,
+    url: URL,
+    parts: string[] | undefined,
+    route: Route | undefined,
+  ): Promise<Response> {
+    const { method } = request;
+    const page = this.#timeline && parts && matchTimelinePage(parts, this.#timeline);
+    if (page && (method === 'GET' || method === 'HEAD')) {
+      const serve = { segment: this.#timeline, live: this.#stream !== undefined };
+      return timelinePage(page, { ...serve, head: method === 'HEAD' });
+    }
     if (!route) return problem(404, 'NOT_FOUND', 'no such route');
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
+    if (method !== 'GET' && method !== 'HEAD') {
       return json(
         405,
         { error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET' } },
         { allow: 'GET, HEAD' },
       );
     }
-    try {
-      const caller = await options.resolveCaller(request);
-      if (caller === null) return problem(401, 'UNAUTHENTICATED', 'sign in to read events');
-      checkCaller(caller);
-      if (!(await mayRead(caller, route.projectId)))
-        return problem(404, 'NOT_FOUND', 'no such project');
-      const scope: QueryScope = {
-        userId: caller.userId,
-        projectId: route.projectId,
-        ...(caller.tenantId === undefined ? {} : { tenantId: caller.tenantId }),
-      };
-      const params = url.searchParams;
-      if (route.kind === 'sessions' || route.kind === 'aggregates') {
-        return json(200, await readSummaries(route.kind, queries, scope, params));
-      }
-      if (route.kind === 'analytics') {
-        const { filters, bucket, timeZone } = analyticsParams(params);
-        const [countsByType, agentInteractions, errorStats, timeSeries] = await Promise.all([
-          queries.countsByType(scope, filters),
-          queries.agentInteractions(scope, filters),
-          queries.errorStats(scope, filters),
-          bucket === undefined
-            ? undefined
-            : queries.timeSeries(
-                scope,
-                filters,
-                timeZone === undefined ? { bucket } : { bucket, timeZone },
-              ),
-        ]);
-        return json(200, { countsByType, agentInteractions, errorStats, timeSeries });
-      }
-      if (route.kind === 'stream') {
-        if (stream === undefined) return problem(404, 'NOT_FOUND', 'live streams are not enabled');
-        if (closed) return problem(503, 'UNAVAILABLE', 'the server is shutting down');
-        const { filters, after } = streamParams(params);
-        const lastEventId = request.headers.get('last-event-id') ?? after;
-        if (request.method === 'HEAD') return sseResponse(undefined, timing, () => {});
-        const sub = subscribe(stream, scope, filters, lastEventId, request.signal);
-        open.add(sub);
-        return sseResponse(sub, timing, () => open.delete(sub));
-      }
-      if (route.kind === 'session') {
-        const { filters, page } = listParams(params, 'sessionId');
-        return json(200, await queries.sessionEvents(scope, route.sessionId, filters, page));
-      }
-      const { filters, page } = listParams(params);
-      return json(200, await queries.listEvents(scope, filters, page));
-    } catch (error) {
-      if (error instanceof ValidationError) return badRequest(error);
-      options.onError?.(error, request);
-      return problem(500, 'INTERNAL', 'the events could not be read');
-    }
-  };
-  return Object.assign(handler, { close });
+    const caller: Caller | null = await this.#resolveCaller(request);
+    if (caller === null) return problem(401, 'UNAUTHENTICATED', 'sign in to read events');
+    const scope = await callerScope(caller, route.projectId);
+    if (scope === undefined) return problem(404, 'NOT_FOUND', 'no such project');
+    if (route.kind === 'stream') return this.#openStream(request, scope, url.searchParams);
+    return json(200, await readRoute(this.#queries, route, scope, url.searchParams));
+  }
+
+  /** `GET .../events/stream`: an SSE response over a new subscription. */
+  #openStream(request: Request, scope: QueryScope, params: URLSearchParams): Response {
+    const stream = this.#stream;
+    if (stream === undefined) return problem(404, 'NOT_FOUND', 'live streams are not enabled');
+    if (this.#closer.closed) return problem(503, 'UNAVAILABLE', 'the server is shutting down');
+    const { filters, after } = streamParams(params);
+    const lastEventId = request.headers.get('last-event-id') ?? after;
+    if (request.method === 'HEAD') return sseResponse(undefined, this.#timing, () => {});
+    const sub = subscribe(stream, scope, filters, lastEventId, request.signal);
+    this.#open.add(sub);
+    this.#streamsOpened += 1;
+    return sseResponse(sub, this.#timing, () => this.#streamEnded(sub));
+  }
+
+  #streamEnded(sub: Subscription): void {
+    this.#open.delete(sub);
+    if (this.#open.size === 0) this.#drained?.();
+  }
+
+  /** An unexpected failure: a bare 500 for the client, the cause for the host. */
+  #fail(request: Request, cause: unknown): Response {
+    const error = new EventsApiError(request.method, new URL(request.url).pathname, cause);
+    this.#errors += 1;
+    lifecycle(this.#log, 'error', { err: error }, 'eventrail events API route failed');
+    this.emit('error', error);
+    return problem(500, 'INTERNAL', 'the events could not be read');
+  }
+
+  async #close(deadline: Deadline): Promise<EventsApiCloseSummary> {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    const streams = this.#open.size;
+    const drained =
+      streams === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#drained = resolve;
+          });
+    // Each response writes what it has, then ends; its client reconnects with Last-Event-ID.
+    for (const sub of [...this.#open]) void sub.return();
+    const timedOut = !(await within(drained, { signal: deadline.signal })).done;
+    lifecycle(
+      this.#log,
+      timedOut ? 'warn' : 'info',
+      { timedOut, streams },
+      'eventrail events API closed',
+    );
+    return { timedOut, streams };
+  }
+}
+
+/** The fetch function of an {@link EventsApi}, or `value` itself when a function. @internal */
+export function fetchHandlerOf(value: EventsApi | FetchHandler): FetchHandler {
+  if (typeof value === 'function') return value;
+  if (typeof (value as Partial<EventsApi> | null)?.fetch === 'function') return value.fetch;
+  throw new ValidationError('handler', 'VALIDATION_TYPE', 'must be an EventsApi or a function');
+}
+
+function statusClass(status: number): keyof EventsApiResponses {
+  if (status >= 500) return '5xx';
+  return status >= 400 ? '4xx' : '2xx';
 }
 
 /** Subscribes, naming a refused cursor by the header or parameter it came in. */
@@ -211,58 +283,4 @@ function subscribe(
     }
     throw error;
   }
-}
-
-/** A caller the host resolved wrongly is the host's error (500 through onError), not the client's 400. */
-function checkCaller(caller: Caller): void {
-  try {
-    resolveScope(
-      caller.tenantId === undefined
-        ? { userId: caller.userId }
-        : { userId: caller.userId, tenantId: caller.tenantId },
-    );
-  } catch (error) {
-    throw new Error('resolveCaller returned a caller that is not a valid scope', { cause: error });
-  }
-}
-
-type Route =
-  | { kind: 'events' | 'analytics' | 'stream' | SummaryKind; projectId: string }
-  | { kind: 'session'; projectId: string; sessionId: string };
-
-/** The decoded path segments after the base path. */
-function segments(pathname: string, base: string): string[] | undefined {
-  if (!pathname.startsWith(`${base}/`)) return undefined;
-  try {
-    return pathname
-      .slice(base.length + 1)
-      .split('/')
-      .map(decodeURIComponent);
-  } catch {
-    return undefined;
-  }
-}
-
-function match(parts: string[]): Route | undefined {
-  const [projectId, resource, sessionId, ...rest] = parts;
-  if (!projectId) return undefined;
-  // seed 003's path of a session's events: analytics/sessions/{sessionId}/events
-  if (resource === 'analytics' && sessionId === 'sessions' && rest.length === 2) {
-    const [id, events] = rest;
-    return id && events === 'events' ? { kind: 'session', projectId, sessionId: id } : undefined;
-  }
-  if (rest.length > 0) return undefined;
-  if (isSummaryRoute(resource) && sessionId === undefined) return { kind: resource, projectId };
-  if (resource === 'analytics' && sessionId === undefined) return { kind: 'analytics', projectId };
-  if (resource !== 'events') return undefined;
-  if (sessionId === undefined) return { kind: 'events', projectId };
-  if (sessionId === 'stream') return { kind: 'stream', projectId };
-  return sessionId ? { kind: 'session', projectId, sessionId } : undefined;
-}
-
-async function mayRead(caller: Caller, projectId: string): Promise<boolean> {
-  const { projects } = caller;
-  return typeof projects === 'function'
-    ? (await projects(projectId)) === true
-    : projects.includes(projectId);
 }

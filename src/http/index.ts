@@ -4,12 +4,9 @@
  * adapter for Node's http server.
  * @packageDocumentation
  */
-export {
-  type Caller,
-  createEventsApi,
-  DEFAULT_EVENTS_API_OPTIONS,
-  type EventsApi,
-  type EventsApiOptions,
-  type FetchHandler,
-} from './api.js';
+export { EventsApi, type EventsApiCloseSummary, type FetchHandler } from './api.js';
+export { EventsApiError } from './errors.js';
+export type { EventsApiEvents } from './events.js';
+export type { EventsApiMetrics, EventsApiResponses } from './metrics.js';
 export { toNodeListener } from './node.js';
+export { type Caller, DEFAULT_EVENTS_API_OPTIONS, type EventsApiOptions } from './options.js';

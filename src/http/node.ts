@@ -1,17 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FetchHandler } from './api.js';
+import { type EventsApi, type FetchHandler, fetchHandlerOf } from './api.js';
 import { type SseText, sseTextOf } from './sse.js';
 
 /**
- * Serves a fetch-style handler from Node's `http` server:
- * `http.createServer(toNodeListener(createEventsApi({ ... })))`. Request bodies are not read
+ * Serves an {@link EventsApi} (or any fetch-style handler) from Node's `http` server:
+ * `http.createServer(toNodeListener(new EventsApi({ ... })))`. Request bodies are not read
  * (the routes are GET only). Response bodies are streamed as they come (Server-Sent Events),
- * at the pace the client reads them; when the client goes away the body is cancelled.
+ * at the pace the client reads them; when the client goes away the body is cancelled. Throws a
+ * `ValidationError` for anything but an `EventsApi` or a function.
  */
 export function toNodeListener(
-  handler: FetchHandler,
+  api: EventsApi | FetchHandler,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const handler = fetchHandlerOf(api);
   return (req, res) => {
     // Inside the chain: a request `Request` cannot represent (a Host header that is not a host,
     // a TRACE method) answers 400 instead of throwing out of the server's listener.

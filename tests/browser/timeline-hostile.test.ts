@@ -48,6 +48,10 @@ describe('hostile event data', () => {
     expect(await w.page.locator('script').count()).toBe(2);
     await w.page.waitForTimeout(300); // an onerror would have fired by now
     expect(w.dialogs).toEqual([]);
+    // The page's own reads were seen, so that an empty list of foreign ones means something.
+    expect(
+      w.requests.some((url) => url.startsWith(`${server.origin}/my/projects/${PROJECT}/events`)),
+    ).toBe(true);
     const foreign = w.requests.filter(
       (url) => !url.startsWith(`${server.origin}/my/projects/${PROJECT}/`),
     );

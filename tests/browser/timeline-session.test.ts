@@ -94,9 +94,16 @@ describe('a session of the agent-platform example', () => {
     const focused = await w.page.evaluate("document.activeElement.getAttribute('data-id')");
     expect(focused).toBe(stored[1]?.id);
     expect(await w.page.locator('#details h2').first().textContent()).toBe(stored[1]?.type);
+    const lanes = await w.page
+      .locator('.lane')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-lane')));
+    const laneOfFocus = "document.activeElement.closest('.lane').dataset.lane";
+    const here = (await w.page.evaluate(laneOfFocus)) as string;
     await w.page.keyboard.press('ArrowDown');
-    const below = await w.page.evaluate("document.activeElement.closest('.lane').dataset.lane");
+    const below = (await w.page.evaluate(laneOfFocus)) as string;
     expect(below).not.toBe('(session)');
+    // Down is a lane further down, not the same one (a key that did nothing).
+    expect(lanes.indexOf(below)).toBeGreaterThan(lanes.indexOf(here));
     expect(w.errors).toEqual([]);
     await w.context.close();
   });

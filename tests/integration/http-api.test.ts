@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, createEventsApi, toNodeListener } from '../../src/http/index.js';
+import { type Caller, EventsApi, EventsApiError, toNodeListener } from '../../src/http/index.js';
 import { EventLogger } from '../../src/index.js';
 import { EventQueries, PostgresSink } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
@@ -54,7 +54,7 @@ beforeAll(async () => {
     { type: 'SECRET', userId: 'alice', projectId: 'p3', payload: {} },
   ]);
   await logger.close();
-  const api = createEventsApi({
+  const api = new EventsApi({
     queries: new EventQueries({ db: db.pool, cursorSecret: 'a-stable-test-secret-of-32-chars!!' }),
     resolveCaller: (request) => CALLERS[request.headers.get('x-user') ?? ''] ?? null,
   });
@@ -227,16 +227,19 @@ describe('GET /my/projects/{id}/analytics', () => {
 });
 
 describe('the host side', () => {
-  it('answers 500 through onError, not 400, when resolveCaller returns an invalid caller', async () => {
-    const errors: unknown[] = [];
-    const api = createEventsApi({
+  it('answers 500 with an error event, not 400, when resolveCaller returns an invalid caller', async () => {
+    const errors: EventsApiError[] = [];
+    const api = new EventsApi({
       queries: new EventQueries({ db: db.pool }),
       resolveCaller: () => ({ userId: '', projects: ['p1'] }),
-      onError: (error) => errors.push(error),
     });
-    const response = await api(new Request('http://localhost/my/projects/p1/events'));
+    api.on('error', (error) => errors.push(error));
+    const response = await api.fetch(new Request('http://localhost/my/projects/p1/events'));
     expect(response.status).toBe(500);
     expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(EventsApiError);
+    expect(errors[0]).toMatchObject({ code: 'API_ROUTE_FAILED', path: '/my/projects/p1/events' });
+    expect(errors[0]?.cause).toMatchObject({ message: expect.stringMatching(/not a valid scope/) });
   });
 
   it('answers 400 to a request Node takes but Request cannot represent, and keeps serving', async () => {

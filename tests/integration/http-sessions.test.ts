@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventsApi, toNodeListener } from '../../src/http/index.js';
+import { EventsApi, toNodeListener } from '../../src/http/index.js';
 import { EventQueries } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { insertEvents } from '../helpers/events.js';
@@ -58,7 +58,7 @@ beforeAll(async () => {
     { type: 'SECRET', userId: 'alice', projectId: 'p3', sessionId: 's9', createdAt: at(20) },
     { type: 'SECRET', userId: 'bob', projectId: 'p1', sessionId: 's1', createdAt: at(30) },
   ]);
-  const api = createEventsApi({
+  const api = new EventsApi({
     queries: new EventQueries({ db: db.pool }),
     resolveCaller: (request) =>
       request.headers.get('x-user') === 'alice' ? { userId: 'alice', projects: ['p1'] } : null,
@@ -119,12 +119,13 @@ describe('GET {base}/{projectId}/sessions and /aggregates', () => {
   it('serves no timeline page unless asked to', async () => {
     const response = await fetch(`${base}/p1/timeline`, { headers: { 'x-user': 'alice' } });
     expect(response.status).toBe(404);
-    expect(() =>
-      createEventsApi({
-        queries: new EventQueries({ db: db.pool }),
-        resolveCaller: () => null,
-        timeline: 'events',
-      }),
+    expect(
+      () =>
+        new EventsApi({
+          queries: new EventQueries({ db: db.pool }),
+          resolveCaller: () => null,
+          timeline: 'events',
+        }),
     ).toThrow(/options\.timeline/);
   });
 });

@@ -6,7 +6,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventsApi, toNodeListener } from '../../src/http/index.js';
+import { EventsApi, toNodeListener } from '../../src/http/index.js';
 import { EventQueries, EventStream } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/outbox.js';
@@ -14,6 +14,7 @@ import { waitFor } from '../helpers/outbox.js';
 const db = useTestDatabase();
 const cursorSecret = 'a-stable-test-secret-of-32-chars!!';
 let stream: EventStream;
+let api: EventsApi;
 let server: Server;
 let port = 0;
 /** Resolves the pending caller lookup; set while one waits. */
@@ -22,7 +23,7 @@ let asked = 0;
 
 beforeAll(async () => {
   stream = new EventStream({ db: db.pool, cursorSecret, pollIntervalMs: 100 });
-  const api = createEventsApi({
+  api = new EventsApi({
     queries: new EventQueries({ db: db.pool, cursorSecret }),
     stream,
     heartbeatMs: 50,
@@ -46,11 +47,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
+  await api.close();
   await stream.close();
 });
 
 describe('GET .../events/stream through toNodeListener', () => {
+  /** Waits for the subscription the request made (so that its end below is not vacuous), then for its end. */
+  async function openedThenEnded(opened: number) {
+    await waitFor(() => api.metrics().streamsOpened === opened + 1, 5000, 'the subscription');
+    await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
+    expect(stream.subscriberCount).toBe(0);
+    expect(api.metrics()).toMatchObject({ streamsOpened: opened + 1, openStreams: 0 });
+  }
+
   it('ends the subscription of a client that left before the response began', async () => {
+    const opened = api.metrics().streamsOpened;
     const req = request({ port, host: '127.0.0.1', path: '/my/projects/p1/events/stream' });
     req.on('error', () => {});
     req.end();
@@ -61,12 +72,12 @@ describe('GET .../events/stream through toNodeListener', () => {
     admit?.();
     // With the bug, the subscription stayed open for good (and its heartbeat kept firing).
     await new Promise((r) => setTimeout(r, 300));
-    await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
-    expect(stream.subscriberCount).toBe(0);
+    await openedThenEnded(opened);
   });
 
   it('ends the subscription of a response that something else answered meanwhile', async () => {
     const before = asked;
+    const opened = api.metrics().streamsOpened;
     const answered = new Promise<number | undefined>((resolve) => {
       const req = request(
         {
@@ -88,7 +99,6 @@ describe('GET .../events/stream through toNodeListener', () => {
     admit?.();
     // With the bug, writeHead threw (headers already sent) and the subscription stayed open.
     await new Promise((r) => setTimeout(r, 300));
-    await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
-    expect(stream.subscriberCount).toBe(0);
+    await openedThenEnded(opened);
   });
 });

@@ -15,7 +15,7 @@ import {
 } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEventsApi, type EventsApi, toNodeListener } from '../../src/http/index.js';
+import { EventsApi, toNodeListener } from '../../src/http/index.js';
 import { EventQueries, EventStream } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/outbox.js';
@@ -40,7 +40,7 @@ async function serve(
     pollIntervalMs: 50,
     bufferSize: options.bufferSize ?? 1000,
   });
-  const api = createEventsApi({
+  const api = new EventsApi({
     queries: new EventQueries({ db: db.pool }),
     stream,
     heartbeatMs: options.heartbeatMs ?? 60_000,

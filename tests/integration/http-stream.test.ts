@@ -9,12 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Caller,
-  createEventsApi,
-  type EventsApi,
-  toNodeListener,
-} from '../../src/http/index.js';
+import { type Caller, EventsApi, toNodeListener } from '../../src/http/index.js';
 import { EventQueries, EventStream } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/outbox.js';
@@ -66,7 +61,7 @@ const types = (client: SseClient) => client.events().map((e) => e.data.type);
 
 beforeAll(async () => {
   stream = new EventStream({ db: db.pool, cursorSecret, pollIntervalMs: 100 });
-  api = createEventsApi({
+  api = new EventsApi({
     queries: new EventQueries({ db: db.pool, cursorSecret }),
     stream,
     heartbeatMs: 100,
@@ -77,7 +72,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/my/projects`;
   const app = new Hono();
-  app.all('*', (c) => api(c.req.raw));
+  app.all('*', (c) => api.fetch(c.req.raw));
   await new Promise<void>((resolve) => {
     hono = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
       honoBase = `http://127.0.0.1:${info.port}/my/projects`;
@@ -211,7 +206,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
   });
 
   it('ends open streams cleanly on api.close(), then answers 503', async () => {
-    const closing = createEventsApi({
+    const closing = new EventsApi({
       queries: new EventQueries({ db: db.pool, cursorSecret }),
       stream,
       resolveCaller: () => CALLERS.alice ?? null,
@@ -221,7 +216,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
     const url = `http://127.0.0.1:${(local.address() as AddressInfo).port}/my/projects/p1/events/stream`;
     try {
       const client = await opened(url, {}, 'alice', 'p1');
-      await closing.close();
+      expect(await closing.close()).toEqual({ timedOut: false, streams: 1 });
       await client.ended;
       expect((await fetch(url)).status).toBe(503);
       await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');

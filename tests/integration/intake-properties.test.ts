@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventsApi } from '../../src/http/index.js';
+import { EventsApi } from '../../src/http/index.js';
 import { EventLogger, type EventRecord, MemorySink, ValidationError } from '../../src/index.js';
 import { EventQueries, PostgresSink } from '../../src/postgres/index.js';
 import { anyValue, jsonishPayload, nastyString } from '../helpers/arbitraries.js';
@@ -217,14 +217,14 @@ describe('reads with arbitrary input', () => {
 
   it('the HTTP API answers 200 with the caller’s rows or 400, never a 500', async () => {
     const unexpected: unknown[] = [];
-    const api = createEventsApi({
+    const api = new EventsApi({
       queries: new EventQueries({ db: db.pool, cursorSecret: SECRET }),
       resolveCaller: (request) => {
         const user = request.headers.get('x-user') ?? '';
         return USERS.includes(user) ? { userId: user, projects: ['p0', 'p1', 'p2'] } : null;
       },
-      onError: (error) => unexpected.push(error),
     });
+    api.on('error', (error) => unexpected.push(error));
     const NAMES = [
       'type',
       'agentId',
@@ -258,7 +258,7 @@ describe('reads with arbitrary input', () => {
         async (user, project, route, params) => {
           const query = new URLSearchParams(params);
           const url = `http://api.test/my/projects/${project}/${route}?${query}`;
-          const response = await api(new Request(url, { headers: { 'x-user': user } }));
+          const response = await api.fetch(new Request(url, { headers: { 'x-user': user } }));
           statuses[response.status] = (statuses[response.status] ?? 0) + 1;
           expect([200, 400]).toContain(response.status);
           const body = (await response.json()) as {

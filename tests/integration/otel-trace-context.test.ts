@@ -13,7 +13,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventsApi } from '../../src/http/index.js';
+import { EventsApi } from '../../src/http/index.js';
 import { EventLogger, MemorySink } from '../../src/index.js';
 import { enableTraceContext, PUBLISH_SPAN_NAME } from '../../src/otel/index.js';
 import {
@@ -85,11 +85,11 @@ describe('trace context', () => {
     expect(page.items.map((e) => [e.id, e.traceId, e.spanId])).toEqual([
       [traced, ids(span).traceId, ids(span).spanId],
     ]);
-    const api = createEventsApi({
+    const api = new EventsApi({
       queries,
       resolveCaller: () => ({ userId: 'u', projects: ['p'] }),
     });
-    const response = await api(
+    const response = await api.fetch(
       new Request(`http://localhost/my/projects/p/events?traceId=${ids(span).traceId}`),
     );
     expect(((await response.json()) as { items: { id: string }[] }).items.map((e) => e.id)).toEqual(

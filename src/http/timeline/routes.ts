@@ -1,26 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../../errors.js';
+import { custom } from '../../options/spec.js';
 import { timelineHtml } from './page.js';
 
 /** The page's path segment when `timeline: true`. */
 export const DEFAULT_TIMELINE_SEGMENT = 'timeline';
 
+const TIMELINE_ACCEPTS =
+  'a boolean or one path segment (letters, digits, _ and -) that no data route uses';
+
 /**
- * The segment the page is served under, from the `timeline` option: `undefined` when the page is
- * off. A string names the segment (`'view'` serves `{base}/{projectId}/view`). @internal
+ * The `timeline` option: the segment the page is served under, `undefined` when the page is off.
+ * A string names the segment (`'view'` serves `{base}/{projectId}/view`). @internal
  */
-export function timelineSegment(option: boolean | string | undefined): string | undefined {
-  if (option === undefined || option === false) return undefined;
+export const timelineSpec = custom(TIMELINE_ACCEPTS, (option, field): string | undefined => {
+  if (option === false) return undefined;
   if (option === true) return DEFAULT_TIMELINE_SEGMENT;
   if (typeof option !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(option) || isDataRoute(option)) {
     throw new ValidationError(
-      'options.timeline',
-      'VALIDATION_RANGE',
-      'must be a boolean or one path segment (letters, digits, _ and -) that no data route uses',
+      field,
+      typeof option === 'string' ? 'VALIDATION_RANGE' : 'VALIDATION_TYPE',
+      `must be ${TIMELINE_ACCEPTS}`,
     );
   }
   return option;
-}
+}).optional('false');
 
 function isDataRoute(segment: string): boolean {
   return ['events', 'analytics', 'sessions', 'aggregates'].includes(segment);

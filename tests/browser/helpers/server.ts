@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Caller, createEventsApi, toNodeListener } from '../../../src/http/index.js';
+import { type Caller, EventsApi, toNodeListener } from '../../../src/http/index.js';
 import { EventQueries, type EventStream, type PgDatabase } from '../../../src/postgres/index.js';
 
 const CALLERS: Record<string, Caller> = {
@@ -25,7 +25,7 @@ export async function startTimelineServer(
   db: PgDatabase,
   stream?: EventStream,
 ): Promise<TimelineServer> {
-  const api = createEventsApi({
+  const api = new EventsApi({
     queries: new EventQueries({ db }),
     resolveCaller: (request) => {
       const cookie = /(?:^|;\s*)user=([^;]+)/.exec(request.headers.get('cookie') ?? '');
