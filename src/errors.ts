@@ -66,13 +66,6 @@ export class ClosedError extends EventrailError {
   }
 }
 
-/** `logEvent` (or another intake) was called after `close()` began. */
-export class LoggerClosedError extends EventrailError {
-  constructor() {
-    super('LOGGER_CLOSED', 'the logger is closed; no more events are accepted');
-  }
-}
-
 /**
  * A sink failed to write a batch and gave up (after retries where the error was transient).
  * Emitted as the `error` event of the logger; the events themselves went to the fallback sink.

@@ -5,9 +5,9 @@
  */
 export * from './catalog/index.js';
 export {
+  ClosedError,
   CloseTimeoutError,
   EventrailError,
-  LoggerClosedError,
   MaintenanceError,
   MigrationError,
   type OutboxOperation,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloseTimeoutError, EventLogger, LoggerClosedError, MemorySink } from '../../src/index.js';
+import { ClosedError, CloseTimeoutError, EventLogger, MemorySink } from '../../src/index.js';
 import { FakeSink, makeEvent } from '../helpers/fake-sink.js';
 
 describe('close()', () => {
@@ -21,11 +21,14 @@ describe('close()', () => {
     expect(logger.closed).toBe(true);
   });
 
-  it('rejects logEvent and logEvents after close with LoggerClosedError', async () => {
+  it("rejects logEvent and logEvents after close with ClosedError('EventLogger')", async () => {
     const logger = new EventLogger({ sinks: [new MemorySink()], fallback: null });
     void logger.close();
-    await expect(logger.logEvent(makeEvent())).rejects.toBeInstanceOf(LoggerClosedError);
-    await expect(logger.logEvents([makeEvent()])).rejects.toMatchObject({ code: 'LOGGER_CLOSED' });
+    await expect(logger.logEvent(makeEvent())).rejects.toBeInstanceOf(ClosedError);
+    await expect(logger.logEvents([makeEvent()])).rejects.toMatchObject({
+      code: 'CLOSED',
+      part: 'EventLogger',
+    });
   });
 
   it('at the deadline, hands what a stuck sink holds to the fallback and reports exact counts', async () => {
