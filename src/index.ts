@@ -27,6 +27,7 @@ export {
   isUuid,
   type JsonObject,
   type JsonValue,
+  type NormalizeOptions,
   normalizeEvent,
   uuidv7,
 } from './event/index.js';

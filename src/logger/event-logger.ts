@@ -3,7 +3,7 @@ import { settledWithin, within } from '../async/wait.js';
 import type { EventCatalog, EventOf } from '../catalog/catalog.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import { ClosedError, CloseTimeoutError, ValidationError } from '../errors.js';
-import { normalizeEvent } from '../event/normalize.js';
+import { type NormalizeLimits, toEventRecord } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
 import { type CloseOptions, Closer, type CloseSummary, type Deadline } from '../lifecycle/close.js';
 import { type LifecycleLog, lifecycle } from '../lifecycle/log.js';
@@ -52,7 +52,7 @@ export class EventLogger<
   readonly #pipelines: SinkPipeline[];
   readonly #catalog: EventCatalog | undefined;
   readonly #fallback: Sink | null;
-  readonly #normalize: { readonly maxPayloadBytes: number };
+  readonly #normalize: NormalizeLimits;
   readonly #closer: Closer<LoggerCloseSummary>;
   readonly #log: LifecycleLog | undefined;
   /** Holds the process while the host awaits `flush()` or a blocked `logEvent`. */
@@ -147,7 +147,7 @@ export class EventLogger<
     let record: EventRecord;
     try {
       if (this.#closer.closed) throw new ClosedError('EventLogger');
-      record = normalizeEvent(input, this.#normalize);
+      record = toEventRecord(input, this.#normalize);
     } catch (error) {
       return this.#refuse(error);
     }
@@ -163,7 +163,7 @@ export class EventLogger<
     try {
       if (this.#closer.closed) throw new ClosedError('EventLogger');
       for (let i = 0; i < inputs.length; i++) {
-        records.push(normalizeEvent(inputs[i] as EventInput, this.#normalize, `[${i}].`));
+        records.push(toEventRecord(inputs[i] as EventInput, this.#normalize, `[${i}].`));
       }
     } catch (error) {
       return this.#refuse(error);

@@ -34,8 +34,8 @@ describe('close()', () => {
   it('at the deadline, hands what a stuck sink holds to the fallback and reports exact counts', async () => {
     const stuck = new FakeSink('stuck');
     stuck.stuck = true;
-    const healthy = new MemorySink('healthy');
-    const fallback = new MemorySink('fallback');
+    const healthy = new MemorySink({ name: 'healthy' });
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [stuck, healthy], fallback, flushSize: 100 });
     for (let i = 0; i < 250; i++) await logger.logEvent(makeEvent(i));
     const started = Date.now();
@@ -55,7 +55,7 @@ describe('close()', () => {
   it('an abort signal ends the wait at once, like a deadline', async () => {
     const stuck = new FakeSink('stuck');
     stuck.stuck = true;
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [stuck], fallback });
     await logger.logEvent(makeEvent());
     const controller = new AbortController();
@@ -68,7 +68,7 @@ describe('close()', () => {
   it('releases callers blocked on a full queue when the deadline passes', async () => {
     const stuck = new FakeSink('stuck');
     stuck.stuck = true;
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [stuck], fallback, flushSize: 2, maxQueueSize: 2 });
     const calls = Array.from({ length: 10 }, (_, i) => logger.logEvent(makeEvent(i)));
     await new Promise((r) => setImmediate(r));
@@ -79,7 +79,7 @@ describe('close()', () => {
 
   it('never rejects, even when a sink or the fallback throws from close() without a promise', async () => {
     const throwing = (name: string) =>
-      Object.assign(new MemorySink(name), {
+      Object.assign(new MemorySink({ name }), {
         close(): Promise<void> {
           throw new Error(`${name} cannot close`);
         },

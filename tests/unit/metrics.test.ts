@@ -4,11 +4,11 @@ import { FakeSink, makeEvent, TransientError } from '../helpers/fake-sink.js';
 
 describe('metrics() and events', () => {
   it('counts per sink and emits batch, retry, error and fallback events', async () => {
-    const good = new MemorySink('good');
+    const good = new MemorySink({ name: 'good' });
     const flaky = new FakeSink('flaky');
     flaky.failNext.push(new TransientError('blip'));
     flaky.rejectEvent = (e) => e.payload.i === 3;
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [good, flaky], fallback });
     const seen: string[] = [];
     const durations: Record<string, number[]> = { good: [], flaky: [] };
