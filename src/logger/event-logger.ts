@@ -5,7 +5,13 @@ import { ListenerSafeEmitter } from '../emitter.js';
 import { ClosedError, CloseTimeoutError, ValidationError } from '../errors.js';
 import { type NormalizeLimits, toEventRecord } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
-import { type CloseOptions, Closer, type CloseSummary, type Deadline } from '../lifecycle/close.js';
+import {
+  type CloseOptions,
+  Closer,
+  type CloseSummary,
+  type Deadline,
+  type Lifecycle,
+} from '../lifecycle/close.js';
 import { type LifecycleLog, lifecycle } from '../lifecycle/log.js';
 import { ConsoleSink } from '../sinks/console-sink.js';
 import { pickPipelineOptions, pipelineOptions } from '../sinks/pipeline-options.js';
@@ -20,14 +26,17 @@ import { SinkPipeline } from './pipeline.js';
 export interface SinkCloseSummary {
   /** Events handed to this sink's pipeline. */
   readonly received: number;
+  /** Events the sink wrote. */
   readonly written: number;
   /** Events handed to the fallback sink (failed writes, or left over at the deadline). */
   readonly fallback: number;
+  /** Events discarded: queue overflow under a drop policy, or a failed or absent fallback. */
   readonly dropped: number;
 }
 
 /** The result of {@link EventLogger.close}. `received = written + fallback + dropped` per sink. */
 export interface LoggerCloseSummary extends CloseSummary {
+  /** What happened to the events of each sink, by sink name. */
   readonly sinks: Readonly<Record<string, SinkCloseSummary>>;
 }
 
@@ -46,9 +55,10 @@ export interface LoggerCloseSummary extends CloseSummary {
  * process.once('SIGTERM', () => logger.close());
  * ```
  */
-export class EventLogger<
-  TCatalog extends EventCatalog | undefined = undefined,
-> extends ListenerSafeEmitter<EventLoggerEvents> {
+export class EventLogger<TCatalog extends EventCatalog | undefined = undefined>
+  extends ListenerSafeEmitter<EventLoggerEvents>
+  implements Lifecycle<LoggerMetrics, LoggerCloseSummary>
+{
   readonly #pipelines: SinkPipeline[];
   readonly #catalog: EventCatalog | undefined;
   readonly #fallback: Sink | null;

@@ -70,7 +70,7 @@ describe('retry of transient errors', () => {
     expect(fallback.lastFailure?.sink).toBe('fake');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(SinkWriteError);
-    expect(errors[0]).toMatchObject({ sink: 'fake', batchSize: 3, code: 'SINK_WRITE' });
+    expect(errors[0]).toMatchObject({ sink: 'fake', size: 3, code: 'SINK_WRITE' });
     expect((errors[0] as SinkWriteError).cause).toBeInstanceOf(TransientError);
     await logger.close();
   });
