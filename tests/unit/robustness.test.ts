@@ -76,7 +76,7 @@ describe('a listener that throws', () => {
 });
 
 describe('queue and batch sizes', () => {
-  it('writes a full queue at once when maxQueueSize is below batchSize', async () => {
+  it('writes a full queue at once when maxQueueSize is below flushSize', async () => {
     const sink = new FakeSink();
     const logger = new EventLogger({
       sinks: [sink],
