@@ -10,19 +10,8 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   MemorySink,
   normalizeEvent,
-  ValidationError,
 } from '../../src/index.js';
-
-/** The ValidationError `run` throws (and fails the test when it throws nothing or another). */
-function refusal(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
-}
+import { refused } from '../helpers/refused.js';
 
 const EVENT = { type: 'T', userId: 'u' };
 
@@ -85,7 +74,7 @@ const cases: [string, () => unknown, { field: string; code: string; message?: Re
 
 describe('options of the core sinks and normalizeEvent', () => {
   it.each(cases)('refuses %s with a ValidationError naming the field', (_name, run, expected) => {
-    const error = refusal(run);
+    const error = refused(run);
     expect(error).toMatchObject({ field: expected.field, code: expected.code });
     if (expected.message) expect(error.message).toMatch(expected.message);
   });
@@ -96,7 +85,7 @@ describe('options of the core sinks and normalizeEvent', () => {
     expect(new MemorySink({ name: 'fallback' }).name).toBe('fallback');
     expect(new ConsoleSink().name).toBe('console');
     const big = { type: 'T', userId: 'u', payload: { s: 'x'.repeat(DEFAULT_MAX_PAYLOAD_BYTES) } };
-    expect(refusal(() => normalizeEvent(big)).code).toBe('VALIDATION_TOO_LARGE');
+    expect(refused(() => normalizeEvent(big)).code).toBe('VALIDATION_TOO_LARGE');
     expect(normalizeEvent(EVENT).payloadJson).toBe('{}');
   });
 
@@ -106,7 +95,7 @@ describe('options of the core sinks and normalizeEvent', () => {
       payload,
     );
     expect(
-      refusal(() => normalizeEvent({ ...EVENT, payload }, { maxPayloadBytes: 100 })),
+      refused(() => normalizeEvent({ ...EVENT, payload }, { maxPayloadBytes: 100 })),
     ).toMatchObject({ field: 'payload', code: 'VALIDATION_TOO_LARGE' });
   });
 
