@@ -100,6 +100,25 @@ describe('close()', () => {
     }
     expect(sink.events).toHaveLength(1);
   });
+
+  it('starts nothing in its constructor, and its idle timer never holds the process', async () => {
+    // Referenced timers only: what would keep a process alive.
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const sink = new FakeSink();
+    const logger = new EventLogger({ sinks: [sink], fallback: null, flushIntervalMs: 60_000 });
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBe(before);
+    expect(sink.calls).toEqual([]);
+    await logger.logEvent(makeEvent());
+    expect(timers()).toBe(before); // the flush interval runs, unreferenced
+    const flushed = logger.flush();
+    expect(timers()).toBe(before + 1); // an awaited flush holds the process
+    await flushed;
+    expect(timers()).toBe(before);
+    await logger.close();
+    expect(sink.written).toHaveLength(1);
+  });
 });
 
 describe('flush()', () => {
