@@ -43,7 +43,7 @@ export type ValidationCode =
  */
 export class ValidationError extends EventrailError {
   declare readonly code: ValidationCode;
-  /** Path of the offending field, e.g. `userId`, `payload.items[2].price`, `options.batchSize`. */
+  /** Path of the offending field, e.g. `userId`, `payload.items[2].price`, `options.flushSize`. */
   readonly field: string;
 
   constructor(field: string, code: ValidationCode, message: string, options?: { cause?: unknown }) {
@@ -66,13 +66,6 @@ export class ClosedError extends EventrailError {
   }
 }
 
-/** `logEvent` (or another intake) was called after `close()` began. */
-export class LoggerClosedError extends EventrailError {
-  constructor() {
-    super('LOGGER_CLOSED', 'the logger is closed; no more events are accepted');
-  }
-}
-
 /**
  * A sink failed to write a batch and gave up (after retries where the error was transient).
  * Emitted as the `error` event of the logger; the events themselves went to the fallback sink.
@@ -80,19 +73,15 @@ export class LoggerClosedError extends EventrailError {
 export class SinkWriteError extends EventrailError {
   /** Name of the sink that failed. */
   readonly sink: string;
-  /** How many events the failed write carried. */
-  readonly batchSize: number;
+  /** How many events the failed write carried (as `size` in the logger's `batch` event). */
+  readonly size: number;
 
-  constructor(sink: string, batchSize: number, cause: unknown) {
-    super(
-      'SINK_WRITE',
-      `sink "${sink}" failed to write ${batchSize} event(s): ${describe(cause)}`,
-      {
-        cause,
-      },
-    );
+  constructor(sink: string, size: number, cause: unknown) {
+    super('SINK_WRITE', `sink "${sink}" failed to write ${size} event(s): ${describe(cause)}`, {
+      cause,
+    });
     this.sink = sink;
-    this.batchSize = batchSize;
+    this.size = size;
   }
 }
 

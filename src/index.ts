@@ -5,9 +5,9 @@
  */
 export * from './catalog/index.js';
 export {
+  ClosedError,
   CloseTimeoutError,
   EventrailError,
-  LoggerClosedError,
   MaintenanceError,
   MigrationError,
   type OutboxOperation,
@@ -27,6 +27,7 @@ export {
   isUuid,
   type JsonObject,
   type JsonValue,
+  type NormalizeOptions,
   normalizeEvent,
   uuidv7,
 } from './event/index.js';

@@ -1,14 +1,15 @@
 /**
- * What capturing trace context costs per accepted event: the hook `normalizeEvent` calls, with
- * no tracing integration installed (the core alone), with `enableTraceContext()` but no active
- * span, and with an active span (real SDK, AsyncLocalStorage context). Goal: ≤ 0.1 µs for the
- * first two. Also `normalizeEvent` itself with and without the integration, same run.
+ * What capturing trace context costs per accepted event: the hook the logger's normalization
+ * (`toEventRecord`, `normalizeEvent` with its options resolved once) calls, with no tracing
+ * integration installed (the core alone), with `enableTraceContext()` but no active span, and
+ * with an active span (real SDK, AsyncLocalStorage context). Goal: ≤ 0.1 µs for the first two.
+ * Also `toEventRecord` itself with and without the integration, same run.
  */
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { toEventRecord } from '../../src/event/normalize.js';
 import { captureTrace } from '../../src/event/trace.js';
-import { normalizeEvent } from '../../src/index.js';
 import { enableTraceContext } from '../../src/otel/index.js';
 import { median, report } from '../lib/report.js';
 
@@ -30,7 +31,7 @@ function perCall(loop: () => number): number {
   return median(rounds);
 }
 
-// One loop per function, so each call site sees one callee, as normalizeEvent's does.
+// One loop per function, so each call site sees one callee, as toEventRecord's does.
 function captureLoop(): number {
   let kept = 0;
   for (let i = 0; i < CALLS; i++) if (captureTrace() !== undefined) kept += 1;
@@ -39,7 +40,7 @@ function captureLoop(): number {
 
 function normalizeLoop(): number {
   let kept = 0;
-  for (let i = 0; i < CALLS; i++) if (normalizeEvent(EVENT, LIMITS).traceId !== null) kept += 1;
+  for (let i = 0; i < CALLS; i++) if (toEventRecord(EVENT, LIMITS).traceId !== null) kept += 1;
   return kept;
 }
 
@@ -63,7 +64,7 @@ export async function traceCaptureCost(): Promise<void> {
       goalUs: 0.1,
       normalizeUs: noSpanNormalize,
       normalizeWithoutOtelUs: bareNormalize,
-      note: `${note}; normalizeUs: normalizeEvent with the integration, same run`,
+      note: `${note}; normalizeUs: toEventRecord with the integration, same run`,
     });
     const span = provider.getTracer('bench').startSpan('request');
     const withSpan = context.with(trace.setSpan(context.active(), span), () => ({

@@ -1,17 +1,30 @@
 import { ValidationError } from '../errors.js';
+import { defineOptions, integer, type Spec } from '../options/spec.js';
 import { checkString, isStorable, type JsonObject, serializePayload } from './json.js';
 import { captureTrace } from './trace.js';
 import type { EventInput, EventRecord } from './types.js';
 import { isUuid, uuidv7 } from './uuid.js';
 
-/** Limits applied while normalizing. */
+/** Options of {@link normalizeEvent}. */
 export interface NormalizeOptions {
-  /** Largest serialized payload accepted, in UTF-8 bytes. */
-  readonly maxPayloadBytes: number;
+  /** Largest payload accepted, in bytes of serialized JSON (UTF-8). @default 262144 (256 KiB) */
+  readonly maxPayloadBytes?: number;
 }
+
+/** {@link NormalizeOptions} resolved: the limits the hot path is given once. @internal */
+export type NormalizeLimits = Required<NormalizeOptions>;
 
 /** The default payload limit: 256 KiB. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+
+/** The `maxPayloadBytes` option of {@link normalizeEvent}, the logger and the outbox writer. @internal */
+export function maxPayloadBytesSpec(): Spec<number> {
+  return integer({ min: 2 }).default(DEFAULT_MAX_PAYLOAD_BYTES, '262144 (256 KiB)');
+}
+
+const normalizeOptions = defineOptions<NormalizeOptions>()('NormalizeOptions', {
+  maxPayloadBytes: maxPayloadBytesSpec(),
+});
 
 const EMPTY_PAYLOAD: JsonObject = Object.freeze({}) as JsonObject;
 const MAX_ROUTING_KEY = 255;
@@ -24,21 +37,30 @@ const MIN_POSTGRES_TIME = -210_866_803_200_000;
 const MAX_TIME = 253_402_300_799_999;
 
 /**
- * Validates an {@link EventInput} and builds the {@link EventRecord} that sinks receive.
- * Throws a {@link ValidationError} naming the first bad field; `prefix` is put before field
- * names (`[3].userId` when validating the fourth event of a list). Whatever the input throws
- * while it is read (a getter, a proxy trap) becomes a ValidationError too: nothing else escapes.
+ * Validates an {@link EventInput} and builds the {@link EventRecord} that sinks receive, as the
+ * logger does: a sink's own tests can write records without a logger. Throws a
+ * {@link ValidationError} naming the first bad field (or option).
  */
-export function normalizeEvent(
+export function normalizeEvent(input: EventInput, options?: NormalizeOptions): EventRecord {
+  return toEventRecord(input, normalizeOptions.resolve(options));
+}
+
+/**
+ * {@link normalizeEvent} with its options resolved once by the caller (the logger, the outbox
+ * writer), so that nothing is resolved per event. `prefix` is put before field names (`[3].userId`
+ * when validating the fourth event of a list). Whatever the input throws while it is read (a
+ * getter, a proxy trap) becomes a ValidationError too: nothing else escapes. @internal
+ */
+export function toEventRecord(
   input: EventInput,
-  options: NormalizeOptions,
+  limits: NormalizeLimits,
   prefix = '',
 ): EventRecord {
   if (typeof input !== 'object' || input === null) {
     throw new ValidationError(prefix || 'event', 'VALIDATION_TYPE', 'must be an object');
   }
   try {
-    return assemble(input, options, prefix);
+    return assemble(input, limits, prefix);
   } catch (error) {
     if (error instanceof ValidationError) throw error;
     throw new ValidationError(
@@ -51,7 +73,7 @@ export function normalizeEvent(
 }
 
 /** The one place where the fields of a record are read from the input and put together. */
-function assemble(input: EventInput, options: NormalizeOptions, prefix: string): EventRecord {
+function assemble(input: EventInput, limits: NormalizeLimits, prefix: string): EventRecord {
   const now = Date.now();
   const type = required(input.type, prefix, 'type');
   const userId = required(input.userId, prefix, 'userId');
@@ -61,13 +83,13 @@ function assemble(input: EventInput, options: NormalizeOptions, prefix: string):
     throw new ValidationError(payloadField, 'VALIDATION_TYPE', 'must be a plain JSON object');
   }
   const payloadJson = payload === EMPTY_PAYLOAD ? '{}' : serializePayload(payload, payloadField);
-  if (payloadJson.length * 3 > options.maxPayloadBytes) {
+  if (payloadJson.length * 3 > limits.maxPayloadBytes) {
     const bytes = Buffer.byteLength(payloadJson);
-    if (bytes > options.maxPayloadBytes) {
+    if (bytes > limits.maxPayloadBytes) {
       throw new ValidationError(
         payloadField,
         'VALIDATION_TOO_LARGE',
-        `is ${bytes} bytes as JSON; the limit (maxPayloadBytes) is ${options.maxPayloadBytes}`,
+        `is ${bytes} bytes as JSON; the limit (maxPayloadBytes) is ${limits.maxPayloadBytes}`,
       );
     }
   }

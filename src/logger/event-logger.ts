@@ -1,10 +1,17 @@
+import { ProcessHold } from '../async/hold.js';
 import { settledWithin, within } from '../async/wait.js';
 import type { EventCatalog, EventOf } from '../catalog/catalog.js';
 import { ListenerSafeEmitter } from '../emitter.js';
-import { CloseTimeoutError, LoggerClosedError, ValidationError } from '../errors.js';
-import { normalizeEvent } from '../event/normalize.js';
+import { ClosedError, CloseTimeoutError, ValidationError } from '../errors.js';
+import { type NormalizeLimits, toEventRecord } from '../event/normalize.js';
 import type { EventInput, EventRecord } from '../event/types.js';
-import { type CloseOptions, Closer, type CloseSummary, type Deadline } from '../lifecycle/close.js';
+import {
+  type CloseOptions,
+  Closer,
+  type CloseSummary,
+  type Deadline,
+  type Lifecycle,
+} from '../lifecycle/close.js';
 import { type LifecycleLog, lifecycle } from '../lifecycle/log.js';
 import { ConsoleSink } from '../sinks/console-sink.js';
 import { pickPipelineOptions, pipelineOptions } from '../sinks/pipeline-options.js';
@@ -19,14 +26,17 @@ import { SinkPipeline } from './pipeline.js';
 export interface SinkCloseSummary {
   /** Events handed to this sink's pipeline. */
   readonly received: number;
+  /** Events the sink wrote. */
   readonly written: number;
   /** Events handed to the fallback sink (failed writes, or left over at the deadline). */
   readonly fallback: number;
+  /** Events discarded: queue overflow under a drop policy, or a failed or absent fallback. */
   readonly dropped: number;
 }
 
 /** The result of {@link EventLogger.close}. `received = written + fallback + dropped` per sink. */
 export interface LoggerCloseSummary extends CloseSummary {
+  /** What happened to the events of each sink, by sink name. */
   readonly sinks: Readonly<Record<string, SinkCloseSummary>>;
 }
 
@@ -45,15 +55,18 @@ export interface LoggerCloseSummary extends CloseSummary {
  * process.once('SIGTERM', () => logger.close());
  * ```
  */
-export class EventLogger<
-  TCatalog extends EventCatalog | undefined = undefined,
-> extends ListenerSafeEmitter<EventLoggerEvents> {
+export class EventLogger<TCatalog extends EventCatalog | undefined = undefined>
+  extends ListenerSafeEmitter<EventLoggerEvents>
+  implements Lifecycle<LoggerMetrics, LoggerCloseSummary>
+{
   readonly #pipelines: SinkPipeline[];
   readonly #catalog: EventCatalog | undefined;
   readonly #fallback: Sink | null;
-  readonly #normalize: { readonly maxPayloadBytes: number };
+  readonly #normalize: NormalizeLimits;
   readonly #closer: Closer<LoggerCloseSummary>;
   readonly #log: LifecycleLog | undefined;
+  /** Holds the process while the host awaits `flush()` or a blocked `logEvent`. */
+  readonly #hold = new ProcessHold();
   #accepted = 0;
   #rejected = 0;
 
@@ -93,7 +106,8 @@ export class EventLogger<
   /**
    * Validates and queues one event. Resolves with the event id once every sink has accepted it
    * (at once while queues have room; under the `block` policy, when room is made). Never waits
-   * for a write. Rejects with {@link ValidationError} (nothing queued) or {@link LoggerClosedError}.
+   * for a write. Rejects with {@link ValidationError} (nothing queued) or {@link ClosedError}.
+   * While it waits for room, the process stays alive (its writes' timers alone would not hold it).
    */
   logEvent(event: EventOf<TCatalog>): Promise<string> {
     const catalog = this.#catalog;
@@ -142,22 +156,24 @@ export class EventLogger<
   #queueOne(input: EventInput): Promise<string> {
     let record: EventRecord;
     try {
-      if (this.#closer.closed) throw new LoggerClosedError();
-      record = normalizeEvent(input, this.#normalize);
+      if (this.#closer.closed) throw new ClosedError('EventLogger');
+      record = toEventRecord(input, this.#normalize);
     } catch (error) {
       return this.#refuse(error);
     }
     this.#accepted += 1;
     const pending = this.#offer(record);
-    return pending === undefined ? Promise.resolve(record.id) : pending.then(() => record.id);
+    return pending === undefined
+      ? Promise.resolve(record.id)
+      : this.#hold.during(pending).then(() => record.id);
   }
 
   #queueMany(inputs: readonly EventInput[]): Promise<string[]> {
     const records: EventRecord[] = [];
     try {
-      if (this.#closer.closed) throw new LoggerClosedError();
+      if (this.#closer.closed) throw new ClosedError('EventLogger');
       for (let i = 0; i < inputs.length; i++) {
-        records.push(normalizeEvent(inputs[i] as EventInput, this.#normalize, `[${i}].`));
+        records.push(toEventRecord(inputs[i] as EventInput, this.#normalize, `[${i}].`));
       }
     } catch (error) {
       return this.#refuse(error);
@@ -169,11 +185,21 @@ export class EventLogger<
       if (wait !== undefined) pending.push(wait);
     }
     const ids = records.map((r) => r.id);
-    return pending.length === 0 ? Promise.resolve(ids) : Promise.all(pending).then(() => ids);
+    return pending.length === 0
+      ? Promise.resolve(ids)
+      : this.#hold.during(Promise.all(pending)).then(() => ids);
   }
 
-  /** Resolves when every event accepted before the call is written, handed over, or dropped. */
-  async flush(): Promise<void> {
+  /**
+   * Resolves when every event accepted before the call is written, handed over, or dropped.
+   * Until then the process stays alive, even when all that is left is a retry's pause: a script
+   * that ends with `await logger.flush()` exits with its events written. Never rejects.
+   */
+  flush(): Promise<void> {
+    return this.#hold.during(this.#flushAll());
+  }
+
+  async #flushAll(): Promise<void> {
     await Promise.all(this.#pipelines.map((p) => p.flush()));
   }
 
@@ -211,7 +237,8 @@ export class EventLogger<
   }
 
   async #close(deadline: Deadline): Promise<LoggerCloseSummary> {
-    const timedOut = !(await within(this.flush(), { signal: deadline.signal })).done;
+    // The deadline's timer holds the process; the flush needs no hold of its own.
+    const timedOut = !(await within(this.#flushAll(), { signal: deadline.signal })).done;
     // Past the deadline every step is bounded by it: what completes at once still counts
     // (a console fallback's line), what would wait (a stalled stderr pipe) is given up.
     if (timedOut) {

@@ -12,11 +12,20 @@ export type DropReason =
 
 /** The events an {@link EventLogger} emits (eventemitter3; listeners are optional). */
 export interface EventLoggerEvents {
-  /** A batch was written. */
+  /**
+   * A batch was written: `size` events to `sink`, in `durationMs` milliseconds (retries and
+   * their pauses included).
+   */
   batch: (info: { sink: string; size: number; durationMs: number }) => void;
-  /** A write failed with a transient error and is about to be retried. */
+  /**
+   * A write of `size` events to `sink` failed with a transient `error` and is about to be
+   * retried; `attempt` counts the failures so far (1 after the first).
+   */
   retry: (info: { sink: string; attempt: number; size: number; error: unknown }) => void;
-  /** A write failed for good (usually a `SinkWriteError` whose `cause` is the sink's error). */
+  /**
+   * A write failed for good: a `SinkWriteError` (the sink's error as its `cause`), also when the
+   * fallback sink failed in turn.
+   */
   error: (error: EventrailError) => void;
   /** Events were discarded. */
   drop: (info: { sink: string; events: readonly EventRecord[]; reason: DropReason }) => void;

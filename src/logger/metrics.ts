@@ -1,3 +1,5 @@
+import { type DurationSummary, Durations } from '../lifecycle/durations.js';
+
 /** Counters of one sink's pipeline, as returned by `EventLogger.metrics()`. */
 export interface SinkMetrics {
   /** Events waiting in the queue, including callers blocked by a full queue. */
@@ -10,8 +12,11 @@ export interface SinkMetrics {
   readonly written: number;
   /** Successful writes (batches). */
   readonly batches: number;
-  /** Duration of successful writes, retries included, in milliseconds. */
-  readonly batchDurationMs: { readonly last: number; readonly mean: number; readonly max: number };
+  /**
+   * Durations of successful writes, retries and their pauses included, in milliseconds (each
+   * partial success of a batch counts as one).
+   */
+  readonly batchDurationMs: DurationSummary;
   /** Retry attempts after transient errors. */
   readonly retries: number;
   /** Writes that failed for good (each also emitted as an `error` event). */
@@ -41,16 +46,12 @@ export class SinkCounters {
   errors = 0;
   dropped = 0;
   fallback = 0;
-  #durationTotal = 0;
-  #durationLast = 0;
-  #durationMax = 0;
+  readonly #durations = new Durations();
 
   recordBatch(size: number, durationMs: number): void {
     this.written += size;
     this.batches += 1;
-    this.#durationTotal += durationMs;
-    this.#durationLast = durationMs;
-    if (durationMs > this.#durationMax) this.#durationMax = durationMs;
+    this.#durations.record(durationMs);
   }
 
   snapshot(queueDepth: number, inFlight: number): SinkMetrics {
@@ -60,11 +61,7 @@ export class SinkCounters {
       received: this.received,
       written: this.written,
       batches: this.batches,
-      batchDurationMs: {
-        last: this.#durationLast,
-        mean: this.batches === 0 ? 0 : this.#durationTotal / this.batches,
-        max: this.#durationMax,
-      },
+      batchDurationMs: this.#durations.snapshot(),
       retries: this.retries,
       errors: this.errors,
       dropped: this.dropped,

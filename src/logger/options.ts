@@ -1,9 +1,9 @@
 import type { EventCatalog } from '../catalog/catalog.js';
 import { ValidationError } from '../errors.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../event/normalize.js';
+import { maxPayloadBytesSpec } from '../event/normalize.js';
 import { closeTimeoutSpec } from '../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../lifecycle/log.js';
-import { custom, defineOptions, integer } from '../options/spec.js';
+import { custom, defineOptions } from '../options/spec.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import { pipelineRule, pipelineSpecs } from '../sinks/pipeline-options.js';
 import { checkSink, type Sink } from '../sinks/sink.js';
@@ -91,7 +91,7 @@ export const eventLoggerOptions = defineOptions<EventLoggerOptions<EventCatalog 
     sinks: sinksSpec,
     fallback: sinkSpec.nullable().optional('new ConsoleSink() (stderr)'),
     closeTimeoutMs: closeTimeoutSpec(),
-    maxPayloadBytes: integer({ min: 2 }).default(DEFAULT_MAX_PAYLOAD_BYTES, '262144 (256 KiB)'),
+    maxPayloadBytes: maxPayloadBytesSpec(),
     catalog: custom('an EventCatalog (defineCatalog)', (value, field) => {
       const catalog = value as Partial<EventCatalog> | null;
       if (typeof catalog?.prepare !== 'function' || typeof catalog.prepareAll !== 'function') {

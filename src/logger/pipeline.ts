@@ -156,7 +156,7 @@ export class SinkPipeline {
     });
   }
 
-  /** Starts as many writes as concurrency allows. */
+  /** Starts as many writes as `writesInFlight` allows. */
   #pump(): void {
     if (this.#delivery.abandoned) return;
     const { flushSize, maxBatchSize, writesInFlight } = this.options;

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import { describe } from '../errors.js';
+import { describe, ValidationError } from '../errors.js';
 import { eventToJson } from '../event/serialize.js';
 import type { EventRecord } from '../event/types.js';
+import { custom, defineOptions, text } from '../options/spec.js';
 import type { Sink, WriteContext } from './sink.js';
 
 /** The part of a writable stream that {@link ConsoleSink} uses. */
@@ -12,11 +13,24 @@ export interface LineStream {
 
 /** Options of {@link ConsoleSink}. */
 export interface ConsoleSinkOptions {
-  /** Where lines go. @default process.stderr */
-  stream?: LineStream;
-  /** Sink name in metrics and summaries. @default 'console' */
-  name?: string;
+  /** Where lines go: a writable stream (a file, a pipe, `process.stdout`). @default process.stderr */
+  readonly stream?: LineStream;
+  /** Sink name in metrics, events and close summaries; unique within one logger. @default 'console' */
+  readonly name?: string;
 }
+
+const STREAM = 'a writable stream (with write and once methods)';
+
+const consoleSinkOptions = defineOptions<ConsoleSinkOptions>()('ConsoleSinkOptions', {
+  stream: custom(STREAM, (value, field) => {
+    const stream = value as Partial<LineStream> | null;
+    if (typeof stream?.write !== 'function' || typeof stream.once !== 'function') {
+      throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${STREAM}`);
+    }
+    return stream as LineStream;
+  }).optional('process.stderr'),
+  name: text().default('console'),
+});
 
 /**
  * Writes each event as one JSON line. The default fallback of every logger: when it receives
@@ -27,9 +41,11 @@ export class ConsoleSink implements Sink {
   readonly name: string;
   readonly #stream: LineStream;
 
-  constructor(options: ConsoleSinkOptions = {}) {
-    this.name = options.name ?? 'console';
-    this.#stream = options.stream ?? process.stderr;
+  /** @throws {ValidationError} for an unknown option or a value of the wrong kind */
+  constructor(options?: ConsoleSinkOptions) {
+    const o = consoleSinkOptions.resolve(options);
+    this.name = o.name;
+    this.#stream = o.stream ?? process.stderr;
   }
 
   async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {

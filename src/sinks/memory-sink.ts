@@ -1,5 +1,16 @@
 import type { EventRecord } from '../event/types.js';
+import { defineOptions, text } from '../options/spec.js';
 import type { Sink, WriteContext } from './sink.js';
+
+/** Options of {@link MemorySink}. */
+export interface MemorySinkOptions {
+  /** Sink name in metrics, events and close summaries; unique within one logger. @default 'memory' */
+  readonly name?: string;
+}
+
+const memorySinkOptions = defineOptions<MemorySinkOptions>()('MemorySinkOptions', {
+  name: text().default('memory'),
+});
 
 /**
  * Keeps every event it receives in memory, in order. Meant for a host's own tests: log through a
@@ -14,8 +25,9 @@ export class MemorySink implements Sink {
   /** The `failure` of the last write context, when used as a fallback. */
   lastFailure: WriteContext['failure'];
 
-  constructor(name = 'memory') {
-    this.name = name;
+  /** @throws {ValidationError} for an unknown option or a name that is not a non-empty string */
+  constructor(options?: MemorySinkOptions) {
+    this.name = memorySinkOptions.resolve(options).name;
   }
 
   async write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {

@@ -23,7 +23,7 @@ export interface WriteContext {
 
 /**
  * A destination for events. A sink writes whole batches; it never sees an invalid event, and it
- * is called by one pipeline at a time with at most `concurrency` writes in flight.
+ * is called by one pipeline at a time with at most `writesInFlight` writes in flight.
  */
 export interface Sink {
   /** Unique within one logger; used in metrics, events and close summaries. */
@@ -33,7 +33,7 @@ export interface Sink {
   /** Classifies an error thrown by `write`. Without it, {@link classifyCommonError} is used. */
   classifyError?(error: unknown): SinkErrorKind;
   /**
-   * Pipeline settings this sink works best with (e.g. `concurrency: 2` for a database that
+   * Pipeline settings this sink works best with (e.g. `writesInFlight: 2` for a database that
    * commits batches in parallel). Used where neither the logger's options nor the sink's
    * registration set a value.
    */

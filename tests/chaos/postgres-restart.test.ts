@@ -33,7 +33,7 @@ describe('Postgres restart while logging', () => {
   it('loses nothing and duplicates nothing across a restart of the cluster', async () => {
     const pool = new pg.Pool({ connectionString: db.url, max: 4, connectionTimeoutMillis: 2000 });
     pool.on('error', () => {});
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     // The default retry (1, 2, 4 ms) rides out blips; a restart takes seconds, so allow for it.
     const logger = new EventLogger({
       sinks: [new PostgresSink({ db: pool })],

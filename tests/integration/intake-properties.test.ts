@@ -57,8 +57,8 @@ interface StoredRow {
 
 describe('events through the logger into Postgres', () => {
   it('are refused with a ValidationError or read back exactly as snapshotted', async () => {
-    const snapshot = new MemorySink('snapshot');
-    const fallback = new MemorySink('fallback');
+    const snapshot = new MemorySink({ name: 'snapshot' });
+    const fallback = new MemorySink({ name: 'fallback' });
     const errors: unknown[] = [];
     const logger = new EventLogger({
       sinks: [new PostgresSink({ db: db.pool }), snapshot],

@@ -26,7 +26,7 @@ describe('EventLogger.close() with a database that stops answering', () => {
     proxy = await startTcpProxy({ host: hostname, port: Number(port || 5432) });
     proxied = new pg.Pool({ connectionString: throughProxy(db.url, proxy), max: 2 });
     proxied.on('error', () => {});
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({
       sinks: [new PostgresSink({ db: proxied })],
       fallback,

@@ -17,7 +17,7 @@ describe('NATS down next to Postgres and RabbitMQ', () => {
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     const nats = new NatsSink({ servers: server.url, stream: { name: 'DOWN', storage: 'memory' } });
     const { sink: rabbit, queue } = broker.sink();
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     // Connected first, then NATS goes away for good: the sink is left reconnecting.
     await nats.write([normalizeEvent({ type: 'WARM', userId: 'u' }, { maxPayloadBytes: 1024 })], {
       signal: new AbortController().signal,

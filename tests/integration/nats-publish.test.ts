@@ -18,7 +18,7 @@ describe('NatsSink publishing to JetStream', () => {
       servers: nats.url,
       stream: { name: stream, subjects: ['eventrail.>', 'cns.>'], storage: 'memory' },
     });
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback });
     const expected = new Map<string, string>();
     for (let i = 0; i < EVENTS; i++) {

@@ -32,7 +32,7 @@ describe('NatsSink across lost connections', () => {
       stream: { name: 'RESTART', subjects: ['eventrail.>'] },
       reconnect: { minDelayMs: 50, maxDelayMs: 500 },
     });
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = loggerFor(sink, fallback);
     try {
       await logThrough(logger, 2000, async () => {
@@ -78,7 +78,7 @@ describe('NatsSink across lost connections', () => {
       subject: (e) => `${stream}.${e.type}`,
       reconnect: { minDelayMs: 20, maxDelayMs: 200 },
     });
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = loggerFor(sink, fallback);
     try {
       const disrupt = async () => {

@@ -22,19 +22,19 @@ afterAll(() => meters.shutdown());
 
 describe('instrument()', () => {
   it('reports what metrics() says for a logger, a RabbitMQ sink and an outbox publisher', async () => {
-    const memory = new MemorySink('memory');
+    const memory = new MemorySink({ name: 'memory' });
     const { sink: rabbit, exchange } = mq.sink();
     const broken = new FakeSink('broken');
     broken.rejectEvent = () => true;
     broken.failNext.push(...Array.from({ length: 50 }, () => new FatalError('refused')));
     const logger = new EventLogger({
       sinks: [memory, rabbit, broken],
-      fallback: new MemorySink('fallback'),
+      fallback: new MemorySink({ name: 'fallback' }),
       flushSize: 20,
     });
     const publisher = new OutboxPublisher({
       db: db.pool,
-      sinks: [new MemorySink('outbox-memory')],
+      sinks: [new MemorySink({ name: 'outbox-memory' })],
       batchSize: 25,
       pollIntervalMs: 50,
     });

@@ -19,7 +19,7 @@ afterAll(async () => {
 describe('a claim that waits for a pool connection past its lease', () => {
   it('counts no attempt for the rows it never published', async () => {
     await commitToOutbox(db.pool, outboxEvents(10));
-    const sink = new MemorySink('sink');
+    const sink = new MemorySink({ name: 'sink' });
     const leaseMs = 300;
     const publisher = new OutboxPublisher({
       db: pool,

@@ -59,7 +59,7 @@ describe('OutboxPublisher.stop()', () => {
   });
 
   it('never rejects, even when a sink throws from close() without a promise', async () => {
-    const sink = Object.assign(new MemorySink('throwing'), {
+    const sink = Object.assign(new MemorySink({ name: 'throwing' }), {
       close(): Promise<void> {
         throw new Error('cannot close');
       },

@@ -44,7 +44,7 @@ describe('a publisher killed mid-batch', () => {
     );
     expect(lease.rows[0]!.n).toBe(300);
 
-    const sink = new MemorySink('survivors');
+    const sink = new MemorySink({ name: 'survivors' });
     const survivors = [0, 1].map(
       (i) =>
         new OutboxPublisher({

@@ -77,7 +77,7 @@ describe('OutboxPublisher.stop() with a database that stops answering', () => {
     expect(await leasedRows()).toEqual({ pending: 20, leased: 20 });
 
     // Once the lease has run out, any publisher takes them again (at least once: twice here).
-    const sink = new MemorySink('later');
+    const sink = new MemorySink({ name: 'later' });
     const later = new OutboxPublisher({ db: db.pool, sinks: [sink], pollIntervalMs: 100 });
     await later.start();
     await waitFor(() => sink.events.length === 20, 15_000, 'the later publisher');
@@ -87,7 +87,7 @@ describe('OutboxPublisher.stop() with a database that stops answering', () => {
 
   it('mid-claim: a claim with no answer is given up at the lease (counted), and stop() returns by its deadline', async () => {
     const { pool, proxy } = await proxiedPool();
-    const sink = new MemorySink('never');
+    const sink = new MemorySink({ name: 'never' });
     const publisher = new OutboxPublisher({
       db: pool,
       sinks: [sink],

@@ -88,7 +88,7 @@ describe('PostgresSink on a pg Pool (COPY, then INSERT on a key that exists)', (
       },
       classifyError: (error) => postgres.classifyError(error),
     };
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [losesAnAck], fallback });
     let retries = 0;
     logger.on('retry', () => {

@@ -120,7 +120,7 @@ describe('PostgresSink', () => {
     // default retry (3 retries within 7 ms, meant for a single dropped connection) is made for.
     const logger = new EventLogger({
       sinks: [new PostgresSink({ db: pool })],
-      fallback: new MemorySink('fallback'),
+      fallback: new MemorySink({ name: 'fallback' }),
       retry: { retries: 10, minDelayMs: 5, maxDelayMs: 200 },
     });
     let retries = 0;
@@ -163,7 +163,7 @@ describe('PostgresSink', () => {
       `ALTER TABLE eventrail.event_logs ADD CONSTRAINT host_rule CHECK (payload->>'forbidden' IS NULL)`,
     );
     try {
-      const fallback = new MemorySink('fallback');
+      const fallback = new MemorySink({ name: 'fallback' });
       const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })], fallback });
       const errors: unknown[] = [];
       logger.on('error', (e) => errors.push(e));
@@ -227,7 +227,7 @@ describe('PostgresSink', () => {
   });
 
   it('sends a missing table to the fallback at once, without retrying', async () => {
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({
       sinks: [new PostgresSink({ db: pool, schema: 'not_migrated' })],
       fallback,

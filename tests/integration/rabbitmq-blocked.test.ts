@@ -26,7 +26,7 @@ describe('a connection the broker blocks', () => {
 
   function setup() {
     const { sink, queue } = mq.sink({ connection, blockedTimeoutMs: 300 });
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback, retry: { retries: 2 } });
     const log = (n: number) =>
       logger.logEvents(

@@ -25,7 +25,7 @@ describe('a dead broker next to Postgres', () => {
       url: `amqp://guest:guest@127.0.0.1:${await deadPort()}`,
       exchange: 'eventrail-never-declared',
     });
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool }), rabbit], fallback });
     const errors: EventrailError[] = [];
     logger.on('error', (error) => errors.push(error));

@@ -11,7 +11,7 @@ describe('messages the broker nacks', () => {
     const { sink } = mq.sink({
       queues: [{ queue, options: { maxLength: 6, overflow: 'reject-publish' } }],
     });
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback });
     let retries = 0;
     logger.on('retry', () => {

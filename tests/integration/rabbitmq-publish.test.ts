@@ -122,7 +122,7 @@ describe('RabbitMQSink publishing through an EventLogger', () => {
         return 'k';
       },
     });
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback });
     await logger.logEvents([0, 1, 2, 3].map((i) => ({ type: 'T', userId: 'u', payload: { i } })));
     const summary = await logger.close();

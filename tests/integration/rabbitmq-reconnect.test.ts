@@ -10,7 +10,7 @@ describe('RabbitMQSink when the broker closes its connection mid-stream', () => 
     const { sink, queue } = mq.sink();
     const states: string[] = [];
     sink.on('state', (state) => states.push(state));
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     // Batches of 100 as this scenario was timed for (writes grow to 1000 by default).
     const logger = new EventLogger({ sinks: [sink], fallback, maxBatchSize: 100 });
     let retries = 0;

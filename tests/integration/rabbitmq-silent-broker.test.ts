@@ -23,7 +23,7 @@ describe('a broker that accepts connections and never answers', () => {
 
   it('holds a write at most connectTimeoutMs, then fails the next ones at once', async () => {
     const sink = new RabbitMQSink({ url, exchange: 'x', connectTimeoutMs: 1500 });
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback, retry: { retries: 0 } });
     const started = performance.now();
     await logger.logEvent({ type: 'T', userId: 'u' });

@@ -7,7 +7,7 @@ const mq = useRabbitMQ();
 
 async function logThrough(options: Omit<RabbitMQSinkOptions, 'url' | 'name'>, events = 3) {
   const sink = new RabbitMQSink({ url: mq.url, name: mq.name('sink'), ...options });
-  const fallback = new MemorySink('fallback');
+  const fallback = new MemorySink({ name: 'fallback' });
   const logger = new EventLogger({ sinks: [sink], fallback });
   let retries = 0;
   logger.on('retry', () => {

@@ -14,7 +14,7 @@ function setup(mandatory?: boolean) {
     queues: [{ queue, bindingKeys: ['cns.#'] }],
     ...(mandatory === undefined ? {} : { mandatory }),
   });
-  const fallback = new MemorySink('fallback');
+  const fallback = new MemorySink({ name: 'fallback' });
   const logger = new EventLogger({ sinks: [sink], fallback, flushSize: 100 });
   const errors: EventrailError[] = [];
   logger.on('error', (error) => errors.push(error));

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/database.js';
 import { runExample, startExample } from '../helpers/examples.js';
+import { waitFor } from '../helpers/outbox.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 
 const db = useTestDatabase({ migrated: false });
@@ -95,9 +96,8 @@ describe('seed examples', () => {
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk;
     });
-    const deadline = Date.now() + 30_000;
-    while (!output.includes('running;') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => output.includes('running;'), 30_000, 'the example to start');
+    // Long enough for more than 100 events, so that at least one outbox event is written.
     await new Promise((r) => setTimeout(r, 2000));
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
@@ -111,9 +111,10 @@ describe('seed examples', () => {
       `SELECT count(*)::int AS n FROM eventrail.event_logs WHERE event_type = 'TASK_PROGRESS' AND session_id IS NULL`,
     );
     expect(rows[0].n).toBe(received);
+    // The example writes an outbox event with every 100th logged one; each is published.
     const { rows: outbox } = await db.pool.query(
-      `SELECT status, count(*)::int AS n FROM eventrail.event_outbox GROUP BY 1`,
+      `SELECT status, count(*)::int AS n FROM eventrail.event_outbox WHERE event_type = 'tick' GROUP BY 1`,
     );
-    expect(outbox.every((r: { status: string }) => r.status === 'published')).toBe(true);
+    expect(outbox).toEqual([{ status: 'published', n: Math.floor(received / 100) }]);
   });
 });

@@ -19,7 +19,7 @@ describe('isolation of refused rows', () => {
   it('one refused event in a batch of 100: 99 written, 1 in the fallback', async () => {
     const sink = new FakeSink();
     sink.rejectEvent = (e) => e.payload.i === 42;
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback });
     for (let i = 0; i < 100; i++) await logger.logEvent(makeEvent(i));
     await logger.flush();
@@ -42,7 +42,7 @@ describe('isolation of refused rows', () => {
     const sink = new FakeSink();
     const bad = new Set([0, 17, 18, 99]);
     sink.rejectEvent = (e) => bad.has(e.payload.i as number);
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback });
     for (let i = 0; i < 100; i++) await logger.logEvent(makeEvent(i));
     const summary = await logger.close();
@@ -69,7 +69,7 @@ describe('isolation of refused rows', () => {
 
 describe('partial writes', () => {
   it('retries only the events a sink reports as failed, and counts the rest as written', async () => {
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     let calls = 0;
     const sizes: number[] = [];
     const written: number[] = [];
@@ -94,7 +94,7 @@ describe('partial writes', () => {
   });
 
   it('hands events refused for good to the fallback, and only those', async () => {
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const sink = {
       name: 'broker',
       async write(batch: readonly EventRecord[]) {

@@ -65,8 +65,8 @@ describe('close() deadline with a fallback that never finishes', () => {
 
   it('a sink whose close() never settles cannot hold close() past its deadline', async () => {
     const logger = new EventLogger({
-      sinks: [neverCloses(new MemorySink('main'))],
-      fallback: neverCloses(new MemorySink('fallback')),
+      sinks: [neverCloses(new MemorySink({ name: 'main' }))],
+      fallback: neverCloses(new MemorySink({ name: 'fallback' })),
     });
     await logger.logEvent(makeEvent());
     const started = performance.now();

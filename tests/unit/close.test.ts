@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloseTimeoutError, EventLogger, LoggerClosedError, MemorySink } from '../../src/index.js';
+import { ClosedError, CloseTimeoutError, EventLogger, MemorySink } from '../../src/index.js';
 import { FakeSink, makeEvent } from '../helpers/fake-sink.js';
 
 describe('close()', () => {
@@ -21,18 +21,21 @@ describe('close()', () => {
     expect(logger.closed).toBe(true);
   });
 
-  it('rejects logEvent and logEvents after close with LoggerClosedError', async () => {
+  it("rejects logEvent and logEvents after close with ClosedError('EventLogger')", async () => {
     const logger = new EventLogger({ sinks: [new MemorySink()], fallback: null });
     void logger.close();
-    await expect(logger.logEvent(makeEvent())).rejects.toBeInstanceOf(LoggerClosedError);
-    await expect(logger.logEvents([makeEvent()])).rejects.toMatchObject({ code: 'LOGGER_CLOSED' });
+    await expect(logger.logEvent(makeEvent())).rejects.toBeInstanceOf(ClosedError);
+    await expect(logger.logEvents([makeEvent()])).rejects.toMatchObject({
+      code: 'CLOSED',
+      part: 'EventLogger',
+    });
   });
 
   it('at the deadline, hands what a stuck sink holds to the fallback and reports exact counts', async () => {
     const stuck = new FakeSink('stuck');
     stuck.stuck = true;
-    const healthy = new MemorySink('healthy');
-    const fallback = new MemorySink('fallback');
+    const healthy = new MemorySink({ name: 'healthy' });
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [stuck, healthy], fallback, flushSize: 100 });
     for (let i = 0; i < 250; i++) await logger.logEvent(makeEvent(i));
     const started = Date.now();
@@ -52,7 +55,7 @@ describe('close()', () => {
   it('an abort signal ends the wait at once, like a deadline', async () => {
     const stuck = new FakeSink('stuck');
     stuck.stuck = true;
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [stuck], fallback });
     await logger.logEvent(makeEvent());
     const controller = new AbortController();
@@ -65,7 +68,7 @@ describe('close()', () => {
   it('releases callers blocked on a full queue when the deadline passes', async () => {
     const stuck = new FakeSink('stuck');
     stuck.stuck = true;
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [stuck], fallback, flushSize: 2, maxQueueSize: 2 });
     const calls = Array.from({ length: 10 }, (_, i) => logger.logEvent(makeEvent(i)));
     await new Promise((r) => setImmediate(r));
@@ -76,7 +79,7 @@ describe('close()', () => {
 
   it('never rejects, even when a sink or the fallback throws from close() without a promise', async () => {
     const throwing = (name: string) =>
-      Object.assign(new MemorySink(name), {
+      Object.assign(new MemorySink({ name }), {
         close(): Promise<void> {
           throw new Error(`${name} cannot close`);
         },
@@ -96,6 +99,25 @@ describe('close()', () => {
       await logger.logEvent(makeEvent());
     }
     expect(sink.events).toHaveLength(1);
+  });
+
+  it('starts nothing in its constructor, and its idle timer never holds the process', async () => {
+    // Referenced timers only: what would keep a process alive.
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const sink = new FakeSink();
+    const logger = new EventLogger({ sinks: [sink], fallback: null, flushIntervalMs: 60_000 });
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBe(before);
+    expect(sink.calls).toEqual([]);
+    await logger.logEvent(makeEvent());
+    expect(timers()).toBe(before); // the flush interval runs, unreferenced
+    const flushed = logger.flush();
+    expect(timers()).toBe(before + 1); // an awaited flush holds the process
+    await flushed;
+    expect(timers()).toBe(before);
+    await logger.close();
+    expect(sink.written).toHaveLength(1);
   });
 });
 

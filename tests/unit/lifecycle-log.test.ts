@@ -8,7 +8,11 @@ describe('the lifecycle log option', () => {
     const { log, lines } = recordingLog();
     const broken = new FakeSink('broken');
     broken.failNext.push(new FatalError('refused'));
-    const logger = new EventLogger({ sinks: [broken], fallback: new MemorySink('fallback'), log });
+    const logger = new EventLogger({
+      sinks: [broken],
+      fallback: new MemorySink({ name: 'fallback' }),
+      log,
+    });
     await logger.logEvent({ type: 'T', userId: 'u' });
     await logger.close();
     expect(lines.map((l) => [l.level, l.message])).toEqual([

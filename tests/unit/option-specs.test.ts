@@ -9,6 +9,7 @@ import {
   oneOf,
   text,
 } from '../../src/options/spec.js';
+import { refused } from '../helpers/refused.js';
 
 interface InnerOptions {
   readonly retries?: number;
@@ -52,16 +53,6 @@ const schema = defineOptions<Options>()(
     return resolved;
   },
 );
-
-const refused = (run: () => unknown) => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
-};
 
 describe('options resolved from a table of specs', () => {
   it('fills in defaults and keeps what is given', () => {

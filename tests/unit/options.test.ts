@@ -54,8 +54,8 @@ describe('EventLogger options', () => {
   });
 
   it('lets a sink override the logger-wide settings', async () => {
-    const small = new MemorySink('small');
-    const big = new MemorySink('big');
+    const small = new MemorySink({ name: 'small' });
+    const big = new MemorySink({ name: 'big' });
     const logger = new EventLogger({
       sinks: [{ sink: small, flushSize: 2, maxBatchSize: 2 }, big],
       fallback: null,

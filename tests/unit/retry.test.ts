@@ -59,7 +59,7 @@ describe('retry of transient errors', () => {
   it('gives up after the last retry and hands the batch to the fallback with the error', async () => {
     const sink = new FakeSink();
     sink.failNext.push(...Array.from({ length: 4 }, () => new TransientError('down')));
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback });
     const errors: unknown[] = [];
     logger.on('error', (e) => errors.push(e));
@@ -70,7 +70,7 @@ describe('retry of transient errors', () => {
     expect(fallback.lastFailure?.sink).toBe('fake');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(SinkWriteError);
-    expect(errors[0]).toMatchObject({ sink: 'fake', batchSize: 3, code: 'SINK_WRITE' });
+    expect(errors[0]).toMatchObject({ sink: 'fake', size: 3, code: 'SINK_WRITE' });
     expect((errors[0] as SinkWriteError).cause).toBeInstanceOf(TransientError);
     await logger.close();
   });
@@ -78,7 +78,7 @@ describe('retry of transient errors', () => {
   it('does not retry a permanent error', async () => {
     const sink = new FakeSink();
     sink.failNext.push(new FatalError('no such table'));
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback });
     await logger.logEvent(makeEvent());
     await vi.advanceTimersByTimeAsync(200);
@@ -104,7 +104,7 @@ describe('retry of transient errors', () => {
   });
 
   it('survives a sink that throws synchronously or throws a non-Error', async () => {
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const sink = {
       name: 'weird',
       calls: 0,

@@ -51,7 +51,7 @@ describe('a listener that throws', () => {
   it('in a batch or error listener stalls nothing: flush and close finish, counts add up', async () => {
     const sink = new FakeSink();
     sink.failNext.push(new FatalError('refused'));
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const logger = new EventLogger({ sinks: [sink], fallback, flushSize: 10, maxBatchSize: 10 });
     for (const name of ['batch', 'error', 'fallback'] as const) {
       logger.on(name, () => {
@@ -76,7 +76,7 @@ describe('a listener that throws', () => {
 });
 
 describe('queue and batch sizes', () => {
-  it('writes a full queue at once when maxQueueSize is below batchSize', async () => {
+  it('writes a full queue at once when maxQueueSize is below flushSize', async () => {
     const sink = new FakeSink();
     const logger = new EventLogger({
       sinks: [sink],
@@ -94,7 +94,7 @@ describe('queue and batch sizes', () => {
 
 describe('partial writes', () => {
   it('match the failed events by id, so a sink may report copies', async () => {
-    const fallback = new MemorySink('fallback');
+    const fallback = new MemorySink({ name: 'fallback' });
     const sink = {
       name: 'copies',
       async write(batch: readonly EventRecord[]) {

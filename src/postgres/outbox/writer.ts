@@ -1,5 +1,5 @@
 import type { EventCatalog, EventOf } from '../../catalog/catalog.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, normalizeEvent } from '../../event/normalize.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, toEventRecord } from '../../event/normalize.js';
 import type { EventInput, EventRecord } from '../../event/types.js';
 import { booleanOption, numberOption } from '../../options/validate.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
@@ -99,7 +99,7 @@ export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined>
     let records: EventRecord[];
     let run: ReturnType<typeof inTransaction>;
     try {
-      records = inputs.map((e, i) => normalizeEvent(e, this.#normalize, list ? `[${i}].` : ''));
+      records = inputs.map((e, i) => toEventRecord(e, this.#normalize, list ? `[${i}].` : ''));
       run = inTransaction(tx);
     } catch (error) {
       return Promise.reject(error);
