@@ -5,6 +5,7 @@
  */
 export * from './catalog/index.js';
 export {
+  ClosedError,
   CloseTimeoutError,
   EventrailError,
   LoggerClosedError,
@@ -13,7 +14,6 @@ export {
   type OutboxOperation,
   OutboxPublisherError,
   PartialWriteError,
-  PublisherStoppedError,
   SinkWriteError,
   type ValidationCode,
   ValidationError,
