@@ -79,7 +79,7 @@ try {
   });
   await publisher.start();
   await done;
-  await publisher.stop();
+  await publisher.close();
   const counts = await db.query('SELECT user_id, n FROM order_counts ORDER BY user_id');
   console.log('order_counts:', JSON.stringify(counts.rows));
 } finally {

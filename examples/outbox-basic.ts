@@ -45,7 +45,8 @@ publisher.on('error', (error) => console.error('outbox:', error.message));
 await publisher.start();
 await new Promise((resolve) => publisher.once('batch', resolve));
 
-const { published, pending } = await publisher.metrics();
+const { published } = publisher.metrics(); // this publisher's counters, at once
+const { pending } = await publisher.stats(); // the table's backlog: one query
 console.log({ published, pending }); // { published: 1, pending: 0 }
-await publisher.stop(); // finishes the batch in flight, then closes the sinks
+await publisher.close(); // finishes the batch in flight, then closes the sinks
 await pool.end();

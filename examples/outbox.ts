@@ -68,8 +68,8 @@ try {
   });
   await publisher.start();
   await delivered;
-  await publisher.stop();
-  console.log('outbox rows:', JSON.stringify(await publisher.outboxStats()));
+  await publisher.close();
+  console.log('outbox rows:', JSON.stringify(await publisher.counts()));
   const orders = await db.query('SELECT id FROM orders ORDER BY id');
   console.log('orders:', JSON.stringify(orders.rows));
 } finally {

@@ -1,6 +1,6 @@
 /**
  * `npx tsx examples/shutdown.ts`, then Ctrl-C (or `kill -TERM <pid>`): a host process that wires
- * `logger.close()` and `publisher.stop()` into SIGTERM and SIGINT with one deadline, so that
+ * `logger.close()` and `publisher.close()` into SIGTERM and SIGINT with one deadline, so that
  * nothing buffered is lost on a deploy or a scale-down. It logs a steady stream of events and
  * writes an outbox event every second until it is told to stop.
  */
@@ -43,7 +43,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   await Promise.allSettled(writing);
   const [logs, published] = await Promise.all([
     logger.close({ timeoutMs: SHUTDOWN_DEADLINE_MS }),
-    publisher.stop({ timeoutMs: SHUTDOWN_DEADLINE_MS }),
+    publisher.close({ timeoutMs: SHUTDOWN_DEADLINE_MS }),
   ]);
   console.log('logger:', JSON.stringify(logs));
   console.log('outbox publisher:', JSON.stringify(published), `delivered ${delivered.size}`);

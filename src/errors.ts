@@ -147,7 +147,11 @@ export function describe(error: unknown): string {
   }
 }
 
-/** `close()` reached its deadline; what was still queued or in flight went to the fallback sink. */
+/**
+ * `close()` reached its deadline (or its signal aborted): the abort reason of the writes it cut
+ * short. The logger hands what was left to the fallback sink; the outbox publisher releases the
+ * rows in flight to other publishers.
+ */
 export class CloseTimeoutError extends EventrailError {
   constructor(timeoutMs: number | undefined) {
     super(
@@ -189,15 +193,5 @@ export class OutboxPublisherError extends EventrailError {
 export class MaintenanceError extends EventrailError {
   constructor(cause: unknown) {
     super('MAINTENANCE_FAILED', `event_logs maintenance failed: ${describe(cause)}`, { cause });
-  }
-}
-
-/**
- * The outbox publisher is stopped: `start()` after `stop()` rejects with it (create a new
- * publisher instead), and it is the abort reason of sink writes cut short by `stop()`'s deadline.
- */
-export class PublisherStoppedError extends EventrailError {
-  constructor(message = 'the outbox publisher is stopped; create a new one to start again') {
-    super('PUBLISHER_STOPPED', message);
   }
 }

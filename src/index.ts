@@ -13,7 +13,6 @@ export {
   type OutboxOperation,
   OutboxPublisherError,
   PartialWriteError,
-  PublisherStoppedError,
   SinkWriteError,
   type ValidationCode,
   ValidationError,

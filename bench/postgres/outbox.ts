@@ -21,6 +21,9 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** Events of the latency runs, one transaction each. */
 const LATENCY_EVENTS = Number(process.env.BENCH_LATENCY_EVENTS ?? 200);
 
+/** A stand-in database for resolving a line's options, which never queries it. */
+const NO_DATABASE = { query: () => Promise.reject(new Error('not a database')) } as never;
+
 /** Empties the outbox and commits `count` pending events (1000 per transaction), untimed. */
 async function fill(db: BenchDatabase, count: number): Promise<void> {
   await db.reset();
@@ -71,7 +74,7 @@ async function publish(
   await Promise.all(all.map((p) => p.start()));
   await done;
   const seconds = (performance.now() - started) / 1000;
-  await Promise.all(all.map((p) => p.stop()));
+  await Promise.all(all.map((p) => p.close()));
   await pool.end();
   return seconds;
 }
@@ -85,16 +88,16 @@ interface PublishScenario {
 }
 
 /** The settings of 0.1: claims of 100 that never grow, one in flight. */
-const FIXED_100 = { maxBatchSize: 100, concurrency: 1 };
-const TUNED = { maxBatchSize: 5000, concurrency: 2 };
+const FIXED_100 = { maxClaimSize: 100, claimsInFlight: 1 };
+const TUNED = { maxClaimSize: 5000, claimsInFlight: 2 };
 const SCENARIOS: readonly PublishScenario[] = [
   { name: 'outbox-publish-1', publishers: 1 },
   { name: 'outbox-publish-4', publishers: 4 },
   { name: 'outbox-publish-1-ordered', publishers: 1, options: { ordering: 'aggregate' } },
   { name: 'outbox-publish-1-fixed100', publishers: 1, options: FIXED_100 },
   { name: 'outbox-publish-4-fixed100', publishers: 4, options: FIXED_100 },
-  { name: 'outbox-publish-1-concurrency1', publishers: 1, options: { concurrency: 1 } },
-  { name: 'outbox-publish-4-concurrency1', publishers: 4, options: { concurrency: 1 } },
+  { name: 'outbox-publish-1-inflight1', publishers: 1, options: { claimsInFlight: 1 } },
+  { name: 'outbox-publish-4-inflight1', publishers: 4, options: { claimsInFlight: 1 } },
   { name: 'outbox-publish-1-tuned', publishers: 1, options: TUNED },
   { name: 'outbox-publish-4-tuned', publishers: 4, options: TUNED },
 ];
@@ -102,7 +105,7 @@ const SCENARIOS: readonly PublishScenario[] = [
 /**
  * Each publisher line is divided by the fastest raw loop with as many connections as it has
  * publishers, over batches of 100 and 1000; `rawSameConnections` is the fastest raw loop with
- * as many connections as its claims in flight (publishers × concurrency, when measured).
+ * as many connections as its claims in flight (publishers × claimsInFlight, when measured).
  */
 export async function outboxPublish(db: BenchDatabase, count: number): Promise<void> {
   const raw = (workers: number, batchSize: number): Candidate => ({
@@ -144,8 +147,9 @@ export async function outboxPublish(db: BenchDatabase, count: number): Promise<v
     const fastest = loops.reduce((a, b) => (b.best > a.best ? b : a));
     const connections =
       line.publishers *
-      // The options alone decide the concurrency; no database is looked at.
-      resolvePublisherOptions({ ...line.options } as OutboxPublisherOptions).concurrency;
+      // The options alone decide the claims in flight; the database is never looked at.
+      resolvePublisherOptions({ db: NO_DATABASE, publish: async () => {}, ...line.options })
+        .claimsInFlight;
     const same = raws.get(connections)?.reduce((a, b) => (b.best > a.best ? b : a));
     report({
       scenario: line.name,
@@ -192,7 +196,7 @@ async function latencies(db: BenchDatabase, listen: boolean): Promise<number[]> 
     while (seen.length < LATENCY_EVENTS) await new Promise((r) => setTimeout(r, 20));
   } finally {
     client.release();
-    await publisher.stop();
+    await publisher.close();
     await pool.end();
   }
   return seen.sort((a, b) => a - b);

@@ -62,7 +62,7 @@ export const eventrail: Peer = {
     // one outbox, one claim in flight each.
     const tuned =
       setting === 'tuned'
-        ? { batchSize: 5000, maxBatchSize: 5000, ...(workers > 1 ? { concurrency: 1 } : {}) }
+        ? { claimSize: 5000, maxClaimSize: 5000, ...(workers > 1 ? { claimsInFlight: 1 } : {}) }
         : {};
     const all = Array.from(
       { length: workers },
@@ -71,7 +71,7 @@ export const eventrail: Peer = {
     await Promise.all(all.map((p) => p.start()));
     return {
       async stop() {
-        await Promise.all(all.map((p) => p.stop()));
+        await Promise.all(all.map((p) => p.close()));
         await pool.end();
       },
     };

@@ -1,4 +1,5 @@
 import type { EventCatalog } from '../catalog/catalog.js';
+import { catalogSpec } from '../catalog/option.js';
 import { ValidationError } from '../errors.js';
 import { maxPayloadBytesSpec } from '../event/normalize.js';
 import { closeTimeoutSpec } from '../lifecycle/close.js';
@@ -92,17 +93,7 @@ export const eventLoggerOptions = defineOptions<EventLoggerOptions<EventCatalog 
     fallback: sinkSpec.nullable().optional('new ConsoleSink() (stderr)'),
     closeTimeoutMs: closeTimeoutSpec(),
     maxPayloadBytes: maxPayloadBytesSpec(),
-    catalog: custom('an EventCatalog (defineCatalog)', (value, field) => {
-      const catalog = value as Partial<EventCatalog> | null;
-      if (typeof catalog?.prepare !== 'function' || typeof catalog.prepareAll !== 'function') {
-        throw new ValidationError(
-          field,
-          'VALIDATION_TYPE',
-          'must be an EventCatalog (defineCatalog)',
-        );
-      }
-      return catalog as EventCatalog;
-    }).optional(),
+    catalog: catalogSpec(),
     log: logSpec(),
   },
   pipelineRule,

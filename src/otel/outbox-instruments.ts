@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { DURATION_BUCKETS_S, type Registration, SIZE_BUCKETS } from './registration.js';
 import type { ObservedPublisher } from './sources.js';
 
-type PublisherFigures = Awaited<ReturnType<ObservedPublisher['metrics']>>;
+type PublisherFigures = ReturnType<ObservedPublisher['metrics']>;
 
 /** The publisher's own counts: the figure, its instrument name, unit and meaning. */
 const COUNTS = [
@@ -10,7 +10,7 @@ const COUNTS = [
   ['retried', 'eventrail.outbox.retried', '{event}', 'Events scheduled for another attempt'],
   ['failed', 'eventrail.outbox.failed', '{event}', 'Events marked failed'],
   ['leaseLost', 'eventrail.outbox.lease_lost', '{event}', 'Events whose lease was taken over'],
-  ['released', 'eventrail.outbox.released', '{event}', 'Events handed back by stop()'],
+  ['released', 'eventrail.outbox.released', '{event}', 'Events handed back by close()'],
   ['batches', 'eventrail.outbox.batches', '{batch}', 'Claims that returned rows'],
 ] as const satisfies readonly (readonly [keyof PublisherFigures, string, string, string])[];
 
@@ -22,8 +22,9 @@ const LAGS = [
 ] as const satisfies readonly (readonly [keyof PublisherFigures['publishLatencyMs'], Attributes])[];
 
 /**
- * Observes an `OutboxPublisher`: its `metrics()` once per collection (one query: when it fails,
- * that collection has no outbox figures), and its `batch` events for the batch histograms.
+ * Observes an `OutboxPublisher`: its `metrics()` and `stats()` once per collection (`stats()` is
+ * one query: when it fails, that collection has no pending figures), and its `batch` events for
+ * the batch histograms.
  * @internal
  */
 export function observePublisher(r: Registration, publisher: ObservedPublisher): void {
@@ -54,20 +55,20 @@ export function observePublisher(r: Registration, publisher: ObservedPublisher):
   r.observe(
     [pending, oldest, inFlight, lag, listening, ...counts.map(([, c]) => c)],
     async (result) => {
-      let m: PublisherFigures;
-      try {
-        m = await publisher.metrics();
-      } catch {
-        return;
-      }
-      result.observe(pending, m.pending);
-      result.observe(oldest, m.oldestPendingAgeMs / 1000);
+      const m = publisher.metrics();
       result.observe(inFlight, m.inFlight);
       result.observe(listening, m.listening ? 1 : 0);
       for (const [key, attributes] of LAGS) {
         result.observe(lag, m.publishLatencyMs[key] / 1000, attributes);
       }
       for (const [key, counter] of counts) result.observe(counter, m[key]);
+      try {
+        const backlog = await publisher.stats();
+        result.observe(pending, backlog.pending);
+        result.observe(oldest, backlog.oldestPendingAgeMs / 1000);
+      } catch {
+        // The database did not answer: this collection has no pending figures.
+      }
     },
   );
 

@@ -40,9 +40,8 @@ export interface ObservedLogger
 /** An `OutboxPublisher`, as far as `instrument()` needs it. */
 export interface ObservedPublisher
   extends BatchEmitter<{ readonly size: number; readonly durationMs: number }> {
-  metrics(): Promise<{
-    readonly pending: number;
-    readonly oldestPendingAgeMs: number;
+  /** The publisher's own counters (synchronous). */
+  metrics(): {
     readonly published: number;
     readonly retried: number;
     readonly failed: number;
@@ -52,7 +51,9 @@ export interface ObservedPublisher
     readonly inFlight: number;
     readonly publishLatencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
     readonly listening: boolean;
-  }>;
+  };
+  /** The table's backlog (one query). */
+  stats(): Promise<{ readonly pending: number; readonly oldestPendingAgeMs: number }>;
 }
 
 /** The messaging system and destination a broker sink publishes to, in semconv terms. */

@@ -17,6 +17,7 @@ export type {
 export {
   DEFAULT_INBOX_OPTIONS,
   Inbox,
+  type InboxMetrics,
   type InboxOptions,
   type InboxPurgeOptions,
 } from './inbox/inbox.js';
@@ -30,15 +31,20 @@ export {
 } from './migrate/migrate.js';
 export { OutboxAdmin, type OutboxAdminOptions } from './outbox/admin.js';
 export type { OutboxPublisherEvents } from './outbox/events.js';
-export type { OutboxStats, PurgeOptions, ReprocessFilter } from './outbox/maintenance.js';
-export type { OutboxMetrics } from './outbox/metrics.js';
+export type {
+  OutboxCounts,
+  OutboxStats,
+  PurgeOptions,
+  ReprocessFilter,
+} from './outbox/maintenance.js';
+export type { PublisherMetrics } from './outbox/metrics.js';
 export {
   DEFAULT_OUTBOX_PUBLISHER_OPTIONS,
   type OutboxOrdering,
   type OutboxPublisherOptions,
   type PublishFunction,
 } from './outbox/options.js';
-export { OutboxPublisher, type StopOptions, type StopSummary } from './outbox/publisher.js';
+export { OutboxPublisher, type PublisherCloseSummary } from './outbox/publisher.js';
 export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
 export { classifyPostgresError } from './sink/classify.js';

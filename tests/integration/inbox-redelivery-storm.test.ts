@@ -21,6 +21,9 @@ afterAll(async () => {
   await pool.end();
 });
 
+/** Deliveries whose work ran and threw (then rolled back). */
+let crashes = 0;
+
 /** One delivery, as a consumer handles it: BEGIN, the inbox and the effect, COMMIT. */
 async function deliver(inbox: Inbox, id: string, fail = false): Promise<boolean> {
   const client = await pool.connect();
@@ -29,7 +32,10 @@ async function deliver(inbox: Inbox, id: string, fail = false): Promise<boolean>
     const ran = await inbox.handle(client, { id }, async () => {
       await client.query('UPDATE counter SET n = n + 1');
       await client.query('INSERT INTO effects VALUES ($1)', [id]);
-      if (fail) throw new Error('the consumer crashed before its commit');
+      if (fail) {
+        crashes += 1;
+        throw new Error('the consumer crashed before its commit');
+      }
     });
     await client.query('COMMIT');
     return ran;
@@ -78,6 +84,12 @@ describe('Inbox under a redelivery storm', () => {
       `SELECT count(*)::int AS n FROM eventrail.event_inbox WHERE consumer = 'storm'`,
     );
     expect(recorded.rows[0].n).toBe(EVENTS);
+    // Every delivery counted once, synchronously: the work that ran to its end, and the copies
+    // skipped as seen (a failing copy that ran its work threw, and counts as neither).
+    expect(crashes).toBeGreaterThan(0);
+    const metrics = inbox.metrics();
+    expect(metrics).not.toBeInstanceOf(Promise);
+    expect(metrics).toEqual({ handled: EVENTS, duplicates: EVENTS * COPIES - EVENTS - crashes });
   });
 
   it('works on a drizzle transaction, keeps consumers apart, and purges old records', async () => {
@@ -95,8 +107,8 @@ describe('Inbox under a redelivery storm', () => {
       });
     }
     expect(runs).toEqual(['billing', 'mail']);
-    expect(await billing.purge({ olderThan: 60_000 })).toBe(0);
-    expect(await billing.purge({ olderThan: new Date(Date.now() + 1000) })).toBe(1);
+    expect(await billing.purge({ olderThanMs: 60_000 })).toBe(0);
+    expect(await billing.purge({ olderThanMs: 0 })).toBe(1);
     // Only billing's record went: mail still sees the event as handled, billing runs it again.
     expect(await orm.transaction((tx) => mail.handle(tx, id, () => runs.push('mail')))).toBe(false);
     expect(await orm.transaction((tx) => billing.handle(tx, id, () => runs.push('billing')))).toBe(
@@ -116,7 +128,7 @@ describe('Inbox under a redelivery storm', () => {
       `INSERT INTO eventrail.event_inbox (consumer, event_id) VALUES ('bulk', gen_random_uuid())`,
     );
     const bulk = new Inbox({ consumer: 'bulk', db: pool });
-    expect(await bulk.purge({ olderThan: 24 * 3600_000 })).toBe(old);
+    expect(await bulk.purge({ olderThanMs: 24 * 3600_000 })).toBe(old);
     const { rows } = await db.pool.query(
       `SELECT consumer, count(*)::int AS n FROM eventrail.event_inbox
         WHERE consumer IN ('bulk', 'other') GROUP BY consumer ORDER BY consumer`,
@@ -125,7 +137,7 @@ describe('Inbox under a redelivery storm', () => {
       { consumer: 'bulk', n: 1 },
       { consumer: 'other', n: old },
     ]);
-    expect(await bulk.purge({ olderThan: 24 * 3600_000 })).toBe(0);
+    expect(await bulk.purge({ olderThanMs: 24 * 3600_000 })).toBe(0);
   });
 
   it('refuses bad input before touching the transaction', async () => {
@@ -134,7 +146,29 @@ describe('Inbox under a redelivery storm', () => {
       field: 'tx',
     });
     await expect(inbox.handle(pool, 'not-a-uuid', () => 1)).rejects.toBeInstanceOf(ValidationError);
-    await expect(inbox.purge({ olderThan: 1 })).rejects.toMatchObject({ field: 'options.db' });
-    expect(() => new Inbox({ consumer: '' })).toThrow(ValidationError);
+    await expect(inbox.purge({ olderThanMs: 1 })).rejects.toMatchObject({ field: 'options.db' });
+    await expect(
+      new Inbox({ db: pool }).purge({ olderThan: 1 } as unknown as { olderThanMs: number }),
+    ).rejects.toMatchObject({
+      field: 'options.olderThan',
+      code: 'VALIDATION_UNKNOWN',
+      message: expect.stringContaining("did you mean 'olderThanMs'?"),
+    });
+    await expect(new Inbox({ db: pool }).purge({ olderThanMs: -1 })).rejects.toMatchObject({
+      field: 'options.olderThanMs',
+    });
+    expect(() => new Inbox({ consumer: '' })).toThrow(
+      expect.objectContaining({ field: 'options.consumer' }),
+    );
+    expect(() => new Inbox({ consumers: 'x' } as never)).toThrow(
+      expect.objectContaining({
+        field: 'options.consumers',
+        code: 'VALIDATION_UNKNOWN',
+        message: expect.stringContaining("did you mean 'consumer'?"),
+      }),
+    );
+    expect(() => new Inbox({ db: 'postgres://' as never })).toThrow(
+      expect.objectContaining({ field: 'options.db' }),
+    );
   });
 });

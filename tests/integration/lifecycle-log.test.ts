@@ -12,7 +12,7 @@ const db = useTestDatabase();
 const mq = useRabbitMQ();
 
 describe('lifecycle logs', () => {
-  it('the publisher logs start, LISTEN, rows marked failed and stop', async () => {
+  it('the publisher logs start, LISTEN, rows marked failed and close', async () => {
     const { log, lines } = recordingLog();
     const refusing = new FakeSink('refusing');
     refusing.rejectEvent = () => true;
@@ -25,14 +25,14 @@ describe('lifecycle logs', () => {
       20_000,
       'a failure',
     );
-    await publisher.stop();
+    await publisher.close();
     const messages = lines.map((l) => `${l.level} ${l.message}`);
     expect(messages).toEqual(
       expect.arrayContaining([
         'info eventrail outbox LISTEN connected',
         'info eventrail outbox publisher started',
         'error eventrail outbox event marked failed',
-        'info eventrail outbox publisher stopped',
+        'info eventrail outbox publisher closed',
       ]),
     );
     expect(lines.find((l) => l.level === 'error')?.details).toMatchObject({

@@ -35,7 +35,7 @@ describe('instrument()', () => {
     const publisher = new OutboxPublisher({
       db: db.pool,
       sinks: [new MemorySink({ name: 'outbox-memory' })],
-      batchSize: 25,
+      claimSize: 25,
       pollIntervalMs: 50,
     });
     const maintenance = { metrics: async () => ({ runs: 3, lastRun: { partitionsDropped: 2 } }) };
@@ -52,7 +52,7 @@ describe('instrument()', () => {
     await logger.flush();
     await commitToOutbox(db.pool, outboxEvents(60), 30);
     await publisher.start();
-    await waitFor(async () => (await publisher.metrics()).published === 60, 20_000, 'publishing');
+    await waitFor(() => publisher.metrics().published === 60, 20_000, 'publishing');
 
     const seen = await meters.collect();
     const own = logger.metrics();
@@ -94,7 +94,7 @@ describe('instrument()', () => {
     expect(pointValue(seen, 'eventrail.broker.blocked.time', semconv)).toBe(0);
     expect(pointValue(seen, 'eventrail.broker.connects', semconv)).toBe(1);
 
-    const outbox = await publisher.metrics();
+    const outbox = publisher.metrics();
     expect(pointValue(seen, 'eventrail.outbox.published')).toBe(outbox.published);
     expect(pointValue(seen, 'eventrail.outbox.pending')).toBe(0);
     expect(pointValue(seen, 'eventrail.outbox.failed')).toBe(0);
@@ -126,7 +126,7 @@ describe('instrument()', () => {
     }) as Histogram;
     expect(sizeAfter.sum).toBe(100);
 
-    await publisher.stop();
+    await publisher.close();
     await logger.close();
   });
 

@@ -130,7 +130,7 @@ describe('trace context', () => {
     const publisher = new OutboxPublisher({ db: db.pool, sinks: [received], pollIntervalMs: 50 });
     await publisher.start();
     await waitFor(() => received.events.length === 2, 20_000, 'both events published');
-    await publisher.stop();
+    await publisher.close();
     const byId = new Map(received.events.map((e) => [e.id, e]));
     expect(byId.get(traced)).toMatchObject(ids(span));
     expect(byId.get(plain)).toMatchObject({ traceId: null, spanId: null });

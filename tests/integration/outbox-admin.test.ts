@@ -21,17 +21,33 @@ describe('OutboxAdmin', () => {
       [ids.slice(2, 5)],
     );
     const admin = new OutboxAdmin({ db: db.pool });
-    expect((await admin.outboxStats()).byStatus).toEqual({ pending: 1, published: 3, failed: 2 });
-    expect(await admin.pending()).toMatchObject({ pending: 1 });
+    expect((await admin.counts()).byStatus).toEqual({ pending: 1, published: 3, failed: 2 });
+    const stats = await admin.stats();
+    expect(stats.pending).toBe(1);
+    expect(stats.oldestPendingAgeMs).toBeGreaterThanOrEqual(0);
+    expect(stats.oldestPendingAgeMs).toBeLessThan(60_000);
     expect(await admin.reprocessFailed({ ids: [ids[0] as string] })).toBe(1);
     expect(await statusCounts(db.pool)).toEqual({ pending: 2, published: 3, failed: 1 });
-    expect(await admin.purgePublished({ olderThan: 24 * 3600 * 1000 })).toBe(3);
+    expect(await admin.purgePublished({ olderThanMs: 24 * 3600 * 1000 })).toBe(3);
     expect(await admin.reprocessFailed()).toBe(1);
     expect(await statusCounts(db.pool)).toEqual({ pending: 3 });
   });
 
-  it('refuses a missing db or a bad schema name at construction, naming the field', () => {
-    expect(() => new OutboxAdmin({ db: undefined as never })).toThrow(ValidationError);
+  it('refuses a missing db, a bad schema name or an unknown option at construction, naming the field', () => {
+    expect(() => new OutboxAdmin({ db: undefined as never })).toThrow(
+      expect.objectContaining({ field: 'options.db', code: 'VALIDATION_REQUIRED' }),
+    );
+    expect(() => new OutboxAdmin(undefined as never)).toThrow(
+      expect.objectContaining({ field: 'options', code: 'VALIDATION_REQUIRED' }),
+    );
+    expect(() => new OutboxAdmin({ db: db.pool, shema: 'x' } as never)).toThrow(
+      expect.objectContaining({
+        field: 'options.shema',
+        code: 'VALIDATION_UNKNOWN',
+        message: expect.stringContaining("did you mean 'schema'?"),
+      }),
+    );
+    expect(() => new OutboxAdmin({ db: db.pool, schema: 'bad name' })).toThrow(ValidationError);
     expect(() => new OutboxAdmin({ db: db.pool, schema: 'bad name' })).toThrow(
       expect.objectContaining({ field: 'options.schema' }),
     );

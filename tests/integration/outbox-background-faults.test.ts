@@ -40,8 +40,8 @@ describe('OutboxPublisher background faults', () => {
     const errors: EventrailError[] = [];
     publisher.on('error', (error) => errors.push(error));
     await publisher.start();
-    await waitFor(async () => (await publisher.metrics()).retried === 10, 10_000, 'the retries');
-    await publisher.stop();
+    await waitFor(() => publisher.metrics().retried === 10, 10_000, 'the retries');
+    await publisher.close();
     const { rows } = await db.pool.query<{ retry_count: number; last_error: string }>(
       'SELECT retry_count, last_error FROM eventrail.event_outbox',
     );
@@ -51,7 +51,7 @@ describe('OutboxPublisher background faults', () => {
       expect(row.last_error).toBe('rejecting: [object Object]');
     }
     expect(errors).toEqual([]);
-    expect((await publisher.metrics()).errors).toBe(0);
+    expect(publisher.metrics().errors).toBe(0);
   });
 
   it('a fault that escapes a publish cycle is emitted as OutboxPublisherError and counted', async () => {
@@ -66,10 +66,10 @@ describe('OutboxPublisher background faults', () => {
     publisher.on('error', (error) => errors.push(error));
     await publisher.start();
     await waitFor(() => errors.length > 0, 10_000, 'the fault');
-    await publisher.stop();
+    await publisher.close();
     expect(errors[0]).toBeInstanceOf(OutboxPublisherError);
     expect(errors[0]).toMatchObject({ code: 'OUTBOX_PUBLISHER', operation: 'publish' });
-    expect((await publisher.metrics()).errors).toBe(errors.length);
+    expect(publisher.metrics().errors).toBe(errors.length);
   });
 
   it("with no 'error' listener, the first fault becomes one process warning", async () => {
@@ -88,8 +88,8 @@ describe('OutboxPublisher background faults', () => {
         pollIntervalMs: 50,
       });
       await publisher.start();
-      await waitFor(async () => (await publisher.metrics()).errors >= 2, 10_000, 'two faults');
-      await publisher.stop();
+      await waitFor(() => publisher.metrics().errors >= 2, 10_000, 'two faults');
+      await publisher.close();
       await new Promise((r) => setImmediate(r));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]?.message).toContain("no 'error' listener on this OutboxPublisher");

@@ -1,6 +1,6 @@
 /**
  * Claims grow with the backlog: a full claim makes the next one ask for twice as many, up to
- * `maxBatchSize`; a short one brings the size back to `batchSize`, so a trickle still goes out in
+ * `maxClaimSize`; a short one brings the size back to `claimSize`, so a trickle still goes out in
  * small batches.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { commitToOutbox, outboxEvents, statusCounts, waitFor } from '../helpers/
 const db = useTestDatabase();
 
 describe('outbox claim size', () => {
-  it('doubles after each full claim up to maxBatchSize, and falls back to batchSize', async () => {
+  it('doubles after each full claim up to maxClaimSize, and falls back to claimSize', async () => {
     await commitToOutbox(db.pool, outboxEvents(2500), 500);
     const sizes: number[] = [];
     const seen = new Set<string>();
@@ -27,9 +27,9 @@ describe('outbox claim size', () => {
           },
         },
       ],
-      batchSize: 100,
-      maxBatchSize: 800,
-      concurrency: 1,
+      claimSize: 100,
+      maxClaimSize: 800,
+      claimsInFlight: 1,
       pollIntervalMs: 60_000,
     });
     await publisher.start();
@@ -42,7 +42,7 @@ describe('outbox claim size', () => {
       await waitFor(() => seen.size === 2503, 20_000, 'the trickle');
       expect(sizes).toEqual([3]);
     } finally {
-      await publisher.stop();
+      await publisher.close();
     }
     expect(await statusCounts(db.pool)).toEqual({ published: 2503 });
   });

@@ -39,13 +39,13 @@ describe('a claim that waits for a pool connection past its lease', () => {
     expect(errors[0]).toMatchObject({ operation: 'claim' });
     expect(sink.events).toHaveLength(0);
     // The late rows are released untouched; a later claim publishes them on its first attempt.
-    await waitFor(async () => (await publisher.metrics()).released >= 10, 5000, 'the release');
+    await waitFor(() => publisher.metrics().released >= 10, 5000, 'the release');
     await waitFor(() => sink.events.length === 10, 5000, 'the publish');
-    await publisher.stop();
+    await publisher.close();
     const { rows } = await db.pool.query<{ retry_count: number; status: string }>(
       'SELECT retry_count, status FROM eventrail.event_outbox',
     );
     expect(rows.every((r) => r.retry_count === 0 && r.status === 'published')).toBe(true);
-    expect((await publisher.metrics()).retried).toBe(0);
+    expect(publisher.metrics().retried).toBe(0);
   });
 });

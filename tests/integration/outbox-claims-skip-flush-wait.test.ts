@@ -63,7 +63,7 @@ describe('claims and settlements', () => {
     });
     await publisher.start();
     await waitFor(async () => (await statusCounts(db.pool)).published === 5, 20_000, 'settled');
-    await publisher.stop();
+    await publisher.close();
     expect(delivered).toBe(5);
     expect(await setting()).toBe('on');
   });

@@ -41,8 +41,8 @@ describe('four publishers on 10,000 rows', () => {
           db: pool,
           sinks: [sink],
           id: `publisher-${i}`,
-          batchSize: 50,
-          concurrency: 2,
+          claimSize: 50,
+          claimsInFlight: 2,
           pollIntervalMs: 50,
         }),
     );
@@ -54,7 +54,7 @@ describe('four publishers on 10,000 rows', () => {
     });
     await Promise.all(publishers.map((p) => p.start()));
     await waitFor(() => sink.total >= ROWS, 60_000, 'all rows delivered');
-    await Promise.all(publishers.map((p) => p.stop()));
+    await Promise.all(publishers.map((p) => p.close()));
 
     expect(sink.total).toBe(ROWS);
     expect(sink.deliveries.size).toBe(ROWS);

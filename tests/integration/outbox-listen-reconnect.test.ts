@@ -36,7 +36,7 @@ describe('the LISTEN connection', () => {
     publisher.on('listen', ({ connected }) => states.push(connected));
     await publisher.start();
     expect(states).toEqual([true]);
-    expect((await publisher.metrics()).listening).toBe(true);
+    expect(publisher.metrics().listening).toBe(true);
     expect(await commitToDelivery(sink)).toBeLessThan(5000);
 
     const [pid] = await listeningBackends();
@@ -49,7 +49,7 @@ describe('the LISTEN connection', () => {
     expect(after[0]).not.toBe(pid);
 
     for (let i = 0; i < 3; i++) expect(await commitToDelivery(sink)).toBeLessThan(5000);
-    await publisher.stop();
+    await publisher.close();
     expect(await listeningBackends()).toEqual([]);
     expect(sink.events).toHaveLength(4);
   });
@@ -65,7 +65,7 @@ describe('the LISTEN connection', () => {
     await publisher.start();
     expect(await listeningBackends()).toEqual([]);
     await commitToDelivery(sink);
-    expect((await publisher.metrics()).listening).toBe(false);
-    await publisher.stop();
+    expect(publisher.metrics().listening).toBe(false);
+    await publisher.close();
   });
 });

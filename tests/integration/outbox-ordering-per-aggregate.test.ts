@@ -69,15 +69,15 @@ async function run(ordering: OutboxOrdering): Promise<OrderCheckingSink> {
         sinks: [sink],
         id: `p${i}`,
         ordering,
-        batchSize: 8,
-        concurrency: 2,
+        claimSize: 8,
+        claimsInFlight: 2,
         pollIntervalMs: 10,
-        backoff: { minDelayMs: 30, jitter: 'none' },
+        retry: { minDelayMs: 30, jitter: 'none' },
       }),
   );
   await Promise.all(publishers.map((p) => p.start()));
   await waitFor(() => sink.delivered >= events.length, 30_000, 'every event delivered');
-  await Promise.all(publishers.map((p) => p.stop()));
+  await Promise.all(publishers.map((p) => p.close()));
   return sink;
 }
 
@@ -102,11 +102,11 @@ describe('ordering per aggregate on a backlog of few aggregates', () => {
   // Nothing but the loop itself wakes the publisher after start: no LISTEN, no commits during
   // the run, a poll an hour away. A claim that left the loop idle would leave the rest of the
   // backlog pending until the test's timeout, whatever the machine's speed. Claims of 2 against
-  // 3 aggregates come back full, so with concurrency 2 a second claim runs beside the first and
+  // 3 aggregates come back full, so with claimsInFlight 2 a second claim runs beside the first and
   // often finds nothing; with 1, one claim after the other.
   it.each([1, 2])(
-    'moves each aggregate along claim after claim, without a poll (concurrency %i)',
-    async (concurrency) => {
+    'moves each aggregate along claim after claim, without a poll (claimsInFlight %i)',
+    async (claimsInFlight) => {
       await db.pool.query('TRUNCATE eventrail.event_outbox');
       const events = Array.from({ length: 3 * 40 }, (_, i) => ({
         type: 'message_created',
@@ -123,8 +123,8 @@ describe('ordering per aggregate on a backlog of few aggregates', () => {
         ordering: 'aggregate',
         listen: false,
         pollIntervalMs: 3_600_000,
-        batchSize: 2,
-        concurrency,
+        claimSize: 2,
+        claimsInFlight,
         publish: async (batch) => {
           batches.push(batch.map((e) => e.aggregateId as string));
           for (const e of batch) {
@@ -136,7 +136,7 @@ describe('ordering per aggregate on a backlog of few aggregates', () => {
       });
       await publisher.start();
       await waitFor(() => delivered >= events.length, 50_000, 'every event delivered');
-      await publisher.stop();
+      await publisher.close();
       expect([...seqs.values()]).toEqual(
         [0, 1, 2].map(() => Array.from({ length: 40 }, (_, i) => i)),
       );

@@ -52,13 +52,13 @@ describe('the outbox on PGlite', () => {
       pollIntervalMs: 60_000,
     });
     await publisher.start();
-    expect((await publisher.metrics()).listening).toBe(true);
+    expect(publisher.metrics().listening).toBe(true);
     await waitFor(() => sink.events.length === 2, 10_000, 'the rows written before start');
     const writer = new OutboxWriter();
     const id = await pglite.transaction((tx) => writer.write(tx, event('after start')));
     await waitFor(() => sink.events.length === 3, 10_000, 'the notified row');
     expect(sink.events[2]?.id).toBe(id);
-    await publisher.stop();
+    await publisher.close();
     const { rows } = await pglite.query<{ status: string }>(
       'SELECT DISTINCT status FROM eventrail.event_outbox',
     );

@@ -26,7 +26,7 @@ async function publishAll(listen: boolean, count: number): Promise<number> {
   const publisher = new OutboxPublisher({
     db: client,
     listen,
-    batchSize: 2,
+    claimSize: 2,
     pollIntervalMs: 50,
     publish: async (batch) => {
       delivered += batch.length;
@@ -38,7 +38,7 @@ async function publishAll(listen: boolean, count: number): Promise<number> {
     20_000,
     'settled',
   );
-  await publisher.stop();
+  await publisher.close();
   return delivered;
 }
 

@@ -44,7 +44,7 @@ describe('projection into event_logs', () => {
     });
     await publisher.start();
     await waitFor(async () => (await published()) === ids.length, 20_000, 'the projection');
-    await publisher.stop();
+    await publisher.close();
 
     const outbox = await db.pool.query(
       `SELECT ${ENVELOPE} FROM eventrail.event_outbox ORDER BY id`,
@@ -79,7 +79,7 @@ describe('projection into event_logs', () => {
     );
     await publisher.start();
     await waitFor(async () => (await published()) === 250 + 81, 20_000, 'every row settled');
-    await publisher.stop();
+    await publisher.close();
 
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ id: poison, attempts: 1, error: { code: '23514' } });

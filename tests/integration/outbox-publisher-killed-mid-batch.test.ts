@@ -71,7 +71,7 @@ describe('a publisher killed mid-batch', () => {
     expect(childRows.rows[0]!.first.getTime()).toBeGreaterThanOrEqual(
       lease.rows[0]!.until.getTime(),
     );
-    await Promise.all(survivors.map((p) => p.stop()));
+    await Promise.all(survivors.map((p) => p.close()));
     expect(await statusCounts(db.pool)).toEqual({ published: ids.length });
   });
 });

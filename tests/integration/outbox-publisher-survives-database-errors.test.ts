@@ -44,7 +44,7 @@ describe('database errors', () => {
     const ids = await commit('late', 5);
     await waitFor(() => sink.events.length === 5, 10_000, 'the delivery');
     expect(sink.events.map((e) => e.id).sort()).toEqual([...ids].sort());
-    await publisher.stop();
+    await publisher.close();
   });
 
   /**
@@ -94,7 +94,7 @@ describe('database errors', () => {
     );
     // Past the lease: nothing is delivered again.
     await new Promise((r) => setTimeout(r, LEASE_MS * 2));
-    await publisher.stop();
+    await publisher.close();
     expect(operations).toContain('settle');
     expect(delivered.sort()).toEqual([...ids].sort());
     expect(await publishedCount(ids)).toBe(4);
@@ -103,7 +103,7 @@ describe('database errors', () => {
   it('a settle that fails until the lease ends leaves the rows to be delivered again', async () => {
     const { ids, delivered, operations, publisher } = await settleFailsFor(LEASE_MS * 2);
     await waitFor(() => delivered.length === 8, 10_000, 'the second delivery');
-    await publisher.stop();
+    await publisher.close();
     expect(operations).toContain('settle');
     expect(delivered.slice(4).sort()).toEqual([...ids].sort());
     expect(await publishedCount(ids)).toBe(4);

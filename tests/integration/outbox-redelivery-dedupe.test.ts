@@ -43,7 +43,7 @@ describe('a publish that outlives its lease', () => {
       id: 'slow',
       sinks: [brokerSink('slow-broker', consumer, () => (++slowCalls === 1 ? 1500 : 0))],
       leaseMs: 400,
-      backoff: { minDelayMs: 10 },
+      retry: { minDelayMs: 10 },
       pollIntervalMs: 50,
     });
     const timedOut: string[] = [];
@@ -61,7 +61,7 @@ describe('a publish that outlives its lease', () => {
     await healthy.start();
     // The slow write finishes (its broker took the messages) long after its lease ended.
     await waitFor(() => consumer.arrivals.length >= 2 * ids.length, 20_000, 'both deliveries');
-    await Promise.all([slow.stop(), healthy.stop()]);
+    await Promise.all([slow.close(), healthy.close()]);
 
     // The lease ran out in the middle of the slow publish: every row was delivered again...
     expect(new Set(timedOut)).toEqual(new Set(ids));

@@ -9,7 +9,7 @@ import { useTestDatabase } from '../helpers/database.js';
 import { commitToOutbox, outboxEvents, waitFor } from '../helpers/outbox.js';
 
 const db = useTestDatabase();
-const backoff = { minDelayMs: 100, factor: 2, maxDelayMs: 10_000, jitter: 'none' } as const;
+const retry = { minDelayMs: 100, factor: 2, maxDelayMs: 10_000, jitter: 'none' } as const;
 
 async function row(id: string) {
   const { rows } = await db.pool.query(
@@ -38,15 +38,14 @@ describe('a sink that fails', () => {
     const publisher = new OutboxPublisher({
       db: db.pool,
       publish: sink.publish,
-      backoff,
-      maxRetries: 5,
+      retry: { ...retry, retries: 5 },
       pollIntervalMs: 10,
     });
     const delays: number[] = [];
     publisher.on('retry', (r) => delays.push(r.delayMs));
     await publisher.start();
     await waitFor(() => sink.delivered.length === 1, 20_000, 'the delivery');
-    await publisher.stop();
+    await publisher.close();
 
     expect(delays).toEqual([100, 200, 400]);
     const gaps = sink.calls.slice(1).map((t, i) => t - (sink.calls[i] as number));
@@ -60,18 +59,17 @@ describe('a sink that fails', () => {
       last_error: 'publish: broker said no (call 3)',
       locked_by: null,
     });
-    expect((await publisher.metrics()).retried).toBe(3);
+    expect(publisher.metrics().retried).toBe(3);
   });
 
-  it('always: failed after maxRetries with last_error; reprocessFailed() brings it back to be delivered', async () => {
+  it('always: failed after retry.retries with last_error; reprocessFailed() brings it back to be delivered', async () => {
     const [id, other] = await commitToOutbox(db.pool, outboxEvents(2, { type: 'doomed' }));
     let broken = true;
     const sink = flakyPublish(() => broken);
     const publisher = new OutboxPublisher({
       db: db.pool,
       publish: sink.publish,
-      backoff: { ...backoff, minDelayMs: 20 },
-      maxRetries: 3,
+      retry: { ...retry, minDelayMs: 20, retries: 3 },
       pollIntervalMs: 10,
     });
     const failed: { id: string; attempts: number }[] = [];
@@ -96,7 +94,7 @@ describe('a sink that fails', () => {
     // Failed rows stay failed: nothing more is attempted.
     await new Promise((r) => setTimeout(r, 200));
     expect(sink.calls).toHaveLength(4);
-    expect((await publisher.metrics()).failed).toBe(2);
+    expect(publisher.metrics().failed).toBe(2);
 
     broken = false;
     expect(await publisher.reprocessFailed({ ids: [id!] })).toBe(1);
@@ -109,6 +107,6 @@ describe('a sink that fails', () => {
     expect(await publisher.reprocessFailed({ eventTypes: ['other-type'] })).toBe(0);
     expect(await publisher.reprocessFailed()).toBe(1);
     await waitFor(() => sink.delivered.length === 2, 20_000, 'the second reprocessed delivery');
-    await publisher.stop();
+    await publisher.close();
   });
 });

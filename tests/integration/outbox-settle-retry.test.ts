@@ -77,7 +77,7 @@ describe('a settle that fails', () => {
         // Past the lease: a batch whose settle was given up would be claimed and published again.
         await new Promise((r) => setTimeout(r, LEASE_MS * 2));
       } finally {
-        await publisher.stop();
+        await publisher.close();
       }
       expect(wrapper.failed).toBe(1);
       expect(errors.map((e) => e.operation)).toEqual(['settle']);

@@ -28,7 +28,7 @@ describe('outbox → NATS JetStream', () => {
     const publisher = new OutboxPublisher({
       db: pool,
       sinks: [sink],
-      batchSize: 100,
+      claimSize: 100,
       pollIntervalMs: 100,
     });
     let published = 0;
@@ -45,7 +45,7 @@ describe('outbox → NATS JetStream', () => {
         'every row published',
       );
     } finally {
-      await publisher.stop();
+      await publisher.close();
       await pool.end();
       await proxy.close();
     }

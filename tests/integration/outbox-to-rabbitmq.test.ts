@@ -35,7 +35,7 @@ describe('outbox → RabbitMQ', () => {
     const publisher = new OutboxPublisher({
       db: pool,
       sinks: [sink],
-      batchSize: 100,
+      claimSize: 100,
       pollIntervalMs: 100,
     });
     let published = 0;
@@ -50,7 +50,7 @@ describe('outbox → RabbitMQ', () => {
       60_000,
       'every row published',
     );
-    await publisher.stop();
+    await publisher.close();
     await pool.end();
 
     const messages = await mq.collect(

@@ -75,7 +75,7 @@ describe('a pool connection terminated as it starts', () => {
     await waitFor(() => states.includes(true), 10_000, 'the LISTEN connection');
     await commitToOutbox(db.pool, outboxEvents(1));
     await waitFor(() => sink.events.length === 1, 10_000, 'the delivery');
-    await publisher.stop();
+    await publisher.close();
     expect(errors.length).toBeLessThanOrEqual(1);
     expect(uncaught).toEqual([]);
   });

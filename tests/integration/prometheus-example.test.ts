@@ -1,6 +1,7 @@
 /**
  * examples/prometheus.ts for real: started as a reader would start it, scraped over HTTP twice
- * while events flow; the counters are there, in Prometheus' text format, and moving.
+ * while events flow; the counters are there, in Prometheus' text format, and moving, and the
+ * outbox's backlog gauges show rows the publisher cannot take yet.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -46,6 +47,13 @@ describe('examples/prometheus.ts', () => {
     });
     try {
       await waitFor(() => output.includes('metrics at'), 30_000, 'the example to start');
+      // Three rows an hour old whose retry is an hour away: pending, and not due, so the
+      // publisher leaves them where they are and the backlog gauges must show them.
+      await db.pool.query(
+        `INSERT INTO eventrail.event_outbox (id, event_type, user_id, created_at, next_retry_at)
+         SELECT gen_random_uuid(), 'parked', 'u', now() - interval '1 hour', now() + interval '1 hour'
+           FROM generate_series(1, 3)`,
+      );
       const scrape = async () => {
         const response = await fetch(`http://127.0.0.1:${port}/metrics`);
         expect(response.status).toBe(200);
@@ -69,7 +77,10 @@ describe('examples/prometheus.ts', () => {
       expect(moved('eventrail_logger_accepted_total')).toBeGreaterThan(0);
       expect(moved('eventrail_outbox_published_total')).toBeGreaterThan(0);
       expect(second).toContain('# TYPE eventrail_sink_batch_duration histogram');
-      expect(sample(second, 'eventrail_outbox_pending')).toBeGreaterThanOrEqual(0);
+      expect(sample(second, 'eventrail_outbox_pending')).toBeGreaterThanOrEqual(3);
+      const oldest = sample(second, 'eventrail_outbox_oldest_pending_age') as number;
+      expect(oldest).toBeGreaterThanOrEqual(3600);
+      expect(oldest).toBeLessThan(3600 + 600);
       expect(sample(second, 'eventrail_sink_dropped_total', 'postgres')).toBe(0);
     } catch (error) {
       throw new Error(`${String(error)}\nexample output:\n${output}`);

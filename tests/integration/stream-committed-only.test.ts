@@ -69,7 +69,7 @@ describe('EventStream shows committed events only', () => {
       });
       await publisher.start();
       await sub.until(primed + 2);
-      await publisher.stop();
+      await publisher.close();
       await new Promise((r) => setTimeout(r, 200));
       expect(sub.events.slice(primed).map((e) => [e.event.type, e.event.payload])).toEqual([
         ['DIRECT', {}],

@@ -1,13 +1,12 @@
 import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
-import { cutoffOption } from '../../options/validate.js';
-import { deleteInChunks } from '../driver/chunks.js';
-import { toExecutor } from '../driver/executor.js';
+import { defineOptions, text } from '../../options/spec.js';
+import { deleteInChunks, olderThanMsSpec } from '../driver/chunks.js';
+import { dbSpec, toExecutor } from '../driver/executor.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
-import { DEFAULT_SCHEMA } from '../schema/constants.js';
 import { inboxSql } from '../sql/inbox.js';
-import { tableNames } from '../sql/names.js';
+import { schemaSpec, tableNames } from '../sql/names.js';
 
 /** Options of {@link Inbox}. */
 export interface InboxOptions {
@@ -24,12 +23,37 @@ export interface InboxOptions {
 
 /** Options of {@link Inbox.purge}. */
 export interface InboxPurgeOptions {
-  /** Delete the records of events handled before this Date, or more than this many ms ago. */
-  readonly olderThan: Date | number;
+  /**
+   * Delete the records of events handled more than this many milliseconds ago (0: every record
+   * of this consumer).
+   */
+  readonly olderThanMs: number;
 }
 
+/** What an {@link Inbox} saw, as `metrics()` returns it (since the inbox was made). */
+export interface InboxMetrics {
+  /** Events whose work ran (first seen); counted when the work resolved. */
+  readonly handled: number;
+  /** Events seen before (redeliveries), whose work did not run again. */
+  readonly duplicates: number;
+}
+
+/** {@link InboxOptions} as a table of specs. @internal */
+export const inboxOptions = defineOptions<InboxOptions>()('InboxOptions', {
+  schema: schemaSpec(),
+  consumer: text().default('default'),
+  db: dbSpec().optional('none (no purge)'),
+});
+
+/** {@link InboxPurgeOptions} as a table of specs. @internal */
+export const inboxPurgeOptions = defineOptions<InboxPurgeOptions>()('InboxPurgeOptions', {
+  olderThanMs: olderThanMsSpec(),
+});
+
 /** The defaults of {@link InboxOptions}. */
-export const DEFAULT_INBOX_OPTIONS = Object.freeze({ schema: DEFAULT_SCHEMA, consumer: 'default' });
+export const DEFAULT_INBOX_OPTIONS = Object.freeze(inboxOptions.defaults) as Readonly<
+  Required<Omit<InboxOptions, 'db'>>
+>;
 
 /**
  * Exactly-once effects for a consumer of at-least-once deliveries (a broker, the outbox): the
@@ -52,19 +76,19 @@ export class Inbox {
   readonly consumer: string;
   readonly #sql: ReturnType<typeof inboxSql>;
   readonly #db: Executor | undefined;
+  #handled = 0;
+  #duplicates = 0;
 
-  constructor(options: InboxOptions = {}) {
-    this.#sql = inboxSql(tableNames(options.schema, 'options.schema'));
-    const consumer = options.consumer ?? DEFAULT_INBOX_OPTIONS.consumer;
-    if (typeof consumer !== 'string' || consumer.length === 0) {
-      throw new ValidationError(
-        'options.consumer',
-        'VALIDATION_REQUIRED',
-        'must be a non-empty string',
-      );
-    }
-    this.consumer = consumer;
-    this.#db = options.db === undefined ? undefined : toExecutor(options.db, 'options.db');
+  constructor(options?: InboxOptions) {
+    const o = inboxOptions.resolve(options);
+    this.#sql = inboxSql(tableNames(o.schema, 'options.schema'));
+    this.consumer = o.consumer;
+    this.#db = o.db === undefined ? undefined : toExecutor(o.db, 'options.db');
+  }
+
+  /** What this inbox saw since it was made (synchronous). */
+  metrics(): InboxMetrics {
+    return { handled: this.#handled, duplicates: this.#duplicates };
   }
 
   /**
@@ -89,21 +113,27 @@ export class Inbox {
     const result = (await inTransaction(tx)(this.#sql.record, [this.consumer, id])) as {
       rows?: readonly unknown[];
     };
-    if ((result?.rows?.length ?? 0) === 0) return false;
+    if ((result?.rows?.length ?? 0) === 0) {
+      this.#duplicates += 1;
+      return false;
+    }
     await work();
+    this.#handled += 1;
     return true;
   }
 
   /**
-   * Deletes this consumer's records of events handled before `olderThan`, in chunks; resolves
-   * with how many. Keep records longer than any redelivery can arrive (the broker's and the
-   * outbox's retry horizon): a copy that comes after its record is gone runs the work again.
+   * Deletes this consumer's records of events handled more than `olderThanMs` milliseconds ago,
+   * in chunks; resolves with how many. Keep records longer than any redelivery can arrive (the
+   * broker's and the outbox's retry horizon): a copy that comes after its record is gone runs
+   * the work again. Rejects with a {@link ValidationError} for bad options, or (field
+   * `options.db`) when the inbox was made without `db`.
    */
   async purge(options: InboxPurgeOptions): Promise<number> {
+    const { olderThanMs } = inboxPurgeOptions.resolve(options);
     if (this.#db === undefined) {
       throw new ValidationError('options.db', 'VALIDATION_REQUIRED', 'purge needs the inbox db');
     }
-    const before = cutoffOption(options?.olderThan, 'olderThan');
-    return deleteInChunks(this.#db, this.#sql.purge, before, this.consumer);
+    return deleteInChunks(this.#db, this.#sql.purge, Date.now() - olderThanMs, this.consumer);
   }
 }

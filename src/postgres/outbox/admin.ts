@@ -1,7 +1,7 @@
-import { ValidationError } from '../../errors.js';
-import { toExecutor } from '../driver/executor.js';
+import { defineOptions } from '../../options/spec.js';
+import { dbSpec, toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
-import { tableNames } from '../sql/names.js';
+import { schemaSpec, tableNames } from '../sql/names.js';
 import { type OutboxSql, outboxSql } from '../sql/outbox.js';
 import * as maintenance from './maintenance.js';
 
@@ -13,6 +13,12 @@ export interface OutboxAdminOptions {
   readonly schema?: string;
 }
 
+/** {@link OutboxAdminOptions} as a table of specs. @internal */
+export const outboxAdminOptions = defineOptions<OutboxAdminOptions>()('OutboxAdminOptions', {
+  db: dbSpec(),
+  schema: schemaSpec(),
+});
+
 /**
  * The outbox's maintenance, apart from any publisher: an operations script, a cron job or an
  * admin endpoint needs only the database. Each method is one or a few statements on `db`; the
@@ -22,7 +28,7 @@ export interface OutboxAdminOptions {
  * ```ts
  * const admin = new OutboxAdmin({ db: pool });
  * await admin.reprocessFailed({ eventTypes: ['order_paid'] });
- * await admin.purgePublished({ olderThan: 7 * 24 * 3600 * 1000 });
+ * await admin.purgePublished({ olderThanMs: 7 * 24 * 3600 * 1000 });
  * ```
  */
 export class OutboxAdmin {
@@ -30,37 +36,36 @@ export class OutboxAdmin {
   readonly #sql: OutboxSql;
 
   constructor(options: OutboxAdminOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new ValidationError('options', 'VALIDATION_TYPE', 'must be an object with db');
-    }
-    this.#executor = toExecutor(options.db, 'options.db');
-    this.#sql = outboxSql(tableNames(options.schema, 'options.schema'));
+    const o = outboxAdminOptions.resolve(options);
+    this.#executor = toExecutor(o.db, 'options.db');
+    this.#sql = outboxSql(tableNames(o.schema, 'options.schema'));
+  }
+
+  /** Pending rows in the table (all publishers) and the age of the oldest (one query). */
+  stats(): Promise<maintenance.OutboxStats> {
+    return maintenance.outboxStats(this.#executor, this.#sql);
   }
 
   /** Row counts of the whole outbox by status and by event type (reads the whole table). */
-  outboxStats(): Promise<maintenance.OutboxStats> {
-    return maintenance.outboxStats(this.#executor, this.#sql);
+  counts(): Promise<maintenance.OutboxCounts> {
+    return maintenance.outboxCounts(this.#executor, this.#sql);
   }
 
   /**
    * Puts failed rows matching `filter` (all failed rows by default) back to pending, due now,
    * with `retry_count` 0 (`last_error` is kept), and wakes the publishers. Resolves with how
-   * many. Rejects with a {@link ValidationError} for a malformed filter.
+   * many. Rejects with a {@link ValidationError} (field `filter.…`) for a malformed filter or an
+   * unknown key.
    */
-  async reprocessFailed(filter: maintenance.ReprocessFilter = {}): Promise<number> {
+  async reprocessFailed(filter?: maintenance.ReprocessFilter): Promise<number> {
     return maintenance.reprocessFailed(this.#executor, this.#sql, filter);
   }
 
   /**
-   * Deletes published rows older than `olderThan`, a few thousand per statement; resolves with
-   * how many.
+   * Deletes rows published more than `olderThanMs` milliseconds ago, a few thousand per
+   * statement; resolves with how many. Rejects with a {@link ValidationError} for bad options.
    */
   async purgePublished(options: maintenance.PurgeOptions): Promise<number> {
     return maintenance.purgePublished(this.#executor, this.#sql, options);
-  }
-
-  /** Pending rows in the table (all publishers) and the age of the oldest, in milliseconds. */
-  pending(): Promise<{ pending: number; oldestPendingAgeMs: number }> {
-    return maintenance.pendingGauge(this.#executor, this.#sql);
   }
 }

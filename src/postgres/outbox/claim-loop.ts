@@ -4,7 +4,6 @@ import type { EventEmitter } from 'eventemitter3';
 import { within } from '../../async/wait.js';
 import { type OutboxOperation, OutboxPublisherError } from '../../errors.js';
 import { tracePublish } from '../../event/trace.js';
-import type { Sink } from '../../sinks/sink.js';
 import { dispatch, LeaseExpired } from './dispatch.js';
 import type { OutboxPublisherEvents } from './events.js';
 import type { ClaimedEvent, OutboxLeases } from './leases.js';
@@ -13,7 +12,7 @@ import type { ResolvedPublisherOptions } from './options.js';
 import { type BatchOutcome, outcomeOf, type Plan, plan } from './settlement.js';
 
 /**
- * The publisher's engine: runs up to `concurrency` claim cycles (claim, publish, settle) while
+ * The publisher's engine: runs up to `claimsInFlight` claim cycles (claim, publish, settle) while
  * there may be work. Every wake-up (NOTIFY, poll, a full claim) is numbered, and a cycle serves
  * every wake-up before its start: each wake-up starts at most one claim, so a second claim runs
  * beside the first only when that one came back full (a backlog) or something new was signalled
@@ -22,7 +21,6 @@ import { type BatchOutcome, outcomeOf, type Plan, plan } from './settlement.js';
  */
 export class ClaimLoop {
   readonly #options: ResolvedPublisherOptions;
-  readonly #sinks: readonly Sink[];
   readonly #leases: OutboxLeases;
   readonly #counters: PublisherCounters;
   readonly #emitter: EventEmitter<OutboxPublisherEvents>;
@@ -33,37 +31,36 @@ export class ClaimLoop {
   /** The last wake-up a cycle was started for. */
   #served = 0;
   #claims = 0;
-  /** Rows the next claim asks for: doubles after a full claim, back to `batchSize` after a short one. */
+  /** Rows the next claim asks for: doubles after a full claim, back to `claimSize` after a short one. */
   #claimSize: number;
   /** Tells this loop's leases from those of another publisher given the same `id`. */
   readonly #nonce = randomUUID().slice(0, 8);
 
   constructor(
     options: ResolvedPublisherOptions,
-    sinks: readonly Sink[],
     leases: OutboxLeases,
     counters: PublisherCounters,
     emitter: EventEmitter<OutboxPublisherEvents>,
   ) {
     this.#options = options;
-    this.#sinks = sinks;
     this.#leases = leases;
     this.#counters = counters;
     this.#emitter = emitter;
-    this.#claimSize = options.batchSize;
+    this.#claimSize = options.claimSize;
   }
 
   /**
-   * Stops starting claims and waits for the cycles in flight, at most `workMs`; then cuts them
-   * short (their writes are aborted and their rows released; a claim or settlement still
-   * waiting for the database is given up) and waits for them until `end` aborts. True when they
-   * finished within `workMs`.
+   * Stops starting claims and waits for the cycles in flight, at most `workMs` (or until `end`
+   * aborts); then cuts them short with `reason()` (their writes are aborted and their rows
+   * released; a claim or settlement still waiting for the database is given up) and waits for
+   * them until `end` aborts. True when they finished in time.
    */
-  async halt(workMs: number, end: AbortSignal, reason: Error): Promise<boolean> {
+  async halt(workMs: number, end: AbortSignal, reason: () => Error): Promise<boolean> {
     this.#halted = true;
     const cycles = Promise.all(this.#cycles);
-    if ((await within(cycles, { timeoutMs: workMs })).done) return true;
-    for (const controller of this.#aborts) controller.abort(reason);
+    if ((await within(cycles, { timeoutMs: workMs, signal: end })).done) return true;
+    const cut = reason();
+    for (const controller of this.#aborts) controller.abort(cut);
     await within(cycles, { signal: end });
     return false;
   }
@@ -84,7 +81,7 @@ export class ClaimLoop {
   #pump(): void {
     while (
       !this.#halted &&
-      this.#cycles.size < this.#options.concurrency &&
+      this.#cycles.size < this.#options.claimsInFlight &&
       this.#wakes > this.#served
     ) {
       const cycle: Promise<void> = this.#cycle()
@@ -102,7 +99,7 @@ export class ClaimLoop {
   async #cycle(): Promise<void> {
     this.#served = this.#wakes;
     const token = `${this.#options.id}/${this.#nonce}/${++this.#claims}`;
-    const { batchSize, maxBatchSize, leaseMs } = this.#options;
+    const { claimSize, maxClaimSize, leaseMs } = this.#options;
     const limit = this.#claimSize;
     const started = performance.now();
     // The lease runs from the database's clock, which starts after this one: cut writes short
@@ -134,7 +131,7 @@ export class ClaimLoop {
     // at once may have been served by a claim that ran beside this one and found only rows
     // queued behind these.
     const full = claimed.length === limit;
-    this.#claimSize = full ? Math.min(maxBatchSize, limit * 2) : batchSize;
+    this.#claimSize = full ? Math.min(maxClaimSize, limit * 2) : claimSize;
     if (full) this.wake();
     const unblocks = claimed.length > 0 && this.#options.ordering === 'aggregate';
     try {
@@ -143,7 +140,7 @@ export class ClaimLoop {
       this.#counters.inFlight += claimed.length;
       const events = claimed.map((c) => c.event);
       const verdicts = await tracePublish(events, () =>
-        dispatch(this.#sinks, events, controller.signal),
+        dispatch(this.#options.sinks, events, controller.signal),
       );
       await this.#settle(token, claimed, verdicts, started, controller.signal);
     } finally {
@@ -161,8 +158,7 @@ export class ClaimLoop {
     started: number,
     lease: AbortSignal,
   ): Promise<void> {
-    const { maxRetries, backoff } = this.#options;
-    const plans = plan(claimed, verdicts, maxRetries, backoff);
+    const plans = plan(claimed, verdicts, this.#options.retry);
     const outcome = await this.#settleWhileLeased(token, plans, lease);
     if (outcome === undefined) return;
     this.#counters.add(outcome);
@@ -204,7 +200,7 @@ export class ClaimLoop {
    * statement where letting the lease run out republishes the batch. Within the lease no other
    * claim can take the rows, so a row a later attempt no longer holds was settled by an earlier
    * attempt whose answer was lost; it counts as settled as planned. Undefined when the lease
-   * ended (or `stop()` cut it short) first: the rows come back when it expires.
+   * ended (or `close()` cut it short) first: the rows come back when it expires.
    */
   async #settleWhileLeased(
     token: string,

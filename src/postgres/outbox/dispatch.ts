@@ -9,7 +9,7 @@ import { splitRefused } from '../../sinks/split-refused.js';
  * - `published`: every sink took it.
  * - `retry`: a sink failed (transient or permanent error, or the lease ran out); try again later.
  * - `failed`: a sink refused this very event as invalid data; retrying the same bytes cannot help.
- * - `release`: `stop()` cut the publish short; give the row back as it was.
+ * - `release`: `close()` cut the publish short; give the row back as it was.
  * @internal
  */
 export type Verdict =
@@ -47,7 +47,7 @@ function isInvalidData(sink: Sink, error: unknown): boolean {
 /**
  * Hands one claimed batch to every sink at once and returns a verdict per event. Each write is
  * cut short when `signal` aborts: with a {@link LeaseExpired} (the lease ran out) the events are
- * retried, with any other reason (`stop()`) they are released. A batch refused as invalid data is
+ * retried, with any other reason (`close()`) they are released. A batch refused as invalid data is
  * split in halves until the refused events stand alone; the rest is published. A
  * `PartialWriteError` settles the events it does not name. Never throws.
  * @internal

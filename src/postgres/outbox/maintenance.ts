@@ -1,79 +1,107 @@
 import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
-import { cutoffOption } from '../../options/validate.js';
-import { deleteInChunks } from '../driver/chunks.js';
+import { custom, defineOptions, type Spec } from '../../options/spec.js';
+import { deleteInChunks, olderThanMsSpec } from '../driver/chunks.js';
 import type { Executor } from '../driver/types.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../schema/constants.js';
 import type { OutboxSql } from '../sql/outbox.js';
 
 /** Which failed rows {@link OutboxAdmin.reprocessFailed} puts back. Filters combine with AND. */
 export interface ReprocessFilter {
-  /** Only these event ids. */
+  /** Only these event ids (UUIDs). @default none (any id) */
   readonly ids?: readonly string[];
-  /** Only these event types. */
+  /** Only these event types. @default none (any type) */
   readonly eventTypes?: readonly string[];
-  /** Only these aggregates. */
+  /** Only these aggregates. @default none (any aggregate) */
   readonly aggregateIds?: readonly string[];
 }
 
 /** Options of {@link OutboxAdmin.purgePublished}. */
 export interface PurgeOptions {
-  /** Delete rows published before this Date, or more than this many milliseconds ago. */
-  readonly olderThan: Date | number;
+  /** Delete rows published more than this many milliseconds ago (0: every published row). */
+  readonly olderThanMs: number;
 }
 
-/** Row counts of the outbox, as returned by `outboxStats()`. */
-export interface OutboxStats {
+/** Row counts of the outbox, as returned by `counts()`. */
+export interface OutboxCounts {
   /** Rows per status. */
   readonly byStatus: Readonly<Record<OutboxStatus, number>>;
   /** Rows per event type, then per status. */
   readonly byType: Readonly<Record<string, Readonly<Record<OutboxStatus, number>>>>;
 }
 
-function listFilter(value: readonly string[] | undefined, field: string): string | null {
-  if (value === undefined) return null;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new ValidationError(`filter.${field}`, 'VALIDATION_TYPE', 'must be an array of strings');
-  }
-  return JSON.stringify(value);
+/** The outbox's backlog, as returned by `stats()` (one query on the whole table). */
+export interface OutboxStats {
+  /** Rows with status `pending` in the table (all publishers). */
+  readonly pending: number;
+  /** Age of the oldest pending row (now − `created_at`), in milliseconds; 0 when none. */
+  readonly oldestPendingAgeMs: number;
 }
 
-/** Failed rows matching `filter` back to pending (retry_count 0); returns how many. @internal */
+/** A list of strings, each checked by `item` (which names the entry, `filter.ids[2]`). */
+function stringList(
+  accepts: string,
+  item: (value: string, field: string) => void = () => {},
+): Spec<readonly string[]> {
+  return custom(accepts, (value, field) => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+      throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${accepts}`);
+    }
+    for (const [i, v] of (value as string[]).entries()) item(v, `${field}[${i}]`);
+    return value as readonly string[];
+  });
+}
+
+/** {@link ReprocessFilter} as a table of specs. @internal */
+export const reprocessFilter = defineOptions<ReprocessFilter>()('ReprocessFilter', {
+  ids: stringList('an array of event ids (UUIDs)', (id, field) => {
+    if (!isUuid(id)) throw new ValidationError(field, 'VALIDATION_RANGE', 'must be a UUID');
+  }).optional('none (any id)'),
+  eventTypes: stringList('an array of strings').optional('none (any type)'),
+  aggregateIds: stringList('an array of strings').optional('none (any aggregate)'),
+});
+
+/** {@link PurgeOptions} as a table of specs. @internal */
+export const purgeOptions = defineOptions<PurgeOptions>()('PurgeOptions', {
+  olderThanMs: olderThanMsSpec(),
+});
+
+const listParam = (value: readonly string[] | undefined) =>
+  value === undefined ? null : JSON.stringify(value);
+
+/**
+ * Failed rows matching `filter` back to pending (retry_count 0); returns how many. Throws a
+ * {@link ValidationError} (field `filter.…`) for a malformed filter. @internal
+ */
 export async function reprocessFailed(
   executor: Executor,
   statements: OutboxSql,
-  filter: ReprocessFilter,
+  filter: ReprocessFilter | undefined,
 ): Promise<number> {
-  if (filter === null || typeof filter !== 'object') {
-    throw new ValidationError('filter', 'VALIDATION_TYPE', 'must be an object');
-  }
-  const params = [
-    listFilter(filter.ids, 'ids'),
-    listFilter(filter.eventTypes, 'eventTypes'),
-    listFilter(filter.aggregateIds, 'aggregateIds'),
-  ];
-  const badId = filter.ids?.findIndex((id) => !isUuid(id)) ?? -1;
-  if (badId >= 0) {
-    throw new ValidationError(`filter.ids[${badId}]`, 'VALIDATION_RANGE', 'must be a UUID');
-  }
+  const f = reprocessFilter.resolve(filter, 'filter');
+  const params = [listParam(f.ids), listParam(f.eventTypes), listParam(f.aggregateIds)];
   const { rows } = await executor.query<{ n: number }>(statements.reprocess, params);
   return rows[0]?.n ?? 0;
 }
 
-/** Deletes published rows older than `options.olderThan`, in chunks; returns how many. @internal */
+/** Deletes published rows older than `options.olderThanMs`, in chunks; returns how many. @internal */
 export async function purgePublished(
   executor: Executor,
   statements: OutboxSql,
   options: PurgeOptions,
 ): Promise<number> {
-  return deleteInChunks(executor, statements.purge, cutoffOption(options?.olderThan, 'olderThan'));
+  const { olderThanMs } = purgeOptions.resolve(options);
+  return deleteInChunks(executor, statements.purge, Date.now() - olderThanMs);
 }
 
 const zeroCounts = (): Record<OutboxStatus, number> =>
   Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
 
 /** Counts by status and by event type (one pass over the table). @internal */
-export async function outboxStats(executor: Executor, statements: OutboxSql): Promise<OutboxStats> {
+export async function outboxCounts(
+  executor: Executor,
+  statements: OutboxSql,
+): Promise<OutboxCounts> {
   const { rows } = await executor.query<{ status: OutboxStatus; event_type: string; n: number }>(
     statements.stats,
   );
@@ -89,10 +117,7 @@ export async function outboxStats(executor: Executor, statements: OutboxSql): Pr
 }
 
 /** Pending rows and the age of the oldest. @internal */
-export async function pendingGauge(
-  executor: Executor,
-  statements: OutboxSql,
-): Promise<{ pending: number; oldestPendingAgeMs: number }> {
+export async function outboxStats(executor: Executor, statements: OutboxSql): Promise<OutboxStats> {
   const { rows } = await executor.query<{ pending: number; oldest_ms: number | null }>(
     statements.pending,
   );

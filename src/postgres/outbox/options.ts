@@ -2,12 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
-import type { LifecycleLog } from '../../lifecycle/log.js';
-import { booleanOption, choiceOption, numberOption } from '../../options/validate.js';
+import { closeTimeoutSpec } from '../../lifecycle/close.js';
+import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
+import {
+  boolean,
+  custom,
+  defineOptions,
+  fn,
+  integer,
+  oneOf,
+  type Resolved,
+  text,
+} from '../../options/spec.js';
 import { type Backoff, type BackoffOptions, backoffSpec } from '../../retry/backoff.js';
-import type { Sink } from '../../sinks/sink.js';
-import { checkSink } from '../../sinks/sink.js';
+import { checkSink, type Sink } from '../../sinks/sink.js';
+import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
+import { schemaSpec } from '../sql/names.js';
 
 /**
  * Publishes one batch, or throws. Errors are classified like those of a sink without
@@ -21,7 +32,7 @@ export type PublishFunction = (
 
 /**
  * Order in which events reach the sinks:
- * - `none`: oldest first within a claim, but claims of several publishers (or `concurrency`
+ * - `none`: oldest first within a claim, but claims of several publishers (or `claimsInFlight`
  *   above 1) and retries interleave freely.
  * - `aggregate`: events with the same `aggregateId` are published one at a time, in
  *   (`createdAt`, `id`) order: a row is claimed only when no older row of its aggregate is still
@@ -44,18 +55,20 @@ export interface OutboxPublisherOptions {
   /**
    * Where events go: any eventrail sinks (RabbitMQ, `PostgresSink` to project into `event_logs`,
    * your own). An event is published when every sink has taken it; a failure in one sink makes
-   * it retried in all. The publisher closes them on `stop()`. Give `sinks` or `publish`.
+   * it retried in all. The publisher closes them on `close()`. Give `sinks` or `publish`.
+   * @default none (give `sinks` or `publish`)
    */
   readonly sinks?: readonly Sink[];
-  /** A function to publish with, instead of `sinks`. */
+  /** A function to publish with, instead of `sinks`. @default none (give `sinks` or `publish`) */
   readonly publish?: PublishFunction;
   /**
-   * Lifecycle messages (started, stopped, LISTEN lost and back, rows marked failed), e.g. a pino
+   * Lifecycle messages (started, closed, LISTEN lost and back, rows marked failed), e.g. a pino
    * logger. @default none (silent)
    */
   readonly log?: LifecycleLog;
   /**
-   * This publisher's name in `locked_by` (followed by `/<random>/<claim number>`) and in logs.
+   * This publisher's name in `locked_by` (followed by `/<random>/<claim number>`) and in logs;
+   * at most 200 characters.
    * @default '<hostname>:<pid>:<4 random hex bytes>'
    */
   readonly id?: string;
@@ -63,15 +76,15 @@ export interface OutboxPublisherOptions {
    * Rows the first claim takes, and the claim size whenever the backlog is short: a claim that
    * finds fewer rows than it asked for makes the next one ask for this many again. @default 100
    */
-  readonly batchSize?: number;
+  readonly claimSize?: number;
   /**
    * Most rows one claim takes. A claim that comes back full says more are waiting: the next one
    * asks for twice as many, up to this, so a backlog is published in few, large batches while a
-   * trickle still goes out in small ones. At least `batchSize`; raised to a `batchSize` given
+   * trickle still goes out in small ones. At least `claimSize`; raised to a `claimSize` given
    * above it. Every claimed batch must be published within `leaseMs`.
    * @default 1000
    */
-  readonly maxBatchSize?: number;
+  readonly maxClaimSize?: number;
   /**
    * Claims in flight at once in this publisher. With 2, the next batch is claimed while the
    * current one is published and settled, so the database works while the sinks do; a second
@@ -88,7 +101,7 @@ export interface OutboxPublisherOptions {
    * `'aggregate'` contend the same way.
    * @default 2 (1 with `ordering: 'aggregate'`)
    */
-  readonly concurrency?: number;
+  readonly claimsInFlight?: number;
   /**
    * Look for due rows at least this often, in milliseconds, even without a NOTIFY: it finds
    * retries that came due, leases that expired, and rows whose notification was lost.
@@ -104,16 +117,13 @@ export interface OutboxPublisherOptions {
    */
   readonly leaseMs?: number;
   /**
-   * Failed attempts retried after the first one; the next failure marks the row `failed`
-   * (with `last_error`) until `reprocessFailed()`.
-   * @default 10
+   * Retry of a row whose publish failed: `retries` failed attempts are retried after the first
+   * one, each after the backoff's delay (in milliseconds); the next failure marks the row
+   * `failed` (with `last_error`) until `reprocessFailed()`. Fields not given keep their default.
+   * @default { retries: 10, minDelayMs: 1000, maxDelayMs: 300000, factor: 2, jitter: 'equal' }
    */
-  readonly maxRetries?: number;
-  /**
-   * Delay before each retry. @default { minDelayMs: 1000, factor: 2, maxDelayMs: 300000, jitter: 'equal' }
-   */
-  readonly backoff?: BackoffOptions;
-  /** @default 'none' */
+  readonly retry?: BackoffOptions;
+  /** Order in which events reach the sinks (see {@link OutboxOrdering}). @default 'none' */
   readonly ordering?: OutboxOrdering;
   /**
    * Wake on NOTIFY over a connection of its own (a Pool's client, reconnected with backoff when
@@ -123,115 +133,122 @@ export interface OutboxPublisherOptions {
    * @default true
    */
   readonly listen?: boolean;
-  /** Deadline of `stop()` when the call gives none, in milliseconds. @default 10000 */
-  readonly stopTimeoutMs?: number;
+  /** Deadline of `close()` when the call gives none, in milliseconds. @default 10000 */
+  readonly closeTimeoutMs?: number;
 }
 
-/** @internal */
-export interface ResolvedPublisherOptions {
-  readonly id: string;
-  readonly batchSize: number;
-  readonly maxBatchSize: number;
-  readonly concurrency: number;
-  readonly pollIntervalMs: number;
-  readonly leaseMs: number;
-  readonly maxRetries: number;
-  readonly backoff: Backoff;
-  readonly ordering: OutboxOrdering;
-  readonly listen: boolean;
-  readonly stopTimeoutMs: number;
-}
+/** A row's retry when nothing else is said. */
+const RETRY: Backoff = {
+  retries: 10,
+  minDelayMs: 1000,
+  maxDelayMs: 300_000,
+  factor: 2,
+  jitter: 'equal',
+};
 
-/** The defaults of {@link OutboxPublisherOptions} (`id` is made per publisher). */
-export const DEFAULT_OUTBOX_PUBLISHER_OPTIONS = Object.freeze({
-  batchSize: 100,
-  maxBatchSize: 1000,
-  concurrency: 2,
-  pollIntervalMs: 1000,
-  leaseMs: 30_000,
-  maxRetries: 10,
-  ordering: 'none',
-  listen: true,
-  stopTimeoutMs: 10_000,
-} as const);
+const ORDERINGS = ['none', 'aggregate'] as const;
 
-const ORDERINGS: readonly OutboxOrdering[] = ['none', 'aggregate'];
+const SINKS = 'a non-empty array of sinks with distinct names';
 
-function maxClaimOption(value: number | undefined, batchSize: number): number {
-  const max = numberOption(value, 'maxBatchSize', Math.max(1000, batchSize), { min: 1 });
-  if (max < batchSize) {
+/** The publisher's sinks: a non-empty array of sinks with distinct names. */
+const sinksSpec = custom(SINKS, (value, field) => {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ValidationError(field, 'VALIDATION_REQUIRED', `must be ${SINKS}`);
+  }
+  const names = new Set<string>();
+  for (const [i, sink] of value.entries()) checkSink(sink, i, names);
+  return value as readonly Sink[];
+});
+
+const specs = {
+  db: dbSpec(),
+  schema: schemaSpec(),
+  sinks: sinksSpec.optional('none (give `sinks` or `publish`)'),
+  publish: fn<PublishFunction>().optional('none (give `sinks` or `publish`)'),
+  log: logSpec(),
+  id: text({ maxLength: 200 }).optional("'<hostname>:<pid>:<4 random hex bytes>'"),
+  claimSize: integer({ min: 1 }).default(100),
+  maxClaimSize: integer({ min: 1 }).default(1000),
+  claimsInFlight: integer({ min: 1 }).default(2),
+  pollIntervalMs: integer({ min: 1 }).default(1000),
+  leaseMs: integer({ min: 1 }).default(30_000),
+  retry: backoffSpec(RETRY),
+  ordering: oneOf(ORDERINGS).default('none'),
+  listen: boolean().default(true),
+  closeTimeoutMs: closeTimeoutSpec(),
+};
+
+/**
+ * The rules across options: `sinks` or `publish`, not both; `maxClaimSize` at least
+ * `claimSize` (raised to it when only `claimSize` is given above it); one claim in flight by
+ * default with `ordering: 'aggregate'`.
+ */
+function publisherRule(
+  o: Resolved<typeof specs>,
+  given: Readonly<Record<string, unknown>>,
+  field: string,
+): Resolved<typeof specs> {
+  if (o.publish !== undefined && o.sinks !== undefined) {
     throw new ValidationError(
-      'options.maxBatchSize',
+      `${field}.publish`,
       'VALIDATION_RANGE',
-      'must be at least batchSize',
+      'give sinks or publish, not both',
     );
   }
-  return max;
-}
-
-function publisherId(value: string | undefined): string {
-  if (value === undefined) return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw new ValidationError('options.id', 'VALIDATION_RANGE', 'must be 1–200 characters');
+  if (o.publish === undefined && o.sinks === undefined) {
+    throw new ValidationError(
+      `${field}.sinks`,
+      'VALIDATION_REQUIRED',
+      `needs ${SINKS} (or publish)`,
+    );
   }
-  return value;
-}
-
-/** Validates the options; throws a {@link ValidationError} naming the first bad one. @internal */
-export function resolvePublisherOptions(options: OutboxPublisherOptions): ResolvedPublisherOptions {
-  const d = DEFAULT_OUTBOX_PUBLISHER_OPTIONS;
-  const batchSize = numberOption(options.batchSize, 'batchSize', d.batchSize, { min: 1 });
-  const ordering = choiceOption(options.ordering, 'ordering', ORDERINGS, d.ordering);
+  if (o.maxClaimSize < o.claimSize && given.maxClaimSize !== undefined) {
+    throw new ValidationError(
+      `${field}.maxClaimSize`,
+      'VALIDATION_RANGE',
+      'must be at least claimSize',
+    );
+  }
   return {
-    id: publisherId(options.id),
-    batchSize,
-    maxBatchSize: maxClaimOption(options.maxBatchSize, batchSize),
-    concurrency: numberOption(
-      options.concurrency,
-      'concurrency',
-      ordering === 'aggregate' ? 1 : d.concurrency,
-      { min: 1 },
-    ),
-    pollIntervalMs: numberOption(options.pollIntervalMs, 'pollIntervalMs', d.pollIntervalMs, {
-      min: 1,
-    }),
-    leaseMs: numberOption(options.leaseMs, 'leaseMs', d.leaseMs, { min: 1 }),
-    maxRetries: numberOption(options.maxRetries, 'maxRetries', d.maxRetries, { min: 0 }),
-    backoff: backoffSpec({
-      retries: 10,
-      minDelayMs: 1000,
-      factor: 2,
-      maxDelayMs: 300_000,
-      jitter: 'equal',
-    }).resolve(options.backoff, 'options.backoff'),
-    ordering,
-    listen: booleanOption(options.listen, 'listen', d.listen),
-    stopTimeoutMs: numberOption(options.stopTimeoutMs, 'stopTimeoutMs', d.stopTimeoutMs, {
-      min: 0,
-    }),
+    ...o,
+    maxClaimSize: Math.max(o.maxClaimSize, o.claimSize),
+    claimsInFlight:
+      given.claimsInFlight === undefined && o.ordering === 'aggregate' ? 1 : o.claimsInFlight,
   };
 }
 
-/** The sinks to publish to: `options.sinks`, or `options.publish` as one sink. @internal */
-export function resolveSinks(options: OutboxPublisherOptions): readonly Sink[] {
-  const { sinks, publish } = options;
-  if (publish !== undefined) {
-    if (sinks !== undefined) {
-      throw new ValidationError(
-        'options.publish',
-        'VALIDATION_RANGE',
-        'give sinks or publish, not both',
-      );
-    }
-    if (typeof publish !== 'function') {
-      throw new ValidationError('options.publish', 'VALIDATION_TYPE', 'must be a function');
-    }
-    return [{ name: 'publish', write: (batch, context) => publish(batch, context) }];
+/** {@link OutboxPublisherOptions} as a table of specs. @internal */
+export const outboxPublisherOptions = defineOptions<OutboxPublisherOptions>()(
+  'OutboxPublisherOptions',
+  specs,
+  publisherRule,
+);
+
+/** The defaults of {@link OutboxPublisherOptions} (`id` is made per publisher). */
+export const DEFAULT_OUTBOX_PUBLISHER_OPTIONS = Object.freeze(
+  outboxPublisherOptions.defaults,
+) as Readonly<
+  Required<Omit<OutboxPublisherOptions, 'db' | 'sinks' | 'publish' | 'log' | 'id' | 'retry'>> & {
+    readonly retry: Backoff;
   }
-  if (!Array.isArray(sinks) || sinks.length === 0) {
-    throw new ValidationError('options.sinks', 'VALIDATION_REQUIRED', 'needs a sink (or publish)');
-  }
-  const names = new Set<string>();
-  for (const [i, sink] of sinks.entries()) checkSink(sink, i, names);
-  return sinks;
+>;
+
+/** The publisher's options, every one resolved. @internal */
+export interface ResolvedPublisherOptions
+  extends Omit<Resolved<typeof specs>, 'id' | 'sinks' | 'publish'> {
+  readonly id: string;
+  /** `sinks`, or `publish` as one sink. */
+  readonly sinks: readonly Sink[];
+}
+
+/** Resolves the options; throws a {@link ValidationError} naming the first bad one. @internal */
+export function resolvePublisherOptions(options: OutboxPublisherOptions): ResolvedPublisherOptions {
+  const { id, sinks, publish, ...rest } = outboxPublisherOptions.resolve(options);
+  return {
+    ...rest,
+    id: id ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    sinks: sinks ?? [
+      { name: 'publish', write: (batch, context) => (publish as PublishFunction)(batch, context) },
+    ],
+  };
 }

@@ -1,9 +1,15 @@
 import { settledWithin, shutdownBudget } from '../../async/wait.js';
 import { ListenerSafeEmitter } from '../../emitter.js';
-import { PublisherStoppedError } from '../../errors.js';
-import { checkLog, type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
-import { numberOption } from '../../options/validate.js';
-import { closeSink, type Sink } from '../../sinks/sink.js';
+import { ClosedError, CloseTimeoutError } from '../../errors.js';
+import {
+  type CloseOptions,
+  Closer,
+  type CloseSummary,
+  type Deadline,
+  type Lifecycle,
+} from '../../lifecycle/close.js';
+import { type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
+import { closeSink } from '../../sinks/sink.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import { checkListenable, type Listener, listen } from '../notify/listener.js';
 import { tableNames } from '../sql/names.js';
@@ -12,29 +18,20 @@ import { OutboxAdmin } from './admin.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { OutboxPublisherEvents } from './events.js';
 import { OutboxLeases } from './leases.js';
-import type { OutboxStats, PurgeOptions, ReprocessFilter } from './maintenance.js';
-import { type OutboxMetrics, PublisherCounters } from './metrics.js';
+import type { OutboxCounts, OutboxStats, PurgeOptions, ReprocessFilter } from './maintenance.js';
+import { PublisherCounters, type PublisherMetrics } from './metrics.js';
 import {
   type OutboxPublisherOptions,
   type ResolvedPublisherOptions,
   resolvePublisherOptions,
-  resolveSinks,
 } from './options.js';
 
-/** Options of {@link OutboxPublisher.stop}. */
-export interface StopOptions {
-  /** How long in-flight batches may take to finish, in milliseconds. @default the publisher's `stopTimeoutMs` (10000) */
-  readonly timeoutMs?: number;
-}
-
-/** The result of {@link OutboxPublisher.stop}. */
-export interface StopSummary {
-  /** True when in-flight batches were cut short at the deadline. */
-  readonly timedOut: boolean;
+/** The result of {@link OutboxPublisher.close}. */
+export interface PublisherCloseSummary extends CloseSummary {
   /** Events whose lease was cleared at the deadline, so that another publisher took them at once. */
   readonly released: number;
   /**
-   * Claimed events whose settlement had not finished when `stop()` returned (the database did
+   * Claimed events whose settlement had not finished when `close()` returned (the database did
    * not answer in time). They stay pending in the table, leased until their lease ends
    * (`leaseMs`); then any publisher takes them again. Always 0 while the database answers.
    */
@@ -48,42 +45,44 @@ export interface StopSummary {
  * only rows it still holds. Rows of a publisher that dies come back when the lease expires.
  * Wakes on NOTIFY and polls as a safety net. Claims and settlements commit without waiting for
  * the WAL flush: after a database crash, rows published just before it may be published again.
- * Errors are emitted, never thrown.
+ * Nothing runs before `start()`; errors are emitted, never thrown.
  */
-export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> {
+export class OutboxPublisher
+  extends ListenerSafeEmitter<OutboxPublisherEvents>
+  implements Lifecycle<PublisherMetrics, PublisherCloseSummary>
+{
   /** This publisher's name in `locked_by`. */
   readonly id: string;
   readonly #options: ResolvedPublisherOptions;
-  readonly #sinks: readonly Sink[];
   readonly #db: ReturnType<typeof unwrapDatabase>;
   readonly #sql: OutboxSql;
   readonly #admin: OutboxAdmin;
   readonly #counters = new PublisherCounters();
   readonly #loop: ClaimLoop;
+  readonly #closer: Closer<PublisherCloseSummary>;
+  readonly #log: LifecycleLog | undefined;
   #listener: Listener | undefined;
   #poll: NodeJS.Timeout | undefined;
   #starting: Promise<void> | undefined;
-  #stopping: Promise<StopSummary> | undefined;
-  readonly #log: LifecycleLog | undefined;
 
   constructor(options: OutboxPublisherOptions) {
     super();
-    this.#options = resolvePublisherOptions(options);
-    this.id = this.#options.id;
-    this.#sinks = resolveSinks(options);
-    this.#db = unwrapDatabase(options.db, 'options.db');
-    if (this.#options.listen) checkListenable(this.#db);
-    const executor = toExecutor(options.db, 'options.db');
-    this.#sql = outboxSql(tableNames(options.schema, 'options.schema'));
-    this.#admin = new OutboxAdmin({ db: options.db, schema: options.schema });
+    const o = resolvePublisherOptions(options);
+    this.#options = o;
+    this.id = o.id;
+    this.#db = unwrapDatabase(o.db, 'options.db');
+    if (o.listen) checkListenable(this.#db);
+    this.#sql = outboxSql(tableNames(o.schema, 'options.schema'));
+    this.#admin = new OutboxAdmin({ db: o.db, schema: o.schema });
     const leases = new OutboxLeases(
-      executor,
+      toExecutor(o.db, 'options.db'),
       this.#sql,
-      this.#options.ordering === 'aggregate',
-      this.#options.listen,
+      o.ordering === 'aggregate',
+      o.listen,
     );
-    this.#loop = new ClaimLoop(this.#options, this.#sinks, leases, this.#counters, this);
-    this.#log = checkLog(options.log);
+    this.#loop = new ClaimLoop(o, leases, this.#counters, this);
+    this.#closer = new Closer(o.closeTimeoutMs);
+    this.#log = o.log;
     if (this.#log) this.#logLifecycle(this.#log);
   }
 
@@ -118,78 +117,56 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     );
   }
 
-  /** Whether the publisher is started and not stopping. */
+  /** Whether the publisher is started and not closing. */
   get running(): boolean {
-    return this.#starting !== undefined && this.#stopping === undefined;
+    return this.#starting !== undefined && !this.#closer.closed;
   }
 
   /**
    * Starts claiming and publishing. Resolves once the first LISTEN attempt is done (it never
-   * rejects for a database error: those are emitted and retried). Idempotent. Rejects with a
-   * {@link PublisherStoppedError} after `stop()`.
+   * rejects for a database error: those are emitted and retried). Idempotent: later calls return
+   * the same promise. Rejects with a {@link ClosedError} after `close()`.
    */
   start(): Promise<void> {
-    if (this.#stopping) return Promise.reject(new PublisherStoppedError());
+    if (this.#closer.closed) return Promise.reject(new ClosedError('OutboxPublisher'));
     this.#starting ??= this.#start();
     return this.#starting;
   }
 
   /**
    * Claims once more what is due now, then stops claiming, waits for in-flight batches to be
-   * published and settled, and releases what
-   * it opened and closes the sinks. Returns by the deadline, whatever the database and the sinks
-   * do: three quarters of it (all but at most one second) go to the batches in flight; then
-   * their writes are aborted and their rows released (lease cleared, nothing else changed) so
-   * another publisher takes them at once, and the rest of the deadline bounds the releases and
-   * the closes. Rows whose release got no answer are counted in `unsettled`. Idempotent; never
-   * rejects, except at once with a {@link ValidationError} for a `timeoutMs` that is not a
-   * number from 0 to 2147483647 (the publisher then keeps running).
+   * published and settled, releases what it opened and closes the sinks. Returns by the
+   * deadline (`timeoutMs`, default `closeTimeoutMs`), whatever the database and the sinks do:
+   * three quarters of it (all but at most one second) go to the batches in flight; then their
+   * writes are aborted (with a {@link CloseTimeoutError}) and their rows released (lease cleared,
+   * nothing else changed) so another publisher takes them at once, and the rest of the deadline
+   * bounds the releases and the closes. Rows whose release got no answer are counted in
+   * `unsettled`. Aborting `signal` cuts it short at once. Idempotent: later calls return the
+   * same promise. Never rejects, except at once with a {@link ValidationError} for bad options
+   * (the publisher then keeps running).
    */
-  stop(options: StopOptions = {}): Promise<StopSummary> {
-    if (this.#stopping === undefined) {
-      let timeoutMs: number;
-      try {
-        timeoutMs = numberOption(options?.timeoutMs, 'timeoutMs', this.#options.stopTimeoutMs, {
-          min: 0,
-        });
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      this.#stopping = this.#stop(timeoutMs);
-    }
-    return this.#stopping;
+  close(options?: CloseOptions): Promise<PublisherCloseSummary> {
+    return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
-  /** `await using publisher = ...` stops it with the default deadline. */
+  /** `await using publisher = ...` closes it with the default deadline. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
+    await this.close();
   }
 
-  /**
-   * This publisher's counters, and the table's pending count and oldest pending age (one
-   * query; rejects when the database cannot be reached).
-   */
-  async metrics(): Promise<OutboxMetrics> {
-    const gauge = await this.#admin.pending();
-    const c = this.#counters;
-    return {
-      ...gauge,
-      published: c.published,
-      retried: c.retried,
-      failed: c.failed,
-      leaseLost: c.leaseLost,
-      released: c.released,
-      batches: c.batches,
-      errors: c.errors,
-      inFlight: c.inFlight,
-      publishLatencyMs: c.latency(),
-      listening: this.#listener?.connected ?? false,
-    };
+  /** A snapshot of this publisher's counters (synchronous; the table's backlog is {@link stats}). */
+  metrics(): PublisherMetrics {
+    return this.#counters.snapshot(this.#listener?.connected ?? false);
   }
 
-  /** {@link OutboxAdmin.outboxStats}, for this publisher's table. */
-  outboxStats(): Promise<OutboxStats> {
-    return this.#admin.outboxStats();
+  /** {@link OutboxAdmin.stats}, for this publisher's table: its pending rows and the oldest's age. */
+  stats(): Promise<OutboxStats> {
+    return this.#admin.stats();
+  }
+
+  /** {@link OutboxAdmin.counts}, for this publisher's table. */
+  counts(): Promise<OutboxCounts> {
+    return this.#admin.counts();
   }
 
   /** {@link OutboxAdmin.reprocessFailed}, for this publisher's table. */
@@ -220,40 +197,31 @@ export class OutboxPublisher extends ListenerSafeEmitter<OutboxPublisherEvents> 
     lifecycle(this.#log, 'info', { publisher: this.id }, 'eventrail outbox publisher started');
   }
 
-  async #stop(timeoutMs: number): Promise<StopSummary> {
+  async #close(deadline: Deadline): Promise<PublisherCloseSummary> {
     clearInterval(this.#poll);
-    // One last claim of what is due now (a row committed just before stop() whose NOTIFY has
+    // One last claim of what is due now (a row committed just before close() whose NOTIFY has
     // not been heard yet), within the same budget as the batches in flight.
     if (this.#starting !== undefined) this.#loop.wake();
-    // Referenced on purpose: a host awaiting stop() stays alive until the deadline.
-    const end = new AbortController();
-    const endTimer = setTimeout(() => end.abort(), timeoutMs);
-    try {
-      // Closing the listener cannot fail stop() (a PGlite closed by its host refuses UNLISTEN).
-      const listenerClosed = this.#listener?.close();
-      const releasedBefore = this.#counters.released;
-      const finished = await this.#loop.halt(
-        shutdownBudget(timeoutMs).workMs,
-        end.signal,
-        new PublisherStoppedError(
-          `stop() reached its ${timeoutMs} ms deadline; the write is aborted and its rows released`,
-        ),
-      );
-      await settledWithin(listenerClosed, { signal: end.signal });
-      await settledWithin(Promise.allSettled(this.#sinks.map((sink) => closeSink(sink))), {
-        signal: end.signal,
-      });
-      const released = this.#counters.released - releasedBefore;
-      const unsettled = this.#counters.inFlight;
-      lifecycle(
-        this.#log,
-        finished ? 'info' : 'warn',
-        { publisher: this.id, timedOut: !finished, released, unsettled },
-        'eventrail outbox publisher stopped',
-      );
-      return { timedOut: !finished, released, unsettled };
-    } finally {
-      clearTimeout(endTimer);
-    }
+    const end = deadline.signal;
+    // Closing the listener cannot fail close() (a PGlite closed by its host refuses UNLISTEN).
+    const listenerClosed = this.#listener?.close();
+    const releasedBefore = this.#counters.released;
+    const finished = await this.#loop.halt(
+      shutdownBudget(deadline.timeoutMs).workMs,
+      end,
+      () => new CloseTimeoutError(deadline.abortedByCaller ? undefined : deadline.timeoutMs),
+    );
+    await settledWithin(listenerClosed, { signal: end });
+    const closers = this.#options.sinks.map((sink) => closeSink(sink, deadline));
+    await settledWithin(Promise.allSettled(closers), { signal: end });
+    const released = this.#counters.released - releasedBefore;
+    const unsettled = this.#counters.inFlight;
+    lifecycle(
+      this.#log,
+      finished ? 'info' : 'warn',
+      { publisher: this.id, timedOut: !finished, released, unsettled },
+      'eventrail outbox publisher closed',
+    );
+    return { timedOut: !finished, released, unsettled };
   }
 }

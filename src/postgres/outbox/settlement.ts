@@ -25,15 +25,14 @@ function errorText(sink: string, error: unknown): string {
 
 /**
  * Turns the sinks' verdicts into settlements: published and released rows as they are; a failed
- * attempt is retried after the backoff while retries remain (`maxRetries` after the first
+ * attempt is retried after the backoff while retries remain (`retry.retries` after the first
  * attempt), then marked failed; a row refused as invalid data is failed at once.
  * @internal
  */
 export function plan(
   claimed: readonly ClaimedEvent[],
   verdicts: ReadonlyMap<EventRecord, Verdict>,
-  maxRetries: number,
-  backoff: Backoff,
+  retry: Backoff,
 ): Plan[] {
   return claimed.map(({ event, retryCount }) => {
     const verdict = verdicts.get(event) ?? { kind: 'release' };
@@ -49,10 +48,10 @@ export function plan(
     }
     const attempts = retryCount + 1;
     const error = errorText(verdict.sink, verdict.error);
-    const giveUp = verdict.kind === 'failed' || attempts > maxRetries;
+    const giveUp = verdict.kind === 'failed' || attempts > retry.retries;
     const settlement: Settlement = giveUp
       ? { id, outcome: 'failed', error }
-      : { id, outcome: 'retry', error, delayMs: backoffDelay(attempts, backoff) };
+      : { id, outcome: 'retry', error, delayMs: backoffDelay(attempts, retry) };
     return { event, settlement, attempts, sink: verdict.sink, error: verdict.error };
   });
 }

@@ -1,10 +1,11 @@
 import type { EventCatalog, EventOf } from '../../catalog/catalog.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, toEventRecord } from '../../event/normalize.js';
+import { catalogSpec } from '../../catalog/option.js';
+import { maxPayloadBytesSpec, toEventRecord } from '../../event/normalize.js';
 import type { EventInput, EventRecord } from '../../event/types.js';
-import { booleanOption, numberOption } from '../../options/validate.js';
+import { boolean, defineOptions } from '../../options/spec.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
 import { eventRowsJson, isTraced } from '../sql/event-rows.js';
-import { tableNames } from '../sql/names.js';
+import { schemaSpec, tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
 
 /** Options of {@link OutboxWriter}. */
@@ -28,6 +29,17 @@ export interface OutboxWriterOptions<TCatalog extends EventCatalog | undefined =
   readonly catalog?: TCatalog;
 }
 
+/** {@link OutboxWriterOptions} as a table of specs. @internal */
+export const outboxWriterOptions = defineOptions<OutboxWriterOptions<EventCatalog | undefined>>()(
+  'OutboxWriterOptions',
+  {
+    schema: schemaSpec(),
+    maxPayloadBytes: maxPayloadBytesSpec(),
+    notify: boolean().default(true),
+    catalog: catalogSpec(),
+  },
+);
+
 /**
  * Writes events into `event_outbox` inside the caller's own transaction: they exist if and only
  * if that transaction commits, and an {@link OutboxPublisher} delivers them afterwards, at least
@@ -49,20 +61,12 @@ export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined>
   readonly #normalize: { readonly maxPayloadBytes: number };
   readonly #catalog: EventCatalog | undefined;
 
-  constructor(options: OutboxWriterOptions<TCatalog> = {}) {
-    this.#catalog = options.catalog;
-    const names = tableNames(options.schema, 'options.schema');
-    this.#normalize = {
-      maxPayloadBytes: numberOption(
-        options.maxPayloadBytes,
-        'maxPayloadBytes',
-        DEFAULT_MAX_PAYLOAD_BYTES,
-        { min: 2 },
-      ),
-    };
-    const wake = booleanOption(options.notify, 'notify', true);
-    const sql = outboxSql(names);
-    this.#inserts = [sql.insert(wake, false), sql.insert(wake, true)];
+  constructor(options?: OutboxWriterOptions<TCatalog>) {
+    const o = outboxWriterOptions.resolve(options);
+    this.#catalog = o.catalog;
+    this.#normalize = { maxPayloadBytes: o.maxPayloadBytes };
+    const sql = outboxSql(tableNames(o.schema, 'options.schema'));
+    this.#inserts = [sql.insert(o.notify, false), sql.insert(o.notify, true)];
   }
 
   /**

@@ -1,12 +1,13 @@
 import type { EventRecord } from '../../event/types.js';
+import { defineOptions, text } from '../../options/spec.js';
 import type { PipelineOptions } from '../../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind } from '../../sinks/sink.js';
 import { type CopyIn, copyInFor } from '../driver/copy.js';
-import { toExecutor, unwrapDatabase } from '../driver/executor.js';
+import { dbSpec, toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
 import { copyEventLogsSql, insertEventLogsSql } from '../sql/event-logs.js';
 import { eventRowsCopy, eventRowsJson, isTraced } from '../sql/event-rows.js';
-import { tableNames } from '../sql/names.js';
+import { schemaSpec, tableNames } from '../sql/names.js';
 import { classifyPostgresError } from './classify.js';
 
 /** Options of {@link PostgresSink}. */
@@ -21,6 +22,13 @@ export interface PostgresSinkOptions {
   /** Sink name in metrics and summaries. @default 'postgres' */
   readonly name?: string;
 }
+
+/** {@link PostgresSinkOptions} as a table of specs. @internal */
+export const postgresSinkOptions = defineOptions<PostgresSinkOptions>()('PostgresSinkOptions', {
+  db: dbSpec(),
+  schema: schemaSpec(),
+  name: text().default('postgres'),
+});
 
 /** SQLSTATE unique_violation: a COPY met a row whose key exists (or twice in its batch). */
 const UNIQUE_VIOLATION = '23505';
@@ -55,10 +63,11 @@ export class PostgresSink implements Sink {
   readonly #copies: readonly [string, string];
 
   constructor(options: PostgresSinkOptions) {
-    this.name = options.name ?? 'postgres';
-    this.#executor = toExecutor(options.db, 'options.db');
-    this.#copy = copyInFor(unwrapDatabase(options.db, 'options.db'));
-    const names = tableNames(options.schema, 'options.schema');
+    const o = postgresSinkOptions.resolve(options);
+    this.name = o.name;
+    this.#executor = toExecutor(o.db, 'options.db');
+    this.#copy = copyInFor(unwrapDatabase(o.db, 'options.db'));
+    const names = tableNames(o.schema, 'options.schema');
     this.#inserts = [insertEventLogsSql(names, false), insertEventLogsSql(names, true)];
     this.#copies = [copyEventLogsSql(names, false), copyEventLogsSql(names, true)];
   }

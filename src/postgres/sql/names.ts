@@ -1,7 +1,15 @@
 import { ValidationError } from '../../errors.js';
+import { type Spec, text } from '../../options/spec.js';
 import { DEFAULT_SCHEMA } from '../schema/constants.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+const ACCEPTS = 'a plain Postgres identifier (letters, digits, _; at most 63)';
+
+/** The `schema` option of every Postgres part (the namespace of eventrail's tables). @internal */
+export function schemaSpec(): Spec<string> {
+  return text({ pattern: IDENTIFIER, accepts: ACCEPTS }).default(DEFAULT_SCHEMA);
+}
 
 /** Quotes a validated identifier. @internal */
 export function quoteIdentifier(name: string): string {
@@ -25,11 +33,7 @@ export interface TableNames {
  */
 export function tableNames(schema: string = DEFAULT_SCHEMA, field = 'schema'): TableNames {
   if (typeof schema !== 'string' || !IDENTIFIER.test(schema)) {
-    throw new ValidationError(
-      field,
-      'VALIDATION_RANGE',
-      'must be a plain Postgres identifier (letters, digits, _; at most 63)',
-    );
+    throw new ValidationError(field, 'VALIDATION_RANGE', `must be ${ACCEPTS}`);
   }
   const schemaSql = quoteIdentifier(schema);
   return {
