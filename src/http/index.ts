@@ -12,4 +12,5 @@ export {
   type EventsApiOptions,
   type FetchHandler,
 } from './api.js';
-export { toNodeListener } from './node.js';
+export { type NodeListenerOptions, toNodeListener } from './node.js';
+export type { SseWrites } from './sse/node-writer.js';

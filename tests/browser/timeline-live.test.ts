@@ -67,7 +67,7 @@ describe('live updates', () => {
       .locator('.lane[data-lane="deployer"] .mark.risk-critical')
       .waitFor({ timeout: 60_000 });
     const shown = Date.now();
-    sub.end();
+    void sub.return();
     // The page's part (SSE, parsing, drawing) within 1 s. The stream's own delay is apart: it
     // hands out a commit only once no older transaction of the database is open.
     expect(shown - (await streamed)).toBeLessThan(1000);

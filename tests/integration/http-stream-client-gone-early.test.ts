@@ -61,8 +61,8 @@ describe('GET .../events/stream through toNodeListener', () => {
     admit?.();
     // With the bug, the subscription stayed open for good (and its heartbeat kept firing).
     await new Promise((r) => setTimeout(r, 300));
-    await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
-    expect(stream.subscriberCount).toBe(0);
+    await waitFor(() => stream.metrics().subscribers === 0, 2000, 'the subscription to end');
+    expect(stream.metrics().subscribers).toBe(0);
   });
 
   it('ends the subscription of a response that something else answered meanwhile', async () => {
@@ -88,7 +88,7 @@ describe('GET .../events/stream through toNodeListener', () => {
     admit?.();
     // With the bug, writeHead threw (headers already sent) and the subscription stayed open.
     await new Promise((r) => setTimeout(r, 300));
-    await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
-    expect(stream.subscriberCount).toBe(0);
+    await waitFor(() => stream.metrics().subscribers === 0, 2000, 'the subscription to end');
+    expect(stream.metrics().subscribers).toBe(0);
   });
 });

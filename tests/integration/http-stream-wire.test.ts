@@ -256,7 +256,7 @@ describe('the SSE bytes toNodeListener writes', () => {
     expect(errors).toEqual([]);
     client.socket.end();
     await client.closed;
-    await waitFor(() => opened[0]?.stream.subscriberCount === 0, 5000, 'the subscription to end');
+    await waitFor(() => opened[0]?.stream.metrics().subscribers === 0, 5000, 'the subscription to end');
   });
 
   it('all go through a wrapped res.write', async () => {
