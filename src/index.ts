@@ -5,6 +5,7 @@
  */
 export * from './catalog/index.js';
 export {
+  ClosedError,
   CloseTimeoutError,
   EventrailError,
   LoggerClosedError,

@@ -178,7 +178,7 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
       this.#log,
       timedOut ? 'warn' : 'info',
       { timedOut, ended },
-      'eventrail event stream closed',
+      'eventrail stream closed',
     );
     return { timedOut, ended };
   }
@@ -193,19 +193,13 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
 
   #fault(error: StreamError): void {
     this.#errors += 1;
+    lifecycle(this.#log, 'warn', { err: error }, 'eventrail stream error; going on');
     this.emit('error', error);
   }
 
   #listening(connected: boolean, error?: unknown): void {
-    if (connected) lifecycle(this.#log, 'info', {}, 'eventrail event stream: LISTEN connection up');
-    else {
-      lifecycle(
-        this.#log,
-        'warn',
-        { error },
-        'eventrail event stream: LISTEN connection down; reconnecting',
-      );
-    }
+    if (connected) lifecycle(this.#log, 'info', {}, 'eventrail stream LISTEN connected');
+    else lifecycle(this.#log, 'warn', { err: error }, 'eventrail stream LISTEN lost; reconnecting');
     this.emit('listen', error === undefined ? { connected } : { connected, error });
   }
 }
