@@ -6,13 +6,14 @@
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClosedError, ValidationError } from '../../src/index.js';
+import { ClosedError } from '../../src/index.js';
 import { EventStream, StreamError } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { recordingLog } from '../helpers/lifecycle-log.js';
 import { waitFor } from '../helpers/outbox.js';
 import { collect, listeningBackends } from '../helpers/stream.js';
 import { startTcpProxy, type TcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
+import { refused } from '../helpers/validation.js';
 
 const db = useTestDatabase();
 const closing: (() => Promise<unknown>)[] = [];
@@ -36,63 +37,53 @@ async function write(user: string, count = 1): Promise<void> {
   );
 }
 
-function refusal(work: () => unknown): ValidationError {
-  try {
-    work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
-}
-
 describe('EventStream options', () => {
   it('refuses a misspelt option, naming it and the closest one; the old batchSize by name', () => {
-    const typo = refusal(() => new EventStream({ db: db.pool, bufferSzie: 10 } as never));
+    const typo = refused(() => new EventStream({ db: db.pool, bufferSzie: 10 } as never));
     expect(typo).toMatchObject({ field: 'options.bufferSzie', code: 'VALIDATION_UNKNOWN' });
     expect(typo.message).toContain("did you mean 'bufferSize'?");
-    const cased = refusal(() => new EventStream({ db: db.pool, pollIntervalMS: 10 } as never));
+    const cased = refused(() => new EventStream({ db: db.pool, pollIntervalMS: 10 } as never));
     expect(cased.message).toContain("did you mean 'pollIntervalMs'?");
-    const renamed = refusal(() => new EventStream({ db: db.pool, batchSize: 10 } as never));
+    const renamed = refused(() => new EventStream({ db: db.pool, batchSize: 10 } as never));
     expect(renamed).toMatchObject({ field: 'options.batchSize', code: 'VALIDATION_UNKNOWN' });
   });
 
   it('refuses missing or non-object options, and bad values, with a ValidationError', () => {
-    expect(refusal(() => new EventStream(undefined as never))).toMatchObject({
+    expect(refused(() => new EventStream(undefined as never))).toMatchObject({
       field: 'options',
       code: 'VALIDATION_REQUIRED',
     });
-    expect(refusal(() => new EventStream('postgres://x' as never))).toMatchObject({
+    expect(refused(() => new EventStream('postgres://x' as never))).toMatchObject({
       field: 'options',
       code: 'VALIDATION_TYPE',
     });
-    expect(refusal(() => new EventStream({ db: 'pool' as never }))).toMatchObject({
+    expect(refused(() => new EventStream({ db: 'pool' as never }))).toMatchObject({
       field: 'options.db',
     });
-    expect(refusal(() => new EventStream({ db: db.pool, readSize: 0 }))).toMatchObject({
+    expect(refused(() => new EventStream({ db: db.pool, readSize: 0 }))).toMatchObject({
       field: 'options.readSize',
       code: 'VALIDATION_RANGE',
     });
-    expect(refusal(() => new EventStream({ db: db.pool, schema: 'a;b' }))).toMatchObject({
+    expect(refused(() => new EventStream({ db: db.pool, schema: 'a;b' }))).toMatchObject({
       field: 'options.schema',
     });
-    expect(refusal(() => new EventStream({ db: db.pool, cursorSecret: 'short' }))).toMatchObject({
+    expect(refused(() => new EventStream({ db: db.pool, cursorSecret: 'short' }))).toMatchObject({
       field: 'options.cursorSecret',
     });
-    expect(refusal(() => new EventStream({ db: db.pool, log: {} as never }))).toMatchObject({
+    expect(refused(() => new EventStream({ db: db.pool, log: {} as never }))).toMatchObject({
       field: 'options.log',
     });
   });
 
   it('refuses a misspelt subscribe option with a suggestion, and a signal that is not one', () => {
     const s = stream();
-    const typo = refusal(() => s.subscribe({ userId: 'u' }, {}, { aftr: 'x' } as never));
+    const typo = refused(() => s.subscribe({ userId: 'u' }, {}, { aftr: 'x' } as never));
     expect(typo).toMatchObject({ field: 'options.aftr', code: 'VALIDATION_UNKNOWN' });
     expect(typo.message).toContain("did you mean 'after'?");
-    expect(refusal(() => s.subscribe({ userId: 'u' }, {}, { signal: 'x' } as never))).toMatchObject(
+    expect(refused(() => s.subscribe({ userId: 'u' }, {}, { signal: 'x' } as never))).toMatchObject(
       { field: 'options.signal', code: 'VALIDATION_TYPE' },
     );
-    expect(refusal(() => s.subscribe({ userId: 'u' }, {}, 'x' as never))).toMatchObject({
+    expect(refused(() => s.subscribe({ userId: 'u' }, {}, 'x' as never))).toMatchObject({
       field: 'options',
       code: 'VALIDATION_TYPE',
     });

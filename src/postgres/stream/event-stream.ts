@@ -12,7 +12,7 @@ import { tableNames } from '../sql/names.js';
 import { type StreamSql, streamSql } from '../sql/stream.js';
 import type { StreamError } from './errors.js';
 import type { EventStreamEvents } from './events.js';
-import { HistoryReads } from './history.js';
+import { subscriberReads } from './history.js';
 import { matcher } from './matcher.js';
 import type { StreamCloseSummary, StreamMetrics } from './metrics.js';
 import {
@@ -118,7 +118,7 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
             { stream: binding, list: cursorBinding(this.#schema, s, f, 'asc') },
             'options.after',
           );
-    const reads = new HistoryReads(this.#executor, this.#sql, s, f);
+    const reads = subscriberReads(this.#executor, this.#sql, s, f);
     const reader = this.#reader;
     const sub = new Subscription(this.#feed, {
       userId: s.userId,
@@ -130,7 +130,7 @@ export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
         if (after === undefined) return head;
         return 'stream' in after ? after.stream : reads.positionOf(after.list.id);
       },
-      history: (from, upTo, limit) => reads.read(from, upTo, limit),
+      history: reads.history,
     });
     const { signal } = o;
     const onAbort = () => sub.end();

@@ -19,46 +19,46 @@ export const itemOf = (row: StreamRow): StreamItem => ({
 
 const NO_FILTERS = resolveFilters({});
 
-/**
- * One subscriber's own reads, apart from the shared reader: its history, and where the event of
- * a list cursor stands in stream order. @internal
- */
-export class HistoryReads {
-  readonly #executor: Executor;
-  readonly #sql: StreamSql;
-  readonly #scope: ResolvedScope;
-  readonly #filters: ResolvedFilters;
+/** One subscriber's own reads, apart from the shared reader. @internal */
+export interface SubscriberReads {
+  /** The rows of its scope and filters after `from`, up to `upTo`, at most `limit`, in order. */
+  history(from: StreamPosition, upTo: StreamPosition, limit: number): Promise<StreamItem[]>;
+  /** The stream position of the event (of its scope) a list cursor points at. */
+  positionOf(id: string): Promise<StreamPosition>;
+}
 
-  constructor(executor: Executor, sql: StreamSql, scope: ResolvedScope, filters: ResolvedFilters) {
-    this.#executor = executor;
-    this.#sql = sql;
-    this.#scope = scope;
-    this.#filters = filters;
-  }
-
-  /** The rows of the scope and filters after `from`, up to `upTo`, at most `limit`, in order. */
-  async read(from: StreamPosition, upTo: StreamPosition, limit: number): Promise<StreamItem[]> {
-    const p = new SqlParameters();
-    const where = eventConditions(p, this.#scope, this.#filters);
-    const text = this.#sql.history(
-      where,
-      `(${p.add(from.tx, 'xid8')}, ${p.add(from.id, 'uuid')})`,
-      `(${p.add(upTo.tx, 'xid8')}, ${p.add(upTo.id, 'uuid')})`,
-      p.add(limit, 'int4'),
-    );
-    return (await this.#executor.query<StreamRow>(text, p.values)).rows.map(itemOf);
-  }
-
-  /** The stream position of the event (of the scope) a list cursor points at. */
-  async positionOf(id: string): Promise<StreamPosition> {
-    const p = new SqlParameters();
-    const where = eventConditions(p, this.#scope, NO_FILTERS);
-    const text = this.#sql.positionOf(where, p.add(id, 'uuid'));
-    const { rows } = await this.#executor.query<{ tx: string }>(text, p.values);
-    const row = rows[0];
-    if (row === undefined) {
-      throw new ValidationError('options.after', 'VALIDATION_RANGE', 'its event no longer exists');
-    }
-    return { tx: row.tx, id };
-  }
+/** The reads of a subscriber of `scope` and `filters`. @internal */
+export function subscriberReads(
+  executor: Executor,
+  sql: StreamSql,
+  scope: ResolvedScope,
+  filters: ResolvedFilters,
+): SubscriberReads {
+  return {
+    async history(from, upTo, limit) {
+      const p = new SqlParameters();
+      const where = eventConditions(p, scope, filters);
+      const text = sql.history(
+        where,
+        `(${p.add(from.tx, 'xid8')}, ${p.add(from.id, 'uuid')})`,
+        `(${p.add(upTo.tx, 'xid8')}, ${p.add(upTo.id, 'uuid')})`,
+        p.add(limit, 'int4'),
+      );
+      return (await executor.query<StreamRow>(text, p.values)).rows.map(itemOf);
+    },
+    async positionOf(id) {
+      const p = new SqlParameters();
+      const text = sql.positionOf(eventConditions(p, scope, NO_FILTERS), p.add(id, 'uuid'));
+      const { rows } = await executor.query<{ tx: string }>(text, p.values);
+      const row = rows[0];
+      if (row === undefined) {
+        throw new ValidationError(
+          'options.after',
+          'VALIDATION_RANGE',
+          'its event no longer exists',
+        );
+      }
+      return { tx: row.tx, id };
+    },
+  };
 }

@@ -191,7 +191,10 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
     return item.shared.event;
   }
 
-  /** Ends the subscription (what `break` in `for await` calls). */
+  /**
+   * Ends the subscription (what `break` in `for await` calls; a writer that drives it with
+   * `take()` ends it so too). Events still buffered are dropped; resume from `cursor`.
+   */
   async return(): Promise<IteratorReturnResult<undefined>> {
     this.end();
     this.#end = {};
