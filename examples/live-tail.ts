@@ -5,8 +5,6 @@ import pg from 'pg';
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
 await migrate(pool);
 const stream = new EventStream({ db: pool, cursorSecret: process.env.EVENTRAIL_CURSOR_SECRET });
-// A read that fails (the database restarting) is retried at the next poll: reported, never thrown.
-stream.on('error', (error) => console.error(`${error.code}: ${error.message}`));
 
 // Ctrl-C ends the subscription; LIVE_TAIL_COUNT ends it after that many events.
 const stop = new AbortController();
