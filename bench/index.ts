@@ -15,7 +15,8 @@
  * retention-logger and retention-query run the logger and the paging parts alone),
  * stream (commit → SSE client latency with 1, 100, 1,000 subscribers and a hot scope while the
  * logger writes BENCH_STREAM_RATE events/s, default 5000, for BENCH_STREAM_SECONDS, default 5;
- * in its own database `eventrail_bench_stream`),
+ * in its own database `eventrail_bench_stream`; then the SSE writers paired at 1,000
+ * subscribers, res.write against the socket path, which stream-writer runs alone),
  * trace-capture (µs per event for the trace context hook: without OpenTelemetry, with it and no
  * active span, with an active span).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
@@ -121,10 +122,11 @@ if (wanted('retention') || wanted('retention-query')) {
     await db.drop();
   }
 }
-if (wanted('stream')) {
+// `stream-writer` runs the paired SSE writer scenario alone.
+if (wanted('stream') || wanted('stream-writer')) {
   const db = await createBenchDatabase('eventrail_bench_stream');
   try {
-    await streamBench(db);
+    await streamBench(db, wanted('stream') ? undefined : ['writer']);
   } finally {
     await db.drop();
   }

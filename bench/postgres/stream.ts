@@ -15,16 +15,22 @@
  * Writer and clients run in a child process (stream-load.ts), as other instances would.
  * event_logs has as many partitions as 90 days of retention keep (BENCH_STREAM_PARTITIONS): the
  * stream's read has no time bound, so their number is part of its cost.
+ *
+ * `stream-sse-writer-1000` (BENCH_STREAM_SUBSCRIBERS=writer, or `npm run bench -- stream-writer`
+ * alone): the two ways toNodeListener writes SSE, paired and interleaved at 1,000 subscribers:
+ * `sseWrites: 'socket'` (value) against the default `res.write` (raw), BENCH_REPEATS rounds each
+ * running both, in alternating order. Whether the socket path still pays is its CPU beside the
+ * same latency.
  */
 import { fork } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { EventsApi, toNodeListener } from '../../src/http/index.js';
+import { EventsApi, type SseWrites, toNodeListener } from '../../src/http/index.js';
 import { EventQueries, EventStream, maintain } from '../../src/postgres/index.js';
 import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import type { BenchDatabase } from '../lib/database.js';
-import { note, percentile, report } from '../lib/report.js';
+import { median, note, percentile, report } from '../lib/report.js';
 import { backendCpuMs } from '../lib/server-cpu.js';
 import { watchSteal } from '../lib/steal.js';
 import { type LoadCommand, type LoadReply, USERS, userOf, type WriterKind } from './stream-load.js';
@@ -75,7 +81,10 @@ async function listenOn(handler: Parameters<typeof createServer>[1]) {
 const userParam = (url: string | undefined) =>
   new URL(url ?? '/', 'http://x').searchParams.get('user') ?? '';
 
-async function eventrailServer(db: BenchDatabase): Promise<Server> {
+async function eventrailServer(
+  db: BenchDatabase,
+  sseWrites: SseWrites = 'response',
+): Promise<Server> {
   const pool = db.pool(4);
   const stream = new EventStream({ db: pool });
   const api = new EventsApi({
@@ -83,7 +92,7 @@ async function eventrailServer(db: BenchDatabase): Promise<Server> {
     stream,
     resolveCaller: (request) => ({ userId: request.headers.get('x-user') ?? '', projects: ['p'] }),
   });
-  const listener = toNodeListener(api);
+  const listener = toNodeListener(api, { sseWrites });
   const http = await listenOn((request, response) => {
     request.headers['x-user'] = userParam(request.url);
     request.url = '/my/projects/p/events/stream';
@@ -297,11 +306,79 @@ async function run(db: BenchDatabase, setup: Setup): Promise<void> {
   });
 }
 
-export async function streamBench(db: BenchDatabase): Promise<void> {
+/** One writer's measurement at 1,000 subscribers, on a fresh server. */
+async function writerRound(db: BenchDatabase, sseWrites: SseWrites) {
+  const server = await eventrailServer(db, sseWrites);
+  const outcome = await measure(db, server, { subscribers: 1000, hot: false });
+  await server.close();
+  await db.reset();
+  return {
+    p50: percentile(outcome.sorted, 50),
+    p99: percentile(outcome.sorted, 99),
+    serverCpuPercent: outcome.serverCpuPercent,
+    deliveredPerSecond: outcome.deliveredPerSecond,
+    ended: outcome.ended,
+  };
+}
+
+/**
+ * `res.write` against the socket path at 1,000 subscribers, paired: each round runs both, in
+ * alternating order, so that drift of the machine falls on both alike; medians of the rounds.
+ */
+async function writerBench(db: BenchDatabase): Promise<void> {
+  const rounds = Number(process.env.BENCH_REPEATS ?? 3);
+  const results: Record<SseWrites, Awaited<ReturnType<typeof writerRound>>[]> = {
+    response: [],
+    socket: [],
+  };
+  for (let round = 0; round < rounds; round++) {
+    const order: SseWrites[] = round % 2 === 0 ? ['response', 'socket'] : ['socket', 'response'];
+    for (const sseWrites of order) {
+      note(`stream: SSE writer ${sseWrites}, round ${round + 1} of ${rounds}`);
+      results[sseWrites].push(await writerRound(db, sseWrites));
+    }
+  }
+  const of = (w: SseWrites, key: keyof Awaited<ReturnType<typeof writerRound>>) =>
+    median(results[w].map((r) => r[key]));
+  const paired = (key: 'p50' | 'serverCpuPercent') =>
+    median(results.socket.map((r, i) => r[key] / (results.response[i]?.[key] ?? Number.NaN)));
+  const p50 = of('socket', 'p50');
+  const rawP50 = of('response', 'p50');
+  report({
+    scenario: 'stream-sse-writer-1000',
+    unit: "ms commit → SSE client, p50, sseWrites 'socket' (raw: 'response', res.write)",
+    value: p50,
+    raw: rawP50,
+    ratio: p50 / rawP50,
+    p50Ms: p50,
+    p99Ms: of('socket', 'p99'),
+    rawP50Ms: rawP50,
+    rawP99Ms: of('response', 'p99'),
+    pairedP50Ratio: paired('p50'),
+    serverCpuPercent: Math.round(of('socket', 'serverCpuPercent')),
+    rawServerCpuPercent: Math.round(of('response', 'serverCpuPercent')),
+    pairedServerCpuRatio: paired('serverCpuPercent'),
+    deliveredPerSecond: of('socket', 'deliveredPerSecond'),
+    rawDeliveredPerSecond: of('response', 'deliveredPerSecond'),
+    endedAsLagging: of('socket', 'ended'),
+    rawEndedAsLagging: of('response', 'ended'),
+    rounds,
+    subscribers: 1000,
+    partitions: PARTITIONS,
+  });
+}
+
+/**
+ * The stream scenarios: `1`, `100`, `1000`, `hot`, `writer`; those named in `only` (default:
+ * BENCH_STREAM_SUBSCRIBERS, comma-separated), else all.
+ */
+export async function streamBench(
+  db: BenchDatabase,
+  only = process.env.BENCH_STREAM_SUBSCRIBERS?.split(','),
+): Promise<void> {
   const admin = db.pool(1);
   await maintain(admin, { premake: PARTITIONS - 3 });
   await admin.end();
-  const only = process.env.BENCH_STREAM_SUBSCRIBERS?.split(',');
   for (const [subscribers, hot] of [
     [1, false],
     [100, false],
@@ -314,4 +391,5 @@ export async function streamBench(db: BenchDatabase): Promise<void> {
     await run(db, { subscribers, hot });
     await db.reset();
   }
+  if (only === undefined || only.includes('writer')) await writerBench(db);
 }

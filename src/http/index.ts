@@ -8,5 +8,6 @@ export { EventsApi, type EventsApiCloseSummary, type FetchHandler } from './api.
 export { EventsApiError } from './errors.js';
 export type { EventsApiEvents } from './events.js';
 export type { EventsApiMetrics, EventsApiResponses } from './metrics.js';
-export { toNodeListener } from './node.js';
+export { type NodeListenerOptions, toNodeListener } from './node.js';
 export { type Caller, DEFAULT_EVENTS_API_OPTIONS, type EventsApiOptions } from './options.js';
+export type { SseWrites } from './sse/node-writer.js';

@@ -1,7 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { defineOptions, oneOf } from '../options/spec.js';
 import { type EventsApi, type FetchHandler, fetchHandlerOf } from './api.js';
-import { type SseText, sseTextOf } from './sse.js';
+import { type SseWrites, writeSse } from './sse/node-writer.js';
+import { sseSessionOf } from './sse.js';
+
+/** Options of {@link toNodeListener}. */
+export interface NodeListenerOptions {
+  /**
+   * How Server-Sent Events are written: `'response'` through `res.write` (what middleware
+   * sees), or `'socket'` as HTTP/1.1 chunks straight to the socket, skipping `res.write`'s
+   * per-write cost: only where nothing wraps or overrides `res.write` (see {@link SseWrites}).
+   * @default 'response'
+   */
+  readonly sseWrites?: SseWrites;
+}
+
+const nodeListenerOptions = defineOptions<NodeListenerOptions>()('NodeListenerOptions', {
+  sseWrites: oneOf(['response', 'socket'] as const).default('response'),
+});
 
 /**
  * Serves an {@link EventsApi} (or any fetch-style handler) from Node's `http` server:
@@ -12,8 +28,10 @@ import { type SseText, sseTextOf } from './sse.js';
  */
 export function toNodeListener(
   api: EventsApi | FetchHandler,
+  options?: NodeListenerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const handler = fetchHandlerOf(api);
+  const { sseWrites } = nodeListenerOptions.resolve(options);
   return (req, res) => {
     // Inside the chain: a request `Request` cannot represent (a Host header that is not a host,
     // a TRACE method) answers 400 instead of throwing out of the server's listener.
@@ -40,109 +58,23 @@ export function toNodeListener(
           await response.body?.cancel();
           return;
         }
-        res.writeHead(response.status, Object.fromEntries(response.headers));
-        const sse = sseTextOf(response);
+        const head = { status: response.status, headers: Object.fromEntries(response.headers) };
+        // Server-Sent Events of this API go out as text, without a web stream in between.
+        const sse = sseSessionOf(response);
+        if (sse) return writeSse(sse, req, res, head, sseWrites);
+        res.writeHead(head.status, head.headers);
         if (req.method === 'HEAD' || response.body === null) {
           await response.body?.cancel();
           res.end();
           return;
         }
-        // Server-Sent Events of this API go out as text, without a web stream in between.
-        await (sse ? writeSse(sse, res) : pipe(response.body, res));
+        await pipe(response.body, res);
       })
       .catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
   };
-}
-
-/** Where SSE text goes; answers whether it can take more now. */
-type Send = (text: string) => boolean;
-
-/**
- * Writes the events of `sse` to `res` as the socket takes them; stops it when the client goes,
- * or when something else ended the response. Driven by callbacks, not awaits: one microtask
- * wakes every stream a shared read fed, and a wake-up of a live stream allocates no promise.
- */
-function writeSse(sse: SseText, res: ServerResponse): Promise<void> {
-  const socket = takeOverSocket(res);
-  // Over: the client went, or the response was ended by someone else (a timeout middleware):
-  // nothing more may be written, least of all into the next response on the connection.
-  const over = () =>
-    res.destroyed || res.writableEnded || (socket !== undefined && !socket.writable);
-  const send: Send = (text) => {
-    if (text.length === 0 || over()) return true;
-    if (socket === undefined) return res.write(text);
-    if (!res.chunkedEncoding) return socket.write(text, 'utf8');
-    return socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`, 'utf8');
-  };
-  const drained = socket ?? res;
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const finish = () => {
-      done = true;
-      drained.removeListener('drain', pump);
-      sse.stop();
-    };
-    const pump = (): void => {
-      if (done) return;
-      try {
-        for (;;) {
-          const text = sse.ready();
-          if (text === undefined || over()) break;
-          if (text.length === 0) {
-            sse.onReady(pump);
-            return;
-          }
-          if (!send(text)) {
-            drained.once('drain', pump);
-            return;
-          }
-        }
-        // Also when the client left before this began: its 'close' came and went unheard.
-        finish();
-        if (!res.writableEnded) res.end();
-        resolve();
-      } catch (error) {
-        finish();
-        reject(error);
-      }
-    };
-    res.once('close', () => {
-      sse.stop();
-      pump();
-    });
-    send(sse.open(send));
-    // The headers and the opening text leave in one segment.
-    socket?.uncork();
-    pump();
-  });
-}
-
-const builtin = globalThis.process?.getBuiltinModule;
-/** Node's own ServerResponse and Socket (Node 20.16+; without them, always `res.write`). */
-const stock = builtin && {
-  response: (builtin('node:http') as typeof import('node:http')).ServerResponse.prototype,
-  Socket: (builtin('node:net') as typeof import('node:net')).Socket,
-};
-
-/**
- * The socket of `res` (corked, its headers written to it) when the event stream may be written
- * to it directly: a response of Node's HTTP/1 server whose `write` and `end` are Node's own,
- * neither wrapped on the response (a compression middleware) nor overridden by a subclass (a
- * test harness's fake response, which must see every byte). A patch of Node's own prototype made
- * before this module loaded cannot be told apart. `res.write` corks the socket, uncorks it on the
- * next tick and sends each chunk as three buffers: with a thousand streams fed by each read,
- * over a third of the server's busy time.
- */
-function takeOverSocket(res: ServerResponse): Socket | undefined {
-  const socket = res.socket;
-  if (stock === undefined || !(socket instanceof stock.Socket)) return undefined;
-  if (res.write !== stock.response.write || res.end !== stock.response.end) return undefined;
-  socket.cork();
-  res.flushHeaders();
-  return socket;
 }
 
 /** Writes `body` to `res` chunk by chunk, waiting for the socket to drain; cancels it on close. */

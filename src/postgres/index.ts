@@ -51,8 +51,17 @@ export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';
 export type { SortOrder } from './sql/queries.js';
 export { TENANT_SETTING } from './sql/rls.js';
-export { StreamClosedError, SubscriberLaggedError } from './stream/errors.js';
-export { EventStream, type SubscribeOptions } from './stream/event-stream.js';
+export {
+  StreamError,
+  type StreamErrorCode,
+  SubscriberLaggedError,
+} from './stream/errors.js';
+export { EventStream } from './stream/event-stream.js';
 export type { EventStreamEvents } from './stream/events.js';
-export { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './stream/options.js';
+export type { StreamCloseSummary, StreamMetrics } from './stream/metrics.js';
+export {
+  DEFAULT_EVENT_STREAM_OPTIONS,
+  type EventStreamOptions,
+  type SubscribeOptions,
+} from './stream/options.js';
 export type { StreamEvent, Subscription } from './stream/subscription.js';

@@ -146,11 +146,11 @@ describe('EventsApi.close()', () => {
       const clients = [await openSse(url, {}), await openSse(url, {})];
       expect(clients.map((c) => c.status)).toEqual([200, 200]);
       expect(api.metrics().openStreams).toBe(2);
-      expect(stream.subscriberCount).toBe(2);
+      expect(stream.metrics().subscribers).toBe(2);
       expect(await api.close({ timeoutMs: 5000 })).toEqual({ timedOut: false, streams: 2 });
       await Promise.all(clients.map((c) => c.ended));
       expect(api.metrics().openStreams).toBe(0);
-      expect(stream.subscriberCount).toBe(0);
+      expect(stream.metrics().subscribers).toBe(0);
       expect((await fetch(url)).status).toBe(503);
       expect(lines).toContainEqual({
         level: 'info',
@@ -173,7 +173,7 @@ describe('EventsApi.close()', () => {
     expect(performance.now() - started).toBeLessThan(2000);
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     // Its subscription ended at once; the body, once read, is the opening and nothing after.
-    expect(stream.subscriberCount).toBe(0);
+    expect(stream.metrics().subscribers).toBe(0);
     expect(await unread.text()).toMatch(/^retry: \d+\n: connected\n\n$/);
     expect(api.metrics().openStreams).toBe(0);
   });

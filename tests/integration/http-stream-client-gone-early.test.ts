@@ -55,8 +55,8 @@ describe('GET .../events/stream through toNodeListener', () => {
   /** Waits for the subscription the request made (so that its end below is not vacuous), then for its end. */
   async function openedThenEnded(opened: number) {
     await waitFor(() => api.metrics().streamsOpened === opened + 1, 5000, 'the subscription');
-    await waitFor(() => stream.subscriberCount === 0, 2000, 'the subscription to end');
-    expect(stream.subscriberCount).toBe(0);
+    await waitFor(() => stream.metrics().subscribers === 0, 2000, 'the subscription to end');
+    expect(stream.metrics().subscribers).toBe(0);
     expect(api.metrics()).toMatchObject({ streamsOpened: opened + 1, openStreams: 0 });
   }
 

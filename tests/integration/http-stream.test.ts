@@ -113,7 +113,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
         .map((e) => e.data),
     ).toEqual(list.items);
     client.drop();
-    await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+    await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscription to end');
   });
 
   it('resumes from Last-Event-ID after a dropped connection, missing and repeating nothing', async () => {
@@ -127,7 +127,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
     await write('alice', 'p1', 'STEP', 2);
     await waitFor(() => first.events().length === primed + 2);
     first.drop();
-    await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+    await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscription to end');
     await write('alice', 'p1', 'STEP', 3);
     await write('alice', 'p1', 'NOT_MATCHING');
 
@@ -153,7 +153,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
     expect(third.events().map((e) => e.id)).toEqual(second.events().map((e) => e.id));
     second.drop();
     third.drop();
-    await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscriptions to end');
+    await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscriptions to end');
   });
 
   it('resumes a backlog of many write chunks through Node and Hono: each event once, in order', async () => {
@@ -165,7 +165,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
     );
     const last = first.events().at(-1)?.id as string;
     first.drop();
-    await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+    await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscription to end');
     // ~1 MB of frames: history reads of 500 events, each sent in several chunks of 64 KiB.
     await write('alice', 'p1', 'BACKLOG', 1500);
     const { rows } = await db.pool.query<{ id: string }>(
@@ -179,7 +179,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
       await waitFor(() => client.events().length >= 1500, 20_000, 'the backlog');
       expect(client.events().map((e) => e.data.id)).toEqual(rows.map((r) => r.id));
       client.drop();
-      await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+      await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscription to end');
     }
   });
 
@@ -191,7 +191,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
     const alice = await opened(`${base}/p1/events/stream`, { 'x-user': 'alice' }, 'alice', 'p1');
     const cursor = alice.events()[0]?.id as string;
     alice.drop();
-    await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+    await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscription to end');
     const foreign = await fetch(`${base}/p2/events/stream`, {
       headers: { 'x-user': 'bob', 'last-event-id': cursor },
     });
@@ -219,7 +219,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
       expect(await closing.close()).toEqual({ timedOut: false, streams: 1 });
       await client.ended;
       expect((await fetch(url)).status).toBe(503);
-      await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+      await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscription to end');
     } finally {
       await new Promise((resolve) => local.close(resolve));
     }
@@ -236,9 +236,9 @@ describe('GET {base}/{projectId}/events/stream', () => {
     await write('alice', 'p1', 'VIA_HONO', 2);
     await waitFor(() => client.events().length === primed + 2);
     expect(types(client).slice(primed)).toEqual(['VIA_HONO', 'VIA_HONO']);
-    expect(stream.subscriberCount).toBe(1);
+    expect(stream.metrics().subscribers).toBe(1);
     client.drop();
-    await waitFor(() => stream.subscriberCount === 0, 5000, 'the subscription to end');
+    await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscription to end');
   });
 });
 

@@ -93,7 +93,7 @@ describe('EventStream shows committed events only', () => {
       await migrate(pglite);
       const stream = new EventStream({ db: pglite, pollIntervalMs: 60_000 });
       const sub = collect(stream.subscribe({ userId: 'u' }));
-      await waitFor(() => stream.subscriberCount === 1);
+      await waitFor(() => stream.metrics().subscribers === 1);
       const write = (type: string) =>
         pglite.query(
           `INSERT INTO eventrail.event_logs (id, event_type, user_id) VALUES (gen_random_uuid(), $1, 'u')`,

@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventStream } from '../../src/postgres/index.js';
+import { EventStream, StreamError } from '../../src/postgres/index.js';
 import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/outbox.js';
@@ -125,7 +125,9 @@ describe('the LISTEN connection that runs the shared read', () => {
     const blocked = await blockedRead();
     await waitFor(() => errors.length > 0, 15_000, 'the read ended by statement_timeout');
     await blocked.release();
-    expect((errors[0] as { code?: string }).code).toBe('57014');
+    // Reported as the stream's own error, the driver's as its cause.
+    expect(errors[0]).toBeInstanceOf(StreamError);
+    expect(errors[0]).toMatchObject({ code: 'STREAM_READ', cause: { code: '57014' } });
     await bulk('slow', 1);
     await sub.until(2);
     expect(lost).toEqual([]);

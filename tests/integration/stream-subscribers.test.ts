@@ -57,15 +57,15 @@ describe('EventStream subscribers', () => {
     ).toBe(true);
     expect(await listeners()).toHaveLength(1);
     expect(pool.totalCount).toBeLessThanOrEqual(4);
-    expect(stream.subscriberCount).toBe(1000);
+    expect(stream.metrics().subscribers).toBe(1000);
     await stream.close();
     for (const c of collectors) expect(await c.finished).toBeUndefined();
-    expect(stream.subscriberCount).toBe(0);
+    expect(stream.metrics().subscribers).toBe(0);
     await waitFor(async () => (await listeners()).length === 0, 10_000, 'UNLISTEN');
   });
 
   it('ends a stalled subscriber with SubscriberLaggedError, holding at most bufferSize events', async () => {
-    const stream = new EventStream({ db: pool, bufferSize: 50, batchSize: 20 });
+    const stream = new EventStream({ db: pool, bufferSize: 50, readSize: 20 });
     try {
       const user = 'stall';
       const keeping = collect(stream.subscribe({ userId: user }));
@@ -104,7 +104,7 @@ describe('EventStream subscribers', () => {
       expect(lagged.code).toBe('STREAM_SUBSCRIBER_LAGGED');
       expect(lagged.cursor).toBe((first.value as StreamEvent).cursor);
       expect(await stalled.next()).toEqual({ done: true, value: undefined });
-      expect(stream.subscriberCount).toBe(1);
+      expect(stream.metrics().subscribers).toBe(1);
 
       // Resumed from its cursor, it gets exactly what it missed.
       const resumed = collect(stream.subscribe({ userId: user }, {}, { after: lagged.cursor }));

@@ -2,6 +2,8 @@ import { settledWithin, within } from '../../async/wait.js';
 import { ValidationError } from '../../errors.js';
 import { type Backoff, backoffDelay } from '../../retry/backoff.js';
 import { checkOut, isPool } from '../driver/checkout.js';
+import { sessionOf } from '../driver/executor.js';
+import { connectionFate } from '../driver/fate.js';
 import type { PgPoolLike, QueryableLike } from '../driver/types.js';
 
 /** Reconnect delays of the LISTEN connection: 100 ms, doubling, at most 5 s, equal jitter. */
@@ -14,11 +16,15 @@ const RECONNECT: Backoff = Object.freeze({
 });
 
 /**
- * How long checking out the LISTEN connection, and each statement that sets it up, may take
- * before the attempt is given up (the connection destroyed) and retried: a database that stops
- * answering must not hold the listener, nor `stop()`, forever.
+ * How long checking out the LISTEN connection, each statement that sets it up, and each
+ * statement its owner runs there may go without an answer before the connection is given up
+ * (destroyed) and made anew: a database that stops answering, or a socket that died silently
+ * (a NAT or load balancer forgot it: no answer, no error), must not hold the listener, its
+ * owner, nor `close()`, until TCP gives up. An owner's statement the server is merely slow with
+ * should end first, by a `statement_timeout` below this set in the target's `session`.
+ * @internal
  */
-const LISTEN_TIMEOUT_MS = 10_000;
+export const LISTEN_TIMEOUT_MS = 10_000;
 
 /**
  * A connection lost after being up this long was a good one: the backoff starts afresh. One
@@ -33,22 +39,33 @@ export interface ListenerHandlers {
   state(connected: boolean, error?: unknown): void;
 }
 
+/** A statement its owner runs on the LISTEN connection, prepared there under `name`. @internal */
+export interface ListenerStatement {
+  readonly text: string;
+  readonly name: string;
+}
+
+/**
+ * What {@link Listener.query} came back with: the rows; `none` when the listener holds no
+ * connection now (down, PGlite, not listening: run the statement elsewhere); `lost` when the
+ * connection was lost under it or gave no answer in time (dropped and made anew, reported
+ * through `state`: the statement's work is for after the reconnect). @internal
+ */
+export type ListenerAnswer<R> = { readonly rows: R[] } | 'none' | 'lost';
+
 /** A source of wake-ups. @internal */
 export interface Listener {
   readonly connected: boolean;
-  /**
-   * The connection that LISTENs, for statements its owner runs there: `null` while it is down,
-   * `undefined` when the listener holds none (PGlite, or not listening).
-   */
-  readonly connection: QueryableLike | null | undefined;
   /** Resolves after the first attempt to listen, whether it worked or not. */
   readonly ready: Promise<void>;
   /**
-   * Destroys `connection` if it is still the one that LISTENs, and reconnects with backoff
-   * (reported as lost, with `error`): for an owner whose statement on it got no answer, or
-   * found the connection gone or unfit.
+   * Runs `statement` on the LISTEN connection, under the listener's policy: a connection that
+   * gives no answer within {@link LISTEN_TIMEOUT_MS}, or is lost under the statement (see
+   * `connectionFate`), is dropped and made anew with backoff (`lost`). Rejects with the
+   * statement's own error; a connection that error leaves unfit (a prepared statement that no
+   * longer fits) is made anew too.
    */
-  drop(connection: QueryableLike, error: Error): void;
+  query<R>(statement: ListenerStatement, values: readonly unknown[]): Promise<ListenerAnswer<R>>;
   close(): Promise<void>;
 }
 
@@ -77,10 +94,10 @@ const isPGlite = (db: QueryableLike): db is PGliteLike =>
   typeof (db as Partial<PGliteLike>).onNotification === 'function';
 
 /**
- * Holds one pool client that LISTENs on `channel`, lent to its owner as `connection`. When the
- * connection fails, is terminated or is dropped by its owner it is destroyed (never returned to
- * the pool still listening, nor with its settings) and a new one is checked out after a
- * backoff, for as long as the listener is open.
+ * Holds one pool client that LISTENs on `channel`, on which its owner may run statements
+ * (`query`). When the connection fails, is terminated, gives a statement no answer or is left
+ * unfit by one, it is destroyed (never returned to the pool still listening, nor with its
+ * settings) and a new one is checked out after a backoff, for as long as the listener is open.
  */
 class PoolListener implements Listener {
   connected = false;
@@ -96,10 +113,6 @@ class PoolListener implements Listener {
   #closed = false;
   /** The latest connection attempt; `close()` waits for it. */
   #connecting: Promise<void>;
-
-  get connection(): QueryableLike | null {
-    return this.#client ?? null;
-  }
 
   constructor(pool: PgPoolLike, target: ListenTarget, on: ListenerHandlers) {
     this.#pool = pool;
@@ -124,7 +137,7 @@ class PoolListener implements Listener {
       const onLost = (error?: Error) => {
         if (lost) return;
         lost = error ?? new Error('the LISTEN connection ended');
-        this.drop(held, lost);
+        this.#drop(held, lost);
       };
       client.on('error', onLost);
       client.on('end', onLost);
@@ -153,10 +166,39 @@ class PoolListener implements Listener {
     this.#on.state(true);
   }
 
-  drop(connection: QueryableLike, error: Error): void {
+  async query<R>(
+    statement: ListenerStatement,
+    values: readonly unknown[],
+  ): Promise<ListenerAnswer<R>> {
+    const client = this.#client;
+    if (client === undefined) return 'none';
+    const run = sessionOf(client).query<R>(statement.text, values, statement.name);
+    try {
+      const answer = await within(run, { timeoutMs: LISTEN_TIMEOUT_MS });
+      if (answer.done) return { rows: answer.value.rows };
+      const silent = `a statement on the LISTEN connection got no answer within ${LISTEN_TIMEOUT_MS} ms`;
+      this.#drop(client, new Error(silent));
+      return 'lost';
+    } catch (error) {
+      // Already dropped (its 'error' or 'end' came first): the loss is reported.
+      if (this.#client !== client) return 'lost';
+      const fate = connectionFate(error);
+      if (fate !== 'kept') {
+        this.#drop(client, error instanceof Error ? error : new Error(String(error)));
+      }
+      if (fate === 'lost') return 'lost';
+      throw error;
+    }
+  }
+
+  /**
+   * Destroys `connection` if it is still the one that LISTENs, and reconnects with backoff
+   * (reported as lost, with `error`).
+   */
+  #drop(connection: ListeningClient, error: Error): void {
     if (this.#client !== connection) return;
     this.#client = undefined;
-    (connection as ListeningClient).release(true);
+    connection.release(true);
     this.#reconnectLater(error);
   }
 
@@ -198,9 +240,7 @@ class PoolListener implements Listener {
  */
 class PGliteListener implements Listener {
   connected = false;
-  readonly connection = undefined;
   readonly ready: Promise<void>;
-  drop(): void {}
   readonly #db: PGliteLike;
   readonly #target: ListenTarget;
   readonly #off: () => void;
@@ -220,6 +260,10 @@ class PGliteListener implements Listener {
     );
   }
 
+  async query(): Promise<'none'> {
+    return 'none';
+  }
+
   async close(): Promise<void> {
     this.#off();
     await this.ready;
@@ -231,9 +275,8 @@ class PGliteListener implements Listener {
 
 const NOT_LISTENING: Listener = {
   connected: false,
-  connection: undefined,
   ready: Promise.resolve(),
-  drop: () => {},
+  query: async () => 'none',
   close: async () => {},
 };
 

@@ -10,11 +10,12 @@ import { EVENT_COLUMNS } from './queries.js';
 export const READ_TAG = '/* eventrail stream: shared read */';
 
 /**
- * The LISTEN connection's statement_timeout: a shared read the server is slow with (waiting
- * for a lock a migration holds) is ended by the server, which keeps the connection, rather than
- * by the client's own deadline, which drops it and leaves the backend waiting. @internal
+ * The LISTEN connection's statement_timeout, below the listener's answer timeout
+ * (`LISTEN_TIMEOUT_MS`, 10 s): a shared read the server is slow with (waiting for a lock a
+ * migration holds) is ended by the server, which keeps the connection, rather than by the
+ * listener, which drops it and leaves the backend waiting.
  */
-export const READ_STATEMENT_TIMEOUT_MS = 8000;
+const READ_STATEMENT_TIMEOUT_MS = 8000;
 
 /** Postgres truncates identifiers (and refuses channel names) longer than this. */
 const MAX_IDENTIFIER = 63;

@@ -1,4 +1,4 @@
-import { EventrailError } from '../../errors.js';
+import { describe, EventrailError } from '../../errors.js';
 
 /**
  * A subscriber fell `bufferSize` events behind: its buffer was dropped and its iteration ended
@@ -21,9 +21,26 @@ export class SubscriberLaggedError extends EventrailError {
   }
 }
 
-/** `subscribe()` was called after `close()` began. */
-export class StreamClosedError extends EventrailError {
-  constructor() {
-    super('STREAM_CLOSED', 'the event stream is closed; no more subscriptions are accepted');
+/** What a {@link StreamError} is about: `STREAM_READ`, or `STREAM_CALLBACK`. */
+export type StreamErrorCode =
+  /**
+   * A shared read failed (the database refused it or was unreachable through `db`); it is tried
+   * again at the next poll or notification. The loss of the LISTEN connection under a read is
+   * not one: the `listen` event reports it, and the read after the reconnect takes over.
+   */
+  | 'STREAM_READ'
+  /** A callback given to `Subscription.onReady` threw; the stream went on. */
+  | 'STREAM_CALLBACK';
+
+/**
+ * A fault in the stream's background work, emitted as its `error` event (never thrown) and
+ * counted in `metrics().errors`. The driver's (or the callback's) error is the `cause`.
+ */
+export class StreamError extends EventrailError {
+  declare readonly code: StreamErrorCode;
+
+  constructor(code: StreamErrorCode, cause: unknown) {
+    const what = code === 'STREAM_READ' ? 'a shared read failed' : 'an onReady callback threw';
+    super(code, `event stream: ${what}: ${describe(cause)}`, { cause });
   }
 }

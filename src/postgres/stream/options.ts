@@ -1,5 +1,11 @@
-import { booleanOption, numberOption } from '../../options/validate.js';
+import { closeTimeoutSpec } from '../../lifecycle/close.js';
+import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
+import { abortSignal, boolean, custom, defineOptions, integer } from '../../options/spec.js';
+import { CursorCodec, checkShape } from '../cursor/codec.js';
+import { unwrapDatabase } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
+import { DEFAULT_SCHEMA } from '../schema/constants.js';
+import { tableNames } from '../sql/names.js';
 
 /** Options of {@link EventStream}. */
 export interface EventStreamOptions {
@@ -12,7 +18,8 @@ export interface EventStreamOptions {
   readonly schema?: string;
   /**
    * Secret that signs cursors, as `EventQueries.cursorSecret`: give both the same one, so that a
-   * list read's `nextCursor` starts a stream. @default a random secret per process
+   * list read's `nextCursor` starts a stream. At least 16 bytes.
+   * @default a random secret per process
    */
   readonly cursorSecret?: string | Uint8Array;
   /**
@@ -21,7 +28,7 @@ export interface EventStreamOptions {
    */
   readonly bufferSize?: number;
   /** Rows per read, of the shared reader and of a subscriber's history. @default 500 */
-  readonly batchSize?: number;
+  readonly readSize?: number;
   /**
    * Wake on NOTIFY over one connection of the pool, for all subscribers (reconnected with
    * backoff when lost). Without it (or with a single Client) only polling finds new rows.
@@ -37,33 +44,61 @@ export interface EventStreamOptions {
    * @default 1000
    */
   readonly pollIntervalMs?: number;
+  /**
+   * Deadline of `close()` when the call gives none, in milliseconds: how long it waits for the
+   * LISTEN connection to be released and a read in flight to end. @default 10000
+   */
+  readonly closeTimeoutMs?: number;
+  /**
+   * Lifecycle messages (LISTEN connection up or lost, closed), e.g. a pino logger.
+   * @default none (silent)
+   */
+  readonly log?: LifecycleLog;
 }
 
-/** The defaults of {@link EventStreamOptions}. */
-export const DEFAULT_EVENT_STREAM_OPTIONS = Object.freeze({
-  bufferSize: 1000,
-  batchSize: 500,
-  listen: true,
-  pollIntervalMs: 1000,
+/** Options of one {@link EventStream.subscribe} call. */
+export interface SubscribeOptions {
+  /**
+   * Start after this cursor: one a previous subscription gave (`StreamEvent.cursor`,
+   * `SubscriberLaggedError.cursor`), or a `nextCursor` of an ascending `listEvents` read with the
+   * same scope and filters. @default none: the events that commit after the subscription
+   * starts, at its first `next()` (its `cursor` is defined from then on; an event committed
+   * before that is not delivered)
+   */
+  readonly after?: string;
+  /** Ends the subscription (its iteration finishes) when aborted. @default none */
+  readonly signal?: AbortSignal;
+}
+
+/** {@link EventStreamOptions} as a table of specs. @internal */
+export const eventStreamOptions = defineOptions<EventStreamOptions>()('EventStreamOptions', {
+  db: custom('a pg Pool or Client, a PGlite instance, or a drizzle database', (value, field) => {
+    unwrapDatabase(value as PgDatabase, field);
+    return value as PgDatabase;
+  }),
+  schema: custom('a plain Postgres identifier', (value, field) => {
+    return tableNames(value as string, field).schema;
+  }).default(DEFAULT_SCHEMA),
+  cursorSecret: custom('a string or Uint8Array of at least 16 bytes', (value, field) => {
+    new CursorCodec(value as string | Uint8Array, field);
+    return value as string | Uint8Array;
+  }).optional('a random secret per process'),
+  bufferSize: integer({ min: 1 }).default(1000),
+  readSize: integer({ min: 1 }).default(500),
+  listen: boolean().default(true),
+  pollIntervalMs: integer({ min: 1 }).default(1000),
+  closeTimeoutMs: closeTimeoutSpec(),
+  log: logSpec(),
 });
 
-/** @internal */
-export interface ResolvedStreamOptions {
-  readonly bufferSize: number;
-  readonly batchSize: number;
-  readonly listen: boolean;
-  readonly pollIntervalMs: number;
-}
+/** The defaults of {@link EventStreamOptions}. */
+export const DEFAULT_EVENT_STREAM_OPTIONS = Object.freeze(eventStreamOptions.defaults);
 
-/** Checks the options over the defaults. @internal */
-export function resolveStreamOptions(options: EventStreamOptions): ResolvedStreamOptions {
-  const d = DEFAULT_EVENT_STREAM_OPTIONS;
-  return {
-    bufferSize: numberOption(options.bufferSize, 'bufferSize', d.bufferSize, { min: 1 }),
-    batchSize: numberOption(options.batchSize, 'batchSize', d.batchSize, { min: 1 }),
-    listen: booleanOption(options.listen, 'listen', d.listen),
-    pollIntervalMs: numberOption(options.pollIntervalMs, 'pollIntervalMs', d.pollIntervalMs, {
-      min: 1,
-    }),
-  };
-}
+/** {@link SubscribeOptions} as a table of specs. @internal */
+export const subscribeOptions = defineOptions<SubscribeOptions>()('SubscribeOptions', {
+  after: custom('a cursor', (value, field) => {
+    checkShape(value, field);
+    return value;
+  }).optional('none: the events that commit after the subscription starts'),
+  signal: abortSignal().optional(),
+});

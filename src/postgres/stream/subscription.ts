@@ -13,25 +13,26 @@ export interface StreamEvent {
 export interface StreamItem {
   readonly record: EventRecord;
   readonly position: StreamPosition;
-  /** The event as last handed out, sealed for one binding: its subscribers share it. */
-  sealed?: SealedEvent;
+  /**
+   * The event as last handed out, with its cursor for one binding: the subscribers of that
+   * binding take this same object.
+   */
+  shared?: { readonly binding: string; readonly event: StreamEvent };
 }
 
-/**
- * One event with its cursor for one binding (scope and filters), made once for all the
- * subscribers of that binding. @internal
- */
-export interface SealedEvent {
-  readonly binding: string;
-  readonly value: StreamEvent;
-  /** What a writer sends for it (the SSE frame), made by the first that sends it. */
-  wire?: string;
+/** The counters a stream keeps of its subscriptions. @internal */
+export interface SubscriptionCounters {
+  /** Events taken by consumers. */
+  delivered: number;
+  /** Subscriptions ended for lagging. */
+  lagged: number;
 }
 
 /** What a subscription needs of its {@link EventStream}. @internal */
 export interface Feed {
   readonly bufferSize: number;
-  readonly batchSize: number;
+  readonly readSize: number;
+  readonly counters: SubscriptionCounters;
   /** Where the shared reader stands: every row up to it has been read and handed out. */
   head(): StreamPosition;
   /** From now on, hand the subscriber every live event of its scope. */
@@ -68,8 +69,12 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 /**
  * One subscriber: an async iterator of its events, history first (read by itself, one batch
  * at a time, only while its buffer is empty) and then live (handed over by the shared reader,
- * at most `bufferSize` waiting). Iterate it with `for await`; `break`, the signal, or the
- * stream's `close()` end it. One `next()` at a time.
+ * at most `bufferSize` waiting). Iterate it with `for await`; `break` (`return()`), the signal,
+ * or the stream's `close()` end it. One `next()` at a time.
+ *
+ * A writer of many subscriptions (an SSE server) may drive it without a promise per event
+ * instead: `take()` what is buffered, then `onReady(callback)` to be called back when there may
+ * be more, or when it has ended (then `endError` says why).
  */
 export class Subscription implements AsyncIterableIterator<StreamEvent> {
   /** @internal */ readonly userId: string;
@@ -88,6 +93,8 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
   #live = false;
   #end: { error?: unknown } | undefined;
   #wake: (() => void) | undefined;
+  /** A history read (or the join to the live events) is under way. */
+  #catchingUp = false;
 
   /** @internal */
   constructor(feed: Feed, target: SubscriptionTarget) {
@@ -121,7 +128,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
 
   async next(): Promise<IteratorResult<StreamEvent, undefined>> {
     for (;;) {
-      const value = this.takeSealed()?.value;
+      const value = this.take();
       if (value !== undefined) return { done: false, value };
       if (this.#end !== undefined) {
         const { error } = this.#end;
@@ -129,41 +136,43 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
         if (error !== undefined) throw error;
         return DONE;
       }
-      await this.wait();
+      await new Promise<void>((resolve) => this.onReady(resolve));
     }
   }
 
   /**
-   * Resolves once an event is buffered or the subscription has ended: at once if so already,
-   * else after reading the next batch of history (or joining the live events), or at the next
-   * live event. Never rejects (an error ends the subscription). @internal
+   * Calls `callback` once, in a microtask (never inside the shared reader's hand-over), when
+   * `take()` may have more, or the subscription has ended: at once if so already, else after
+   * reading the next batch of its history (or joining the live events), or at the next live
+   * event. One callback at a time: a later call before it ran replaces it. What a writer of many
+   * subscriptions uses: nothing is allocated per wake-up.
    */
-  wait(): Promise<void> {
-    return new Promise((resolve) => this.onReady(resolve));
+  onReady(callback: () => void): void {
+    this.#wake = callback;
+    if (this.buffered > 0 || this.#end !== undefined) this.#wakeUp();
+    else if (!this.#live && !this.#catchingUp) {
+      this.#catchingUp = true;
+      void this.#catchUp().then(() => {
+        this.#catchingUp = false;
+        this.#wakeUp();
+      });
+    }
   }
 
   /**
-   * As `wait()`, without a promise: calls `callback` once, in a microtask (never inside the
-   * shared reader's hand-over), when there may be more to take. What a writer of many
-   * subscriptions uses: one call per wake-up and subscriber, nothing allocated. @internal
+   * Why the subscription ended: its error (a {@link SubscriberLaggedError}, a failed read of its
+   * history), or undefined (ended quietly, not ended, or the error already thrown by `next()`).
    */
-  onReady(callback: () => void): void {
-    if (this.buffered > 0 || this.#end !== undefined) this.#feed.wake(callback);
-    else if (this.#live) this.#wake = callback;
-    else void this.#catchUp().then(() => this.#feed.wake(callback));
-  }
-
-  /** Why the subscription ended: its error, or undefined (ended quietly, or not ended). @internal */
   get endError(): unknown {
     return this.#end?.error;
   }
 
   /**
-   * The next event already buffered, without waiting (undefined when none is), with what its
-   * subscribers of one binding share: the same object for all of them, on which a writer keeps
-   * what it made of it once. @internal
+   * The next event already buffered, without waiting; undefined when none is (then
+   * `onReady`). Every subscriber of the same scope and filters takes the same object for one
+   * event: a writer may keep what it made of it (a frame) in a `WeakMap` keyed by it.
    */
-  takeSealed(): SealedEvent | undefined {
+  take(): StreamEvent | undefined {
     const item = this.#buffer[this.#next];
     if (item === undefined) return undefined;
     this.#next += 1;
@@ -173,15 +182,19 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
       this.#next = 0;
     }
     this.#taken = item.position;
+    this.#feed.counters.delivered += 1;
     const binding = this.#binding;
-    if (item.sealed?.binding !== binding) {
+    if (item.shared?.binding !== binding) {
       const cursor = this.#feed.cursor(item.position, binding);
-      item.sealed = { binding, value: { event: item.record, cursor } };
+      item.shared = { binding, event: { event: item.record, cursor } };
     }
-    return item.sealed;
+    return item.shared.event;
   }
 
-  /** Ends the subscription (what `break` in `for await` calls). */
+  /**
+   * Ends the subscription (what `break` in `for await` calls; a writer that drives it with
+   * `take()` ends it so too). Events still buffered are dropped; resume from `cursor`.
+   */
   async return(): Promise<IteratorReturnResult<undefined>> {
     this.end();
     this.#end = {};
@@ -202,7 +215,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
         this.#feed.join(this);
         return;
       }
-      const limit = Math.min(this.#feed.batchSize, this.#feed.bufferSize);
+      const limit = Math.min(this.#feed.readSize, this.#feed.bufferSize);
       const items = await this.#history(this.#read, upTo, limit);
       if (this.#end !== undefined) return;
       this.#buffer = items;
@@ -222,6 +235,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
       return;
     }
     if (this.buffered >= this.#feed.bufferSize) {
+      this.#feed.counters.lagged += 1;
       const at = this.#taken as StreamPosition;
       this.end(
         new SubscriberLaggedError(this.#feed.cursor(at, this.#binding), this.#feed.bufferSize),
