@@ -5,6 +5,7 @@
  */
 export * from './catalog/index.js';
 export {
+  ClosedError,
   CloseTimeoutError,
   EventrailError,
   LoggerClosedError,
@@ -14,6 +15,8 @@ export {
   OutboxPublisherError,
   PartialWriteError,
   PublisherStoppedError,
+  QueryCacheError,
+  type QueryCacheOperation,
   SinkWriteError,
   type ValidationCode,
   ValidationError,

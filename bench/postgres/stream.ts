@@ -299,7 +299,7 @@ async function run(db: BenchDatabase, setup: Setup): Promise<void> {
 
 export async function streamBench(db: BenchDatabase): Promise<void> {
   const admin = db.pool(1);
-  await maintain(admin, { premake: PARTITIONS - 3 });
+  await maintain({ db: admin, premake: PARTITIONS - 3 });
   await admin.end();
   const only = process.env.BENCH_STREAM_SUBSCRIBERS?.split(',');
   for (const [subscribers, hot] of [

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../../errors.js';
+import { custom, type Spec } from '../../options/spec.js';
 import { checkOut, isPool, type PooledClient } from './checkout.js';
 import type { DriverResult, Executor, PgDatabase, QueryableLike, Rows, Session } from './types.js';
 
@@ -35,17 +36,23 @@ export function statementName(text: string): string {
   return `eventrail_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 }
 
+const DATABASE = 'a pg Pool or Client, a PGlite instance, or a drizzle database';
+
 /** The client behind a drizzle database, or the database itself. @internal */
 export function unwrapDatabase(db: PgDatabase, field = 'db'): QueryableLike {
   const client = db !== null && typeof db === 'object' && '$client' in db ? db.$client : db;
   if (client === null || typeof client !== 'object' || typeof client.query !== 'function') {
-    throw new ValidationError(
-      field,
-      'VALIDATION_TYPE',
-      'must be a pg Pool or Client, a PGlite instance, or a drizzle database',
-    );
+    throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${DATABASE}`);
   }
   return client as QueryableLike;
+}
+
+/** The `db` option of every Postgres part and function (required). @internal */
+export function dbSpec(): Spec<PgDatabase> {
+  return custom(DATABASE, (value, field) => {
+    unwrapDatabase(value as PgDatabase, field);
+    return value as PgDatabase;
+  });
 }
 
 /** Wraps what the host passed into the small interface eventrail uses. @internal */

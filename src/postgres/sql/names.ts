@@ -1,7 +1,9 @@
 import { ValidationError } from '../../errors.js';
+import { custom, type Spec } from '../../options/spec.js';
 import { DEFAULT_SCHEMA } from '../schema/constants.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const ACCEPTS = 'a plain Postgres identifier (letters, digits, _; at most 63)';
 
 /** Quotes a validated identifier. @internal */
 export function quoteIdentifier(name: string): string {
@@ -25,11 +27,7 @@ export interface TableNames {
  */
 export function tableNames(schema: string = DEFAULT_SCHEMA, field = 'schema'): TableNames {
   if (typeof schema !== 'string' || !IDENTIFIER.test(schema)) {
-    throw new ValidationError(
-      field,
-      'VALIDATION_RANGE',
-      'must be a plain Postgres identifier (letters, digits, _; at most 63)',
-    );
+    throw new ValidationError(field, 'VALIDATION_RANGE', `must be ${ACCEPTS}`);
   }
   const schemaSql = quoteIdentifier(schema);
   return {
@@ -40,4 +38,14 @@ export function tableNames(schema: string = DEFAULT_SCHEMA, field = 'schema'): T
     eventInbox: `${schemaSql}."event_inbox"`,
     migrations: `${schemaSql}."eventrail_migrations"`,
   };
+}
+
+/**
+ * The `schema` option of every Postgres part and function: the Postgres schema of eventrail's
+ * tables, as given to `migrate`. @internal
+ */
+export function schemaSpec(): Spec<string> {
+  return custom(ACCEPTS, (value, field) => tableNames(value as string, field).schema).default(
+    DEFAULT_SCHEMA,
+  );
 }
