@@ -150,6 +150,32 @@ describe.each(['memory', 'redis'] as const)('aggregate cache (%s)', (kind) => {
   });
 });
 
+describe('metrics()', () => {
+  it('counts reads, their durations, cache hits and misses, and reads the database failed', async () => {
+    const queries = new EventQueries({ db: db.pool, cache: new MemoryCacheStore() });
+    expect(queries.metrics()).toEqual({
+      reads: 0,
+      failedReads: 0,
+      readDurationMs: { count: 0, p50: 0, p99: 0, max: 0 },
+      cacheHits: 0,
+      cacheMisses: 0,
+      cacheErrors: 0,
+    });
+    await queries.countsByType(A);
+    await queries.countsByType(A);
+    await queries.listEvents(A);
+    await queries.sessions(A);
+    await expect(queries.listEvents(A, {}, { limit: 0 })).rejects.toThrow(); // refused: no read
+    const metrics = queries.metrics();
+    expect(metrics).toMatchObject({ reads: 4, failedReads: 0, cacheHits: 1, cacheMisses: 1 });
+    expect(metrics.readDurationMs.count).toBe(4);
+    expect(metrics.readDurationMs.max).toBeGreaterThan(0);
+    const nowhere = new EventQueries({ db: db.pool, schema: 'nowhere' });
+    await expect(nowhere.listEvents(A)).rejects.toThrow(/nowhere/);
+    expect(nowhere.metrics()).toMatchObject({ reads: 0, failedReads: 1, cacheMisses: 0 });
+  });
+});
+
 describe('a failing cache store', () => {
   it('lets the database answer and reports the error as an error event', async () => {
     const offline = new Redis(inject('redisUrl'));
