@@ -15,7 +15,7 @@ import { openExampleDatabase } from './lib/database.js';
 
 const { db, label, close } = await openExampleDatabase();
 try {
-  await migrate(db);
+  await migrate({ db });
   const logger = new EventLogger({
     sinks: [new PostgresSink({ db })],
     catalog: agentPlatformCatalog,

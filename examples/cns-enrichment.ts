@@ -26,7 +26,7 @@ await proxy.start();
 const consumer = await amqplib.connect(brokerUrl);
 
 try {
-  await migrate(db);
+  await migrate({ db });
   const rabbit = new RabbitMQSink({
     url: proxy.url(brokerUrl), // through the proxy, so that the example can take the broker away
     exchange,

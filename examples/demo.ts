@@ -75,7 +75,7 @@ async function agentSession(logger: EventLogger, userId: string, session: number
 async function main(): Promise<void> {
   const { db, label, close } = await openExampleDatabase();
   try {
-    await migrate(db);
+    await migrate({ db });
     const logger = new EventLogger({ sinks: [new PostgresSink({ db })] });
     const started = performance.now();
     await Promise.all(

@@ -7,7 +7,7 @@ import { EventQueries, migrate, PostgresSink } from 'eventrail/postgres';
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
-await migrate(pool);
+await migrate({ db: pool });
 const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })] });
 for (const type of ['TOOL_REQUEST', 'AGENT_SWITCHED', 'ERROR']) {
   await logger.logEvent({

@@ -23,7 +23,7 @@ const connection = await connect({ servers });
 const manager = await jetstreamManager(connection);
 
 try {
-  await migrate(db);
+  await migrate({ db });
   await db.query(
     'CREATE TABLE IF NOT EXISTS order_counts (user_id text PRIMARY KEY, n int NOT NULL)',
   );

@@ -22,7 +22,7 @@ const { db, label, transaction, close } = await openExampleDatabase();
 const connection = await amqplib.connect(brokerUrl);
 
 try {
-  await migrate(db);
+  await migrate({ db });
   await db.query(
     'CREATE TABLE IF NOT EXISTS order_counts (user_id text PRIMARY KEY, n int NOT NULL)',
   );

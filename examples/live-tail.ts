@@ -3,7 +3,7 @@ import { EventStream, migrate } from 'eventrail/postgres';
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
-await migrate(pool);
+await migrate({ db: pool });
 const stream = new EventStream({ db: pool, cursorSecret: process.env.EVENTRAIL_CURSOR_SECRET });
 
 // Ctrl-C ends the subscription; LIVE_TAIL_COUNT ends it after that many events.

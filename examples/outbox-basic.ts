@@ -7,7 +7,7 @@ import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
 pool.on('error', (error) => console.error('idle Postgres client failed:', error.message));
-await migrate(pool);
+await migrate({ db: pool });
 const db = drizzle(pool);
 await db.execute(sql`CREATE TABLE IF NOT EXISTS messages (chat_id text, text text)`);
 

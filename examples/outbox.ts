@@ -20,7 +20,7 @@ const { db, label, transaction, close } = await openExampleDatabase();
 const consumer = await amqplib.connect(brokerUrl);
 
 try {
-  await migrate(db);
+  await migrate({ db });
   await db.query('CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, total numeric NOT NULL)');
   const outbox = new OutboxWriter();
   const placeOrder = (id: string, total: number, fail: boolean) =>

@@ -14,7 +14,7 @@ import { openExampleDatabase } from './lib/database.js';
 
 const port = Number(process.env.METRICS_PORT ?? 9464);
 const { db, transaction, close } = await openExampleDatabase();
-await migrate(db);
+await migrate({ db });
 
 const logger = new EventLogger({ sinks: [new PostgresSink({ db })] });
 const outbox = new OutboxWriter();

@@ -4,7 +4,7 @@ import { EventQueries, MemoryCacheStore, migrate, PostgresSink } from 'eventrail
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
-await migrate(pool);
+await migrate({ db: pool });
 
 // Something to read back: 120 events of one user's session work, 12 of them errors.
 const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })] });

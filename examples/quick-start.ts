@@ -5,7 +5,7 @@ import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
 pool.on('error', (error) => console.error('idle Postgres client failed:', error.message));
-await migrate(pool); // creates the eventrail schema and tables; safe to run on every start
+await migrate({ db: pool }); // creates the eventrail schema and tables; safe to run on every start
 
 const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })] });
 logger.on('error', (error) => console.error('eventrail:', error.message));

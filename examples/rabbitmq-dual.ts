@@ -35,7 +35,7 @@ function priority(event: EventRecord): number {
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
 pool.on('error', (error) => console.error('idle Postgres client failed:', error.message));
-await migrate(pool);
+await migrate({ db: pool });
 
 const exchange = process.env.AMQP_EXCHANGE ?? 'cns.events';
 const rabbit = new RabbitMQSink({

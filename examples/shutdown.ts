@@ -11,7 +11,7 @@ import { openExampleDatabase } from './lib/database.js';
 const SHUTDOWN_DEADLINE_MS = 8000; // below the orchestrator's grace period (Kubernetes: 30 s)
 
 const { db, label, transaction, close } = await openExampleDatabase();
-await migrate(db);
+await migrate({ db });
 const logger = new EventLogger({ sinks: [new PostgresSink({ db })] });
 const outbox = new OutboxWriter();
 const delivered = new Set<string>();

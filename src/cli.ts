@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 /**
  * `npx eventrail migrate|rollback|maintain [--schema NAME] [--steps N] [--retention 90d]` against
- * DATABASE_URL (or --url).
- * Uses the `pg` driver, a peer dependency of eventrail's Postgres entry.
+ * DATABASE_URL (or --url). Exits 2 for a bad command line (the message names the flag), 1 when
+ * the command fails. Uses the `pg` driver, a peer dependency of eventrail's Postgres entry.
  */
-import { parseArgs } from 'node:util';
+import { flagOf, type Invocation, readCommandLine, UsageError } from './cli/flags.js';
+import { ValidationError } from './errors.js';
 import type { PgDatabase } from './postgres/driver/types.js';
 import { maintain } from './postgres/maintenance/maintain.js';
 import { migrate, rollback } from './postgres/migrate/migrate.js';
-
-const COMMANDS = ['migrate', 'rollback', 'maintain'];
 
 const USAGE = `usage: eventrail <migrate|rollback|maintain> [--url URL] [--schema NAME] [options]
   migrate    apply pending migrations
@@ -17,60 +16,42 @@ const USAGE = `usage: eventrail <migrate|rollback|maintain> [--url URL] [--schem
   maintain   make event_logs partitions ahead, drop expired ones, purge the published outbox
              (--retention 90d, --premake 3, --partition-width 1d, --outbox-retention 7d|none,
              --inbox-retention none|30d: consumer inbox records kept)
+             durations: a number and a unit of ms, s, m, h, d, w (90d, 12h, 2w)
   --url      connection string (default: $DATABASE_URL)
   --schema   Postgres schema of eventrail's tables (default: eventrail)`;
 
-async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      schema: { type: 'string' },
-      steps: { type: 'string' },
-      retention: { type: 'string' },
-      premake: { type: 'string' },
-      'partition-width': { type: 'string' },
-      'outbox-retention': { type: 'string' },
-      'inbox-retention': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const command = positionals[0];
-  const url = values.url ?? process.env.DATABASE_URL;
-  if (values.help || !COMMANDS.includes(command ?? '') || !url) {
-    console.error(
-      url || values.help ? USAGE : `${USAGE}\n\nDATABASE_URL is not set and --url is missing.`,
-    );
-    return values.help ? 0 : 2;
+async function main(args: readonly string[]): Promise<number> {
+  let invocation: Invocation | 'help';
+  try {
+    invocation = readCommandLine(args, process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`eventrail: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (invocation === 'help') {
+    console.log(USAGE);
+    return 0;
   }
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const pool = new pg.Pool({ connectionString: invocation.url, max: 1 });
   try {
-    console.log(await run(command as string, pool, values));
+    console.log(await run(invocation, pool));
     return 0;
+  } catch (error) {
+    // Options refused before the database is touched: a flag's value out of range.
+    const flag = error instanceof ValidationError ? flagOf(error.field) : undefined;
+    if (flag === undefined) throw error;
+    console.error(`eventrail: --${flag}: ${(error as ValidationError).message}`);
+    return 2;
   } finally {
     await pool.end();
   }
 }
 
-async function run(
-  command: string,
-  pool: PgDatabase,
-  values: Record<string, string | boolean | undefined>,
-): Promise<string> {
-  const text = (name: string) => values[name] as string | undefined;
-  const schema = text('schema');
+async function run({ command, options }: Invocation, db: PgDatabase): Promise<string> {
   if (command === 'maintain') {
-    const windowOf = (name: string) => (text(name) === 'none' ? null : text(name));
-    const premake = text('premake');
-    const result = await maintain(pool, {
-      schema,
-      retention: text('retention'),
-      partitionWidth: text('partition-width'),
-      premake: premake === undefined ? undefined : Number(premake),
-      outboxRetention: windowOf('outbox-retention'),
-      inboxRetention: windowOf('inbox-retention'),
-    });
+    const result = await maintain({ ...options, db });
     if (!result.ran) return 'another instance is maintaining; nothing done';
     const list = (names: readonly string[]) => (names.length === 0 ? 'none' : names.join(', '));
     return [
@@ -84,17 +65,12 @@ async function run(
     ].join('\n');
   }
   const result =
-    command === 'migrate'
-      ? await migrate(pool, { schema })
-      : await rollback(pool, {
-          schema,
-          steps: text('steps') === 'all' ? Infinity : Number(text('steps') ?? 1),
-        });
+    command === 'migrate' ? await migrate({ ...options, db }) : await rollback({ ...options, db });
   const verb = command === 'migrate' ? 'applied' : 'rolled back';
   return result.names.length === 0 ? `nothing to do` : `${verb}: ${result.names.join(', ')}`;
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -187,11 +187,29 @@ export class OutboxPublisherError extends EventrailError {
 }
 
 /**
- * A scheduled maintenance run (`startMaintenance`) failed; emitted on the timer's `error` event,
- * never thrown: the next run tries again. The driver's error is the `cause`.
+ * A run of a `MaintenanceTimer` failed: a scheduled one is emitted on the timer's `error` event
+ * (the next run tries again), one asked for by `runNow()` rejects with it. The driver's error is
+ * the `cause`.
  */
 export class MaintenanceError extends EventrailError {
   constructor(cause: unknown) {
     super('MAINTENANCE_FAILED', `event_logs maintenance failed: ${describe(cause)}`, { cause });
+  }
+}
+
+/** What the aggregate cache was doing when its store failed: reading, storing, or parsing an entry. */
+export type QueryCacheOperation = 'get' | 'set' | 'parse';
+
+/**
+ * The cache store of an `EventQueries` failed (Redis unreachable, an entry that does not parse).
+ * Emitted on the query object's `error` event and counted in `metrics().cacheErrors`, never
+ * thrown: the database answered the read instead. The store's error is the `cause`.
+ */
+export class QueryCacheError extends EventrailError {
+  readonly operation: QueryCacheOperation;
+
+  constructor(operation: QueryCacheOperation, cause: unknown) {
+    super('QUERY_CACHE', `aggregate cache ${operation} failed: ${describe(cause)}`, { cause });
+    this.operation = operation;
   }
 }

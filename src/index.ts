@@ -13,6 +13,8 @@ export {
   type OutboxOperation,
   OutboxPublisherError,
   PartialWriteError,
+  QueryCacheError,
+  type QueryCacheOperation,
   SinkWriteError,
   type ValidationCode,
   ValidationError,

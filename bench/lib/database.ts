@@ -33,7 +33,7 @@ export async function createBenchDatabase(
   const pools: pg.Pool[] = [];
   const main = new pg.Pool({ connectionString: url.toString(), max: 2 });
   pools.push(main);
-  await migrate(main);
+  await migrate({ db: main });
   return {
     url: url.toString(),
     pool(max) {

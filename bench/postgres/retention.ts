@@ -96,7 +96,7 @@ export async function expiryBench(db: BenchDatabase, rows: number): Promise<void
     await seed();
     const idle = await whileLogging(db, async () => {});
     const drop = await whileLogging(db, async () => {
-      const result = await maintain(pool, { retention: '90 days' });
+      const result = await maintain({ db: pool, retentionMs: 90 * DAY });
       if (result.dropped.length !== 10) throw new Error(`dropped ${result.dropped.length} of 10`);
     });
     await seed();
@@ -138,7 +138,7 @@ export async function unpartition(db: BenchDatabase): Promise<void> {
   const at = migrations.findIndex((m) => m.name === '0002_event_logs_partitions');
   const pool = db.pool(1);
   try {
-    await rollback(pool, { steps: migrations.length - at });
+    await rollback({ db: pool, steps: migrations.length - at });
     const client = await pool.connect();
     try {
       for (const migration of migrations.slice(at + 1)) {

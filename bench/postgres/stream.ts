@@ -377,7 +377,7 @@ export async function streamBench(
   only = process.env.BENCH_STREAM_SUBSCRIBERS?.split(','),
 ): Promise<void> {
   const admin = db.pool(1);
-  await maintain(admin, { premake: PARTITIONS - 3 });
+  await maintain({ db: admin, premake: PARTITIONS - 3 });
   await admin.end();
   for (const [subscribers, hot] of [
     [1, false],

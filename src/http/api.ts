@@ -22,8 +22,8 @@ import { streamParams } from './params.js';
 import { readRoute } from './reads.js';
 import { badRequest, json, problem } from './responses.js';
 import { callerScope, matchRoute, type Route, segments } from './routes.js';
-import { sseResponse } from './sse.js';
 import type { SseTiming } from './sse/session.js';
+import { sseResponse } from './sse.js';
 import { matchTimelinePage, timelinePage } from './timeline/routes.js';
 
 /** A fetch-style handler: a standard `Request` in, a `Response` out. */

@@ -353,16 +353,26 @@ function unknownOption(
   schema: { readonly name: string; readonly keys: readonly string[] },
   field: string,
 ): ValidationError {
-  const closest = closestKey(key, schema.keys);
+  return unknownKey(key, schema.keys, field, `an option of ${schema.name}`, 'options');
+}
+
+/**
+ * The error for `key` of the object at `field`, which is none of `known`: code
+ * `VALIDATION_UNKNOWN`, field `<field>.<key>`, and the closest known key (`did you mean
+ * 'types'?`), or when none is close, the list of them (`<kinds> are a, b, c`). The one rule of
+ * options and of query inputs (scope, filters, page). @internal
+ */
+export function unknownKey(
+  key: string,
+  known: readonly string[],
+  field: string,
+  what: string,
+  kinds: string,
+): ValidationError {
+  const closest = closestKey(key, known);
   const hint =
-    closest === undefined
-      ? `; options are ${schema.keys.join(', ')}`
-      : `; did you mean '${closest}'?`;
-  return new ValidationError(
-    `${field}.${key}`,
-    'VALIDATION_UNKNOWN',
-    `is not an option of ${schema.name}${hint}`,
-  );
+    closest === undefined ? `; ${kinds} are ${known.join(', ')}` : `; did you mean '${closest}'?`;
+  return new ValidationError(`${field}.${key}`, 'VALIDATION_UNKNOWN', `is not ${what}${hint}`);
 }
 
 /**
@@ -376,9 +386,9 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   let bestDistance = Math.max(2, Math.floor(wanted.length / 3)) + 1;
   for (const candidate of known) {
     const lower = candidate.toLowerCase();
-    // A key that starts as a known one does (`timeout`, `retry` for `timeoutMs`, `retries`) is
-    // as close as one typo.
-    const d = sharesStem(wanted, lower) ? 1 : editDistance(wanted, lower);
+    // The same key in another case is the closest of all; a key that starts as a known one does
+    // (`timeout`, `retry` for `timeoutMs`, `retries`) is as close as one typo.
+    const d = lower === wanted ? 0 : sharesStem(wanted, lower) ? 1 : editDistance(wanted, lower);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

@@ -41,7 +41,7 @@ export function useTestDatabase(options: { migrated?: boolean } = {}): TestDatab
     // An idle client killed by a test (pg_terminate_backend, a restart) reports here; the next
     // query on the pool simply gets a new connection.
     state.pool.on('error', () => {});
-    if (options.migrated !== false) await migrate(state.pool);
+    if (options.migrated !== false) await migrate({ db: state.pool });
   });
 
   afterAll(async () => {

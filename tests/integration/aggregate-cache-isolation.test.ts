@@ -45,7 +45,7 @@ beforeAll(async () => {
   await first.pool.query(`CREATE ROLE ${role} LOGIN`);
   await first.pool.query(`GRANT USAGE ON SCHEMA eventrail TO ${role}`);
   await first.pool.query(`GRANT SELECT ON eventrail.event_logs TO ${role}`);
-  await enableRowLevelSecurity(first.pool);
+  await enableRowLevelSecurity({ db: first.pool });
   const url = new URL(first.url);
   url.username = role;
   tenantPool = new pg.Pool({ connectionString: url.toString(), max: 2 });
@@ -53,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tenantPool.end();
-  await disableRowLevelSecurity(first.pool);
+  await disableRowLevelSecurity({ db: first.pool });
   await first.pool.query(`DROP OWNED BY ${role}`);
   await first.pool.query(`DROP ROLE ${role}`);
   const keys = await redis.keys(`${prefix}*`);
@@ -88,7 +88,7 @@ describe.each(['memory', 'redis'] as const)('one %s store shared', (kind) => {
 
   it('by two tenants of one database (withTenant): each sees its own figures', async () => {
     const read = (tenant: string) =>
-      withTenant(tenantPool, tenant, (connection: QueryableLike) =>
+      withTenant({ db: tenantPool, tenantId: tenant }, (connection: QueryableLike) =>
         new EventQueries({ db: connection, cache: store }).countsByType(scope),
       );
     for (let round = 0; round < 2; round++) {
@@ -104,7 +104,7 @@ describe.each(['memory', 'redis'] as const)('one %s store shared', (kind) => {
     const viaClient = async (tenant: string) => {
       const client = await tenantPool.connect();
       try {
-        return await withTenant(client, tenant, () => shared.countsByType(scope));
+        return await withTenant({ db: client, tenantId: tenant }, () => shared.countsByType(scope));
       } finally {
         client.release();
       }
@@ -116,7 +116,9 @@ describe.each(['memory', 'redis'] as const)('one %s store shared', (kind) => {
         const queries = new EventQueries({ db: client, cache: store });
         const counts: number[] = [];
         for (const t of [tenant, 'tenant-x', tenant]) {
-          counts.push(total(await withTenant(client, t, () => queries.countsByType(scope))));
+          counts.push(
+            total(await withTenant({ db: client, tenantId: t }, () => queries.countsByType(scope))),
+          );
         }
         return counts;
       } finally {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { QueryCacheError } from '../../src/index.js';
 import {
   type CacheStore,
   EventQueries,
@@ -149,21 +150,80 @@ describe.each(['memory', 'redis'] as const)('aggregate cache (%s)', (kind) => {
   });
 });
 
+describe('metrics()', () => {
+  it('counts reads, their durations, cache hits and misses, and reads the database failed', async () => {
+    const queries = new EventQueries({ db: db.pool, cache: new MemoryCacheStore() });
+    expect(queries.metrics()).toEqual({
+      reads: 0,
+      failedReads: 0,
+      readDurationMs: { count: 0, p50: 0, p99: 0, max: 0 },
+      cacheHits: 0,
+      cacheMisses: 0,
+      cacheErrors: 0,
+    });
+    await queries.countsByType(A);
+    await queries.countsByType(A);
+    await queries.listEvents(A);
+    await queries.sessions(A);
+    await expect(queries.listEvents(A, {}, { limit: 0 })).rejects.toThrow(); // refused: no read
+    const metrics = queries.metrics();
+    expect(metrics).toMatchObject({ reads: 4, failedReads: 0, cacheHits: 1, cacheMisses: 1 });
+    expect(metrics.readDurationMs.count).toBe(4);
+    expect(metrics.readDurationMs.max).toBeGreaterThan(0);
+    const nowhere = new EventQueries({ db: db.pool, schema: 'nowhere' });
+    await expect(nowhere.listEvents(A)).rejects.toThrow(/nowhere/);
+    expect(nowhere.metrics()).toMatchObject({ reads: 0, failedReads: 1, cacheMisses: 0 });
+  });
+});
+
 describe('a failing cache store', () => {
-  it('lets the database answer and reports the error', async () => {
+  it('lets the database answer and reports the error as an error event', async () => {
     const offline = new Redis(inject('redisUrl'));
     await offline.quit(); // every command now fails: the connection is closed
-    const errors: unknown[] = [];
+    const errors: QueryCacheError[] = [];
     const queries = new EventQueries({
       db: db.pool,
       cache: new RedisCacheStore({ client: offline, keyPrefix: prefix }),
-      onCacheError: (error) => errors.push(error),
     });
+    queries.on('error', (error) => errors.push(error));
     await insertEvents(db.pool, [{ type: 'Y', userId: 'user-offline' }]);
     expect(await queries.countsByType({ userId: 'user-offline' })).toEqual([
       { type: 'Y', count: 1 },
     ]);
     expect(errors).toHaveLength(2); // the get and the set
-    expect(String(errors[0])).toMatch(/closed/i);
+    expect(errors.map((e) => e.operation)).toEqual(['get', 'set']);
+    expect(errors[0]).toBeInstanceOf(QueryCacheError);
+    expect(errors[0]).toMatchObject({ code: 'QUERY_CACHE' });
+    expect(String((errors[0] as QueryCacheError).cause)).toMatch(/closed/i);
+    expect(queries.metrics()).toMatchObject({
+      reads: 1,
+      failedReads: 0,
+      cacheHits: 0,
+      cacheMisses: 1,
+      cacheErrors: 2,
+    });
+  });
+
+  it('warns once when nobody listens for its errors, and still answers', async () => {
+    const offline = new Redis(inject('redisUrl'));
+    await offline.quit();
+    const queries = new EventQueries({
+      db: db.pool,
+      cache: new RedisCacheStore({ client: offline, keyPrefix: prefix }),
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await queries.countsByType({ userId: 'user-offline' });
+      await queries.countsByType({ userId: 'user-offline' });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    const unheard = warnings.filter((w) => w.name === 'EventrailUnhandledError');
+    expect(unheard).toHaveLength(1);
+    expect(unheard[0]?.message).toMatch(/aggregate cache get failed.*EventQueries/);
+    expect(queries.metrics().cacheErrors).toBe(4);
   });
 });

@@ -55,7 +55,7 @@ async function schemaExists(schema: string): Promise<boolean> {
 describe('migrations', () => {
   it('go up on an empty database, down to empty, and up again', async () => {
     expect(await schemaExists('eventrail')).toBe(false);
-    expect((await migrate(db.pool)).names).toEqual(ALL);
+    expect((await migrate({ db: db.pool })).names).toEqual(ALL);
     expect(await relations('eventrail')).toEqual(
       expect.arrayContaining([
         'event_logs',
@@ -64,16 +64,16 @@ describe('migrations', () => {
         'event_logs_payload_idx',
       ]),
     );
-    expect((await migrate(db.pool)).names).toEqual([]);
+    expect((await migrate({ db: db.pool })).names).toEqual([]);
     expect(await storageOptions(db.pool, OUTBOX)).toEqual(['fillfactor=50']);
 
     // Steps back undo only the newest migrations down to 0001, and they can be applied again.
     const sinceFillfactor = ALL.slice(1);
-    expect((await rollback(db.pool, { steps: sinceFillfactor.length })).names).toEqual(
+    expect((await rollback({ db: db.pool, steps: sinceFillfactor.length })).names).toEqual(
       [...sinceFillfactor].reverse(),
     );
     expect(await storageOptions(db.pool, OUTBOX)).toBeNull();
-    expect((await migrate(db.pool)).names).toEqual(sinceFillfactor);
+    expect((await migrate({ db: db.pool })).names).toEqual(sinceFillfactor);
     expect(await relations('eventrail')).toContain('event_inbox');
     expect(await traceColumns()).toEqual([
       'event_logs.span_id',
@@ -82,11 +82,11 @@ describe('migrations', () => {
       'event_outbox.trace_id',
     ]);
 
-    expect((await rollback(db.pool, { steps: Infinity })).names).toEqual([...ALL].reverse());
+    expect((await rollback({ db: db.pool, steps: Infinity })).names).toEqual([...ALL].reverse());
     expect(await schemaExists('eventrail')).toBe(false);
-    expect((await rollback(db.pool)).names).toEqual([]);
+    expect((await rollback({ db: db.pool })).names).toEqual([]);
 
-    expect((await migrate(db.pool)).names).toEqual(ALL);
+    expect((await migrate({ db: db.pool })).names).toEqual(ALL);
     await db.pool.query(
       `INSERT INTO eventrail.event_logs (id, event_type, user_id) VALUES (gen_random_uuid(), 'X', 'u')`,
     );
@@ -96,45 +96,45 @@ describe('migrations', () => {
   });
 
   it('applies each migration once when several runners start at once, each on its own connection', async () => {
-    await rollback(db.pool, { steps: Infinity });
-    const results = await Promise.all(Array.from({ length: 4 }, () => migrate(db.pool)));
+    await rollback({ db: db.pool, steps: Infinity });
+    const results = await Promise.all(Array.from({ length: 4 }, () => migrate({ db: db.pool })));
     expect(results.flatMap((r) => r.names)).toEqual(ALL);
   });
 
   it('installs into another Postgres schema and leaves other objects of that schema alone', async () => {
     await db.pool.query('CREATE SCHEMA audit; CREATE TABLE audit.host_table (id int)');
-    await migrate(db.pool, { schema: 'audit' });
+    await migrate({ db: db.pool, schema: 'audit' });
     expect(await relations('audit')).toEqual(
       expect.arrayContaining(['event_logs', 'event_outbox', 'host_table']),
     );
-    await rollback(db.pool, { schema: 'audit', steps: Infinity });
+    await rollback({ db: db.pool, schema: 'audit', steps: Infinity });
     expect(await relations('audit')).toEqual(['host_table']);
   });
 
   it('refuses schema names that are not plain identifiers', async () => {
-    await expect(migrate(db.pool, { schema: 'x"; DROP TABLE y; --' })).rejects.toMatchObject({
+    await expect(migrate({ db: db.pool, schema: 'x"; DROP TABLE y; --' })).rejects.toMatchObject({
       code: 'VALIDATION_RANGE',
       field: 'options.schema',
     });
   });
 
   it('refuses to run when an applied migration was changed afterwards', async () => {
-    await migrate(db.pool);
+    await migrate({ db: db.pool });
     await db.pool.query(
       `UPDATE eventrail.eventrail_migrations SET hash = 'edited' WHERE name = '0000_init'`,
     );
-    await expect(migrate(db.pool)).rejects.toBeInstanceOf(MigrationError);
+    await expect(migrate({ db: db.pool })).rejects.toBeInstanceOf(MigrationError);
     await db.pool.query(`DELETE FROM eventrail.eventrail_migrations`);
     await db.pool.query(
       `INSERT INTO eventrail.eventrail_migrations (name, hash) VALUES ('9999_future', 'x')`,
     );
-    await expect(migrate(db.pool)).rejects.toThrow(/unknown to this eventrail version/);
+    await expect(migrate({ db: db.pool })).rejects.toThrow(/unknown to this eventrail version/);
     await db.pool.query(`DROP SCHEMA eventrail CASCADE`);
   });
 
   it('rolls a failed migration back whole', async () => {
     await db.pool.query('CREATE SCHEMA eventrail; CREATE TABLE eventrail.event_outbox (x int)');
-    await expect(migrate(db.pool)).rejects.toThrow(/could not apply migration 0000_init/);
+    await expect(migrate({ db: db.pool })).rejects.toThrow(/could not apply migration 0000_init/);
     expect(await relations('eventrail')).toEqual(
       expect.arrayContaining(['event_outbox', 'eventrail_migrations']),
     );
@@ -145,7 +145,7 @@ describe('migrations', () => {
   // drizzle-kit 0.31 does not introspect partitioned tables (drizzle-orm#2854, #6093): push
   // would try to create event_logs again. It checks the outbox; event_logs is compared below.
   it('leave an outbox that drizzle-kit finds identical to the drizzle schema', async () => {
-    await migrate(db.pool);
+    await migrate({ db: db.pool });
     const dir = await mkdtemp(join(tmpdir(), 'eventrail-push-'));
     try {
       const config = join(dir, 'drizzle.config.json');
@@ -172,7 +172,7 @@ describe('migrations', () => {
   });
 
   it("leave an event_logs with the drizzle table's columns, primary key and indexes", async () => {
-    await migrate(db.pool);
+    await migrate({ db: db.pool });
     const config = getTableConfig(eventLogs);
     const { rows: columns } = await db.pool.query<{ name: string; type: string; notnull: boolean }>(
       `SELECT attname AS name, format_type(atttypid, atttypmod) AS type, attnotnull AS notnull
@@ -203,7 +203,7 @@ describe('migrations', () => {
   });
 
   it("leave an event_outbox with the drizzle table's indexes; 0006 down brings back the three it dropped", async () => {
-    await migrate(db.pool);
+    await migrate({ db: db.pool });
     const outboxIndexes = async () => {
       const { rows } = await db.pool.query<{ name: string }>(
         `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -218,7 +218,7 @@ describe('migrations', () => {
       'event_outbox_pending_due_idx',
       'event_outbox_status_retry_created_idx',
     ]);
-    expect((await rollback(db.pool)).names).toEqual(['0006_outbox_lean_indexes']);
+    expect((await rollback({ db: db.pool })).names).toEqual(['0006_outbox_lean_indexes']);
     expect(await outboxIndexes()).toEqual([
       'event_outbox_aggregate_created_idx',
       'event_outbox_pending_aggregate_idx',
@@ -227,7 +227,7 @@ describe('migrations', () => {
       'event_outbox_status_retry_created_idx',
       'event_outbox_user_created_idx',
     ]);
-    await migrate(db.pool);
+    await migrate({ db: db.pool });
   });
 
   it('match the schema: drizzle-kit generate finds nothing new to migrate', async () => {

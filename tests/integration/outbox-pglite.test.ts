@@ -15,7 +15,7 @@ describe('the outbox on PGlite', () => {
   });
 
   it('commits with the transaction and vanishes with its rollback (PGlite and drizzle transactions)', async () => {
-    await migrate(pglite);
+    await migrate({ db: pglite });
     const writer = new OutboxWriter();
     const kept = await pglite.transaction((tx) => writer.write(tx, event('pglite commit')));
     await expect(

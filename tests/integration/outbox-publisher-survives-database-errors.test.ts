@@ -40,7 +40,7 @@ describe('database errors', () => {
     expect(errors[0]).toBeInstanceOf(OutboxPublisherError);
     expect(errors[0]).toMatchObject({ operation: 'claim', cause: { code: '42P01' } });
 
-    await migrate(db.pool, { schema: 'late' });
+    await migrate({ db: db.pool, schema: 'late' });
     const ids = await commit('late', 5);
     await waitFor(() => sink.events.length === 5, 10_000, 'the delivery');
     expect(sink.events.map((e) => e.id).sort()).toEqual([...ids].sort());

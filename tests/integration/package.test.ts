@@ -198,7 +198,7 @@ void pool.connect().then((client) => inbox.handle(client, { id: 'x' }, async () 
 const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool }), rabbit, nats] });
 const event: EventInput = { type: 'T', userId: 'u', payload: { a: 1 } };
 void logger.logEvent(event);
-void migrate(pool, { schema: 'audit' });
+void migrate({ db: pool, schema: 'audit' });
 const scope: QueryScope = { userId: 'u', projectId: 'p' };
 void new EventQueries({ db: pool, cache: new MemoryCacheStore() }).listEvents(scope, { types: ['T'] }, { limit: 10 });
 const audit: typeof eventLogs = createEventrailTables('audit').eventLogs;

@@ -12,7 +12,7 @@ describe('PGlite', () => {
   });
 
   it('migrates, takes events through the sink (directly and via drizzle), and rolls back', async () => {
-    expect((await migrate(pglite)).names).toEqual([
+    expect((await migrate({ db: pglite })).names).toEqual([
       '0000_init',
       '0001_outbox_fillfactor',
       '0002_event_logs_partitions',
@@ -45,7 +45,7 @@ describe('PGlite', () => {
       { code: 'E1', n: 100 },
       { code: 'E2', n: 100 },
     ]);
-    expect((await rollback(pglite, { steps: Infinity })).names).toEqual([
+    expect((await rollback({ db: pglite, steps: Infinity })).names).toEqual([
       '0006_outbox_lean_indexes',
       '0005_trace_context',
       '0004_event_stream',

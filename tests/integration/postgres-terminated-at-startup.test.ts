@@ -58,9 +58,9 @@ describe('a pool connection terminated as it starts', () => {
 
   it('fails the session it was checked out for (migrate), and only that one', async () => {
     proxy.terminateNextStartups(1);
-    await expect(migrate(pool)).rejects.toThrow(/connection error|terminat/);
+    await expect(migrate({ db: pool })).rejects.toThrow(/connection error|terminat/);
     expect(uncaught).toEqual([]);
-    await expect(migrate(pool)).resolves.toEqual({ names: [] });
+    await expect(migrate({ db: pool })).resolves.toEqual({ names: [] });
   });
 
   it('costs the outbox publisher one connection, not a delivery', async () => {

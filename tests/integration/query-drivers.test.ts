@@ -69,7 +69,7 @@ describe('query drivers', () => {
   });
 
   it('reads from PGlite, directly and through drizzle', async () => {
-    await migrate(pglite);
+    await migrate({ db: pglite });
     await exercise(pglite, pglite);
     await pglite.query('TRUNCATE eventrail.event_logs');
     await exercise(drizzlePglite(pglite), pglite);
@@ -91,8 +91,7 @@ describe('query drivers', () => {
     const setting = `SELECT current_setting('${TENANT_SETTING}', true) AS tenant`;
     for (const database of [pglite, db.pool] as PgDatabase[]) {
       const inside = await withTenant(
-        database,
-        'tenant-x',
+        { db: database, tenantId: 'tenant-x' },
         async (c) => (await c.query(setting)).rows[0].tenant,
       );
       expect(inside).toBe('tenant-x');

@@ -43,7 +43,7 @@ describe('logging while maintain runs', () => {
       // both; then it stays there (no partition gets anywhere near the 90 days kept).
       for (let day = 0; logging || day < SPREAD_DAYS; day++) {
         const now = new Date(TODAY + Math.min(day, SPREAD_DAYS) * DAY);
-        runs.push(await maintain(db.pool, { now, premake: 3 }));
+        runs.push(await maintain({ db: db.pool, now, premake: 3 }));
       }
     })();
     for (let i = 0; i < EVENTS; i += 100) {

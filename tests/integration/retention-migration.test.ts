@@ -68,7 +68,7 @@ describe('migration 0002 on a populated database', () => {
 
   beforeAll(async () => {
     before0002 = await migrationsBefore0002();
-    await migrate(db.pool, { migrationsFolder: before0002 });
+    await migrate({ db: db.pool, migrationsFolder: before0002 });
     await db.pool.query(
       `INSERT INTO eventrail.event_logs (id, event_type, user_id, tenant_id, payload, created_at)
        SELECT gen_random_uuid(), 'T' || (g % 10), 'user-' || (g % 100), 'tenant-' || (g % 3),
@@ -79,12 +79,12 @@ describe('migration 0002 on a populated database', () => {
     await db.pool.query(`CREATE ROLE ${role}`);
     await db.pool.query(`GRANT USAGE ON SCHEMA eventrail TO ${role}`);
     await db.pool.query(`GRANT SELECT ON eventrail.event_logs TO ${role}`);
-    await enableRowLevelSecurity(db.pool);
+    await enableRowLevelSecurity({ db: db.pool });
   }, 120_000);
 
   afterAll(async () => {
     await rm(before0002, { recursive: true, force: true });
-    await rollback(db.pool, { steps: Infinity });
+    await rollback({ db: db.pool, steps: Infinity });
     await db.pool.query(`DROP ROLE IF EXISTS ${role}`);
   });
 
@@ -114,7 +114,7 @@ describe('migration 0002 on a populated database', () => {
     await new Promise((r) => setTimeout(r, 200));
     const loggedBefore = logged;
     const started = performance.now();
-    expect((await migrate(db.pool)).names).toEqual(UPGRADE);
+    expect((await migrate({ db: db.pool })).names).toEqual(UPGRADE);
     const migrationMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 200));
     writing = false;
@@ -139,7 +139,7 @@ describe('migration 0002 on a populated database', () => {
       `SELECT relkind FROM pg_class WHERE oid = 'eventrail.event_logs'::regclass`,
     );
     expect(kind[0].relkind).toBe('p');
-    expect((await rollback(db.pool, { steps: UPGRADE.length })).names).toEqual(
+    expect((await rollback({ db: db.pool, steps: UPGRADE.length })).names).toEqual(
       [...UPGRADE].reverse(),
     );
     expect(await fingerprint()).toEqual(after);
@@ -147,7 +147,7 @@ describe('migration 0002 on a populated database', () => {
       `SELECT relkind FROM pg_class WHERE oid = 'eventrail.event_logs'::regclass`,
     );
     expect(plain[0].relkind).toBe('r');
-    expect((await migrate(db.pool)).names).toEqual(UPGRADE);
+    expect((await migrate({ db: db.pool })).names).toEqual(UPGRADE);
     expect(await fingerprint()).toEqual(after);
   });
 

@@ -4,11 +4,12 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ClosedError } from '../../src/index.js';
 import {
   type MaintenanceResult,
+  MaintenanceTimer,
   maintain,
   migrate,
-  startMaintenance,
 } from '../../src/postgres/index.js';
 import { insertEvents } from '../helpers/events.js';
 import { DAY, dayPartition, partitionNames, partitionOf, TODAY } from '../helpers/partitions.js';
@@ -20,7 +21,7 @@ describe('retention on PGlite', () => {
   });
 
   it('migrates to the partitioned layout and maintains it', async () => {
-    await migrate(pglite);
+    await migrate({ db: pglite });
     expect(await partitionNames(pglite)).toEqual(
       ['event_logs_default', ...[0, 1, 2, 3].map(dayPartition)].sort(),
     );
@@ -32,11 +33,12 @@ describe('retention on PGlite', () => {
       [last!.id]: dayPartition(1),
       [first!.id]: dayPartition(2),
     });
-    const ahead = await maintain(pglite, { now: new Date(TODAY + DAY), premake: 5 });
+    const ahead = await maintain({ db: pglite, now: new Date(TODAY + DAY), premake: 5 });
     expect(ahead.created).toEqual([4, 5, 6].map(dayPartition));
-    const expired = await maintain(pglite, {
+    const expired = await maintain({
+      db: pglite,
       now: new Date(TODAY + 3 * DAY),
-      retention: '1 day',
+      retentionMs: DAY,
       premake: 0,
     });
     expect(expired.dropped).toEqual([dayPartition(0), dayPartition(1)]);
@@ -45,37 +47,51 @@ describe('retention on PGlite', () => {
     });
   });
 
-  it('runs on a timer that reports each run in events and metrics, until stopped', async () => {
+  it('runs on a timer that reports each run in events and metrics, until closed', async () => {
     await pglite.query(
       `INSERT INTO eventrail.event_inbox (consumer, event_id, handled_at)
        VALUES ('billing', gen_random_uuid(), now() - interval '2 days')`,
     );
-    const timer = startMaintenance({
+    const timer = new MaintenanceTimer({
       db: pglite,
       intervalMs: 10,
       premake: 10,
-      inboxRetention: '1 day',
+      inboxRetentionMs: DAY,
     });
     const runs: MaintenanceResult[] = [];
-    await new Promise<void>((resolve) => {
-      timer.on('run', (result) => {
-        runs.push(result);
+    timer.on('run', (result) => runs.push(result));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runs).toEqual([]); // nothing runs before start()
+    const third = new Promise<void>((resolve) => {
+      timer.on('run', () => {
         if (runs.length === 3) resolve();
       });
     });
-    await timer.stop();
-    await timer.stop();
+    const started = timer.start();
+    expect(timer.start()).toBe(started);
+    await started;
+    expect(runs.length).toBeGreaterThanOrEqual(1); // start() waited for the first run
+    await third;
+    const closing = timer.close();
+    expect(timer.close()).toBe(closing);
+    expect(await closing).toEqual({ timedOut: false, runInProgress: false });
+    await expect(timer.start()).rejects.toBeInstanceOf(ClosedError);
+    await expect(timer.runNow()).rejects.toBeInstanceOf(ClosedError);
     const created = runs.flatMap((r) => r.created);
     expect(created.length).toBeGreaterThan(0);
     expect(runs.slice(1).every((r) => r.created.length === 0)).toBe(true);
-    expect(timer.metrics()).toMatchObject({
+    const metrics = timer.metrics();
+    expect(metrics).toMatchObject({
       runs: runs.length,
       skippedRuns: 0,
       failedRuns: 0,
       partitionsCreated: created.length,
       inboxRowsPurged: 1,
+      running: false,
+      runDurationMs: { count: runs.length },
     });
-    expect(timer.metrics().lastRunAt).toBeInstanceOf(Date);
+    expect(metrics.lastRunAtMs).toBeGreaterThan(Date.now() - 60_000);
+    expect(metrics.lastRunAtMs).toBeLessThanOrEqual(Date.now());
     const after = runs.length;
     await new Promise((r) => setTimeout(r, 50));
     expect(runs.length).toBe(after);

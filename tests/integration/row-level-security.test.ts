@@ -50,7 +50,7 @@ describe('row-level security', () => {
 
   afterAll(async () => {
     await app.end();
-    await disableRowLevelSecurity(db.pool);
+    await disableRowLevelSecurity({ db: db.pool });
     await db.pool.query('ALTER TABLE eventrail.event_logs OWNER TO CURRENT_USER');
     await db.pool.query(`DROP OWNED BY ${role}`);
     await db.pool.query(`DROP ROLE ${role}`);
@@ -61,27 +61,33 @@ describe('row-level security', () => {
   });
 
   it('limits a hand-written SELECT to the transaction’s tenant', async () => {
-    await enableRowLevelSecurity(db.pool);
-    await enableRowLevelSecurity(db.pool); // idempotent
-    expect(await withTenant(app, 'tenant-a', tenantsSeen)).toEqual({ 'tenant-a': 5 });
-    const asked = await withTenant(app, 'tenant-a', async (c) => {
+    await enableRowLevelSecurity({ db: db.pool });
+    await enableRowLevelSecurity({ db: db.pool }); // idempotent
+    expect(await withTenant({ db: app, tenantId: 'tenant-a' }, tenantsSeen)).toEqual({
+      'tenant-a': 5,
+    });
+    const asked = await withTenant({ db: app, tenantId: 'tenant-a' }, async (c) => {
       const { rows } = await c.query(
         `SELECT count(*)::int AS n FROM eventrail.event_logs WHERE tenant_id = 'tenant-b' OR true`,
       );
       return rows[0].n;
     });
     expect(asked).toBe(5);
-    expect(await withTenant(app, 'tenant-b', tenantsSeen)).toEqual({ 'tenant-b': 7 });
+    expect(await withTenant({ db: app, tenantId: 'tenant-b' }, tenantsSeen)).toEqual({
+      'tenant-b': 7,
+    });
   });
 
   it('shows nothing when no tenant is set, also on a connection a tenant used before', async () => {
-    await withTenant(app, 'tenant-a', tenantsSeen);
+    await withTenant({ db: app, tenantId: 'tenant-a' }, tenantsSeen);
     expect(await tenantsSeen(app)).toEqual({});
-    await expect(withTenant(app, '', tenantsSeen)).rejects.toMatchObject({ field: 'tenantId' });
+    await expect(withTenant({ db: app, tenantId: '' }, tenantsSeen)).rejects.toMatchObject({
+      field: 'options.tenantId',
+    });
   });
 
   it('applies under the query module too, whatever the scope says', async () => {
-    const page = await withTenant(app, 'tenant-b', (connection) =>
+    const page = await withTenant({ db: app, tenantId: 'tenant-b' }, (connection) =>
       new EventQueries({ db: connection }).listEvents({ userId: 'u1' }, {}, { limit: 500 }),
     );
     expect(page.items.map((e) => e.tenantId)).toEqual(Array(7).fill('tenant-b'));
@@ -93,9 +99,9 @@ describe('row-level security', () => {
         `INSERT INTO eventrail.event_logs (id, event_type, user_id, tenant_id)
          VALUES (gen_random_uuid(), 'W', 'u2', 'tenant-a')`,
       );
-    await withTenant(app, 'tenant-a', insert);
+    await withTenant({ db: app, tenantId: 'tenant-a' }, insert);
     await expect(
-      withTenant(app, 'tenant-a', async (c) => {
+      withTenant({ db: app, tenantId: 'tenant-a' }, async (c) => {
         await insert(c);
         throw new Error('host failure');
       }),
@@ -113,8 +119,10 @@ describe('row-level security', () => {
          VALUES (gen_random_uuid(), 'W', 'u3', $1) ON CONFLICT DO NOTHING`,
         [tenant],
       );
-    await withTenant(app, 'tenant-c', insert('tenant-c'));
-    await expect(withTenant(app, 'tenant-c', insert('tenant-a'))).rejects.toMatchObject({
+    await withTenant({ db: app, tenantId: 'tenant-c' }, insert('tenant-c'));
+    await expect(
+      withTenant({ db: app, tenantId: 'tenant-c' }, insert('tenant-a')),
+    ).rejects.toMatchObject({
       code: '42501',
     });
     await expect(insert('tenant-c')(app)).rejects.toMatchObject({ code: '42501' });
@@ -125,12 +133,14 @@ describe('row-level security', () => {
     await logger.logEvent({ type: 'L', userId: 'u4', tenantId: 'tenant-a' });
     await logger.logEvent({ type: 'L', userId: 'u4', tenantId: 'tenant-d' });
     expect((await logger.close()).sinks.postgres?.written).toBe(2);
-    expect(await withTenant(app, 'tenant-d', tenantsSeen)).toEqual({ 'tenant-d': 1 });
+    expect(await withTenant({ db: app, tenantId: 'tenant-d' }, tenantsSeen)).toEqual({
+      'tenant-d': 1,
+    });
   });
 
   it('is undone by disableRowLevelSecurity', async () => {
-    await disableRowLevelSecurity(db.pool);
-    await disableRowLevelSecurity(db.pool); // idempotent
+    await disableRowLevelSecurity({ db: db.pool });
+    await disableRowLevelSecurity({ db: db.pool }); // idempotent
     expect(Object.keys(await tenantsSeen(app))).toEqual([
       '(none)',
       'tenant-a',
@@ -150,17 +160,19 @@ describe('row-level security', () => {
 
   it('binds the table owner only with force', async () => {
     await db.pool.query(`ALTER TABLE eventrail.event_logs OWNER TO ${role}`);
-    await enableRowLevelSecurity(db.pool);
+    await enableRowLevelSecurity({ db: db.pool });
     expect((await tenantsSeen(app))['tenant-b']).toBe(7);
-    await enableRowLevelSecurity(db.pool, { force: true });
+    await enableRowLevelSecurity({ db: db.pool, force: true });
     expect(await tenantsSeen(app)).toEqual({});
-    expect(Object.keys(await withTenant(app, 'tenant-b', tenantsSeen))).toEqual(['tenant-b']);
+    expect(Object.keys(await withTenant({ db: app, tenantId: 'tenant-b' }, tenantsSeen))).toEqual([
+      'tenant-b',
+    ]);
     await db.pool.query('ALTER TABLE eventrail.event_logs OWNER TO CURRENT_USER');
-    await disableRowLevelSecurity(db.pool);
+    await disableRowLevelSecurity({ db: db.pool });
   });
 
   it('is never applied by migrate()', async () => {
-    await migrate(db.pool);
+    await migrate({ db: db.pool });
     const { rows } = await db.pool.query(
       `SELECT relrowsecurity FROM pg_class WHERE oid = 'eventrail.event_logs'::regclass`,
     );

@@ -90,7 +90,7 @@ describe('EventStream shows committed events only', () => {
     const { migrate } = await import('../../src/postgres/index.js');
     const pglite = new PGlite();
     try {
-      await migrate(pglite);
+      await migrate({ db: pglite });
       const stream = new EventStream({ db: pglite, pollIntervalMs: 60_000 });
       const sub = collect(stream.subscribe({ userId: 'u' }));
       await waitFor(() => stream.metrics().subscribers === 1);

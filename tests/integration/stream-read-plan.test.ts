@@ -25,7 +25,7 @@ function nodes(plan: Record<string, unknown>): Record<string, unknown>[] {
 }
 
 beforeAll(async () => {
-  await maintain(db.pool, { premake: 90 });
+  await maintain({ db: db.pool, premake: 90 });
   // Analyzed while empty, as a nightly VACUUM ANALYZE leaves the partitions of days to come.
   await db.pool.query('VACUUM ANALYZE eventrail.event_logs');
   pool = new pg.Pool({ connectionString: db.url, max: 4 });

@@ -171,5 +171,7 @@ describe('options resolved from a table of specs', () => {
     expect(closestKey('batchsize', ['batchSize', 'flushIntervalMs'])).toBe('batchSize');
     expect(closestKey('timeout', ['timeoutMs', 'signal'])).toBe('timeoutMs');
     expect(closestKey('zzz', ['timeoutMs', 'signal'])).toBeUndefined();
+    // The same key in another case wins over a shorter key it starts with.
+    expect(closestKey('cacheTTLMs', ['cache', 'cacheTtlMs'])).toBe('cacheTtlMs');
   });
 });

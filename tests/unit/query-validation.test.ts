@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../src/index.js';
-import { EventQueries, MemoryCacheStore } from '../../src/postgres/index.js';
+import { EventQueries, MemoryCacheStore, RedisCacheStore } from '../../src/postgres/index.js';
 
 function setup() {
   const db = { query: vi.fn(async () => ({ rows: [] })) };
@@ -34,7 +34,7 @@ describe('query validation', () => {
       [{ userId: 'a\u0000' }, 'scope.userId', 'VALIDATION_BAD_STRING'],
       [{ userId: 'a', projectId: '' }, 'scope.projectId', 'VALIDATION_REQUIRED'],
       [{ userId: 'a', tenantId: null }, 'scope.tenantId', 'VALIDATION_REQUIRED'],
-      [{ userId: 'a', projectID: 'p' }, 'scope.projectID', 'VALIDATION_RANGE'],
+      [{ userId: 'a', projectID: 'p' }, 'scope.projectID', 'VALIDATION_UNKNOWN'],
     ];
     for (const [scope, field, code] of bad) {
       const s = scope as { userId: string };
@@ -142,7 +142,8 @@ describe('query validation', () => {
       [{ db, cache: {} }, 'options.cache'],
       [{ db, cursorSecret: 'short' }, 'options.cursorSecret'],
       [{ db, cursorSecret: 42 }, 'options.cursorSecret'],
-      [{ db, onCacheError: 'log' }, 'options.onCacheError'],
+      [{ db, onCacheError: () => {} }, 'options.onCacheError'],
+      [{ db, maxLimit: 20, defaultLimit: 30 }, 'options.defaultLimit'],
     ];
     for (const [options, field] of bad) {
       expect(() => new EventQueries(options as { db: typeof db })).toThrow(
@@ -153,5 +154,64 @@ describe('query validation', () => {
       expect.objectContaining({ field: 'options.maxEntries' }),
     );
     expect(new EventQueries({ db, cursorSecret: 'x'.repeat(16) })).toBeInstanceOf(EventQueries);
+  });
+
+  it('refuses a misspelt option or input key with the closest known one, by one rule', async () => {
+    const { db, queries } = setup();
+    const refusedWith = (act: () => unknown, field: string, closest: string) =>
+      expect(act).toThrow(
+        expect.objectContaining({
+          field,
+          code: 'VALIDATION_UNKNOWN',
+          message: expect.stringContaining(`did you mean '${closest}'?`),
+        }),
+      );
+    refusedWith(() => new EventQueries({ db, maxLimt: 5 } as never), 'options.maxLimt', 'maxLimit');
+    refusedWith(
+      () => new EventQueries({ db, cacheTTLMs: 5 } as never),
+      'options.cacheTTLMs',
+      'cacheTtlMs',
+    );
+    refusedWith(
+      () => new MemoryCacheStore({ maxEntry: 5 } as never),
+      'options.maxEntry',
+      'maxEntries',
+    );
+    const client = { get: async () => null, set: async () => 'OK' };
+    refusedWith(
+      () => new RedisCacheStore({ client, keyPrefx: 'x' } as never),
+      'options.keyPrefx',
+      'keyPrefix',
+    );
+    const input = [
+      [queries.listEvents({ userId: 'u', tenantID: 't' } as never), 'scope.tenantID', 'tenantId'],
+      [queries.listEvents(A, { agentID: 'a' } as never), 'filters.agentID', 'agentId'],
+      [queries.listEvents(A, {}, { limt: 5 } as never), 'page.limt', 'limit'],
+      [queries.sessions(A, {}, { limits: 5 } as never), 'page.limits', 'limit'],
+    ] as const;
+    for (const [promise, field, closest] of input) {
+      const error = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ field, code: 'VALIDATION_UNKNOWN' });
+      expect((error as Error).message).toContain(`did you mean '${closest}'?`);
+    }
+    await refused(queries.listEvents(A, { zzz: 1 } as never), 'filters.zzz', 'VALIDATION_UNKNOWN');
+    expect(db.query).not.toHaveBeenCalled();
+  });
+
+  it('refuses what is not an options object, with a ValidationError (never a TypeError)', () => {
+    const db = { query: async () => ({ rows: [] }) };
+    for (const options of [undefined, null, 'db', 42, [db]]) {
+      expect(() => new EventQueries(options as never)).toThrow(ValidationError);
+      expect(() => new RedisCacheStore(options as never)).toThrow(ValidationError);
+    }
+    expect(() => new MemoryCacheStore('big' as never)).toThrow(
+      expect.objectContaining({ field: 'options', code: 'VALIDATION_TYPE' }),
+    );
+    expect(() => new EventQueries(db as never)).toThrow(
+      expect.objectContaining({ field: 'options.query', code: 'VALIDATION_UNKNOWN' }),
+    );
   });
 });

@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/index.js';
 import { maintain } from '../../src/postgres/index.js';
-import { parseDuration, resolveMaintainOptions } from '../../src/postgres/maintenance/options.js';
+import {
+  DEFAULT_MAINTAIN_OPTIONS,
+  maintainOptions,
+} from '../../src/postgres/maintenance/options.js';
 import { partitionName, planPartitions } from '../../src/postgres/maintenance/plan.js';
 import type { PartitionRow } from '../../src/postgres/sql/partitions.js';
 
@@ -87,50 +90,57 @@ describe('planPartitions', () => {
 });
 
 describe('maintenance options', () => {
-  it('reads durations in several spellings', () => {
-    expect(parseDuration('90 days', 'f')).toBe(90 * DAY);
-    expect(parseDuration('90d', 'f')).toBe(90 * DAY);
-    expect(parseDuration('12h', 'f')).toBe(12 * 3_600_000);
-    expect(parseDuration('2 weeks', 'f')).toBe(14 * DAY);
-    expect(parseDuration('30 minutes', 'f')).toBe(30 * 60_000);
-    expect(parseDuration(1500, 'f')).toBe(1500);
-    expect(resolveMaintainOptions()).toMatchObject({
+  const db = {
+    query: () => {
+      throw new Error('touched');
+    },
+  };
+
+  it('resolves to the documented defaults, durations in milliseconds', () => {
+    expect(maintainOptions.resolve({ db })).toMatchObject({
+      schema: 'eventrail',
       retentionMs: 90 * DAY,
-      widthMs: DAY,
+      partitionWidthMs: DAY,
       premake: 3,
       outboxRetentionMs: 7 * DAY,
       inboxRetentionMs: null,
       lockTimeoutMs: 3000,
       log: undefined,
+      now: undefined,
     });
-    expect(resolveMaintainOptions({ outboxRetention: null }).outboxRetentionMs).toBeNull();
-    expect(resolveMaintainOptions({ inboxRetention: '30d' }).inboxRetentionMs).toBe(30 * DAY);
+    expect(DEFAULT_MAINTAIN_OPTIONS).toMatchObject({ retentionMs: 7_776_000_000 });
+    expect(maintainOptions.resolve({ db, outboxRetentionMs: null }).outboxRetentionMs).toBeNull();
+    expect(maintainOptions.resolve({ db, inboxRetentionMs: 30 * DAY }).inboxRetentionMs).toBe(
+      30 * DAY,
+    );
+    expect(maintainOptions.resolve({ db, partitionWidthMs: 6 * 3_600_000 }).partitionWidthMs).toBe(
+      6 * 3_600_000,
+    );
   });
 
   const bad: [string, object, string][] = [
-    ['a retention of nonsense', { retention: 'soon' }, 'options.retention'],
-    ['a negative retention', { retention: -5 }, 'options.retention'],
-    ['a retention of months (no fixed length)', { retention: '3 months' }, 'options.retention'],
-    ['a width that is not whole hours', { partitionWidth: '90 minutes' }, 'options.partitionWidth'],
+    ['a retention as text', { retentionMs: '90 days' }, 'options.retentionMs'],
+    ['a negative retention', { retentionMs: -5 }, 'options.retentionMs'],
+    ['a retention beyond 100 years', { retentionMs: 36_526 * DAY }, 'options.retentionMs'],
+    [
+      'a width that is not whole hours',
+      { partitionWidthMs: 90 * 60_000 },
+      'options.partitionWidthMs',
+    ],
     ['a fractional premake', { premake: 1.5 }, 'options.premake'],
     ['a premake of 5000', { premake: 5000 }, 'options.premake'],
     ['an invalid now', { now: new Date('x') }, 'options.now'],
     ['a schema that is not an identifier', { schema: 'a-b' }, 'options.schema'],
     ['a lockTimeoutMs of 0', { lockTimeoutMs: 0 }, 'options.lockTimeoutMs'],
-    ['an inboxRetention of nonsense', { inboxRetention: 'later' }, 'options.inboxRetention'],
+    ['an inboxRetentionMs as text', { inboxRetentionMs: '30d' }, 'options.inboxRetentionMs'],
     ['a log without its levels', { log: { info() {} } }, 'options.log'],
+    ['the old name of an option', { retention: 5 }, 'options.retention'],
   ];
   it.each(bad)(
     'refuses %s, naming the field, before touching the database',
-    (_, options, field) => {
-      const db = {
-        query: () => {
-          throw new Error('touched');
-        },
-      };
-      expect(() => resolveMaintainOptions(options)).toThrow(ValidationError);
-      expect(() => resolveMaintainOptions(options)).toThrow(expect.objectContaining({ field }));
-      expect(() => maintain(db, options)).toThrow(expect.objectContaining({ field }));
+    async (_, options, field) => {
+      expect(() => maintainOptions.resolve({ db, ...options })).toThrow(ValidationError);
+      await expect(maintain({ db, ...options } as never)).rejects.toMatchObject({ field });
     },
   );
 });

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../../errors.js';
+import { custom, type Spec } from '../../options/spec.js';
 import type { ResolvedFilters } from '../read/filters.js';
 import type { ResolvedScope } from '../read/scope.js';
 import type { KeysetPosition, SortOrder } from '../sql/queries.js';
@@ -31,6 +32,28 @@ export function checkShape(cursor: unknown, field: string): asserts cursor is st
   }
 }
 
+const SECRET = `a string or a Uint8Array of at least ${MIN_CURSOR_SECRET_LENGTH} bytes`;
+
+/** The bytes of a cursor secret, or a ValidationError naming `field`. */
+function secretBytes(secret: unknown, field: string): Buffer {
+  if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
+    throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${SECRET}`);
+  }
+  const bytes = Buffer.from(secret);
+  if (bytes.length < MIN_CURSOR_SECRET_LENGTH) {
+    throw new ValidationError(field, 'VALIDATION_RANGE', `must be ${SECRET}`);
+  }
+  return bytes;
+}
+
+/** The `cursorSecret` option of the parts that make cursors. @internal */
+export function cursorSecretSpec(): Spec<string | Uint8Array | undefined> {
+  return custom(SECRET, (value, field) => {
+    secretBytes(value, field);
+    return value as string | Uint8Array;
+  }).optional('a random secret per process');
+}
+
 /**
  * What a cursor is bound to: the schema, scope and filters of the read, and its kind (a list
  * read's order, or `stream`). The time range (`from`, `to`) is left out on purpose (see
@@ -60,21 +83,7 @@ export class CursorCodec {
 
   /** `secret`: at least 16 bytes; when absent, one random secret per process. */
   constructor(secret: string | Uint8Array | undefined, field = 'options.cursorSecret') {
-    if (secret === undefined) {
-      this.#secret = perProcessSecret();
-      return;
-    }
-    if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
-      throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a string or a Uint8Array');
-    }
-    this.#secret = Buffer.from(secret);
-    if (this.#secret.length < MIN_CURSOR_SECRET_LENGTH) {
-      throw new ValidationError(
-        field,
-        'VALIDATION_RANGE',
-        `must be at least ${MIN_CURSOR_SECRET_LENGTH} bytes long`,
-      );
-    }
+    this.#secret = secret === undefined ? perProcessSecret() : secretBytes(secret, field);
   }
 
   #tag(body: string, binding: string): Buffer {

@@ -47,7 +47,7 @@ export function unwrapDatabase(db: PgDatabase, field = 'db'): QueryableLike {
   return client as QueryableLike;
 }
 
-/** The `db` option of every Postgres part: the database as given, once checked. @internal */
+/** The `db` option of every Postgres part and function (required). @internal */
 export function dbSpec(): Spec<PgDatabase> {
   return custom(DATABASE, (value, field) => {
     unwrapDatabase(value as PgDatabase, field);

@@ -1,15 +1,12 @@
 import { type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
 import { deleteInChunks } from '../driver/chunks.js';
 import { inTransaction, toExecutor } from '../driver/executor.js';
-import type { Executor, PgDatabase, Session } from '../driver/types.js';
+import type { Executor, Session } from '../driver/types.js';
 import { inboxSql } from '../sql/inbox.js';
+import { tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
 import { type PartitionRow, type PartitionSql, partitionSql } from '../sql/partitions.js';
-import {
-  type MaintainOptions,
-  type ResolvedMaintainOptions,
-  resolveMaintainOptions,
-} from './options.js';
+import { type MaintainOptions, maintainOptions, type ResolvedMaintainOptions } from './options.js';
 import { type NewPartition, planPartitions } from './plan.js';
 
 /** What one {@link maintain} call did. */
@@ -27,9 +24,9 @@ export interface MaintenanceResult {
   readonly movedRows: number;
   /** Rows of the default partition deleted because they were older than the retention window. */
   readonly expiredDefaultRows: number;
-  /** Published outbox rows deleted (older than `outboxRetention`). */
+  /** Published outbox rows deleted (older than `outboxRetentionMs`). */
   readonly outboxPurged: number;
-  /** Consumer inbox records deleted (older than `inboxRetention`). */
+  /** Consumer inbox records deleted (older than `inboxRetentionMs`). */
   readonly inboxPurged: number;
   /**
    * Partitions left for the next run because a lock was not granted within `lockTimeoutMs`
@@ -54,30 +51,27 @@ interface Run {
  * Keeps `event_logs` partitioned ahead and within its retention window, and the outbox free of
  * old published rows: creates the partitions up to `premake` past the present one (moving into
  * each the rows the default partition holds for its range), detaches and drops every partition
- * whose upper bound is older than `retention`, deletes the default partition's expired rows,
- * purges published outbox rows older than `outboxRetention` and, when `inboxRetention` is set,
- * consumer inbox records older than it.
+ * whose upper bound is older than `retentionMs`, deletes the default partition's expired rows,
+ * purges published outbox rows older than `outboxRetentionMs` and, when `inboxRetentionMs` is
+ * set, consumer inbox records older than it.
  *
  * Safe to call from every instance at once: a session-level advisory lock lets one do the work
  * while the others return `{ ran: false }` at once. Idempotent: a second call finds nothing to do.
- * Each partition is changed in its own short transaction. Bad options throw a `ValidationError`
- * synchronously, before the database is touched.
+ * Each partition is changed in its own short transaction. Bad options reject with a
+ * `ValidationError` before the database is touched. For a run every hour, see
+ * `MaintenanceTimer`.
  */
-export function maintain(
-  db: PgDatabase,
-  options: MaintainOptions = {},
-): Promise<MaintenanceResult> {
-  const resolved = resolveMaintainOptions(options);
+export async function maintain(options: MaintainOptions): Promise<MaintenanceResult> {
+  const { db, ...resolved } = maintainOptions.resolve(options);
   return runMaintenance(toExecutor(db), resolved);
 }
 
-/** {@link maintain} with validated options; logs what it did, or its failure. @internal */
+/** {@link maintain} with resolved options; logs what it did, or its failure. @internal */
 export async function runMaintenance(
   executor: Executor,
   options: ResolvedMaintainOptions,
 ): Promise<MaintenanceResult> {
-  const { log } = options;
-  const schema = options.names.schema;
+  const { log, schema } = options;
   try {
     const result = await maintainOnce(executor, options);
     logRun(log, schema, result);
@@ -115,15 +109,21 @@ async function maintainOnce(
   options: ResolvedMaintainOptions,
 ): Promise<MaintenanceResult> {
   const started = performance.now();
-  const sql = partitionSql(options.names);
+  const names = tableNames(options.schema);
+  const sql = partitionSql(names);
   return executor.withSession(async (session) => {
-    const lock = await session.query<{ locked: boolean }>(sql.tryLock, [options.names.schema]);
+    const lock = await session.query<{ locked: boolean }>(sql.tryLock, [names.schema]);
     if (!lock.rows[0]?.locked) return { ...nothingDone(), durationMs: performance.now() - started };
     try {
       const run: Run = { session, sql, options, deferred: [] };
       const now = (options.now ?? new Date()).getTime();
       const partitions = await session.query<PartitionRow>(sql.list);
-      const plan = planPartitions(partitions.rows, { ...options, now });
+      const plan = planPartitions(partitions.rows, {
+        now,
+        retentionMs: options.retentionMs,
+        widthMs: options.partitionWidthMs,
+        premake: options.premake,
+      });
       const created: string[] = [];
       let movedRows = 0;
       for (const partition of plan.create) {
@@ -142,13 +142,13 @@ async function maintainOnce(
         dropped,
         movedRows,
         expiredDefaultRows: expired.rowCount,
-        outboxPurged: await purge(run, outboxSql(options.names).purge, now, outboxRetentionMs),
-        inboxPurged: await purge(run, inboxSql(options.names).purgeAll, now, inboxRetentionMs),
+        outboxPurged: await purge(run, outboxSql(names).purge, now, outboxRetentionMs),
+        inboxPurged: await purge(run, inboxSql(names).purgeAll, now, inboxRetentionMs),
         deferred: run.deferred,
         durationMs: performance.now() - started,
       };
     } finally {
-      await session.query(sql.unlock, [options.names.schema]);
+      await session.query(sql.unlock, [names.schema]);
     }
   });
 }

@@ -1,46 +1,46 @@
 import { ValidationError } from '../../errors.js';
-import { checkLog, type LifecycleLog } from '../../lifecycle/log.js';
-import { numberOption } from '../../options/validate.js';
-import { type TableNames, tableNames } from '../sql/names.js';
-
-/**
- * A length of time: milliseconds as a number, or text such as `'90 days'`, `'90d'`, `'12 hours'`,
- * `'6h'`, `'2 weeks'`, `'30 minutes'`.
- */
-export type Duration = number | string;
+import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
+import { custom, defineOptions, integer, type Resolved } from '../../options/spec.js';
+import { dbSpec } from '../driver/executor.js';
+import type { PgDatabase } from '../driver/types.js';
+import { schemaSpec } from '../sql/names.js';
 
 /** Options of {@link maintain}. */
 export interface MaintainOptions {
+  /** A `pg` Pool or Client, a PGlite instance, or a drizzle database; never closed. */
+  readonly db: PgDatabase;
   /** Postgres schema of the tables, as given to `migrate`. @default 'eventrail' */
   readonly schema?: string;
   /**
-   * How long events are kept, measured on `created_at`. A partition is dropped once its upper
-   * bound is this far in the past; rows in the default partition are deleted at the same age.
-   * @default '90 days'
+   * How long events are kept, in milliseconds, measured on `created_at` (at most 100 years). A
+   * partition is dropped once its upper bound is this far in the past; rows in the default
+   * partition are deleted at the same age.
+   * @default 7776000000 (90 days)
    */
-  readonly retention?: Duration;
+  readonly retentionMs?: number;
   /**
-   * Width of each new partition, in whole hours. Partitions are aligned on multiples of it since
-   * the epoch, in UTC. A width changed later applies to partitions made from then on.
-   * @default '1 day'
+   * Width of each new partition, in milliseconds: whole hours (a multiple of 3600000).
+   * Partitions are aligned on multiples of it since the epoch, in UTC. A width changed later
+   * applies to partitions made from then on.
+   * @default 86400000 (1 day)
    */
-  readonly partitionWidth?: Duration;
+  readonly partitionWidthMs?: number;
   /** Partitions kept ready after the one holding the present moment (0 to 1000). @default 3 */
   readonly premake?: number;
   /**
-   * Published outbox rows whose `published_at` is older than this are deleted; `null` leaves the
-   * outbox alone. Pending and failed rows are never touched.
-   * @default '7 days'
+   * Published outbox rows whose `published_at` is older than this many milliseconds are
+   * deleted; `null` leaves the outbox alone. Pending and failed rows are never touched.
+   * @default 604800000 (7 days)
    */
-  readonly outboxRetention?: Duration | null;
+  readonly outboxRetentionMs?: number | null;
   /**
    * Consumer inbox records (`event_inbox`, every consumer) whose `handled_at` is older than this
-   * are deleted; `null` keeps them all. A record is what stops a redelivered event from running
-   * its work again, so keep them longer than any redelivery can arrive (the broker's, and the
-   * outbox's retries and `reprocessFailed`).
+   * many milliseconds are deleted; `null` keeps them all. A record is what stops a redelivered
+   * event from running its work again, so keep them longer than any redelivery can arrive (the
+   * broker's, and the outbox's retries and `reprocessFailed`).
    * @default null
    */
-  readonly inboxRetention?: Duration | null;
+  readonly inboxRetentionMs?: number | null;
   /**
    * Where each run says what it did, e.g. a pino logger: `info` for a run that changed something,
    * `debug` for one that found nothing to do or the lock taken, `warn` for changes deferred by a
@@ -59,108 +59,68 @@ export interface MaintainOptions {
   readonly now?: Date;
 }
 
-/** The defaults of {@link MaintainOptions}. */
-export const DEFAULT_MAINTAIN_OPTIONS = Object.freeze({
-  retention: '90 days',
-  partitionWidth: '1 day',
-  premake: 3,
-  outboxRetention: '7 days',
-  inboxRetention: null,
-  lockTimeoutMs: 3000,
-} as const);
-
-/** Validated maintenance options, durations in milliseconds. @internal */
-export interface ResolvedMaintainOptions {
-  readonly names: TableNames;
-  readonly retentionMs: number;
-  readonly widthMs: number;
-  readonly premake: number;
-  readonly outboxRetentionMs: number | null;
-  readonly inboxRetentionMs: number | null;
-  readonly lockTimeoutMs: number;
-  readonly log: LifecycleLog | undefined;
-  readonly now: Date | undefined;
-}
-
-/** Upper limit of `premake`, so that a typo cannot create thousands of tables. */
-const MAX_PREMAKE = 1000;
 const HOUR = 3_600_000;
-const UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: HOUR,
-  d: 24 * HOUR,
-  w: 7 * 24 * HOUR,
+const DAY = 24 * HOUR;
+
+/** A window or width in milliseconds, at most 100 years (Postgres timestamps stay in range). */
+const duration = () => integer({ min: 1, max: 36_525 * DAY });
+
+/** The specs of {@link MaintainOptions} that the maintenance timer shares. @internal */
+export const maintainSpecs = {
+  db: dbSpec(),
+  schema: schemaSpec(),
+  retentionMs: duration().default(90 * DAY, '7776000000 (90 days)'),
+  partitionWidthMs: duration().default(DAY, '86400000 (1 day)'),
+  premake: integer({ min: 0, max: 1000 }).default(3),
+  outboxRetentionMs: duration()
+    .nullable()
+    .default(7 * DAY, '604800000 (7 days)'),
+  inboxRetentionMs: duration().nullable().default(null),
+  log: logSpec(),
+  lockTimeoutMs: integer({ min: 1 }).default(3000),
 };
-const DURATION =
-  /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$/i;
 
-/** Reads a {@link Duration} into milliseconds, or throws a `ValidationError` naming `field`. @internal */
-export function parseDuration(value: Duration, field: string): number {
-  const match = typeof value === 'string' ? DURATION.exec(value) : null;
-  const unit = match?.[2]?.toLowerCase() ?? '';
-  const ms =
-    typeof value === 'number'
-      ? value
-      : Number(match?.[1]) * (UNITS[unit === 'ms' ? 'ms' : (unit[0] ?? '')] ?? Number.NaN);
-  if (!Number.isFinite(ms) || ms <= 0) {
-    throw new ValidationError(
-      field,
-      typeof value === 'number' || typeof value === 'string'
-        ? 'VALIDATION_RANGE'
-        : 'VALIDATION_TYPE',
-      "must be a positive number of milliseconds or a duration such as '90 days' or '12h'",
-    );
-  }
-  return ms;
-}
-
-/** Checks every option at once, before anything touches the database. @internal */
-export function resolveMaintainOptions(options: MaintainOptions = {}): ResolvedMaintainOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new ValidationError('options', 'VALIDATION_TYPE', 'must be an object');
-  }
-  const d = DEFAULT_MAINTAIN_OPTIONS;
-  const widthMs = parseDuration(
-    options.partitionWidth ?? d.partitionWidth,
-    'options.partitionWidth',
+/** Partitions are whole hours wide (their names and bounds are hours of UTC). @internal */
+export function wholeHours<T extends { readonly partitionWidthMs: number }>(
+  resolved: T,
+  _given: unknown,
+  field: string,
+): T {
+  if (resolved.partitionWidthMs % HOUR === 0) return resolved;
+  throw new ValidationError(
+    `${field}.partitionWidthMs`,
+    'VALIDATION_RANGE',
+    `must be whole hours (a multiple of ${HOUR})`,
   );
-  if (widthMs % HOUR !== 0) {
-    throw new ValidationError('options.partitionWidth', 'VALIDATION_RANGE', 'must be whole hours');
-  }
-  const { now } = options;
-  if (now !== undefined && !(now instanceof Date && Number.isFinite(now.getTime()))) {
-    throw new ValidationError('options.now', 'VALIDATION_TYPE', 'must be a valid Date');
-  }
-  const premake = numberOption(options.premake, 'premake', d.premake, { min: 0 });
-  if (premake > MAX_PREMAKE) {
-    throw new ValidationError(
-      'options.premake',
-      'VALIDATION_RANGE',
-      `must be at most ${MAX_PREMAKE}`,
-    );
-  }
-  /** A window that may be `null` (nothing purged), in milliseconds. */
-  const windowMs = (
-    value: Duration | null | undefined,
-    fallback: Duration | null,
-    name: string,
-  ) => {
-    const chosen = value === undefined ? fallback : value;
-    return chosen === null ? null : parseDuration(chosen, `options.${name}`);
-  };
-  return {
-    names: tableNames(options.schema, 'options.schema'),
-    retentionMs: parseDuration(options.retention ?? d.retention, 'options.retention'),
-    widthMs,
-    premake,
-    outboxRetentionMs: windowMs(options.outboxRetention, d.outboxRetention, 'outboxRetention'),
-    inboxRetentionMs: windowMs(options.inboxRetention, d.inboxRetention, 'inboxRetention'),
-    lockTimeoutMs: numberOption(options.lockTimeoutMs, 'lockTimeoutMs', d.lockTimeoutMs, {
-      min: 1,
-    }),
-    log: checkLog(options.log),
-    now,
-  };
 }
+
+/** {@link MaintainOptions} as a table of specs. @internal */
+export const maintainOptions = defineOptions<MaintainOptions>()(
+  'MaintainOptions',
+  {
+    ...maintainSpecs,
+    now: custom('a valid Date', (value, field) => {
+      if (!(value instanceof Date && Number.isFinite(value.getTime()))) {
+        throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a valid Date');
+      }
+      return value;
+    }).optional('the current time at each run'),
+  },
+  wholeHours,
+);
+
+/** Maintenance options resolved, the clock optional. @internal */
+export type ResolvedMaintainOptions = Omit<Resolved<typeof maintainSpecs>, 'db'> & {
+  readonly now?: Date;
+};
+
+/** The defaults of {@link MaintainOptions}. */
+export const DEFAULT_MAINTAIN_OPTIONS = Object.freeze(maintainOptions.defaults) as Readonly<{
+  schema: string;
+  retentionMs: number;
+  partitionWidthMs: number;
+  premake: number;
+  outboxRetentionMs: number | null;
+  inboxRetentionMs: number | null;
+  lockTimeoutMs: number;
+}>;

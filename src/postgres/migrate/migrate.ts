@@ -1,12 +1,15 @@
-import { describe, MigrationError, ValidationError } from '../../errors.js';
-import { inTransaction, toExecutor } from '../driver/executor.js';
+import { describe, MigrationError } from '../../errors.js';
+import { defineOptions, integer, type Resolved, text } from '../../options/spec.js';
+import { dbSpec, inTransaction, toExecutor } from '../driver/executor.js';
 import type { PgDatabase, Session } from '../driver/types.js';
 import { migrationSql } from '../sql/migrations.js';
-import { type TableNames, tableNames } from '../sql/names.js';
+import { schemaSpec, type TableNames, tableNames } from '../sql/names.js';
 import { loadMigrations, type Migration } from './files.js';
 
-/** Options of {@link migrate} and {@link rollback}. */
+/** Options of {@link migrate}. */
 export interface MigrateOptions {
+  /** A `pg` Pool or Client, a PGlite instance, or a drizzle database; never closed. */
+  readonly db: PgDatabase;
   /** Postgres schema (namespace) of eventrail's tables; created when missing. @default 'eventrail' */
   readonly schema?: string;
   /** Folder holding drizzle-kit's migrations; only needed when eventrail is bundled. @default the package's drizzle/ */
@@ -25,6 +28,19 @@ export interface MigrationResult {
   readonly names: readonly string[];
 }
 
+const migrateSpecs = {
+  db: dbSpec(),
+  schema: schemaSpec(),
+  migrationsFolder: text().optional("the package's drizzle/"),
+};
+
+const migrateOptions = defineOptions<MigrateOptions>()('MigrateOptions', migrateSpecs);
+
+const rollbackOptions = defineOptions<RollbackOptions>()('RollbackOptions', {
+  ...migrateSpecs,
+  steps: integer({ min: 0, infinite: true }).default(1),
+});
+
 interface Context {
   readonly session: Session;
   readonly names: TableNames;
@@ -36,13 +52,11 @@ interface Context {
  * Applies eventrail's pending migrations. Idempotent, and safe when several processes start at
  * once: a Postgres advisory lock serializes them, and each migration runs in its own transaction
  * together with its record in `<schema>.eventrail_migrations`. Refuses to run when an applied
- * migration's script has changed since.
+ * migration's script has changed since. Bad options reject with a `ValidationError` before the
+ * database is touched.
  */
-export async function migrate(
-  db: PgDatabase,
-  options: MigrateOptions = {},
-): Promise<MigrationResult> {
-  return withLock(db, options, async (ctx) => {
+export async function migrate(options: MigrateOptions): Promise<MigrationResult> {
+  return withLock(migrateOptions.resolve(options), async (ctx) => {
     await ctx.session.query(ctx.sql.createSchema);
     await ctx.session.query(ctx.sql.createTable);
     const applied = await appliedMigrations(ctx);
@@ -62,25 +76,13 @@ export async function migrate(
 /**
  * Undoes the newest applied migrations with their down scripts, under the same lock as
  * {@link migrate}. Undoing every migration also drops the bookkeeping table and the schema
- * (unless something else lives in it). **Drops eventrail's tables and their data.**
+ * (unless something else lives in it). **Drops eventrail's tables and their data.** Bad options
+ * (anything but an options object) reject with a `ValidationError` before the database is
+ * touched.
  */
-export async function rollback(
-  db: PgDatabase,
-  options: RollbackOptions = {},
-): Promise<MigrationResult> {
-  const steps = options.steps ?? 1;
-  if (
-    typeof steps !== 'number' ||
-    !(steps >= 0) ||
-    (!Number.isInteger(steps) && steps !== Infinity)
-  ) {
-    throw new ValidationError(
-      'options.steps',
-      'VALIDATION_RANGE',
-      'must be an integer >= 0 or Infinity',
-    );
-  }
-  return withLock(db, options, async (ctx) => {
+export async function rollback(options: RollbackOptions): Promise<MigrationResult> {
+  const { steps, ...rest } = rollbackOptions.resolve(options);
+  return withLock(rest, async (ctx) => {
     const exists = await ctx.session.query<{ exists: boolean }>(ctx.sql.tableExists, [
       ctx.names.migrations,
     ]);
@@ -105,14 +107,13 @@ export async function rollback(
 }
 
 async function withLock<T>(
-  db: PgDatabase,
-  options: MigrateOptions,
+  options: Resolved<typeof migrateSpecs>,
   work: (ctx: Context) => Promise<T>,
 ): Promise<T> {
-  const names = tableNames(options.schema, 'options.schema');
+  const names = tableNames(options.schema);
   const migrations = loadMigrations(names.schema, options.migrationsFolder);
   const sql = migrationSql(names);
-  return toExecutor(db).withSession(async (session) => {
+  return toExecutor(options.db).withSession(async (session) => {
     await session.query(sql.lock, [names.schema]);
     try {
       return await work({ session, names, sql, migrations });

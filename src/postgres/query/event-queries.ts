@@ -1,3 +1,6 @@
+import { ListenerSafeEmitter } from '../../emitter.js';
+import type { QueryCacheError } from '../../errors.js';
+import { type DurationSummary, Durations } from '../../lifecycle/durations.js';
 import { CursorCodec, cursorBinding } from '../cursor/codec.js';
 import { toExecutor } from '../driver/executor.js';
 import type { Executor, Session } from '../driver/types.js';
@@ -34,8 +37,8 @@ import {
 import { AggregateCache } from './cache/aggregate-cache.js';
 import {
   type EventQueriesOptions,
+  eventQueriesOptions,
   type ResolvedQueryOptions,
-  resolveQueryOptions,
 } from './options.js';
 import { type EventPage, type PageOptions, resolvePage } from './page.js';
 import {
@@ -50,24 +53,72 @@ import { pageWindows } from './windows.js';
 /** How far back {@link EventQueries.recentErrors} looks when `filters.from` is not given. */
 export const RECENT_ERRORS_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/** Counters of an {@link EventQueries}, as returned by `metrics()`. Totals since it was made. */
+export interface QueryMetrics {
+  /** Reads answered (a page, summaries or an aggregate), from the database or the cache. */
+  readonly reads: number;
+  /** Reads that failed in the database (input refused before any SQL runs is not counted). */
+  readonly failedReads: number;
+  /** How long the answered reads took, in milliseconds. */
+  readonly readDurationMs: DurationSummary;
+  /** Aggregates served from the cache store. */
+  readonly cacheHits: number;
+  /** Aggregates the database computed while a cache store is set (then stored). */
+  readonly cacheMisses: number;
+  /** Failures of the cache store, each also an `error` event. */
+  readonly cacheErrors: number;
+}
+
+/** The events an {@link EventQueries} emits (eventemitter3). */
+export interface EventQueriesEvents {
+  /**
+   * The cache store failed; the read it served was answered by the database. Nobody listening
+   * makes the first one a process warning.
+   */
+  error: (error: QueryCacheError) => void;
+}
+
 /**
  * Reads events back: filtered, paginated and aggregated, always within a {@link QueryScope}
  * that is enforced in SQL. Invalid input is refused with a `ValidationError` naming the field
- * before any SQL runs. Aggregates are cached when a `cache` store is given.
+ * before any SQL runs. Aggregates are cached when a `cache` store is given; a failing store is an
+ * `error` event, never a failed read.
+ *
+ * It holds nothing of its own (the host's `db` and `cache` stay the host's to end), so it has no
+ * `close()`: drop it when done.
  */
-export class EventQueries {
+export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
   readonly #executor: Executor;
   readonly #names: TableNames;
   readonly #options: ResolvedQueryOptions;
   readonly #cursors: CursorCodec;
   readonly #cache: AggregateCache;
+  readonly #durations = new Durations();
+  #reads = 0;
+  #failedReads = 0;
 
+  /** Checks the options (a `ValidationError` naming the field); connects to nothing. */
   constructor(options: EventQueriesOptions) {
-    this.#executor = toExecutor(options?.db, 'options.db');
-    this.#names = tableNames(options.schema, 'options.schema');
-    this.#options = resolveQueryOptions(options);
-    this.#cursors = new CursorCodec(options.cursorSecret);
-    this.#cache = new AggregateCache(options.cache, this.#options.cacheTtlMs, options.onCacheError);
+    super();
+    const o = eventQueriesOptions.resolve(options);
+    this.#options = o;
+    this.#executor = toExecutor(o.db);
+    this.#names = tableNames(o.schema);
+    this.#cursors = new CursorCodec(o.cursorSecret);
+    this.#cache = new AggregateCache(o.cache, o.cacheTtlMs, (error) => this.emit('error', error));
+  }
+
+  /** A snapshot of the counters. */
+  metrics(): QueryMetrics {
+    const { hits, misses, errors } = this.#cache.counts;
+    return {
+      reads: this.#reads,
+      failedReads: this.#failedReads,
+      readDurationMs: this.#durations.snapshot(),
+      cacheHits: hits,
+      cacheMisses: misses,
+      cacheErrors: errors,
+    };
   }
 
   /**
@@ -87,20 +138,22 @@ export class EventQueries {
     const binding = cursorBinding(this.#names.schema, s, f, order);
     const position = cursor === null ? null : this.#cursors.decode(cursor, binding);
     const rows: EventRow[] = [];
-    for (const window of pageWindows(order, offset, f, position, Date.now())) {
-      const p = new SqlParameters();
-      let where = eventConditions(p, s, f) + withinTime(p, window);
-      if (position !== null) where += ` AND ${afterPosition(p, position, order)}`;
-      const sql = listEventsSql(
-        this.#names,
-        where,
-        order,
-        p.add(limit + 1 - rows.length, 'int4'),
-        p.add(offset, 'int8'),
-      );
-      rows.push(...(await this.#executor.query<EventRow>(sql, p.values)).rows);
-      if (rows.length > limit) break;
-    }
+    await this.#read(async () => {
+      for (const window of pageWindows(order, offset, f, position, Date.now())) {
+        const p = new SqlParameters();
+        let where = eventConditions(p, s, f) + withinTime(p, window);
+        if (position !== null) where += ` AND ${afterPosition(p, position, order)}`;
+        const sql = listEventsSql(
+          this.#names,
+          where,
+          order,
+          p.add(limit + 1 - rows.length, 'int4'),
+          p.add(offset, 'int8'),
+        );
+        rows.push(...(await this.#executor.query<EventRow>(sql, p.values)).rows);
+        if (rows.length > limit) break;
+      }
+    });
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
       items: rows.slice(0, limit).map(toRecord),
@@ -187,9 +240,11 @@ export class EventQueries {
     const limit = resolveSummaryLimit(page, this.#options);
     const p = new SqlParameters();
     const where = eventConditions(p, s, f);
-    const { rows } = await this.#executor.query<Parameters<typeof toSummary<K>>[0]>(
-      summariesSql(this.#names, key, where, p.add(limit, 'int4')),
-      p.values,
+    const { rows } = await this.#read(() =>
+      this.#executor.query<Parameters<typeof toSummary<K>>[0]>(
+        summariesSql(this.#names, key, where, p.add(limit, 'int4')),
+        p.values,
+      ),
     );
     return rows.map(toSummary);
   }
@@ -269,16 +324,32 @@ export class EventQueries {
       const text = sql(this.#names, eventConditions(p, s, f), p);
       return map((await session.query<R>(text, p.values)).rows);
     };
-    if (!this.#cache.enabled) return run(this.#executor)();
+    if (!this.#cache.enabled) return this.#read(run(this.#executor));
     // One session for the visibility and the aggregate: they must see the same rows.
-    return this.#executor.withSession((session) =>
-      this.#cache.through(
-        session,
-        kind,
-        [this.#names.schema, s, f, ...extra],
-        run(session),
-        revive,
+    return this.#read(() =>
+      this.#executor.withSession((session) =>
+        this.#cache.through(
+          session,
+          kind,
+          [this.#names.schema, s, f, ...extra],
+          run(session),
+          revive,
+        ),
       ),
     );
+  }
+
+  /** Runs the database part of a read, counting it and its duration, or its failure. */
+  async #read<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await work();
+      this.#reads += 1;
+      this.#durations.record(performance.now() - started);
+      return result;
+    } catch (error) {
+      this.#failedReads += 1;
+      throw error;
+    }
   }
 }

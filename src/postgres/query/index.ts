@@ -22,13 +22,20 @@ export {
   type RedisCacheStoreOptions,
   type RedisClientLike,
 } from './cache/redis-cache-store.js';
-export { EventQueries, RECENT_ERRORS_WINDOW_MS } from './event-queries.js';
+export {
+  EventQueries,
+  type EventQueriesEvents,
+  type QueryMetrics,
+  RECENT_ERRORS_WINDOW_MS,
+} from './event-queries.js';
 export { DEFAULT_QUERY_OPTIONS, type EventQueriesOptions } from './options.js';
 export type { EventPage, PageOptions } from './page.js';
 export {
+  type DisableRowLevelSecurityOptions,
   disableRowLevelSecurity,
   enableRowLevelSecurity,
   type RowLevelSecurityOptions,
+  type WithTenantOptions,
   withTenant,
 } from './rls.js';
 export type {

@@ -1,6 +1,9 @@
 import { ValidationError } from '../../errors.js';
-import { numberOption } from '../../options/validate.js';
+import { custom, defineOptions, integer } from '../../options/spec.js';
+import { cursorSecretSpec } from '../cursor/codec.js';
+import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
+import { schemaSpec } from '../sql/names.js';
 import type { CacheStore } from './cache/cache-store.js';
 
 /** Options of {@link EventQueries}. */
@@ -9,7 +12,10 @@ export interface EventQueriesOptions {
   readonly db: PgDatabase;
   /** Postgres schema of the tables, as given to `migrate`. @default 'eventrail' */
   readonly schema?: string;
-  /** Page size when a read gives none. @default 50 */
+  /**
+   * Page size when a read gives none; at most `maxLimit` (lowered to it when only `maxLimit` is
+   * given below it). @default 50
+   */
   readonly defaultLimit?: number;
   /** Largest page size a read may ask for; a larger `limit` is refused. @default 500 */
   readonly maxLimit?: number;
@@ -20,60 +26,54 @@ export interface EventQueriesOptions {
    * @default a random secret per process
    */
   readonly cursorSecret?: string | Uint8Array;
-  /** Where aggregate results are cached (in memory, Redis, ...). @default none: no caching */
+  /**
+   * Where aggregate results are cached (in memory, Redis, ...). A failing store never fails a
+   * read: the database answers, and the store's error is an `error` event.
+   * @default none: no caching
+   */
   readonly cache?: CacheStore;
   /** How long a cached aggregate is served, in milliseconds. @default 300000 (5 minutes) */
   readonly cacheTtlMs?: number;
-  /**
-   * Receives errors of the cache store. Reads never fail because of the cache: the database
-   * answers instead. @default errors are ignored
-   */
-  readonly onCacheError?: (error: unknown) => void;
 }
+
+const CACHE_STORE = 'a CacheStore (an object with get and set methods)';
+
+/** {@link EventQueriesOptions} as a table of specs. @internal */
+export const eventQueriesOptions = defineOptions<EventQueriesOptions>()(
+  'EventQueriesOptions',
+  {
+    db: dbSpec(),
+    schema: schemaSpec(),
+    defaultLimit: integer({ min: 1 }).default(50),
+    maxLimit: integer({ min: 1 }).default(500),
+    cursorSecret: cursorSecretSpec(),
+    cache: custom(CACHE_STORE, (value, field) => {
+      const cache = value as Partial<CacheStore> | null;
+      if (typeof cache?.get !== 'function' || typeof cache.set !== 'function') {
+        throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${CACHE_STORE}`);
+      }
+      return cache as CacheStore;
+    }).optional('none: no caching'),
+    cacheTtlMs: integer({ min: 1 }).default(300_000, '300000 (5 minutes)'),
+  },
+  (resolved, given, field) => {
+    if (resolved.defaultLimit <= resolved.maxLimit) return resolved;
+    if (given.defaultLimit === undefined) return { ...resolved, defaultLimit: resolved.maxLimit };
+    throw new ValidationError(
+      `${field}.defaultLimit`,
+      'VALIDATION_RANGE',
+      'must be at most maxLimit',
+    );
+  },
+);
+
+/** Resolved {@link EventQueriesOptions}. @internal */
+export type ResolvedQueryOptions = ReturnType<typeof eventQueriesOptions.resolve>;
 
 /** The defaults of {@link EventQueriesOptions}. */
-export const DEFAULT_QUERY_OPTIONS = Object.freeze({
-  defaultLimit: 50,
-  maxLimit: 500,
-  cacheTtlMs: 5 * 60 * 1000,
-});
-
-/** @internal */
-export interface ResolvedQueryOptions {
-  readonly defaultLimit: number;
-  readonly maxLimit: number;
-  readonly cacheTtlMs: number;
-}
-
-/** Checks the numeric options; the rest are checked where they are used. @internal */
-export function resolveQueryOptions(options: EventQueriesOptions): ResolvedQueryOptions {
-  const maxLimit = numberOption(options.maxLimit, 'maxLimit', DEFAULT_QUERY_OPTIONS.maxLimit, {
-    min: 1,
-  });
-  const defaultLimit = numberOption(
-    options.defaultLimit,
-    'defaultLimit',
-    Math.min(DEFAULT_QUERY_OPTIONS.defaultLimit, maxLimit),
-    { min: 1 },
-  );
-  if (defaultLimit > maxLimit) {
-    throw new ValidationError('options.defaultLimit', 'VALIDATION_RANGE', 'must be <= maxLimit');
-  }
-  const cache = options.cache;
-  if (
-    cache !== undefined &&
-    (typeof cache?.get !== 'function' || typeof cache.set !== 'function')
-  ) {
-    throw new ValidationError('options.cache', 'VALIDATION_TYPE', 'must be a CacheStore');
-  }
-  if (options.onCacheError !== undefined && typeof options.onCacheError !== 'function') {
-    throw new ValidationError('options.onCacheError', 'VALIDATION_TYPE', 'must be a function');
-  }
-  return {
-    defaultLimit,
-    maxLimit,
-    cacheTtlMs: numberOption(options.cacheTtlMs, 'cacheTtlMs', DEFAULT_QUERY_OPTIONS.cacheTtlMs, {
-      min: 1,
-    }),
-  };
-}
+export const DEFAULT_QUERY_OPTIONS = Object.freeze(eventQueriesOptions.defaults) as Readonly<{
+  schema: string;
+  defaultLimit: number;
+  maxLimit: number;
+  cacheTtlMs: number;
+}>;

@@ -52,7 +52,7 @@ export function resolvePage(
   page: unknown,
   limits: { readonly defaultLimit: number; readonly maxLimit: number },
 ): ResolvedPage {
-  const p = knownFields(page, 'page', KEYS, 'a page option');
+  const p = knownFields(page, 'page', KEYS, 'a page option', 'page options');
   const order = p.order ?? 'desc';
   if (order !== 'desc' && order !== 'asc') {
     throw new ValidationError('page.order', 'VALIDATION_RANGE', "must be 'desc' or 'asc'");

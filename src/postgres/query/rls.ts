@@ -1,12 +1,14 @@
-import { ValidationError } from '../../errors.js';
 import { required } from '../../event/normalize.js';
-import { inTransaction, toExecutor } from '../driver/executor.js';
+import { boolean, custom, defineOptions, fn } from '../../options/spec.js';
+import { dbSpec, inTransaction, toExecutor } from '../driver/executor.js';
 import type { PgDatabase, QueryableLike } from '../driver/types.js';
-import { tableNames } from '../sql/names.js';
+import { schemaSpec, tableNames } from '../sql/names.js';
 import { rowLevelSecuritySql, SET_TENANT_SQL } from '../sql/rls.js';
 
-/** Options of {@link enableRowLevelSecurity} and {@link disableRowLevelSecurity}. */
+/** Options of {@link enableRowLevelSecurity}. */
 export interface RowLevelSecurityOptions {
+  /** A `pg` Pool or Client, a PGlite instance, or a drizzle database; never closed. */
+  readonly db: PgDatabase;
   /** Postgres schema of the tables, as given to `migrate`. @default 'eventrail' */
   readonly schema?: string;
   /**
@@ -17,19 +19,39 @@ export interface RowLevelSecurityOptions {
   readonly force?: boolean;
 }
 
+/** Options of {@link disableRowLevelSecurity}. */
+export type DisableRowLevelSecurityOptions = Omit<RowLevelSecurityOptions, 'force'>;
+
+/** Options of {@link withTenant}. */
+export interface WithTenantOptions {
+  /** A `pg` Pool (recommended), or a connection not already in a transaction; never closed. */
+  readonly db: PgDatabase;
+  /** The tenant whose rows the transaction may read and write: a non-empty string. */
+  readonly tenantId: string;
+}
+
+const disableOptions = defineOptions<DisableRowLevelSecurityOptions>()(
+  'DisableRowLevelSecurityOptions',
+  { db: dbSpec(), schema: schemaSpec() },
+);
+
+const enableOptions = defineOptions<RowLevelSecurityOptions>()('RowLevelSecurityOptions', {
+  db: dbSpec(),
+  schema: schemaSpec(),
+  force: boolean().default(false),
+});
+
+const tenantOptions = defineOptions<WithTenantOptions>()('WithTenantOptions', {
+  db: dbSpec(),
+  tenantId: custom('a non-empty string', (value, field) => required(value, '', field)),
+});
+
 async function apply(
-  db: PgDatabase,
+  options: { readonly db: PgDatabase; readonly schema: string; readonly force?: boolean },
   statements: (s: ReturnType<typeof rowLevelSecuritySql>) => readonly string[],
-  options: RowLevelSecurityOptions,
 ): Promise<void> {
-  if (options.force !== undefined && typeof options.force !== 'boolean') {
-    throw new ValidationError('options.force', 'VALIDATION_TYPE', 'must be a boolean');
-  }
-  const sql = rowLevelSecuritySql(
-    tableNames(options.schema, 'options.schema'),
-    options.force === true,
-  );
-  await toExecutor(db).withSession((session) =>
+  const sql = rowLevelSecuritySql(tableNames(options.schema), options.force === true);
+  await toExecutor(options.db).withSession((session) =>
     inTransaction(session, async () => {
       for (const statement of statements(sql)) await session.query(statement);
     }),
@@ -42,21 +64,21 @@ async function apply(
  * then reads and writes only the rows of the tenant set for its transaction by
  * {@link withTenant}, and no row when none is set. The logger writes rows of every tenant in one
  * batch, so `PostgresSink` must connect as a role the policy does not bind. Idempotent; undone
- * by {@link disableRowLevelSecurity}.
+ * by {@link disableRowLevelSecurity}. Bad options reject with a `ValidationError` before the
+ * database is touched.
  */
-export function enableRowLevelSecurity(
-  db: PgDatabase,
-  options: RowLevelSecurityOptions = {},
-): Promise<void> {
-  return apply(db, (sql) => sql.enable, options);
+export async function enableRowLevelSecurity(options: RowLevelSecurityOptions): Promise<void> {
+  return apply(enableOptions.resolve(options), (sql) => sql.enable);
 }
 
-/** Turns row-level security on `event_logs` off again and drops eventrail's policies. Idempotent. */
-export function disableRowLevelSecurity(
-  db: PgDatabase,
-  options: Omit<RowLevelSecurityOptions, 'force'> = {},
+/**
+ * Turns row-level security on `event_logs` off again and drops eventrail's policies. Idempotent.
+ * Bad options reject with a `ValidationError` before the database is touched.
+ */
+export async function disableRowLevelSecurity(
+  options: DisableRowLevelSecurityOptions,
 ): Promise<void> {
-  return apply(db, (sql) => sql.disable, options);
+  return apply(disableOptions.resolve(options), (sql) => sql.disable);
 }
 
 /**
@@ -65,16 +87,18 @@ export function disableRowLevelSecurity(
  * request). `work` gets the transaction's connection (a `pg` PoolClient when `db` is a Pool):
  * run queries on it, or give it to `new EventQueries({ db: connection })`. Commits when `work`
  * resolves, rolls back when it throws. Pass a Pool, or a connection not already in a transaction.
+ * Bad options (or a `work` that is not a function) reject with a `ValidationError` before the
+ * database is touched.
  */
 export async function withTenant<T>(
-  db: PgDatabase,
-  tenantId: string,
+  options: WithTenantOptions,
   work: (connection: QueryableLike) => Promise<T>,
 ): Promise<T> {
-  const tenant = required(tenantId, '', 'tenantId');
+  const { db, tenantId } = tenantOptions.resolve(options);
+  fn().resolve(work, 'work');
   return toExecutor(db).withSession((session, connection) =>
     inTransaction(session, async () => {
-      await session.query(SET_TENANT_SQL, [tenant]);
+      await session.query(SET_TENANT_SQL, [tenantId]);
       return work(connection);
     }),
   );

@@ -41,7 +41,10 @@ export function resolveSummaryLimit(
   page: unknown,
   limits: { readonly defaultLimit: number; readonly maxLimit: number },
 ): number {
-  return resolvePage(knownFields(page, 'page', KEYS, 'a summary page option'), limits).limit;
+  return resolvePage(
+    knownFields(page, 'page', KEYS, 'a summary page option', 'summary page options'),
+    limits,
+  ).limit;
 }
 
 type Count = number | string | bigint;

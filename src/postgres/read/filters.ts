@@ -97,7 +97,7 @@ function time(value: unknown, name: string): Date | null {
  * a misspelt filter must not silently widen a read. @internal
  */
 export function resolveFilters(filters: unknown = {}): ResolvedFilters {
-  const f = knownFields(filters, 'filters', KEYS, 'a known filter');
+  const f = knownFields(filters, 'filters', KEYS, 'a known filter', 'filters');
   if (f.errorsOnly !== undefined && typeof f.errorsOnly !== 'boolean') {
     throw new ValidationError('filters.errorsOnly', 'VALIDATION_TYPE', 'must be a boolean');
   }

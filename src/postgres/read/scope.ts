@@ -42,7 +42,7 @@ export function resolveScope(scope: unknown, requireTenant = false): ResolvedSco
       'a scope { userId } is required for every read',
     );
   }
-  const s = knownFields(scope, 'scope', KEYS, 'a scope field');
+  const s = knownFields(scope, 'scope', KEYS, 'a scope field', 'scope fields');
   const resolved = {
     userId: required(s.userId, 'scope.', 'userId'),
     projectId: optionalText(s.projectId, 'scope.', 'projectId'),

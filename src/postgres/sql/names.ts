@@ -1,15 +1,9 @@
 import { ValidationError } from '../../errors.js';
-import { type Spec, text } from '../../options/spec.js';
+import { custom, type Spec } from '../../options/spec.js';
 import { DEFAULT_SCHEMA } from '../schema/constants.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
 const ACCEPTS = 'a plain Postgres identifier (letters, digits, _; at most 63)';
-
-/** The `schema` option of every Postgres part (the namespace of eventrail's tables). @internal */
-export function schemaSpec(): Spec<string> {
-  return text({ pattern: IDENTIFIER, accepts: ACCEPTS }).default(DEFAULT_SCHEMA);
-}
 
 /** Quotes a validated identifier. @internal */
 export function quoteIdentifier(name: string): string {
@@ -44,4 +38,14 @@ export function tableNames(schema: string = DEFAULT_SCHEMA, field = 'schema'): T
     eventInbox: `${schemaSql}."event_inbox"`,
     migrations: `${schemaSql}."eventrail_migrations"`,
   };
+}
+
+/**
+ * The `schema` option of every Postgres part and function: the Postgres schema of eventrail's
+ * tables, as given to `migrate`. @internal
+ */
+export function schemaSpec(): Spec<string> {
+  return custom(ACCEPTS, (value, field) => tableNames(value as string, field).schema).default(
+    DEFAULT_SCHEMA,
+  );
 }

@@ -1,11 +1,10 @@
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
 import { abortSignal, boolean, custom, defineOptions, integer } from '../../options/spec.js';
-import { CursorCodec, checkShape } from '../cursor/codec.js';
-import { unwrapDatabase } from '../driver/executor.js';
+import { checkShape, cursorSecretSpec } from '../cursor/codec.js';
+import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
-import { DEFAULT_SCHEMA } from '../schema/constants.js';
-import { tableNames } from '../sql/names.js';
+import { schemaSpec } from '../sql/names.js';
 
 /** Options of {@link EventStream}. */
 export interface EventStreamOptions {
@@ -72,17 +71,9 @@ export interface SubscribeOptions {
 
 /** {@link EventStreamOptions} as a table of specs. @internal */
 export const eventStreamOptions = defineOptions<EventStreamOptions>()('EventStreamOptions', {
-  db: custom('a pg Pool or Client, a PGlite instance, or a drizzle database', (value, field) => {
-    unwrapDatabase(value as PgDatabase, field);
-    return value as PgDatabase;
-  }),
-  schema: custom('a plain Postgres identifier', (value, field) => {
-    return tableNames(value as string, field).schema;
-  }).default(DEFAULT_SCHEMA),
-  cursorSecret: custom('a string or Uint8Array of at least 16 bytes', (value, field) => {
-    new CursorCodec(value as string | Uint8Array, field);
-    return value as string | Uint8Array;
-  }).optional('a random secret per process'),
+  db: dbSpec(),
+  schema: schemaSpec(),
+  cursorSecret: cursorSecretSpec(),
   bufferSize: integer({ min: 1 }).default(1000),
   readSize: integer({ min: 1 }).default(500),
   listen: boolean().default(true),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { QueryCacheError, type QueryCacheOperation } from '../../../errors.js';
 import type { Session } from '../../driver/types.js';
 import type { CacheStore } from './cache-store.js';
 import { ReadVisibility } from './visibility.js';
@@ -12,22 +13,24 @@ const KEY_VERSION = 'v2';
  * database, the role, the row-level security tenant) and what the read asks (schema, the full
  * scope, every filter and option). Two reads share an entry only when they would run the same
  * SQL with the same values against the same rows. A failing store never fails a read: the
- * database answers and the error goes to `onError`. @internal
+ * database answers and the error goes to `onError` as a {@link QueryCacheError}. @internal
  */
 export class AggregateCache {
   readonly #store: CacheStore | undefined;
   readonly #ttlMs: number;
-  readonly #onError: (error: unknown) => void;
+  readonly #onError: (error: QueryCacheError) => void;
   readonly #visibility = new ReadVisibility();
+  /** Reads served from the store, computed by the database, and store failures. */
+  readonly counts = { hits: 0, misses: 0, errors: 0 };
 
   constructor(
     store: CacheStore | undefined,
     ttlMs: number,
-    onError: ((error: unknown) => void) | undefined,
+    onError: (error: QueryCacheError) => void,
   ) {
     this.#store = store;
     this.#ttlMs = ttlMs;
-    this.#onError = onError ?? (() => {});
+    this.#onError = onError;
   }
 
   /** Whether there is a store; without one, {@link through} always computes. */
@@ -60,21 +63,29 @@ export class AggregateCache {
     try {
       hit = await store.get(key);
     } catch (error) {
-      this.#onError(error);
+      this.#fail('get', error);
     }
     if (hit !== undefined) {
       try {
-        return revive(hit);
+        const result = revive(hit);
+        this.counts.hits += 1;
+        return result;
       } catch (error) {
-        this.#onError(error); // an entry that does not parse is a miss
+        this.#fail('parse', error); // an entry that does not parse is a miss
       }
     }
     const result = await compute();
+    this.counts.misses += 1;
     try {
       await store.set(key, JSON.stringify(result), this.#ttlMs);
     } catch (error) {
-      this.#onError(error);
+      this.#fail('set', error);
     }
     return result;
+  }
+
+  #fail(operation: QueryCacheOperation, cause: unknown): void {
+    this.counts.errors += 1;
+    this.#onError(new QueryCacheError(operation, cause));
   }
 }

@@ -1,4 +1,4 @@
-import { numberOption } from '../../../options/validate.js';
+import { defineOptions, integer } from '../../../options/spec.js';
 import type { CacheStore } from './cache-store.js';
 
 /** Options of {@link MemoryCacheStore}. */
@@ -9,6 +9,11 @@ export interface MemoryCacheStoreOptions {
 
 /** The default of {@link MemoryCacheStoreOptions.maxEntries}. */
 export const DEFAULT_MEMORY_CACHE_ENTRIES = 1000;
+
+const memoryCacheStoreOptions = defineOptions<MemoryCacheStoreOptions>()(
+  'MemoryCacheStoreOptions',
+  { maxEntries: integer({ min: 1 }).default(DEFAULT_MEMORY_CACHE_ENTRIES) },
+);
 
 interface Entry {
   readonly value: string;
@@ -24,13 +29,8 @@ export class MemoryCacheStore implements CacheStore {
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
 
-  constructor(options: MemoryCacheStoreOptions = {}) {
-    this.#maxEntries = numberOption(
-      options.maxEntries,
-      'maxEntries',
-      DEFAULT_MEMORY_CACHE_ENTRIES,
-      { min: 1 },
-    );
+  constructor(options?: MemoryCacheStoreOptions) {
+    this.#maxEntries = memoryCacheStoreOptions.resolve(options).maxEntries;
   }
 
   async get(key: string): Promise<string | undefined> {

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../../errors.js';
+import { custom, defineOptions } from '../../../options/spec.js';
 import type { CacheStore } from './cache-store.js';
 
 /**
@@ -21,6 +22,24 @@ export interface RedisCacheStoreOptions {
 /** The default of {@link RedisCacheStoreOptions.keyPrefix}. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'eventrail:';
 
+const CLIENT = 'an ioredis client (get and set methods)';
+
+const redisCacheStoreOptions = defineOptions<RedisCacheStoreOptions>()('RedisCacheStoreOptions', {
+  client: custom(CLIENT, (value, field) => {
+    const client = value as Partial<RedisClientLike> | null;
+    if (typeof client?.get !== 'function' || typeof client.set !== 'function') {
+      throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${CLIENT}`);
+    }
+    return client as RedisClientLike;
+  }),
+  keyPrefix: custom('a string (may be empty)', (value, field) => {
+    if (typeof value !== 'string') {
+      throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a string');
+    }
+    return value;
+  }).default(DEFAULT_REDIS_KEY_PREFIX),
+});
+
 /**
  * Keeps aggregate results in Redis (`SET key value PX ttl`), shared by every process of the
  * host; Redis expires them. ioredis is an optional peer dependency of eventrail.
@@ -30,16 +49,9 @@ export class RedisCacheStore implements CacheStore {
   readonly #prefix: string;
 
   constructor(options: RedisCacheStoreOptions) {
-    const client = options?.client;
-    if (typeof client?.get !== 'function' || typeof client.set !== 'function') {
-      throw new ValidationError('options.client', 'VALIDATION_TYPE', 'must be an ioredis client');
-    }
-    const prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
-    if (typeof prefix !== 'string') {
-      throw new ValidationError('options.keyPrefix', 'VALIDATION_TYPE', 'must be a string');
-    }
+    const { client, keyPrefix } = redisCacheStoreOptions.resolve(options);
     this.#client = client;
-    this.#prefix = prefix;
+    this.#prefix = keyPrefix;
   }
 
   async get(key: string): Promise<string | undefined> {
