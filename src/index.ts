@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './catalog/index.js';
+export type { ListenerSafeEmitter } from './emitter.js';
 export {
   CloseTimeoutError,
   EventrailError,
@@ -27,6 +28,7 @@ export {
   isUuid,
   type JsonObject,
   type JsonValue,
+  type NormalizeOptions,
   normalizeEvent,
   uuidv7,
 } from './event/index.js';
