@@ -41,7 +41,14 @@ function extract(entry: ApiEntry): ApiResult {
   try {
     return extractApi(root, entry, update);
   } catch (error) {
-    return failure(`API Extractor could not read the declarations: ${String(error)}`);
+    // InternalError's message asks to report a defect; here it means broken declarations.
+    const { unformattedMessage, message } = error as {
+      unformattedMessage?: string;
+      message: string;
+    };
+    return failure(
+      `API Extractor could not read the declarations: ${unformattedMessage ?? message}`,
+    );
   }
 }
 

@@ -117,6 +117,16 @@ describe('the API check', () => {
     expect(await readFile(join(dir, 'etc/index.api.md'), 'utf8')).toContain('peek(): Hidden');
   });
 
+  it('fails on a declaration that refers to a name declared nowhere (left out by stripInternal)', async () => {
+    const dir = await copy();
+    await appendFile(join(dir, 'dist/index.d.ts'), 'export declare function peek(): Stripped;\n');
+    const checked = await apiCheck(dir);
+    expect(checked.stderr).toContain(
+      'fixture: error: API Extractor could not read the declarations: Unable to follow symbol for "Stripped"',
+    );
+    expect(checked.code).toBe(1);
+  });
+
   it('fails on a report of no entry point', async () => {
     const dir = await copy();
     await writeFile(join(dir, 'etc/gone.api.md'), 'an entry point removed since\n');
