@@ -11,7 +11,8 @@ const common: Options = {
     otel: 'src/otel/index.ts',
     cli: 'src/cli.ts',
   },
-  dts: true,
+  // The published declarations hold the public API only: whatever is tagged `@internal` is left out.
+  dts: { compilerOptions: { stripInternal: true } },
   // Shared chunks keep one copy of each class per format, so `instanceof ValidationError`
   // holds across entry points.
   splitting: true,

@@ -8,7 +8,6 @@ import { describe } from './errors.js';
  * workers and from `logEvent`; a host's faulty `batch` or `drop` listener must not lose events,
  * stall a queue, or throw out of `logEvent`. An `error` with no listener is reported once as a
  * process warning.
- * @internal
  */
 export class ListenerSafeEmitter<
   Events extends EventEmitter.ValidEventTypes,

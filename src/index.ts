@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './catalog/index.js';
+export type { ListenerSafeEmitter } from './emitter.js';
 export {
   ClosedError,
   CloseTimeoutError,
