@@ -31,6 +31,12 @@ try {
     url: proxy.url(brokerUrl), // through the proxy, so that the example can take the broker away
     exchange,
     queues: [{ queue, bindingKeys: ['cns.#'], options: { maxPriority: 10 } }],
+    reconnect: { minDelayMs: 100, maxDelayMs: 1000 }, // try again soon once the broker is back
+  });
+  // Faults in the background (the connection lost, each attempt that failed) are `error` events.
+  let faults = 0;
+  rabbit.on('error', () => {
+    faults += 1;
   });
   const logger = new EventLogger({
     catalog: cnsCatalog, // routing keys and priorities come from the catalog
@@ -123,7 +129,7 @@ try {
   const { rabbitmq } = logger.metrics().sinks;
   const held = (rabbitmq?.queueDepth ?? 0) + (rabbitmq?.inFlight ?? 0);
   console.log(
-    `while the broker was away: Postgres wrote ${written()} events (the last 201 within ${pgTook} ms), RabbitMQ delivered ${rabbitmq?.written} and holds ${held} (state: ${rabbit.state})`,
+    `while the broker was away: Postgres wrote ${written()} events (the last 201 within ${pgTook} ms), RabbitMQ delivered ${rabbitmq?.written} and holds ${held} (state: ${rabbit.state}, ${faults} connection faults reported)`,
   );
 
   console.log('broker is back');

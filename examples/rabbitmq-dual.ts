@@ -46,6 +46,8 @@ const rabbit = new RabbitMQSink({
   priority,
 });
 rabbit.on('state', (state) => console.log('rabbitmq:', state));
+// The connection lost, an attempt that failed: faults in the background are `error` events.
+rabbit.on('error', (error) => console.error('rabbitmq:', error.code, error.message));
 
 // Each sink has its own queue and worker: RabbitMQ being down never slows the Postgres writes.
 const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool }), rabbit] });

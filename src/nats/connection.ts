@@ -1,11 +1,15 @@
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { NatsError } from './errors.js';
-import type { NatsReconnectOptions } from './options.js';
+import { describe } from '../errors.js';
+import { type Backoff, backoffDelay } from '../retry/backoff.js';
+import { NatsError, type NatsErrorCode } from './errors.js';
+import { ReconnectPacing } from './reconnect.js';
 
 /**
  * Where a {@link NatsSink}'s connection stands: `idle` (not opened yet, or the last attempt
  * failed and the next write tries again after the backoff), `connecting`, `connected`,
- * `reconnecting` (lost; the client is reconnecting with backoff, writes fail at once), `closed`.
+ * `reconnecting` (lost; the client is reconnecting with backoff, writes fail at once), `closed`
+ * (`close()` was called, a connection passed in closed, or `reconnect.retries` attempts in a
+ * row failed).
  */
 export type NatsSinkState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -13,7 +17,7 @@ export type NatsSinkState = 'idle' | 'connecting' | 'connected' | 'reconnecting'
 export interface NatsConnectionCounters {
   /** Connections opened (the first, and new ones after a failed or closed one). */
   connects: number;
-  /** Attempts to open a connection that failed. */
+  /** Connection attempts that failed (openings and the client's reconnects). */
   connectFailures: number;
   /** Times an open connection was lost. */
   disconnects: number;
@@ -27,15 +31,17 @@ export interface NatsLinkOptions {
   readonly connection: NatsConnection | undefined;
   readonly connectOptions: Partial<NodeConnectionOptions> | undefined;
   readonly name: string;
-  readonly reconnect: Required<NatsReconnectOptions>;
+  readonly reconnect: Backoff;
   readonly connectTimeoutMs: number;
   readonly onState: (state: NatsSinkState, previous: NatsSinkState) => void;
+  /** A fault in the background: the connection lost, an attempt failed, reconnecting given up. */
+  readonly onError: (error: NatsError) => void;
 }
 
 /**
- * The sink's connection: opened on demand (one attempt at a time, capped exponential backoff
- * between failed attempts), reconnected by the client with the same backoff, and watched so
- * that writes in flight learn at once when it drops. @internal
+ * The sink's connection: opened on demand (one attempt at a time, the backoff between failed
+ * attempts), reconnected by the client with the same backoff, and watched so that writes in
+ * flight learn at once when it drops. @internal
  */
 export class NatsLink {
   readonly counters: NatsConnectionCounters = {
@@ -47,10 +53,13 @@ export class NatsLink {
   #state: NatsSinkState = 'idle';
   #connection: NatsConnection | undefined;
   #opening: Promise<NatsConnection> | undefined;
-  #failedAttempts = 0;
+  /** Openings that failed in a row. */
+  #failures = 0;
   #retryAt = 0;
   #lastError: unknown;
-  #reconnectAttempts = 0;
+  /** Closed by the sink: its own close is no fault to report. */
+  #stopped = false;
+  readonly #pacing: ReconnectPacing;
   /** Increases with every connection and reconnection: what was checked on an older one is stale. */
   generation = 0;
   readonly #lost = new Set<(error: NatsError) => void>();
@@ -58,6 +67,7 @@ export class NatsLink {
 
   constructor(options: NatsLinkOptions) {
     this.#options = options;
+    this.#pacing = new ReconnectPacing(options.reconnect);
   }
 
   get state(): NatsSinkState {
@@ -66,7 +76,7 @@ export class NatsLink {
 
   /** The open connection; opens one if none (bounded), or fails at once while none can be had. */
   ready(): Promise<NatsConnection> {
-    if (this.#state === 'closed') return Promise.reject(closedError());
+    if (this.#state === 'closed') return Promise.reject(this.#closedError());
     if (this.#state === 'connected' && this.#connection) return Promise.resolve(this.#connection);
     if (this.#state === 'reconnecting') {
       return Promise.reject(
@@ -95,10 +105,14 @@ export class NatsLink {
 
   /** Stops for good; then {@link release} closes what the link opened. */
   stop(): void {
+    this.#stopped = true;
     this.#setState('closed');
   }
 
-  /** Closes the sink's own connection (never one passed in), after an opening one settles. */
+  /**
+   * Closes the sink's own connection (never one passed in), after an opening one settles. The
+   * client destroys its socket once what it buffered is handed to it, answer or not.
+   */
   async release(): Promise<void> {
     await this.#opening?.catch(() => undefined);
     const connection = this.#connection;
@@ -116,30 +130,23 @@ export class NatsLink {
           servers: typeof servers === 'string' ? servers : [...(servers ?? [])],
           name: `eventrail/${name}`,
           timeout: connectTimeoutMs,
-          reconnect: true,
-          maxReconnectAttempts: -1,
           waitOnFirstConnect: false,
-          reconnectDelayHandler: () => this.#delay(this.#reconnectAttempts++),
+          ...this.#pacing.clientOptions(),
         }));
-      if (connection.isClosed()) throw closedError();
+      if (connection.isClosed()) throw this.#closedError();
       if (this.#state === 'closed') {
         if (!given) await connection.close().catch(() => undefined);
-        throw closedError();
+        throw this.#closedError();
       }
       this.#connection = connection;
-      this.#failedAttempts = 0;
+      this.#failures = 0;
       this.counters.connects += 1;
       this.generation += 1;
       this.#watch(connection);
       this.#setState('connected');
       return connection;
     } catch (error) {
-      if (this.#state !== 'closed') {
-        this.counters.connectFailures += 1;
-        this.#lastError = error;
-        this.#retryAt = Date.now() + this.#delay(this.#failedAttempts++);
-        this.#setState(given ? 'closed' : 'idle');
-      }
+      if (this.#state !== 'closed') this.#failed(error, given !== undefined);
       throw error instanceof NatsError
         ? error
         : new NatsError('NATS_UNAVAILABLE', `cannot connect to NATS: ${String(error)}`, {
@@ -148,39 +155,88 @@ export class NatsLink {
     }
   }
 
+  /** An opening failed: try again after the backoff, or give up after `retries` in a row. */
+  #failed(error: unknown, given: boolean): void {
+    this.counters.connectFailures += 1;
+    this.#lastError = error;
+    this.#failures += 1;
+    const { retries } = this.#options.reconnect;
+    if (given || this.#failures > retries) {
+      this.#setState('closed');
+      this.#report('NATS_CLOSED', `gave up connecting after ${this.#failures} attempt(s)`, error);
+      return;
+    }
+    this.#retryAt = Date.now() + backoffDelay(this.#failures, this.#options.reconnect);
+    this.#setState('idle');
+    this.#report('NATS_UNAVAILABLE', 'cannot connect to NATS', error);
+  }
+
   #watch(connection: NatsConnection): void {
     void (async () => {
       for await (const status of connection.status()) {
         if (status.type === 'disconnect') {
           this.counters.disconnects += 1;
+          this.#pacing.reset();
           this.#setState('reconnecting');
-          this.#drop(
-            new NatsError('NATS_CONNECTION_LOST', `lost the connection to ${status.server}`),
-          );
+          const lost = `lost the connection to ${status.server}`;
+          this.#drop(new NatsError('NATS_CONNECTION_LOST', lost));
+          this.#report('NATS_CONNECTION_LOST', lost);
+        } else if (status.type === 'reconnecting') {
+          const failed = this.#pacing.dialing();
+          if (failed > 0) {
+            this.counters.connectFailures += 1;
+            this.#report('NATS_UNAVAILABLE', `reconnect attempt ${failed} failed`);
+          }
         } else if (status.type === 'reconnect') {
           this.counters.reconnects += 1;
-          this.#reconnectAttempts = 0;
+          this.#pacing.reset();
           this.generation += 1;
           this.#setState('connected');
         }
       }
     })().catch(() => undefined);
-    void connection.closed().then(() => {
-      if (this.#connection !== connection) return;
-      this.#connection = undefined;
-      this.#drop(closedError());
-      // A connection passed in cannot be reopened; one of ours is, on the next write.
-      this.#setState(this.#options.connection ? 'closed' : 'idle');
-    });
+    void connection.closed().then((error) => this.#closed(connection, error));
+  }
+
+  /**
+   * The connection closed. One passed in cannot be reopened, nor one whose client gave up
+   * reconnecting; one of ours closed otherwise is reopened on the next write.
+   */
+  #closed(connection: NatsConnection, error: unknown): void {
+    if (this.#connection !== connection) return;
+    this.#connection = undefined;
+    this.#lastError = error;
+    this.#drop(this.#closedError());
+    const gaveUp = this.#state === 'reconnecting';
+    if (this.#options.connection || gaveUp) {
+      this.#setState('closed');
+      if (error)
+        this.#report(
+          'NATS_CLOSED',
+          gaveUp ? 'gave up reconnecting' : 'the connection closed',
+          error,
+        );
+      return;
+    }
+    this.#setState('idle');
+    if (error !== undefined) this.#report('NATS_CONNECTION_LOST', 'the connection closed', error);
   }
 
   #drop(error: NatsError): void {
     for (const listener of [...this.#lost]) listener(error);
   }
 
-  #delay(attempt: number): number {
-    const { minDelayMs, maxDelayMs, factor } = this.#options.reconnect;
-    return Math.min(maxDelayMs, minDelayMs * factor ** attempt);
+  /** Reports a fault, unless the sink is closing (its own close is none). */
+  #report(code: NatsErrorCode, message: string, cause?: unknown): void {
+    if (this.#stopped) return;
+    const why = cause === undefined ? '' : `: ${describe(cause)}`;
+    this.#options.onError(new NatsError(code, `${message}${why}`, { cause }));
+  }
+
+  #closedError(): NatsError {
+    return new NatsError('NATS_CLOSED', 'the NATS sink or its connection is closed', {
+      cause: this.#lastError,
+    });
   }
 
   #setState(state: NatsSinkState): void {
@@ -189,8 +245,4 @@ export class NatsLink {
     this.#state = state;
     this.#options.onState(state, previous);
   }
-}
-
-function closedError(): NatsError {
-  return new NatsError('NATS_CLOSED', 'the NATS sink or its connection is closed');
 }

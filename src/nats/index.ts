@@ -4,6 +4,8 @@
  * `@nats-io/jetstream` (optional peer dependencies) installed.
  * @packageDocumentation
  */
+
+export type { BrokerSinkCloseSummary } from '../sinks/broker-sink.js';
 export { classifyNatsError } from './classify.js';
 export type { NatsConnectionCounters, NatsSinkState } from './connection.js';
 export { NatsError, type NatsErrorCode } from './errors.js';
@@ -16,7 +18,7 @@ export {
 export { NatsSink, type NatsSinkEvents, type NatsSinkMetrics } from './nats-sink.js';
 export {
   DEFAULT_NATS_SINK_OPTIONS,
-  type NatsReconnectOptions,
+  DEFAULT_NATS_STREAM_OPTIONS,
   type NatsSinkOptions,
   type NatsStorage,
   type NatsStreamOptions,

@@ -1,6 +1,11 @@
-import { settledWithin } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
 import type { EventRecord } from '../event/types.js';
+import type { CloseOptions, Lifecycle } from '../lifecycle/close.js';
+import {
+  BrokerCloser,
+  type BrokerSinkCloseSummary,
+  logBrokerLifecycle,
+} from '../sinks/broker-sink.js';
 import type { EventFailure } from '../sinks/failures.js';
 import { writeMessages } from '../sinks/message-writes.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
@@ -8,6 +13,7 @@ import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { AckInbox } from './acks.js';
 import { classifyNatsError } from './classify.js';
 import { type NatsConnectionCounters, NatsLink, type NatsSinkState } from './connection.js';
+import type { NatsError } from './errors.js';
 import { type NatsMessage, type NatsMessageMapping, toNatsMessage } from './message.js';
 import {
   type NatsSinkOptions,
@@ -15,6 +21,7 @@ import {
   resolveNatsSinkOptions,
 } from './options.js';
 import {
+  type Awaiting,
   type NatsPublishCounters,
   type PublishTarget,
   publishAll,
@@ -34,6 +41,13 @@ export interface NatsSinkMetrics
 export interface NatsSinkEvents {
   /** The connection changed state, e.g. to `reconnecting` and back to `connected`. */
   state: (state: NatsSinkState, previous: NatsSinkState) => void;
+  /**
+   * A fault in the background, while no write may be failing for it: the connection lost
+   * (`NATS_CONNECTION_LOST`), an attempt to connect or reconnect failed (`NATS_UNAVAILABLE`),
+   * connecting or reconnecting given up (`NATS_CLOSED`). The client's error, where it gives one,
+   * is the `cause`. Without a listener (or a `log`), the first one is a process warning.
+   */
+  error: (error: NatsError) => void;
 }
 
 /**
@@ -47,35 +61,52 @@ export interface NatsSinkEvents {
  * The sink's own connection (`servers`) reconnects with capped backoff; writes fail at once
  * while NATS cannot be reached, so the logger's retry, queue and fallback work for this sink
  * alone and never slow another sink.
+ *
+ * Nothing connects before the first write. `close()` (or `await using`) ends it within a deadline.
  */
-export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sink {
+export class NatsSink
+  extends ListenerSafeEmitter<NatsSinkEvents>
+  implements Sink, Lifecycle<NatsSinkMetrics, BrokerSinkCloseSummary>
+{
   readonly name: string;
   /** Two writes in flight: the next batch is published while JetStream acks the previous one. */
   readonly defaults: PipelineOptions = { writesInFlight: 2 };
+  /** Where the sink publishes, in OpenTelemetry's terms (`eventrail/otel` reads it): the stream. */
+  readonly messaging: { readonly system: 'nats'; readonly destination: string };
   readonly #options: ResolvedNatsSinkOptions;
   readonly #mapping: NatsMessageMapping;
   readonly #link: NatsLink;
   readonly #counters: NatsPublishCounters = zeroPublishCounters();
+  readonly #unanswered: Awaiting = { messages: 0 };
   #target: (PublishTarget & { readonly generation: number }) | undefined;
   #checking: Promise<PublishTarget> | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
-  #closing: Promise<void> | undefined;
+  readonly #closer: BrokerCloser;
 
   constructor(options: NatsSinkOptions) {
     super();
-    const resolved = resolveNatsSinkOptions(options);
-    this.name = resolved.name;
-    this.#options = resolved;
-    this.#mapping = { subject: resolved.subject, streamSubjects: resolved.stream.subjects };
-    this.#link = new NatsLink({
-      servers: options.servers,
-      connection: options.connection,
-      connectOptions: options.connectOptions,
-      name: resolved.name,
-      reconnect: resolved.reconnect,
-      connectTimeoutMs: resolved.connectTimeoutMs,
-      onState: (state, previous) => this.emit('state', state, previous),
+    const o = resolveNatsSinkOptions(options);
+    this.name = o.name;
+    this.messaging = { system: 'nats', destination: o.stream.name };
+    this.#options = o;
+    this.#mapping = { subject: o.subject, streamSubjects: o.stream.subjects };
+    this.#closer = new BrokerCloser(o.closeTimeoutMs, {
+      stop: () => this.#link.stop(),
+      inFlight: this.#inFlight,
+      awaiting: () => this.#unanswered.messages,
+      release: async () => {
+        this.#target?.acks.close();
+        await this.#link.release();
+      },
+      // The client's close destroys its socket whether the server answers or not.
+      abandon: () => {},
     });
+    this.#link = new NatsLink({
+      ...o,
+      onState: (state, previous) => this.emit('state', state, previous),
+      onError: (error) => this.emit('error', error),
+    });
+    logBrokerLifecycle(this, o.log, 'NATS');
   }
 
   /** Where the connection stands; see {@link NatsSinkState}. */
@@ -102,21 +133,19 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
   }
 
   /**
-   * Stops accepting writes, waits for the acks of writes in flight (at most `ackTimeoutMs`),
-   * then closes the connection if the sink opened it (at most `connectTimeoutMs`). Idempotent.
+   * Stops accepting writes (they fail as `NATS_CLOSED`), waits for the acks of writes in flight,
+   * then closes the connection if the sink opened it: all within `timeoutMs` (default
+   * `closeTimeoutMs`). A server that stops answering never holds it longer: the summary counts
+   * the messages whose acks had not come back. The same promise on every call; rejects only at
+   * once, for bad options (the sink then stays open).
    */
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
-    return this.#closing;
+  close(options?: CloseOptions): Promise<BrokerSinkCloseSummary> {
+    return this.#closer.close(options);
   }
 
-  async #close(): Promise<void> {
-    this.#link.stop();
-    await settledWithin(Promise.allSettled(this.#inFlight), {
-      timeoutMs: this.#options.ackTimeoutMs,
-    });
-    this.#target?.acks.close();
-    await settledWithin(this.#link.release(), { timeoutMs: this.#options.connectTimeoutMs });
+  /** `await using sink = new NatsSink(...)` closes it with the default deadline. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /**
@@ -144,7 +173,7 @@ export class NatsSink extends ListenerSafeEmitter<NatsSinkEvents> implements Sin
       stop();
       return failAll(events, error);
     }
-    return publishAll(target, messages, interrupted, this.#counters)
+    return publishAll(target, messages, interrupted, this.#counters, this.#unanswered)
       .catch((error: unknown) => failAll(events, error))
       .finally(stop);
   }

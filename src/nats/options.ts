@@ -1,13 +1,24 @@
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
+import type { LifecycleLog } from '../lifecycle/log.js';
 import {
-  booleanOption,
-  choiceOption,
-  numberOption,
-  reconnectOption,
-  textOption,
-} from '../options/validate.js';
+  boolean,
+  custom,
+  defineOptions,
+  fn,
+  integer,
+  nested,
+  oneOf,
+  text,
+} from '../options/spec.js';
+import type { BackoffOptions } from '../retry/backoff.js';
+import {
+  brokerSinkSpecs,
+  driverConnectionSpec,
+  driverOptionsSpec,
+  oneConnectionRule,
+} from '../sinks/broker-sink.js';
 import { checkSubject } from './subjects.js';
 
 /** Where a stream keeps its messages. */
@@ -15,7 +26,7 @@ export type NatsStorage = 'file' | 'memory';
 
 /** The JetStream stream the sink publishes to. */
 export interface NatsStreamOptions {
-  /** Stream name. Required. */
+  /** Stream name (no whitespace, `.`, `*`, `>`, `/` or `\`). Required. */
   readonly name: string;
   /**
    * Subjects the stream stores (wildcards allowed). Every subject the sink publishes must match
@@ -35,24 +46,15 @@ export interface NatsStreamOptions {
   readonly duplicateWindowMs?: number;
 }
 
-/** Reconnection with capped exponential backoff (first connection and lost connections). */
-export interface NatsReconnectOptions {
-  /** Delay before the first reconnection attempt, in milliseconds. @default 100 */
-  readonly minDelayMs?: number;
-  /** Upper bound of one delay, in milliseconds. @default 10000 */
-  readonly maxDelayMs?: number;
-  /** Growth of the delay from one attempt to the next. @default 2 */
-  readonly factor?: number;
-}
-
 /** Options of {@link NatsSink}. Give `servers` or `connection`, and `stream`. */
 export interface NatsSinkOptions {
   /**
    * `nats://` URL(s) of the server(s). The sink opens its own connection on the first write,
-   * reconnects it when it is lost, and closes it on `close()`.
+   * reconnects it when it is lost, and closes it on `close()`. Give this or `connection`.
+   * @default none
    */
   readonly servers?: string | readonly string[];
-  /** A connection the host already has. Never closed by the sink. */
+  /** A connection the host already has. Never closed by the sink. Give this or `servers`. @default none */
   readonly connection?: NatsConnection;
   /**
    * Further options of the sink's own connection (credentials, TLS, ping interval, ...), as
@@ -78,134 +80,115 @@ export interface NatsSinkOptions {
   readonly subject?: (event: EventRecord) => string;
   /** Sink name in metrics and summaries; also the connection name. @default 'nats' */
   readonly name?: string;
-  /** Reconnection backoff. @default { minDelayMs: 100, maxDelayMs: 10000, factor: 2 } */
-  readonly reconnect?: NatsReconnectOptions;
   /**
-   * How long opening a connection may take. A write never waits while the last attempt failed
-   * or while the connection is lost: it fails at once. @default 3000
+   * Reconnection of the sink's own connection: the pause before each attempt after a failed one
+   * (the client's `reconnectDelayHandler`; it dials once at once after a connection is lost),
+   * and how many attempts in a row may fail before the sink gives up and closes (`state`
+   * `closed`, writes then fail as `NATS_CLOSED`, an `error` event says why). The first
+   * connection is opened by writes, no sooner than the pause after a failed attempt.
+   * @default { retries: Infinity, minDelayMs: 100, maxDelayMs: 10000, factor: 2, jitter: 'equal' }
+   */
+  readonly reconnect?: BackoffOptions;
+  /**
+   * How long opening a connection may take, in milliseconds. A write never waits while the last
+   * attempt failed or while the connection is lost: it fails at once. @default 3000
    */
   readonly connectTimeoutMs?: number;
-  /** How long a write waits for JetStream's acks before failing the unacknowledged. @default 5000 */
+  /**
+   * How long a write waits for JetStream's acks before failing the unacknowledged, in
+   * milliseconds. @default 5000
+   */
   readonly ackTimeoutMs?: number;
+  /**
+   * Deadline of `close()` when the call gives none, in milliseconds: how long it waits for the
+   * acks of writes in flight and for the connection to close. @default 10000
+   */
+  readonly closeTimeoutMs?: number;
+  /**
+   * Lifecycle messages (connecting, connected, reconnecting, closed, and each fault in the
+   * background), e.g. a pino logger. @default none (silent)
+   */
+  readonly log?: LifecycleLog;
 }
 
-/** @internal */
-export interface ResolvedNatsSinkOptions {
-  readonly name: string;
+/** One of a stream's subjects (wildcards allowed). */
+const subjectPattern = custom('a subject pattern', (value, field) => {
+  checkSubject(value, field, true);
+  return value as string;
+});
+
+/** {@link NatsStreamOptions} as a table of specs. @internal */
+export const natsStreamOptions = defineOptions<NatsStreamOptions>()('NatsStreamOptions', {
+  name: text({
+    pattern: /^[^\s.*>/\\]+$/,
+    accepts: 'a name without whitespace, ".", "*", ">", "/" or "\\"',
+  }),
+  subjects: custom('a non-empty array of subjects', (value, field) => {
+    if (!Array.isArray(value) || value.length === 0) {
+      throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a non-empty array of subjects');
+    }
+    return value.map((s, i) => subjectPattern.resolve(s, `${field}[${i}]`)) as readonly string[];
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the documented default, as code
+  }).optional('[`${subjectPrefix}.>`]'),
+  storage: oneOf(['file', 'memory']).default('file'),
+  replicas: integer({ min: 1 }).default(1),
+  duplicateWindowMs: integer({ min: 1 }).default(120_000),
+});
+
+/** {@link NatsSinkOptions} as a table of specs. @internal */
+export const natsSinkOptions = defineOptions<NatsSinkOptions>()(
+  'NatsSinkOptions',
+  {
+    servers: custom('a URL or an array of URLs', (value, field) => {
+      const list = typeof value === 'string' ? [value] : value;
+      if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) {
+        throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a URL or an array of URLs');
+      }
+      return value as string | readonly string[];
+    }).optional(),
+    connection: driverConnectionSpec<NatsConnection>(
+      'request',
+      'a NatsConnection (the result of connect from @nats-io/transport-node)',
+    ),
+    connectOptions: driverOptionsSpec<Partial<NodeConnectionOptions>>('connect options'),
+    stream: nested(natsStreamOptions),
+    assertStream: boolean().default(true),
+    subjectPrefix: custom('a subject prefix', (value, field) => {
+      if (typeof value !== 'string') {
+        throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a string');
+      }
+      checkSubject(`${value}.x`, field, false);
+      return value;
+    }).default('eventrail'),
+    subject: fn<(event: EventRecord) => string>().optional(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the documented default, as code
+      '(event) => `${subjectPrefix}.${event.type}`',
+    ),
+    ...brokerSinkSpecs('nats'),
+    ackTimeoutMs: integer({ min: 1 }).default(5000),
+  },
+  oneConnectionRule('servers'),
+);
+
+/** {@link NatsSinkOptions} with every value resolved, the stream's subjects and the subject function included. @internal */
+export type ResolvedNatsSinkOptions = Omit<ReturnType<typeof natsSinkOptions.resolve>, 'stream'> & {
   readonly stream: Required<NatsStreamOptions>;
-  readonly assertStream: boolean;
   readonly subject: (event: EventRecord) => string;
-  readonly reconnect: Required<NatsReconnectOptions>;
-  readonly connectTimeoutMs: number;
-  readonly ackTimeoutMs: number;
+};
+
+/** Resolves the options of a {@link NatsSink}; throws a {@link ValidationError}. @internal */
+export function resolveNatsSinkOptions(options: unknown): ResolvedNatsSinkOptions {
+  const o = natsSinkOptions.resolve(options);
+  const prefix = o.subjectPrefix;
+  return {
+    ...o,
+    stream: { ...o.stream, subjects: o.stream.subjects ?? [`${prefix}.>`] },
+    subject: o.subject ?? ((event) => `${prefix}.${event.type}`),
+  };
 }
 
 /** The defaults of {@link NatsSinkOptions}. */
-export const DEFAULT_NATS_SINK_OPTIONS = Object.freeze({
-  name: 'nats',
-  assertStream: true,
-  subjectPrefix: 'eventrail',
-  storage: 'file' as NatsStorage,
-  replicas: 1,
-  duplicateWindowMs: 120_000,
-  reconnect: Object.freeze({ minDelayMs: 100, maxDelayMs: 10_000, factor: 2 }),
-  connectTimeoutMs: 3000,
-  ackTimeoutMs: 5000,
-});
+export const DEFAULT_NATS_SINK_OPTIONS = Object.freeze(natsSinkOptions.defaults);
 
-const D = DEFAULT_NATS_SINK_OPTIONS;
-
-/** Validates the options once, at construction. @internal */
-export function resolveNatsSinkOptions(options: NatsSinkOptions): ResolvedNatsSinkOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ValidationError('options', 'VALIDATION_REQUIRED', 'are required');
-  }
-  checkSource(options);
-  const prefix = textOption(options.subjectPrefix ?? D.subjectPrefix, 'subjectPrefix');
-  checkSubject(`${prefix}.x`, 'options.subjectPrefix', false);
-  if (options.subject !== undefined && typeof options.subject !== 'function') {
-    throw new ValidationError('options.subject', 'VALIDATION_TYPE', 'must be a function');
-  }
-  return {
-    name: textOption(options.name ?? D.name, 'name'),
-    stream: stream(options.stream, prefix),
-    assertStream: booleanOption(options.assertStream, 'assertStream', D.assertStream),
-    subject: options.subject ?? ((e) => `${prefix}.${e.type}`),
-    reconnect: reconnectOption(options.reconnect, D.reconnect),
-    connectTimeoutMs: numberOption(
-      options.connectTimeoutMs,
-      'connectTimeoutMs',
-      D.connectTimeoutMs,
-      {
-        min: 1,
-      },
-    ),
-    ackTimeoutMs: numberOption(options.ackTimeoutMs, 'ackTimeoutMs', D.ackTimeoutMs, { min: 1 }),
-  };
-}
-
-function stream(value: NatsStreamOptions, prefix: string): Required<NatsStreamOptions> {
-  if (typeof value !== 'object' || value === null) {
-    throw new ValidationError('options.stream', 'VALIDATION_REQUIRED', 'is required');
-  }
-  const name = textOption(value.name, 'stream.name');
-  if (/[\s.*>/\\]/.test(name)) {
-    throw new ValidationError(
-      'options.stream.name',
-      'VALIDATION_RANGE',
-      'must not contain whitespace, ".", "*", ">", "/" or "\\"',
-    );
-  }
-  const subjects = value.subjects ?? [`${prefix}.>`];
-  if (!Array.isArray(subjects) || subjects.length === 0) {
-    throw new ValidationError(
-      'options.stream.subjects',
-      'VALIDATION_TYPE',
-      'must be a non-empty array of subjects',
-    );
-  }
-  subjects.forEach((s, i) => {
-    checkSubject(s, `options.stream.subjects[${i}]`, true);
-  });
-  return {
-    name,
-    subjects,
-    storage: choiceOption(value.storage, 'stream.storage', ['file', 'memory'], D.storage),
-    replicas: numberOption(value.replicas, 'stream.replicas', D.replicas, { min: 1 }),
-    duplicateWindowMs: numberOption(
-      value.duplicateWindowMs,
-      'stream.duplicateWindowMs',
-      D.duplicateWindowMs,
-      { min: 1 },
-    ),
-  };
-}
-
-function checkSource(options: NatsSinkOptions): void {
-  const { servers, connection } = options;
-  if ((servers === undefined) === (connection === undefined)) {
-    throw new ValidationError(
-      'options.servers',
-      'VALIDATION_REQUIRED',
-      'give either servers or connection',
-    );
-  }
-  const list = typeof servers === 'string' ? [servers] : servers;
-  if (list !== undefined && (!Array.isArray(list) || list.some((s) => typeof s !== 'string'))) {
-    throw new ValidationError(
-      'options.servers',
-      'VALIDATION_TYPE',
-      'must be a URL or an array of URLs',
-    );
-  }
-  if (
-    connection !== undefined &&
-    typeof (connection as { request?: unknown }).request !== 'function'
-  ) {
-    throw new ValidationError(
-      'options.connection',
-      'VALIDATION_TYPE',
-      'must be a NatsConnection (the result of connect from @nats-io/transport-node)',
-    );
-  }
-}
+/** The defaults of {@link NatsStreamOptions} (of a stream the sink creates). */
+export const DEFAULT_NATS_STREAM_OPTIONS = Object.freeze(natsStreamOptions.defaults);

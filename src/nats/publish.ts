@@ -23,6 +23,11 @@ export interface NatsPublishCounters {
   lost: number;
 }
 
+/** Messages published and awaiting their acks, across batches. @internal */
+export interface Awaiting {
+  messages: number;
+}
+
 /** Counters at zero. @internal */
 export function zeroPublishCounters(): NatsPublishCounters {
   return { published: 0, acked: 0, duplicates: 0, nacked: 0, timedOut: 0, lost: 0 };
@@ -47,8 +52,9 @@ export function publishAll(
   messages: readonly NatsMessage[],
   interrupted: Promise<unknown>,
   counters: NatsPublishCounters,
+  awaiting: Awaiting,
 ): Promise<EventFailure[]> {
-  const batch = new AwaitedAcks(target.acks, counters);
+  const batch = new AwaitedAcks(target.acks, counters, awaiting);
   for (const message of messages) batch.publish(target.connection, message);
   return batch.settled(target.timeoutMs, interrupted);
 }
@@ -57,6 +63,7 @@ export function publishAll(
 class AwaitedAcks {
   readonly #acks: AckInbox;
   readonly #counters: NatsPublishCounters;
+  readonly #awaiting: Awaiting;
   readonly #events: EventRecord[] = [];
   /** The reply subject of each message still waiting for its ack, undefined once settled. */
   readonly #replies: (string | undefined)[] = [];
@@ -65,9 +72,10 @@ class AwaitedAcks {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #resolve: ((failures: EventFailure[]) => void) | undefined;
 
-  constructor(acks: AckInbox, counters: NatsPublishCounters) {
+  constructor(acks: AckInbox, counters: NatsPublishCounters, awaiting: Awaiting) {
     this.#acks = acks;
     this.#counters = counters;
+    this.#awaiting = awaiting;
   }
 
   publish(connection: NatsConnection, message: NatsMessage): void {
@@ -78,6 +86,7 @@ class AwaitedAcks {
       this.#counters.published += 1;
       this.#replies[i] = reply;
       this.#open += 1;
+      this.#awaiting.messages += 1;
     } catch (error) {
       this.#acks.forget(reply);
       this.#counters.lost += 1;
@@ -97,6 +106,7 @@ class AwaitedAcks {
   #acked(i: number, ack: Msg): void {
     if (this.#replies[i] === undefined) return;
     this.#replies[i] = undefined;
+    this.#awaiting.messages -= 1;
     const error = ackError(ack, this.#counters);
     if (error) this.#failures.push({ event: this.#events[i] as EventRecord, error });
     if (--this.#open === 0) this.#finish();
@@ -107,6 +117,7 @@ class AwaitedAcks {
     clearTimeout(this.#timer);
     this.#replies.forEach((reply, i) => {
       if (reply === undefined) return;
+      this.#awaiting.messages -= 1;
       this.#acks.forget(reply);
       if (cut) this.#counters.lost += 1;
       else this.#counters.timedOut += 1;

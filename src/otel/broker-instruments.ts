@@ -3,16 +3,19 @@ import { messagingAttributes } from './logger-instruments.js';
 import { type Registration, sinkAttributes } from './registration.js';
 import type { ObservedBrokerSink } from './sources.js';
 
+type BrokerFigures = ReturnType<ObservedBrokerSink['metrics']>;
+
 /**
  * How each message a broker sink handed over ended, as the `error.type` of
- * `messaging.client.sent.messages` (absent for confirmed messages).
+ * `messaging.client.sent.messages` (absent for confirmed messages), read from RabbitMQ's or
+ * NATS's counters.
  */
-const OUTCOMES = [
-  ['confirmed', undefined],
-  ['nacked', 'nacked'],
-  ['returned', 'unroutable'],
-  ['unconfirmed', 'unconfirmed'],
-] as const;
+const OUTCOMES: readonly (readonly [string | undefined, (m: BrokerFigures) => number])[] = [
+  [undefined, (m) => m.confirmed ?? m.acked ?? 0],
+  ['nacked', (m) => m.nacked],
+  ['unroutable', (m) => m.returned ?? 0],
+  ['unconfirmed', (m) => m.unconfirmed ?? (m.timedOut ?? 0) + (m.lost ?? 0)],
+];
 
 /**
  * Observes broker sinks' `metrics()`: messages sent (by outcome), and the connection's blocked
@@ -39,15 +42,15 @@ export function observeBrokerSinks(r: Registration, sinks: readonly ObservedBrok
       ...sinkAttributes(sink.name),
     };
     const outcomes = OUTCOMES.map(
-      ([key, error]) =>
-        [key, error === undefined ? base : { ...base, 'error.type': error }] as const,
+      ([error, count]) =>
+        [count, error === undefined ? base : { ...base, 'error.type': error }] as const,
     );
     return { sink, base, outcomes };
   });
   r.observe([sent, blockedTime, blocked, connects, disconnects], (result) => {
     for (const { sink, base, outcomes } of labelled) {
       const m = sink.metrics();
-      for (const [key, attributes] of outcomes) result.observe(sent, m[key], attributes);
+      for (const [count, attributes] of outcomes) result.observe(sent, count(m), attributes);
       if (m.blockedMs !== undefined) result.observe(blockedTime, m.blockedMs / 1000, base);
       if (m.blocked !== undefined) result.observe(blocked, m.blocked, base);
       if (m.connects !== undefined) result.observe(connects, m.connects, base);

@@ -23,8 +23,9 @@ export interface InstrumentOptions {
   /** An `OutboxPublisher`: pending rows, oldest pending age, outcomes, publish lag, batches. */
   readonly publisher?: ObservedPublisher;
   /**
-   * Broker sinks (`RabbitMQSink`): `messaging.client.sent.messages` and blocked time; with
-   * `logger`, also `messaging.client.operation.duration` of their writes.
+   * Broker sinks (`RabbitMQSink`, `NatsSink`): `messaging.client.sent.messages`, connects and
+   * disconnects, RabbitMQ's blocked time; with `logger`, also
+   * `messaging.client.operation.duration` of their writes.
    */
   readonly sinks?: readonly ObservedBrokerSink[];
   /** Anything whose `metrics()` returns numbers, such as a maintenance handle. */

@@ -1,7 +1,7 @@
 /**
  * What `instrument()` observes, as structural types: the otel entry imports no other backend,
  * so anything with the right `metrics()` and `on()` can be observed (an `EventLogger`, an
- * `OutboxPublisher`, a `RabbitMQSink`, a maintenance handle).
+ * `OutboxPublisher`, a `RabbitMQSink` or `NatsSink`, a maintenance handle).
  */
 
 /** The part of an event emitter `instrument()` listens on (eventemitter3's `on`/`off`). */
@@ -64,15 +64,27 @@ export interface MessagingTarget {
   readonly destination: string;
 }
 
-/** A broker sink (a `RabbitMQSink`), as far as `instrument()` needs it. */
+/**
+ * A broker sink (a `RabbitMQSink`, a `NatsSink`), as far as `instrument()` needs it. Each names
+ * the outcomes of its messages in its own system's words; either set of counters is read.
+ */
 export interface ObservedBrokerSink {
   readonly name: string;
   readonly messaging: MessagingTarget;
   metrics(): {
-    readonly confirmed: number;
     readonly nacked: number;
-    readonly returned: number;
-    readonly unconfirmed: number;
+    /** Messages the broker confirmed (RabbitMQ). */
+    readonly confirmed?: number;
+    /** Messages JetStream acknowledged (NATS): confirmed. */
+    readonly acked?: number;
+    /** Mandatory messages the broker returned as unroutable (RabbitMQ). */
+    readonly returned?: number;
+    /** Messages whose confirm never came (RabbitMQ). */
+    readonly unconfirmed?: number;
+    /** Messages not acknowledged in time (NATS): unconfirmed. */
+    readonly timedOut?: number;
+    /** Messages whose ack was cut short (NATS): unconfirmed. */
+    readonly lost?: number;
     /** Times the broker blocked the connection (RabbitMQ only). */
     readonly blocked?: number;
     /** Milliseconds the broker kept the connection blocked (RabbitMQ only). */

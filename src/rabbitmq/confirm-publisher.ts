@@ -19,8 +19,16 @@ export interface PublishCounters {
   nacked: number;
   /** Mandatory messages the broker returned as unroutable. */
   returned: number;
-  /** Messages whose confirm never came: the channel closed first, or `confirmTimeoutMs` passed. */
+  /**
+   * Messages whose confirm never came: the channel closed first, `confirmTimeoutMs` passed, or
+   * the write stopped waiting (its write timeout, the close deadline).
+   */
   unconfirmed: number;
+}
+
+/** Messages published and not yet confirmed, nacked, returned or given up, across channels. @internal */
+export interface Awaiting {
+  messages: number;
 }
 
 /** A batch awaiting confirms: where a `basic.return` for one of its messages is recorded. */
@@ -39,15 +47,22 @@ export class ConfirmPublisher {
   readonly channel: ConfirmChannel;
   readonly #exchange: string;
   readonly #counters: PublishCounters;
+  readonly #unanswered: Awaiting;
   readonly #awaiting = new Map<string, AwaitingBatch>();
   #closed = false;
   /** Why the broker closed the channel, when it did (e.g. 404: the exchange is gone). */
   #closeError: unknown;
 
-  constructor(channel: ConfirmChannel, exchange: string, counters: PublishCounters) {
+  constructor(
+    channel: ConfirmChannel,
+    exchange: string,
+    counters: PublishCounters,
+    unanswered: Awaiting,
+  ) {
     this.channel = channel;
     this.#exchange = exchange;
     this.#counters = counters;
+    this.#unanswered = unanswered;
     // Before amqplib's own listener, which fails the unconfirmed callbacks: a callback error
     // then means "channel closed" when this flag is set, and a nack when it is not.
     channel.prependListener('close', () => {
@@ -97,12 +112,15 @@ export class ConfirmPublisher {
         resolve(failures);
       };
       const onAbort = () => {
+        this.#counters.unconfirmed += unsettled.size;
+        this.#unanswered.messages -= unsettled.size;
         unsettled.clear();
         end();
         reject(signal.reason);
       };
       const confirm = (m: OutgoingMessage) => (error: unknown) => {
         if (!unsettled.has(m)) return;
+        this.#unanswered.messages -= 1;
         const returned = returns.get(m.event.id);
         if (error && this.#closed) {
           this.#counters.unconfirmed += 1;
@@ -131,6 +149,7 @@ export class ConfirmPublisher {
           // the batch is bounded, and waiting for its confirms waits for it to be sent.
           this.channel.publish(this.#exchange, m.routingKey, m.content, m.options, confirm(m));
           this.#counters.published += 1;
+          this.#unanswered.messages += 1;
         } catch (error) {
           // A closed channel refuses every later publish; anything else concerns this message.
           fail(m, this.#closed ? this.#lost(error) : refused(m, error));
@@ -142,6 +161,7 @@ export class ConfirmPublisher {
       }
       signal.addEventListener('abort', onAbort, { once: true });
       timer = setTimeout(() => {
+        this.#unanswered.messages -= unsettled.size;
         for (const m of unsettled) {
           this.#counters.unconfirmed += 1;
           failures.push({

@@ -1,7 +1,14 @@
-import amqplib, { type RecoveringChannelModel, type SocketOptions } from 'amqplib';
+import amqplib, {
+  type ChannelModel,
+  type RecoveringChannelModel,
+  type RecoveryOptions,
+  type SocketOptions,
+} from 'amqplib';
 import { deferred, within } from '../async/wait.js';
+import { describe } from '../errors.js';
+import { type Backoff, backoffDelay } from '../retry/backoff.js';
 import { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
-import type { AmqpConnection, ReconnectOptions } from './options.js';
+import type { AmqpConnection } from './options.js';
 
 /**
  * Where the sink's connection stands:
@@ -11,7 +18,8 @@ import type { AmqpConnection, ReconnectOptions } from './options.js';
  * - `blocked`: the broker blocked the connection (memory or disk alarm); writes wait up to
  *   `blockedTimeoutMs`, then fail as transient.
  * - `reconnecting`: the connection was lost or attempts fail; amqplib reconnects with backoff.
- * - `closed`: `close()` was called, or a plain connection passed in closed (it cannot be reopened).
+ * - `closed`: `close()` was called, a plain connection passed in closed (it cannot be reopened),
+ *   or `reconnect.retries` attempts in a row failed.
  */
 export type RabbitMQSinkState =
   | 'idle'
@@ -25,7 +33,7 @@ export type RabbitMQSinkState =
 export interface ConnectionCounters {
   /** Connections established (the first, then one per reconnect). */
   connects: number;
-  /** Connection attempts that failed. */
+  /** Connection attempts that failed (the first connection's and reconnects). */
   connectFailures: number;
   /** Established connections that were lost. */
   disconnects: number;
@@ -41,10 +49,12 @@ export interface BrokerLinkOptions {
   readonly connection: AmqpConnection | undefined;
   readonly socketOptions: SocketOptions | undefined;
   readonly name: string;
-  readonly reconnect: Required<ReconnectOptions>;
+  readonly reconnect: Backoff;
   readonly connectTimeoutMs: number;
   readonly blockedTimeoutMs: number;
   readonly onState: (state: RabbitMQSinkState, previous: RabbitMQSinkState) => void;
+  /** A fault in the background: the connection lost, an attempt failed, recovery given up. */
+  readonly onError: (error: RabbitMQError) => void;
 }
 
 type Listener = (arg: unknown) => void;
@@ -78,6 +88,8 @@ export class BrokerLink {
   #listeners: [string, Listener][] = [];
   /** The sink's own connection, until amqplib hands it over. */
   #opening: Promise<void> | undefined;
+  /** The plain connection under the sink's own recovering one, while there is one. */
+  #model: ChannelModel | undefined;
 
   constructor(options: BrokerLinkOptions) {
     this.#options = options;
@@ -166,6 +178,18 @@ export class BrokerLink {
     }
   }
 
+  /**
+   * Destroys the socket of the sink's own connection (never one passed in): for a broker that
+   * did not answer the close in time, so that nothing of the sink keeps the process alive.
+   */
+  abandon(): void {
+    if (this.#options.connection !== undefined) return;
+    type Socket = { destroy?: (error: Error) => void };
+    const socket = (this.#model?.connection as { stream?: Socket } | undefined)?.stream;
+    // With an error: amqplib then closes the connection and fails what awaits its confirms.
+    socket?.destroy?.(new Error('the broker did not answer the close in time'));
+  }
+
   #start(): void {
     const given = this.#options.connection;
     if (given !== undefined) {
@@ -191,18 +215,12 @@ export class BrokerLink {
           connection_name: `eventrail/${name}`,
           ...socketOptions?.clientProperties,
         },
-        recovery: {
-          initialDelay: reconnect.minDelayMs,
-          maxDelay: reconnect.maxDelayMs,
-          factor: reconnect.factor,
-          maxRetries: Number.POSITIVE_INFINITY,
-          waitForConnect: false,
-        },
+        recovery: recoveryOptions(reconnect),
       })
       .then(
         // Listeners go on before the first attempt, which amqplib defers to the next turn.
         (connection) => this.#adopt(connection),
-        (error: unknown) => this.#closedFor(error),
+        (error: unknown) => this.#gaveUp(error),
       );
   }
 
@@ -222,19 +240,26 @@ export class BrokerLink {
       if (this.#state === 'blocked') this.#set('connected');
     });
     if (!isRecovering(connection)) {
-      on('close', (error: unknown) => this.#closedFor(error ?? new Error('connection closed')));
+      on('close', (error: unknown) => {
+        // Closed by its owner (no error) is no fault of the broker's.
+        if (error) this.#gaveUp(error, 'the connection closed');
+        else this.#closedFor(new Error('connection closed'));
+      });
       return;
     }
-    on('connect', () => {
+    on('connect', (model: unknown) => {
       this.counters.connects += 1;
+      this.#model = model as ChannelModel;
       this.#failing = false;
       this.#set('connected');
     });
     on('disconnect', (error: unknown) => {
       this.counters.disconnects += 1;
+      this.#model = undefined;
       this.#lastError = error;
       this.#failing = false;
       this.#set('reconnecting');
+      this.#report('RABBITMQ_CONNECTION_LOST', 'lost the connection to the broker', error);
     });
     on('connect-failed', (error: unknown) => {
       this.counters.connectFailures += 1;
@@ -244,13 +269,27 @@ export class BrokerLink {
       // must learn that this attempt failed and fail at once.
       if (this.#state === 'reconnecting') this.#wakeWaiters();
       else this.#set('reconnecting');
+      this.#report('RABBITMQ_UNAVAILABLE', 'cannot connect to the broker', error);
     });
-    on('reconnect-failed', (error: unknown) => this.#closedFor(error));
+    on('reconnect-failed', (error: unknown) => this.#gaveUp(error, 'gave up reconnecting'));
   }
 
   #closedFor(error: unknown): void {
     this.#lastError = error;
     this.#set('closed');
+  }
+
+  /** The connection is gone for good: closed, and reported. */
+  #gaveUp(error: unknown, why = 'cannot open the connection'): void {
+    if (this.#state === 'closed') return;
+    this.#closedFor(error);
+    this.#report('RABBITMQ_CLOSED', why, error);
+  }
+
+  /** Reports a fault, unless the sink is closing (its own close is none). */
+  #report(code: RabbitMQErrorCode, message: string, cause: unknown): void {
+    if (this.#stopped) return;
+    this.#options.onError(new RabbitMQError(code, `${message}: ${describe(cause)}`, { cause }));
   }
 
   #set(state: RabbitMQSinkState): void {
@@ -275,6 +314,19 @@ export class BrokerLink {
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
     return new RabbitMQError(code, `${message}${detail}`, { cause });
   }
+}
+
+/**
+ * amqplib's recovery with eventrail's backoff: the pause before attempt n + 1 is
+ * `backoffDelay(n)`, and `retries` attempts in a row may fail (the first connection's too)
+ * before it gives up. @internal
+ */
+export function recoveryOptions(backoff: Backoff): RecoveryOptions {
+  return {
+    calculateDelay: (attempt) => backoffDelay(attempt, backoff),
+    maxRetries: backoff.retries,
+    waitForConnect: false,
+  };
 }
 
 function isRecovering(connection: AmqpConnection): connection is RecoveringChannelModel {

@@ -3,6 +3,8 @@
  * confirms, reconnecting on its own. Needs `amqplib` (an optional peer dependency) installed.
  * @packageDocumentation
  */
+
+export type { BrokerSinkCloseSummary } from '../sinks/broker-sink.js';
 export { classifyRabbitMQError } from './classify.js';
 export type { PublishCounters } from './confirm-publisher.js';
 export type { ConnectionCounters, RabbitMQSinkState } from './connection.js';
@@ -13,7 +15,6 @@ export {
   DEFAULT_RABBITMQ_SINK_OPTIONS,
   type QueueBinding,
   type RabbitMQSinkOptions,
-  type ReconnectOptions,
 } from './options.js';
 export {
   RabbitMQSink,

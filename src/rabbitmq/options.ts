@@ -2,14 +2,21 @@ import type { ChannelModel, Options, RecoveringChannelModel, SocketOptions } fro
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { LifecycleLog } from '../lifecycle/log.js';
-import { numberOption, reconnectOption, textOption } from '../options/validate.js';
+import { boolean, custom, defineOptions, fn, integer, text } from '../options/spec.js';
+import type { BackoffOptions } from '../retry/backoff.js';
+import {
+  brokerSinkSpecs,
+  driverConnectionSpec,
+  driverOptionsSpec,
+  oneConnectionRule,
+} from '../sinks/broker-sink.js';
 
 /** A connection the host opened: plain (`amqplib.connect(url)`) or recovering (`{ recovery }`). */
 export type AmqpConnection = ChannelModel | RecoveringChannelModel;
 
 /** A queue the sink declares and binds to its exchange, for set-ups without their own topology. */
 export interface QueueBinding {
-  /** Queue name. */
+  /** Queue name. Required. */
   readonly queue: string;
   /** Binding keys (patterns on a topic exchange). @default ['#'] (everything, on a topic exchange) */
   readonly bindingKeys?: readonly string[];
@@ -20,27 +27,19 @@ export interface QueueBinding {
   readonly options?: Options.AssertQueue;
 }
 
-/** Reconnection of the sink's own connection (amqplib's recovery: exponential, ±20% jitter). */
-export interface ReconnectOptions {
-  /** Delay before the first reconnection attempt, in milliseconds. @default 100 */
-  readonly minDelayMs?: number;
-  /** Upper bound of one delay, in milliseconds; delays never exceed it. @default 10000 */
-  readonly maxDelayMs?: number;
-  /** Growth of the delay from one attempt to the next. @default 2 */
-  readonly factor?: number;
-}
-
 /** Options of {@link RabbitMQSink}. Give `url` or `connection`, and `exchange`. */
 export interface RabbitMQSinkOptions {
   /**
    * `amqp://` or `amqps://` URL of the broker. The sink opens its own connection on the first
-   * write, reconnects it when it is lost, and closes it on `close()`.
+   * write, reconnects it when it is lost, and closes it on `close()`. Give this or `connection`.
+   * @default none
    */
   readonly url?: string;
   /**
    * A connection the host already has. Never closed by the sink. A recovering connection
    * (`amqplib.connect(url, { recovery: {...} })`) is followed through its reconnects; after a
-   * plain one closes, the sink cannot reopen it and reports `closed`.
+   * plain one closes, the sink cannot reopen it and reports `closed`. Give this or `url`.
+   * @default none
    */
   readonly connection?: AmqpConnection;
   /**
@@ -82,148 +81,98 @@ export interface RabbitMQSinkOptions {
   readonly mandatory?: boolean;
   /** Sink name in metrics and summaries; also in the connection name. @default 'rabbitmq' */
   readonly name?: string;
-  /** Reconnection of the sink's own connection. @default { minDelayMs: 100, maxDelayMs: 10000, factor: 2 } */
-  readonly reconnect?: ReconnectOptions;
   /**
-   * How long a write waits for a connection being opened or re-opened (also the socket connect
-   * timeout). A write never waits while the last attempt failed: it fails at once. @default 3000
+   * Reconnection of the sink's own connection (amqplib's recovery, with eventrail's backoff):
+   * the pause before each attempt after a lost connection or a failed attempt, and how many
+   * attempts in a row may fail before the sink gives up and closes (`state` `closed`, writes
+   * then fail as `RABBITMQ_CLOSED`, an `error` event says why). Also the first connection's.
+   * @default { retries: Infinity, minDelayMs: 100, maxDelayMs: 10000, factor: 2, jitter: 'equal' }
+   */
+  readonly reconnect?: BackoffOptions;
+  /**
+   * How long a write waits for a connection being opened or re-opened, in milliseconds (also
+   * the socket connect timeout). A write never waits while the last attempt failed: it fails at
+   * once. @default 3000
    */
   readonly connectTimeoutMs?: number;
-  /** How long a write waits for the broker's confirms before failing them. @default 5000 */
+  /** How long a write waits for the broker's confirms before failing them, in milliseconds. @default 5000 */
   readonly confirmTimeoutMs?: number;
-  /** How long a write waits while the broker blocks the connection (alarms). @default 1000 */
+  /** How long a write waits while the broker blocks the connection (alarms), in milliseconds. @default 1000 */
   readonly blockedTimeoutMs?: number;
   /**
-   * Lifecycle messages (connected, blocked, reconnecting, closed), e.g. a pino logger.
-   * @default none (silent)
+   * Deadline of `close()` when the call gives none, in milliseconds: how long it waits for the
+   * confirms of writes in flight and for the broker to close the channel and connection.
+   * @default 10000
+   */
+  readonly closeTimeoutMs?: number;
+  /**
+   * Lifecycle messages (connecting, connected, blocked, reconnecting, closed, and each fault in
+   * the background), e.g. a pino logger. @default none (silent)
    */
   readonly log?: LifecycleLog;
 }
 
-/** @internal */
-export interface ResolvedRabbitMQSinkOptions {
-  readonly name: string;
-  readonly exchange: string;
-  readonly exchangeType: string;
-  readonly assertTopology: boolean;
-  readonly queues: readonly QueueBinding[];
+/** A queue binding, as `queues[i]` gives it. */
+const queueBinding = defineOptions<QueueBinding>()('QueueBinding', {
+  queue: text(),
+  bindingKeys: custom('an array of strings', (value, field) => {
+    if (!Array.isArray(value) || value.some((k) => typeof k !== 'string')) {
+      throw new ValidationError(field, 'VALIDATION_TYPE', 'must be an array of strings');
+    }
+    return value as readonly string[];
+  }).default(['#'], "['#'] (everything, on a topic exchange)"),
+  options: driverOptionsSpec<Options.AssertQueue>('queue arguments', '{ durable: true }'),
+});
+
+/** {@link RabbitMQSinkOptions} as a table of specs. @internal */
+export const rabbitMQSinkOptions = defineOptions<RabbitMQSinkOptions>()(
+  'RabbitMQSinkOptions',
+  {
+    url: text({
+      pattern: /^amqps?:\/\//i,
+      accepts: 'an amqp:// or amqps:// URL',
+    }).optional(),
+    connection: driverConnectionSpec<AmqpConnection>(
+      'createConfirmChannel',
+      'an amqplib connection (the result of amqplib.connect)',
+    ),
+    socketOptions: driverOptionsSpec<SocketOptions>('socket options'),
+    exchange: text(),
+    exchangeType: text().default('topic'),
+    assertTopology: boolean().default(true),
+    queues: custom('an array of QueueBinding', (value, field) => {
+      if (!Array.isArray(value)) {
+        throw new ValidationError(field, 'VALIDATION_TYPE', 'must be an array');
+      }
+      return value.map((binding, i) =>
+        queueBinding.resolve(binding, `${field}[${i}]`),
+      ) as readonly QueueBinding[];
+    }).default([]),
+    routingKeyPrefix: text().default('eventrail'),
+    routingKey: fn<(event: EventRecord) => string>().optional(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the documented default, as code
+      '(event) => `${routingKeyPrefix}.${event.type}`',
+    ),
+    priority: fn<(event: EventRecord) => number | null | undefined>().optional('no priority'),
+    mandatory: boolean().default(true),
+    ...brokerSinkSpecs('rabbitmq'),
+    confirmTimeoutMs: integer({ min: 1 }).default(5000),
+    blockedTimeoutMs: integer({ min: 0 }).default(1000),
+  },
+  oneConnectionRule('url'),
+);
+
+/** {@link RabbitMQSinkOptions} with every value resolved, the routing key function included. @internal */
+export type ResolvedRabbitMQSinkOptions = ReturnType<typeof rabbitMQSinkOptions.resolve> & {
   readonly routingKey: (event: EventRecord) => string;
-  readonly priority: ((event: EventRecord) => number | null | undefined) | undefined;
-  readonly mandatory: boolean;
-  readonly reconnect: Required<ReconnectOptions>;
-  readonly connectTimeoutMs: number;
-  readonly confirmTimeoutMs: number;
-  readonly blockedTimeoutMs: number;
+};
+
+/** Resolves the options of a {@link RabbitMQSink}; throws a {@link ValidationError}. @internal */
+export function resolveRabbitMQSinkOptions(options: unknown): ResolvedRabbitMQSinkOptions {
+  const o = rabbitMQSinkOptions.resolve(options);
+  const prefix = o.routingKeyPrefix;
+  return { ...o, routingKey: o.routingKey ?? ((event) => `${prefix}.${event.type}`) };
 }
 
 /** The defaults of {@link RabbitMQSinkOptions}. */
-export const DEFAULT_RABBITMQ_SINK_OPTIONS = Object.freeze({
-  name: 'rabbitmq',
-  exchangeType: 'topic',
-  assertTopology: true,
-  routingKeyPrefix: 'eventrail',
-  mandatory: true,
-  reconnect: Object.freeze({ minDelayMs: 100, maxDelayMs: 10_000, factor: 2 }),
-  connectTimeoutMs: 3000,
-  confirmTimeoutMs: 5000,
-  blockedTimeoutMs: 1000,
-});
-
-const D = DEFAULT_RABBITMQ_SINK_OPTIONS;
-
-/** Validates the options once, at construction. @internal */
-export function resolveRabbitMQSinkOptions(
-  options: RabbitMQSinkOptions,
-): ResolvedRabbitMQSinkOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ValidationError('options', 'VALIDATION_REQUIRED', 'are required');
-  }
-  checkSource(options);
-  const exchange = textOption(options.exchange, 'exchange');
-  const prefix = options.routingKeyPrefix ?? D.routingKeyPrefix;
-  if (typeof prefix !== 'string') {
-    throw new ValidationError('options.routingKeyPrefix', 'VALIDATION_TYPE', 'must be a string');
-  }
-  return {
-    name: textOption(options.name ?? D.name, 'name'),
-    exchange,
-    exchangeType: textOption(options.exchangeType ?? D.exchangeType, 'exchangeType'),
-    assertTopology: options.assertTopology ?? D.assertTopology,
-    queues: queues(options.queues ?? []),
-    routingKey: fn(options.routingKey, 'routingKey') ?? ((e) => `${prefix}.${e.type}`),
-    priority: fn(options.priority, 'priority'),
-    mandatory: options.mandatory ?? D.mandatory,
-    reconnect: reconnectOption(options.reconnect, D.reconnect),
-    connectTimeoutMs: numberOption(
-      options.connectTimeoutMs,
-      'connectTimeoutMs',
-      D.connectTimeoutMs,
-      { min: 1 },
-    ),
-    confirmTimeoutMs: numberOption(
-      options.confirmTimeoutMs,
-      'confirmTimeoutMs',
-      D.confirmTimeoutMs,
-      { min: 1 },
-    ),
-    blockedTimeoutMs: numberOption(
-      options.blockedTimeoutMs,
-      'blockedTimeoutMs',
-      D.blockedTimeoutMs,
-      { min: 0 },
-    ),
-  };
-}
-
-function checkSource(options: RabbitMQSinkOptions): void {
-  const { url, connection } = options;
-  if ((url === undefined) === (connection === undefined)) {
-    throw new ValidationError(
-      'options.url',
-      'VALIDATION_REQUIRED',
-      'give either url or connection',
-    );
-  }
-  if (url !== undefined && (typeof url !== 'string' || !/^amqps?:\/\//i.test(url))) {
-    throw new ValidationError(
-      'options.url',
-      'VALIDATION_RANGE',
-      'must be an amqp:// or amqps:// URL',
-    );
-  }
-  if (
-    connection !== undefined &&
-    typeof (connection as { createConfirmChannel?: unknown }).createConfirmChannel !== 'function'
-  ) {
-    throw new ValidationError(
-      'options.connection',
-      'VALIDATION_TYPE',
-      'must be an amqplib connection (the result of amqplib.connect)',
-    );
-  }
-}
-
-function fn<T>(value: T | undefined, name: string): T | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new ValidationError(`options.${name}`, 'VALIDATION_TYPE', 'must be a function');
-  }
-  return value;
-}
-
-function queues(list: readonly QueueBinding[]): readonly QueueBinding[] {
-  if (!Array.isArray(list)) {
-    throw new ValidationError('options.queues', 'VALIDATION_TYPE', 'must be an array');
-  }
-  list.forEach((binding, i) => {
-    textOption(binding?.queue, `queues[${i}].queue`);
-    const keys = binding.bindingKeys;
-    if (keys !== undefined && (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))) {
-      throw new ValidationError(
-        `options.queues[${i}].bindingKeys`,
-        'VALIDATION_TYPE',
-        'must be an array of strings',
-      );
-    }
-  });
-  return list;
-}
+export const DEFAULT_RABBITMQ_SINK_OPTIONS = Object.freeze(rabbitMQSinkOptions.defaults);

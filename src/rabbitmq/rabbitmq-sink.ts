@@ -1,12 +1,19 @@
-import { settledWithin, within } from '../async/wait.js';
+import { within } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
+import { describe } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
-import { checkLog, type LifecycleLevel, lifecycle } from '../lifecycle/log.js';
+import type { CloseOptions, Lifecycle } from '../lifecycle/close.js';
+import {
+  BrokerCloser,
+  type BrokerSinkCloseSummary,
+  logBrokerLifecycle,
+} from '../sinks/broker-sink.js';
 import { writeMessages } from '../sinks/message-writes.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind, WriteContext } from '../sinks/sink.js';
 import { classifyRabbitMQError } from './classify.js';
 import {
+  type Awaiting,
   ConfirmPublisher,
   type PublishCounters,
   type PublishFailure,
@@ -32,6 +39,14 @@ export interface RabbitMQSinkMetrics
 export interface RabbitMQSinkEvents {
   /** The connection changed state, e.g. to `blocked` or `reconnecting` and back to `connected`. */
   state: (state: RabbitMQSinkState, previous: RabbitMQSinkState) => void;
+  /**
+   * A fault in the background, while no write may be failing for it: the connection lost
+   * (`RABBITMQ_CONNECTION_LOST`), an attempt to connect failed (`RABBITMQ_UNAVAILABLE`), the
+   * broker closed the channel (`RABBITMQ_CONNECTION_LOST`), reconnecting given up
+   * (`RABBITMQ_CLOSED`). The driver's error is the `cause`. Without a listener (or a `log`), the
+   * first one is a process warning.
+   */
+  error: (error: RabbitMQError) => void;
 }
 
 /**
@@ -45,8 +60,13 @@ export interface RabbitMQSinkEvents {
  * The sink's own connection (`url`) reconnects with capped backoff; writes wait for a connection
  * being opened (bounded) and fail at once while the broker cannot be reached, so the logger's
  * retry, queue and fallback work for this sink alone and never slow another sink.
+ *
+ * Nothing connects before the first write. `close()` (or `await using`) ends it within a deadline.
  */
-export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implements Sink {
+export class RabbitMQSink
+  extends ListenerSafeEmitter<RabbitMQSinkEvents>
+  implements Sink, Lifecycle<RabbitMQSinkMetrics, BrokerSinkCloseSummary>
+{
   readonly name: string;
   /**
    * Two writes in flight on the one channel: the next batch is published while the broker
@@ -66,39 +86,37 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
     returned: 0,
     unconfirmed: 0,
   };
+  readonly #unanswered: Awaiting = { messages: 0 };
   #publisher: ConfirmPublisher | undefined;
   #opening: Promise<ConfirmPublisher> | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
-  #closing: Promise<void> | undefined;
+  readonly #closer: BrokerCloser;
 
   constructor(options: RabbitMQSinkOptions) {
     super();
-    const resolved = resolveRabbitMQSinkOptions(options);
-    this.name = resolved.name;
-    this.messaging = { system: 'rabbitmq', destination: resolved.exchange };
-    this.#options = resolved;
-    this.#mapping = resolved;
-    this.#link = new BrokerLink({
-      url: options.url,
-      connection: options.connection,
-      socketOptions: options.socketOptions,
-      name: resolved.name,
-      reconnect: resolved.reconnect,
-      connectTimeoutMs: resolved.connectTimeoutMs,
-      blockedTimeoutMs: resolved.blockedTimeoutMs,
-      onState: (state, previous) => this.emit('state', state, previous),
+    const o = resolveRabbitMQSinkOptions(options);
+    this.name = o.name;
+    this.messaging = { system: 'rabbitmq', destination: o.exchange };
+    this.#options = o;
+    this.#mapping = o;
+    this.#closer = new BrokerCloser(o.closeTimeoutMs, {
+      stop: () => this.#link.stop(),
+      inFlight: this.#inFlight,
+      awaiting: () => this.#unanswered.messages,
+      release: async () => {
+        await this.#opening?.catch(() => undefined);
+        const channel = this.#publisher?.channel;
+        if (channel && this.#publisher?.open) await channel.close().catch(() => undefined);
+        await this.#link.release();
+      },
+      abandon: () => this.#link.abandon(),
     });
-    const log = checkLog(options.log);
-    if (log) {
-      this.on('state', (state, previous) =>
-        lifecycle(
-          log,
-          STATE_LEVEL[state],
-          { sink: this.name, state, previous },
-          `eventrail RabbitMQ sink ${state}`,
-        ),
-      );
-    }
+    this.#link = new BrokerLink({
+      ...o,
+      onState: (state, previous) => this.emit('state', state, previous),
+      onError: (error) => this.emit('error', error),
+    });
+    logBrokerLifecycle(this, o.log, 'RabbitMQ');
   }
 
   /** Where the connection stands; see {@link RabbitMQSinkState}. */
@@ -130,27 +148,20 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
   }
 
   /**
-   * Stops accepting writes, waits for the confirms of writes in flight (at most
-   * `confirmTimeoutMs`), then closes the channel and, if the sink opened it, the connection
-   * (each close waits at most `confirmTimeoutMs` for the broker's answer). Idempotent.
+   * Stops accepting writes (they fail as `RABBITMQ_CLOSED`), waits for the confirms of writes in
+   * flight, then closes the channel and, if the sink opened it, the connection: all within
+   * `timeoutMs` (default `closeTimeoutMs`). A broker that stops answering (blocked, a half-open
+   * socket) never holds it longer: at the deadline the sink's own socket is destroyed, and the
+   * summary counts the messages whose confirms had not come back. The same promise on every
+   * call; rejects only at once, for bad options (the sink then stays open).
    */
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
-    return this.#closing;
+  close(options?: CloseOptions): Promise<BrokerSinkCloseSummary> {
+    return this.#closer.close(options);
   }
 
-  async #close(): Promise<void> {
-    this.#link.stop();
-    const { confirmTimeoutMs, connectTimeoutMs } = this.#options;
-    // Every step is bounded: a broker that blocks its publishers, or a half-open socket, never
-    // answers a close, and a host's shutdown must not hang on it.
-    await settledWithin(Promise.allSettled(this.#inFlight), { timeoutMs: confirmTimeoutMs });
-    await settledWithin(this.#opening, { timeoutMs: connectTimeoutMs });
-    const channel = this.#publisher?.channel;
-    if (channel && this.#publisher?.open) {
-      await settledWithin(channel.close(), { timeoutMs: confirmTimeoutMs });
-    }
-    await settledWithin(this.#link.release(), { timeoutMs: confirmTimeoutMs });
+  /** `await using sink = new RabbitMQSink(...)` closes it with the default deadline. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   async #publish(messages: OutgoingMessage[], signal: AbortSignal): Promise<PublishFailure[]> {
@@ -191,7 +202,12 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
       );
     }
     const channel = opened.value;
-    channel.on('error', (error: unknown) => this.#link.noteError(error));
+    channel.on('error', (error: unknown) => {
+      this.#link.noteError(error);
+      if (this.#closer.closed) return;
+      const message = `the broker closed the channel: ${describe(error)}`;
+      this.emit('error', new RabbitMQError('RABBITMQ_CONNECTION_LOST', message, { cause: error }));
+    });
     try {
       await assertTopology(channel, this.#options);
     } catch (error) {
@@ -199,17 +215,12 @@ export class RabbitMQSink extends ListenerSafeEmitter<RabbitMQSinkEvents> implem
       throw error;
     }
     this.#link.confirmConnected();
-    this.#publisher = new ConfirmPublisher(channel, this.#options.exchange, this.#counters);
+    this.#publisher = new ConfirmPublisher(
+      channel,
+      this.#options.exchange,
+      this.#counters,
+      this.#unanswered,
+    );
     return this.#publisher;
   }
 }
-
-/** How loud each connection state is in the lifecycle log. */
-const STATE_LEVEL = {
-  idle: 'debug',
-  connecting: 'debug',
-  connected: 'info',
-  blocked: 'warn',
-  reconnecting: 'warn',
-  closed: 'info',
-} as const satisfies Record<RabbitMQSinkState, LifecycleLevel>;

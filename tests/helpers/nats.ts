@@ -135,7 +135,8 @@ export async function startPrivateNatsServer(): Promise<PrivateNatsServer> {
   };
   const kill = async () => {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    // Killed already (a signal sets signalCode, not exitCode): nothing to wait for.
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;

@@ -16,6 +16,7 @@ describe('NATS publish acks, one batch', () => {
     const silent = nats.connection.subscribe(`${stream}.silent`, { callback: () => {} });
     const acks = new AckInbox(nats.connection);
     const counters = zeroPublishCounters();
+    const awaiting = { messages: 0 };
     const mapping = {
       subject: (e: { type: string }) => `${stream}.${e.type}`,
       streamSubjects: ['>'],
@@ -26,7 +27,10 @@ describe('NATS publish acks, one batch', () => {
     try {
       const started = Date.now();
       const target = { connection: nats.connection, acks, timeoutMs: 300 };
-      const failures = await publishAll(target, batch, new Promise(() => {}), counters);
+      const publishing = publishAll(target, batch, new Promise(() => {}), counters, awaiting);
+      expect(awaiting.messages).toBe(5);
+      const failures = await publishing;
+      expect(awaiting.messages).toBe(0);
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       expect(failures.map((f) => [f.event.type, (f.error as { code: string }).code])).toEqual(
         expect.arrayContaining([
@@ -49,6 +53,7 @@ describe('NATS publish acks, one batch', () => {
         [batch[0], batch[2]] as never,
         new Promise(() => {}),
         counters,
+        awaiting,
       );
       expect(again).toEqual([]);
       expect(counters).toMatchObject({ acked: 5, duplicates: 2 });
@@ -64,13 +69,15 @@ describe('NATS publish acks, one batch', () => {
     const silent = nats.connection.subscribe(`${stream}.silent`, { callback: () => {} });
     const acks = new AckInbox(nats.connection);
     const counters = zeroPublishCounters();
+    const awaiting = { messages: 0 };
     const mapping = { subject: () => `${stream}.silent`, streamSubjects: ['>'] };
     const batch = ['a', 'b'].map((t) => toNatsMessage(record(t), mapping));
     const reason = new Error('aborted');
     try {
       const target = { connection: nats.connection, acks, timeoutMs: 60_000 };
-      const failures = await publishAll(target, batch, Promise.resolve(reason), counters);
+      const failures = await publishAll(target, batch, Promise.resolve(reason), counters, awaiting);
       expect(failures.map((f) => f.error)).toEqual([reason, reason]);
+      expect(awaiting.messages).toBe(0);
       expect(counters).toMatchObject({ published: 2, lost: 2, timedOut: 0 });
     } finally {
       acks.close();

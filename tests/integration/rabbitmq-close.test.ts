@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventLogger, type EventRecord, MemorySink } from '../../src/index.js';
 import { RabbitMQError } from '../../src/rabbitmq/index.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
+import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
 
 const mq = useRabbitMQ();
 
@@ -18,6 +19,7 @@ async function records(n: number): Promise<EventRecord[]> {
 }
 
 const signal = new AbortController().signal;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('RabbitMQSink.close', () => {
   it('waits for the confirms of a write in flight, then closes what it opened; idempotent', async () => {
@@ -29,7 +31,7 @@ describe('RabbitMQSink.close', () => {
     const closing = sink.close();
     expect(sink.close()).toBe(closing);
     await expect(write).resolves.toBeUndefined();
-    await closing;
+    expect(await closing).toEqual({ timedOut: false, unconfirmed: 0 });
     expect(sink.metrics()).toMatchObject({ state: 'closed', published: 2000, confirmed: 2000 });
     expect(await mq.collect(queue, 2000)).toHaveLength(2000);
     // The leak check of useRabbitMQ fails this file if the sink's connection is still open.
@@ -43,6 +45,43 @@ describe('RabbitMQSink.close', () => {
     controller.abort(new Error('write timed out'));
     await expect(write).rejects.toThrow('write timed out');
     await sink.close();
+  });
+
+  it('returns by the deadline from a broker that stopped answering, counting the unconfirmed', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(mq.url).port) });
+    try {
+      const { sink } = mq.sink({ url: throughProxy(mq.url, proxy) });
+      await sink.write(await records(1), { signal });
+      proxy.blackhole();
+      const write = sink.write(await records(100), { signal });
+      while (sink.metrics().published < 101) await pause(1);
+
+      const started = performance.now();
+      const summary = await sink.close({ timeoutMs: 200 });
+      const took = performance.now() - started;
+      expect(summary).toEqual({ timedOut: true, unconfirmed: 100 });
+      expect(took).toBeGreaterThanOrEqual(190);
+      expect(took).toBeLessThan(500);
+      // The sink let go of its socket at the deadline: the write in flight fails at once.
+      await expect(write).rejects.toMatchObject({ code: 'RABBITMQ_CONNECTION_LOST' });
+      expect(sink.metrics()).toMatchObject({ state: 'closed', confirmed: 1, unconfirmed: 100 });
+      expect(sink.close()).toBe(sink.close());
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('is closed by `await using`, with the default deadline', async () => {
+    const made = mq.sink();
+    {
+      await using sink = made.sink;
+      await sink.write(await records(3), { signal });
+      expect(sink.state).toBe('connected');
+    }
+    expect(made.sink.state).toBe('closed');
+    expect(await made.sink.close()).toEqual({ timedOut: false, unconfirmed: 0 });
+    expect(await mq.collect(made.queue, 3)).toHaveLength(3);
+    // The leak check of useRabbitMQ fails this file if the sink's connection is still open.
   });
 
   it('refuses writes after close with a permanent RABBITMQ_CLOSED', async () => {

@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink } from '../../src/index.js';
 import { RabbitMQSink } from '../../src/rabbitmq/index.js';
+import { records } from '../helpers/brokers.js';
 
 /** A server that accepts TCP connections and never answers: the AMQP handshake hangs. */
 const sockets = new Set<Socket>();
@@ -44,5 +45,16 @@ describe('a broker that accepts connections and never answers', () => {
     expect(sink.metrics().connectFailures).toBeGreaterThan(0);
     const summary = await logger.close({ timeoutMs: 2000 });
     expect(summary.timedOut).toBe(false);
+  });
+
+  it('closes within its deadline while the handshake hangs, failing the waiting write', async () => {
+    const sink = new RabbitMQSink({ url, exchange: 'x', connectTimeoutMs: 5000 });
+    const write = sink.write(records(3), { signal: new AbortController().signal });
+    expect(sink.state).toBe('connecting');
+    const started = performance.now();
+    expect(await sink.close({ timeoutMs: 200 })).toEqual({ timedOut: false, unconfirmed: 0 });
+    expect(performance.now() - started).toBeLessThan(200);
+    await expect(write).rejects.toMatchObject({ code: 'RABBITMQ_CLOSED' });
+    expect(sink.metrics()).toMatchObject({ state: 'closed', published: 0 });
   });
 });

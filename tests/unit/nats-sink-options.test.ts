@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeEvent, ValidationError } from '../../src/index.js';
+import { normalizeEvent } from '../../src/index.js';
 import {
   classifyNatsError,
   DEFAULT_NATS_SINK_OPTIONS,
+  DEFAULT_NATS_STREAM_OPTIONS,
   NATS_HEADERS,
   NatsError,
   NatsSink,
   toNatsMessage,
 } from '../../src/nats/index.js';
 import { subjectMatches } from '../../src/nats/subjects.js';
+import { refused } from '../helpers/brokers.js';
 
 const stream = { name: 'EVENTS' };
 const record = (input: Parameters<typeof normalizeEvent>[0]) =>
@@ -18,21 +20,13 @@ const mapping = {
   streamSubjects: ['eventrail.>', 'cns.*.done'],
 };
 
-function refused(make: () => unknown): ValidationError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('accepted');
-}
-
 describe('NatsSink options', () => {
   it('refuses bad options at construction, naming the field', () => {
     expect(refused(() => new NatsSink({ stream } as never)).field).toBe('options.servers');
     expect(
-      refused(() => new NatsSink({ servers: 'nats://x', connection: {} as never, stream })).field,
+      refused(
+        () => new NatsSink({ servers: 'nats://x', connection: { request() {} } as never, stream }),
+      ).field,
     ).toBe('options.servers');
     expect(refused(() => new NatsSink({ connection: {} as never, stream })).field).toBe(
       'options.connection',
@@ -66,8 +60,21 @@ describe('NatsSink options', () => {
     );
   });
 
+  it('refuses a misspelt option of the stream, naming the closest', () => {
+    const error = refused(
+      () => new NatsSink({ servers: 'n', stream: { name: 'S', replica: 3 } as never }),
+    );
+    expect(error).toMatchObject({ field: 'options.stream.replica', code: 'VALIDATION_UNKNOWN' });
+    expect(error.message).toMatch(/did you mean 'replicas'\?/);
+  });
+
   it('has frozen defaults and starts idle, named nats, with two writes in flight', () => {
     expect(Object.isFrozen(DEFAULT_NATS_SINK_OPTIONS)).toBe(true);
+    expect(DEFAULT_NATS_STREAM_OPTIONS).toEqual({
+      storage: 'file',
+      replicas: 1,
+      duplicateWindowMs: 120_000,
+    });
     const sink = new NatsSink({ servers: 'nats://127.0.0.1:1', stream });
     expect(sink.name).toBe('nats');
     expect(sink.state).toBe('idle');

@@ -13,7 +13,11 @@ const base = { url: 'amqp://guest:guest@127.0.0.1:5672', exchange: 'events' };
 const bad: [string, unknown, string][] = [
   ['no options', undefined, 'options'],
   ['neither url nor connection', { exchange: 'x' }, 'options.url'],
-  ['both url and connection', { ...base, connection: {} }, 'options.url'],
+  [
+    'both url and connection',
+    { ...base, connection: { createConfirmChannel() {} } },
+    'options.url',
+  ],
   ['an http URL', { ...base, url: 'http://localhost' }, 'options.url'],
   ['a connection that is not one', { exchange: 'x', connection: {} }, 'options.connection'],
   ['no exchange', { url: base.url }, 'options.exchange'],
@@ -59,6 +63,18 @@ describe('RabbitMQSink options', () => {
     }
     expect(caught).toBeInstanceOf(ValidationError);
     expect(caught).toMatchObject({ field });
+  });
+
+  it('refuses a misspelt option of a queue binding, naming the closest', () => {
+    const make = () =>
+      new RabbitMQSink({ ...base, queues: [{ queue: 'q', bindingKey: ['a.#'] }] } as never);
+    expect(make).toThrow(
+      expect.objectContaining({
+        field: 'options.queues[0].bindingKey',
+        code: 'VALIDATION_UNKNOWN',
+        message: expect.stringMatching(/did you mean 'bindingKeys'\?/),
+      }),
+    );
   });
 
   it('opens nothing at construction: the first write connects', () => {
