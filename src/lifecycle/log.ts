@@ -39,15 +39,6 @@ export function logSpec(): Spec<LifecycleLog | undefined> {
 }
 
 /**
- * Checks a `log` option: undefined, or an object with the four level methods; throws a
- * {@link ValidationError} naming `options.log` otherwise.
- * @internal @deprecated resolve `log` with {@link logSpec} in the part's options table
- */
-export function checkLog(value: unknown): LifecycleLog | undefined {
-  return logSpec().resolve(value, 'options.log');
-}
-
-/**
  * Writes one lifecycle message when there is a log. A log that throws never disturbs eventrail.
  * @internal
  */

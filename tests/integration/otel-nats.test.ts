@@ -24,7 +24,7 @@ describe('instrument() with a NatsSink', () => {
       subject: (e) => `${stream}.${e.type}`,
     });
     expect(sink.messaging).toEqual({ system: 'nats', destination: stream });
-    const logger = new EventLogger({ sinks: [sink], fallback: new MemorySink('fallback') });
+    const logger = new EventLogger({ sinks: [sink], fallback: new MemorySink({ name: 'fallback' }) });
     const metering = instrument({ logger, sinks: [sink], meterProvider: meters.provider });
     for (let i = 0; i < 50; i++) await logger.logEvent({ type: 'T', userId: 'u', payload: { i } });
     await logger.flush();
