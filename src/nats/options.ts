@@ -12,7 +12,7 @@ import {
   oneOf,
   text,
 } from '../options/spec.js';
-import type { BackoffOptions } from '../retry/backoff.js';
+import type { Backoff, BackoffOptions } from '../retry/backoff.js';
 import {
   brokerSinkSpecs,
   driverConnectionSpec,
@@ -188,7 +188,21 @@ export function resolveNatsSinkOptions(options: unknown): ResolvedNatsSinkOption
 }
 
 /** The defaults of {@link NatsSinkOptions}. */
-export const DEFAULT_NATS_SINK_OPTIONS = Object.freeze(natsSinkOptions.defaults);
+export const DEFAULT_NATS_SINK_OPTIONS = Object.freeze(natsSinkOptions.defaults) as Readonly<
+  Required<
+    Pick<
+      NatsSinkOptions,
+      | 'assertStream'
+      | 'subjectPrefix'
+      | 'name'
+      | 'connectTimeoutMs'
+      | 'closeTimeoutMs'
+      | 'ackTimeoutMs'
+    >
+  > & { readonly reconnect: Backoff }
+>;
 
 /** The defaults of {@link NatsStreamOptions} (of a stream the sink creates). */
-export const DEFAULT_NATS_STREAM_OPTIONS = Object.freeze(natsStreamOptions.defaults);
+export const DEFAULT_NATS_STREAM_OPTIONS = Object.freeze(natsStreamOptions.defaults) as Readonly<
+  Required<Pick<NatsStreamOptions, 'storage' | 'replicas' | 'duplicateWindowMs'>>
+>;

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { LifecycleLog } from '../lifecycle/log.js';
 import { boolean, custom, defineOptions, fn, integer, text } from '../options/spec.js';
-import type { BackoffOptions } from '../retry/backoff.js';
+import type { Backoff, BackoffOptions } from '../retry/backoff.js';
 import {
   brokerSinkSpecs,
   driverConnectionSpec,
@@ -175,4 +175,22 @@ export function resolveRabbitMQSinkOptions(options: unknown): ResolvedRabbitMQSi
 }
 
 /** The defaults of {@link RabbitMQSinkOptions}. */
-export const DEFAULT_RABBITMQ_SINK_OPTIONS = Object.freeze(rabbitMQSinkOptions.defaults);
+export const DEFAULT_RABBITMQ_SINK_OPTIONS = Object.freeze(
+  rabbitMQSinkOptions.defaults,
+) as Readonly<
+  Required<
+    Pick<
+      RabbitMQSinkOptions,
+      | 'exchangeType'
+      | 'assertTopology'
+      | 'queues'
+      | 'routingKeyPrefix'
+      | 'mandatory'
+      | 'name'
+      | 'connectTimeoutMs'
+      | 'closeTimeoutMs'
+      | 'confirmTimeoutMs'
+      | 'blockedTimeoutMs'
+    >
+  > & { readonly reconnect: Backoff }
+>;

@@ -83,7 +83,14 @@ export const eventStreamOptions = defineOptions<EventStreamOptions>()('EventStre
 });
 
 /** The defaults of {@link EventStreamOptions}. */
-export const DEFAULT_EVENT_STREAM_OPTIONS = Object.freeze(eventStreamOptions.defaults);
+export const DEFAULT_EVENT_STREAM_OPTIONS = Object.freeze(eventStreamOptions.defaults) as Readonly<
+  Required<
+    Pick<
+      EventStreamOptions,
+      'schema' | 'bufferSize' | 'readSize' | 'listen' | 'pollIntervalMs' | 'closeTimeoutMs'
+    >
+  >
+>;
 
 /** {@link SubscribeOptions} as a table of specs. @internal */
 export const subscribeOptions = defineOptions<SubscribeOptions>()('SubscribeOptions', {
