@@ -40,7 +40,7 @@ const work = setInterval(() => {
 
 async function shutdown(): Promise<void> {
   clearInterval(work);
-  metering.unregister();
+  await metering.close();
   await Promise.all([logger.close(), publisher.close()]);
   await meterProvider.shutdown(); // stops the exporter's HTTP server too
   await close();

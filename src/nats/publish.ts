@@ -11,8 +11,8 @@ import type { NatsMessage } from './message.js';
 export interface NatsPublishCounters {
   /** Messages handed to the connection. */
   published: number;
-  /** Messages JetStream acknowledged as stored (duplicates included). */
-  acked: number;
+  /** Messages JetStream confirmed as stored: acknowledged (duplicates included). */
+  confirmed: number;
   /** Acknowledged messages JetStream had already stored within its duplicate window. */
   duplicates: number;
   /** Messages JetStream refused (an API error in the ack). */
@@ -30,7 +30,7 @@ export interface Awaiting {
 
 /** Counters at zero. @internal */
 export function zeroPublishCounters(): NatsPublishCounters {
-  return { published: 0, acked: 0, duplicates: 0, nacked: 0, timedOut: 0, lost: 0 };
+  return { published: 0, confirmed: 0, duplicates: 0, nacked: 0, timedOut: 0, lost: 0 };
 }
 
 /** Where one batch is published and how long its acks may take. @internal */
@@ -148,7 +148,7 @@ function ackError(ack: Msg, counters: NatsPublishCounters): NatsError | undefine
       cause: body.error,
     });
   }
-  counters.acked += 1;
+  counters.confirmed += 1;
   if (body.duplicate) counters.duplicates += 1;
   return undefined;
 }

@@ -11,7 +11,7 @@ type BrokerFigures = ReturnType<ObservedBrokerSink['metrics']>;
  * NATS's counters.
  */
 const OUTCOMES: readonly (readonly [string | undefined, (m: BrokerFigures) => number])[] = [
-  [undefined, (m) => m.confirmed ?? m.acked ?? 0],
+  [undefined, (m) => m.confirmed],
   ['nacked', (m) => m.nacked],
   ['unroutable', (m) => m.returned ?? 0],
   ['unconfirmed', (m) => m.unconfirmed ?? (m.timedOut ?? 0) + (m.lost ?? 0)],

@@ -1,14 +1,18 @@
 /**
- * eventrail for OpenTelemetry: {@link instrument} turns the `metrics()` of a logger, an outbox
- * publisher and broker sinks into OpenTelemetry instruments. Needs `@opentelemetry/api` (an
+ * eventrail for OpenTelemetry: {@link instrument} turns the `metrics()` of every part (logger,
+ * outbox publisher, stream, maintenance timer, HTTP API, queries, inbox, sinks) into
+ * OpenTelemetry instruments. Needs `@opentelemetry/api` (an
  * optional peer dependency) installed. {@link enableTraceContext} stores the active span's ids with
  * every event and traces the outbox publisher's publishing.
  * @packageDocumentation
  */
 
 export type { TraceContext } from '../event/trace.js';
+export { MetricsReadError } from './errors.js';
 export {
   type Instrumentation,
+  type InstrumentationEvents,
+  type InstrumentationMetrics,
   type InstrumentOptions,
   instrument,
   METER_NAME,
@@ -16,11 +20,17 @@ export {
 export type {
   BatchEmitter,
   MessagingTarget,
+  ObservedApi,
   ObservedBrokerSink,
+  ObservedDurations,
+  ObservedInbox,
   ObservedLogger,
   ObservedMaintenance,
   ObservedPublisher,
+  ObservedQueries,
+  ObservedSink,
   ObservedSinkFigures,
+  ObservedStream,
 } from './sources.js';
 export {
   enableTraceContext,

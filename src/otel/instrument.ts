@@ -1,16 +1,38 @@
 import { type MeterProvider, metrics } from '@opentelemetry/api';
+import { ListenerSafeEmitter } from '../emitter.js';
 import { ValidationError } from '../errors.js';
+import {
+  type CloseOptions,
+  Closer,
+  type CloseSummary,
+  type Lifecycle,
+} from '../lifecycle/close.js';
+import { type LifecycleLog, lifecycle, logSpec } from '../lifecycle/log.js';
+import { custom, defineOptions, type Spec } from '../options/spec.js';
 import { observeBrokerSinks } from './broker-instruments.js';
+import { MetricsReadError } from './errors.js';
+import { observeFigures } from './figures.js';
 import { observeLogger } from './logger-instruments.js';
-import { observeMaintenance } from './maintenance-instruments.js';
 import { observePublisher } from './outbox-instruments.js';
+import {
+  API_FIGURES,
+  INBOX_FIGURES,
+  MAINTENANCE_FIGURES,
+  QUERY_FIGURES,
+  STREAM_FIGURES,
+} from './part-instruments.js';
 import { Registration } from './registration.js';
 import type {
   MessagingTarget,
+  ObservedApi,
   ObservedBrokerSink,
+  ObservedInbox,
   ObservedLogger,
   ObservedMaintenance,
   ObservedPublisher,
+  ObservedQueries,
+  ObservedSink,
+  ObservedStream,
 } from './sources.js';
 
 /** The meter name (instrumentation scope) of eventrail's instruments. */
@@ -20,77 +42,196 @@ export const METER_NAME = 'eventrail';
 export interface InstrumentOptions {
   /** An `EventLogger`: intake counts, and per sink queue depth, writes, drops, fallback, batches. */
   readonly logger?: ObservedLogger;
-  /** An `OutboxPublisher`: pending rows, oldest pending age, outcomes, publish lag, batches. */
+  /** An `OutboxPublisher`: outcomes, publish lag, batches, and its table's backlog (`stats()`). */
   readonly publisher?: ObservedPublisher;
-  /**
-   * Broker sinks (`RabbitMQSink`, `NatsSink`): `messaging.client.sent.messages`, connects and
-   * disconnects, RabbitMQ's blocked time; with `logger`, also
-   * `messaging.client.operation.duration` of their writes.
-   */
-  readonly sinks?: readonly ObservedBrokerSink[];
-  /** Anything whose `metrics()` returns numbers, such as a maintenance handle. */
+  /** An `EventStream`: subscribers, events taken, laggards, reads. */
+  readonly stream?: ObservedStream;
+  /** A `MaintenanceTimer`: runs, partitions, rows moved and purged, run durations. */
   readonly maintenance?: ObservedMaintenance;
+  /** An `EventsApi`: requests, responses by status class, open SSE streams, durations. */
+  readonly api?: ObservedApi;
+  /** An `EventQueries`: reads, failures, cache hits and misses, durations. */
+  readonly queries?: ObservedQueries;
+  /** An `Inbox`: events handled and redeliveries skipped. */
+  readonly inbox?: ObservedInbox;
+  /**
+   * Sinks (any eventrail sink). Broker sinks (`RabbitMQSink`, `NatsSink`) add
+   * `messaging.client.sent.messages`, connects and disconnects, RabbitMQ's blocked time, and
+   * with `logger` `messaging.client.operation.duration` of their writes; every sink's delivery
+   * figures are the logger's per-sink instruments. @default []
+   */
+  readonly sinks?: readonly ObservedSink[];
   /** Where the instruments are created. @default the global provider (`metrics.getMeterProvider()`) */
   readonly meterProvider?: MeterProvider;
+  /** Lifecycle messages (a read that failed, closed), e.g. a pino logger. @default none (silent) */
+  readonly log?: LifecycleLog;
 }
 
-/** What {@link instrument} returns. */
-export interface Instrumentation {
-  /**
-   * Removes every callback and listener `instrument()` registered: the observable instruments
-   * report nothing from then on, and the histograms get no more records. Idempotent.
-   */
-  unregister(): void;
+/** A snapshot of an {@link Instrumentation}, as returned by `metrics()`. */
+export interface InstrumentationMetrics {
+  /** Parts observed (sinks each count). */
+  readonly parts: number;
+  /** Reads of a part that failed during a collection (the publisher's `stats()` query): `error` events. */
+  readonly failures: number;
 }
 
-/**
- * Registers OpenTelemetry instruments over eventrail's own `metrics()` snapshots: observable
- * instruments read a snapshot once per collection, so nothing is counted twice on the hot path;
- * batch size and duration histograms record once per batch from the `batch` events. See the
- * README's "Metrics" section for every instrument.
- *
- * @example
- * ```ts
- * const metering = instrument({ logger, publisher, sinks: [rabbit] });
- * // at shutdown
- * metering.unregister();
- * ```
- */
-export function instrument(options: InstrumentOptions): Instrumentation {
-  if (typeof options !== 'object' || options === null) {
-    throw new ValidationError('options', 'VALIDATION_TYPE', 'must be an object');
-  }
-  const { logger, publisher, sinks = [], maintenance, meterProvider } = options;
-  check(logger, 'logger');
-  check(publisher, 'publisher');
-  check(maintenance, 'maintenance');
-  if (!Array.isArray(sinks)) {
-    throw new ValidationError('options.sinks', 'VALIDATION_TYPE', 'must be an array of sinks');
-  }
-  const targets = new Map<string, MessagingTarget>();
-  sinks.forEach((sink: ObservedBrokerSink, i) => {
-    check(sink, `sinks[${i}]`);
-    const target = sink.messaging;
-    if (typeof target?.system !== 'string' || typeof target.destination !== 'string') {
+/** The events an {@link Instrumentation} emits (eventemitter3). */
+export interface InstrumentationEvents {
+  /** A part's figures could not be read for one collection (a `MetricsReadError`). */
+  error: (error: MetricsReadError) => void;
+}
+
+/** What {@link instrument} returns: the registration, under the lifecycle contract. */
+export interface Instrumentation
+  extends ListenerSafeEmitter<InstrumentationEvents>,
+    Lifecycle<InstrumentationMetrics, CloseSummary> {}
+
+/** A part with the methods `instrument()` reads. */
+function part<T>(accepts: string, methods: readonly string[]): Spec<T | undefined> {
+  return custom(accepts, (value, field) => {
+    const o = value as Record<string, unknown> | null;
+    const missing = methods.find((m) => typeof o?.[m] !== 'function');
+    if (missing !== undefined) {
       throw new ValidationError(
-        `options.sinks[${i}].messaging`,
+        field,
+        'VALIDATION_TYPE',
+        `must be ${accepts} (it has no ${missing}() method)`,
+      );
+    }
+    return value as T;
+  }).optional();
+}
+
+const sinksSpec = custom('an array of sinks', (value, field) => {
+  if (!Array.isArray(value))
+    throw new ValidationError(field, 'VALIDATION_TYPE', 'must be an array of sinks');
+  return value.map((sink: ObservedSink | null, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof sink?.name !== 'string')
+      throw new ValidationError(at, 'VALIDATION_TYPE', 'must be a sink (with a name)');
+    if (sink.messaging === undefined) return sink;
+    const { system, destination } = sink.messaging ?? {};
+    if (typeof system !== 'string' || typeof destination !== 'string') {
+      throw new ValidationError(
+        `${at}.messaging`,
         'VALIDATION_TYPE',
         'must be { system, destination }',
       );
     }
-    targets.set(sink.name, target);
+    if (typeof sink.metrics !== 'function') {
+      throw new ValidationError(
+        at,
+        'VALIDATION_TYPE',
+        'a broker sink must have a metrics() method',
+      );
+    }
+    return sink;
+  }) as readonly ObservedSink[];
+}).default([]);
+
+const instrumentOptions = defineOptions<InstrumentOptions>()('InstrumentOptions', {
+  logger: part<ObservedLogger>('an EventLogger', ['metrics', 'on', 'off']),
+  publisher: part<ObservedPublisher>('an OutboxPublisher', ['metrics', 'stats', 'on', 'off']),
+  stream: part<ObservedStream>('an EventStream', ['metrics']),
+  maintenance: part<ObservedMaintenance>('a MaintenanceTimer', ['metrics']),
+  api: part<ObservedApi>('an EventsApi', ['metrics']),
+  queries: part<ObservedQueries>('an EventQueries', ['metrics']),
+  inbox: part<ObservedInbox>('an Inbox', ['metrics']),
+  sinks: sinksSpec,
+  meterProvider: part<MeterProvider>('a MeterProvider', ['getMeter']),
+  log: logSpec(),
+});
+
+/** The API's responses by status class, one series each. */
+function observeResponses(r: Registration, api: ObservedApi): void {
+  const responses = r.counter(
+    'eventrail.http.responses',
+    '{response}',
+    'Responses made, by status class',
+  );
+  r.observe([responses], (result) => {
+    for (const [statusClass, count] of Object.entries(api.metrics().responses)) {
+      result.observe(responses, count, { 'eventrail.http.status_class': statusClass });
+    }
   });
-  const provider = meterProvider ?? metrics.getMeterProvider();
-  const registration = new Registration(provider.getMeter(METER_NAME));
-  if (logger) observeLogger(registration, logger, targets);
-  if (publisher) observePublisher(registration, publisher);
-  if (sinks.length > 0) observeBrokerSinks(registration, sinks);
-  if (maintenance) observeMaintenance(registration, maintenance);
-  return { unregister: () => registration.unregister() };
 }
 
-function check(source: { metrics(): unknown } | undefined, name: string): void {
-  if (source !== undefined && typeof source?.metrics !== 'function') {
-    throw new ValidationError(`options.${name}`, 'VALIDATION_TYPE', 'must have a metrics() method');
+class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Instrumentation {
+  readonly #registration: Registration;
+  readonly #closer = new Closer<CloseSummary>(0);
+  readonly #log: LifecycleLog | undefined;
+  readonly #parts: number;
+  #failures = 0;
+
+  constructor(options: ReturnType<typeof instrumentOptions.resolve>) {
+    super();
+    const { logger, publisher, stream, maintenance, api, queries, inbox, sinks } = options;
+    this.#log = options.log;
+    const provider = options.meterProvider ?? metrics.getMeterProvider();
+    const r = new Registration(provider.getMeter(METER_NAME));
+    this.#registration = r;
+    const brokers = sinks.filter((s): s is ObservedBrokerSink => s.messaging !== undefined);
+    const targets = new Map<string, MessagingTarget>(brokers.map((s) => [s.name, s.messaging]));
+    if (logger) observeLogger(r, logger, targets);
+    if (publisher)
+      observePublisher(r, publisher, (error) => this.#failed('OutboxPublisher', error));
+    if (brokers.length > 0) observeBrokerSinks(r, brokers);
+    if (stream) observeFigures(r, STREAM_FIGURES, () => stream.metrics());
+    if (maintenance) observeFigures(r, MAINTENANCE_FIGURES, () => maintenance.metrics());
+    if (queries) observeFigures(r, QUERY_FIGURES, () => queries.metrics());
+    if (inbox) observeFigures(r, INBOX_FIGURES, () => inbox.metrics());
+    if (api) {
+      observeFigures(r, API_FIGURES, () => api.metrics());
+      observeResponses(r, api);
+    }
+    const given = [logger, publisher, stream, maintenance, api, queries, inbox];
+    this.#parts = given.filter((p) => p !== undefined).length + sinks.length;
   }
+
+  metrics(): InstrumentationMetrics {
+    return { parts: this.#parts, failures: this.#failures };
+  }
+
+  /**
+   * Removes every callback and listener `instrument()` registered: the observable instruments
+   * report nothing from then on (a cumulative reader repeats the last figures it saw), and the
+   * histograms get no more records. Synchronous work: resolves at once with `timedOut: false`.
+   */
+  close(options?: CloseOptions): Promise<CloseSummary> {
+    return this.#closer.close(options, async () => {
+      this.#registration.unregister();
+      lifecycle(this.#log, 'info', { parts: this.#parts }, 'eventrail instrumentation closed');
+      return { timedOut: false };
+    });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #failed(part: string, cause: unknown): void {
+    this.#failures += 1;
+    const error = new MetricsReadError(part, cause);
+    lifecycle(this.#log, 'warn', { err: error }, 'eventrail metrics read failed');
+    this.emit('error', error);
+  }
+}
+
+/**
+ * Registers OpenTelemetry instruments over the `metrics()` snapshots of eventrail's parts:
+ * observable instruments read each snapshot once per collection, so nothing is counted twice on
+ * the hot path; batch size and duration histograms record once per batch from the `batch`
+ * events. Every part and every sink is accepted. The result keeps the lifecycle contract:
+ * `close()` (or `await using`) removes every callback and listener. Throws a `ValidationError`
+ * for bad options.
+ *
+ * @example
+ * ```ts
+ * const metering = instrument({ logger, publisher, stream, api, sinks: [rabbit] });
+ * // at shutdown
+ * await metering.close();
+ * ```
+ */
+export function instrument(options?: InstrumentOptions): Instrumentation {
+  return new Metering(instrumentOptions.resolve(options));
 }

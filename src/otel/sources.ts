@@ -1,8 +1,16 @@
 /**
  * What `instrument()` observes, as structural types: the otel entry imports no other backend,
  * so anything with the right `metrics()` and `on()` can be observed (an `EventLogger`, an
- * `OutboxPublisher`, a `RabbitMQSink` or `NatsSink`, a maintenance handle).
+ * `OutboxPublisher`, an `EventStream`, a `MaintenanceTimer`, an `EventsApi`, an `EventQueries`,
+ * an `Inbox`, a `RabbitMQSink` or `NatsSink`).
  */
+
+/** A snapshot's duration figures (`DurationSummary` in the core). */
+export interface ObservedDurations {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
 
 /** The part of an event emitter `instrument()` listens on (eventemitter3's `on`/`off`). */
 export interface BatchEmitter<TInfo> {
@@ -49,7 +57,8 @@ export interface ObservedPublisher
     readonly released: number;
     readonly batches: number;
     readonly inFlight: number;
-    readonly publishLatencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+    readonly errors: number;
+    readonly publishLatencyMs: ObservedDurations;
     readonly listening: boolean;
   };
   /** The table's backlog (one query). */
@@ -72,11 +81,10 @@ export interface ObservedBrokerSink {
   readonly name: string;
   readonly messaging: MessagingTarget;
   metrics(): {
+    /** Messages the broker confirmed (RabbitMQ) or JetStream acknowledged (NATS). */
+    readonly confirmed: number;
+    /** Messages the broker refused. */
     readonly nacked: number;
-    /** Messages the broker confirmed (RabbitMQ). */
-    readonly confirmed?: number;
-    /** Messages JetStream acknowledged (NATS): confirmed. */
-    readonly acked?: number;
     /** Mandatory messages the broker returned as unroutable (RabbitMQ). */
     readonly returned?: number;
     /** Messages whose confirm never came (RabbitMQ). */
@@ -94,10 +102,74 @@ export interface ObservedBrokerSink {
   };
 }
 
-/**
- * Anything with a `metrics()` (sync or async) that returns numbers, possibly one level nested
- * (a maintenance handle): each finite number is observed by name.
- */
+/** An `EventStream`, as far as `instrument()` needs it. */
+export interface ObservedStream {
+  metrics(): {
+    readonly subscribers: number;
+    readonly delivered: number;
+    readonly lagged: number;
+    readonly reads: number;
+    readonly errors: number;
+    readonly listening: boolean;
+    readonly readDurationMs: ObservedDurations;
+  };
+}
+
+/** A `MaintenanceTimer`, as far as `instrument()` needs it. */
 export interface ObservedMaintenance {
-  metrics(): unknown;
+  metrics(): {
+    readonly runs: number;
+    readonly skippedRuns: number;
+    readonly failedRuns: number;
+    readonly partitionsCreated: number;
+    readonly partitionsDropped: number;
+    readonly partitionsDeferred: number;
+    readonly rowsMoved: number;
+    readonly defaultRowsExpired: number;
+    readonly outboxRowsPurged: number;
+    readonly inboxRowsPurged: number;
+    readonly lastRunAtMs: number;
+    readonly running: boolean;
+    readonly runDurationMs: ObservedDurations;
+  };
+}
+
+/** An `EventsApi`, as far as `instrument()` needs it. */
+export interface ObservedApi {
+  metrics(): {
+    readonly requests: number;
+    readonly responses: Readonly<Record<string, number>>;
+    readonly errors: number;
+    readonly openStreams: number;
+    readonly streamsOpened: number;
+    readonly requestDurationMs: ObservedDurations;
+  };
+}
+
+/** An `EventQueries`, as far as `instrument()` needs it. */
+export interface ObservedQueries {
+  metrics(): {
+    readonly reads: number;
+    readonly failedReads: number;
+    readonly cacheHits: number;
+    readonly cacheMisses: number;
+    readonly cacheErrors: number;
+    readonly readDurationMs: ObservedDurations;
+  };
+}
+
+/** An `Inbox`, as far as `instrument()` needs it. */
+export interface ObservedInbox {
+  metrics(): { readonly handled: number; readonly duplicates: number };
+}
+
+/**
+ * A sink of a logger or publisher: every eventrail sink is accepted. A broker sink (with
+ * `messaging` and its own `metrics()`) adds the broker's view of its messages; the delivery
+ * figures of every sink (written, retries, batches) are its logger's per-sink instruments.
+ */
+export interface ObservedSink {
+  readonly name: string;
+  readonly messaging?: MessagingTarget;
+  metrics?(): unknown;
 }

@@ -8,14 +8,25 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import { ValidationError } from '../errors.js';
 import { setTraceHooks, type TraceContext, type TraceHooks } from '../event/trace.js';
 import type { EventRecord } from '../event/types.js';
+import { custom, defineOptions } from '../options/spec.js';
 
 /** Options of {@link enableTraceContext}. */
 export interface TraceContextOptions {
   /** Where the outbox publish spans are made. @default the global provider (`trace.getTracerProvider()`) */
   readonly tracerProvider?: TracerProvider;
 }
+
+const traceContextOptions = defineOptions<TraceContextOptions>()('TraceContextOptions', {
+  tracerProvider: custom('a TracerProvider', (value, field) => {
+    if (typeof (value as TracerProvider | null)?.getTracer !== 'function') {
+      throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a TracerProvider');
+    }
+    return value as TracerProvider;
+  }).optional('the global provider (`trace.getTracerProvider()`)'),
+});
 
 /** What {@link enableTraceContext} returns. */
 export interface TraceContextHandle {
@@ -42,8 +53,9 @@ export const PUBLISH_SPAN_NAME = 'publish eventrail.outbox';
  * });
  * ```
  */
-export function enableTraceContext(options: TraceContextOptions = {}): TraceContextHandle {
-  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('eventrail');
+export function enableTraceContext(options?: TraceContextOptions): TraceContextHandle {
+  const { tracerProvider } = traceContextOptions.resolve(options);
+  const tracer = (tracerProvider ?? trace.getTracerProvider()).getTracer('eventrail');
   const hooks: TraceHooks = {
     capture: activeContext,
     publish: (events, work) =>

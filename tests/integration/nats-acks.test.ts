@@ -41,7 +41,7 @@ describe('NATS publish acks, one batch', () => {
       expect(failures).toHaveLength(2);
       expect(counters).toEqual({
         published: 5,
-        acked: 3,
+        confirmed: 3,
         duplicates: 0,
         nacked: 0,
         timedOut: 1,
@@ -56,7 +56,7 @@ describe('NATS publish acks, one batch', () => {
         awaiting,
       );
       expect(again).toEqual([]);
-      expect(counters).toMatchObject({ acked: 5, duplicates: 2 });
+      expect(counters).toMatchObject({ confirmed: 5, duplicates: 2 });
       expect((await nats.manager.streams.info(stream)).state.messages).toBe(3);
     } finally {
       acks.close();

@@ -91,7 +91,7 @@ describe('NatsSink lifecycle', () => {
       expect(summary).toEqual({ timedOut: true, unconfirmed: 100 });
       // The connection is closed: the write in flight fails at once, its acks lost.
       await expect(write).rejects.toMatchObject({ code: 'NATS_CLOSED' });
-      expect(sink.metrics()).toMatchObject({ state: 'closed', acked: 1, lost: 100 });
+      expect(sink.metrics()).toMatchObject({ state: 'closed', confirmed: 1, lost: 100 });
     } finally {
       await proxy.close();
     }

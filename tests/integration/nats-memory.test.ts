@@ -48,7 +48,7 @@ describe('NatsSink memory while acks are awaited', () => {
       for (const [i, reply] of replies.entries())
         send(reply, JSON.stringify({ stream, seq: i + 2 }));
       await write;
-      expect(sink.metrics()).toMatchObject({ published: 101, acked: 101, timedOut: 0 });
+      expect(sink.metrics()).toMatchObject({ published: 101, confirmed: 101, timedOut: 0 });
       expect((await nats.manager.streams.info(stream)).state.messages).toBe(101);
     } finally {
       await sink.close();

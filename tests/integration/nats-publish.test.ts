@@ -55,7 +55,7 @@ describe('NatsSink publishing to JetStream', () => {
     expect(sink.metrics()).toMatchObject({
       state: 'closed',
       published: EVENTS,
-      acked: EVENTS,
+      confirmed: EVENTS,
       duplicates: 0,
       connects: 1,
     });
@@ -84,7 +84,7 @@ describe('NatsSink publishing to JetStream', () => {
       expect(failed).toHaveLength(5);
       expect((error as PartialWriteError).cause).toMatchObject({ code: 'NATS_NACKED' });
       expect(sink.classifyError((error as PartialWriteError).cause)).toBe('transient');
-      expect(sink.metrics()).toMatchObject({ acked: 5, nacked: 5 });
+      expect(sink.metrics()).toMatchObject({ confirmed: 5, nacked: 5 });
 
       await nats.manager.streams.purge(stream);
       const stray = record({ type: 'X', userId: 'u', routingKey: 'elsewhere.x' });

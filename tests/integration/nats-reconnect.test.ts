@@ -58,7 +58,7 @@ describe('NatsSink across lost connections', () => {
       expect(metrics.reconnects + metrics.connects - 1).toBeGreaterThanOrEqual(1);
       // Each event was acknowledged once (then no longer retried); a stored message whose ack was
       // lost came back as a duplicate on its retry.
-      expect(metrics.acked).toBe(EVENTS);
+      expect(metrics.confirmed).toBe(EVENTS);
       expect(metrics.duplicates).toBeLessThanOrEqual(metrics.lost);
       console.info(
         `restart: ${metrics.duplicates} duplicate(s) dropped, ${metrics.lost} ack(s) lost`,
@@ -108,7 +108,7 @@ describe('NatsSink across lost connections', () => {
       expect(metrics.lost).toBeGreaterThan(0);
       expect(metrics.duplicates).toBeGreaterThan(0);
       expect(metrics.duplicates).toBeLessThanOrEqual(metrics.lost);
-      expect(metrics.acked).toBe(EVENTS);
+      expect(metrics.confirmed).toBe(EVENTS);
       console.info(`cuts: ${metrics.duplicates} duplicate(s) dropped, ${metrics.lost} ack(s) lost`);
     } finally {
       await logger.close();

@@ -1,14 +1,14 @@
 /**
  * `instrument()` against a real workload: a logger writing to memory, to a real RabbitMQ and to
  * a sink that always fails, an outbox publisher on a real database. Every figure read through
- * an OpenTelemetry reader equals the one `metrics()` gives; after `unregister()` nothing more is
+ * an OpenTelemetry reader equals the one `metrics()` gives; after `close()` nothing more is
  * reported.
  */
 import { AggregationTemporality, type Histogram } from '@opentelemetry/sdk-metrics';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink } from '../../src/index.js';
 import { instrument } from '../../src/otel/index.js';
-import { OutboxPublisher } from '../../src/postgres/index.js';
+import { MaintenanceTimer, OutboxPublisher } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { FakeSink, FatalError } from '../helpers/fake-sink.js';
 import { pointValue, testMeters } from '../helpers/otel.js';
@@ -38,7 +38,7 @@ describe('instrument()', () => {
       claimSize: 25,
       pollIntervalMs: 50,
     });
-    const maintenance = { metrics: async () => ({ runs: 3, lastRun: { partitionsDropped: 2 } }) };
+    const maintenance = new MaintenanceTimer({ db: db.pool, intervalMs: 3_600_000 });
     const metering = instrument({
       logger,
       publisher,
@@ -52,6 +52,7 @@ describe('instrument()', () => {
     await logger.flush();
     await commitToOutbox(db.pool, outboxEvents(60), 30);
     await publisher.start();
+    const run = await maintenance.runNow();
     await waitFor(() => publisher.metrics().published === 60, 20_000, 'publishing');
 
     const seen = await meters.collect();
@@ -103,14 +104,19 @@ describe('instrument()', () => {
       outbox.publishLatencyMs.max / 1000,
     );
     expect((pointValue(seen, 'eventrail.outbox.batch.size') as Histogram).sum).toBe(60);
-    expect(
-      pointValue(seen, 'eventrail.maintenance', {
-        'eventrail.maintenance.figure': 'lastRun.partitionsDropped',
-      }),
-    ).toBe(2);
+    const upkeep = maintenance.metrics();
+    expect(upkeep.runs).toBe(1);
+    expect(pointValue(seen, 'eventrail.maintenance.runs')).toBe(1);
+    expect(pointValue(seen, 'eventrail.maintenance.partitions.created')).toBe(run.created.length);
+    expect(pointValue(seen, 'eventrail.maintenance.last_run.time')).toBe(upkeep.lastRunAtMs / 1000);
+    expect(pointValue(seen, 'eventrail.maintenance.running')).toBe(0);
+    expect(pointValue(seen, 'eventrail.maintenance.run.duration', { quantile: '1' })).toBe(
+      upkeep.runDurationMs.max / 1000,
+    );
 
-    metering.unregister();
-    metering.unregister();
+    const closing = metering.close();
+    expect(metering.close()).toBe(closing);
+    await expect(closing).resolves.toEqual({ timedOut: false });
     for (let i = 0; i < 20; i++) await logger.logEvent({ type: 'T', userId: 'u' });
     await logger.flush();
     const after = await meters.collect();
@@ -128,16 +134,17 @@ describe('instrument()', () => {
 
     await publisher.close();
     await logger.close();
+    await maintenance.close();
   });
 
-  it('reports nothing at all after unregister() to a delta reader', async () => {
+  it('reports nothing at all after close() to a delta reader', async () => {
     const delta = testMeters(AggregationTemporality.DELTA);
     const logger = new EventLogger({ sinks: [new MemorySink()] });
     const metering = instrument({ logger, meterProvider: delta.provider });
     await logger.logEvent({ type: 'T', userId: 'u' });
     await logger.flush();
     expect((await delta.collect()).get('eventrail.sink.written')?.dataPoints.length).toBe(1);
-    metering.unregister();
+    await metering.close();
     await logger.logEvent({ type: 'T', userId: 'u' });
     await logger.flush();
     const after = await delta.collect();
@@ -150,8 +157,12 @@ describe('instrument()', () => {
 
   it('refuses a source without metrics(), naming it', () => {
     expect(() => instrument({ logger: {} as never })).toThrow(/options\.logger/);
-    expect(() => instrument({ sinks: [{ name: 'x', metrics: () => ({}) }] as never })).toThrow(
+    expect(() => instrument({ sinks: [{ name: 'x', messaging: {} }] as never })).toThrow(
       /options\.sinks\[0\]\.messaging/,
     );
+    expect(() =>
+      instrument({ sinks: [{ name: 'x', messaging: { system: 'a', destination: 'b' } }] as never }),
+    ).toThrow(/options\.sinks\[0\]: a broker sink must have a metrics\(\) method/);
+    expect(() => instrument({ loger: {} } as never)).toThrow(/did you mean 'logger'\?/);
   });
 });

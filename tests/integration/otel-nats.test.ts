@@ -24,7 +24,10 @@ describe('instrument() with a NatsSink', () => {
       subject: (e) => `${stream}.${e.type}`,
     });
     expect(sink.messaging).toEqual({ system: 'nats', destination: stream });
-    const logger = new EventLogger({ sinks: [sink], fallback: new MemorySink({ name: 'fallback' }) });
+    const logger = new EventLogger({
+      sinks: [sink],
+      fallback: new MemorySink({ name: 'fallback' }),
+    });
     const metering = instrument({ logger, sinks: [sink], meterProvider: meters.provider });
     for (let i = 0; i < 50; i++) await logger.logEvent({ type: 'T', userId: 'u', payload: { i } });
     await logger.flush();
@@ -40,7 +43,7 @@ describe('instrument() with a NatsSink', () => {
       ?.dataPoints.find((p) => p.attributes['error.type'] === undefined);
     expect(confirmed?.attributes).toMatchObject(semconv);
     expect(confirmed?.value).toBe(50);
-    expect(sink.metrics().acked).toBe(50);
+    expect(sink.metrics().confirmed).toBe(50);
     const unconfirmed = { ...semconv, 'error.type': 'unconfirmed' };
     expect(pointValue(seen, 'messaging.client.sent.messages', unconfirmed)).toBe(0);
     expect(pointValue(seen, 'eventrail.broker.connects', semconv)).toBe(1);
@@ -48,7 +51,7 @@ describe('instrument() with a NatsSink', () => {
     const operation = pointValue(seen, 'messaging.client.operation.duration', semconv) as Histogram;
     expect(operation.count).toBe(logger.metrics().sinks[sink.name]?.batches);
 
-    metering.unregister();
+    await metering.close();
     await logger.close();
   });
 });

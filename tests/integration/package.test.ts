@@ -208,7 +208,7 @@ void listener;
 const apiMetrics: EventsApiMetrics = api.metrics();
 void apiMetrics;
 void api.close({ timeoutMs: 100 }).then((summary) => summary.streams);
-instrument({ logger, sinks: [rabbit] }).unregister();
+void instrument({ logger, sinks: [rabbit, nats] }).close();
 export const ok: boolean = audit !== undefined && ValidationError !== undefined && state !== 'closed' && natsState !== 'closed';
 `,
     );
