@@ -87,11 +87,11 @@ const sinksSpec = custom('a non-empty array of sinks', (value, field) => {
 export const eventLoggerOptions = defineOptions<EventLoggerOptions<EventCatalog | undefined>>()(
   'EventLoggerOptions',
   {
-    ...pipelineSpecs,
     sinks: sinksSpec,
+    ...pipelineSpecs,
     fallback: sinkSpec.nullable().optional('new ConsoleSink() (stderr)'),
     closeTimeoutMs: closeTimeoutSpec(),
-    maxPayloadBytes: integer({ min: 2 }).default(DEFAULT_MAX_PAYLOAD_BYTES, '262144 (256 KiB)'),
+    maxPayloadBytes: integer({ min: 2 }).default(DEFAULT_MAX_PAYLOAD_BYTES),
     catalog: custom('an EventCatalog (defineCatalog)', (value, field) => {
       const catalog = value as Partial<EventCatalog> | null;
       if (typeof catalog?.prepare !== 'function' || typeof catalog.prepareAll !== 'function') {
