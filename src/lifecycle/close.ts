@@ -55,7 +55,7 @@ export function closeTimeoutSpec(): Spec<number> {
 }
 
 const closeOptions = defineOptions<CloseOptions>()('CloseOptions', {
-  timeoutMs: integer({ min: 0 }).optional("the part's closeTimeoutMs"),
+  timeoutMs: integer({ min: 0 }).optional("the part's `closeTimeoutMs` (10000)"),
   signal: abortSignal().optional(),
 });
 

@@ -88,8 +88,8 @@ const sinksSpec = custom('a non-empty array of sinks', (value, field) => {
 export const eventLoggerOptions = defineOptions<EventLoggerOptions<EventCatalog | undefined>>()(
   'EventLoggerOptions',
   {
-    ...pipelineSpecs,
     sinks: sinksSpec,
+    ...pipelineSpecs,
     fallback: sinkSpec.nullable().optional('new ConsoleSink() (stderr)'),
     closeTimeoutMs: closeTimeoutSpec(),
     maxPayloadBytes: maxPayloadBytesSpec(),

@@ -333,9 +333,18 @@ export class OptionsSchema<T extends object> {
   }
 }
 
+/** Every schema made by {@link defineOptions}, for the check of the documentation against them. */
+const schemas: OptionsSchema<object>[] = [];
+
+/** The schemas defined so far (those of every module loaded). @internal */
+export function definedSchemas(): readonly OptionsSchema<object>[] {
+  return schemas;
+}
+
 /**
  * Defines the options of the documented interface `I`: one spec for each of its keys, no more
- * (checked at compile time), and an optional cross-field rule.
+ * (checked at compile time), and an optional cross-field rule. The schema is recorded, so that a
+ * test holds the interface's TSDoc (`@default`) and the README's options tables to it.
  * @internal
  */
 export function defineOptions<I extends object>() {
@@ -344,7 +353,11 @@ export function defineOptions<I extends object>() {
     name: string,
     specs: S & Record<Exclude<keyof S, keyof I>, never>,
     refine?: Refine<Resolved<S>>,
-  ): OptionsSchema<Resolved<S>> => new OptionsSchema<Resolved<S>>(name, specs, refine);
+  ): OptionsSchema<Resolved<S>> => {
+    const schema = new OptionsSchema<Resolved<S>>(name, specs, refine);
+    schemas.push(schema as OptionsSchema<object>);
+    return schema;
+  };
 }
 
 /** The error for a key that is not an option, naming the closest one when one is close. */
