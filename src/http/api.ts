@@ -42,9 +42,10 @@ export interface EventsApiCloseSummary extends CloseSummary {
 /**
  * The read API (events, sessions, statistics, live stream) over HTTP, framework-agnostic: its
  * `fetch` takes a standard `Request` and answers a `Response`. Serve it from Node's http server
- * (`createServer(toNodeListener(api))`), Hono (`app.get('/my/projects/*', (c) =>
- * api.fetch(c.req.raw))`), Bun or Deno (`export default { fetch: api.fetch }`), or any fetch-style
- * router; `fetch` is bound, so it may be passed on its own.
+ * (`createServer(toNodeListener(api))`), Hono
+ * (`app.get('/my/projects/*', (c) => api.fetch(c.req.raw))`), Bun or Deno
+ * (`export default { fetch: api.fetch }`), or any fetch-style router; `fetch` is bound, so it may
+ * be passed on its own.
  *
  * - `GET {base}/{projectId}/events` — filters `type` (repeatable or comma-separated), `agentId`,
  *   `sessionId`, `aggregateType` + `aggregateId`, `workflowId`, `errorCode`, `toolName`, `traceId`,
@@ -59,8 +60,8 @@ export interface EventsApiCloseSummary extends CloseSummary {
  *   `: heartbeat` comments keep the connection open; `event: end` with `{ code, message }` tells
  *   why the server ended it early (`STREAM_SUBSCRIBER_LAGGED`: reconnect to resume).
  * - `GET {base}/{projectId}/analytics` — `from`, `to`, and `bucket` (`minute` | `hour` | `day`)
- *   with `timeZone` for a time series. Answers `{ countsByType, agentInteractions, errorStats,
- *   timeSeries? }`.
+ *   with `timeZone` for a time series. Answers
+ *   `{ countsByType, agentInteractions, errorStats, timeSeries? }`.
  * - `GET {base}/{projectId}/sessions` and `.../aggregates` — the project's sessions (business
  *   objects) with their first and last time, events, errors and agents, most recently active
  *   first; the events filters and `limit`. Answers `{ items }`.

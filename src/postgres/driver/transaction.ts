@@ -11,7 +11,7 @@ export interface DrizzleTransactionLike {
 }
 
 /**
- * The caller's open transaction, which {@link OutboxWriter.write} and {@link Inbox.handle} run
+ * The caller's open transaction, which `OutboxWriter.write` and {@link Inbox.handle} run
  * their statement on and never commit or roll back: a drizzle transaction, a `pg` Client or
  * PoolClient after `BEGIN`, or the `tx` of `pglite.transaction(async (tx) => ...)`.
  */

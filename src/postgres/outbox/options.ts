@@ -67,7 +67,7 @@ export interface OutboxPublisherOptions {
    */
   readonly log?: LifecycleLog;
   /**
-   * This publisher's name in `locked_by` (followed by `/<random>/<claim number>`) and in logs;
+   * This publisher's name in `locked_by` (followed by `/` a random tag `/` the claim's number) and in logs;
    * at most 200 characters.
    * @default '<hostname>:<pid>:<4 random hex bytes>'
    */

@@ -154,7 +154,7 @@ export class OutboxPublisher
     await this.close();
   }
 
-  /** A snapshot of this publisher's counters (synchronous; the table's backlog is {@link stats}). */
+  /** A snapshot of this publisher's counters (synchronous; the table's backlog is {@link OutboxPublisher.stats}). */
   metrics(): PublisherMetrics {
     return this.#counters.snapshot(this.#listener?.connected ?? false);
   }

@@ -163,7 +163,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     };
   }
 
-  /** Events of one session: {@link listEvents} with `filters.sessionId`. */
+  /** Events of one session: {@link EventQueries.listEvents} with `filters.sessionId`. */
   sessionEvents(
     scope: QueryScope,
     sessionId: string,
@@ -173,7 +173,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     return this.listEvents(scope, { ...filters, sessionId }, page);
   }
 
-  /** Events about one business object (a BOM, a chat): {@link listEvents} with `filters.aggregate`. */
+  /** Events about one business object (a BOM, a chat): {@link EventQueries.listEvents} with `filters.aggregate`. */
   aggregateEvents(
     scope: QueryScope,
     aggregate: { readonly type: string; readonly id: string },
@@ -183,7 +183,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     return this.listEvents(scope, { ...filters, aggregate }, page);
   }
 
-  /** Events of one workflow run: {@link listEvents} with `filters.workflowId`. */
+  /** Events of one workflow run: {@link EventQueries.listEvents} with `filters.workflowId`. */
   workflowEvents(
     scope: QueryScope,
     workflowId: string,
@@ -220,7 +220,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     return this.#summaries<{ sessionId: string }>('session', scope, filters, page);
   }
 
-  /** The same as {@link sessions} for business objects (`aggregateType` + `aggregateId`). */
+  /** The same as {@link EventQueries.sessions} for business objects (`aggregateType` + `aggregateId`). */
   aggregates(
     scope: QueryScope,
     filters: EventFilters = {},

@@ -82,8 +82,8 @@ export async function disableRowLevelSecurity(
 }
 
 /**
- * Runs `work` in a transaction whose tenant is `tenantId` (`set_config('eventrail.tenant_id',
- * ..., true)`: it ends with the transaction, so a pooled connection never carries it to another
+ * Runs `work` in a transaction whose tenant is `tenantId`
+ * (`set_config('eventrail.tenant_id', ..., true)`: it ends with the transaction, so a pooled connection never carries it to another
  * request). `work` gets the transaction's connection (a `pg` PoolClient when `db` is a Pool):
  * run queries on it, or give it to `new EventQueries({ db: connection })`. Commits when `work`
  * resolves, rolls back when it throws. Pass a Pool, or a connection not already in a transaction.

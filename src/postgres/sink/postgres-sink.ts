@@ -37,9 +37,9 @@ const UNIQUE_VIOLATION = '23505';
  * Writes batches into `event_logs` with one statement per batch. On a `pg` Pool a batch goes as
  * one `COPY ... FROM STDIN` (text format), the cheapest way into Postgres, which writes all rows
  * or none. When COPY meets a key that exists (23505: a retry of a batch that was written after
- * all, an outbox redelivery, an id given twice), the batch goes instead as one `INSERT ... SELECT
- * FROM json_to_recordset($1)` (the rows as a single JSON parameter) with `ON CONFLICT DO NOTHING`
- * on the key `(id, created_at)`, so a retried batch never duplicates a row (an event's
+ * all, an outbox redelivery, an id given twice), the batch goes instead as one
+ * `INSERT ... SELECT FROM json_to_recordset($1)` (the rows as a single JSON parameter) with
+ * `ON CONFLICT DO NOTHING` on the key `(id, created_at)`, so a retried batch never duplicates a row (an event's
  * `created_at` is fixed at intake); a `pg` Client, PGlite and drizzle databases always take the
  * INSERT. Either statement fires the table's statement-level triggers once per batch. Errors are
  * classified by SQLSTATE: connection loss, shutdowns, deadlocks and serialization failures are
