@@ -1,6 +1,5 @@
 /** Small things the broker sinks' tests share. */
-import { expect } from 'vitest';
-import { type EventRecord, normalizeEvent, ValidationError } from '../../src/index.js';
+import { type EventRecord, normalizeEvent } from '../../src/index.js';
 
 /** `n` records as a logger hands them to a sink, `payload.i` = 0..n-1. */
 export function records(n: number): EventRecord[] {
@@ -10,14 +9,3 @@ export function records(n: number): EventRecord[] {
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The ValidationError `make` throws (the test fails when it throws none, or another). */
-export function refused(make: () => unknown): ValidationError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
-}

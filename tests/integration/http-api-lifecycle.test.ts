@@ -17,7 +17,7 @@ import {
 import { EventQueries, EventStream } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { recordingLog } from '../helpers/lifecycle-log.js';
-import { refusal } from '../helpers/refusal.js';
+import { refused } from '../helpers/refused.js';
 import { openSse } from '../helpers/sse.js';
 
 const db = useTestDatabase();
@@ -55,22 +55,22 @@ afterAll(async () => {
 
 describe('new EventsApi(options)', () => {
   it('refuses no options, a non-object, a misspelt or removed option and a bad value, naming the field', () => {
-    const none = refusal(() => new EventsApi(undefined as never));
+    const none = refused(() => new EventsApi(undefined as never));
     expect({ field: none.field, code: none.code }).toEqual({
       field: 'options',
       code: 'VALIDATION_REQUIRED',
     });
-    expect(refusal(() => new EventsApi('/my/projects' as never)).code).toBe('VALIDATION_TYPE');
-    const typo = refusal(() => new EventsApi({ ...options(), heartbeatMS: 10 } as never));
+    expect(refused(() => new EventsApi('/my/projects' as never)).code).toBe('VALIDATION_TYPE');
+    const typo = refused(() => new EventsApi({ ...options(), heartbeatMS: 10 } as never));
     expect({ field: typo.field, code: typo.code }).toEqual({
       field: 'options.heartbeatMS',
       code: 'VALIDATION_UNKNOWN',
     });
     expect(typo.message).toMatch(/did you mean 'heartbeatMs'\?/);
-    const timeout = refusal(() => new EventsApi({ ...options(), closeTimeout: 10 } as never));
+    const timeout = refused(() => new EventsApi({ ...options(), closeTimeout: 10 } as never));
     expect(timeout.message).toMatch(/did you mean 'closeTimeoutMs'\?/);
     // onError became the `error` event.
-    const removed = refusal(() => new EventsApi({ ...options(), onError: () => {} } as never));
+    const removed = refused(() => new EventsApi({ ...options(), onError: () => {} } as never));
     expect({ field: removed.field, code: removed.code }).toEqual({
       field: 'options.onError',
       code: 'VALIDATION_UNKNOWN',
@@ -90,13 +90,13 @@ describe('new EventsApi(options)', () => {
       [{ log: console.log }, 'options.log'],
     ];
     for (const [given, field] of bad) {
-      const error = refusal(() => new EventsApi({ ...options(), ...given } as EventsApiOptions));
+      const error = refused(() => new EventsApi({ ...options(), ...given } as EventsApiOptions));
       expect({ given, field: error.field }).toEqual({ given, field });
     }
   });
 
   it('is refused by toNodeListener unless it is an EventsApi or a function', () => {
-    expect(refusal(() => toNodeListener({} as never)).field).toBe('handler');
+    expect(refused(() => toNodeListener({} as never)).field).toBe('handler');
     expect(typeof toNodeListener(new EventsApi(options()))).toBe('function');
     expect(typeof toNodeListener(new EventsApi(options()).fetch)).toBe('function');
   });

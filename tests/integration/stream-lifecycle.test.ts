@@ -11,9 +11,9 @@ import { EventStream, StreamError } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { recordingLog } from '../helpers/lifecycle-log.js';
 import { waitFor } from '../helpers/outbox.js';
+import { refused } from '../helpers/refused.js';
 import { collect, listeningBackends } from '../helpers/stream.js';
 import { startTcpProxy, type TcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
-import { refused } from '../helpers/validation.js';
 
 const db = useTestDatabase();
 const closing: (() => Promise<unknown>)[] = [];

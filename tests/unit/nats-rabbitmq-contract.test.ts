@@ -10,7 +10,7 @@ import { ReconnectPacing } from '../../src/nats/reconnect.js';
 import { recoveryOptions } from '../../src/rabbitmq/connection.js';
 import { DEFAULT_RABBITMQ_SINK_OPTIONS, RabbitMQSink } from '../../src/rabbitmq/index.js';
 import { type Backoff, backoffDelay } from '../../src/retry/backoff.js';
-import { refused } from '../helpers/brokers.js';
+import { refused } from '../helpers/refused.js';
 
 const rabbitBase = { url: 'amqp://guest:guest@127.0.0.1:1', exchange: 'events' };
 const natsBase = { servers: 'nats://127.0.0.1:1', stream: { name: 'EVENTS' } };

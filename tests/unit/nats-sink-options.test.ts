@@ -10,7 +10,7 @@ import {
   toNatsMessage,
 } from '../../src/nats/index.js';
 import { subjectMatches } from '../../src/nats/subjects.js';
-import { refused } from '../helpers/brokers.js';
+import { refused } from '../helpers/refused.js';
 
 const stream = { name: 'EVENTS' };
 const record = (input: Parameters<typeof normalizeEvent>[0]) =>
