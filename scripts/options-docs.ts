@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
-import { definedSchemas, type OptionsSchema } from '../src/options/spec.js';
+import { definedSchemas, formatDefault, type OptionsSchema } from '../src/options/spec.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -94,11 +94,10 @@ export function optionsTable(
   const rows = schema.keys.map((key) => {
     const spec = schema.specs[key];
     const documentedDefault = spec?.documentedDefault;
-    const shown =
-      documentedDefault === undefined
-        ? '(required)'
-        : codeLead(docs.get(key)?.default ?? documentedDefault, documentedDefault);
-    return [`\`${key}\``, shown, cell(docs.get(key)?.summary ?? '')];
+    const text = docs.get(key)?.default ?? documentedDefault;
+    const literal = spec?.defaultValue === undefined ? undefined : formatDefault(spec.defaultValue);
+    const shown = text === undefined ? '(required)' : codeLead(text, literal);
+    return [code(key), shown, cell(plainLinks(docs.get(key)?.summary ?? ''))];
   });
   const header = ['option', 'default', 'meaning'];
   const lines = [header, header.map(() => '---'), ...rows].map(
@@ -107,10 +106,26 @@ export function optionsTable(
   return lines.join('\n');
 }
 
-/** The default as the TSDoc writes it, with its literal lead in code: `100` (the rest plain). */
-function codeLead(text: string, literal: string): string {
-  if (!text.startsWith(literal) || /^[a-z]/.test(literal)) return cell(text);
-  return `\`${literal}\`${cell(text.slice(literal.length))}`;
+/**
+ * The default as the TSDoc writes it, its literal value in code (`100`, `'block'`, `true`) and
+ * the rest (a note such as "(256 KiB)", or words for a default that is not a value) plain.
+ */
+function codeLead(text: string, literal: string | undefined): string {
+  if (literal === undefined || !text.startsWith(literal)) return cell(text);
+  return `${code(literal)}${cell(text.slice(literal.length))}`;
+}
+
+/** A markdown code span, with double backticks when the text holds one. */
+function code(text: string): string {
+  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
+
+/** TSDoc links as a reader sees them: `{@link A.b}` as `A.b`, `{@link A | text}` as the text. */
+function plainLinks(text: string): string {
+  return text.replace(
+    /\{@link\s+([^}|]+?)\s*(?:\|\s*([^}]+?))?\s*\}/g,
+    (_, target: string, label?: string) => (label === undefined ? `\`${target}\`` : label),
+  );
 }
 
 function cell(text: string): string {

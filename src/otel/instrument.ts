@@ -40,19 +40,19 @@ export const METER_NAME = 'eventrail';
 
 /** What {@link instrument} observes; every part is optional. */
 export interface InstrumentOptions {
-  /** An `EventLogger`: intake counts, and per sink queue depth, writes, drops, fallback, batches. */
+  /** An `EventLogger`: intake counts, and per sink queue depth, writes, drops, fallback, batches. @default none */
   readonly logger?: ObservedLogger;
-  /** An `OutboxPublisher`: outcomes, publish lag, batches, and its table's backlog (`stats()`). */
+  /** An `OutboxPublisher`: outcomes, publish lag, batches, and its table's backlog (`stats()`). @default none */
   readonly publisher?: ObservedPublisher;
-  /** An `EventStream`: subscribers, events taken, laggards, reads. */
+  /** An `EventStream`: subscribers, events taken, laggards, reads. @default none */
   readonly stream?: ObservedStream;
-  /** A `MaintenanceTimer`: runs, partitions, rows moved and purged, run durations. */
+  /** A `MaintenanceTimer`: runs, partitions, rows moved and purged, run durations. @default none */
   readonly maintenance?: ObservedMaintenance;
-  /** An `EventsApi`: requests, responses by status class, open SSE streams, durations. */
+  /** An `EventsApi`: requests, responses by status class, open SSE streams, durations. @default none */
   readonly api?: ObservedApi;
-  /** An `EventQueries`: reads, failures, cache hits and misses, durations. */
+  /** An `EventQueries`: reads, failures, cache hits and misses, durations. @default none */
   readonly queries?: ObservedQueries;
-  /** An `Inbox`: events handled and redeliveries skipped. */
+  /** An `Inbox`: events handled and redeliveries skipped. @default none */
   readonly inbox?: ObservedInbox;
   /**
    * Sinks (any eventrail sink). Broker sinks (`RabbitMQSink`, `NatsSink`) add
@@ -87,7 +87,11 @@ export interface Instrumentation
     Lifecycle<InstrumentationMetrics, CloseSummary> {}
 
 /** A part with the methods `instrument()` reads. */
-function part<T>(accepts: string, methods: readonly string[]): Spec<T | undefined> {
+function part<T>(
+  accepts: string,
+  methods: readonly string[],
+  doc = 'none',
+): Spec<T | undefined> {
   return custom(accepts, (value, field) => {
     const o = value as Record<string, unknown> | null;
     const missing = methods.find((m) => typeof o?.[m] !== 'function');
@@ -99,7 +103,7 @@ function part<T>(accepts: string, methods: readonly string[]): Spec<T | undefine
       );
     }
     return value as T;
-  }).optional();
+  }).optional(doc);
 }
 
 const sinksSpec = custom('an array of sinks', (value, field) => {
@@ -138,7 +142,11 @@ const instrumentOptions = defineOptions<InstrumentOptions>()('InstrumentOptions'
   queries: part<ObservedQueries>('an EventQueries', ['metrics']),
   inbox: part<ObservedInbox>('an Inbox', ['metrics']),
   sinks: sinksSpec,
-  meterProvider: part<MeterProvider>('a MeterProvider', ['getMeter']),
+  meterProvider: part<MeterProvider>(
+    'a MeterProvider',
+    ['getMeter'],
+    'the global provider (`metrics.getMeterProvider()`)',
+  ),
   log: logSpec(),
 });
 

@@ -138,7 +138,7 @@ export interface ObservedMaintenance {
 export interface ObservedApi {
   metrics(): {
     readonly requests: number;
-    readonly responses: Readonly<Record<string, number>>;
+    readonly responses: Readonly<Record<'2xx' | '4xx' | '5xx', number>>;
     readonly errors: number;
     readonly openStreams: number;
     readonly streamsOpened: number;

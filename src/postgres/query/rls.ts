@@ -5,12 +5,16 @@ import type { PgDatabase, QueryableLike } from '../driver/types.js';
 import { schemaSpec, tableNames } from '../sql/names.js';
 import { rowLevelSecuritySql, SET_TENANT_SQL } from '../sql/rls.js';
 
-/** Options of {@link enableRowLevelSecurity}. */
-export interface RowLevelSecurityOptions {
+/** Options of {@link disableRowLevelSecurity}. */
+export interface DisableRowLevelSecurityOptions {
   /** A `pg` Pool or Client, a PGlite instance, or a drizzle database; never closed. */
   readonly db: PgDatabase;
   /** Postgres schema of the tables, as given to `migrate`. @default 'eventrail' */
   readonly schema?: string;
+}
+
+/** Options of {@link enableRowLevelSecurity}. */
+export interface RowLevelSecurityOptions extends DisableRowLevelSecurityOptions {
   /**
    * Bind the table's owner too (`FORCE ROW LEVEL SECURITY`), for hosts whose readers connect as
    * the owner. The logger must then write as another role, with BYPASSRLS. Superusers and
@@ -18,9 +22,6 @@ export interface RowLevelSecurityOptions {
    */
   readonly force?: boolean;
 }
-
-/** Options of {@link disableRowLevelSecurity}. */
-export type DisableRowLevelSecurityOptions = Omit<RowLevelSecurityOptions, 'force'>;
 
 /** Options of {@link withTenant}. */
 export interface WithTenantOptions {

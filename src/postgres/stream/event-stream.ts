@@ -1,6 +1,6 @@
 import { ListenerSafeEmitter } from '../../emitter.js';
 import { ClosedError } from '../../errors.js';
-import { type CloseOptions, Closer, type Deadline } from '../../lifecycle/close.js';
+import { type CloseOptions, Closer, type Deadline, type Lifecycle } from '../../lifecycle/close.js';
 import { type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
 import { CursorCodec, cursorBinding } from '../cursor/codec.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
@@ -41,7 +41,10 @@ import { type Feed, Subscription, type SubscriptionCounters } from './subscripti
  * Nothing starts before the first subscription; `close()` ends every subscription and releases
  * the LISTEN connection.
  */
-export class EventStream extends ListenerSafeEmitter<EventStreamEvents> {
+export class EventStream
+  extends ListenerSafeEmitter<EventStreamEvents>
+  implements Lifecycle<StreamMetrics, StreamCloseSummary>
+{
   readonly #schema: string;
   readonly #codec: CursorCodec;
   readonly #executor: Executor;
