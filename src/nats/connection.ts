@@ -1,5 +1,5 @@
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { describe } from '../errors.js';
+import { ClosedError, describe } from '../errors.js';
 import { type Backoff, backoffDelay } from '../retry/backoff.js';
 import { NatsError, type NatsErrorCode } from './errors.js';
 import { ReconnectPacing } from './reconnect.js';
@@ -76,7 +76,13 @@ export class NatsLink {
 
   /** The open connection; opens one if none (bounded), or fails at once while none can be had. */
   ready(): Promise<NatsConnection> {
-    if (this.#state === 'closed') return Promise.reject(this.#closedError());
+    if (this.#state === 'closed') {
+      return Promise.reject(
+        this.#stopped
+          ? new ClosedError('NatsSink', 'close() was called; its writes are refused')
+          : this.#closedError(),
+      );
+    }
     if (this.#state === 'connected' && this.#connection) return Promise.resolve(this.#connection);
     if (this.#state === 'reconnecting') {
       return Promise.reject(

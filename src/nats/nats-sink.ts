@@ -133,7 +133,7 @@ export class NatsSink
   }
 
   /**
-   * Stops accepting writes (they fail as `NATS_CLOSED`), waits for the acks of writes in flight,
+   * Stops accepting writes (they fail with `ClosedError`), waits for the acks of writes in flight,
    * then closes the connection if the sink opened it: all within `timeoutMs` (default
    * `closeTimeoutMs`). A server that stops answering never holds it longer: the summary counts
    * the messages whose acks had not come back. The same promise on every call; rejects only at

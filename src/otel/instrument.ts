@@ -8,7 +8,7 @@ import {
   type Lifecycle,
 } from '../lifecycle/close.js';
 import { type LifecycleLog, lifecycle, logSpec } from '../lifecycle/log.js';
-import { custom, defineOptions, type Spec } from '../options/spec.js';
+import { custom, defineOptions, integer, type Spec } from '../options/spec.js';
 import { observeBrokerSinks } from './broker-instruments.js';
 import { MetricsReadError } from './errors.js';
 import { observeFigures } from './figures.js';
@@ -61,6 +61,13 @@ export interface InstrumentOptions {
    * figures are the logger's per-sink instruments. @default []
    */
   readonly sinks?: readonly ObservedSink[];
+  /**
+   * How long a collection waits for figures that need a query (the publisher's `stats()`), in
+   * milliseconds: past it, that collection has none of them and a `MetricsReadError` is
+   * emitted, so that a database that stopped answering never holds the other parts' figures.
+   * @default 2000
+   */
+  readonly readTimeoutMs?: number;
   /** Where the instruments are created. @default the global provider (`metrics.getMeterProvider()`) */
   readonly meterProvider?: MeterProvider;
   /** Lifecycle messages (a read that failed, closed), e.g. a pino logger. @default none (silent) */
@@ -87,11 +94,7 @@ export interface Instrumentation
     Lifecycle<InstrumentationMetrics, CloseSummary> {}
 
 /** A part with the methods `instrument()` reads. */
-function part<T>(
-  accepts: string,
-  methods: readonly string[],
-  doc = 'none',
-): Spec<T | undefined> {
+function part<T>(accepts: string, methods: readonly string[], doc = 'none'): Spec<T | undefined> {
   return custom(accepts, (value, field) => {
     const o = value as Record<string, unknown> | null;
     const missing = methods.find((m) => typeof o?.[m] !== 'function');
@@ -142,6 +145,7 @@ const instrumentOptions = defineOptions<InstrumentOptions>()('InstrumentOptions'
   queries: part<ObservedQueries>('an EventQueries', ['metrics']),
   inbox: part<ObservedInbox>('an Inbox', ['metrics']),
   sinks: sinksSpec,
+  readTimeoutMs: integer({ min: 1 }).default(2000),
   meterProvider: part<MeterProvider>(
     'a MeterProvider',
     ['getMeter'],
@@ -181,8 +185,11 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
     const brokers = sinks.filter((s): s is ObservedBrokerSink => s.messaging !== undefined);
     const targets = new Map<string, MessagingTarget>(brokers.map((s) => [s.name, s.messaging]));
     if (logger) observeLogger(r, logger, targets);
-    if (publisher)
-      observePublisher(r, publisher, (error) => this.#failed('OutboxPublisher', error));
+    if (publisher) {
+      observePublisher(r, publisher, options.readTimeoutMs, (error) =>
+        this.#failed('OutboxPublisher', error),
+      );
+    }
     if (brokers.length > 0) observeBrokerSinks(r, brokers);
     if (stream) observeFigures(r, STREAM_FIGURES, () => stream.metrics());
     if (maintenance) observeFigures(r, MAINTENANCE_FIGURES, () => maintenance.metrics());

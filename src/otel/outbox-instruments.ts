@@ -1,3 +1,4 @@
+import { within } from '../async/wait.js';
 import { observeFigures } from './figures.js';
 import { PUBLISHER_FIGURES } from './part-instruments.js';
 import { DURATION_BUCKETS_S, type Registration, SIZE_BUCKETS } from './registration.js';
@@ -5,13 +6,15 @@ import type { ObservedPublisher } from './sources.js';
 
 /**
  * Observes an `OutboxPublisher`: its `metrics()` once per collection, its `stats()` (one query;
- * when it fails, that collection has no backlog figures and `failures` counts it), and its
+ * when it fails or gives no answer within `readTimeoutMs`, that collection has no backlog figures
+ * and `failed` is told), and its
  * `batch` events for the batch histograms.
  * @internal
  */
 export function observePublisher(
   r: Registration,
   publisher: ObservedPublisher,
+  readTimeoutMs: number,
   failed: (error: unknown) => void,
 ): void {
   observeFigures(r, PUBLISHER_FIGURES, () => publisher.metrics());
@@ -27,9 +30,11 @@ export function observePublisher(
   );
   r.observe([pending, oldest], async (result) => {
     try {
-      const backlog = await publisher.stats();
-      result.observe(pending, backlog.pending);
-      result.observe(oldest, backlog.oldestPendingAgeMs / 1000);
+      // A database that stopped answering must not hold the whole collection.
+      const read = await within(publisher.stats(), { timeoutMs: readTimeoutMs });
+      if (!read.done) throw new Error(`stats() gave no answer within ${readTimeoutMs} ms`);
+      result.observe(pending, read.value.pending);
+      result.observe(oldest, read.value.oldestPendingAgeMs / 1000);
     } catch (error) {
       failed(error);
     }

@@ -23,7 +23,7 @@ const TRANSIENT_REPLY_CODES = new Set([320, 405, 504, 506, 541]);
  * Transient: not connected, connection or channel lost before the confirms, blocked too long,
  * confirm timeout, nack, and the AMQP reply codes above. Permanent: unroutable messages (no queue
  * is bound for the key; retrying at once will not bind one), messages the mapping functions could
- * not build, a closed sink, and topology or permission errors.
+ * not build, a closed sink (`ClosedError`, `RABBITMQ_CLOSED`), and topology or permission errors.
  */
 export function classifyRabbitMQError(error: unknown): SinkErrorKind {
   if (error instanceof RabbitMQError) {

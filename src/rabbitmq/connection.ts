@@ -5,7 +5,7 @@ import amqplib, {
   type SocketOptions,
 } from 'amqplib';
 import { deferred, within } from '../async/wait.js';
-import { describe } from '../errors.js';
+import { ClosedError, describe } from '../errors.js';
 import { type Backoff, backoffDelay } from '../retry/backoff.js';
 import { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
 import type { AmqpConnection } from './options.js';
@@ -121,7 +121,7 @@ export class BrokerLink {
       }
       if (state === 'closed') {
         throw this.#stopped
-          ? this.#error('RABBITMQ_CLOSED', 'the sink is closed')
+          ? new ClosedError('RabbitMQSink', 'close() was called; its writes are refused')
           : this.#error(
               'RABBITMQ_CLOSED',
               'the connection closed; the sink cannot reopen it',

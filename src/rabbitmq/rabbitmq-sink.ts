@@ -148,7 +148,7 @@ export class RabbitMQSink
   }
 
   /**
-   * Stops accepting writes (they fail as `RABBITMQ_CLOSED`), waits for the confirms of writes in
+   * Stops accepting writes (they fail with `ClosedError`), waits for the confirms of writes in
    * flight, then closes the channel and, if the sink opened it, the connection: all within
    * `timeoutMs` (default `closeTimeoutMs`). A broker that stops answering (blocked, a half-open
    * socket) never holds it longer: at the deadline the sink's own socket is destroyed, and the

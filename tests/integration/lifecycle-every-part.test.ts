@@ -109,14 +109,11 @@ const broker = {
     await waitFor(() => sink.metrics().published === 101, 10_000, 'the messages published');
   },
   left: { timedOut: true, unconfirmed: 100 } as CloseSummary,
-  /**
-   * A closed broker sink refuses writes with its own `RABBITMQ_CLOSED` / `NATS_CLOSED` (a
-   * permanent error the logger hands to the fallback), not a `ClosedError`: its state says it.
-   */
+  /** A closed broker sink refuses writes with a `ClosedError` (permanent: to the fallback). */
   closed: (sink: BrokerSink) =>
     sink.write(records(1), { signal }).then(
       () => false,
-      (error: { code?: string }) => sink.state === 'closed' && /_CLOSED$/.test(error.code ?? ''),
+      (error: unknown) => sink.state === 'closed' && error instanceof ClosedError,
     ),
   figure: {
     name: 'eventrail.broker.connects',

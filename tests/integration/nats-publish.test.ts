@@ -143,7 +143,8 @@ describe('NatsSink publishing to JetStream', () => {
       expect(subscriptions()).toBe(before);
       expect((await nats.manager.streams.info(stream)).state.messages).toBe(3);
       await expect(sink.write(batch, { signal: never })).rejects.toMatchObject({
-        code: 'NATS_CLOSED',
+        code: 'CLOSED',
+        part: 'NatsSink',
       });
     } finally {
       await sink.close();

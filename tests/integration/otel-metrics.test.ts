@@ -5,15 +5,17 @@
  * reported.
  */
 import { AggregationTemporality, type Histogram } from '@opentelemetry/sdk-metrics';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink } from '../../src/index.js';
-import { instrument } from '../../src/otel/index.js';
+import { instrument, MetricsReadError } from '../../src/otel/index.js';
 import { MaintenanceTimer, OutboxPublisher } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { FakeSink, FatalError } from '../helpers/fake-sink.js';
 import { pointValue, testMeters } from '../helpers/otel.js';
 import { commitToOutbox, outboxEvents, waitFor } from '../helpers/outbox.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
+import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
 
 const db = useTestDatabase();
 const mq = useRabbitMQ();
@@ -153,6 +155,50 @@ describe('instrument()', () => {
     );
     await logger.close();
     await delta.shutdown();
+  });
+
+  it("collects within readTimeoutMs while the publisher's database answers nothing, and says so", async () => {
+    const { hostname, port } = new URL(db.url);
+    const proxy = await startTcpProxy({ host: hostname, port: Number(port || 5432) });
+    const proxied = new pg.Pool({ connectionString: throughProxy(db.url, proxy), max: 2 });
+    proxied.on('error', () => {});
+    const cut = testMeters();
+    const publisher = new OutboxPublisher({
+      db: proxied,
+      sinks: [new MemorySink()],
+      listen: false,
+    });
+    const logger = new EventLogger({ sinks: [new MemorySink()] });
+    const metering = instrument({
+      logger,
+      publisher,
+      readTimeoutMs: 300,
+      meterProvider: cut.provider,
+    });
+    const errors: unknown[] = [];
+    metering.on('error', (error) => errors.push(error));
+    try {
+      await logger.logEvent({ type: 'T', userId: 'u' });
+      await logger.flush();
+      proxy.blackhole();
+      const started = performance.now();
+      const seen = await cut.collect();
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(pointValue(seen, 'eventrail.logger.accepted')).toBe(1);
+      expect(pointValue(seen, 'eventrail.outbox.published')).toBe(0);
+      expect(seen.get('eventrail.outbox.pending')?.dataPoints ?? []).toHaveLength(0);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(MetricsReadError);
+      expect(errors[0]).toMatchObject({ code: 'METRICS_READ', part: 'OutboxPublisher' });
+      expect(metering.metrics()).toEqual({ parts: 2, failures: 1 });
+    } finally {
+      await metering.close();
+      await publisher.close({ timeoutMs: 100 });
+      await logger.close();
+      await cut.shutdown();
+      await proxy.close();
+      await proxied.end().catch(() => {});
+    }
   });
 
   it('refuses a source without metrics(), naming it', () => {

@@ -1,7 +1,6 @@
 import amqplib from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { EventLogger, type EventRecord, MemorySink } from '../../src/index.js';
-import { RabbitMQError } from '../../src/rabbitmq/index.js';
+import { ClosedError, EventLogger, type EventRecord, MemorySink } from '../../src/index.js';
 import { useRabbitMQ } from '../helpers/rabbitmq.js';
 import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
 
@@ -84,12 +83,12 @@ describe('RabbitMQSink.close', () => {
     // The leak check of useRabbitMQ fails this file if the sink's connection is still open.
   });
 
-  it('refuses writes after close with a permanent RABBITMQ_CLOSED', async () => {
+  it('refuses writes after close with a permanent ClosedError', async () => {
     const { sink } = mq.sink();
     await sink.close();
     const error = await sink.write(await records(1), { signal }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RabbitMQError);
-    expect(error).toMatchObject({ code: 'RABBITMQ_CLOSED' });
+    expect(error).toBeInstanceOf(ClosedError);
+    expect(error).toMatchObject({ code: 'CLOSED', part: 'RabbitMQSink' });
     expect(sink.classifyError(error)).toBe('permanent');
   });
 

@@ -54,7 +54,7 @@ describe('a broker that accepts connections and never answers', () => {
     const started = performance.now();
     expect(await sink.close({ timeoutMs: 200 })).toEqual({ timedOut: false, unconfirmed: 0 });
     expect(performance.now() - started).toBeLessThan(200);
-    await expect(write).rejects.toMatchObject({ code: 'RABBITMQ_CLOSED' });
+    await expect(write).rejects.toMatchObject({ code: 'CLOSED', part: 'RabbitMQSink' });
     expect(sink.metrics()).toMatchObject({ state: 'closed', published: 0 });
   });
 });
