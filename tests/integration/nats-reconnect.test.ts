@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink } from '../../src/index.js';
 import { NatsSink } from '../../src/nats/index.js';
 import { startCuttingProxy, startPrivateNatsServer, useNats } from '../helpers/nats.js';
+import { waitFor } from '../helpers/outbox.js';
 
 const nats = useNats();
 const EVENTS = 5000;
@@ -87,11 +88,11 @@ describe('NatsSink across lost connections', () => {
         // Under load the sink may still be creating its stream when the disruption is due.
         const stored = async () =>
           (await nats.manager.streams.info(stream).catch(() => undefined))?.state.messages ?? 0;
-        for (let i = 0; i < 200 && (await stored()) === 0; i++) await pause(50);
+        await waitFor(async () => (await stored()) > 0, 10_000, 'messages stored before the mute');
         proxy.mute();
         const before = await stored();
         const flushing = logger.flush();
-        for (let i = 0; i < 200 && (await stored()) === before; i++) await pause(50);
+        await waitFor(async () => (await stored()) > before, 10_000, 'messages stored while muted');
         proxy.cut();
         await flushing;
         proxy.cut();
