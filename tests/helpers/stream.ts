@@ -59,8 +59,9 @@ export async function storedIds(
 }
 
 /**
- * Backends of `database` that hold a stream's LISTEN connection: the last statement each ran is
- * LISTEN, or the stream's shared read (tagged), which runs there and nowhere else.
+ * Backends of `database` that hold a LISTEN connection (a stream's or a publisher's): the last
+ * statement each ran is LISTEN, or the stream's shared read (tagged), which runs there and
+ * nowhere else.
  */
 export async function listeningBackends(
   db: { query(text: string, values?: unknown[]): Promise<{ rows: { pid: number }[] }> },

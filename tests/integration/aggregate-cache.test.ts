@@ -45,9 +45,22 @@ async function log(userId: string, type: string, count: number): Promise<void> {
 
 const total = (counts: { count: number }[]) => counts.reduce((n, c) => n + c.count, 0);
 
+/** `store`, keeping the key of every entry set through it. */
+function recording(store: CacheStore): CacheStore & { readonly keys: Set<string> } {
+  const keys = new Set<string>();
+  return {
+    keys,
+    get: (key) => store.get(key),
+    set: (key, value, ttlMs) => {
+      keys.add(key);
+      return store.set(key, value, ttlMs);
+    },
+  };
+}
+
 describe.each(['memory', 'redis'] as const)('aggregate cache (%s)', (kind) => {
   let redis: Redis | undefined;
-  let store: CacheStore;
+  let store: ReturnType<typeof recording>;
 
   beforeAll(async () => {
     await db.pool.query('TRUNCATE eventrail.event_logs');
@@ -55,9 +68,9 @@ describe.each(['memory', 'redis'] as const)('aggregate cache (%s)', (kind) => {
     await log('user-b', 'AGENT_SWITCHED', 7);
     if (kind === 'redis') {
       redis = new Redis(inject('redisUrl'));
-      store = new RedisCacheStore({ client: redis, keyPrefix: prefix });
+      store = recording(new RedisCacheStore({ client: redis, keyPrefix: prefix }));
     } else {
-      store = new MemoryCacheStore();
+      store = recording(new MemoryCacheStore());
     }
   });
 
@@ -86,7 +99,12 @@ describe.each(['memory', 'redis'] as const)('aggregate cache (%s)', (kind) => {
     // Another parameter is another entry: the database answers, with the new rows.
     expect(total(await queries.countsByType(A, { agentId: 'agent-1' }))).toBe(5);
     expect(counted.statements).toBe(before + 1);
-    if (redis) expect((await redis.keys(`${prefix}*`)).length).toBe(2);
+    // Two entries in the store, each holding the figures it was computed with.
+    const held = await Promise.all([...store.keys].map((key) => store.get(key)));
+    expect(held.map((json) => JSON.parse(json ?? 'null'))).toEqual([
+      [{ type: 'TOOL_REQUEST', count: 3 }],
+      [{ type: 'TOOL_REQUEST', count: 5 }],
+    ]);
   });
 
   it('keys entries by the full scope: one user never gets another’s figures', async () => {

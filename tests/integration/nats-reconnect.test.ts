@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventLogger, MemorySink } from '../../src/index.js';
 import { NatsSink } from '../../src/nats/index.js';
 import { startCuttingProxy, startPrivateNatsServer, useNats } from '../helpers/nats.js';
+import { waitFor } from '../helpers/outbox.js';
 
 const nats = useNats();
 const EVENTS = 5000;
@@ -17,11 +18,10 @@ async function logThrough(logger: EventLogger, at: number, disrupt: () => Promis
   }
 }
 
-function loggerFor(sink: NatsSink, fallback: MemorySink): EventLogger {
+function loggerFor(sink: NatsSink, fallback: MemorySink, batching = {}): EventLogger {
   // Enough patience for a restart: retries over ~15 s before an event would go to the fallback.
   const retry = { retries: 40, minDelayMs: 50, maxDelayMs: 500 };
-  const logger = new EventLogger({ sinks: [{ sink, retry }], fallback });
-  return logger;
+  return new EventLogger({ sinks: [{ sink, retry }], fallback, ...batching });
 }
 
 describe('NatsSink across lost connections', () => {
@@ -79,19 +79,18 @@ describe('NatsSink across lost connections', () => {
       reconnect: { minDelayMs: 20, maxDelayMs: 200 },
     });
     const fallback = new MemorySink({ name: 'fallback' });
-    const logger = loggerFor(sink, fallback);
+    // Writes of 1000 events and no timer: when the disruption is due (1550 logged), the first
+    // 1000 are written and 550 wait for the flush below, however loaded the machine.
+    const logger = loggerFor(sink, fallback, { flushSize: 1000, flushIntervalMs: 60_000 });
     try {
       const disrupt = async () => {
+        await waitFor(() => sink.metrics().confirmed === 1000, 20_000, 'the first write');
         // Acks lost on the way back: the messages published while muted are stored, their
-        // retries are dropped as duplicates. Wait until some are published before the cut.
-        // Under load the sink may still be creating its stream when the disruption is due.
-        const stored = async () =>
-          (await nats.manager.streams.info(stream).catch(() => undefined))?.state.messages ?? 0;
-        for (let i = 0; i < 200 && (await stored()) === 0; i++) await pause(50);
+        // retries are dropped as duplicates. Wait until some are stored before the cut.
+        const stored = async () => (await nats.manager.streams.info(stream)).state.messages;
         proxy.mute();
-        const before = await stored();
         const flushing = logger.flush();
-        for (let i = 0; i < 200 && (await stored()) === before; i++) await pause(50);
+        await waitFor(async () => (await stored()) > 1000, 10_000, 'messages stored while muted');
         proxy.cut();
         await flushing;
         proxy.cut();

@@ -20,12 +20,17 @@ describe('OutboxAdmin', () => {
         WHERE id = ANY($1::uuid[])`,
       [ids.slice(2, 5)],
     );
+    // The one pending row was committed ten minutes ago.
+    await db.pool.query(
+      `UPDATE eventrail.event_outbox SET created_at = now() - interval '10 minutes' WHERE id = $1`,
+      [ids[5]],
+    );
     const admin = new OutboxAdmin({ db: db.pool });
     expect((await admin.counts()).byStatus).toEqual({ pending: 1, published: 3, failed: 2 });
     const stats = await admin.stats();
     expect(stats.pending).toBe(1);
-    expect(stats.oldestPendingAgeMs).toBeGreaterThanOrEqual(0);
-    expect(stats.oldestPendingAgeMs).toBeLessThan(60_000);
+    expect(stats.oldestPendingAgeMs).toBeGreaterThanOrEqual(600_000);
+    expect(stats.oldestPendingAgeMs).toBeLessThan(660_000);
     expect(await admin.reprocessFailed({ ids: [ids[0] as string] })).toBe(1);
     expect(await statusCounts(db.pool)).toEqual({ pending: 2, published: 3, failed: 1 });
     expect(await admin.purgePublished({ olderThanMs: 24 * 3600 * 1000 })).toBe(3);

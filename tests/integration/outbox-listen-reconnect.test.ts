@@ -8,16 +8,9 @@ import { MemorySink } from '../../src/index.js';
 import { OutboxPublisher } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { commitToOutbox, outboxEvents, waitFor } from '../helpers/outbox.js';
+import { listeningBackends } from '../helpers/stream.js';
 
 const db = useTestDatabase();
-
-async function listeningBackends(): Promise<number[]> {
-  const { rows } = await db.pool.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity
-      WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
-  );
-  return rows.map((r) => r.pid);
-}
 
 /** Commits one row and resolves with the milliseconds until the sink has it. */
 async function commitToDelivery(sink: MemorySink): Promise<number> {
@@ -39,18 +32,20 @@ describe('the LISTEN connection', () => {
     expect(publisher.metrics().listening).toBe(true);
     expect(await commitToDelivery(sink)).toBeLessThan(5000);
 
-    const [pid] = await listeningBackends();
-    expect(pid).toBeDefined();
+    // Exactly one LISTEN connection, the publisher's: the one terminated below.
+    const before = await listeningBackends(db.pool, db.name);
+    expect(before).toHaveLength(1);
+    const [pid] = before;
     await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
     await waitFor(() => states.length >= 3, 10_000, 'the reconnection');
     expect(states).toEqual([true, false, true]);
-    const after = await listeningBackends();
+    const after = await listeningBackends(db.pool, db.name);
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(pid);
 
     for (let i = 0; i < 3; i++) expect(await commitToDelivery(sink)).toBeLessThan(5000);
     await publisher.close();
-    expect(await listeningBackends()).toEqual([]);
+    expect(await listeningBackends(db.pool, db.name)).toEqual([]);
     expect(sink.events).toHaveLength(4);
   });
 
@@ -63,7 +58,7 @@ describe('the LISTEN connection', () => {
       pollIntervalMs: 100,
     });
     await publisher.start();
-    expect(await listeningBackends()).toEqual([]);
+    expect(await listeningBackends(db.pool, db.name)).toEqual([]);
     await commitToDelivery(sink);
     expect(publisher.metrics().listening).toBe(false);
     await publisher.close();

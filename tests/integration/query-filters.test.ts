@@ -116,6 +116,7 @@ describe('filters', () => {
 
   it('returns EventRecords as they were logged', async () => {
     const { items } = await queries.listEvents(scope, { types: ['TOOL_REQUEST'] }, { limit: 3 });
+    expect(items).toHaveLength(3);
     for (const item of items) {
       const { payloadJson, ...original } = stored.find((e) => e.id === item.id)!;
       expect(item).toMatchObject(original);

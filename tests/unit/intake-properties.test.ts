@@ -96,6 +96,7 @@ describe('intake properties', () => {
     const sink = new MemorySink();
     const logger = new EventLogger({ sinks: [sink], fallback: null });
     let expected = 0;
+    const seen = { accepted: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(hostilePayload, async (bad) => {
         runs[bad.kind] = (runs[bad.kind] ?? 0) + 1;
@@ -114,6 +115,7 @@ describe('intake properties', () => {
             settled = error;
           },
         );
+        seen[refused ? 'refused' : 'accepted'] += 1;
         if (refused) {
           expect(settled).toBeInstanceOf(ValidationError);
           expect((settled as ValidationError).field).toMatch(/^payload/);
@@ -130,6 +132,8 @@ describe('intake properties', () => {
     await logger.close();
     expect(sink.events).toHaveLength(expected);
     expect(Object.values(runs).reduce((a, b) => a + b, 0)).toBe(RUNS);
+    expect(seen.accepted).toBeGreaterThan(0);
+    expect(seen.refused).toBeGreaterThan(0);
     console.info(`hostile payload runs by kind: ${JSON.stringify(runs)}`);
   });
 
@@ -144,6 +148,7 @@ describe('intake properties', () => {
       },
     };
     const writer = new OutboxWriter();
+    const seen = { accepted: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(hostilePayload, async (bad) => {
         runs[bad.kind] = (runs[bad.kind] ?? 0) + 1;
@@ -155,6 +160,7 @@ describe('intake properties', () => {
             () => 'accepted',
             (error: unknown) => error,
           );
+        seen[result === 'accepted' ? 'accepted' : 'refused'] += 1;
         if (result === 'accepted') {
           expect(statements).toBe(before + 1);
           return;
@@ -166,6 +172,8 @@ describe('intake properties', () => {
       { numRuns: RUNS },
     );
     expect(Object.values(runs).reduce((a, b) => a + b, 0)).toBe(RUNS);
+    expect(seen.accepted).toBeGreaterThan(0);
+    expect(seen.refused).toBeGreaterThan(0);
   });
 
   it('event fields: hostile strings, ids and dates are refused by field, never thrown raw', () => {

@@ -87,6 +87,9 @@ describe.each(sinks)('$kind keeps the lifecycle contract', ({ make, construct })
     const metrics = make().metrics() as unknown as Record<string, unknown>;
     expect(metrics).not.toBeInstanceOf(Promise);
     expect(metrics.state).toBe('idle');
+    expect(Object.keys(metrics)).toEqual(
+      expect.arrayContaining(['published', 'confirmed', 'connects', 'disconnects']),
+    );
     for (const [key, value] of Object.entries(metrics)) {
       if (key !== 'state') expect([key, value]).toEqual([key, 0]);
     }

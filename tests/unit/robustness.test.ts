@@ -40,7 +40,8 @@ describe('a listener that throws', () => {
       throw new Error('faulty drop listener');
     });
     await logger.logEvent(makeEvent(1));
-    await expect(logger.logEvent(makeEvent(2))).resolves.toEqual(expect.any(String));
+    const id = '0190d7c4-0000-7000-8000-000000000002';
+    await expect(logger.logEvent(makeEvent(2, { id }))).resolves.toBe(id);
     const summary = await logger.close();
     expect(summary.sinks.fake).toEqual({ received: 2, written: 1, fallback: 0, dropped: 1 });
     expect((await nextWarnings()).map((w) => w.message)).toEqual([
