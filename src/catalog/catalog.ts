@@ -1,16 +1,55 @@
 import { ValidationError } from '../errors.js';
 import type { EventInput } from '../event/types.js';
+import { custom, defineOptions, type Spec } from '../options/spec.js';
 import type { StandardResult, StandardSchema } from './standard-schema.js';
 
 /** How one event type of a catalog is checked and routed. */
 export interface CatalogEntry<TPayload extends object = object> {
-  /** Runtime check of the payload (any Standard Schema); its output replaces the payload. */
+  /**
+   * Runtime check of the payload (any Standard Schema); its output replaces the payload.
+   * @default none
+   */
   readonly schema?: StandardSchema<TPayload, unknown>;
-  /** Broker routing key, or a function of the payload; the event's own `routingKey` wins. */
+  /**
+   * Broker routing key, or a function of the payload; the event's own `routingKey` wins.
+   * @default none
+   */
   readonly routingKey?: string | ((payload: TPayload) => string);
-  /** Broker priority (0–255), or a function of the payload; the event's own `priority` wins. */
+  /**
+   * Broker priority (0–255), or a function of the payload; the event's own `priority` wins.
+   * @default none
+   */
   readonly priority?: number | ((payload: TPayload) => number);
 }
+
+/** A rule of an entry: a value that `fits`, or a function of the payload. */
+function rule<T>(accepts: string, fits: (value: unknown) => boolean): Spec<T | undefined> {
+  const what = `${accepts}, or a function of the payload`;
+  return custom(what, (value, field) => {
+    if (typeof value !== 'function' && !fits(value)) {
+      throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${what}`);
+    }
+    return value as T;
+  }).optional();
+}
+
+const STANDARD_SCHEMA = 'a Standard Schema (zod, valibot, arktype, ...)';
+
+/** {@link CatalogEntry} as a table of specs. @internal */
+const catalogEntry = defineOptions<CatalogEntry>()('CatalogEntry', {
+  schema: custom(STANDARD_SCHEMA, (value, field) => {
+    const standard = (value as Partial<StandardSchema> | null | undefined)?.['~standard'];
+    if (typeof standard?.validate !== 'function') {
+      throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${STANDARD_SCHEMA}`);
+    }
+    return value as StandardSchema<object, unknown>;
+  }).optional(),
+  routingKey: rule<CatalogEntry['routingKey']>('a string', (v) => typeof v === 'string'),
+  priority: rule<CatalogEntry['priority']>(
+    'an integer from 0 to 255',
+    (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255,
+  ),
+});
 
 /**
  * Declares one event type of a catalog. Give the payload type explicitly, or let it be taken
@@ -50,7 +89,18 @@ export type EventOf<TCatalog> =
 export class EventCatalog<TEntries extends CatalogEntries = CatalogEntries> {
   readonly entries: Readonly<TEntries>;
 
+  /**
+   * @throws {ValidationError} for entries that are not an object, and for an entry with an unknown
+   * key (`entries.<type>.<key>`) or a value of the wrong kind
+   */
   constructor(entries: TEntries) {
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
+      const code = entries === undefined ? 'VALIDATION_REQUIRED' : 'VALIDATION_TYPE';
+      throw new ValidationError('entries', code, 'must be an object of entries by event type');
+    }
+    for (const [type, entry] of Object.entries(entries)) {
+      catalogEntry.resolve(entry, `entries.${type}`);
+    }
     this.entries = Object.freeze({ ...entries });
   }
 

@@ -66,6 +66,19 @@ export const sinkRegistration = defineOptions<SinkRegistration>()(
   pipelineRule,
 );
 
+/**
+ * Whether a `sinks` entry is a registration: it has a `sink`, or it is no sink (no `write`) and
+ * has a key of a registration, as `{ sinc: s, flushSize: 10 }` has.
+ */
+function isRegistration(entry: unknown): entry is object {
+  if (typeof entry !== 'object' || entry === null) return false;
+  if ('sink' in entry) return true;
+  return (
+    typeof (entry as Partial<Sink>).write !== 'function' &&
+    Object.keys(entry).some((key) => sinkRegistration.keys.includes(key))
+  );
+}
+
 /** The logger's sinks: a non-empty array of sinks or registrations, with distinct names. */
 const sinksSpec = custom('a non-empty array of sinks', (value, field) => {
   if (!Array.isArray(value) || value.length === 0) {
@@ -74,11 +87,17 @@ const sinksSpec = custom('a non-empty array of sinks', (value, field) => {
   const names = new Set<string>();
   return value.map((entry: unknown, i) => {
     const at = `${field}[${i}]`;
-    const registration = (
-      typeof entry === 'object' && entry !== null && 'sink' in entry
-        ? entry
-        : { sink: sinkSpec.resolve(entry, at) }
-    ) as SinkRegistration;
+    let registration: SinkRegistration;
+    if (isRegistration(entry)) {
+      // Its pipeline options are resolved by the logger, over its own; its keys and sink now.
+      sinkRegistration.checkKeys(entry, at);
+      registration = {
+        ...entry,
+        sink: sinkSpec.resolve((entry as { sink?: unknown }).sink, `${at}.sink`),
+      };
+    } else {
+      registration = { sink: sinkSpec.resolve(entry, at) };
+    }
     checkSink(registration.sink, i, names);
     return registration;
   }) as readonly SinkRegistration[];

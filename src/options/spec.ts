@@ -315,10 +315,15 @@ export class OptionsSchema<T extends object> {
     }
   }
 
-  #resolveObject(given: Record<string, unknown>, field: string, base: Partial<T> | undefined): T {
+  /** Refuses the first key of `given` that is not an option, as {@link resolve} does. */
+  checkKeys(given: object, field = 'options'): void {
     for (const key of Object.keys(given)) {
       if (this.specs[key] === undefined) throw unknownOption(key, this, field);
     }
+  }
+
+  #resolveObject(given: Record<string, unknown>, field: string, base: Partial<T> | undefined): T {
+    this.checkKeys(given, field);
     const out: Record<string, unknown> = {};
     for (const key of this.#keys) {
       const spec = this.specs[key] as Spec<unknown>;

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../errors.js';
+import { custom, defineOptions, oneOf } from '../../options/spec.js';
 import type { ResolvedFilters } from '../read/filters.js';
 
 /** How many events of one type. */
@@ -53,26 +54,27 @@ export interface ResolvedSeries {
   readonly to: Date;
 }
 
+const BUCKETS = Object.keys(BUCKET_MS) as TimeBucket[];
+
+/** {@link TimeSeriesOptions} as a table of specs. @internal */
+export const timeSeriesOptions = defineOptions<TimeSeriesOptions>()('TimeSeriesOptions', {
+  bucket: oneOf(BUCKETS),
+  timeZone: custom('an IANA time zone', (value, field) => {
+    if (typeof value !== 'string') {
+      throw new ValidationError(field, 'VALIDATION_TYPE', 'must be an IANA time zone');
+    }
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: value });
+    } catch {
+      throw new ValidationError(field, 'VALIDATION_RANGE', 'must be an IANA time zone');
+    }
+    return value;
+  }).default('UTC'),
+});
+
 /** Checks a time series request; the range is `filters.from` (required) to `filters.to` (required). @internal */
 export function resolveSeries(series: unknown, filters: ResolvedFilters): ResolvedSeries {
-  const s = (typeof series === 'object' && series !== null ? series : {}) as Record<
-    string,
-    unknown
-  >;
-  const bucket = s.bucket as TimeBucket;
-  if (!Object.hasOwn(BUCKET_MS, bucket)) {
-    throw new ValidationError(
-      'series.bucket',
-      'VALIDATION_RANGE',
-      "must be 'minute', 'hour' or 'day'",
-    );
-  }
-  const timeZone = s.timeZone ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: timeZone as string });
-  } catch {
-    throw new ValidationError('series.timeZone', 'VALIDATION_RANGE', 'must be an IANA time zone');
-  }
+  const { bucket, timeZone } = timeSeriesOptions.resolve(series, 'series');
   const { from, to } = filters;
   if (from === null) {
     throw new ValidationError('filters.from', 'VALIDATION_REQUIRED', 'a time series needs a range');
@@ -88,7 +90,7 @@ export function resolveSeries(series: unknown, filters: ResolvedFilters): Resolv
       `makes about ${buckets} buckets over this range; at most ${MAX_SERIES_BUCKETS}`,
     );
   }
-  return { bucket, timeZone: timeZone as string, from, to };
+  return { bucket, timeZone, from, to };
 }
 
 /**

@@ -170,7 +170,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     filters: Omit<EventFilters, 'sessionId'> = {},
     page: PageOptions = {},
   ): Promise<EventPage> {
-    return this.listEvents(scope, { ...filters, sessionId }, page);
+    return this.#narrowed(scope, filters, { sessionId }, page);
   }
 
   /** Events about one business object (a BOM, a chat): {@link EventQueries.listEvents} with `filters.aggregate`. */
@@ -180,7 +180,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     filters: Omit<EventFilters, 'aggregate'> = {},
     page: PageOptions = {},
   ): Promise<EventPage> {
-    return this.listEvents(scope, { ...filters, aggregate }, page);
+    return this.#narrowed(scope, filters, { aggregate }, page);
   }
 
   /** Events of one workflow run: {@link EventQueries.listEvents} with `filters.workflowId`. */
@@ -190,7 +190,21 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     filters: Omit<EventFilters, 'workflowId'> = {},
     page: PageOptions = {},
   ): Promise<EventPage> {
-    return this.listEvents(scope, { ...filters, workflowId }, page);
+    return this.#narrowed(scope, filters, { workflowId }, page);
+  }
+
+  /**
+   * {@link listEvents} with `filters` and one filter more, once `filters` proved to be filters:
+   * spread unchecked, a string or `null` would read without them, silently.
+   */
+  async #narrowed(
+    scope: QueryScope,
+    filters: unknown,
+    narrower: EventFilters,
+    page: PageOptions,
+  ): Promise<EventPage> {
+    resolveFilters(filters);
+    return this.listEvents(scope, { ...(filters as EventFilters), ...narrower }, page);
   }
 
   /**
