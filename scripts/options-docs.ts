@@ -7,7 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
-import { definedSchemas, formatDefault, type OptionsSchema } from '../src/options/spec.js';
+import { definedSchemas, type OptionsSchema } from '../src/options/schema.js';
+import { formatDefault } from '../src/options/spec.js';
 
 const root = resolve(import.meta.dirname, '..');
 

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { EventInput } from '../event/types.js';
-import { custom, defineOptions, type Spec } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { custom, type Spec } from '../options/spec.js';
 import type { StandardResult, StandardSchema } from './standard-schema.js';
 
 /** How one event type of a catalog is checked and routed. */

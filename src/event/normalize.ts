@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
-import { defineOptions, integer, type Spec } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { integer, type Spec } from '../options/spec.js';
 import { checkString, isStorable, type JsonObject, serializePayload } from './json.js';
 import { captureTrace } from './trace.js';
 import type { EventInput, EventRecord } from './types.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defineOptions, oneOf } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { oneOf } from '../options/spec.js';
 import { type EventsApi, type FetchHandler, fetchHandlerOf } from './api.js';
 import { type SseWrites, writeSse } from './sse/node-writer.js';
 import { sseSessionOf } from './sse.js';

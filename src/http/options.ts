@@ -1,7 +1,8 @@
 import { ValidationError } from '../errors.js';
 import { closeTimeoutSpec } from '../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../lifecycle/log.js';
-import { abortSignal, custom, defineOptions, fn, integer, text } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { abortSignal, custom, fn, integer, text } from '../options/spec.js';
 import type { EventQueries } from '../postgres/query/event-queries.js';
 import type { EventStream } from '../postgres/stream/event-stream.js';
 import { timelineSpec } from './timeline/routes.js';

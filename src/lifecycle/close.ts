@@ -4,7 +4,8 @@
  * OpenTelemetry instrumentation): nothing starts in a constructor, `close()` ends it under a
  * deadline and says what was left, `metrics()` is a synchronous snapshot.
  */
-import { abortSignal, defineOptions, integer, type Spec } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { abortSignal, integer, type Spec } from '../options/spec.js';
 
 /** Options of every part's `close()`. */
 export interface CloseOptions {

@@ -2,16 +2,8 @@ import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-n
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { LifecycleLog } from '../lifecycle/log.js';
-import {
-  boolean,
-  custom,
-  defineOptions,
-  fn,
-  integer,
-  nested,
-  oneOf,
-  text,
-} from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { boolean, custom, fn, integer, nested, oneOf, text } from '../options/spec.js';
 import type { Backoff, BackoffOptions } from '../retry/backoff.js';
 import {
   brokerSinkSpecs,

@@ -8,7 +8,8 @@ import {
   type Lifecycle,
 } from '../lifecycle/close.js';
 import { type LifecycleLog, lifecycle, logSpec } from '../lifecycle/log.js';
-import { custom, defineOptions, integer, type Spec } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { custom, integer, type Spec } from '../options/spec.js';
 import { observeBrokerSinks } from './broker-instruments.js';
 import { MetricsReadError } from './errors.js';
 import { observeFigures } from './figures.js';

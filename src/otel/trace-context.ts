@@ -11,7 +11,8 @@ import {
 import { ValidationError } from '../errors.js';
 import { setTraceHooks, type TraceContext, type TraceHooks } from '../event/trace.js';
 import type { EventRecord } from '../event/types.js';
-import { custom, defineOptions } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { custom } from '../options/spec.js';
 
 /** Options of {@link enableTraceContext}. */
 export interface TraceContextOptions {

@@ -2,7 +2,8 @@ import type { ChannelModel, Options, RecoveringChannelModel, SocketOptions } fro
 import { ValidationError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { LifecycleLog } from '../lifecycle/log.js';
-import { boolean, custom, defineOptions, fn, integer, text } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { boolean, custom, fn, integer, text } from '../options/spec.js';
 import type { Backoff, BackoffOptions } from '../retry/backoff.js';
 import {
   brokerSinkSpecs,

@@ -1,13 +1,6 @@
 import { ValidationError } from '../errors.js';
-import {
-  defineOptions,
-  formatDefault,
-  integer,
-  nested,
-  number,
-  oneOf,
-  type Spec,
-} from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { formatDefault, integer, nested, number, oneOf, type Spec } from '../options/spec.js';
 
 /**
  * How a delay is randomized, so that work that failed together does not all come back together:

@@ -7,7 +7,8 @@ import { settledWithin, shutdownBudget } from '../async/wait.js';
 import { ValidationError } from '../errors.js';
 import { Closer, type CloseSummary, closeTimeoutSpec, type Deadline } from '../lifecycle/close.js';
 import { type LifecycleLevel, type LifecycleLog, lifecycle, logSpec } from '../lifecycle/log.js';
-import { custom, integer, type Refine, type Spec, text } from '../options/spec.js';
+import type { Refine } from '../options/schema.js';
+import { custom, integer, type Spec, text } from '../options/spec.js';
 import { type Backoff, backoffSpec } from '../retry/backoff.js';
 
 /** What a broker sink's `close()` resolves with. */

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { describe, ValidationError } from '../errors.js';
 import { eventToJson } from '../event/serialize.js';
 import type { EventRecord } from '../event/types.js';
-import { custom, defineOptions, text } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { custom, text } from '../options/spec.js';
 import type { Sink, WriteContext } from './sink.js';
 
 /** The part of a writable stream that {@link ConsoleSink} uses. */

@@ -1,5 +1,6 @@
 import type { EventRecord } from '../event/types.js';
-import { defineOptions, text } from '../options/spec.js';
+import { defineOptions } from '../options/schema.js';
+import { text } from '../options/spec.js';
 import type { Sink, WriteContext } from './sink.js';
 
 /** Options of {@link MemorySink}. */

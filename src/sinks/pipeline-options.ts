@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
-import { defineOptions, integer, oneOf, type Resolved } from '../options/spec.js';
+import { defineOptions, type Resolved } from '../options/schema.js';
+import { integer, oneOf } from '../options/spec.js';
 import { type Backoff, type BackoffOptions, backoffSpec } from '../retry/backoff.js';
 
 /**

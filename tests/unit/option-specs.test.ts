@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/index.js';
-import {
-  boolean,
-  closestKey,
-  defineOptions,
-  integer,
-  nested,
-  oneOf,
-  text,
-} from '../../src/options/spec.js';
+import { closestKey } from '../../src/options/closest.js';
+import { defineOptions } from '../../src/options/schema.js';
+import { boolean, integer, nested, oneOf, text } from '../../src/options/spec.js';
 import { refused } from '../helpers/refused.js';
 
 interface InnerOptions {

@@ -8,7 +8,7 @@ import {
   loadSchemas,
   renderOptionsBlocks,
 } from '../../scripts/options-docs.js';
-import type { OptionsSchema } from '../../src/options/spec.js';
+import type { OptionsSchema } from '../../src/options/schema.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let schemas: Map<string, OptionsSchema<object>>;

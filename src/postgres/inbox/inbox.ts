@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
-import { defineOptions, text } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { text } from '../../options/spec.js';
 import { deleteInChunks, olderThanMsSpec } from '../driver/chunks.js';
 import { dbSpec, toExecutor } from '../driver/executor.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';

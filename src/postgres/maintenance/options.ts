@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
-import { custom, defineOptions, integer, type Resolved } from '../../options/spec.js';
+import { defineOptions, type Resolved } from '../../options/schema.js';
+import { custom, integer } from '../../options/spec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 import { schemaSpec } from '../sql/names.js';

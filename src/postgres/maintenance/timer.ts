@@ -11,7 +11,8 @@ import {
 } from '../../lifecycle/close.js';
 import { type DurationSummary, Durations } from '../../lifecycle/durations.js';
 import { lifecycle } from '../../lifecycle/log.js';
-import { defineOptions, integer } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { integer } from '../../options/spec.js';
 import { toExecutor } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { type MaintenanceResult, runMaintenance } from './maintain.js';

@@ -1,5 +1,6 @@
 import { describe, MigrationError } from '../../errors.js';
-import { defineOptions, integer, type Resolved, text } from '../../options/spec.js';
+import { defineOptions, type Resolved } from '../../options/schema.js';
+import { integer, text } from '../../options/spec.js';
 import { dbSpec, inTransaction, toExecutor } from '../driver/executor.js';
 import type { PgDatabase, Session } from '../driver/types.js';
 import { migrationSql } from '../sql/migrations.js';

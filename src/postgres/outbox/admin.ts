@@ -1,4 +1,4 @@
-import { defineOptions } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
 import { dbSpec, toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
 import { schemaSpec, tableNames } from '../sql/names.js';

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
-import { custom, defineOptions, type Spec } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { custom, type Spec } from '../../options/spec.js';
 import { deleteInChunks, olderThanMsSpec } from '../driver/chunks.js';
 import type { Executor } from '../driver/types.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../schema/constants.js';

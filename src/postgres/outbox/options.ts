@@ -4,16 +4,8 @@ import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
-import {
-  boolean,
-  custom,
-  defineOptions,
-  fn,
-  integer,
-  oneOf,
-  type Resolved,
-  text,
-} from '../../options/spec.js';
+import { defineOptions, type Resolved } from '../../options/schema.js';
+import { boolean, custom, fn, integer, oneOf, text } from '../../options/spec.js';
 import { type Backoff, type BackoffOptions, backoffSpec } from '../../retry/backoff.js';
 import { checkSink, type Sink } from '../../sinks/sink.js';
 import { dbSpec } from '../driver/executor.js';

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
-import { custom, defineOptions, oneOf } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { custom, oneOf } from '../../options/spec.js';
 import type { ResolvedFilters } from '../read/filters.js';
 
 /** How many events of one type. */

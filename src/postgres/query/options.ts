@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
-import { custom, defineOptions, integer } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { custom, integer } from '../../options/spec.js';
 import { cursorSecretSpec } from '../cursor/codec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';

@@ -1,5 +1,6 @@
 import { required } from '../../event/normalize.js';
-import { boolean, custom, defineOptions, fn } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { boolean, custom, fn } from '../../options/spec.js';
 import { dbSpec, inTransaction, toExecutor } from '../driver/executor.js';
 import type { PgDatabase, QueryableLike } from '../driver/types.js';
 import { schemaSpec, tableNames } from '../sql/names.js';

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { required } from '../../event/normalize.js';
-import { unknownKey } from '../../options/spec.js';
+import { unknownKey } from '../../options/closest.js';
 
 /**
  * `value` as a plain object whose keys are all in `known`. Anything else is refused with a

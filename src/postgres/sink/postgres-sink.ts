@@ -1,5 +1,6 @@
 import type { EventRecord } from '../../event/types.js';
-import { defineOptions, text } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { text } from '../../options/spec.js';
 import type { PipelineOptions } from '../../sinks/pipeline-options.js';
 import type { Sink, SinkErrorKind } from '../../sinks/sink.js';
 import { type CopyIn, copyInFor } from '../driver/copy.js';

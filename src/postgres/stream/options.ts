@@ -1,6 +1,7 @@
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
-import { abortSignal, boolean, custom, defineOptions, integer } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { abortSignal, boolean, custom, integer } from '../../options/spec.js';
 import { checkShape, cursorSecretSpec } from '../cursor/codec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';

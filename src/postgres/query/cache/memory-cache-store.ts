@@ -1,4 +1,5 @@
-import { defineOptions, integer } from '../../../options/spec.js';
+import { defineOptions } from '../../../options/schema.js';
+import { integer } from '../../../options/spec.js';
 import type { CacheStore } from './cache-store.js';
 
 /** Options of {@link MemoryCacheStore}. */

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../../errors.js';
-import { custom, defineOptions } from '../../../options/spec.js';
+import { defineOptions } from '../../../options/schema.js';
+import { custom } from '../../../options/spec.js';
 import type { CacheStore } from './cache-store.js';
 
 /**
