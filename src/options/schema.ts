@@ -20,6 +20,23 @@ export type Resolved<S extends Record<string, Spec<any>>> = {
 export type Refine<T> = (resolved: T, given: Readonly<Record<string, unknown>>, field: string) => T;
 
 /**
+ * The rule "`max` is at least `min`" of two numeric options: when only `min` was given above the
+ * default of `max`, `max` follows it; when `max` was given below `min`, it is refused with a
+ * {@link ValidationError} naming `max`. @internal
+ */
+export function atLeast<K extends string>(max: K, min: K) {
+  return <T extends Readonly<Record<K, number>>>(
+    resolved: T,
+    given: Readonly<Record<string, unknown>>,
+    field: string,
+  ): T => {
+    if (resolved[max] >= resolved[min]) return resolved;
+    if (given[max] === undefined) return { ...resolved, [max]: resolved[min] };
+    throw new ValidationError(`${field}.${max}`, 'VALIDATION_RANGE', `must be at least ${min}`);
+  };
+}
+
+/**
  * The options of one public constructor or function: a table of specs by option name. Resolving
  * refuses anything but an object (a missing one when an option is required), any key that is not
  * in the table (naming the closest one), and any value its spec refuses, each with a

@@ -1,5 +1,4 @@
-import { ValidationError } from '../errors.js';
-import { defineOptions } from '../options/schema.js';
+import { atLeast, defineOptions } from '../options/schema.js';
 import { formatDefault, integer, nested, number, oneOf, type Spec } from '../options/spec.js';
 
 /**
@@ -49,16 +48,7 @@ export function backoffSpec(defaults: Backoff): Spec<Backoff> {
       factor: number({ min: 1, max: 1000 }).default(defaults.factor),
       jitter: oneOf(JITTERS).default(defaults.jitter),
     },
-    (resolved, given, field) => {
-      if (resolved.maxDelayMs >= resolved.minDelayMs) return resolved;
-      // Only minDelayMs given above the default cap: the cap follows it.
-      if (given.maxDelayMs === undefined) return { ...resolved, maxDelayMs: resolved.minDelayMs };
-      throw new ValidationError(
-        `${field}.maxDelayMs`,
-        'VALIDATION_RANGE',
-        'must be at least minDelayMs',
-      );
-    },
+    atLeast('maxDelayMs', 'minDelayMs'),
   );
   return nested(schema).default(Object.freeze({ ...defaults }), formatDefault(defaults));
 }

@@ -1,5 +1,4 @@
-import { ValidationError } from '../errors.js';
-import { defineOptions, type Resolved } from '../options/schema.js';
+import { atLeast, defineOptions, type Resolved } from '../options/schema.js';
 import { integer, oneOf } from '../options/spec.js';
 import { type Backoff, type BackoffOptions, backoffSpec } from '../retry/backoff.js';
 
@@ -73,19 +72,7 @@ export type ResolvedPipelineOptions = Resolved<typeof pipelineSpecs>;
  * `maxBatchSize` is at least `flushSize`: raised to it when only `flushSize` is given above it
  * (in this layer), refused when both are given the wrong way round. @internal
  */
-export function pipelineRule<T extends ResolvedPipelineOptions>(
-  resolved: T,
-  given: Readonly<Record<string, unknown>>,
-  field: string,
-): T {
-  if (resolved.maxBatchSize >= resolved.flushSize) return resolved;
-  if (given.maxBatchSize === undefined) return { ...resolved, maxBatchSize: resolved.flushSize };
-  throw new ValidationError(
-    `${field}.maxBatchSize`,
-    'VALIDATION_RANGE',
-    'must be at least flushSize',
-  );
-}
+export const pipelineRule = atLeast('maxBatchSize', 'flushSize');
 
 /** {@link PipelineOptions}, as a sink's `defaults` give them. @internal */
 export const pipelineOptions = defineOptions<PipelineOptions>()(

@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
-import { defineOptions, type Resolved } from '../../options/schema.js';
+import { atLeast, defineOptions, type Resolved } from '../../options/schema.js';
 import { boolean, custom, fn, integer, oneOf, text } from '../../options/spec.js';
 import { type Backoff, type BackoffOptions, backoffSpec } from '../../retry/backoff.js';
 import { checkSink, type Sink } from '../../sinks/sink.js';
@@ -194,16 +194,8 @@ function publisherRule(
       `needs ${SINKS} (or publish)`,
     );
   }
-  if (o.maxClaimSize < o.claimSize && given.maxClaimSize !== undefined) {
-    throw new ValidationError(
-      `${field}.maxClaimSize`,
-      'VALIDATION_RANGE',
-      'must be at least claimSize',
-    );
-  }
   return {
-    ...o,
-    maxClaimSize: Math.max(o.maxClaimSize, o.claimSize),
+    ...atLeast('maxClaimSize', 'claimSize')(o, given, field),
     claimsInFlight:
       given.claimsInFlight === undefined && o.ordering === 'aggregate' ? 1 : o.claimsInFlight,
   };
