@@ -58,10 +58,10 @@ async function run({ command, options }: Invocation, db: PgDatabase): Promise<st
       `created: ${list(result.created)}`,
       `dropped: ${list(result.dropped)}`,
       `deferred (lock busy): ${list(result.deferred)}`,
-      `rows moved from the default partition: ${result.movedRows}`,
-      `expired rows deleted from the default partition: ${result.expiredDefaultRows}`,
-      `published outbox rows purged: ${result.outboxPurged}`,
-      `consumer inbox records purged: ${result.inboxPurged}`,
+      `rows moved from the default partition: ${result.rowsMoved}`,
+      `expired rows deleted from the default partition: ${result.defaultRowsExpired}`,
+      `published outbox rows purged: ${result.outboxRowsPurged}`,
+      `consumer inbox records purged: ${result.inboxRowsPurged}`,
     ].join('\n');
   }
   const result =

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export * from './catalog/index.js';
-export type { ListenerSafeEmitter } from './emitter.js';
+export { ListenerSafeEmitter } from './emitter.js';
 export {
   ClosedError,
   CloseTimeoutError,

@@ -6,7 +6,7 @@
  */
 import amqplib, { type ConfirmChannel } from 'amqplib';
 import { EventLogger, type EventRecord, type PipelineOptions } from '../../src/index.js';
-import { RabbitMQSink, toMessage } from '../../src/rabbitmq/index.js';
+import { RabbitMQSink, toRabbitMQMessage } from '../../src/rabbitmq/index.js';
 import { type Candidate, loggerCandidate, settleHeap } from '../lib/candidate.js';
 import { agentRecords, chunk } from '../lib/events.js';
 import { note, report } from '../lib/report.js';
@@ -28,7 +28,7 @@ function publishConfirmed(
 ): Promise<unknown> {
   return Promise.all(
     batch.map((event) => {
-      const m = toMessage(event, MAPPING);
+      const m = toRabbitMQMessage(event, MAPPING);
       return new Promise<void>((resolve, reject) => {
         channel.publish(exchange, m.routingKey, m.content, m.options, (error: unknown) =>
           error ? reject(error) : resolve(),
@@ -63,7 +63,7 @@ function rawCandidate(
         for (const batch of batches) {
           if (inFlight === 1) {
             for (const event of batch) {
-              const m = toMessage(event, MAPPING);
+              const m = toRabbitMQMessage(event, MAPPING);
               channel.publish(broker.exchange, m.routingKey, m.content, m.options);
             }
             await channel.waitForConfirms();

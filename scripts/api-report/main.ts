@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type ApiEntry, type ApiResult, extractApi } from './extract.js';
 
 const at = process.argv.indexOf('--package');
@@ -15,19 +16,42 @@ const root = resolve(at === -1 ? join(import.meta.dirname, '../..') : (process.a
 const update = process.argv.includes('--update');
 const reports = join(root, 'etc');
 
+/** An entry point, and the built module that a host's `import` of it loads. */
+type Entry = ApiEntry & { readonly module: string | undefined };
+
 /** Every entry point in `exports` that has types, with its report in `reports`. */
-function entries(): ApiEntry[] {
+function entries(): Entry[] {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     name: string;
-    exports: Record<string, { import?: { types?: string } }>;
+    exports: Record<string, { import?: { types?: string; default?: string } }>;
   };
   return Object.entries(manifest.exports).flatMap(([subpath, target]) => {
     const types = target.import?.types;
     if (types === undefined) return [];
     const name = subpath === '.' ? 'index' : subpath.slice(2);
     const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${name}`;
-    return [{ specifier, types: join(root, types), report: join(reports, `${name}.api.md`) }];
+    const module = target.import?.default && join(root, target.import.default);
+    return [
+      { specifier, module, types: join(root, types), report: join(reports, `${name}.api.md`) },
+    ];
   });
+}
+
+/**
+ * Values the report declares (`export class`, `function`, `const`, `enum`) that the built module
+ * does not export: the declarations would let a host write code that compiles and then fails
+ * (`instanceof` a class exported as a type only).
+ */
+async function missingAtRuntime(entry: Entry): Promise<string[]> {
+  if (entry.module === undefined || !existsSync(entry.module) || !existsSync(entry.report))
+    return [];
+  const declared = [
+    ...readFileSync(entry.report, 'utf8').matchAll(
+      /^export (?:declare )?(?:abstract )?(?:class|function|const|enum) (\w+)/gm,
+    ),
+  ].map((m) => m[1] as string);
+  const loaded = (await import(pathToFileURL(entry.module).href)) as Record<string, unknown>;
+  return declared.filter((name) => !(name in loaded));
 }
 
 /** What the extraction of `entry` found; a missing build or a crash of the analysis is an error. */
@@ -74,6 +98,14 @@ for (const { entry, findings } of results) {
     console.error(`${entry.specifier}: ${finding.level}: ${finding.text}`);
     if (finding.level === 'error') errors++;
     else warnings++;
+  }
+}
+for (const entry of all) {
+  for (const name of await missingAtRuntime(entry)) {
+    console.error(
+      `${entry.specifier}: error: ${name} is declared as a value but not exported at run time`,
+    );
+    errors++;
   }
 }
 for (const file of strayReports(all)) {

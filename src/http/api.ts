@@ -9,7 +9,7 @@ import {
   type Lifecycle,
 } from '../lifecycle/close.js';
 import { Durations } from '../lifecycle/durations.js';
-import { type LifecycleLog, lifecycle } from '../lifecycle/log.js';
+import { type LifecycleLog, lifecycle, logErrors } from '../lifecycle/log.js';
 import type { EventQueries } from '../postgres/query/event-queries.js';
 import type { QueryScope } from '../postgres/read/scope.js';
 import type { EventStream } from '../postgres/stream/event-stream.js';
@@ -36,7 +36,7 @@ export interface EventsApiCloseSummary extends CloseSummary {
    * `Last-Event-ID`, to this server's successor, and resume where they were: nothing is lost.
    * `timedOut` is true when some had not finished by the deadline (a client not reading).
    */
-  readonly streams: number;
+  readonly ended: number;
 }
 
 /**
@@ -122,6 +122,7 @@ export class EventsApi
     this.#timeline = o.timeline;
     this.#timing = { heartbeatMs: o.heartbeatMs, retryMs: o.retryMs };
     this.#log = o.log;
+    logErrors(this, o.log, 'eventrail events API route failed', 'error');
     this.#closer = new Closer(o.closeTimeoutMs);
     this.fetch = (request) => this.#handle(request);
     this.#signal = o.signal;
@@ -230,16 +231,15 @@ export class EventsApi
   #fail(request: Request, cause: unknown): Response {
     const error = new EventsApiError(request.method, new URL(request.url).pathname, cause);
     this.#errors += 1;
-    lifecycle(this.#log, 'error', { err: error }, 'eventrail events API route failed');
     this.emit('error', error);
     return problem(500, 'INTERNAL', 'the events could not be read');
   }
 
   async #close(deadline: Deadline): Promise<EventsApiCloseSummary> {
     this.#signal?.removeEventListener('abort', this.#onAbort);
-    const streams = this.#open.size;
+    const ended = this.#open.size;
     const drained =
-      streams === 0
+      ended === 0
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             this.#drained = resolve;
@@ -250,10 +250,10 @@ export class EventsApi
     lifecycle(
       this.#log,
       timedOut ? 'warn' : 'info',
-      { timedOut, streams },
+      { timedOut, ended },
       'eventrail events API closed',
     );
-    return { timedOut, streams };
+    return { timedOut, ended };
   }
 }
 

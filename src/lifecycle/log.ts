@@ -55,3 +55,23 @@ export function lifecycle(
     // The host's logger failing is the host's to notice; eventrail goes on.
   }
 }
+
+/** A part whose `error` events can be listened to. */
+interface ErrorEmitter {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * Writes each `error` event of `part` to `log`, when there is one. The log then counts as a
+ * listener: a part with a `log` never turns an unheard error into a process warning. @internal
+ */
+export function logErrors(
+  part: ErrorEmitter,
+  log: LifecycleLog | undefined,
+  message: string,
+  level: LifecycleLevel = 'warn',
+  details: object = {},
+): void {
+  if (log === undefined) return;
+  part.on('error', (error) => lifecycle(log, level, { ...details, err: error }, message));
+}

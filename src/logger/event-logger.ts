@@ -18,7 +18,7 @@ import { pickPipelineOptions, pipelineOptions } from '../sinks/pipeline-options.
 import { closeSink, type Sink } from '../sinks/sink.js';
 import type { EventLoggerEvents } from './events.js';
 import { logLifecycle } from './lifecycle.js';
-import type { LoggerMetrics, SinkMetrics } from './metrics.js';
+import type { EventLoggerMetrics, SinkMetrics } from './metrics.js';
 import { type EventLoggerOptions, eventLoggerOptions, sinkRegistration } from './options.js';
 import { SinkPipeline } from './pipeline.js';
 
@@ -35,7 +35,7 @@ export interface SinkCloseSummary {
 }
 
 /** The result of {@link EventLogger.close}. `received = written + fallback + dropped` per sink. */
-export interface LoggerCloseSummary extends CloseSummary {
+export interface EventLoggerCloseSummary extends CloseSummary {
   /** What happened to the events of each sink, by sink name. */
   readonly sinks: Readonly<Record<string, SinkCloseSummary>>;
 }
@@ -57,13 +57,13 @@ export interface LoggerCloseSummary extends CloseSummary {
  */
 export class EventLogger<TCatalog extends EventCatalog | undefined = undefined>
   extends ListenerSafeEmitter<EventLoggerEvents>
-  implements Lifecycle<LoggerMetrics, LoggerCloseSummary>
+  implements Lifecycle<EventLoggerMetrics, EventLoggerCloseSummary>
 {
   readonly #pipelines: SinkPipeline[];
   readonly #catalog: EventCatalog | undefined;
   readonly #fallback: Sink | null;
   readonly #normalize: NormalizeLimits;
-  readonly #closer: Closer<LoggerCloseSummary>;
+  readonly #closer: Closer<EventLoggerCloseSummary>;
   readonly #log: LifecycleLog | undefined;
   /** Holds the process while the host awaits `flush()` or a blocked `logEvent`. */
   readonly #hold = new ProcessHold();
@@ -210,7 +210,7 @@ export class EventLogger<TCatalog extends EventCatalog | undefined = undefined>
    * a {@link ValidationError} for a `timeoutMs` that is not a number from 0 to 2147483647 (the
    * logger then stays open).
    */
-  close(options?: CloseOptions): Promise<LoggerCloseSummary> {
+  close(options?: CloseOptions): Promise<EventLoggerCloseSummary> {
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
@@ -219,7 +219,7 @@ export class EventLogger<TCatalog extends EventCatalog | undefined = undefined>
   }
 
   /** A snapshot of the counters, per sink. */
-  metrics(): LoggerMetrics {
+  metrics(): EventLoggerMetrics {
     const sinks: Record<string, SinkMetrics> = {};
     for (const pipeline of this.#pipelines) sinks[pipeline.sink.name] = pipeline.metrics();
     return { accepted: this.#accepted, rejected: this.#rejected, sinks };
@@ -236,7 +236,7 @@ export class EventLogger<TCatalog extends EventCatalog | undefined = undefined>
     return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
-  async #close(deadline: Deadline): Promise<LoggerCloseSummary> {
+  async #close(deadline: Deadline): Promise<EventLoggerCloseSummary> {
     // The deadline's timer holds the process; the flush needs no hold of its own.
     const timedOut = !(await within(this.#flushAll(), { signal: deadline.signal })).done;
     // Past the deadline every step is bounded by it: what completes at once still counts

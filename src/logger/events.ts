@@ -1,4 +1,4 @@
-import type { EventrailError } from '../errors.js';
+import type { SinkWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 
 /** Why events were dropped. */
@@ -26,7 +26,7 @@ export interface EventLoggerEvents {
    * A write failed for good: a `SinkWriteError` (the sink's error as its `cause`), also when the
    * fallback sink failed in turn.
    */
-  error: (error: EventrailError) => void;
+  error: (error: SinkWriteError) => void;
   /** Events were discarded. */
   drop: (info: { sink: string; events: readonly EventRecord[]; reason: DropReason }) => void;
   /** Events a sink could not write were handed to the fallback sink. */

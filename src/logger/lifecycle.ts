@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
-import { type LifecycleLog, lifecycle } from '../lifecycle/log.js';
+import { type LifecycleLog, lifecycle, logErrors } from '../lifecycle/log.js';
 import type { EventLoggerEvents } from './events.js';
 
 /** Logs that a logger started, and from then on its failures, hand-offs and drops. @internal */
@@ -9,9 +9,7 @@ export function logLifecycle(
   sinks: readonly string[],
 ): void {
   lifecycle(log, 'info', { sinks }, 'eventrail logger started');
-  logger.on('error', (error) =>
-    lifecycle(log, 'error', { err: error }, 'eventrail write failed for good'),
-  );
+  logErrors(logger, log, 'eventrail write failed for good', 'error');
   logger.on('fallback', ({ sink, events, error }) =>
     lifecycle(
       log,

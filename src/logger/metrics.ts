@@ -28,7 +28,7 @@ export interface SinkMetrics {
 }
 
 /** A snapshot of the whole logger, as returned by `EventLogger.metrics()`. */
-export interface LoggerMetrics {
+export interface EventLoggerMetrics {
   /** Events that passed validation. */
   readonly accepted: number;
   /** Calls refused with a ValidationError. */

@@ -18,7 +18,10 @@ export type NatsErrorCode =
   | 'NATS_BAD_MESSAGE'
   /** The stream is missing (`assertStream: false`) or cannot be created or does not fit. */
   | 'NATS_STREAM'
-  /** The sink is closed, or the connection passed in closed and the sink cannot reopen it. */
+  /**
+   * The sink gave up reconnecting (`reconnect.retries`), or the connection passed in closed and
+   * the sink cannot reopen it. (After `close()`, writes fail with `ClosedError`.)
+   */
   | 'NATS_CLOSED';
 
 /**

@@ -21,7 +21,6 @@ export type {
   BatchEmitter,
   MessagingTarget,
   ObservedApi,
-  ObservedBrokerSink,
   ObservedDurations,
   ObservedInbox,
   ObservedLogger,

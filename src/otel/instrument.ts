@@ -7,7 +7,7 @@ import {
   type CloseSummary,
   type Lifecycle,
 } from '../lifecycle/close.js';
-import { type LifecycleLog, lifecycle, logSpec } from '../lifecycle/log.js';
+import { type LifecycleLog, lifecycle, logErrors, logSpec } from '../lifecycle/log.js';
 import { defineOptions } from '../options/schema.js';
 import { custom, integer, type Spec } from '../options/spec.js';
 import { observeBrokerSinks } from './broker-instruments.js';
@@ -51,7 +51,7 @@ export interface InstrumentOptions {
   readonly maintenance?: ObservedMaintenance;
   /** An `EventsApi`: requests, responses by status class, open SSE streams, durations. @default none */
   readonly api?: ObservedApi;
-  /** An `EventQueries`: reads, failures, cache hits and misses, durations. @default none */
+  /** An `EventQueries`: reads, failed reads, cache hits and misses, durations. @default none */
   readonly queries?: ObservedQueries;
   /** An `Inbox`: events handled and redeliveries skipped. @default none */
   readonly inbox?: ObservedInbox;
@@ -79,8 +79,8 @@ export interface InstrumentOptions {
 export interface InstrumentationMetrics {
   /** Parts observed (sinks each count). */
   readonly parts: number;
-  /** Reads of a part that failed during a collection (the publisher's `stats()` query): `error` events. */
-  readonly failures: number;
+  /** Reads of a part's figures that failed during a collection (the publisher's `stats()`), each an `error` event. */
+  readonly errors: number;
 }
 
 /** The events an {@link Instrumentation} emits (eventemitter3). */
@@ -174,12 +174,13 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
   readonly #closer = new Closer<CloseSummary>(0);
   readonly #log: LifecycleLog | undefined;
   readonly #parts: number;
-  #failures = 0;
+  #errors = 0;
 
   constructor(options: ReturnType<typeof instrumentOptions.resolve>) {
     super();
     const { logger, publisher, stream, maintenance, api, queries, inbox, sinks } = options;
     this.#log = options.log;
+    logErrors(this, options.log, 'eventrail metrics read failed');
     const provider = options.meterProvider ?? metrics.getMeterProvider();
     const r = new Registration(provider.getMeter(METER_NAME));
     this.#registration = r;
@@ -205,7 +206,7 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
   }
 
   metrics(): InstrumentationMetrics {
-    return { parts: this.#parts, failures: this.#failures };
+    return { parts: this.#parts, errors: this.#errors };
   }
 
   /**
@@ -226,9 +227,8 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
   }
 
   #failed(part: string, cause: unknown): void {
-    this.#failures += 1;
+    this.#errors += 1;
     const error = new MetricsReadError(part, cause);
-    lifecycle(this.#log, 'warn', { err: error }, 'eventrail metrics read failed');
     this.emit('error', error);
   }
 }

@@ -198,8 +198,8 @@ export const MAINTENANCE_FIGURES = [
     'When the last run that did the work ended (Unix time; 0 before the first)',
   ],
   [
-    'running',
-    'eventrail.maintenance.running',
+    'runInProgress',
+    'eventrail.maintenance.run_in_progress',
     'gauge',
     '1',
     'Whether a run is going on (1) or not (0)',

@@ -129,7 +129,7 @@ export interface ObservedMaintenance {
     readonly outboxRowsPurged: number;
     readonly inboxRowsPurged: number;
     readonly lastRunAtMs: number;
-    readonly running: boolean;
+    readonly runInProgress: boolean;
     readonly runDurationMs: ObservedDurations;
   };
 }

@@ -7,11 +7,11 @@
  * @packageDocumentation
  */
 
+export type { PurgeOptions } from './driver/chunks.js';
 export type { DrizzleTransactionLike, OutboxTransaction } from './driver/transaction.js';
 export type {
   DrizzleDatabaseLike,
   PgDatabase,
-  PgPoolLike,
   QueryableLike,
 } from './driver/types.js';
 export {
@@ -19,7 +19,6 @@ export {
   Inbox,
   type InboxMetrics,
   type InboxOptions,
-  type InboxPurgeOptions,
 } from './inbox/inbox.js';
 export * from './maintenance/index.js';
 export {
@@ -31,22 +30,18 @@ export {
 } from './migrate/migrate.js';
 export { OutboxAdmin, type OutboxAdminOptions } from './outbox/admin.js';
 export type { OutboxPublisherEvents } from './outbox/events.js';
-export type {
-  OutboxCounts,
-  OutboxStats,
-  PurgeOptions,
-  ReprocessFilter,
-} from './outbox/maintenance.js';
-export type { PublisherMetrics } from './outbox/metrics.js';
+export type { OutboxCounts, OutboxStats, ReprocessFilter } from './outbox/maintenance.js';
+export type { OutboxPublisherMetrics } from './outbox/metrics.js';
 export {
   DEFAULT_OUTBOX_PUBLISHER_OPTIONS,
   type OutboxOrdering,
   type OutboxPublisherOptions,
   type PublishFunction,
 } from './outbox/options.js';
-export { OutboxPublisher, type PublisherCloseSummary } from './outbox/publisher.js';
+export { OutboxPublisher, type OutboxPublisherCloseSummary } from './outbox/publisher.js';
 export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
+export type { OutboxStatus } from './schema/constants.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';
 export type { SortOrder } from './sql/queries.js';
@@ -58,10 +53,10 @@ export {
 } from './stream/errors.js';
 export { EventStream } from './stream/event-stream.js';
 export type { EventStreamEvents } from './stream/events.js';
-export type { StreamCloseSummary, StreamMetrics } from './stream/metrics.js';
+export type { EventStreamCloseSummary, EventStreamMetrics } from './stream/metrics.js';
 export {
   DEFAULT_EVENT_STREAM_OPTIONS,
   type EventStreamOptions,
   type SubscribeOptions,
 } from './stream/options.js';
-export type { StreamEvent, Subscription } from './stream/subscription.js';
+export { type StreamEvent, Subscription } from './stream/subscription.js';

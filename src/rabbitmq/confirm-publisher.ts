@@ -1,7 +1,7 @@
 import type { ConfirmChannel, Message } from 'amqplib';
 import type { EventRecord } from '../event/types.js';
 import { RabbitMQError } from './errors.js';
-import type { OutgoingMessage } from './message.js';
+import type { RabbitMQMessage } from './message.js';
 
 /** One event the broker did not take, and why. */
 export interface PublishFailure {
@@ -10,7 +10,7 @@ export interface PublishFailure {
 }
 
 /** Message counters of a sink, across its channels and connections. */
-export interface PublishCounters {
+export interface RabbitMQPublishCounters {
   /** Messages handed to the broker (a retried event counts again). */
   published: number;
   /** Messages the broker confirmed (and did not return). */
@@ -46,7 +46,7 @@ interface AwaitingBatch {
 export class ConfirmPublisher {
   readonly channel: ConfirmChannel;
   readonly #exchange: string;
-  readonly #counters: PublishCounters;
+  readonly #counters: RabbitMQPublishCounters;
   readonly #unanswered: Awaiting;
   readonly #awaiting = new Map<string, AwaitingBatch>();
   #closed = false;
@@ -56,7 +56,7 @@ export class ConfirmPublisher {
   constructor(
     channel: ConfirmChannel,
     exchange: string,
-    counters: PublishCounters,
+    counters: RabbitMQPublishCounters,
     unanswered: Awaiting,
   ) {
     this.channel = channel;
@@ -85,13 +85,13 @@ export class ConfirmPublisher {
    * aborts.
    */
   publish(
-    messages: readonly OutgoingMessage[],
+    messages: readonly RabbitMQMessage[],
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<PublishFailure[]> {
     return new Promise((resolve, reject) => {
       const failures: PublishFailure[] = [];
-      const unsettled = new Set<OutgoingMessage>(messages);
+      const unsettled = new Set<RabbitMQMessage>(messages);
       const returns = new Map<string, RabbitMQError>();
       const batch: AwaitingBatch = { returned: (id, error) => returns.set(id, error) };
       let timer: NodeJS.Timeout | undefined;
@@ -102,7 +102,7 @@ export class ConfirmPublisher {
           if (this.#awaiting.get(m.event.id) === batch) this.#awaiting.delete(m.event.id);
         }
       };
-      const fail = (m: OutgoingMessage, error: RabbitMQError) => {
+      const fail = (m: RabbitMQMessage, error: RabbitMQError) => {
         unsettled.delete(m);
         failures.push({ event: m.event, error });
       };
@@ -118,7 +118,7 @@ export class ConfirmPublisher {
         end();
         reject(signal.reason);
       };
-      const confirm = (m: OutgoingMessage) => (error: unknown) => {
+      const confirm = (m: RabbitMQMessage) => (error: unknown) => {
         if (!unsettled.has(m)) return;
         this.#unanswered.messages -= 1;
         const returned = returns.get(m.event.id);
@@ -212,7 +212,7 @@ export class ConfirmPublisher {
   }
 }
 
-function refused(m: OutgoingMessage, cause: unknown): RabbitMQError {
+function refused(m: RabbitMQMessage, cause: unknown): RabbitMQError {
   return new RabbitMQError(
     'RABBITMQ_BAD_MESSAGE',
     `amqplib refused the message: ${String(cause)}`,
@@ -223,7 +223,7 @@ function refused(m: OutgoingMessage, cause: unknown): RabbitMQError {
   );
 }
 
-function nacked(m: OutgoingMessage, cause: unknown): RabbitMQError {
+function nacked(m: RabbitMQMessage, cause: unknown): RabbitMQError {
   return new RabbitMQError('RABBITMQ_NACKED', 'the broker refused the message (basic.nack)', {
     cause,
     routingKey: m.routingKey,

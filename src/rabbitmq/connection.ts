@@ -30,7 +30,7 @@ export type RabbitMQSinkState =
   | 'closed';
 
 /** Connection counters of a sink. */
-export interface ConnectionCounters {
+export interface RabbitMQConnectionCounters {
   /** Connections established (the first, then one per reconnect). */
   connects: number;
   /** Connection attempts that failed (the first connection's and reconnects). */
@@ -67,7 +67,7 @@ type Listener = (arg: unknown) => void;
  * @internal
  */
 export class BrokerLink {
-  readonly counters: ConnectionCounters = {
+  readonly counters: RabbitMQConnectionCounters = {
     connects: 0,
     connectFailures: 0,
     disconnects: 0,

@@ -16,7 +16,10 @@ export type RabbitMQErrorCode =
   | 'RABBITMQ_UNROUTABLE'
   /** The `routingKey` or `priority` option gave an unusable value (or threw) for this event. */
   | 'RABBITMQ_BAD_MESSAGE'
-  /** The sink is closed, or the connection passed in closed and the sink cannot reopen it. */
+  /**
+   * The sink gave up reconnecting (`reconnect.retries`), or the connection passed in closed and
+   * the sink cannot reopen it. (After `close()`, writes fail with `ClosedError`.)
+   */
   | 'RABBITMQ_CLOSED';
 
 /**

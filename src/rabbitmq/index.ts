@@ -6,10 +6,10 @@
 
 export type { BrokerSinkCloseSummary } from '../sinks/broker-sink.js';
 export { classifyRabbitMQError } from './classify.js';
-export type { PublishCounters } from './confirm-publisher.js';
-export type { ConnectionCounters, RabbitMQSinkState } from './connection.js';
+export type { RabbitMQPublishCounters } from './confirm-publisher.js';
+export type { RabbitMQConnectionCounters, RabbitMQSinkState } from './connection.js';
 export { RabbitMQError, type RabbitMQErrorCode } from './errors.js';
-export { type MessageMapping, type OutgoingMessage, toMessage } from './message.js';
+export { type RabbitMQMessage, type RabbitMQMessageMapping, toRabbitMQMessage } from './message.js';
 export {
   type AmqpConnection,
   DEFAULT_RABBITMQ_SINK_OPTIONS,

@@ -6,14 +6,14 @@ import type { EventRecord } from '../event/types.js';
 import { RabbitMQError } from './errors.js';
 
 /** How events become messages: the resolved `routingKey`, `priority` and `mandatory` options. */
-export interface MessageMapping {
+export interface RabbitMQMessageMapping {
   readonly routingKey: (event: EventRecord) => string;
   readonly priority: ((event: EventRecord) => number | null | undefined) | undefined;
   readonly mandatory: boolean;
 }
 
 /** One event as it is published. */
-export interface OutgoingMessage {
+export interface RabbitMQMessage {
   readonly event: EventRecord;
   readonly routingKey: string;
   /** `eventToJson(event)` as UTF-8. */
@@ -34,7 +34,10 @@ const MAX_HEADER_BYTES = 32 * 1024;
  * {@link RabbitMQError} `RABBITMQ_BAD_MESSAGE` when the mapping functions give (or throw)
  * something unusable for this event, or when a field does not fit its AMQP property (a type or correlation id over 255 bytes, ids over 32 KiB as headers).
  */
-export function toMessage(event: EventRecord, mapping: MessageMapping): OutgoingMessage {
+export function toRabbitMQMessage(
+  event: EventRecord,
+  mapping: RabbitMQMessageMapping,
+): RabbitMQMessage {
   const unfit = unfitField(event);
   if (unfit !== undefined) throw badMessage(event, unfit);
   const routingKey = event.routingKey ?? call(mapping.routingKey, event, 'routingKey');

@@ -15,12 +15,16 @@ import { classifyRabbitMQError } from './classify.js';
 import {
   type Awaiting,
   ConfirmPublisher,
-  type PublishCounters,
   type PublishFailure,
+  type RabbitMQPublishCounters,
 } from './confirm-publisher.js';
-import { BrokerLink, type ConnectionCounters, type RabbitMQSinkState } from './connection.js';
+import {
+  BrokerLink,
+  type RabbitMQConnectionCounters,
+  type RabbitMQSinkState,
+} from './connection.js';
 import { RabbitMQError } from './errors.js';
-import { type MessageMapping, type OutgoingMessage, toMessage } from './message.js';
+import { type RabbitMQMessage, type RabbitMQMessageMapping, toRabbitMQMessage } from './message.js';
 import {
   type RabbitMQSinkOptions,
   type ResolvedRabbitMQSinkOptions,
@@ -30,8 +34,8 @@ import { assertTopology } from './topology.js';
 
 /** A snapshot of a sink's state and counters, as returned by {@link RabbitMQSink.metrics}. */
 export interface RabbitMQSinkMetrics
-  extends Readonly<PublishCounters>,
-    Readonly<ConnectionCounters> {
+  extends Readonly<RabbitMQPublishCounters>,
+    Readonly<RabbitMQConnectionCounters> {
   readonly state: RabbitMQSinkState;
 }
 
@@ -77,9 +81,9 @@ export class RabbitMQSink
   /** Where the sink publishes, in OpenTelemetry's terms (`eventrail/otel` reads it). */
   readonly messaging: { readonly system: 'rabbitmq'; readonly destination: string };
   readonly #options: ResolvedRabbitMQSinkOptions;
-  readonly #mapping: MessageMapping;
+  readonly #mapping: RabbitMQMessageMapping;
   readonly #link: BrokerLink;
-  readonly #counters: PublishCounters = {
+  readonly #counters: RabbitMQPublishCounters = {
     published: 0,
     confirmed: 0,
     nacked: 0,
@@ -136,7 +140,7 @@ export class RabbitMQSink
 
   write(batch: readonly EventRecord[], context: WriteContext): Promise<void> {
     return writeMessages(batch, {
-      toMessage: (event) => toMessage(event, this.#mapping),
+      toMessage: (event) => toRabbitMQMessage(event, this.#mapping),
       publish: (messages) => this.#publish(messages, context.signal),
       classify: classifyRabbitMQError,
       inFlight: this.#inFlight,
@@ -164,7 +168,7 @@ export class RabbitMQSink
     await this.close();
   }
 
-  async #publish(messages: OutgoingMessage[], signal: AbortSignal): Promise<PublishFailure[]> {
+  async #publish(messages: RabbitMQMessage[], signal: AbortSignal): Promise<PublishFailure[]> {
     const publisher = await this.#channel(signal);
     return publisher.publish(messages, this.#options.confirmTimeoutMs, signal);
   }

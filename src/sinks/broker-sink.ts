@@ -6,7 +6,13 @@
 import { settledWithin, shutdownBudget } from '../async/wait.js';
 import { ValidationError } from '../errors.js';
 import { Closer, type CloseSummary, closeTimeoutSpec, type Deadline } from '../lifecycle/close.js';
-import { type LifecycleLevel, type LifecycleLog, lifecycle, logSpec } from '../lifecycle/log.js';
+import {
+  type LifecycleLevel,
+  type LifecycleLog,
+  lifecycle,
+  logErrors,
+  logSpec,
+} from '../lifecycle/log.js';
 import type { Refine } from '../options/schema.js';
 import { custom, integer, type Spec, text } from '../options/spec.js';
 import { type Backoff, backoffSpec } from '../retry/backoff.js';
@@ -172,12 +178,5 @@ export function logBrokerLifecycle<S extends string>(
       `eventrail ${label} sink ${state}`,
     ),
   );
-  sink.on('error', (error) =>
-    lifecycle(
-      log,
-      'warn',
-      { sink: sink.name, code: error.code, error: error.message },
-      `eventrail ${label} sink error`,
-    ),
-  );
+  logErrors(sink, log, `eventrail ${label} sink error`, 'warn', { sink: sink.name });
 }

@@ -84,7 +84,7 @@ export const pipelineOptions = defineOptions<PipelineOptions>()(
 /** The defaults of {@link PipelineOptions}. */
 export const DEFAULT_PIPELINE_OPTIONS = Object.freeze(
   pipelineOptions.resolve(undefined),
-) as Readonly<Required<PipelineOptions>>;
+) as Readonly<Required<Omit<PipelineOptions, 'retry'>> & { readonly retry: Backoff }>;
 
 /** The pipeline options among `options` (which may hold other keys, checked elsewhere). @internal */
 export function pickPipelineOptions(options: object): Record<string, unknown> {

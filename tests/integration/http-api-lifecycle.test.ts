@@ -112,7 +112,7 @@ describe('EventsApi.close()', () => {
     expect(api.closed).toBe(false);
     const first = api.close();
     expect(api.close({ timeoutMs: 1 })).toBe(first);
-    expect(await first).toEqual({ timedOut: false, streams: 0 });
+    expect(await first).toEqual({ timedOut: false, ended: 0 });
     expect(api.closed).toBe(true);
   });
 
@@ -129,7 +129,7 @@ describe('EventsApi.close()', () => {
     expect(aborted.closed).toBe(false);
     abort.abort();
     expect(aborted.closed).toBe(true);
-    expect(await aborted.close()).toEqual({ timedOut: false, streams: 0 });
+    expect(await aborted.close()).toEqual({ timedOut: false, ended: 0 });
     for (const api of [disposed, aborted]) {
       expect((await api.fetch(new Request(STREAM_URL))).status).toBe(503);
       const read = await api.fetch(new Request('http://api.test/my/projects/p1/events'));
@@ -147,14 +147,14 @@ describe('EventsApi.close()', () => {
       expect(clients.map((c) => c.status)).toEqual([200, 200]);
       expect(api.metrics().openStreams).toBe(2);
       expect(stream.metrics().subscribers).toBe(2);
-      expect(await api.close({ timeoutMs: 5000 })).toEqual({ timedOut: false, streams: 2 });
+      expect(await api.close({ timeoutMs: 5000 })).toEqual({ timedOut: false, ended: 2 });
       await Promise.all(clients.map((c) => c.ended));
       expect(api.metrics().openStreams).toBe(0);
       expect(stream.metrics().subscribers).toBe(0);
       expect((await fetch(url)).status).toBe(503);
       expect(lines).toContainEqual({
         level: 'info',
-        details: { timedOut: false, streams: 2 },
+        details: { timedOut: false, ended: 2 },
         message: 'eventrail events API closed',
       });
     } finally {
@@ -169,7 +169,7 @@ describe('EventsApi.close()', () => {
     expect(unread.status).toBe(200);
     expect(api.metrics().openStreams).toBe(1);
     const started = performance.now();
-    expect(await api.close({ timeoutMs: 200 })).toEqual({ timedOut: true, streams: 1 });
+    expect(await api.close({ timeoutMs: 200 })).toEqual({ timedOut: true, ended: 1 });
     expect(performance.now() - started).toBeLessThan(2000);
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     // Its subscription ended at once; the body, once read, is the opening and nothing after.

@@ -216,7 +216,7 @@ describe('GET {base}/{projectId}/events/stream', () => {
     const url = `http://127.0.0.1:${(local.address() as AddressInfo).port}/my/projects/p1/events/stream`;
     try {
       const client = await opened(url, {}, 'alice', 'p1');
-      expect(await closing.close()).toEqual({ timedOut: false, streams: 1 });
+      expect(await closing.close()).toEqual({ timedOut: false, ended: 1 });
       await client.ended;
       expect((await fetch(url)).status).toBe(503);
       await waitFor(() => stream.metrics().subscribers === 0, 5000, 'the subscription to end');

@@ -142,7 +142,7 @@ const points = (seen: Map<string, MetricData>) =>
 const rows: Row<Part>[] = [
   row<EventLogger>({
     name: 'EventLogger',
-    metrics: 'LoggerMetrics',
+    metrics: 'EventLoggerMetrics',
     observedAs: 'logger',
     service: 'postgres',
     make: (env) =>
@@ -167,7 +167,7 @@ const rows: Row<Part>[] = [
   }),
   row<OutboxPublisher>({
     name: 'OutboxPublisher',
-    metrics: 'PublisherMetrics',
+    metrics: 'OutboxPublisherMetrics',
     observedAs: 'publisher',
     service: 'postgres',
     make: (env) =>
@@ -192,7 +192,7 @@ const rows: Row<Part>[] = [
   }),
   row<EventStream>({
     name: 'EventStream',
-    metrics: 'StreamMetrics',
+    metrics: 'EventStreamMetrics',
     observedAs: 'stream',
     service: 'postgres',
     make: (env) => quiet(new EventStream({ db: env.pool, listen: false, pollIntervalMs: 20 })),
@@ -214,14 +214,18 @@ const rows: Row<Part>[] = [
   }),
   row<MaintenanceTimer>({
     name: 'MaintenanceTimer',
-    metrics: 'MaintenanceMetrics',
+    metrics: 'MaintenanceTimerMetrics',
     observedAs: 'maintenance',
     service: 'postgres',
     make: (env) => quiet(new MaintenanceTimer({ db: env.pool, intervalMs: 3_600_000 })),
     async load(timer, cut) {
       cut();
       void timer.start(); // resolves when the first run ends: never, on a cut link
-      await waitFor(() => timer.metrics().running || timer.metrics().runs > 0, 10_000, 'a run');
+      await waitFor(
+        () => timer.metrics().runInProgress || timer.metrics().runs > 0,
+        10_000,
+        'a run',
+      );
     },
     left: { timedOut: true, runInProgress: true } as CloseSummary,
     closed: (timer) => rejectsClosed(timer.runNow()),
@@ -272,7 +276,7 @@ const rows: Row<Part>[] = [
       expect((await api.fetch(new Request(STREAM_URL))).status).toBe(200);
       cut();
     },
-    left: { timedOut: true, streams: 1 } as CloseSummary,
+    left: { timedOut: true, ended: 1 } as CloseSummary,
     closed: async (api) => api.closed,
     inner: (m) => [[m.responses, 'EventsApiResponses']],
     figure: { name: 'eventrail.http.streams.open', of: (api) => api.metrics().openStreams },
@@ -453,7 +457,7 @@ describe('instrument() over every part', () => {
       expect({ part: r.name, name, registered }).toEqual({ part: r.name, name, registered: true });
     }
     // The Instrumentation observes; its own figures are in its metrics(), not its instruments.
-    expect(metering.metrics()).toEqual({ parts: observed.length, failures: 0 });
+    expect(metering.metrics()).toEqual({ parts: observed.length, errors: 0 });
 
     await Promise.all([metering.close(), deltaMetering.close()]);
     expect(points(await delta.collect())).toBe(0);

@@ -28,7 +28,7 @@ describe('MaintenanceTimer', () => {
     timer.on('run', (result) => ran.push(result));
     await new Promise((r) => setTimeout(r, 100));
     expect(ran).toEqual([]);
-    expect(timer.metrics()).toMatchObject({ runs: 0, lastRunAtMs: 0, running: false });
+    expect(timer.metrics()).toMatchObject({ runs: 0, lastRunAtMs: 0, runInProgress: false });
     const started = timer.start();
     expect(timer.start()).toBe(started);
     expect(await started).toBeUndefined();
@@ -185,7 +185,7 @@ describe('MaintenanceTimer', () => {
     timer.on('error', () => {});
     void timer.start();
     await new Promise((r) => setTimeout(r, 100));
-    expect(timer.metrics().running).toBe(true);
+    expect(timer.metrics().runInProgress).toBe(true);
     const started = performance.now();
     const summary = await timer.close({ timeoutMs: 200 });
     const took = performance.now() - started;

@@ -111,7 +111,7 @@ describe('instrument()', () => {
     expect(pointValue(seen, 'eventrail.maintenance.runs')).toBe(1);
     expect(pointValue(seen, 'eventrail.maintenance.partitions.created')).toBe(run.created.length);
     expect(pointValue(seen, 'eventrail.maintenance.last_run.time')).toBe(upkeep.lastRunAtMs / 1000);
-    expect(pointValue(seen, 'eventrail.maintenance.running')).toBe(0);
+    expect(pointValue(seen, 'eventrail.maintenance.run_in_progress')).toBe(0);
     expect(pointValue(seen, 'eventrail.maintenance.run.duration', { quantile: '1' })).toBe(
       upkeep.runDurationMs.max / 1000,
     );
@@ -190,7 +190,7 @@ describe('instrument()', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBeInstanceOf(MetricsReadError);
       expect(errors[0]).toMatchObject({ code: 'METRICS_READ', part: 'OutboxPublisher' });
-      expect(metering.metrics()).toEqual({ parts: 2, failures: 1 });
+      expect(metering.metrics()).toEqual({ parts: 2, errors: 1 });
     } finally {
       await metering.close();
       await publisher.close({ timeoutMs: 100 });

@@ -129,17 +129,17 @@ describe('outbox metrics, stats and purge', () => {
       code: 'VALIDATION_RANGE',
     });
     await expect(
-      publisher.reprocessFailed({ eventTypes: [42 as unknown as string] }),
-    ).rejects.toMatchObject({ field: 'filter.eventTypes' });
+      publisher.reprocessFailed({ types: [42 as unknown as string] }),
+    ).rejects.toMatchObject({ field: 'filter.types' });
     await expect(
       publisher.reprocessFailed({ ids: 'not-a-list' as unknown as string[] }),
     ).rejects.toMatchObject({ field: 'filter.ids', code: 'VALIDATION_TYPE' });
     await expect(
-      publisher.reprocessFailed({ eventType: ['x'] } as unknown as { eventTypes: string[] }),
+      publisher.reprocessFailed({ type: ['x'] } as unknown as { types: string[] }),
     ).rejects.toMatchObject({
       field: 'filter.eventType',
       code: 'VALIDATION_UNKNOWN',
-      message: expect.stringContaining("did you mean 'eventTypes'?"),
+      message: expect.stringContaining("did you mean 'types'?"),
     });
     await expect(publisher.reprocessFailed(null as never)).rejects.toMatchObject({
       field: 'filter',

@@ -104,7 +104,7 @@ describe('a sink that fails', () => {
     expect(sink.delivered.map((e) => e.id)).toEqual([id]);
     expect(await row(id!)).toMatchObject({ status: 'published', retry_count: 0 });
     expect(await row(other!)).toMatchObject({ status: 'failed' });
-    expect(await publisher.reprocessFailed({ eventTypes: ['other-type'] })).toBe(0);
+    expect(await publisher.reprocessFailed({ types: ['other-type'] })).toBe(0);
     expect(await publisher.reprocessFailed()).toBe(1);
     await waitFor(() => sink.delivered.length === 2, 20_000, 'the second reprocessed delivery');
     await publisher.close();

@@ -68,7 +68,7 @@ describe('logging while maintain runs', () => {
     );
     expect(rows[0]).toEqual({ rows: EVENTS, ids: EVENTS, payloads: EVENTS });
     expect(runs.every((r) => r.ran && r.dropped.length === 0)).toBe(true);
-    expect(runs.reduce((n, r) => n + r.movedRows, 0)).toBeGreaterThan(0);
+    expect(runs.reduce((n, r) => n + r.rowsMoved, 0)).toBeGreaterThan(0);
     // Every day now has its partition; the default partition is empty.
     const left = await db.pool.query('SELECT count(*)::int AS n FROM eventrail.event_logs_default');
     expect(left.rows[0].n).toBe(0);

@@ -30,10 +30,10 @@ describe('maintain', () => {
 
   it('makes partitions premake days ahead, and a second call finds nothing to do', async () => {
     const first = await maintain({ db: db.pool, now: at(TODAY + DAY / 2), premake: 5 });
-    expect(first).toMatchObject({ ran: true, dropped: [], movedRows: 0, deferred: [] });
+    expect(first).toMatchObject({ ran: true, dropped: [], rowsMoved: 0, deferred: [] });
     expect(first.created).toEqual([dayPartition(4), dayPartition(5)]);
     const second = await maintain({ db: db.pool, now: at(TODAY + DAY / 2), premake: 5 });
-    expect(second).toMatchObject({ ran: true, created: [], dropped: [], movedRows: 0 });
+    expect(second).toMatchObject({ ran: true, created: [], dropped: [], rowsMoved: 0 });
     expect(await partitionNames(db.pool)).toContain(dayPartition(5));
   });
 
@@ -80,9 +80,9 @@ describe('maintain', () => {
     const total = await count();
     const result = await maintain({ db: db.pool, now: at(TODAY + 7 * DAY), premake: 3 });
     expect(result.created).toEqual([6, 7, 8, 9, 10].map(dayPartition));
-    expect(result.movedRows).toBe(3);
+    expect(result.rowsMoved).toBe(3);
     // The default partition's row of 2001 is older than the 90 days kept: deleted, not moved.
-    expect(result.expiredDefaultRows).toBe(1);
+    expect(result.defaultRowsExpired).toBe(1);
     expect(await partitionOf(db.pool, ids)).toEqual({
       [ids[0]!]: dayPartition(9),
       [ids[1]!]: dayPartition(9),
@@ -100,12 +100,12 @@ describe('maintain', () => {
     const options = { retentionMs: DAY, premake: 0 };
     // A clock in the past drops nothing and deletes nothing.
     const past = await maintain({ db: db.pool, ...options, now: new Date('2001-01-01') });
-    expect(past).toMatchObject({ dropped: [], expiredDefaultRows: 0 });
+    expect(past).toMatchObject({ dropped: [], defaultRowsExpired: 0 });
     expect(await count()).toBe(total);
     // A millisecond before today's partition is wholly a day old, it stays (it may still hold a
     // row younger than the window's start); yesterday's row in the default partition is deleted.
     const almost = await maintain({ db: db.pool, ...options, now: at(TODAY + 2 * DAY - 1) });
-    expect(almost).toMatchObject({ dropped: [], expiredDefaultRows: 1 });
+    expect(almost).toMatchObject({ dropped: [], defaultRowsExpired: 1 });
     expect(await partitionOf(db.pool, [yesterday!.id])).toEqual({});
     // One millisecond later every row of today's partition is older than a day: it goes whole.
     const expired = await maintain({ db: db.pool, ...options, now: at(TODAY + 2 * DAY) });
@@ -140,10 +140,10 @@ describe('maintain', () => {
       [ids[3]],
     );
     const result = await maintain({ db: db.pool, outboxRetentionMs: 7 * DAY });
-    expect(result.outboxPurged).toBe(1);
+    expect(result.outboxRowsPurged).toBe(1);
     const { rows } = await db.pool.query('SELECT id FROM eventrail.event_outbox ORDER BY id');
     expect(rows.map((r) => r.id).sort()).toEqual(ids.slice(1).sort());
-    expect((await maintain({ db: db.pool, outboxRetentionMs: null })).outboxPurged).toBe(0);
+    expect((await maintain({ db: db.pool, outboxRetentionMs: null })).outboxRowsPurged).toBe(0);
   });
 
   it('purges inbox records of every consumer older than inboxRetentionMs, only when it is set', async () => {
@@ -160,8 +160,8 @@ describe('maintain', () => {
         [...record],
       );
     }
-    expect((await maintain({ db: db.pool })).inboxPurged).toBe(0);
-    expect((await maintain({ db: db.pool, inboxRetentionMs: 30 * DAY })).inboxPurged).toBe(2);
+    expect((await maintain({ db: db.pool })).inboxRowsPurged).toBe(0);
+    expect((await maintain({ db: db.pool, inboxRetentionMs: 30 * DAY })).inboxRowsPurged).toBe(2);
     const { rows } = await db.pool.query('SELECT event_id FROM eventrail.event_inbox');
     expect(rows.map((r) => r.event_id).sort()).toEqual([records[2][1], records[3][1]].sort());
   });

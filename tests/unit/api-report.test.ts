@@ -1,8 +1,8 @@
 /**
  * `npm run api:check` (scripts/api-report) on a small package of two entry points written here:
  * it passes while the declarations match the reports `--update` wrote, and fails, printing the
- * diff, when they do not; it fails on a type the API uses that no entry exports, and on a report
- * that belongs to no entry.
+ * diff, when they do not; it fails on a type the API uses that no entry exports, on a value the
+ * declarations export that the built module does not, and on a report that belongs to no entry.
  */
 import { execFile } from 'node:child_process';
 import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -125,6 +125,27 @@ describe('the API check', () => {
       'fixture: error: API Extractor could not read the declarations: Unable to follow symbol for "Stripped"',
     );
     expect(checked.code).toBe(1);
+  });
+
+  it('fails on a value the declarations export that the built module does not', async () => {
+    const dir = await copy();
+    const manifest = {
+      name: 'fixture',
+      exports: {
+        '.': { import: { types: './dist/index.d.ts', default: './dist/index.js' } },
+        './extra': { import: { types: './dist/extra.d.ts' } },
+      },
+    };
+    await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
+    // The declarations say `start` is a function; the module exports it as a type only.
+    await writeFile(join(dir, 'dist/index.js'), 'export const other = 1;\n');
+    const checked = await apiCheck(dir);
+    expect(checked.stderr).toContain(
+      'fixture: error: start is declared as a value but not exported at run time',
+    );
+    expect(checked.code).toBe(1);
+    await writeFile(join(dir, 'dist/index.js'), 'export async function start() {}\n');
+    expect((await apiCheck(dir)).code).toBe(0);
   });
 
   it('fails on a report of no entry point', async () => {

@@ -94,7 +94,7 @@ const CASES: Case[] = [
   { name: 'new OutboxWriter', call: (o) => new postgres.OutboxWriter(o as never), valid: { notify: false, schema: 'app' }, required: false },
   { name: 'new OutboxPublisher', call: (o) => new postgres.OutboxPublisher(o as never), valid: { db, sinks: [sink], listen: false }, required: true },
   { name: 'OutboxPublisher.purgePublished', call: (o) => publisher().purgePublished(o as never), valid: { olderThanMs: 1000 }, required: true },
-  { name: 'OutboxPublisher.reprocessFailed', call: (o) => publisher().reprocessFailed(o as never), valid: { eventTypes: ['t'] }, required: false, field: 'filter' },
+  { name: 'OutboxPublisher.reprocessFailed', call: (o) => publisher().reprocessFailed(o as never), valid: { types: ['t'] }, required: false, field: 'filter' },
   { name: 'new OutboxAdmin', call: (o) => new postgres.OutboxAdmin(o as never), valid: { db, schema: 'app' }, required: true },
   { name: 'OutboxAdmin.purgePublished', call: (o) => admin().purgePublished(o as never), valid: { olderThanMs: 1000 }, required: true },
   { name: 'OutboxAdmin.reprocessFailed', call: (o) => admin().reprocessFailed(o as never), valid: { ids: [], aggregateIds: ['a'] }, required: false, field: 'filter' },
@@ -152,9 +152,11 @@ const NO_OPTIONS: Readonly<Record<string, string>> = {
   classifyPostgresError: 'classifies one error',
   classifyRabbitMQError: 'classifies one error',
   classifyNatsError: 'classifies one error',
-  toMessage: "maps one event with a sink's resolved mapping",
+  toRabbitMQMessage: "maps one event with a sink's resolved mapping",
   toNatsMessage: "maps one event with a sink's resolved mapping",
   createEventrailTables: "takes the schema's name, as drizzle's pgSchema does",
+  ListenerSafeEmitter: "the base class of the parts that emit; eventemitter3's methods",
+  Subscription: 'made by EventStream.subscribe (its options are in the table)',
 };
 
 /** The methods of exported classes that take no options object, and why. */
@@ -186,6 +188,12 @@ const NO_OPTIONS_METHODS: Readonly<Record<string, string>> = {
   'MemoryCacheStore.set': "a cache store's set: a key, a value and a lifetime",
   'RedisCacheStore.get': "a cache store's get: a key",
   'RedisCacheStore.set': "a cache store's set: a key, a value and a lifetime",
+  'Subscription.next': 'an async iterator step',
+  'Subscription.return': 'ends the iteration',
+  'Subscription.take': 'takes the next buffered event',
+  'Subscription.onReady': 'takes a callback',
+  'Subscription.deliver': 'internal: the stream hands it an event',
+  'Subscription.end': 'internal: the stream ends it',
   ...Object.fromEntries(
     [
       'OutboxPublisher',

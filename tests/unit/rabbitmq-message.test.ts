@@ -1,23 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { type EventInput, eventToJson, normalizeEvent } from '../../src/index.js';
-import { type MessageMapping, RabbitMQError, toMessage } from '../../src/rabbitmq/index.js';
+import {
+  RabbitMQError,
+  type RabbitMQMessageMapping,
+  toRabbitMQMessage,
+} from '../../src/rabbitmq/index.js';
 import { resolveRabbitMQSinkOptions } from '../../src/rabbitmq/options.js';
 
 const record = (input: Partial<EventInput> = {}) =>
   normalizeEvent({ type: 'TOOL_REQUEST', userId: 'u1', ...input }, { maxPayloadBytes: 1 << 16 });
 
-const defaults: MessageMapping = resolveRabbitMQSinkOptions({ url: 'amqp://h', exchange: 'x' });
+const defaults: RabbitMQMessageMapping = resolveRabbitMQSinkOptions({
+  url: 'amqp://h',
+  exchange: 'x',
+});
 
-function badMessage(event: ReturnType<typeof record>, mapping: Partial<MessageMapping>): unknown {
+function badMessage(
+  event: ReturnType<typeof record>,
+  mapping: Partial<RabbitMQMessageMapping>,
+): unknown {
   try {
-    toMessage(event, { ...defaults, ...mapping });
+    toRabbitMQMessage(event, { ...defaults, ...mapping });
   } catch (error) {
     return error;
   }
-  throw new Error('toMessage accepted the event');
+  throw new Error('toRabbitMQMessage accepted the event');
 }
 
-describe('toMessage', () => {
+describe('toRabbitMQMessage', () => {
   it('makes a persistent, mandatory JSON message keyed by the event id', () => {
     const event = record({
       tenantId: 't1',
@@ -26,7 +36,7 @@ describe('toMessage', () => {
       occurredAt: '2024-05-01T10:00:00.999Z',
       payload: { tool_name: 'search' },
     });
-    const message = toMessage(event, defaults);
+    const message = toRabbitMQMessage(event, defaults);
     expect(message.routingKey).toBe('eventrail.TOOL_REQUEST');
     expect(message.content.toString()).toBe(eventToJson(event));
     expect(message.options).toEqual({
@@ -42,7 +52,7 @@ describe('toMessage', () => {
   });
 
   it('leaves out what the event does not have: no priority, correlation id or empty headers', () => {
-    const { options } = toMessage(record(), { ...defaults, mandatory: false });
+    const { options } = toRabbitMQMessage(record(), { ...defaults, mandatory: false });
     expect(options).not.toHaveProperty('priority');
     expect(options).not.toHaveProperty('correlationId');
     expect(options.headers).toEqual({ userId: 'u1' });
@@ -55,25 +65,27 @@ describe('toMessage', () => {
       exchange: 'x',
       routingKeyPrefix: 'cns',
     });
-    expect(toMessage(record(), prefixed).routingKey).toBe('cns.TOOL_REQUEST');
+    expect(toRabbitMQMessage(record(), prefixed).routingKey).toBe('cns.TOOL_REQUEST');
     const mapping = { ...defaults, routingKey: () => 'cns.mapped', priority: () => 4 };
-    expect(toMessage(record(), mapping)).toMatchObject({
+    expect(toRabbitMQMessage(record(), mapping)).toMatchObject({
       routingKey: 'cns.mapped',
       options: { priority: 4 },
     });
-    expect(toMessage(record({ routingKey: 'cns.own', priority: 9 }), mapping)).toMatchObject({
+    expect(
+      toRabbitMQMessage(record({ routingKey: 'cns.own', priority: 9 }), mapping),
+    ).toMatchObject({
       routingKey: 'cns.own',
       options: { priority: 9 },
     });
-    expect(toMessage(record({ priority: 0 }), mapping).options.priority).toBe(0);
-    expect(toMessage(record(), { ...mapping, priority: () => null }).options).not.toHaveProperty(
-      'priority',
-    );
+    expect(toRabbitMQMessage(record({ priority: 0 }), mapping).options.priority).toBe(0);
+    expect(
+      toRabbitMQMessage(record(), { ...mapping, priority: () => null }).options,
+    ).not.toHaveProperty('priority');
   });
 
   it('refuses what the functions get wrong, for that event alone, with RABBITMQ_BAD_MESSAGE', () => {
     const event = record();
-    const cases: Partial<MessageMapping>[] = [
+    const cases: Partial<RabbitMQMessageMapping>[] = [
       { routingKey: () => 'ü'.repeat(128) }, // 256 bytes: AMQP short strings hold 255
       { routingKey: () => 42 as unknown as string },
       {
@@ -90,11 +102,11 @@ describe('toMessage', () => {
       expect(error).toMatchObject({ code: 'RABBITMQ_BAD_MESSAGE' });
       expect((error as Error).message).toContain(event.id);
     }
-    expect((badMessage(event, cases[2] as MessageMapping) as Error).cause).toMatchObject({
+    expect((badMessage(event, cases[2] as RabbitMQMessageMapping) as Error).cause).toMatchObject({
       message: 'no key for you',
     });
     expect(
-      toMessage(event, { ...defaults, routingKey: () => 'ü'.repeat(127) }).routingKey,
+      toRabbitMQMessage(event, { ...defaults, routingKey: () => 'ü'.repeat(127) }).routingKey,
     ).toHaveLength(127);
   });
 
@@ -110,6 +122,6 @@ describe('toMessage', () => {
       expect(String(error)).toMatch(message);
     }
     const fits = record({ type: 'T'.repeat(255), correlationId: 'c'.repeat(255), routingKey: 'k' });
-    expect(toMessage(fits, defaults).options.type).toHaveLength(255);
+    expect(toRabbitMQMessage(fits, defaults).options.type).toHaveLength(255);
   });
 });

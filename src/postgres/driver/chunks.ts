@@ -1,16 +1,23 @@
-import { integer, type Spec } from '../../options/spec.js';
+import { defineOptions } from '../../options/schema.js';
+import { integer } from '../../options/spec.js';
 import type { Session } from './types.js';
 
 /** Rows one purge statement deletes at most, so that none holds its locks for long. */
 const CHUNK = 5000;
 
-/**
- * The `olderThanMs` option of the purges: an age in milliseconds, 0 or more (any number of
- * years). @internal
- */
-export function olderThanMsSpec(): Spec<number> {
-  return integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+/** Options of every purge: `OutboxAdmin.purgePublished`, `Inbox.purge`. */
+export interface PurgeOptions {
+  /**
+   * Delete the rows (published outbox rows, a consumer's inbox records) of more than this many
+   * milliseconds ago; 0 deletes every one.
+   */
+  readonly olderThanMs: number;
 }
+
+/** {@link PurgeOptions} as a table of specs. @internal */
+export const purgeOptions = defineOptions<PurgeOptions>()('PurgeOptions', {
+  olderThanMs: integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+});
 
 /**
  * Runs a purge statement until it deletes less than a chunk; resolves with the rows deleted in

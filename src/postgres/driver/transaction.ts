@@ -4,10 +4,11 @@ import type { QueryableLike } from './types.js';
 
 /**
  * A drizzle transaction: the `tx` of `db.transaction(async (tx) => ...)`, node-postgres or
- * PGlite. eventrail runs its statement with `tx.execute(sql)`.
+ * PGlite. eventrail runs its statement with `tx.execute(sql)`, a drizzle `SQL` it makes; typed
+ * structurally, so that these declarations need no drizzle-orm where it is not installed.
  */
 export interface DrizzleTransactionLike {
-  execute(query: SQL): PromiseLike<unknown>;
+  execute(query: unknown): PromiseLike<unknown>;
 }
 
 /**

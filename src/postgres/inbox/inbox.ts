@@ -2,7 +2,7 @@ import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
 import { defineOptions } from '../../options/schema.js';
 import { text } from '../../options/spec.js';
-import { deleteInChunks, olderThanMsSpec } from '../driver/chunks.js';
+import { deleteInChunks, type PurgeOptions, purgeOptions } from '../driver/chunks.js';
 import { dbSpec, toExecutor } from '../driver/executor.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
@@ -22,15 +22,6 @@ export interface InboxOptions {
   readonly db?: PgDatabase;
 }
 
-/** Options of {@link Inbox.purge}. */
-export interface InboxPurgeOptions {
-  /**
-   * Delete the records of events handled more than this many milliseconds ago (0: every record
-   * of this consumer).
-   */
-  readonly olderThanMs: number;
-}
-
 /** What an {@link Inbox} saw, as `metrics()` returns it (since the inbox was made). */
 export interface InboxMetrics {
   /** Events whose work ran (first seen); counted when the work resolved. */
@@ -44,11 +35,6 @@ export const inboxOptions = defineOptions<InboxOptions>()('InboxOptions', {
   schema: schemaSpec(),
   consumer: text().default('default'),
   db: dbSpec().optional('none (no purge)'),
-});
-
-/** {@link InboxPurgeOptions} as a table of specs. @internal */
-export const inboxPurgeOptions = defineOptions<InboxPurgeOptions>()('InboxPurgeOptions', {
-  olderThanMs: olderThanMsSpec(),
 });
 
 /** The defaults of {@link InboxOptions}. */
@@ -130,8 +116,8 @@ export class Inbox {
    * the work again. Rejects with a {@link ValidationError} for bad options, or (field
    * `options.db`) when the inbox was made without `db`.
    */
-  async purge(options: InboxPurgeOptions): Promise<number> {
-    const { olderThanMs } = inboxPurgeOptions.resolve(options);
+  async purge(options: PurgeOptions): Promise<number> {
+    const { olderThanMs } = purgeOptions.resolve(options);
     if (this.#db === undefined) {
       throw new ValidationError('options.db', 'VALIDATION_REQUIRED', 'purge needs the inbox db');
     }

@@ -21,13 +21,13 @@ export interface MaintenanceResult {
   /** Partitions detached and dropped: every row in them was older than the retention window. */
   readonly dropped: readonly string[];
   /** Rows moved from the default partition into the partitions just created. */
-  readonly movedRows: number;
+  readonly rowsMoved: number;
   /** Rows of the default partition deleted because they were older than the retention window. */
-  readonly expiredDefaultRows: number;
+  readonly defaultRowsExpired: number;
   /** Published outbox rows deleted (older than `outboxRetentionMs`). */
-  readonly outboxPurged: number;
+  readonly outboxRowsPurged: number;
   /** Consumer inbox records deleted (older than `inboxRetentionMs`). */
-  readonly inboxPurged: number;
+  readonly inboxRowsPurged: number;
   /**
    * Partitions left for the next run because a lock was not granted within `lockTimeoutMs`
    * (a long query on `event_logs` held it).
@@ -95,7 +95,7 @@ function logRun(log: LifecycleLog | undefined, schema: string, result: Maintenan
     return;
   }
   const rows =
-    counts.movedRows + counts.expiredDefaultRows + counts.outboxPurged + counts.inboxPurged;
+    counts.rowsMoved + counts.defaultRowsExpired + counts.outboxRowsPurged + counts.inboxRowsPurged;
   const changed = created.length + dropped.length + rows > 0;
   const details = { schema, created, dropped, deferred, ...counts };
   lifecycle(log, changed ? 'info' : 'debug', details, 'eventrail maintenance done');
@@ -125,12 +125,12 @@ async function maintainOnce(
         premake: options.premake,
       });
       const created: string[] = [];
-      let movedRows = 0;
+      let rowsMoved = 0;
       for (const partition of plan.create) {
         const moved = await createPartition(run, partition);
         if (moved === null) break; // the next ones wait, so that no gap opens between ranges
         created.push(partition.name);
-        movedRows += moved;
+        rowsMoved += moved;
       }
       const dropped =
         plan.drop.length > 0 && (await dropPartitions(run, plan.drop)) ? plan.drop : [];
@@ -140,10 +140,10 @@ async function maintainOnce(
         ran: true,
         created,
         dropped,
-        movedRows,
-        expiredDefaultRows: expired.rowCount,
-        outboxPurged: await purge(run, outboxSql(names).purge, now, outboxRetentionMs),
-        inboxPurged: await purge(run, inboxSql(names).purgeAll, now, inboxRetentionMs),
+        rowsMoved,
+        defaultRowsExpired: expired.rowCount,
+        outboxRowsPurged: await purge(run, outboxSql(names).purge, now, outboxRetentionMs),
+        inboxRowsPurged: await purge(run, inboxSql(names).purgeAll, now, inboxRetentionMs),
         deferred: run.deferred,
         durationMs: performance.now() - started,
       };
@@ -158,10 +158,10 @@ function nothingDone(): Omit<MaintenanceResult, 'durationMs'> {
     ran: false,
     created: [],
     dropped: [],
-    movedRows: 0,
-    expiredDefaultRows: 0,
-    outboxPurged: 0,
-    inboxPurged: 0,
+    rowsMoved: 0,
+    defaultRowsExpired: 0,
+    outboxRowsPurged: 0,
+    inboxRowsPurged: 0,
     deferred: [],
   };
 }

@@ -49,7 +49,7 @@ const timerOptions = defineOptions<MaintenanceTimerOptions>()(
 );
 
 /** What {@link MaintenanceTimer.close} left. */
-export interface MaintenanceCloseSummary extends CloseSummary {
+export interface MaintenanceTimerCloseSummary extends CloseSummary {
   /**
    * A run was still going at the deadline. It goes on in the database until its statement ends
    * (each partition changes in a transaction of its own, so nothing is left half done), and the
@@ -59,7 +59,7 @@ export interface MaintenanceCloseSummary extends CloseSummary {
 }
 
 /** Counters of a {@link MaintenanceTimer}, as returned by `metrics()`. Totals since it was made. */
-export interface MaintenanceMetrics {
+export interface MaintenanceTimerMetrics {
   /** Runs that did the work (held the lock). */
   readonly runs: number;
   /** Runs that found another instance holding the lock and changed nothing. */
@@ -83,11 +83,11 @@ export interface MaintenanceMetrics {
   /** When the last run that did the work ended, in epoch milliseconds; 0 before the first. */
   readonly lastRunAtMs: number;
   /** Whether a run is going on now. */
-  readonly running: boolean;
+  readonly runInProgress: boolean;
 }
 
 /** The events a {@link MaintenanceTimer} emits (eventemitter3). */
-export interface MaintenanceEvents {
+export interface MaintenanceTimerEvents {
   /** A run ended; `result.ran` is false when another instance held the lock. */
   run: (result: MaintenanceResult) => void;
   /**
@@ -97,7 +97,7 @@ export interface MaintenanceEvents {
   error: (error: MaintenanceError) => void;
 }
 
-type Counters = { -readonly [K in keyof MaintenanceMetrics]: MaintenanceMetrics[K] };
+type Counters = { -readonly [K in keyof MaintenanceTimerMetrics]: MaintenanceTimerMetrics[K] };
 
 /**
  * Runs `maintain` at `start()` and then every `intervalMs` after a run ends (the timer is
@@ -112,13 +112,13 @@ type Counters = { -readonly [K in keyof MaintenanceMetrics]: MaintenanceMetrics[
  * ```
  */
 export class MaintenanceTimer
-  extends ListenerSafeEmitter<MaintenanceEvents>
-  implements Lifecycle<MaintenanceMetrics, MaintenanceCloseSummary>
+  extends ListenerSafeEmitter<MaintenanceTimerEvents>
+  implements Lifecycle<MaintenanceTimerMetrics, MaintenanceTimerCloseSummary>
 {
   readonly #executor: Executor;
   readonly #options: ResolvedMaintainOptions;
   readonly #intervalMs: number;
-  readonly #closer: Closer<MaintenanceCloseSummary>;
+  readonly #closer: Closer<MaintenanceTimerCloseSummary>;
   readonly #durations = new Durations();
   #started: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -136,7 +136,7 @@ export class MaintenanceTimer
     outboxRowsPurged: 0,
     inboxRowsPurged: 0,
     lastRunAtMs: 0,
-    running: false,
+    runInProgress: false,
   };
 
   /** Checks the options (a `ValidationError` naming the field); starts nothing. */
@@ -147,6 +147,9 @@ export class MaintenanceTimer
     this.#options = maintain;
     this.#intervalMs = intervalMs;
     this.#closer = new Closer(closeTimeoutMs);
+    // Each failed run is already written to the log ('eventrail maintenance failed'): with a log,
+    // its error event counts as heard, as every part's does.
+    if (maintain.log !== undefined) this.on('error', () => {});
   }
 
   /**
@@ -185,7 +188,7 @@ export class MaintenanceTimer
    * the `closeTimeoutMs` option). Idempotent: later calls return the first call's promise. Never
    * rejects, except at once with a `ValidationError` for bad options (the timer then stays open).
    */
-  close(options?: CloseOptions): Promise<MaintenanceCloseSummary> {
+  close(options?: CloseOptions): Promise<MaintenanceTimerCloseSummary> {
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
@@ -194,7 +197,7 @@ export class MaintenanceTimer
   }
 
   /** A snapshot of the totals since the timer was made. */
-  metrics(): MaintenanceMetrics {
+  metrics(): MaintenanceTimerMetrics {
     return { ...this.#counters, runDurationMs: this.#durations.snapshot() };
   }
 
@@ -223,7 +226,7 @@ export class MaintenanceTimer
 
   async #run(): Promise<MaintenanceResult> {
     const c = this.#counters;
-    c.running = true;
+    c.runInProgress = true;
     try {
       const result = await runMaintenance(this.#executor, this.#options);
       if (!result.ran) c.skippedRuns++;
@@ -232,10 +235,10 @@ export class MaintenanceTimer
         c.partitionsCreated += result.created.length;
         c.partitionsDropped += result.dropped.length;
         c.partitionsDeferred += result.deferred.length;
-        c.rowsMoved += result.movedRows;
-        c.defaultRowsExpired += result.expiredDefaultRows;
-        c.outboxRowsPurged += result.outboxPurged;
-        c.inboxRowsPurged += result.inboxPurged;
+        c.rowsMoved += result.rowsMoved;
+        c.defaultRowsExpired += result.defaultRowsExpired;
+        c.outboxRowsPurged += result.outboxRowsPurged;
+        c.inboxRowsPurged += result.inboxRowsPurged;
         c.lastRunAtMs = Date.now();
         this.#durations.record(result.durationMs);
       }
@@ -245,11 +248,11 @@ export class MaintenanceTimer
       c.failedRuns++;
       throw new MaintenanceError(cause);
     } finally {
-      c.running = false;
+      c.runInProgress = false;
     }
   }
 
-  async #close(deadline: Deadline): Promise<MaintenanceCloseSummary> {
+  async #close(deadline: Deadline): Promise<MaintenanceTimerCloseSummary> {
     clearTimeout(this.#timer);
     const runInProgress = !(await settledWithin(this.#queue, { signal: deadline.signal }));
     const { log, schema } = this.#options;

@@ -1,4 +1,5 @@
 import { defineOptions } from '../../options/schema.js';
+import type { PurgeOptions } from '../driver/chunks.js';
 import { dbSpec, toExecutor } from '../driver/executor.js';
 import type { Executor, PgDatabase } from '../driver/types.js';
 import { schemaSpec, tableNames } from '../sql/names.js';
@@ -27,7 +28,7 @@ export const outboxAdminOptions = defineOptions<OutboxAdminOptions>()('OutboxAdm
  * @example
  * ```ts
  * const admin = new OutboxAdmin({ db: pool });
- * await admin.reprocessFailed({ eventTypes: ['order_paid'] });
+ * await admin.reprocessFailed({ types: ['order_paid'] });
  * await admin.purgePublished({ olderThanMs: 7 * 24 * 3600 * 1000 });
  * ```
  */
@@ -65,7 +66,7 @@ export class OutboxAdmin {
    * Deletes rows published more than `olderThanMs` milliseconds ago, a few thousand per
    * statement; resolves with how many. Rejects with a {@link ValidationError} for bad options.
    */
-  async purgePublished(options: maintenance.PurgeOptions): Promise<number> {
+  async purgePublished(options: PurgeOptions): Promise<number> {
     return maintenance.purgePublished(this.#executor, this.#sql, options);
   }
 }

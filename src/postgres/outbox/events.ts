@@ -1,4 +1,4 @@
-import type { EventrailError } from '../../errors.js';
+import type { OutboxPublisherError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 
 /** The events an {@link OutboxPublisher} emits (eventemitter3; listeners are optional). */
@@ -32,5 +32,5 @@ export interface OutboxPublisherEvents {
   /** The LISTEN connection came up, or was lost (a reconnect follows, with backoff). */
   listen: (info: { connected: boolean; error?: unknown }) => void;
   /** A claim, settle or LISTEN failed (an `OutboxPublisherError` with the driver's error as `cause`). */
-  error: (error: EventrailError) => void;
+  error: (error: OutboxPublisherError) => void;
 }

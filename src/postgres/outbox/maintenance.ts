@@ -2,7 +2,7 @@ import { ValidationError } from '../../errors.js';
 import { isUuid } from '../../event/uuid.js';
 import { defineOptions } from '../../options/schema.js';
 import { custom, type Spec } from '../../options/spec.js';
-import { deleteInChunks, olderThanMsSpec } from '../driver/chunks.js';
+import { deleteInChunks, type PurgeOptions, purgeOptions } from '../driver/chunks.js';
 import type { Executor } from '../driver/types.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../schema/constants.js';
 import type { OutboxSql } from '../sql/outbox.js';
@@ -12,15 +12,9 @@ export interface ReprocessFilter {
   /** Only these event ids (UUIDs). @default none (any id) */
   readonly ids?: readonly string[];
   /** Only these event types. @default none (any type) */
-  readonly eventTypes?: readonly string[];
+  readonly types?: readonly string[];
   /** Only these aggregates. @default none (any aggregate) */
   readonly aggregateIds?: readonly string[];
-}
-
-/** Options of {@link OutboxAdmin.purgePublished}. */
-export interface PurgeOptions {
-  /** Delete rows published more than this many milliseconds ago (0: every published row). */
-  readonly olderThanMs: number;
 }
 
 /** Row counts of the outbox, as returned by `counts()`. */
@@ -58,13 +52,8 @@ export const reprocessFilter = defineOptions<ReprocessFilter>()('ReprocessFilter
   ids: stringList('an array of event ids (UUIDs)', (id, field) => {
     if (!isUuid(id)) throw new ValidationError(field, 'VALIDATION_RANGE', 'must be a UUID');
   }).optional('none (any id)'),
-  eventTypes: stringList('an array of strings').optional('none (any type)'),
+  types: stringList('an array of strings').optional('none (any type)'),
   aggregateIds: stringList('an array of strings').optional('none (any aggregate)'),
-});
-
-/** {@link PurgeOptions} as a table of specs. @internal */
-export const purgeOptions = defineOptions<PurgeOptions>()('PurgeOptions', {
-  olderThanMs: olderThanMsSpec(),
 });
 
 const listParam = (value: readonly string[] | undefined) =>
@@ -80,7 +69,7 @@ export async function reprocessFailed(
   filter: ReprocessFilter | undefined,
 ): Promise<number> {
   const f = reprocessFilter.resolve(filter, 'filter');
-  const params = [listParam(f.ids), listParam(f.eventTypes), listParam(f.aggregateIds)];
+  const params = [listParam(f.ids), listParam(f.types), listParam(f.aggregateIds)];
   const { rows } = await executor.query<{ n: number }>(statements.reprocess, params);
   return rows[0]?.n ?? 0;
 }

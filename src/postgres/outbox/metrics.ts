@@ -5,7 +5,7 @@ import type { BatchOutcome } from './settlement.js';
  * A snapshot of an {@link OutboxPublisher}'s counters, as returned by `metrics()` (synchronous;
  * the table's backlog is `stats()`).
  */
-export interface PublisherMetrics {
+export interface OutboxPublisherMetrics {
   /** Events this publisher published since it was created. */
   readonly published: number;
   /** Events this publisher scheduled for another attempt after a failure. */
@@ -34,7 +34,7 @@ export interface PublisherMetrics {
   readonly publishLatencyMs: DurationSummary;
 }
 
-/** The counters and the latencies behind {@link PublisherMetrics}. @internal */
+/** The counters and the latencies behind {@link OutboxPublisherMetrics}. @internal */
 export class PublisherCounters {
   published = 0;
   retried = 0;
@@ -57,7 +57,7 @@ export class PublisherCounters {
   }
 
   /** The snapshot, with whether LISTEN is up. */
-  snapshot(listening: boolean): PublisherMetrics {
+  snapshot(listening: boolean): OutboxPublisherMetrics {
     return {
       published: this.published,
       retried: this.retried,

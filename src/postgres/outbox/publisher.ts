@@ -8,8 +8,9 @@ import {
   type Deadline,
   type Lifecycle,
 } from '../../lifecycle/close.js';
-import { type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
+import { type LifecycleLog, lifecycle, logErrors } from '../../lifecycle/log.js';
 import { closeSink } from '../../sinks/sink.js';
+import type { PurgeOptions } from '../driver/chunks.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import { checkListenable, type Listener, listen } from '../notify/listener.js';
 import { tableNames } from '../sql/names.js';
@@ -18,8 +19,8 @@ import { OutboxAdmin } from './admin.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { OutboxPublisherEvents } from './events.js';
 import { OutboxLeases } from './leases.js';
-import type { OutboxCounts, OutboxStats, PurgeOptions, ReprocessFilter } from './maintenance.js';
-import { PublisherCounters, type PublisherMetrics } from './metrics.js';
+import type { OutboxCounts, OutboxStats, ReprocessFilter } from './maintenance.js';
+import { type OutboxPublisherMetrics, PublisherCounters } from './metrics.js';
 import {
   type OutboxPublisherOptions,
   type ResolvedPublisherOptions,
@@ -27,7 +28,7 @@ import {
 } from './options.js';
 
 /** The result of {@link OutboxPublisher.close}. */
-export interface PublisherCloseSummary extends CloseSummary {
+export interface OutboxPublisherCloseSummary extends CloseSummary {
   /** Events whose lease was cleared at the deadline, so that another publisher took them at once. */
   readonly released: number;
   /**
@@ -49,7 +50,7 @@ export interface PublisherCloseSummary extends CloseSummary {
  */
 export class OutboxPublisher
   extends ListenerSafeEmitter<OutboxPublisherEvents>
-  implements Lifecycle<PublisherMetrics, PublisherCloseSummary>
+  implements Lifecycle<OutboxPublisherMetrics, OutboxPublisherCloseSummary>
 {
   /** This publisher's name in `locked_by`. */
   readonly id: string;
@@ -59,7 +60,7 @@ export class OutboxPublisher
   readonly #admin: OutboxAdmin;
   readonly #counters = new PublisherCounters();
   readonly #loop: ClaimLoop;
-  readonly #closer: Closer<PublisherCloseSummary>;
+  readonly #closer: Closer<OutboxPublisherCloseSummary>;
   readonly #log: LifecycleLog | undefined;
   #listener: Listener | undefined;
   #poll: NodeJS.Timeout | undefined;
@@ -107,14 +108,7 @@ export class OutboxPublisher
             'eventrail outbox LISTEN lost; reconnecting',
           ),
     );
-    this.on('error', (error) =>
-      lifecycle(
-        log,
-        'warn',
-        { publisher, err: error },
-        'eventrail outbox publisher error; retrying',
-      ),
-    );
+    logErrors(this, log, 'eventrail outbox publisher error; retrying', 'warn', { publisher });
   }
 
   /** Whether the publisher is started and not closing. */
@@ -145,7 +139,7 @@ export class OutboxPublisher
    * same promise. Never rejects, except at once with a {@link ValidationError} for bad options
    * (the publisher then keeps running).
    */
-  close(options?: CloseOptions): Promise<PublisherCloseSummary> {
+  close(options?: CloseOptions): Promise<OutboxPublisherCloseSummary> {
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
@@ -155,7 +149,7 @@ export class OutboxPublisher
   }
 
   /** A snapshot of this publisher's counters (synchronous; the table's backlog is {@link OutboxPublisher.stats}). */
-  metrics(): PublisherMetrics {
+  metrics(): OutboxPublisherMetrics {
     return this.#counters.snapshot(this.#listener?.connected ?? false);
   }
 
@@ -197,7 +191,7 @@ export class OutboxPublisher
     lifecycle(this.#log, 'info', { publisher: this.id }, 'eventrail outbox publisher started');
   }
 
-  async #close(deadline: Deadline): Promise<PublisherCloseSummary> {
+  async #close(deadline: Deadline): Promise<OutboxPublisherCloseSummary> {
     clearInterval(this.#poll);
     // One last claim of what is due now (a row committed just before close() whose NOTIFY has
     // not been heard yet), within the same budget as the batches in flight.

@@ -54,7 +54,7 @@ import { pageWindows } from './windows.js';
 export const RECENT_ERRORS_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** Counters of an {@link EventQueries}, as returned by `metrics()`. Totals since it was made. */
-export interface QueryMetrics {
+export interface EventQueriesMetrics {
   /** Reads answered (a page, summaries or an aggregate), from the database or the cache. */
   readonly reads: number;
   /** Reads that failed in the database (input refused before any SQL runs is not counted). */
@@ -109,7 +109,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
   }
 
   /** A snapshot of the counters. */
-  metrics(): QueryMetrics {
+  metrics(): EventQueriesMetrics {
     const { hits, misses, errors } = this.#cache.counts;
     return {
       reads: this.#reads,

@@ -25,10 +25,10 @@ export {
 export {
   EventQueries,
   type EventQueriesEvents,
-  type QueryMetrics,
+  type EventQueriesMetrics,
   RECENT_ERRORS_WINDOW_MS,
 } from './event-queries.js';
-export { DEFAULT_QUERY_OPTIONS, type EventQueriesOptions } from './options.js';
+export { DEFAULT_EVENT_QUERIES_OPTIONS, type EventQueriesOptions } from './options.js';
 export type { EventPage, PageOptions } from './page.js';
 export {
   type DisableRowLevelSecurityOptions,

@@ -72,7 +72,9 @@ export const eventQueriesOptions = defineOptions<EventQueriesOptions>()(
 export type ResolvedQueryOptions = ReturnType<typeof eventQueriesOptions.resolve>;
 
 /** The defaults of {@link EventQueriesOptions}. */
-export const DEFAULT_QUERY_OPTIONS = Object.freeze(eventQueriesOptions.defaults) as Readonly<{
+export const DEFAULT_EVENT_QUERIES_OPTIONS = Object.freeze(
+  eventQueriesOptions.defaults,
+) as Readonly<{
   schema: string;
   defaultLimit: number;
   maxLimit: number;

@@ -1,7 +1,7 @@
 import { ListenerSafeEmitter } from '../../emitter.js';
 import { ClosedError } from '../../errors.js';
 import { type CloseOptions, Closer, type Deadline, type Lifecycle } from '../../lifecycle/close.js';
-import { type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
+import { type LifecycleLog, lifecycle, logErrors } from '../../lifecycle/log.js';
 import { CursorCodec, cursorBinding } from '../cursor/codec.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
@@ -14,7 +14,7 @@ import type { StreamError } from './errors.js';
 import type { EventStreamEvents } from './events.js';
 import { subscriberReads } from './history.js';
 import { matcher } from './matcher.js';
-import type { StreamCloseSummary, StreamMetrics } from './metrics.js';
+import type { EventStreamCloseSummary, EventStreamMetrics } from './metrics.js';
 import {
   type EventStreamOptions,
   eventStreamOptions,
@@ -43,7 +43,7 @@ import { type Feed, Subscription, type SubscriptionCounters } from './subscripti
  */
 export class EventStream
   extends ListenerSafeEmitter<EventStreamEvents>
-  implements Lifecycle<StreamMetrics, StreamCloseSummary>
+  implements Lifecycle<EventStreamMetrics, EventStreamCloseSummary>
 {
   readonly #schema: string;
   readonly #codec: CursorCodec;
@@ -53,7 +53,7 @@ export class EventStream
   readonly #router: Router;
   readonly #feed: Feed;
   readonly #counters: SubscriptionCounters = { delivered: 0, lagged: 0 };
-  readonly #closer: Closer<StreamCloseSummary>;
+  readonly #closer: Closer<EventStreamCloseSummary>;
   readonly #log: LifecycleLog | undefined;
   /** Every open subscription, with what lets go of its signal. */
   readonly #all = new Map<Subscription, () => void>();
@@ -70,6 +70,7 @@ export class EventStream
     this.#codec = new CursorCodec(o.cursorSecret);
     this.#closer = new Closer(o.closeTimeoutMs);
     this.#log = o.log;
+    logErrors(this, o.log, 'eventrail stream error; going on');
     this.#executor = executor;
     this.#sql = sql;
     this.#router = new Router(this.#codec, (error) => this.#fault(error));
@@ -151,7 +152,7 @@ export class EventStream
    * release or a read in flight had not ended by then (they end on their own). The same promise
    * on every call; rejects only at once, for bad options (the stream then stays open).
    */
-  close(options?: CloseOptions): Promise<StreamCloseSummary> {
+  close(options?: CloseOptions): Promise<EventStreamCloseSummary> {
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
@@ -159,8 +160,8 @@ export class EventStream
     await this.close();
   }
 
-  /** A snapshot of the counters (see {@link StreamMetrics}). */
-  metrics(): StreamMetrics {
+  /** A snapshot of the counters (see {@link EventStreamMetrics}). */
+  metrics(): EventStreamMetrics {
     const { reads, readDurationMs } = this.#reader.counters;
     return {
       subscribers: this.#all.size,
@@ -173,7 +174,7 @@ export class EventStream
     };
   }
 
-  async #close(deadline: Deadline): Promise<StreamCloseSummary> {
+  async #close(deadline: Deadline): Promise<EventStreamCloseSummary> {
     const ended = this.#all.size;
     for (const sub of [...this.#all.keys()]) sub.end();
     const timedOut = !(await this.#reader.close(deadline));
@@ -196,7 +197,6 @@ export class EventStream
 
   #fault(error: StreamError): void {
     this.#errors += 1;
-    lifecycle(this.#log, 'warn', { err: error }, 'eventrail stream error; going on');
     this.emit('error', error);
   }
 

@@ -2,7 +2,7 @@ import type { CloseSummary } from '../../lifecycle/close.js';
 import type { DurationSummary } from '../../lifecycle/durations.js';
 
 /** A snapshot of an {@link EventStream}, as returned by `metrics()`. */
-export interface StreamMetrics {
+export interface EventStreamMetrics {
   /** Subscriptions open now, reading their history or live. */
   readonly subscribers: number;
   /** Events taken by subscribers since the stream was made (one per event and subscriber). */
@@ -20,7 +20,7 @@ export interface StreamMetrics {
 }
 
 /** What {@link EventStream.close} resolves with. */
-export interface StreamCloseSummary extends CloseSummary {
+export interface EventStreamCloseSummary extends CloseSummary {
   /**
    * Subscriptions the close ended (their iterations finished); their consumers resume from
    * their cursors (`subscription.cursor`, or an SSE client's `Last-Event-ID`) on a new stream.
