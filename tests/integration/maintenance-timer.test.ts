@@ -159,7 +159,7 @@ describe('MaintenanceTimer', () => {
         'inboxRowsPurged',
         'runDurationMs',
         'lastRunAtMs',
-        'running',
+        'runInProgress',
       ].sort(),
     );
     for (const [key, value] of Object.entries(metrics)) {

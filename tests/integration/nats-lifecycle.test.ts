@@ -61,7 +61,10 @@ describe('NatsSink lifecycle', () => {
         state: 'connected',
         previous: 'connecting',
       });
-      expect(lines[3]?.details).toMatchObject({ sink: 'nats', code: 'NATS_CONNECTION_LOST' });
+      expect(lines[3]?.details).toMatchObject({
+        sink: 'nats',
+        err: expect.objectContaining({ code: 'NATS_CONNECTION_LOST' }),
+      });
       expect(await sink.close()).toEqual({ timedOut: false, unconfirmed: 0 });
     } finally {
       await sink.close();

@@ -137,7 +137,7 @@ describe('outbox metrics, stats and purge', () => {
     await expect(
       publisher.reprocessFailed({ type: ['x'] } as unknown as { types: string[] }),
     ).rejects.toMatchObject({
-      field: 'filter.eventType',
+      field: 'filter.type',
       code: 'VALIDATION_UNKNOWN',
       message: expect.stringContaining("did you mean 'types'?"),
     });

@@ -207,7 +207,7 @@ const listener = toNodeListener(api);
 void listener;
 const apiMetrics: EventsApiMetrics = api.metrics();
 void apiMetrics;
-void api.close({ timeoutMs: 100 }).then((summary) => summary.streams);
+void api.close({ timeoutMs: 100 }).then((summary) => summary.ended);
 void instrument({ logger, sinks: [rabbit, nats] }).close();
 export const ok: boolean = audit !== undefined && ValidationError !== undefined && state !== 'closed' && natsState !== 'closed';
 `,

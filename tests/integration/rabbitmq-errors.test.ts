@@ -40,7 +40,7 @@ describe('RabbitMQSink errors in the background', () => {
     );
     expect(lines.find((l) => l.message.endsWith('error'))?.details).toMatchObject({
       sink: sink.name,
-      code: 'RABBITMQ_CONNECTION_LOST',
+      err: expect.objectContaining({ code: 'RABBITMQ_CONNECTION_LOST' }),
     });
     expect(await sink.close()).toEqual({ timedOut: false, unconfirmed: 0 });
     expect(errors).toHaveLength(1);

@@ -87,7 +87,7 @@ describe('retention on PGlite', () => {
       failedRuns: 0,
       partitionsCreated: created.length,
       inboxRowsPurged: 1,
-      running: false,
+      runInProgress: false,
       runDurationMs: { count: runs.length },
     });
     expect(metrics.lastRunAtMs).toBeGreaterThan(Date.now() - 60_000);
