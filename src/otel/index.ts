@@ -21,14 +21,12 @@ export type {
   BatchEmitter,
   MessagingTarget,
   ObservedApi,
-  ObservedDurations,
   ObservedInbox,
   ObservedLogger,
   ObservedMaintenance,
   ObservedPublisher,
   ObservedQueries,
   ObservedSink,
-  ObservedSinkFigures,
   ObservedStream,
 } from './sources.js';
 export {

@@ -1,11 +1,12 @@
 import type { Attributes, Histogram, ObservableCounter } from '@opentelemetry/api';
+import type { SinkMetrics } from '../logger/metrics.js';
 import {
   DURATION_BUCKETS_S,
   type Registration,
   SIZE_BUCKETS,
   sinkAttributes,
 } from './registration.js';
-import type { MessagingTarget, ObservedLogger, ObservedSinkFigures } from './sources.js';
+import type { MessagingTarget, ObservedLogger } from './sources.js';
 
 /** Per-sink counts of a logger's `metrics()`: the figure, its instrument name, unit and meaning. */
 const SINK_COUNTS = [
@@ -16,7 +17,7 @@ const SINK_COUNTS = [
   ['errors', 'eventrail.sink.errors', '{error}', 'Writes that failed for good'],
   ['dropped', 'eventrail.sink.dropped', '{event}', 'Events discarded (overflow, failed fallback)'],
   ['fallback', 'eventrail.sink.fallback', '{event}', 'Events handed to the fallback sink'],
-] as const satisfies readonly (readonly [keyof ObservedSinkFigures, string, string, string])[];
+] as const satisfies readonly (readonly [keyof SinkMetrics, string, string, string])[];
 
 /**
  * Observes an `EventLogger`: its `metrics()` snapshot once per collection, and its `batch`

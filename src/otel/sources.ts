@@ -5,30 +5,13 @@
  * an `Inbox`, a `RabbitMQSink` or `NatsSink`).
  */
 
-/** A snapshot's duration figures (`DurationSummary` in the core). */
-export interface ObservedDurations {
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-}
+import type { DurationSummary } from '../lifecycle/durations.js';
+import type { SinkMetrics } from '../logger/metrics.js';
 
 /** The part of an event emitter `instrument()` listens on (eventemitter3's `on`/`off`). */
 export interface BatchEmitter<TInfo> {
   on(event: 'batch', listener: (info: TInfo) => void): unknown;
   off(event: 'batch', listener: (info: TInfo) => void): unknown;
-}
-
-/** One sink's figures in a logger's `metrics()` (see `SinkMetrics` in the core). */
-export interface ObservedSinkFigures {
-  readonly queueDepth: number;
-  readonly inFlight: number;
-  readonly received: number;
-  readonly written: number;
-  readonly batches: number;
-  readonly retries: number;
-  readonly errors: number;
-  readonly dropped: number;
-  readonly fallback: number;
 }
 
 /** An `EventLogger`, as far as `instrument()` needs it. */
@@ -41,7 +24,7 @@ export interface ObservedLogger
   metrics(): {
     readonly accepted: number;
     readonly rejected: number;
-    readonly sinks: Readonly<Record<string, ObservedSinkFigures>>;
+    readonly sinks: Readonly<Record<string, SinkMetrics>>;
   };
 }
 
@@ -58,7 +41,7 @@ export interface ObservedPublisher
     readonly batches: number;
     readonly inFlight: number;
     readonly errors: number;
-    readonly publishLatencyMs: ObservedDurations;
+    readonly publishLatencyMs: DurationSummary;
     readonly listening: boolean;
   };
   /** The table's backlog (one query). */
@@ -111,7 +94,7 @@ export interface ObservedStream {
     readonly reads: number;
     readonly errors: number;
     readonly listening: boolean;
-    readonly readDurationMs: ObservedDurations;
+    readonly readDurationMs: DurationSummary;
   };
 }
 
@@ -130,7 +113,7 @@ export interface ObservedMaintenance {
     readonly inboxRowsPurged: number;
     readonly lastRunAtMs: number;
     readonly runInProgress: boolean;
-    readonly runDurationMs: ObservedDurations;
+    readonly runDurationMs: DurationSummary;
   };
 }
 
@@ -142,7 +125,7 @@ export interface ObservedApi {
     readonly errors: number;
     readonly openStreams: number;
     readonly streamsOpened: number;
-    readonly requestDurationMs: ObservedDurations;
+    readonly requestDurationMs: DurationSummary;
   };
 }
 
@@ -154,7 +137,7 @@ export interface ObservedQueries {
     readonly cacheHits: number;
     readonly cacheMisses: number;
     readonly cacheErrors: number;
-    readonly readDurationMs: ObservedDurations;
+    readonly readDurationMs: DurationSummary;
   };
 }
 
