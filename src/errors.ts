@@ -148,6 +148,25 @@ export function describe(error: unknown): string {
 }
 
 /**
+ * A position (a cursor, a consumer's checkpoint, a replay's resume point) or a time is older than
+ * what retention kept: `maintain` removed events after it, which a read from there would skip
+ * without a word. Nothing is read; start again at or after `oldestAt` (or from `'start'`, which
+ * means "everything still kept").
+ */
+export class CursorExpiredError extends EventrailError {
+  /** Every event created before this may be gone; none created at or after it was removed. */
+  readonly oldestAt: Date;
+
+  constructor(what: string, oldestAt: Date) {
+    super(
+      'CURSOR_EXPIRED',
+      `${what} is older than what retention kept: events after it were removed; start at or after ${oldestAt.toISOString()}`,
+    );
+    this.oldestAt = oldestAt;
+  }
+}
+
+/**
  * `close()` reached its deadline (or its signal aborted): the abort reason of the writes it cut
  * short. The logger hands what was left to the fallback sink; the outbox publisher releases the
  * rows in flight to other publishers.

@@ -8,6 +8,7 @@ export { ListenerSafeEmitter } from './emitter.js';
 export {
   ClosedError,
   CloseTimeoutError,
+  CursorExpiredError,
   EventrailError,
   MaintenanceError,
   MigrationError,

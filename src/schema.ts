@@ -7,13 +7,18 @@ import { pgSchema } from 'drizzle-orm/pg-core';
 import { DEFAULT_SCHEMA } from './postgres/schema/tables.js';
 
 export {
+  consumerMembers,
+  consumerPartitions,
+  consumers,
   createEventrailTables,
   DEFAULT_SCHEMA,
+  deadLetters,
   eventInbox,
   eventLogs,
   eventOutbox,
   OUTBOX_STATUSES,
   type OutboxStatus,
+  retentionHorizon,
 } from './postgres/schema/tables.js';
 
 /** The `eventrail` Postgres schema; exported so that a host's drizzle-kit creates it. */

@@ -34,6 +34,7 @@ const ALL = [
   '0004_event_stream',
   '0005_trace_context',
   '0006_outbox_lean_indexes',
+  '0007_consuming',
 ];
 
 /** The trace context columns of eventrail's tables, as `table.column`. */
@@ -218,7 +219,10 @@ describe('migrations', () => {
       'event_outbox_pending_due_idx',
       'event_outbox_status_retry_created_idx',
     ]);
-    expect((await rollback({ db: db.pool })).names).toEqual(['0006_outbox_lean_indexes']);
+    expect((await rollback({ db: db.pool, steps: 2 })).names).toEqual([
+      '0007_consuming',
+      '0006_outbox_lean_indexes',
+    ]);
     expect(await outboxIndexes()).toEqual([
       'event_outbox_aggregate_created_idx',
       'event_outbox_pending_aggregate_idx',

@@ -20,6 +20,7 @@ describe('PGlite', () => {
       '0004_event_stream',
       '0005_trace_context',
       '0006_outbox_lean_indexes',
+      '0007_consuming',
     ]);
     const logger = new EventLogger({
       sinks: [
@@ -46,6 +47,7 @@ describe('PGlite', () => {
       { code: 'E2', n: 100 },
     ]);
     expect((await rollback({ db: pglite, steps: Infinity })).names).toEqual([
+      '0007_consuming',
       '0006_outbox_lean_indexes',
       '0005_trace_context',
       '0004_event_stream',

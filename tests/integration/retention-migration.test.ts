@@ -28,6 +28,7 @@ const UPGRADE = [
   '0004_event_stream',
   '0005_trace_context',
   '0006_outbox_lean_indexes',
+  '0007_consuming',
 ];
 let before0002: string;
 

@@ -2,8 +2,10 @@ import { type LifecycleLog, lifecycle } from '../../lifecycle/log.js';
 import { deleteInChunks } from '../driver/chunks.js';
 import { inTransaction, toExecutor } from '../driver/executor.js';
 import type { Executor, Session } from '../driver/types.js';
+import { comparePositions, type StreamPosition } from '../read/position.js';
+import { horizonSql } from '../sql/horizon.js';
 import { inboxSql } from '../sql/inbox.js';
-import { tableNames } from '../sql/names.js';
+import { type TableNames, tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
 import { type PartitionRow, type PartitionSql, partitionSql } from '../sql/partitions.js';
 import { type MaintainOptions, maintainOptions, type ResolvedMaintainOptions } from './options.js';
@@ -42,6 +44,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
 
 interface Run {
   readonly session: Session;
+  readonly names: TableNames;
   readonly sql: PartitionSql;
   readonly options: ResolvedMaintainOptions;
   readonly deferred: string[];
@@ -115,7 +118,7 @@ async function maintainOnce(
     const lock = await session.query<{ locked: boolean }>(sql.tryLock, [names.schema]);
     if (!lock.rows[0]?.locked) return { ...nothingDone(), durationMs: performance.now() - started };
     try {
-      const run: Run = { session, sql, options, deferred: [] };
+      const run: Run = { session, names, sql, options, deferred: [] };
       const now = (options.now ?? new Date()).getTime();
       const partitions = await session.query<PartitionRow>(sql.list);
       const plan = planPartitions(partitions.rows, {
@@ -132,16 +135,17 @@ async function maintainOnce(
         created.push(partition.name);
         rowsMoved += moved;
       }
+      const uppers = new Map(partitions.rows.map((p) => [p.name, p.upper_ms ?? 0]));
       const dropped =
-        plan.drop.length > 0 && (await dropPartitions(run, plan.drop)) ? plan.drop : [];
-      const expired = await session.query(sql.expireDefault, [plan.cutoff]);
+        plan.drop.length > 0 && (await dropPartitions(run, plan.drop, uppers)) ? plan.drop : [];
+      const expired = await expireDefault(run, plan.cutoff);
       const { outboxRetentionMs, inboxRetentionMs } = options;
       return {
         ran: true,
         created,
         dropped,
         rowsMoved,
-        defaultRowsExpired: expired.rowCount,
+        defaultRowsExpired: expired,
         outboxRowsPurged: await purge(run, outboxSql(names).purge, now, outboxRetentionMs),
         inboxRowsPurged: await purge(run, inboxSql(names).purgeAll, now, inboxRetentionMs),
         deferred: run.deferred,
@@ -211,16 +215,55 @@ function createPartition(run: Run, partition: NewPartition): Promise<number | nu
 /**
  * Detaches and drops the expired partitions in one transaction: one brief ACCESS EXCLUSIVE lock
  * on event_logs (writers and readers wait for it, at most `lockTimeoutMs`), whatever their number.
+ * The same transaction raises the retention horizon past their rows (`uppers`: each partition's
+ * upper bound, epoch ms), so that no read from before them skips them unawares.
  */
-async function dropPartitions(run: Run, names: readonly string[]): Promise<boolean> {
+async function dropPartitions(
+  run: Run,
+  names: readonly string[],
+  uppers: ReadonlyMap<string, number>,
+): Promise<boolean> {
+  const { session, sql } = run;
+  const horizon = horizonSql(run.names);
   const done = await withLockTimeout(run, names, async () => {
+    let last: StreamPosition | undefined;
+    let before = 0;
     for (const name of names) {
-      await run.session.query(run.sql.detach(name));
-      await run.session.query(run.sql.drop(name));
+      const { rows } = await session.query<StreamPosition>(
+        horizon.lastPosition(sql.partition(name)),
+        [null],
+      );
+      const row = rows[0];
+      if (row !== undefined) {
+        if (last === undefined || comparePositions(row, last) > 0) last = row;
+        before = Math.max(before, uppers.get(name) ?? 0);
+      }
+      await session.query(sql.detach(name));
+      await session.query(sql.drop(name));
     }
+    if (last !== undefined) await session.query(horizon.raise, [before, last.tx, last.id]);
     return true;
   });
   return done === true;
+}
+
+/**
+ * Deletes the default partition's rows created before `cutoff` (epoch ms) and raises the
+ * retention horizon past them, in one transaction; resolves with how many.
+ */
+function expireDefault(run: Run, cutoff: number): Promise<number> {
+  const { session, sql } = run;
+  return inTransaction(session, async () => {
+    const { rows } = await session.query<{ n: number; tx: string | null; id: string | null }>(
+      sql.expireDefault,
+      [cutoff],
+    );
+    const { n = 0, tx = null, id = null } = rows[0] ?? {};
+    if (tx !== null && id !== null) {
+      await session.query(horizonSql(run.names).raise, [cutoff, tx, id]);
+    }
+    return n;
+  });
 }
 
 /** Purges the rows `statement` deletes that are older than `windowMs`; none when it is `null`. */

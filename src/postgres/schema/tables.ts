@@ -161,7 +161,90 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     ],
   );
 
-  return { eventLogs, eventOutbox, eventInbox };
+  // What retention removed (migration 0007): `maintain` raises it as it drops partitions and
+  // deletes the default partition's expired rows. One row; none until the first removal.
+  const retentionHorizon = table(
+    'retention_horizon',
+    {
+      id: smallint('id').primaryKey().default(1),
+      /** Every row created before this may be gone; none created at or after it was removed. */
+      expiredBefore: timestamptz('expired_before').notNull(),
+      /** The highest stream position, `(tx_id, id)`, among the rows removed. */
+      throughTxId: xid8('through_tx_id').notNull(),
+      throughId: uuid('through_id').notNull(),
+      updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    },
+    (t) => [check('retention_horizon_one_row', sql`${t.id} = 1`)],
+  );
+
+  // A durable consumer (migration 0007): its partition count and where a new one starts.
+  const consumers = table('consumers', {
+    name: text('name').primaryKey(),
+    partitions: integer('partitions').notNull(),
+    /** `from` as a time: only events created at or after it are handled. NULL: no bound. */
+    fromTime: timestamptz('from_time'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  });
+
+  // Each partition of a consumer: its checkpoint (the last stream position handled, committed
+  // in the handler's transaction) and the member that leases it.
+  const consumerPartitions = table(
+    'consumer_partitions',
+    {
+      consumer: text('consumer').notNull(),
+      partition: integer('partition').notNull(),
+      positionTxId: xid8('position_tx_id').notNull(),
+      positionId: uuid('position_id').notNull(),
+      owner: text('owner'),
+      leaseUntil: timestamptz('lease_until'),
+      updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    },
+    (t) => [primaryKey({ name: 'consumer_partitions_pkey', columns: [t.consumer, t.partition] })],
+  );
+
+  // The members of a consumer group that are alive: each renews its row; the partitions are
+  // shared among those seen within a lease.
+  const consumerMembers = table(
+    'consumer_members',
+    {
+      consumer: text('consumer').notNull(),
+      member: text('member').notNull(),
+      seenAt: timestamptz('seen_at').notNull().defaultNow(),
+    },
+    (t) => [primaryKey({ name: 'consumer_members_pkey', columns: [t.consumer, t.member] })],
+  );
+
+  // Events a consumer's handler kept failing on, parked with their key: later events of a
+  // parked key are parked behind them, so the key's order holds; the other keys go on.
+  const deadLetters = table(
+    'dead_letters',
+    {
+      consumer: text('consumer').notNull(),
+      eventId: uuid('event_id').notNull(),
+      eventCreatedAt: timestamptz('event_created_at').notNull(),
+      positionTxId: xid8('position_tx_id').notNull(),
+      partition: integer('partition').notNull(),
+      key: text('key').notNull(),
+      attempts: integer('attempts').notNull(),
+      lastError: text('last_error'),
+      parkedAt: timestamptz('parked_at').notNull().defaultNow(),
+    },
+    (t) => [
+      primaryKey({ name: 'dead_letters_pkey', columns: [t.consumer, t.eventId] }),
+      index('dead_letters_key_idx').on(t.consumer, t.key, t.positionTxId, t.eventId),
+    ],
+  );
+
+  return {
+    eventLogs,
+    eventOutbox,
+    eventInbox,
+    retentionHorizon,
+    consumers,
+    consumerPartitions,
+    consumerMembers,
+    deadLetters,
+  };
 }
 
 const tables = createEventrailTables();
@@ -172,3 +255,13 @@ export const eventLogs = tables.eventLogs;
 export const eventOutbox = tables.eventOutbox;
 /** `eventrail.event_inbox`: the events each consumer handled through an `Inbox`, one row each. */
 export const eventInbox = tables.eventInbox;
+/** `eventrail.retention_horizon`: what retention removed (one row, from the first removal on). */
+export const retentionHorizon = tables.retentionHorizon;
+/** `eventrail.consumers`: the durable consumers, their partition count and starting time. */
+export const consumers = tables.consumers;
+/** `eventrail.consumer_partitions`: each consumer partition's checkpoint and lease. */
+export const consumerPartitions = tables.consumerPartitions;
+/** `eventrail.consumer_members`: the live members of each consumer group. */
+export const consumerMembers = tables.consumerMembers;
+/** `eventrail.dead_letters`: events parked by a consumer whose handler kept failing on them. */
+export const deadLetters = tables.deadLetters;

@@ -19,6 +19,11 @@ export interface TableNames {
   readonly eventOutbox: string;
   readonly eventInbox: string;
   readonly migrations: string;
+  readonly retentionHorizon: string;
+  readonly consumers: string;
+  readonly consumerPartitions: string;
+  readonly consumerMembers: string;
+  readonly deadLetters: string;
 }
 
 /**
@@ -37,6 +42,11 @@ export function tableNames(schema: string = DEFAULT_SCHEMA, field = 'schema'): T
     eventOutbox: `${schemaSql}."event_outbox"`,
     eventInbox: `${schemaSql}."event_inbox"`,
     migrations: `${schemaSql}."eventrail_migrations"`,
+    retentionHorizon: `${schemaSql}."retention_horizon"`,
+    consumers: `${schemaSql}."consumers"`,
+    consumerPartitions: `${schemaSql}."consumer_partitions"`,
+    consumerMembers: `${schemaSql}."consumer_members"`,
+    deadLetters: `${schemaSql}."dead_letters"`,
   };
 }
 

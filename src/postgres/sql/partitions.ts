@@ -63,8 +63,19 @@ INSERT INTO ${table(name)} SELECT * FROM moved`,
       `ALTER TABLE ${parent} ATTACH PARTITION ${table(name)} FOR VALUES FROM (${at(from)}) TO (${at(to)})`,
     detach: (name: string) => `ALTER TABLE ${parent} DETACH PARTITION ${table(name)}`,
     drop: (name: string) => `DROP TABLE ${table(name)}`,
-    /** Deletes the default partition's rows created before $1 (epoch ms). */
-    expireDefault: `DELETE FROM ${defaultPartition} WHERE created_at < to_timestamp($1 / 1000.0)`,
+    /**
+     * Deletes the default partition's rows created before $1 (epoch ms): counts them (`n`) and
+     * gives the highest stream position among them (`tx`, `id`; NULL when none), for the
+     * retention horizon.
+     */
+    expireDefault: `WITH gone AS (
+  DELETE FROM ${defaultPartition} WHERE created_at < to_timestamp($1 / 1000.0) RETURNING tx_id, id
+)
+SELECT count(*)::int AS n, (array_agg(tx_id::text ORDER BY tx_id DESC, id DESC))[1] AS tx,
+  (array_agg(id::text ORDER BY tx_id DESC, id DESC))[1] AS id
+FROM gone`,
+    /** The quoted name of a partition, for statements that read one. */
+    partition: table,
   } as const;
 }
 

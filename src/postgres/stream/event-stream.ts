@@ -7,6 +7,7 @@ import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { checkListenable } from '../notify/listener.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
+import type { StreamPosition } from '../read/position.js';
 import { type QueryScope, resolveScope } from '../read/scope.js';
 import { tableNames } from '../sql/names.js';
 import { type StreamSql, streamSql } from '../sql/stream.js';
@@ -21,7 +22,7 @@ import {
   type SubscribeOptions,
   subscribeOptions,
 } from './options.js';
-import { decodeAfter, type StreamPosition } from './position.js';
+import { decodeAfter } from './position.js';
 import { SharedReader } from './reader.js';
 import { Router } from './router.js';
 import { type Feed, Subscription, type SubscriptionCounters } from './subscription.js';

@@ -1,11 +1,11 @@
 import { ValidationError } from '../../errors.js';
 import type { Executor } from '../driver/types.js';
 import { type ResolvedFilters, resolveFilters } from '../read/filters.js';
+import type { StreamPosition } from '../read/position.js';
 import { type EventRow, toRecord } from '../read/records.js';
 import type { ResolvedScope } from '../read/scope.js';
 import { eventConditions, SqlParameters } from '../sql/queries.js';
 import type { StreamSql } from '../sql/stream.js';
-import type { StreamPosition } from './position.js';
 import type { StreamItem } from './subscription.js';
 
 /** A row as the stream reads it: the event, and its transaction. @internal */

@@ -1,26 +1,9 @@
 import { ValidationError } from '../../errors.js';
 import { type CursorCodec, checkShape } from '../cursor/codec.js';
+import type { StreamPosition } from '../read/position.js';
 import type { KeysetPosition } from '../sql/queries.js';
 
-/** A place in stream order: the writing transaction's id, then the event id. @internal */
-export interface StreamPosition {
-  /** `tx_id` (xid8) as a decimal string. */
-  readonly tx: string;
-  readonly id: string;
-}
-
-/** Sorts before every event id of its transaction. */
-export const NIL_ID = '00000000-0000-0000-0000-000000000000';
-
 const BODY = /^s1:(\d{1,20}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
-/** Negative, zero or positive as `a` is before, at or after `b`. @internal */
-export function comparePositions(a: StreamPosition, b: StreamPosition): number {
-  if (a.tx !== b.tx) {
-    return a.tx.length - b.tx.length || (a.tx < b.tx ? -1 : 1);
-  }
-  return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
-}
 
 /** The signed cursor of a stream position, bound to one scope and filter set. @internal */
 export function encodePosition(codec: CursorCodec, position: StreamPosition, binding: string) {

@@ -3,10 +3,10 @@ import type { Deadline } from '../../lifecycle/close.js';
 import { Durations } from '../../lifecycle/durations.js';
 import type { Executor, QueryableLike } from '../driver/types.js';
 import { type Listener, listen } from '../notify/listener.js';
+import { NIL_ID, type StreamPosition } from '../read/position.js';
 import type { StreamSql } from '../sql/stream.js';
 import { StreamError } from './errors.js';
 import type { StreamRow } from './history.js';
-import { NIL_ID, type StreamPosition } from './position.js';
 
 /** First wait before looking again at rows that committed but are not settled yet, in ms. */
 const SETTLE_RETRY_MS = 5;

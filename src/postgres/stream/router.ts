@@ -1,8 +1,9 @@
 import type { EventRecord } from '../../event/types.js';
 import type { CursorCodec } from '../cursor/codec.js';
+import type { StreamPosition } from '../read/position.js';
 import { StreamError } from './errors.js';
 import { itemOf, type StreamRow } from './history.js';
-import { encodePosition, type StreamPosition } from './position.js';
+import { encodePosition } from './position.js';
 import type { Subscription } from './subscription.js';
 
 /** Live subscribers of one user with the same scope and filters: one test of each row for all. */

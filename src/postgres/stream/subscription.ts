@@ -1,6 +1,6 @@
 import type { EventRecord } from '../../event/types.js';
+import { comparePositions, type StreamPosition } from '../read/position.js';
 import { SubscriberLaggedError } from './errors.js';
-import { comparePositions, type StreamPosition } from './position.js';
 
 /** One event of a subscription, with the cursor to resume after it. */
 export interface StreamEvent {
