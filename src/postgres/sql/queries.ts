@@ -39,11 +39,24 @@ export function eventConditions(
   filters: ResolvedFilters,
 ): string {
   const where = [`user_id = ${p.add(scope.userId, 'text')}`];
+  if (scope.projectId !== null) where.push(`project_id = ${p.add(scope.projectId, 'text')}`);
+  if (scope.tenantId !== null) where.push(`tenant_id = ${p.add(scope.tenantId, 'text')}`);
+  const rest = filterConditions(p, filters);
+  return rest === TRUE ? where.join(' AND ') : `${where.join(' AND ')} AND ${rest}`;
+}
+
+/** A condition that holds for every row. */
+const TRUE = 'true';
+
+/**
+ * The filters alone as SQL (`true` when there are none): for readers of every scope (a durable
+ * consumer, a replay). @internal
+ */
+export function filterConditions(p: SqlParameters, filters: ResolvedFilters): string {
+  const where: string[] = [];
   const equal = (column: string, value: string | null) => {
     if (value !== null) where.push(`${column} = ${p.add(value, 'text')}`);
   };
-  equal('project_id', scope.projectId);
-  equal('tenant_id', scope.tenantId);
   if (filters.types) where.push(`event_type = ANY(${p.add(filters.types, 'text[]')})`);
   equal('agent_id', filters.agentId);
   equal('session_id', filters.sessionId);
@@ -56,7 +69,7 @@ export function eventConditions(
   if (filters.errorsOnly) where.push(IS_ERROR);
   if (filters.from) where.push(`created_at >= ${p.add(filters.from, 'timestamptz')}`);
   if (filters.to) where.push(`created_at < ${p.add(filters.to, 'timestamptz')}`);
-  return where.join(' AND ');
+  return where.length === 0 ? TRUE : where.join(' AND ');
 }
 
 /**
