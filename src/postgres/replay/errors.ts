@@ -67,7 +67,7 @@ export class ReplayError extends EventrailError {
   ): ReplayError {
     const what = `${STOPPED[code]}: ${describe(cause)}`;
     const last = reach.lastEventId === null ? '' : ` (the last: ${reach.lastEventId})`;
-    const resume = name === undefined ? "" : "; resume it (resume: true, --resume)";
+    const resume = name === undefined ? '' : '; resume it (resume: true, --resume)';
     return new ReplayError(
       code,
       `replay stopped after publishing ${reach.published} event(s)${last}: ${what}${resume}`,
