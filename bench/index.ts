@@ -18,7 +18,9 @@
  * in its own database `eventrail_bench_stream`; then the SSE writers paired at 1,000
  * subscribers, res.write against the socket path, which stream-writer runs alone),
  * trace-capture (µs per event for the trace context hook: without OpenTelemetry, with it and no
- * active span, with an active span).
+ * active span, with an active span),
+ * consume (consuming what was logged; see bench/postgres/consume.ts: replay of BENCH_EVENTS
+ * stored events to NATS against the logger → NatsSink rate).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -30,6 +32,7 @@ import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { loggerNats } from './nats/publish.js';
 import { traceCaptureCost } from './otel/trace-capture.js';
+import { replayNats } from './postgres/consume.js';
 import { inboxBench } from './postgres/inbox.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { loneEventLatency } from './postgres/lone-event.js';
@@ -135,6 +138,14 @@ if (wanted('inbox')) {
   const db = await createBenchDatabase();
   try {
     await inboxBench(db, Number(process.env.BENCH_INBOX_EVENTS ?? 20_000));
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('consume')) {
+  const db = await createBenchDatabase();
+  try {
+    await replayNats(db, count);
   } finally {
     await db.drop();
   }

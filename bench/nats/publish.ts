@@ -31,7 +31,7 @@ import { note, report } from '../lib/report.js';
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
-interface BenchStream {
+export interface BenchStream {
   readonly name: string;
   readonly subject: string;
   reset(): Promise<void>;
@@ -39,7 +39,7 @@ interface BenchStream {
   drop(): Promise<void>;
 }
 
-async function createBenchStream(admin: NatsConnection): Promise<BenchStream> {
+export async function createBenchStream(admin: NatsConnection): Promise<BenchStream> {
   const name = `eventrail_bench_${randomBytes(4).toString('hex')}`;
   const manager = await jetstreamManager(admin);
   await manager.streams.add({ name, subjects: [`${name}.>`] });
@@ -157,19 +157,28 @@ function rawCandidate(
 }
 
 /**
+ * A NatsSink at its defaults on `stream`, all events on one subject, connected (by a write of
+ * one event, then purged away) so that no clock pays for the connection.
+ */
+export async function connectedSink(stream: BenchStream, name: string): Promise<NatsSink> {
+  const sink = new NatsSink({
+    servers: URL,
+    name,
+    stream: { name: stream.name, subjects: [stream.subject] },
+    subject: () => `${stream.name}.events`,
+  });
+  await sink.write(agentRecords(1), { signal: new AbortController().signal });
+  await stream.reset();
+  return sink;
+}
+
+/**
  * Logger → NatsSink at the defaults, connected before the clock starts (as the raw runs are);
  * `batches` gets the size of every batch the logger wrote.
  */
-function natsLogger(stream: BenchStream, count: number, batches: number[]): Candidate {
+export function natsLogger(stream: BenchStream, count: number, batches: number[]): Candidate {
   return loggerCandidate('logger + NatsSink, defaults', count, async () => {
-    const sink = new NatsSink({
-      servers: URL,
-      name: 'bench',
-      stream: { name: stream.name, subjects: [stream.subject] },
-      subject: () => `${stream.name}.events`,
-    });
-    await sink.write(agentRecords(1), { signal: new AbortController().signal });
-    await stream.reset();
+    const sink = await connectedSink(stream, 'bench');
     const logger = new EventLogger({ sinks: [sink], fallback: null });
     logger.on('batch', ({ size }) => void batches.push(size));
     return { logger, sink: sink.name };

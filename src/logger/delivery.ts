@@ -1,11 +1,11 @@
 import type { EventEmitter } from 'eventemitter3';
-import { unlessAborted, within } from '../async/wait.js';
-import { PartialWriteError, SinkWriteError, WriteTimeoutError } from '../errors.js';
+import { within } from '../async/wait.js';
+import { SinkWriteError, WriteTimeoutError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
-import { retry } from '../retry/retry.js';
 import type { ResolvedPipelineOptions } from '../sinks/pipeline-options.js';
-import { classifyCommonError, type Sink, type SinkErrorKind } from '../sinks/sink.js';
+import type { Sink } from '../sinks/sink.js';
 import { splitRefused } from '../sinks/split-refused.js';
+import { classifySinkError, type Unwritten, writeWithRetry } from '../sinks/write-retry.js';
 import type { EventLoggerEvents } from './events.js';
 import type { SinkCounters } from './metrics.js';
 
@@ -142,7 +142,7 @@ export class Delivery {
       const unwritten = await this.#writeWithRetry(job, part);
       if (unwritten === undefined || this.abandoned) return undefined;
       const { rest, error } = unwritten;
-      if (this.#classify(error) === 'invalid-data' && rest.length > 1) return rest;
+      if (classifySinkError(this.#sink, error) === 'invalid-data' && rest.length > 1) return rest;
       job.settle(rest);
       await this.handOff(rest, error);
       return undefined;
@@ -157,87 +157,22 @@ export class Delivery {
     this.#emitter.emit('batch', { sink: this.#sink.name, size: events.length, durationMs });
   }
 
-  #classify(error: unknown): SinkErrorKind {
-    // Our own timeout is transient whatever the sink thinks of errors it does not know.
-    if (error instanceof WriteTimeoutError) return 'transient';
-    if (error instanceof PartialWriteError) return this.#classify(error.cause);
-    try {
-      return this.#sink.classifyError?.(error) ?? classifyCommonError(error);
-    } catch {
-      return 'permanent';
-    }
-  }
-
   /**
-   * Writes with retries of transient errors. After a partial write only the failed events are
-   * retried. Resolves with what is still unwritten and the last error, or undefined when all is.
+   * Writes with retries of transient errors (see `writeWithRetry`), counting and emitting each
+   * retry. Resolves with what is still unwritten and the last error, or undefined when all is.
    */
-  async #writeWithRetry(
-    job: BatchJob,
-    events: readonly EventRecord[],
-  ): Promise<{ rest: readonly EventRecord[]; error: unknown } | undefined> {
+  #writeWithRetry(job: BatchJob, events: readonly EventRecord[]): Promise<Unwritten | undefined> {
     const started = performance.now();
-    let rest = events;
-    const attempt = async () => {
-      try {
-        await this.#attempt(rest);
-      } catch (error) {
-        if (!(error instanceof PartialWriteError)) throw error;
-        // By id: a sink may report copies of the events it was given.
-        const failed = new Set(error.failed.map((e) => e.id));
-        this.#succeeded(
-          job,
-          rest.filter((e) => !failed.has(e.id)),
-          started,
-        );
-        rest = rest.filter((e) => failed.has(e.id));
-        if (rest.length > 0) throw error;
-      }
-    };
-    try {
-      await retry(attempt, {
-        backoff: this.#options.retry,
-        signal: this.#abandon.signal,
-        shouldRetry: (error, failures) => {
-          if (this.abandoned || this.#classify(error) !== 'transient') return false;
-          this.#counters.retries += 1;
-          this.#emitter.emit('retry', {
-            sink: this.#sink.name,
-            attempt: failures,
-            size: rest.length,
-            error,
-          });
-          return true;
-        },
-      });
-    } catch (error) {
-      return { rest, error };
-    }
-    this.#succeeded(job, rest, started);
-    return undefined;
-  }
-
-  /** One write attempt, bounded by `writeTimeoutMs` and by the close deadline. */
-  async #attempt(events: readonly EventRecord[]): Promise<void> {
-    const controller = new AbortController();
-    const { writeTimeoutMs } = this.#options;
-    const timer = setTimeout(
-      () => controller.abort(new WriteTimeoutError(this.#sink.name, writeTimeoutMs)),
-      writeTimeoutMs,
-    );
-    timer.unref();
-    const stop = () => controller.abort(this.#abandon.signal.reason);
-    this.#abandon.signal.addEventListener('abort', stop, { once: true });
-    try {
-      await unlessAborted(
-        this.#sink.write(events, { signal: controller.signal }),
-        controller.signal,
-      );
-    } catch (error) {
-      throw error instanceof Error ? error : new Error(String(error), { cause: error });
-    } finally {
-      clearTimeout(timer);
-      this.#abandon.signal.removeEventListener('abort', stop);
-    }
+    return writeWithRetry(events, {
+      sink: this.#sink,
+      writeTimeoutMs: this.#options.writeTimeoutMs,
+      retry: this.#options.retry,
+      signal: this.#abandon.signal,
+      written: (part) => this.#succeeded(job, part, started),
+      retrying: (error, failures, size) => {
+        this.#counters.retries += 1;
+        this.#emitter.emit('retry', { sink: this.#sink.name, attempt: failures, size, error });
+      },
+    });
   }
 }

@@ -8,7 +8,7 @@ import { defineOptions } from '../options/schema.js';
 import { custom } from '../options/spec.js';
 import type { PipelineOptions } from '../sinks/pipeline-options.js';
 import { pipelineRule, pipelineSpecs } from '../sinks/pipeline-options.js';
-import { checkSink, type Sink } from '../sinks/sink.js';
+import { checkSink, type Sink, sinkSpec } from '../sinks/sink.js';
 
 /** A sink with settings of its own, overriding the logger's {@link PipelineOptions}. */
 export interface SinkRegistration extends PipelineOptions {
@@ -41,24 +41,6 @@ export interface EventLoggerOptions<TCatalog extends EventCatalog | undefined = 
    */
   readonly log?: LifecycleLog;
 }
-
-/** A sink, as `sinks[i]` or a registration's `sink` gives it. */
-const sinkSpec = custom('a Sink (an object with a name and a write method)', (value, field) => {
-  const sink = value as Partial<Sink> | null;
-  if (
-    typeof sink !== 'object' ||
-    sink === null ||
-    typeof sink.write !== 'function' ||
-    typeof sink.name !== 'string'
-  ) {
-    throw new ValidationError(
-      field,
-      'VALIDATION_TYPE',
-      'must be a Sink (an object with a name and a write method)',
-    );
-  }
-  return sink as Sink;
-});
 
 /** {@link SinkRegistration}: a sink and the pipeline options it overrides. @internal */
 export const sinkRegistration = defineOptions<SinkRegistration>()(

@@ -1,8 +1,8 @@
 /**
  * eventrail for Postgres: the sink, the transactional outbox, the query module (scoped reads,
- * aggregates, their cache, opt-in row-level security), live streams of committed events, the
- * migrations of the drizzle schema, and the maintenance of the time partitions of event_logs
- * (retention).
+ * aggregates, their cache, opt-in row-level security), live streams of committed events, replay
+ * of stored events to a sink, the migrations of the drizzle schema, and the maintenance of the
+ * time partitions of event_logs (retention).
  * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
@@ -41,6 +41,13 @@ export {
 export { OutboxPublisher, type OutboxPublisherCloseSummary } from './outbox/publisher.js';
 export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
+export {
+  ReplayError,
+  type ReplayErrorCode,
+  type ReplayReach,
+} from './replay/errors.js';
+export type { ReplayOptions, ReplayProgress } from './replay/options.js';
+export { type ReplaySummary, replay } from './replay/replay.js';
 export type { OutboxStatus } from './schema/constants.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';

@@ -1,6 +1,7 @@
 import { ValidationError, WriteTimeoutError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { CloseOptions, Deadline } from '../lifecycle/close.js';
+import { custom } from '../options/spec.js';
 import type { PipelineOptions } from './pipeline-options.js';
 
 /**
@@ -57,6 +58,22 @@ export function closeSink(sink: Sink | null | undefined, deadline?: Deadline): P
   };
   return new Promise((resolve) => resolve(sink?.close?.(options)));
 }
+
+const SINK = 'a Sink (an object with a name and a write method)';
+
+/** An option that is a sink (`sinks[i]`, a registration's `sink`, replay's `sink`). @internal */
+export const sinkSpec = custom(SINK, (value, field) => {
+  const sink = value as Partial<Sink> | null;
+  if (
+    typeof sink !== 'object' ||
+    sink === null ||
+    typeof sink.write !== 'function' ||
+    typeof sink.name !== 'string'
+  ) {
+    throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${SINK}`);
+  }
+  return sink as Sink;
+});
 
 /**
  * Checks that `options.sinks[index]` is a sink whose name is not in `names`, then adds the name.

@@ -3,30 +3,11 @@
  * milliseconds, and a bad flag exits with code 2 and a message naming it, before the database
  * is touched.
  */
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli as cli } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/database.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const db = useTestDatabase();
-
-/** Runs the CLI; resolves with its exit code and output, whatever the code. */
-async function cli(...args: string[]) {
-  const { DATABASE_URL: _ignored, ...env } = process.env;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, ['src/cli.ts', ...args], {
-      cwd: root,
-      env,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
 
 describe('the CLI', () => {
   it('passes its duration flags to maintain: none keeps the inbox, 1d purges older records', async () => {

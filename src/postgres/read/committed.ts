@@ -1,5 +1,5 @@
 import type { EventRecord } from '../../event/types.js';
-import type { Executor } from '../driver/types.js';
+import type { Session } from '../driver/types.js';
 import type { TableNames } from '../sql/names.js';
 import { eventConditions, filterConditions, SqlParameters } from '../sql/queries.js';
 import { streamSql } from '../sql/stream.js';
@@ -27,16 +27,25 @@ export interface CommittedReads {
   mark(): Promise<StreamPosition>;
   /** The rows after `from` and up to `upTo` (a mark read before), at most `limit`, in order. */
   after(from: StreamPosition, upTo: StreamPosition, limit: number): Promise<CommittedEvent[]>;
+  /** How many rows {@link after} would read from `from` up to `upTo`, without a limit. */
+  count(from: StreamPosition, upTo: StreamPosition): Promise<number>;
 }
 
 /** {@link CommittedReads} over `executor`; `scope` undefined reads every scope. @internal */
 export function committedReads(
-  executor: Executor,
+  executor: Session,
   names: TableNames,
   scope: ResolvedScope | undefined,
   filters: ResolvedFilters,
 ): CommittedReads {
   const sql = streamSql(names);
+  /** The conditions of the scope and filters, and the bounds after `from` and up to `upTo`. */
+  const range = (p: SqlParameters, from: StreamPosition, upTo: StreamPosition) =>
+    [
+      scope ? eventConditions(p, scope, filters) : filterConditions(p, filters),
+      `(${p.add(from.tx, 'xid8')}, ${p.add(from.id, 'uuid')})`,
+      `(${p.add(upTo.tx, 'xid8')}, ${p.add(upTo.id, 'uuid')})`,
+    ] as const;
   return {
     async mark() {
       const { rows } = await executor.query<{ tx: string }>(sql.settledMark);
@@ -44,15 +53,17 @@ export function committedReads(
     },
     async after(from, upTo, limit) {
       const p = new SqlParameters();
-      const where = scope ? eventConditions(p, scope, filters) : filterConditions(p, filters);
-      const text = sql.history(
-        where,
-        `(${p.add(from.tx, 'xid8')}, ${p.add(from.id, 'uuid')})`,
-        `(${p.add(upTo.tx, 'xid8')}, ${p.add(upTo.id, 'uuid')})`,
-        p.add(limit, 'int4'),
-      );
+      const text = sql.history(...range(p, from, upTo), p.add(limit, 'int4'));
       const { rows } = await executor.query<EventRow & { tx: string }>(text, p.values);
       return rows.map((row) => ({ record: toRecord(row), position: { tx: row.tx, id: row.id } }));
+    },
+    async count(from, upTo) {
+      const p = new SqlParameters();
+      const { rows } = await executor.query<{ n: number }>(
+        sql.count(...range(p, from, upTo)),
+        p.values,
+      );
+      return (rows[0] as { n: number }).n;
     },
   };
 }

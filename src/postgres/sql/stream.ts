@@ -92,6 +92,10 @@ SET statement_timeout = ${READ_STATEMENT_TIMEOUT_MS}`,
     history: (where: string, after: string, upTo: string, limit: string) =>
       `SELECT ${columns} FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
 AND (tx_id, id) <= ${upTo} ORDER BY tx_id, id LIMIT ${limit}`,
+    /** How many rows `history` would read, without a limit. */
+    count: (where: string, after: string, upTo: string) =>
+      `SELECT count(*)::float8 AS "n" FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
+AND (tx_id, id) <= ${upTo}`,
     /** Where a row of the scope stands in stream order (a list cursor names the row). */
     positionOf: (where: string, id: string) =>
       `SELECT tx_id::text AS "tx" FROM ${t} WHERE ${where} AND id = ${id}`,
