@@ -72,11 +72,14 @@ export class ProgressReport {
     this.#last = now();
   }
 
-  /** Takes the progress of a batch; writes it unless one was written within the interval. */
+  /**
+   * Takes the progress of a batch; writes it unless one was written within the interval or it is
+   * the last batch (the final line from `finish` says it).
+   */
   readonly update = (progress: ReplayProgress): void => {
     this.#latest = progress;
     const now = this.#now();
-    if (now - this.#last < this.#everyMs) return;
+    if (now - this.#last < this.#everyMs || progress.published >= progress.total) return;
     this.#last = now;
     this.#write(progressLine(progress));
   };

@@ -179,6 +179,21 @@ describe('the progress of eventrail replay', () => {
     expect(out.every((line) => line.endsWith('}\n'))).toBe(true);
   });
 
+  it('leaves the last batch to the final line, however late it comes', () => {
+    let now = 0;
+    const out: string[] = [];
+    const report = new ProgressReport({ write: (text: string) => out.push(text) }, () => now);
+    now = 1200;
+    report.update(progress(30_000, 1200));
+    now = 2600;
+    report.update(progress(50_000, 2600));
+    report.finish(true);
+    expect(out.map((line) => JSON.parse(line))).toMatchObject([
+      { published: 30_000 },
+      { published: 50_000, done: true },
+    ]);
+  });
+
   it('redraws a bar in place on a terminal, ten times a second at most, and ends its line', () => {
     let now = 0;
     const out: string[] = [];
