@@ -7,7 +7,7 @@ import { ORIGIN } from '../read/position.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import { type Checkpoint, NO_CHECKPOINT, takeCheckpoint } from './checkpoint.js';
 import { ReplayError, type ReplayReach } from './errors.js';
-import { horizonGuard } from './horizon.js';
+import { horizonGuard } from '../read/horizon-guard.js';
 import { type ReplayOptions, type ResolvedReplayOptions, resolveReplayOptions } from './options.js';
 import { PublishStopped, publishAll } from './publish.js';
 import { holding, walkIndex } from './session.js';
