@@ -70,9 +70,9 @@ describe('EventStream scoping', () => {
     expect(refused(() => stream.subscribe({ userId: 'alice' }, {}, { from: aliceCursor }))).toBe(
       'options.from',
     );
-    expect(
-      refused(() => stream.subscribe(alice, { types: ['MINE'] }, { from: aliceCursor })),
-    ).toBe('options.from');
+    expect(refused(() => stream.subscribe(alice, { types: ['MINE'] }, { from: aliceCursor }))).toBe(
+      'options.from',
+    );
     // Altered: the same tag on another position.
     const [body, tag] = aliceCursor.split('.') as [string, string];
     const moved = Buffer.from(

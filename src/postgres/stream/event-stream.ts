@@ -14,6 +14,7 @@ import { type StreamSql, streamSql } from '../sql/stream.js';
 import type { StreamError } from './errors.js';
 import type { EventStreamEvents } from './events.js';
 import { subscriberReads } from './history.js';
+import type { StreamMarker } from './markers.js';
 import { matcher } from './matcher.js';
 import type { EventStreamCloseSummary, EventStreamMetrics } from './metrics.js';
 import {
@@ -22,7 +23,6 @@ import {
   type SubscribeOptions,
   subscribeOptions,
 } from './options.js';
-import type { StreamMarker } from './markers.js';
 import { SharedReader } from './reader.js';
 import { Router } from './router.js';
 import { subscriptionStart } from './start.js';

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import type { Executor } from '../driver/types.js';
-import { type ResolvedFilters, resolveFilters } from '../read/filters.js';
 import { readSettledMark } from '../read/committed.js';
+import { type ResolvedFilters, resolveFilters } from '../read/filters.js';
 import type { StreamPosition } from '../read/position.js';
 import { type EventRow, toRecord } from '../read/records.js';
 import type { ResolvedScope } from '../read/scope.js';
@@ -55,11 +55,7 @@ export function subscriberReads(
       const { rows } = await executor.query<{ tx: string }>(text, p.values);
       const row = rows[0];
       if (row === undefined) {
-        throw new ValidationError(
-          'options.from',
-          'VALIDATION_RANGE',
-          'its event no longer exists',
-        );
+        throw new ValidationError('options.from', 'VALIDATION_RANGE', 'its event no longer exists');
       }
       return { tx: row.tx, id };
     },
