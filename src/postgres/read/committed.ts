@@ -1,5 +1,6 @@
 import type { EventRecord } from '../../event/types.js';
 import type { Session } from '../driver/types.js';
+import { partitionOf } from '../sql/consumer.js';
 import type { TableNames } from '../sql/names.js';
 import { eventConditions, filterConditions, SqlParameters } from '../sql/queries.js';
 import { streamSql } from '../sql/stream.js';
@@ -12,6 +13,11 @@ import type { ResolvedScope } from './scope.js';
 export interface CommittedEvent {
   readonly record: EventRecord;
   readonly position: StreamPosition;
+}
+
+/** A {@link CommittedEvent} of a durable consumer's read: its partition. @internal */
+export interface PartitionedEvent extends CommittedEvent {
+  readonly partition: number;
 }
 
 /**
@@ -27,9 +33,26 @@ export interface CommittedReads {
   mark(): Promise<StreamPosition>;
   /** The rows after `from` and up to `upTo` (a mark read before), at most `limit`, in order. */
   after(from: StreamPosition, upTo: StreamPosition, limit: number): Promise<CommittedEvent[]>;
+  /**
+   * As {@link after}, only the rows whose partition among `partitions.count` (see
+   * `partitionOf`) is one of `partitions.owned`, each with its partition.
+   */
+  afterIn(
+    from: StreamPosition,
+    upTo: StreamPosition,
+    limit: number,
+    partitions: { readonly count: number; readonly owned: readonly number[] },
+  ): Promise<PartitionedEvent[]>;
   /** How many rows {@link after} would read from `from` up to `upTo`, without a limit. */
   count(from: StreamPosition, upTo: StreamPosition): Promise<number>;
 }
+
+type Row = EventRow & { tx: string };
+
+const committed = (row: Row): CommittedEvent => ({
+  record: toRecord(row),
+  position: { tx: row.tx, id: row.id },
+});
 
 /** {@link CommittedReads} over `executor`; `scope` undefined reads every scope. @internal */
 export function committedReads(
@@ -54,8 +77,23 @@ export function committedReads(
     async after(from, upTo, limit) {
       const p = new SqlParameters();
       const text = sql.history(...range(p, from, upTo), p.add(limit, 'int4'));
-      const { rows } = await executor.query<EventRow & { tx: string }>(text, p.values);
-      return rows.map((row) => ({ record: toRecord(row), position: { tx: row.tx, id: row.id } }));
+      const { rows } = await executor.query<Row>(text, p.values);
+      return rows.map(committed);
+    },
+    async afterIn(from, upTo, limit, partitions) {
+      const p = new SqlParameters();
+      const [where, after, before] = range(p, from, upTo);
+      const partition = partitionOf(p.add(partitions.count, 'int4'));
+      const owned = `${partition} = ANY(${p.add(partitions.owned, 'int4[]')})`;
+      const text = sql.history(
+        `${where} AND ${owned}`,
+        after,
+        before,
+        p.add(limit, 'int4'),
+        `, ${partition} AS "partition"`,
+      );
+      const { rows } = await executor.query<Row & { partition: number }>(text, p.values);
+      return rows.map((row) => ({ ...committed(row), partition: row.partition }));
     },
     async count(from, upTo) {
       const p = new SqlParameters();

@@ -87,10 +87,11 @@ SET enable_bitmapscan = off; SET enable_sort = off; SET jit = off;
 SET statement_timeout = ${READ_STATEMENT_TIMEOUT_MS}`,
     /**
      * One subscriber's history: rows of its scope and filters (`where`) after `after` and up to
-     * `upTo` (a position the shared reader has passed, so all settled), in stream order.
+     * `upTo` (a position the shared reader has passed, so all settled), in stream order; with
+     * `extra`, more columns (`, expression AS "name"`).
      */
-    history: (where: string, after: string, upTo: string, limit: string) =>
-      `SELECT ${columns} FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
+    history: (where: string, after: string, upTo: string, limit: string, extra = '') =>
+      `SELECT ${columns}${extra} FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
 AND (tx_id, id) <= ${upTo} ORDER BY tx_id, id LIMIT ${limit}`,
     /** How many rows `history` would read, without a limit. */
     count: (where: string, after: string, upTo: string) =>
