@@ -48,7 +48,8 @@ export class Group {
     this.#share = Math.ceil(partitions / Math.max(1, rows[0]?.live ?? 1));
     const renewed = await db.query<PartitionRow>(this.#sql.renew, [consumer, member, leaseMs]);
     const still = new Set(renewed.rows.map((r) => r.partition));
-    for (const partition of this.owned.keys()) if (!still.has(partition)) this.owned.delete(partition);
+    for (const partition of this.owned.keys())
+      if (!still.has(partition)) this.owned.delete(partition);
     return this.claim(db);
   }
 

@@ -143,7 +143,8 @@ export class PartitionWork {
       const parked = await session.query<{ key: string }>(sql.parkedKeys, [consumer, partition]);
       const blocked = new Set(parked.rows.map((r) => r.key));
       const behind = blocked.size === 0 ? [] : events.filter((e) => blocked.has(keyOf(e.record)));
-      const free = behind.length === 0 ? events : events.filter((e) => !blocked.has(keyOf(e.record)));
+      const free =
+        behind.length === 0 ? events : events.filter((e) => !blocked.has(keyOf(e.record)));
       if (free.length > 0) {
         const started = performance.now();
         try {

@@ -143,7 +143,11 @@ export const consumerOptions = defineOptions<ConsumerOptions>()(
   },
   (resolved, _given, field) => {
     if (resolved.heartbeatMs >= resolved.leaseMs) {
-      throw new ValidationError(`${field}.heartbeatMs`, 'VALIDATION_RANGE', 'must be below leaseMs');
+      throw new ValidationError(
+        `${field}.heartbeatMs`,
+        'VALIDATION_RANGE',
+        'must be below leaseMs',
+      );
     }
     return resolved;
   },

@@ -15,6 +15,12 @@ export interface CommittedEvent {
   readonly position: StreamPosition;
 }
 
+/** Some of the partitions of a durable consumer: `owned` among `count`. @internal */
+export interface Partitions {
+  readonly count: number;
+  readonly owned: readonly number[];
+}
+
 /** A {@link CommittedEvent} of a durable consumer's read: its partition. @internal */
 export interface PartitionedEvent extends CommittedEvent {
   readonly partition: number;
@@ -41,8 +47,18 @@ export interface CommittedReads {
     from: StreamPosition,
     upTo: StreamPosition,
     limit: number,
-    partitions: { readonly count: number; readonly owned: readonly number[] },
+    partitions: Partitions,
   ): Promise<PartitionedEvent[]>;
+  /**
+   * How many rows {@link afterIn} would read without a limit, counted up to `cap`, and the
+   * time (epoch ms) the oldest of those counted was created (null when none).
+   */
+  lagIn(
+    from: StreamPosition,
+    upTo: StreamPosition,
+    partitions: Partitions,
+    cap: number,
+  ): Promise<{ readonly events: number; readonly oldestMs: number | null }>;
   /** How many rows {@link after} would read from `from` up to `upTo`, without a limit. */
   count(from: StreamPosition, upTo: StreamPosition): Promise<number>;
 }
@@ -69,6 +85,18 @@ export function committedReads(
       `(${p.add(from.tx, 'xid8')}, ${p.add(from.id, 'uuid')})`,
       `(${p.add(upTo.tx, 'xid8')}, ${p.add(upTo.id, 'uuid')})`,
     ] as const;
+  /** As `range`, with the condition of being in one of `partitions`, and the partition's SQL. */
+  const inPartitions = (
+    p: SqlParameters,
+    from: StreamPosition,
+    upTo: StreamPosition,
+    partitions: Partitions,
+  ) => {
+    const [where, after, before] = range(p, from, upTo);
+    const partition = partitionOf(p.add(partitions.count, 'int4'));
+    const owned = `${partition} = ANY(${p.add(partitions.owned, 'int4[]')})`;
+    return [`${where} AND ${owned}`, after, before, partition] as const;
+  };
   return {
     async mark() {
       const { rows } = await executor.query<{ tx: string }>(sql.settledMark);
@@ -82,11 +110,9 @@ export function committedReads(
     },
     async afterIn(from, upTo, limit, partitions) {
       const p = new SqlParameters();
-      const [where, after, before] = range(p, from, upTo);
-      const partition = partitionOf(p.add(partitions.count, 'int4'));
-      const owned = `${partition} = ANY(${p.add(partitions.owned, 'int4[]')})`;
+      const [where, after, before, partition] = inPartitions(p, from, upTo, partitions);
       const text = sql.history(
-        `${where} AND ${owned}`,
+        where,
         after,
         before,
         p.add(limit, 'int4'),
@@ -94,6 +120,16 @@ export function committedReads(
       );
       const { rows } = await executor.query<Row & { partition: number }>(text, p.values);
       return rows.map((row) => ({ ...committed(row), partition: row.partition }));
+    },
+    async lagIn(from, upTo, partitions, cap) {
+      const p = new SqlParameters();
+      const [where, after, before] = inPartitions(p, from, upTo, partitions);
+      const { rows } = await executor.query<{ n: number; oldest: number | null }>(
+        sql.countCapped(where, after, before, p.add(cap, 'int4')),
+        p.values,
+      );
+      const row = rows[0] as { n: number; oldest: number | null };
+      return { events: row.n, oldestMs: row.oldest };
     },
     async count(from, upTo) {
       const p = new SqlParameters();
