@@ -98,6 +98,7 @@ export class Consumer
   #listener: Listener | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
+  #answering: Promise<void> | undefined;
   #fromMs: number | null = null;
   #starting: Promise<void> | undefined;
 
@@ -181,7 +182,7 @@ export class Consumer
    */
   async replayDeadLetters(options?: DeadLetterSelection): Promise<DeadLetterReplay> {
     const { key } = deadLetterSelection.resolve(options);
-    return replayDeadLetters(this.#pool, this.#sql, this.name, key, this.#o.handle);
+    return replayDeadLetters(this.#pool, this.#sql, this.name, { key }, this.#o.handle);
   }
 
   /**
@@ -291,11 +292,45 @@ export class Consumer
         this.#loop?.wake();
       }
       await this.#measureLag(db);
+      await this.#answerRequests(db);
     } catch (error) {
       this.#fault(
         new ConsumerError('CONSUMER_DATABASE', this.name, 'heartbeat failed', { cause: error }),
       );
     }
+  }
+
+  /**
+   * Sends back the dead letters asked back from the command line (`eventrail dead-letters
+   * retry`), in the background: one such run at a time per member.
+   */
+  async #answerRequests(db: ReturnType<typeof toExecutor>): Promise<void> {
+    if (this.#answering !== undefined) return;
+    const { rows } = await db.query(this.#sql.requestedKeys, [this.name]);
+    if (rows.length === 0) return;
+    const { log, handle } = this.#o;
+    this.#answering = replayDeadLetters(this.#pool, this.#sql, this.name, 'requested', handle)
+      .then(
+        (done) =>
+          lifecycle(
+            log,
+            'info',
+            { consumer: this.name, ...done },
+            'eventrail consumer replayed requested dead letters',
+          ),
+        (error: unknown) =>
+          this.#fault(
+            new ConsumerError(
+              'CONSUMER_DATABASE',
+              this.name,
+              'replaying requested dead letters failed',
+              { cause: error },
+            ),
+          ),
+      )
+      .finally(() => {
+        this.#answering = undefined;
+      });
   }
 
   async #measureLag(db: ReturnType<typeof toExecutor>): Promise<void> {
@@ -327,6 +362,7 @@ export class Consumer
     });
     if (!finished) this.#loop?.abort();
     await settledWithin(this.#beating, { signal: end });
+    await settledWithin(this.#answering, { signal: end });
     let released = 0;
     if (this.#starting !== undefined) {
       const db = toExecutor(this.#pool);
