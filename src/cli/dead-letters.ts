@@ -4,8 +4,6 @@
  * members to send them back through theirs (they look at each heartbeat). Exits 2 for a bad
  * command line (naming the flag), 0 otherwise.
  */
-import { parseArgs } from 'node:util';
-import { closestKey } from '../options/closest.js';
 import {
   deadLetterListOptions,
   listDeadLetters,
@@ -15,7 +13,7 @@ import {
 import { toExecutor } from '../postgres/driver/executor.js';
 import { consumerSql } from '../postgres/sql/consumer.js';
 import { type TableNames, tableNames } from '../postgres/sql/names.js';
-import { UsageError } from './flags.js';
+import { parseFlags, UsageError } from './flags.js';
 
 export const DEAD_LETTERS_USAGE = `usage: eventrail dead-letters <list|retry|purge> --consumer NAME [options]
   list        the parked events, by key in commit order: one JSON line each (--limit N, 100)
@@ -51,19 +49,7 @@ export function readDeadLettersCommandLine(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): DeadLettersInvocation | 'help' {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: [...args], options: FLAGS, allowPositionals: true, strict: true });
-  } catch (error) {
-    const unknown = /^Unknown option '--?([^']+)'/.exec((error as Error).message)?.[1];
-    if (unknown === undefined)
-      throw new UsageError((error as Error).message.split('. ')[0] as string);
-    const closest = closestKey(unknown, Object.keys(FLAGS));
-    throw new UsageError(
-      `--${unknown} is not a flag of dead-letters${closest ? `; did you mean --${closest}?` : ''}`,
-    );
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(args, FLAGS, 'dead-letters');
   if (values.help === true) return 'help';
   const action = positionals[0] as DeadLettersInvocation['action'];
   if (positionals.length !== 1 || !ACTIONS.includes(action)) {

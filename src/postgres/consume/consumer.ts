@@ -13,7 +13,7 @@ import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { PgPoolLike } from '../driver/types.js';
 import { checkListenable, type Listener, listen } from '../notify/listener.js';
 import { committedReads } from '../read/committed.js';
-import { comparePositions } from '../read/position.js';
+import { earliest } from '../read/position.js';
 import { type ConsumerSql, consumerSql } from '../sql/consumer.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import { streamSql } from '../sql/stream.js';
@@ -341,9 +341,7 @@ export class Consumer
       return;
     }
     const reads = this.#reads(db);
-    const lowest = owned
-      .map(([, at]) => at)
-      .reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+    const lowest = earliest(owned.map(([, at]) => at));
     const partitions = { count: this.#o.partitions, owned: owned.map(([p]) => p) };
     const lag = await reads.lagIn(lowest, await reads.mark(), partitions, LAG_CAP);
     this.#counters.lagEvents = lag.events;

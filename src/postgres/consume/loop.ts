@@ -5,7 +5,7 @@ import { sessionOf } from '../driver/executor.js';
 import type { PgPoolLike } from '../driver/types.js';
 import type { CommittedReads, PartitionedEvent } from '../read/committed.js';
 import { checkPosition, readHorizon } from '../read/horizon.js';
-import { comparePositions, type StreamPosition } from '../read/position.js';
+import { comparePositions, earliest, type StreamPosition } from '../read/position.js';
 import type { ConsumerSql, PartitionRow } from '../sql/consumer.js';
 import { horizonSql } from '../sql/horizon.js';
 import type { TableNames } from '../sql/names.js';
@@ -142,9 +142,7 @@ export class MemberLoop {
     if (active.length === 0) return true;
     const reads = this.#c.reads(connection);
     const upTo = await reads.mark();
-    const lowest = active
-      .map(([, at]) => at)
-      .reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+    const lowest = earliest(active.map(([, at]) => at));
     const limit = this.#c.batchSize * Math.min(active.length, READ_PARTITIONS);
     const owned = active.map(([p]) => p);
     const rows = await reads.afterIn(lowest, upTo, limit, { count: this.#c.partitions, owned });
