@@ -26,6 +26,8 @@ describe('Consumer groups', () => {
       partitions: 8,
       handle: c.effects('split', 'a'),
     });
+    const rebalances: { taken: readonly number[]; released: readonly number[] }[] = [];
+    a.on('rebalance', (info) => rebalances.push(info));
     await a.start();
     expect(owned(a)).toBe(8);
     const b = c.make({
@@ -36,6 +38,7 @@ describe('Consumer groups', () => {
     });
     await b.start();
     await waitUntil(() => owned(a) === 4 && owned(b) === 4, 'the two members hold 4 each');
+    expect(rebalances.flatMap((r) => r.released).sort()).toEqual([4, 5, 6, 7]);
     await c.seed(400, 40, { perTx: 20 });
     await waitUntil(async () => (await c.effectCounts('split')).total >= 400, 'all handled');
     const { rows } = await db.pool.query<{ member: string; n: number }>(

@@ -13,7 +13,6 @@ import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { PgPoolLike } from '../driver/types.js';
 import { checkListenable, type Listener, listen } from '../notify/listener.js';
 import { committedReads } from '../read/committed.js';
-import { earliest } from '../read/position.js';
 import { type ConsumerSql, consumerSql } from '../sql/consumer.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import { streamSql } from '../sql/stream.js';
@@ -30,6 +29,7 @@ import {
 } from './dead-letters.js';
 import { Group } from './group.js';
 import { PartitionWork } from './handling.js';
+import { Heartbeat } from './heartbeat.js';
 import { MemberLoop } from './loop.js';
 import { ConsumerCounters, type ConsumerMetrics } from './metrics.js';
 import {
@@ -39,9 +39,6 @@ import {
 } from './options.js';
 import { setUp } from './setup.js';
 import { type ConsumerStats, consumerStats } from './stats.js';
-
-/** Most events of this member's partitions counted for `metrics().lagEvents`. */
-const LAG_CAP = 10_000;
 
 /** The result of {@link Consumer.close}. */
 export interface ConsumerCloseSummary extends CloseSummary {
@@ -96,9 +93,7 @@ export class Consumer
   #loop: MemberLoop | undefined;
   #running: Promise<void> | undefined;
   #listener: Listener | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
-  #beating: Promise<void> | undefined;
-  #answering: Promise<void> | undefined;
+  #heartbeat: Heartbeat | undefined;
   #fromMs: number | null = null;
   #starting: Promise<void> | undefined;
 
@@ -246,12 +241,27 @@ export class Consumer
       reads: ({ session }) => this.#reads(session),
       signal,
       fault: this.#fault,
+      released: (released) => this.emit('rebalance', { taken: [], released }),
     });
-    await this.#beat();
-    this.#heartbeat = setInterval(() => void this.#beat(), o.heartbeatMs);
-    this.#heartbeat.unref();
+    const loop = this.#loop;
+    this.#heartbeat = new Heartbeat({
+      pool: this.#pool,
+      sql: this.#sql,
+      consumer: o.name,
+      partitions: o.partitions,
+      group: this.#group,
+      counters: this.#counters,
+      handle: o.handle,
+      log: o.log,
+      reads: (db) => this.#reads(db),
+      taken: (taken) => {
+        this.emit('rebalance', { taken, released: [] });
+        loop.wake();
+      },
+      fault: this.#fault,
+    });
+    await this.#heartbeat.start(o.heartbeatMs);
     if (o.listen) {
-      const loop = this.#loop;
       this.#listener = listen(this.#pool, streamSql(this.#names), {
         notified: () => loop.wake(),
         state: (connected, error) => {
@@ -274,84 +284,9 @@ export class Consumer
     );
   }
 
-  /** One heartbeat (never two at once): alive, leases renewed, share taken, lag measured. */
-  #beat(): Promise<void> {
-    this.#beating ??= this.#beatOnce().finally(() => {
-      this.#beating = undefined;
-    });
-    return this.#beating;
-  }
-
-  async #beatOnce(): Promise<void> {
-    if (this.#stop.signal.aborted) return;
-    const db = toExecutor(this.#pool);
-    try {
-      const taken = await this.#group.beat(db);
-      if (taken.length > 0) {
-        this.emit('rebalance', { taken, released: [] });
-        this.#loop?.wake();
-      }
-      await this.#measureLag(db);
-      await this.#answerRequests(db);
-    } catch (error) {
-      this.#fault(
-        new ConsumerError('CONSUMER_DATABASE', this.name, 'heartbeat failed', { cause: error }),
-      );
-    }
-  }
-
-  /**
-   * Sends back the dead letters asked back from the command line (`eventrail dead-letters
-   * retry`), in the background: one such run at a time per member.
-   */
-  async #answerRequests(db: ReturnType<typeof toExecutor>): Promise<void> {
-    if (this.#answering !== undefined) return;
-    const { rows } = await db.query(this.#sql.requestedKeys, [this.name]);
-    if (rows.length === 0) return;
-    const { log, handle } = this.#o;
-    this.#answering = replayDeadLetters(this.#pool, this.#sql, this.name, 'requested', handle)
-      .then(
-        (done) =>
-          lifecycle(
-            log,
-            'info',
-            { consumer: this.name, ...done },
-            'eventrail consumer replayed requested dead letters',
-          ),
-        (error: unknown) =>
-          this.#fault(
-            new ConsumerError(
-              'CONSUMER_DATABASE',
-              this.name,
-              'replaying requested dead letters failed',
-              { cause: error },
-            ),
-          ),
-      )
-      .finally(() => {
-        this.#answering = undefined;
-      });
-  }
-
-  async #measureLag(db: ReturnType<typeof toExecutor>): Promise<void> {
-    const owned = [...this.#group.owned];
-    if (owned.length === 0) {
-      this.#counters.lagEvents = 0;
-      this.#counters.lagSeconds = 0;
-      return;
-    }
-    const reads = this.#reads(db);
-    const lowest = earliest(owned.map(([, at]) => at));
-    const partitions = { count: this.#o.partitions, owned: owned.map(([p]) => p) };
-    const lag = await reads.lagIn(lowest, await reads.mark(), partitions, LAG_CAP);
-    this.#counters.lagEvents = lag.events;
-    this.#counters.lagSeconds =
-      lag.oldestMs === null ? 0 : Math.max(0, (Date.now() - lag.oldestMs) / 1000);
-  }
-
   async #close(deadline: Deadline): Promise<ConsumerCloseSummary> {
-    clearInterval(this.#heartbeat);
     this.#stop.abort();
+    const heartbeatStopped = this.#heartbeat?.stop(deadline.signal);
     const end = deadline.signal;
     const listenerClosed = this.#listener?.close();
     const finished = await settledWithin(this.#running, {
@@ -359,8 +294,7 @@ export class Consumer
       signal: end,
     });
     if (!finished) this.#loop?.abort();
-    await settledWithin(this.#beating, { signal: end });
-    await settledWithin(this.#answering, { signal: end });
+    await heartbeatStopped;
     let released = 0;
     if (this.#starting !== undefined) {
       const db = toExecutor(this.#pool);

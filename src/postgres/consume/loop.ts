@@ -43,6 +43,8 @@ export interface LoopContext {
   /** Aborts when the member closes: the loop ends after the batch in flight. */
   readonly signal: AbortSignal;
   readonly fault: (error: ConsumerError | CursorExpiredError) => void;
+  /** Partitions above its share were given back. */
+  readonly released: (partitions: readonly number[]) => void;
 }
 
 /**
@@ -136,7 +138,8 @@ export class MemberLoop {
   /** One read and its handling; true when it read everything up to the settled mark. */
   async #once(connection: Connection): Promise<boolean> {
     const { group, session } = { group: this.#c.group, session: connection.session };
-    await group.shed(session);
+    const shed = await group.shed(session);
+    if (shed.length > 0) this.#c.released(shed);
     await this.#checkHorizon(connection);
     const active = [...group.owned].filter(([p]) => !this.#expired.has(p));
     if (active.length === 0) return true;
