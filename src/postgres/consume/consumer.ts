@@ -207,6 +207,8 @@ export class Consumer
     const db = toExecutor(this.#pool);
     this.#fromMs = await setUp(db, this.#names, o);
     const signal = this.#stop.signal;
+    // close() during setUp: nothing more starts (close() waits for this).
+    if (signal.aborted) return;
     const work = new PartitionWork({
       sql: this.#sql,
       consumer: o.name,
@@ -241,7 +243,7 @@ export class Consumer
       reads: ({ session }) => this.#reads(session),
       signal,
       fault: this.#fault,
-      released: (released) => this.emit('rebalance', { taken: [], released }),
+      released: (released) => this.#rebalanced([], released),
     });
     const loop = this.#loop;
     this.#heartbeat = new Heartbeat({
@@ -255,12 +257,13 @@ export class Consumer
       log: o.log,
       reads: (db) => this.#reads(db),
       taken: (taken) => {
-        this.emit('rebalance', { taken, released: [] });
+        this.#rebalanced(taken, []);
         loop.wake();
       },
       fault: this.#fault,
     });
     await this.#heartbeat.start(o.heartbeatMs);
+    if (signal.aborted) return;
     if (o.listen) {
       this.#listener = listen(this.#pool, streamSql(this.#names), {
         notified: () => loop.wake(),
@@ -284,15 +287,28 @@ export class Consumer
     );
   }
 
+  #rebalanced(taken: readonly number[], released: readonly number[]): void {
+    const { name, member } = this;
+    const details = { consumer: name, member, taken, released, held: this.#group.owned.size };
+    lifecycle(this.#o.log, 'info', details, 'eventrail consumer rebalanced');
+    this.emit('rebalance', { taken, released });
+  }
+
   async #close(deadline: Deadline): Promise<ConsumerCloseSummary> {
     this.#stop.abort();
-    const heartbeatStopped = this.#heartbeat?.stop(deadline.signal);
     const end = deadline.signal;
+    const started = performance.now();
+    const workMs = shutdownBudget(deadline.timeoutMs).workMs;
+    // A start() in flight ends first (it starts nothing more once aborted).
+    const ready = await settledWithin(this.#starting, { timeoutMs: workMs, signal: end });
+    const heartbeatStopped = this.#heartbeat?.stop(end);
     const listenerClosed = this.#listener?.close();
-    const finished = await settledWithin(this.#running, {
-      timeoutMs: shutdownBudget(deadline.timeoutMs).workMs,
-      signal: end,
-    });
+    const finished =
+      ready &&
+      (await settledWithin(this.#running, {
+        timeoutMs: Math.max(0, workMs - (performance.now() - started)),
+        signal: end,
+      }));
     if (!finished) this.#loop?.abort();
     await heartbeatStopped;
     let released = 0;
