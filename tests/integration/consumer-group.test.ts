@@ -114,4 +114,41 @@ describe('Consumer groups', () => {
     expect(await c.effectCounts('cut')).toEqual({ total: 2500, distinct: 2500 });
     expect(await c.keysOutOfOrder('cut')).toEqual([]);
   });
+
+  it('rolls back a batch whose partition was taken meanwhile (the lease fence), then handles it once', async () => {
+    await db.pool.query('TRUNCATE eventrail.event_logs');
+    await c.seed(10, 3);
+    let gate = () => {};
+    let calls = 0;
+    const write = c.effects('fence', 'a');
+    const a = c.make({
+      name: 'fence',
+      from: 'start',
+      partitions: 1,
+      handle: async (events: readonly EventRecord[], tx: QueryableLike) => {
+        await write(events, tx);
+        calls += 1;
+        if (calls === 1) await new Promise<void>((resolve) => (gate = resolve));
+      },
+    });
+    await a.start();
+    await waitUntil(() => calls === 1, 'the first batch is in the handler');
+    // Another member takes the partition while the batch runs (as after a long pause of a).
+    await db.pool.query(
+      `UPDATE eventrail.consumer_partitions SET owner = 'thief', lease_until = now() + interval '1 hour'
+       WHERE consumer = 'fence'`,
+    );
+    gate();
+    await waitUntil(() => a.metrics().leasesLost === 1, 'the batch rolled back');
+    expect(await c.effectCounts('fence')).toEqual({ total: 0, distinct: 0 });
+    await waitUntil(() => owned(a) === 0, 'a forgets the partition');
+    // The thief gives it back without handling anything: a takes it again, and handles once.
+    await db.pool.query(
+      "UPDATE eventrail.consumer_partitions SET owner = NULL, lease_until = NULL WHERE consumer = 'fence'",
+    );
+    await waitUntil(async () => (await c.effectCounts('fence')).total >= 10, 'handled');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await c.effectCounts('fence')).toEqual({ total: 10, distinct: 10 });
+    expect(a.metrics().handled).toBe(10);
+  });
 });
