@@ -1,6 +1,11 @@
 import { settledWithin, shutdownBudget } from '../../async/wait.js';
 import { ListenerSafeEmitter } from '../../emitter.js';
-import { ClosedError, ConsumerError, type CursorExpiredError } from '../../errors.js';
+import {
+  ClosedError,
+  ConsumerError,
+  type CursorExpiredError,
+  ValidationError,
+} from '../../errors.js';
 import {
   type CloseOptions,
   Closer,
@@ -11,7 +16,7 @@ import {
 import { lifecycle, logErrors } from '../../lifecycle/log.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { PgPoolLike } from '../driver/types.js';
-import { checkListenable, type Listener, listen } from '../notify/listener.js';
+import { type Listener, listen } from '../notify/listener.js';
 import { committedReads } from '../read/committed.js';
 import { type ConsumerSql, consumerSql } from '../sql/consumer.js';
 import { type TableNames, tableNames } from '../sql/names.js';
@@ -104,7 +109,14 @@ export class Consumer
     this.member = o.member;
     this.name = o.name;
     this.#pool = unwrapDatabase(o.db, 'options.db') as PgPoolLike;
-    if (o.listen) checkListenable(this.#pool);
+    const max = (this.#pool as { options?: { max?: number } }).options?.max;
+    if (max !== undefined && max < (o.listen ? 3 : 2)) {
+      throw new ValidationError(
+        'options.db',
+        'VALIDATION_RANGE',
+        `a pool of max ${max} cannot hold the member's connection${o.listen ? ' and the LISTEN one' : ''} and beat: use max >= ${o.listen ? 3 : 2}`,
+      );
+    }
     this.#names = tableNames(o.schema, 'options.schema');
     this.#sql = consumerSql(this.#names);
     this.#group = new Group(this.#sql, {

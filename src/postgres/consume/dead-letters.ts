@@ -33,7 +33,7 @@ export const deadLetterListOptions = defineOptions<DeadLetterListOptions>()(
   { key: key(), limit: integer({ min: 1, max: 10_000 }).default(100) },
 );
 
-/** One parked event, as {@link listDeadLetters} returns it. */
+/** One parked event, as {@link Consumer.deadLetters} returns it. */
 export interface DeadLetter {
   readonly eventId: string;
   /** The event's key (aggregate id, else session id, else user id). */
