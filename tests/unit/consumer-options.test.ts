@@ -24,6 +24,12 @@ const bad: [string, Partial<ConsumerOptions>, string][] = [
     { ...base, db: { ...db, options: { max: 1 } } },
     'options.db',
   ],
+  ['a pool of 2 while listening', { ...base, db: { ...db, options: { max: 2 } } }, 'options.db'],
+  [
+    'a pool of 1 without listening',
+    { ...base, listen: false, db: { ...db, options: { max: 1 } } },
+    'options.db',
+  ],
   ['no name', { ...base, name: undefined as never }, 'options.name'],
   ['an empty name', { ...base, name: '' }, 'options.name'],
   ["a name of replay's", { ...base, name: 'replay:x' }, 'options.name'],
