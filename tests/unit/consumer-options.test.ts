@@ -21,13 +21,17 @@ const bad: [string, Partial<ConsumerOptions>, string][] = [
   ['a Client, not a pool', { ...base, db: client }, 'options.db'],
   [
     'a pool of one connection while listening',
-    { ...base, db: { ...db, options: { max: 1 } } },
+    { ...base, db: { ...db, options: { max: 1 } } as never },
     'options.db',
   ],
-  ['a pool of 2 while listening', { ...base, db: { ...db, options: { max: 2 } } }, 'options.db'],
+  [
+    'a pool of 2 while listening',
+    { ...base, db: { ...db, options: { max: 2 } } as never },
+    'options.db',
+  ],
   [
     'a pool of 1 without listening',
-    { ...base, listen: false, db: { ...db, options: { max: 1 } } },
+    { ...base, listen: false, db: { ...db, options: { max: 1 } } as never },
     'options.db',
   ],
   ['no name', { ...base, name: undefined as never }, 'options.name'],

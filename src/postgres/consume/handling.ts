@@ -138,7 +138,7 @@ export class PartitionWork {
   ): Promise<'done' | 'lost' | HandlerFailed> {
     const { session, client } = db;
     const { sql, consumer, counters } = this.#c;
-    await session.query('BEGIN');
+    await session.query(this.#c.sql.begin);
     try {
       const parked = await session.query<{ key: string }>(sql.parkedKeys, [consumer, partition]);
       const blocked = new Set(parked.rows.map((r) => r.key));
@@ -184,7 +184,7 @@ export class PartitionWork {
     cause: unknown,
   ): Promise<'done' | 'lost'> {
     const { session } = db;
-    await session.query('BEGIN');
+    await session.query(this.#c.sql.begin);
     try {
       await this.#insertParked(session, partition, [event], attempts, describe(cause));
       if (!(await this.#advance(session, partition, to))) {

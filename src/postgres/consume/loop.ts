@@ -101,12 +101,24 @@ export class MemberLoop {
     }
     const connection = this.#connection;
     this.#connection = undefined;
-    connection?.client.release();
+    if (connection === undefined) return;
+    // Back to the pool with its settings as they were, or not at all.
+    await connection.session.query(this.#c.sql.unwalk).then(
+      () => connection.client.release(),
+      (error: Error) => connection.client.release(error),
+    );
   }
 
   async #connect() {
     const client = await checkOut(this.#c.pool);
-    return { client, session: sessionOf(client) };
+    const session = sessionOf(client);
+    try {
+      await session.query(this.#c.sql.walkIndex);
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    return { client, session };
   }
 
   #drop(error: unknown): void {
