@@ -118,4 +118,20 @@ describe('Consumer', () => {
     expect(rows.map((r) => r.key).sort()).toEqual(['early', 'k0', 'k0', 'k0']);
     expect(await c.effectCounts('mark')).toEqual({ total: 4, distinct: 4 });
   });
+
+  it("runs the handler with the server's planner settings, not those of its reads", async () => {
+    const seen: string[] = [];
+    const consumer = c.make({
+      name: 'planner',
+      from: 'now',
+      handle: async (_events, tx) => {
+        const { rows } = await tx.query('SHOW enable_sort');
+        seen.push(rows[0].enable_sort);
+      },
+    });
+    await consumer.start();
+    await c.seed(2, 1);
+    await waitUntil(() => seen.length > 0, 'the handler ran');
+    expect(seen).toEqual(seen.map(() => 'on'));
+  });
 });
