@@ -134,4 +134,25 @@ describe('Consumer', () => {
     await waitUntil(() => seen.length > 0, 'the handler ran');
     expect(seen).toEqual(seen.map(() => 'on'));
   });
+
+  it('reads only its scope and filters', async () => {
+    await db.pool.query(
+      `INSERT INTO eventrail.event_logs (id, event_type, user_id, project_id, session_id, created_at)
+       SELECT gen_random_uuid(), CASE WHEN g % 2 = 0 THEN 'A' ELSE 'B' END, 'u' || (g % 3), 'p',
+         's' || (g % 5), now()
+       FROM generate_series(1, 60) AS g`,
+    );
+    const consumer = c.make({
+      name: 'scoped',
+      from: 'start',
+      scope: { userId: 'u1', projectId: 'p' },
+      filters: { types: ['B'] },
+      handle: c.effects('scoped', 'm'),
+    });
+    await consumer.start();
+    // g in 1..60 with g % 3 = 1 and g odd: 10 events.
+    await waitUntil(handledAll('scoped', 10), 'the 10 events of the scope and filters');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await c.effectCounts('scoped')).toEqual({ total: 10, distinct: 10 });
+  });
 });
