@@ -1,6 +1,6 @@
 /**
  * The one lifecycle contract of eventrail's long-running parts (the logger, the outbox
- * publisher, the event stream, the maintenance timer, the broker sinks, the HTTP API, the
+ * publisher, the event stream, the durable consumer, the maintenance timer, the broker sinks, the HTTP API, the
  * OpenTelemetry instrumentation): nothing starts in a constructor, `close()` ends it under a
  * deadline and says what was left, `metrics()` is a synchronous snapshot.
  */
