@@ -1,8 +1,8 @@
 /**
  * The one lifecycle contract of eventrail's long-running parts (the logger, the outbox
- * publisher, the event stream, the maintenance timer, the broker sinks, the HTTP API, the
- * OpenTelemetry instrumentation): nothing starts in a constructor, `close()` ends it under a
- * deadline and says what was left, `metrics()` is a synchronous snapshot.
+ * publisher, the event stream, the durable consumer, the maintenance timer, the broker sinks,
+ * the HTTP API, the OpenTelemetry instrumentation): nothing starts in a constructor, `close()`
+ * ends it under a deadline and says what was left, `metrics()` is a synchronous snapshot.
  */
 import { defineOptions } from '../options/schema.js';
 import { abortSignal, integer, type Spec } from '../options/spec.js';
