@@ -124,11 +124,13 @@ export class EventStream
     filters: EventFilters | undefined,
     options: SubscribeOptions & { readonly markers: true },
   ): Subscription<StreamEvent | StreamMarker>;
+  /** Subscribes without markers: the iteration yields events only (see the first signature). */
   subscribe(
     scope: QueryScope,
     filters?: EventFilters,
     options?: SubscribeOptions & { readonly markers?: false },
   ): Subscription<StreamEvent>;
+  /** Subscribes with markers or without, as `options.markers` says (see the first signature). */
   subscribe(
     scope: QueryScope,
     filters?: EventFilters,
@@ -148,7 +150,7 @@ export class EventStream
     const since = o.from instanceof Date ? { ...f, from: later(f.from, o.from) } : f;
     const reads = subscriberReads(this.#executor, this.#sql, s, since);
     const reader = this.#reader;
-    const begin = subscriptionStart(o.from, {
+    const begin = subscriptionStart(o.from instanceof Date ? (since.from as Date) : o.from, {
       session: this.#executor,
       names: this.#names,
       codec: this.#codec,
