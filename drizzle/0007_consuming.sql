@@ -33,6 +33,7 @@ CREATE TABLE "eventrail"."dead_letters" (
 	"attempts" integer NOT NULL,
 	"last_error" text,
 	"parked_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"requested_at" timestamp with time zone,
 	CONSTRAINT "dead_letters_pkey" PRIMARY KEY("consumer","event_id")
 );
 --> statement-breakpoint

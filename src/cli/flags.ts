@@ -3,7 +3,8 @@
  * the options of `migrate`, `rollback` and `maintain` (durations such as `90d` become
  * milliseconds here: the library takes numbers only).
  */
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { closestKey } from '../options/closest.js';
 
 /** A command line that cannot run: the CLI exits with code 2 and says why, naming the flag. */
 export class UsageError extends Error {}
@@ -126,4 +127,31 @@ export function readCommandLine(
 export function flagOf(field: string): string | undefined {
   const option = field.replace(/^options\./, '');
   return Object.keys(FLAGS).find((flag) => FLAGS[flag]?.option === option);
+}
+
+/** What {@link parseFlags} returns. @internal */
+export type ParsedFlags<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: true }>
+>;
+
+/**
+ * `parseArgs` of the arguments of `eventrail <command>` (strict, positionals allowed), its
+ * refusals as a {@link UsageError} naming the flag (and the closest one). @internal
+ */
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
+  args: readonly string[],
+  options: O,
+  command: string,
+): ParsedFlags<O> {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = /^Unknown option '--?([^']+)'/.exec(message)?.[1];
+    if (unknown === undefined) throw new UsageError(message.split('. ')[0] as string);
+    const closest = closestKey(unknown, Object.keys(options));
+    throw new UsageError(
+      `--${unknown} is not a flag of ${command}${closest ? `; did you mean --${closest}?` : ''}`,
+    );
+  }
 }

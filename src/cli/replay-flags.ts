@@ -3,10 +3,8 @@
  * `eventrail/postgres`), with its progress on stderr. Exits 2 for a bad command line (naming the
  * flag), 1 when the replay stops or cannot start, 0 when it is done (its summary on stdout).
  */
-import { parseArgs } from 'node:util';
-import { closestKey } from '../options/closest.js';
 import type { ReplayOptions } from '../postgres/replay/options.js';
-import { UsageError } from './flags.js';
+import { parseFlags, UsageError } from './flags.js';
 
 export const REPLAY_USAGE = `usage: eventrail replay --from start|TIME --to URL [options]
   --from TIME        start: every event retention kept; or a time (2026-12-01, 2026-12-01T08:00Z,
@@ -131,21 +129,6 @@ function broker(values: Record<string, string | undefined>): Broker {
     : { kind: 'rabbitmq', url: to, exchange: exchange as string };
 }
 
-/** `parseArgs`, its refusals as a {@link UsageError} naming the flag (and the closest one). */
-function parse(args: readonly string[]) {
-  try {
-    return parseArgs({ args: [...args], options: FLAGS, strict: true }).values;
-  } catch (error) {
-    const message = (error as Error).message;
-    const unknown = /^Unknown option '--?([^']+)'/.exec(message)?.[1];
-    const closest = unknown && closestKey(unknown, Object.keys(FLAGS));
-    if (unknown === undefined) throw new UsageError(message.split('. ')[0] as string);
-    throw new UsageError(
-      `--${unknown} is not a flag of replay${closest ? `; did you mean --${closest}?` : ''}`,
-    );
-  }
-}
-
 /**
  * Reads the arguments after `eventrail replay`: `'help'` for `--help`, else what to run. Throws
  * a {@link UsageError} naming the flag that is unknown, misses its value, does not read, or
@@ -155,7 +138,8 @@ export function readReplayCommandLine(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ReplayInvocation | 'help' {
-  const values = parse(args);
+  const { values, positionals } = parseFlags(args, FLAGS, 'replay');
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
   if (values.help === true) return 'help';
   const text = values as Record<string, string | undefined>;
   if (text.from === undefined) throw new UsageError('--from is required: start, or a time');

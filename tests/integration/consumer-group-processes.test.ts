@@ -1,5 +1,5 @@
 /**
- * A consumer group of real processes (tests/fixtures/consumer-member.ts) over 20,000 events of
+ * A consumer group of real processes (tests/fixtures/consumer-group-member.ts) over 20,000 events of
  * 50 keys (aggregates), with a member SIGKILLed every 2 s and started again, and a fourth member
  * joining half-way: every effect (a row the handler inserts in the consumer's transaction)
  * exactly once, each key's events applied in commit order, the poison key parked after its
@@ -23,7 +23,7 @@ const POISON_FROM = 200;
 const members = new Map<string, ChildProcess>();
 
 function startMember(label: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/consumer-member.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/consumer-group-member.ts'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: db.url, CONSUMER: 'projector', MEMBER: label },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -26,6 +26,8 @@ describe('Consumer groups', () => {
       partitions: 8,
       handle: c.effects('split', 'a'),
     });
+    const rebalances: { taken: readonly number[]; released: readonly number[] }[] = [];
+    a.on('rebalance', (info) => rebalances.push(info));
     await a.start();
     expect(owned(a)).toBe(8);
     const b = c.make({
@@ -36,6 +38,7 @@ describe('Consumer groups', () => {
     });
     await b.start();
     await waitUntil(() => owned(a) === 4 && owned(b) === 4, 'the two members hold 4 each');
+    expect(rebalances.flatMap((r) => r.released).sort()).toEqual([4, 5, 6, 7]);
     await c.seed(400, 40, { perTx: 20 });
     await waitUntil(async () => (await c.effectCounts('split')).total >= 400, 'all handled');
     const { rows } = await db.pool.query<{ member: string; n: number }>(
@@ -110,5 +113,42 @@ describe('Consumer groups', () => {
     expect(b.metrics().errors).toBeGreaterThan(0);
     expect(await c.effectCounts('cut')).toEqual({ total: 2500, distinct: 2500 });
     expect(await c.keysOutOfOrder('cut')).toEqual([]);
+  });
+
+  it('rolls back a batch whose partition was taken meanwhile (the lease fence), then handles it once', async () => {
+    await db.pool.query('TRUNCATE eventrail.event_logs');
+    await c.seed(10, 3);
+    let gate = () => {};
+    let calls = 0;
+    const write = c.effects('fence', 'a');
+    const a = c.make({
+      name: 'fence',
+      from: 'start',
+      partitions: 1,
+      handle: async (events: readonly EventRecord[], tx: QueryableLike) => {
+        await write(events, tx);
+        calls += 1;
+        if (calls === 1) await new Promise<void>((resolve) => (gate = resolve));
+      },
+    });
+    await a.start();
+    await waitUntil(() => calls === 1, 'the first batch is in the handler');
+    // Another member takes the partition while the batch runs (as after a long pause of a).
+    await db.pool.query(
+      `UPDATE eventrail.consumer_partitions SET owner = 'thief', lease_until = now() + interval '1 hour'
+       WHERE consumer = 'fence'`,
+    );
+    gate();
+    await waitUntil(() => a.metrics().leasesLost === 1, 'the batch rolled back');
+    expect(await c.effectCounts('fence')).toEqual({ total: 0, distinct: 0 });
+    await waitUntil(() => owned(a) === 0, 'a forgets the partition');
+    // The thief gives it back without handling anything: a takes it again, and handles once.
+    await db.pool.query(
+      "UPDATE eventrail.consumer_partitions SET owner = NULL, lease_until = NULL WHERE consumer = 'fence'",
+    );
+    await waitUntil(async () => (await c.effectCounts('fence')).total >= 10, 'handled');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await c.effectCounts('fence')).toEqual({ total: 10, distinct: 10 });
+    expect(a.metrics().handled).toBe(10);
   });
 });

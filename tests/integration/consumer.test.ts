@@ -94,4 +94,28 @@ describe('Consumer', () => {
     expect(refused).toBeInstanceOf(ConsumerError);
     expect(refused).toMatchObject({ code: 'CONSUMER_PARTITIONS_MISMATCH', consumer: 'fixed' });
   });
+
+  it('never passes a transaction still open: a later commit waits, and nothing is skipped', async () => {
+    const consumer = c.make({ name: 'mark', from: 'now', handle: c.effects('mark', 'm') });
+    await consumer.start();
+    const early = await db.pool.connect();
+    try {
+      await early.query('BEGIN');
+      await early.query(
+        `INSERT INTO eventrail.event_logs (id, event_type, user_id, aggregate_id, created_at)
+         VALUES (gen_random_uuid(), 'A', 'u', 'early', now())`,
+      );
+      await c.seed(3, 1);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // The later events committed, but an earlier transaction is open: nothing is handled yet.
+      expect(await c.effectCounts('mark')).toEqual({ total: 0, distinct: 0 });
+      await early.query('COMMIT');
+    } finally {
+      early.release();
+    }
+    await waitUntil(handledAll('mark', 4), 'the four events are handled');
+    const { rows } = await db.pool.query("SELECT key FROM effects WHERE consumer = 'mark'");
+    expect(rows.map((r) => r.key).sort()).toEqual(['early', 'k0', 'k0', 'k0']);
+    expect(await c.effectCounts('mark')).toEqual({ total: 4, distinct: 4 });
+  });
 });

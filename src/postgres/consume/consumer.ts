@@ -1,6 +1,11 @@
 import { settledWithin, shutdownBudget } from '../../async/wait.js';
 import { ListenerSafeEmitter } from '../../emitter.js';
-import { ClosedError, ConsumerError, type CursorExpiredError } from '../../errors.js';
+import {
+  ClosedError,
+  ConsumerError,
+  type CursorExpiredError,
+  ValidationError,
+} from '../../errors.js';
 import {
   type CloseOptions,
   Closer,
@@ -11,9 +16,8 @@ import {
 import { lifecycle, logErrors } from '../../lifecycle/log.js';
 import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { PgPoolLike } from '../driver/types.js';
-import { checkListenable, type Listener, listen } from '../notify/listener.js';
+import { type Listener, listen } from '../notify/listener.js';
 import { committedReads } from '../read/committed.js';
-import { comparePositions } from '../read/position.js';
 import { type ConsumerSql, consumerSql } from '../sql/consumer.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import { streamSql } from '../sql/stream.js';
@@ -30,6 +34,7 @@ import {
 } from './dead-letters.js';
 import { Group } from './group.js';
 import { PartitionWork } from './handling.js';
+import { Heartbeat } from './heartbeat.js';
 import { MemberLoop } from './loop.js';
 import { ConsumerCounters, type ConsumerMetrics } from './metrics.js';
 import {
@@ -39,9 +44,6 @@ import {
 } from './options.js';
 import { setUp } from './setup.js';
 import { type ConsumerStats, consumerStats } from './stats.js';
-
-/** Most events of this member's partitions counted for `metrics().lagEvents`. */
-const LAG_CAP = 10_000;
 
 /** The result of {@link Consumer.close}. */
 export interface ConsumerCloseSummary extends CloseSummary {
@@ -96,8 +98,7 @@ export class Consumer
   #loop: MemberLoop | undefined;
   #running: Promise<void> | undefined;
   #listener: Listener | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
-  #beating: Promise<void> | undefined;
+  #heartbeat: Heartbeat | undefined;
   #fromMs: number | null = null;
   #starting: Promise<void> | undefined;
 
@@ -108,7 +109,14 @@ export class Consumer
     this.member = o.member;
     this.name = o.name;
     this.#pool = unwrapDatabase(o.db, 'options.db') as PgPoolLike;
-    if (o.listen) checkListenable(this.#pool);
+    const max = (this.#pool as { options?: { max?: number } }).options?.max;
+    if (max !== undefined && max < (o.listen ? 3 : 2)) {
+      throw new ValidationError(
+        'options.db',
+        'VALIDATION_RANGE',
+        `a pool of max ${max} cannot hold the member's connection${o.listen ? ' and the LISTEN one' : ''} and beat: use max >= ${o.listen ? 3 : 2}`,
+      );
+    }
     this.#names = tableNames(o.schema, 'options.schema');
     this.#sql = consumerSql(this.#names);
     this.#group = new Group(this.#sql, {
@@ -181,7 +189,7 @@ export class Consumer
    */
   async replayDeadLetters(options?: DeadLetterSelection): Promise<DeadLetterReplay> {
     const { key } = deadLetterSelection.resolve(options);
-    return replayDeadLetters(this.#pool, this.#sql, this.name, key, this.#o.handle);
+    return replayDeadLetters(this.#pool, this.#sql, this.name, { key }, this.#o.handle);
   }
 
   /**
@@ -211,6 +219,8 @@ export class Consumer
     const db = toExecutor(this.#pool);
     this.#fromMs = await setUp(db, this.#names, o);
     const signal = this.#stop.signal;
+    // close() during setUp: nothing more starts (close() waits for this).
+    if (signal.aborted) return;
     const work = new PartitionWork({
       sql: this.#sql,
       consumer: o.name,
@@ -245,12 +255,28 @@ export class Consumer
       reads: ({ session }) => this.#reads(session),
       signal,
       fault: this.#fault,
+      released: (released) => this.#rebalanced([], released),
     });
-    await this.#beat();
-    this.#heartbeat = setInterval(() => void this.#beat(), o.heartbeatMs);
-    this.#heartbeat.unref();
+    const loop = this.#loop;
+    this.#heartbeat = new Heartbeat({
+      pool: this.#pool,
+      sql: this.#sql,
+      consumer: o.name,
+      partitions: o.partitions,
+      group: this.#group,
+      counters: this.#counters,
+      handle: o.handle,
+      log: o.log,
+      reads: (db) => this.#reads(db),
+      taken: (taken) => {
+        this.#rebalanced(taken, []);
+        loop.wake();
+      },
+      fault: this.#fault,
+    });
+    await this.#heartbeat.start(o.heartbeatMs);
+    if (signal.aborted) return;
     if (o.listen) {
-      const loop = this.#loop;
       this.#listener = listen(this.#pool, streamSql(this.#names), {
         notified: () => loop.wake(),
         state: (connected, error) => {
@@ -273,60 +299,30 @@ export class Consumer
     );
   }
 
-  /** One heartbeat (never two at once): alive, leases renewed, share taken, lag measured. */
-  #beat(): Promise<void> {
-    this.#beating ??= this.#beatOnce().finally(() => {
-      this.#beating = undefined;
-    });
-    return this.#beating;
-  }
-
-  async #beatOnce(): Promise<void> {
-    if (this.#stop.signal.aborted) return;
-    const db = toExecutor(this.#pool);
-    try {
-      const taken = await this.#group.beat(db);
-      if (taken.length > 0) {
-        this.emit('rebalance', { taken, released: [] });
-        this.#loop?.wake();
-      }
-      await this.#measureLag(db);
-    } catch (error) {
-      this.#fault(
-        new ConsumerError('CONSUMER_DATABASE', this.name, 'heartbeat failed', { cause: error }),
-      );
-    }
-  }
-
-  async #measureLag(db: ReturnType<typeof toExecutor>): Promise<void> {
-    const owned = [...this.#group.owned];
-    if (owned.length === 0) {
-      this.#counters.lagEvents = 0;
-      this.#counters.lagSeconds = 0;
-      return;
-    }
-    const reads = this.#reads(db);
-    const lowest = owned
-      .map(([, at]) => at)
-      .reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
-    const partitions = { count: this.#o.partitions, owned: owned.map(([p]) => p) };
-    const lag = await reads.lagIn(lowest, await reads.mark(), partitions, LAG_CAP);
-    this.#counters.lagEvents = lag.events;
-    this.#counters.lagSeconds =
-      lag.oldestMs === null ? 0 : Math.max(0, (Date.now() - lag.oldestMs) / 1000);
+  #rebalanced(taken: readonly number[], released: readonly number[]): void {
+    const { name, member } = this;
+    const details = { consumer: name, member, taken, released, held: this.#group.owned.size };
+    lifecycle(this.#o.log, 'info', details, 'eventrail consumer rebalanced');
+    this.emit('rebalance', { taken, released });
   }
 
   async #close(deadline: Deadline): Promise<ConsumerCloseSummary> {
-    clearInterval(this.#heartbeat);
     this.#stop.abort();
     const end = deadline.signal;
+    const started = performance.now();
+    const workMs = shutdownBudget(deadline.timeoutMs).workMs;
+    // A start() in flight ends first (it starts nothing more once aborted).
+    const ready = await settledWithin(this.#starting, { timeoutMs: workMs, signal: end });
+    const heartbeatStopped = this.#heartbeat?.stop(end);
     const listenerClosed = this.#listener?.close();
-    const finished = await settledWithin(this.#running, {
-      timeoutMs: shutdownBudget(deadline.timeoutMs).workMs,
-      signal: end,
-    });
+    const finished =
+      ready &&
+      (await settledWithin(this.#running, {
+        timeoutMs: Math.max(0, workMs - (performance.now() - started)),
+        signal: end,
+      }));
     if (!finished) this.#loop?.abort();
-    await settledWithin(this.#beating, { signal: end });
+    await heartbeatStopped;
     let released = 0;
     if (this.#starting !== undefined) {
       const db = toExecutor(this.#pool);

@@ -33,7 +33,7 @@ export const deadLetterListOptions = defineOptions<DeadLetterListOptions>()(
   { key: key(), limit: integer({ min: 1, max: 10_000 }).default(100) },
 );
 
-/** One parked event, as {@link listDeadLetters} returns it. */
+/** One parked event, as {@link Consumer.deadLetters} returns it. */
 export interface DeadLetter {
   readonly eventId: string;
   /** The event's key (aggregate id, else session id, else user id). */
@@ -72,6 +72,19 @@ export async function listDeadLetters(
   return rows.map(({ parkedMs, ...row }) => ({ ...row, parkedAtMs: Math.round(parkedMs) }));
 }
 
+/**
+ * Asks the running members of `consumer` to send its dead letters (of `key` when given) back
+ * through their handler (`eventrail dead-letters retry`); returns how many were asked. @internal
+ */
+export async function requestDeadLetters(
+  db: Session,
+  sql: ConsumerSql,
+  consumer: string,
+  key: string | undefined,
+): Promise<number> {
+  return (await db.query(sql.request, [consumer, key ?? null])).rowCount;
+}
+
 /** Removes the dead letters of `consumer` (of `key` when given); returns how many. @internal */
 export async function purgeDeadLetters(
   db: Session,
@@ -85,7 +98,8 @@ export async function purgeDeadLetters(
 type DeadRow = EventRow & { deadId: string; id: string | null };
 
 /**
- * Sends the parked events of `consumer` (of `key` when given) back through `handle`, key by
+ * Sends the parked events of `consumer` (of `which.key` when given; of the keys asked back by
+ * {@link requestDeadLetters} with `'requested'`) back through `handle`, key by
  * key, each in order in a transaction with the removal of its dead letter; the first that
  * fails again stays parked (attempts counted) with the rest of its key. A key is replayed by
  * one caller at a time (an advisory lock); a member of the consumer parks new events of a key
@@ -95,7 +109,7 @@ export async function replayDeadLetters(
   pool: PgPoolLike,
   sql: ConsumerSql,
   consumer: string,
-  key: string | undefined,
+  which: { readonly key: string | undefined } | 'requested',
   handle: ConsumerHandler,
 ): Promise<DeadLetterReplay> {
   const client = await checkOut<PooledClient>(pool);
@@ -103,7 +117,10 @@ export async function replayDeadLetters(
   const done = { handled: 0, failed: 0, expired: 0, busy: 0 };
   let broken: Error | undefined;
   try {
-    const keys = await session.query<{ key: string }>(sql.deadKeys, [consumer, key ?? null]);
+    const keys =
+      which === 'requested'
+        ? await session.query<{ key: string }>(sql.requestedKeys, [consumer])
+        : await session.query<{ key: string }>(sql.deadKeys, [consumer, which.key ?? null]);
     for (const { key: k } of keys.rows) {
       const outcome = await replayKey(session, client, sql, consumer, k, handle, done);
       if (outcome === 'busy') done.busy += 1;
@@ -142,7 +159,7 @@ async function replayKey(
       } catch (error) {
         // The handler's writes are undone; the dead letter stays, one attempt more.
         await session.query('ROLLBACK TO SAVEPOINT eventrail_dead_letter');
-        await session.query(sql.failedAgain, [consumer, row.deadId, describe(error)]);
+        await session.query(sql.failedAgain, [consumer, row.deadId, describe(error), key]);
         return 'failed' as const;
       }
       await session.query(sql.unpark, [consumer, row.deadId]);

@@ -5,7 +5,7 @@ import { sessionOf } from '../driver/executor.js';
 import type { PgPoolLike } from '../driver/types.js';
 import type { CommittedReads, PartitionedEvent } from '../read/committed.js';
 import { checkPosition, readHorizon } from '../read/horizon.js';
-import { comparePositions, type StreamPosition } from '../read/position.js';
+import { comparePositions, earliest, type StreamPosition } from '../read/position.js';
 import type { ConsumerSql, PartitionRow } from '../sql/consumer.js';
 import { horizonSql } from '../sql/horizon.js';
 import type { TableNames } from '../sql/names.js';
@@ -43,6 +43,8 @@ export interface LoopContext {
   /** Aborts when the member closes: the loop ends after the batch in flight. */
   readonly signal: AbortSignal;
   readonly fault: (error: ConsumerError | CursorExpiredError) => void;
+  /** Partitions above its share were given back. */
+  readonly released: (partitions: readonly number[]) => void;
 }
 
 /**
@@ -136,15 +138,14 @@ export class MemberLoop {
   /** One read and its handling; true when it read everything up to the settled mark. */
   async #once(connection: Connection): Promise<boolean> {
     const { group, session } = { group: this.#c.group, session: connection.session };
-    await group.shed(session);
+    const shed = await group.shed(session);
+    if (shed.length > 0) this.#c.released(shed);
     await this.#checkHorizon(connection);
     const active = [...group.owned].filter(([p]) => !this.#expired.has(p));
     if (active.length === 0) return true;
     const reads = this.#c.reads(connection);
     const upTo = await reads.mark();
-    const lowest = active
-      .map(([, at]) => at)
-      .reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+    const lowest = earliest(active.map(([, at]) => at));
     const limit = this.#c.batchSize * Math.min(active.length, READ_PARTITIONS);
     const owned = active.map(([p]) => p);
     const rows = await reads.afterIn(lowest, upTo, limit, { count: this.#c.partitions, owned });

@@ -30,8 +30,8 @@ export type ConsumerStart = 'start' | 'now' | Date;
 export interface ConsumerOptions {
   /**
    * A `pg` Pool, or a drizzle database on one: each member holds one connection for its
-   * handler's transactions, one for LISTEN (with `listen`), and uses others briefly for its
-   * heartbeat. Never closed.
+   * handler's transactions, one for LISTEN (with `listen`), and uses another briefly for its
+   * heartbeat (so `max` at least 3, or 2 without `listen`). Never closed.
    */
   readonly db: PgDatabase;
   /** The consumer's (the group's) name: the processes that run a consumer of one name share its events. */

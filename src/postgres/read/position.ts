@@ -22,3 +22,8 @@ export function comparePositions(a: StreamPosition, b: StreamPosition): number {
   }
   return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
 }
+
+/** The earliest of `positions` (at least one). @internal */
+export function earliest(positions: readonly StreamPosition[]): StreamPosition {
+  return positions.reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+}

@@ -228,6 +228,8 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
       attempts: integer('attempts').notNull(),
       lastError: text('last_error'),
       parkedAt: timestamptz('parked_at').notNull().defaultNow(),
+      /** Set by `eventrail dead-letters retry`: a running member sends them back through its handler. */
+      requestedAt: timestamptz('requested_at'),
     },
     (t) => [
       primaryKey({ name: 'dead_letters_pkey', columns: [t.consumer, t.eventId] }),

@@ -141,9 +141,19 @@ FROM ${dl} AS d LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS}, tx_id::text AS "tx" 
 WHERE d.consumer = $1 AND d.key = $2 ORDER BY d.position_tx_id, d.event_id LIMIT 1`,
     /** Removes dead letter $2. */
     unpark: `DELETE FROM ${dl} WHERE consumer = $1 AND event_id = $2::uuid`,
-    /** Counts one more failed attempt of dead letter $2, error $3. */
-    failedAgain: `UPDATE ${dl} SET attempts = attempts + 1, last_error = $3
-WHERE consumer = $1 AND event_id = $2::uuid`,
+    /**
+     * Counts one more failed attempt of dead letter $2 (error $3), and withdraws the request
+     * of its key $4 (`requested_at`): it waits for another.
+     */
+    failedAgain: `UPDATE ${dl} SET requested_at = NULL,
+  attempts = attempts + (event_id = $2::uuid)::int4,
+  last_error = CASE WHEN event_id = $2::uuid THEN $3 ELSE last_error END
+WHERE consumer = $1 AND key = $4`,
+    /** Asks the members to send back the dead letters of key $2 (all when NULL); returns them. */
+    request: `UPDATE ${dl} SET requested_at = now()
+WHERE consumer = $1 AND ($2::text IS NULL OR key = $2)`,
+    /** The keys whose dead letters were asked back. */
+    requestedKeys: `SELECT DISTINCT key FROM ${dl} WHERE consumer = $1 AND requested_at IS NOT NULL`,
     /** Removes the dead letters of key $2 (all of them when NULL); returns how many. */
     purge: `DELETE FROM ${dl} WHERE consumer = $1 AND ($2::text IS NULL OR key = $2)`,
   } as const;

@@ -1,0 +1,121 @@
+/**
+ * `npx eventrail dead-letters list|retry|purge --consumer NAME [--key K]`: the events a durable
+ * `Consumer` parked. The command line has no handler, so `retry` asks the consumer's running
+ * members to send them back through theirs (they look at each heartbeat). Exits 2 for a bad
+ * command line (naming the flag), 0 otherwise.
+ */
+import {
+  deadLetterListOptions,
+  listDeadLetters,
+  purgeDeadLetters,
+  requestDeadLetters,
+} from '../postgres/consume/dead-letters.js';
+import { toExecutor } from '../postgres/driver/executor.js';
+import { consumerSql } from '../postgres/sql/consumer.js';
+import { type TableNames, tableNames } from '../postgres/sql/names.js';
+import { parseFlags, UsageError } from './flags.js';
+
+export const DEAD_LETTERS_USAGE = `usage: eventrail dead-letters <list|retry|purge> --consumer NAME [options]
+  list        the parked events, by key in commit order: one JSON line each (--limit N, 100)
+  retry       ask the running members of the consumer to send them back through their handler
+              (at their next heartbeat); one failing again stays parked with the rest of its key
+  purge       remove them without handling them
+  --key K     only those of this key (aggregate id, else session id, else user id)
+  --url, --schema    the database and eventrail's schema, as for the other commands`;
+
+const ACTIONS = ['list', 'retry', 'purge'] as const;
+
+const FLAGS = {
+  consumer: { type: 'string' },
+  key: { type: 'string' },
+  limit: { type: 'string' },
+  url: { type: 'string' },
+  schema: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What `eventrail dead-letters` runs. */
+interface DeadLettersInvocation {
+  readonly action: (typeof ACTIONS)[number];
+  readonly url: string;
+  readonly consumer: string;
+  readonly key: string | undefined;
+  readonly limit: number;
+  readonly names: TableNames;
+}
+
+/** Reads the arguments after `eventrail dead-letters`; throws a {@link UsageError} naming the flag. */
+export function readDeadLettersCommandLine(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): DeadLettersInvocation | 'help' {
+  const { values, positionals } = parseFlags(args, FLAGS, 'dead-letters');
+  if (values.help === true) return 'help';
+  const action = positionals[0] as DeadLettersInvocation['action'];
+  if (positionals.length !== 1 || !ACTIONS.includes(action)) {
+    throw new UsageError(`expected one action of ${ACTIONS.join(', ')}`);
+  }
+  if (values.consumer === undefined) throw new UsageError('--consumer is required');
+  if (values.limit !== undefined && action !== 'list')
+    throw new UsageError(`--limit does not apply to ${action}`);
+  const url = values.url ?? env.DATABASE_URL;
+  if (!url) throw new UsageError('DATABASE_URL is not set and --url is missing');
+  let limit: number;
+  try {
+    limit = deadLetterListOptions.resolve({
+      limit: values.limit === undefined ? undefined : Number(values.limit),
+    }).limit;
+  } catch (error) {
+    throw new UsageError(`--limit: ${(error as Error).message.replace(/^options\.limit: /, '')}`);
+  }
+  let names: TableNames;
+  try {
+    names = tableNames(values.schema);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
+  return { action, url, consumer: values.consumer, key: values.key, limit, names };
+}
+
+/** Runs `eventrail dead-letters` with `args`; resolves with the exit code. */
+export async function deadLettersCommand(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: {
+    readonly stdout: { write(text: string): unknown };
+    readonly stderr: { write(text: string): unknown };
+  } = process,
+): Promise<number> {
+  let invocation: ReturnType<typeof readDeadLettersCommandLine>;
+  try {
+    invocation = readDeadLettersCommandLine(args, env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`eventrail: ${error.message}\n\n${DEAD_LETTERS_USAGE}\n`);
+    return 2;
+  }
+  if (invocation === 'help') {
+    io.stdout.write(`${DEAD_LETTERS_USAGE}\n`);
+    return 0;
+  }
+  const { action, consumer, key, limit } = invocation;
+  const sql = consumerSql(invocation.names);
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: invocation.url, max: 1 });
+  try {
+    const db = toExecutor(pool);
+    if (action === 'list') {
+      for (const dead of await listDeadLetters(db, sql, consumer, key, limit)) {
+        io.stdout.write(`${JSON.stringify(dead)}\n`);
+      }
+    } else if (action === 'retry') {
+      const n = await requestDeadLetters(db, sql, consumer, key);
+      io.stdout.write(`asked back: ${n} (the running members of '${consumer}' send them back)\n`);
+    } else {
+      io.stdout.write(`purged: ${await purgeDeadLetters(db, sql, consumer, key)}\n`);
+    }
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
