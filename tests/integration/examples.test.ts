@@ -180,4 +180,27 @@ describe('examples', () => {
     expect(stdout).not.toContain('NOT_MINE');
     expect(stdout).toMatch(/to resume: LIVE_TAIL_FROM=[\w-]+\.[\w-]+/);
   });
+
+  it('workflow-state rebuilds a BOM workflow from its events, then keeps it current live', async () => {
+    const { stdout } = await example('examples/workflow-state.ts', { DATABASE_URL: db.url });
+    expect(stdout).toContain(
+      'rebuilt from 9 events: {"status":"paused","stage":"enrichment","totalItems":6,"items":{"matched":1,"cached":1,"no_match":1},"completedStages":["parsing"],"criticalRisks":["XC7A35T"],"events":9}',
+    );
+    expect(stdout.match(/^live /gm)).toHaveLength(5);
+    expect(stdout).toContain(
+      'current state: {"status":"running","stage":"enrichment","totalItems":6,"items":{"matched":3,"cached":1,"no_match":1,"error":1},"completedStages":["parsing","enrichment"],"criticalRisks":["XC7A35T"],"events":14}',
+    );
+  });
+
+  it('consumer keeps a read model exactly once from a durable consumer', async () => {
+    const { stdout } = await example('examples/consumer.ts', { DATABASE_URL: db.url });
+    for (const bom of ['bom-0', 'bom-1', 'bom-2'])
+      expect(stdout).toContain(`{ bom_id: '${bom}', matched: 8, failed: 2 }`);
+    expect(stdout).toContain('lag: 0');
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM eventrail.consumer_partitions WHERE consumer = 'bom-progress'`,
+    );
+    expect(rows[0].n).toBe(16);
+    await db.pool.query('DROP TABLE bom_progress');
+  });
 });
