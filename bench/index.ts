@@ -19,8 +19,15 @@
  * subscribers, res.write against the socket path, which stream-writer runs alone),
  * trace-capture (µs per event for the trace context hook: without OpenTelemetry, with it and no
  * active span, with an active span),
- * consume (consuming what was logged; see bench/postgres/consume.ts: replay of BENCH_EVENTS
- * stored events to NATS against the logger → NatsSink rate).
+ * consume (consuming what was logged, in one database: consume-catchup, an EventStream
+ * subscription from the start over BENCH_CATCHUP_EVENTS stored rows (default BENCH_EVENTS when set,
+ * else 1,000,000) vs a raw keyset loop, see postgres/consume-catchup.ts; consume-group-1 and
+ * consume-group-4, a consumer group inserting one host row per event vs graphile-worker (peer
+ * lines) over BENCH_GROUP_EVENTS (default 20000), see postgres/consume-group.ts;
+ * consume-live-latency, commit → handler p50/p99 of a live consumer, BENCH_LIVE_EVENTS (default
+ * 2000) at BENCH_LIVE_RATE/s (default 200), see postgres/consume-latency.ts;
+ * consume-replay-nats, replay of BENCH_EVENTS stored events to NATS vs the logger → NatsSink
+ * rate, see postgres/consume.ts).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -33,6 +40,9 @@ import { note } from './lib/report.js';
 import { loggerNats } from './nats/publish.js';
 import { traceCaptureCost } from './otel/trace-capture.js';
 import { replayNats } from './postgres/consume.js';
+import { catchUpBench } from './postgres/consume-catchup.js';
+import { groupBench } from './postgres/consume-group.js';
+import { liveLatency, liveSubscription } from './postgres/consume-latency.js';
 import { inboxBench } from './postgres/inbox.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { loneEventLatency } from './postgres/lone-event.js';
@@ -145,6 +155,10 @@ if (wanted('inbox')) {
 if (wanted('consume')) {
   const db = await createBenchDatabase();
   try {
+    const catchUp = process.env.BENCH_CATCHUP_EVENTS ?? process.env.BENCH_EVENTS ?? 1_000_000;
+    await catchUpBench(db, Number(catchUp));
+    await groupBench(db, Number(process.env.BENCH_GROUP_EVENTS ?? 20_000));
+    await liveLatency(db, liveSubscription);
     await replayNats(db, count);
   } finally {
     await db.drop();
