@@ -11,12 +11,12 @@ const stop = new AbortController();
 process.once('SIGINT', () => stop.abort());
 const limit = Number(process.env.LIVE_TAIL_COUNT ?? Number.POSITIVE_INFINITY);
 
-// user-42's events as they commit, from now on; LIVE_TAIL_AFTER (a cursor printed below)
+// user-42's events as they commit, from now on; LIVE_TAIL_FROM (a cursor printed below)
 // resumes right after the last event a previous run printed, missing and repeating nothing.
 const subscription = stream.subscribe(
   { userId: 'user-42' },
   {},
-  { signal: stop.signal, after: process.env.LIVE_TAIL_AFTER },
+  { signal: stop.signal, from: process.env.LIVE_TAIL_FROM ?? 'now' },
 );
 console.log('tailing the events of user-42: log some from another process');
 let seen = 0;
@@ -24,6 +24,6 @@ for await (const { event } of subscription) {
   console.log(event.createdAt.toISOString(), event.type, JSON.stringify(event.payload));
   if (++seen >= limit) break;
 }
-console.log(`to resume: LIVE_TAIL_AFTER=${subscription.cursor}`);
+console.log(`to resume: LIVE_TAIL_FROM=${subscription.cursor}`);
 await stream.close();
 await pool.end();

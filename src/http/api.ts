@@ -13,7 +13,8 @@ import { type LifecycleLog, lifecycle, logErrors } from '../lifecycle/log.js';
 import type { EventQueries } from '../postgres/query/event-queries.js';
 import type { QueryScope } from '../postgres/read/scope.js';
 import type { EventStream } from '../postgres/stream/event-stream.js';
-import type { Subscription } from '../postgres/stream/subscription.js';
+import type { SubscribeFrom } from '../postgres/stream/options.js';
+import type { AnySubscription } from '../postgres/stream/subscription.js';
 import { EventsApiError } from './errors.js';
 import type { EventsApiEvents } from './events.js';
 import type { EventsApiMetrics, EventsApiResponses } from './metrics.js';
@@ -103,7 +104,7 @@ export class EventsApi
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.close();
   /** The subscriptions of the SSE responses open now. */
-  readonly #open = new Set<Subscription>();
+  readonly #open = new Set<AnySubscription>();
   /** Set by `close()` while it waits for the ended streams to finish. */
   #drained: (() => void) | undefined;
   #requests = 0;
@@ -213,16 +214,17 @@ export class EventsApi
     const stream = this.#stream;
     if (stream === undefined) return problem(404, 'NOT_FOUND', 'live streams are not enabled');
     if (this.#closer.closed) return problem(503, 'UNAVAILABLE', 'the server is shutting down');
-    const { filters, after } = streamParams(params);
-    const lastEventId = request.headers.get('last-event-id') ?? after;
+    const { filters, from } = streamParams(params);
     if (request.method === 'HEAD') return sseResponse(undefined, this.#timing, () => {});
-    const sub = subscribe(stream, scope, filters, lastEventId, request.signal);
+    const lastEventId = request.headers.get('last-event-id') || undefined;
+    const start = lastEventId === undefined ? { param: from } : { header: lastEventId };
+    const sub = subscribe(stream, scope, filters, start, request.signal);
     this.#open.add(sub);
     this.#streamsOpened += 1;
     return sseResponse(sub, this.#timing, () => this.#streamEnded(sub));
   }
 
-  #streamEnded(sub: Subscription): void {
+  #streamEnded(sub: AnySubscription): void {
     this.#open.delete(sub);
     if (this.#open.size === 0) this.#drained?.();
   }
@@ -269,19 +271,24 @@ function statusClass(status: number): keyof EventsApiResponses {
   return status >= 400 ? '4xx' : '2xx';
 }
 
-/** Subscribes, naming a refused cursor by the header or parameter it came in. */
+/**
+ * Subscribes from the `Last-Event-ID` header, else the `from` parameter, with markers; a refused
+ * start is named by the header or parameter it came in.
+ */
 function subscribe(
   stream: EventStream,
   scope: QueryScope,
   filters: ReturnType<typeof streamParams>['filters'],
-  after: string | null | undefined,
+  from: { readonly header: string } | { readonly param: SubscribeFrom | undefined },
   signal: AbortSignal,
-): Subscription {
+): AnySubscription {
+  const start = 'header' in from ? from.header : from.param;
   try {
-    return stream.subscribe(scope, filters, after ? { after, signal } : { signal });
+    return stream.subscribe(scope, filters, { from: start ?? 'now', markers: true, signal });
   } catch (error) {
-    if (error instanceof ValidationError && error.field === 'options.after') {
-      throw new ValidationError('Last-Event-ID', error.code, error.message.replace(/^[^:]*: /, ''));
+    if (error instanceof ValidationError && error.field === 'options.from') {
+      const field = 'header' in from ? 'Last-Event-ID' : 'from';
+      throw new ValidationError(field, error.code, error.message.replace(/^[^:]*: /, ''));
     }
     throw error;
   }

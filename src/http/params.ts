@@ -2,6 +2,7 @@ import { ValidationError } from '../errors.js';
 import type { TimeBucket } from '../postgres/query/aggregates.js';
 import type { PageOptions } from '../postgres/query/page.js';
 import type { EventFilters } from '../postgres/read/filters.js';
+import type { SubscribeFrom } from '../postgres/stream/options.js';
 
 /** Query parameters of the events routes, with the filter or page option each sets. */
 const LIST_PARAMS = new Set([
@@ -156,20 +157,28 @@ function defined(object: Record<string, unknown>): Record<string, unknown> {
 
 const PAGE_PARAMS = ['limit', 'offset', 'cursor', 'order'];
 
+/** What a `from` that is a time starts with (a cursor never does). */
+const A_TIME = /^\d{4}-/;
+
 /**
- * Filters and start of `GET .../events/stream`: the list route's filters, and `after` (a cursor
- * of the stream, or an ascending list page's `nextCursor`). @internal
+ * Filters and start of `GET .../events/stream`: the list route's filters but `from`, which here
+ * says where the stream starts: `start`, `now`, an ISO 8601 time (as the list route's `from`),
+ * or a cursor (of the stream, or an ascending list page's `nextCursor`). @internal
  */
 export function streamParams(params: URLSearchParams): {
   filters: EventFilters;
-  after: string | undefined;
+  from: SubscribeFrom | undefined;
 } {
   const rest = new URLSearchParams(params);
-  rest.delete('after');
+  rest.delete('from');
   for (const name of PAGE_PARAMS) {
     if (rest.has(name)) {
       throw new ValidationError(name, 'VALIDATION_RANGE', 'is not a parameter of this route');
     }
   }
-  return { filters: listParams(rest).filters, after: single(params, 'after') };
+  const from = single(params, 'from');
+  return {
+    filters: listParams(rest).filters,
+    from: from !== undefined && A_TIME.test(from) ? time(params, 'from') : from,
+  };
 }

@@ -3,7 +3,7 @@
  * the session that paces it and its writers are in `sse/`: a fetch-style host reads the web body,
  * and `toNodeListener` writes the same session to Node's response itself.
  */
-import type { Subscription } from '../postgres/stream/subscription.js';
+import type { AnySubscription } from '../postgres/stream/subscription.js';
 import { SseSession, type SseTiming } from './sse/session.js';
 import { sseBody } from './sse/web-body.js';
 
@@ -21,7 +21,7 @@ export function sseSessionOf(response: Response): SseSession | undefined {
  * a subscription (a HEAD request), the headers alone. @internal
  */
 export function sseResponse(
-  sub: Subscription | undefined,
+  sub: AnySubscription | undefined,
   timing: SseTiming,
   onEnd: () => void,
 ): Response {

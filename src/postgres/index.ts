@@ -60,10 +60,12 @@ export {
 } from './stream/errors.js';
 export { EventStream } from './stream/event-stream.js';
 export type { EventStreamEvents } from './stream/events.js';
+export type { StreamMarker } from './stream/markers.js';
 export type { EventStreamCloseSummary, EventStreamMetrics } from './stream/metrics.js';
 export {
   DEFAULT_EVENT_STREAM_OPTIONS,
   type EventStreamOptions,
+  type SubscribeFrom,
   type SubscribeOptions,
 } from './stream/options.js';
 export { type StreamEvent, Subscription } from './stream/subscription.js';

@@ -178,6 +178,6 @@ describe('examples', () => {
     expect(await exited).toBe(0);
     expect(stdout.match(/ TAILED \{"i":\d+\}/g)).toHaveLength(3);
     expect(stdout).not.toContain('NOT_MINE');
-    expect(stdout).toMatch(/to resume: LIVE_TAIL_AFTER=[\w-]+\.[\w-]+/);
+    expect(stdout).toMatch(/to resume: LIVE_TAIL_FROM=[\w-]+\.[\w-]+/);
   });
 });

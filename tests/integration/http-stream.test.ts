@@ -144,9 +144,9 @@ describe('GET {base}/{projectId}/events/stream', () => {
     const ids = [...first.events(), ...second.events()].map((e) => e.data.id);
     expect(new Set(ids).size).toBe(ids.length);
 
-    // The same cursor through the `after` parameter.
+    // The same cursor through the `from` parameter.
     const third = await openSse(
-      `${base}/p1/events/stream?type=PRIME,STEP&after=${encodeURIComponent(last)}`,
+      `${base}/p1/events/stream?type=PRIME,STEP&from=${encodeURIComponent(last)}`,
       { 'x-user': 'alice' },
     );
     await waitFor(() => third.events().length === 3);

@@ -77,9 +77,9 @@ describe('EventStream options', () => {
 
   it('refuses a misspelt subscribe option with a suggestion, and a signal that is not one', () => {
     const s = stream();
-    const typo = refused(() => s.subscribe({ userId: 'u' }, {}, { aftr: 'x' } as never));
-    expect(typo).toMatchObject({ field: 'options.aftr', code: 'VALIDATION_UNKNOWN' });
-    expect(typo.message).toContain("did you mean 'after'?");
+    const typo = refused(() => s.subscribe({ userId: 'u' }, {}, { form: 'start' } as never));
+    expect(typo).toMatchObject({ field: 'options.form', code: 'VALIDATION_UNKNOWN' });
+    expect(typo.message).toContain("did you mean 'from'?");
     expect(refused(() => s.subscribe({ userId: 'u' }, {}, { signal: 'x' } as never))).toMatchObject(
       { field: 'options.signal', code: 'VALIDATION_TYPE' },
     );

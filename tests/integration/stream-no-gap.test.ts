@@ -43,7 +43,7 @@ describe('EventStream order', () => {
       await late.query('COMMIT');
       // A subscriber starting now, from the first event, while `a` is still open.
       const resumed = collect(
-        stream.subscribe({ userId: user }, {}, { after: live.events[0]?.cursor }),
+        stream.subscribe({ userId: user }, {}, { from: live.events[0]?.cursor }),
       );
       // `b` is committed but not settled: it waits behind the open transaction.
       await new Promise((r) => setTimeout(r, 300));
@@ -64,7 +64,7 @@ describe('EventStream order', () => {
       expect(resumed.ids()).toEqual([a, b]);
       // Resuming after the last event repeats nothing.
       const after = collect(
-        stream.subscribe({ userId: user }, {}, { after: live.events[2]?.cursor }),
+        stream.subscribe({ userId: user }, {}, { from: live.events[2]?.cursor }),
       );
       await db.pool.query(insert, [randomUUID(), 'NEXT', user]);
       await after.until(1);
@@ -107,7 +107,7 @@ describe('EventStream order', () => {
     // Writers keep writing while a subscriber reads its history after `cursor` and goes live.
     const writing = Promise.all(loggers.map((l, i) => write(l, 600, `main-${i}`)));
     await new Promise((r) => setTimeout(r, 30));
-    const resumed = collect(stream.subscribe({ userId: user }, {}, { after: cursor }));
+    const resumed = collect(stream.subscribe({ userId: user }, {}, { from: cursor }));
     await writing;
     await Promise.all(loggers.map((l) => l.close()));
 

@@ -66,28 +66,28 @@ describe('EventStream scoping', () => {
     const aliceCursor = mine.events[0]?.cursor as string;
     const alice = { userId: 'alice', projectId: 'p1' };
     // Bob's cursor on Alice's subscription, Alice's on a wider scope or another filter.
-    expect(refused(() => stream.subscribe(alice, {}, { after: bobCursor }))).toBe('options.after');
-    expect(refused(() => stream.subscribe({ userId: 'alice' }, {}, { after: aliceCursor }))).toBe(
-      'options.after',
+    expect(refused(() => stream.subscribe(alice, {}, { from: bobCursor }))).toBe('options.from');
+    expect(refused(() => stream.subscribe({ userId: 'alice' }, {}, { from: aliceCursor }))).toBe(
+      'options.from',
     );
-    expect(
-      refused(() => stream.subscribe(alice, { types: ['MINE'] }, { after: aliceCursor })),
-    ).toBe('options.after');
+    expect(refused(() => stream.subscribe(alice, { types: ['MINE'] }, { from: aliceCursor }))).toBe(
+      'options.from',
+    );
     // Altered: the same tag on another position.
     const [body, tag] = aliceCursor.split('.') as [string, string];
     const moved = Buffer.from(
       Buffer.from(body, 'base64url').toString().replace(/:\d+:/, ':0:'),
     ).toString('base64url');
-    expect(refused(() => stream.subscribe(alice, {}, { after: `${moved}.${tag}` }))).toBe(
-      'options.after',
+    expect(refused(() => stream.subscribe(alice, {}, { from: `${moved}.${tag}` }))).toBe(
+      'options.from',
     );
     // Forged with another secret, for Alice's exact binding.
     const forged = new CursorCodec('another-secret-of-32-characters!').seal(
       Buffer.from(body, 'base64url').toString(),
       JSON.stringify(['eventrail', { userId: 'alice', projectId: 'p1', tenantId: null }]),
     );
-    expect(refused(() => stream.subscribe(alice, {}, { after: forged }))).toBe('options.after');
-    expect(refused(() => stream.subscribe(alice, {}, { after: aliceCursor }))).toBe('accepted');
+    expect(refused(() => stream.subscribe(alice, {}, { from: forged }))).toBe('options.from');
+    expect(refused(() => stream.subscribe(alice, {}, { from: aliceCursor }))).toBe('accepted');
   });
 
   it("starts after a list read's nextCursor of the same scope, and refuses another scope's", async () => {
@@ -99,18 +99,18 @@ describe('EventStream scoping', () => {
       Array.from({ length: 5 }, (_, i) => ['dana', 'p', `E${i}`] as [string, string, string]),
     );
     const page = await queries.listEvents(scope, {}, { order: 'asc', limit: 2 });
-    const sub = collect(stream.subscribe(scope, {}, { after: page.nextCursor as string }));
+    const sub = collect(stream.subscribe(scope, {}, { from: page.nextCursor as string }));
     await sub.until(3);
     const all = await queries.listEvents(scope, {}, { order: 'asc' });
     expect(sub.ids()).toEqual(all.items.slice(2).map((e) => e.id));
 
     const desc = await queries.listEvents(scope, {}, { limit: 2 });
-    expect(refused(() => stream.subscribe(scope, {}, { after: desc.nextCursor as string }))).toBe(
-      'options.after',
+    expect(refused(() => stream.subscribe(scope, {}, { from: desc.nextCursor as string }))).toBe(
+      'options.from',
     );
     const other = await queries.listEvents({ userId: 'alice' }, {}, { order: 'asc', limit: 1 });
-    expect(refused(() => stream.subscribe(scope, {}, { after: other.nextCursor as string }))).toBe(
-      'options.after',
+    expect(refused(() => stream.subscribe(scope, {}, { from: other.nextCursor as string }))).toBe(
+      'options.from',
     );
   });
 });

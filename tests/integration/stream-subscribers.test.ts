@@ -107,7 +107,7 @@ describe('EventStream subscribers', () => {
       expect(stream.metrics().subscribers).toBe(1);
 
       // Resumed from its cursor, it gets exactly what it missed.
-      const resumed = collect(stream.subscribe({ userId: user }, {}, { after: lagged.cursor }));
+      const resumed = collect(stream.subscribe({ userId: user }, {}, { from: lagged.cursor }));
       const missed = keeping.ids().slice(skip);
       await resumed.until(missed.length);
       await new Promise((r) => setTimeout(r, 100));
@@ -165,7 +165,7 @@ describe('EventStream subscribers', () => {
     expect(() => stream.subscribe({ userId: 'u' }, { agent: 'x' } as never)).toThrow(
       /filters.agent/,
     );
-    expect(() => stream.subscribe({ userId: 'u' }, {}, { after: 'nope' })).toThrow(/options.after/);
+    expect(() => stream.subscribe({ userId: 'u' }, {}, { from: 'nope' })).toThrow(/options.from/);
     expect(() => stream.subscribe({ userId: 'u' }, {}, { from: 1 } as never)).toThrow(
       /options.from/,
     );

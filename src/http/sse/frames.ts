@@ -1,10 +1,12 @@
 /**
  * The text of a `text/event-stream`: each event as `id: <cursor>`, `event: event`, `data: <the
- * event as JSON, as one item of the list route>`; `: heartbeat` comments; an `event: end` frame
- * that says why the server ended the stream early.
+ * event as JSON, as one item of the list route>`; each marker as `id: <cursor>`,
+ * `event: caught-up` or `event: fell-behind`, `data: {"cursor"}`; `: heartbeat` comments; an
+ * `event: end` frame that says why the server ended the stream early.
  */
-import { EventrailError } from '../../errors.js';
+import { CursorExpiredError, EventrailError } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
+import type { StreamMarker } from '../../postgres/stream/markers.js';
 import type { StreamEvent } from '../../postgres/stream/subscription.js';
 
 /** The comment sent while no event is, to keep the connection open. @internal */
@@ -39,13 +41,32 @@ export function eventFrame(streamed: StreamEvent): string {
 }
 
 /**
+ * The frame of a marker. Its `id` moves the client's `Last-Event-ID` to where the marker says it
+ * stands, and its data is never empty (a browser drops an event without data). @internal
+ */
+export function markerFrame(marker: StreamMarker): string {
+  const { kind, cursor } = marker;
+  return `id: ${cursor}\nevent: ${kind}\ndata: ${JSON.stringify({ cursor })}\n\n`;
+}
+
+/** An event or a marker of a subscription with markers. @internal */
+export function itemFrame(item: StreamEvent | StreamMarker): string {
+  return 'kind' in item ? markerFrame(item) : eventFrame(item);
+}
+
+/**
  * The closing frame of a stream the server ended early, with the error's `code` and message
- * (`STREAM_SUBSCRIBER_LAGGED`: reconnect to resume); an error that is not eventrail's is told
- * as `INTERNAL`, its message kept back. @internal
+ * (`STREAM_SUBSCRIBER_LAGGED`: reconnect to resume; `CURSOR_EXPIRED`, with `oldestAt`: start
+ * again at or after it); an error that is not eventrail's is told as `INTERNAL`, its message
+ * kept back. @internal
  */
 export function endFrame(error: unknown): string {
   const known = error instanceof EventrailError;
   const code = known ? error.code : 'INTERNAL';
   const message = known ? error.message : 'the stream failed';
-  return `event: end\ndata: ${JSON.stringify({ code, message })}\n\n`;
+  const data =
+    error instanceof CursorExpiredError
+      ? { code, message, oldestAt: error.oldestAt.toISOString() }
+      : { code, message };
+  return `event: end\ndata: ${JSON.stringify(data)}\n\n`;
 }

@@ -1,5 +1,5 @@
-import type { Subscription } from '../../postgres/stream/subscription.js';
-import { endFrame, eventFrame, HEARTBEAT, openingFrame } from './frames.js';
+import type { AnySubscription } from '../../postgres/stream/subscription.js';
+import { endFrame, HEARTBEAT, itemFrame, openingFrame } from './frames.js';
 
 /** How an SSE response paces itself. @internal */
 export interface SseTiming {
@@ -41,7 +41,7 @@ const CHUNK_CHARS = 64 * 1024;
  * @internal
  */
 export class SseSession {
-  readonly #sub: Subscription;
+  readonly #sub: AnySubscription;
   readonly #timing: SseTiming;
   readonly #onEnd: () => void;
   #writer: SseWriter | undefined;
@@ -59,7 +59,7 @@ export class SseSession {
     this.#pump();
   };
 
-  constructor(sub: Subscription, timing: SseTiming, onEnd: () => void) {
+  constructor(sub: AnySubscription, timing: SseTiming, onEnd: () => void) {
     this.#sub = sub;
     this.#timing = timing;
     this.#onEnd = onEnd;
@@ -139,9 +139,9 @@ export class SseSession {
   #frames(): string {
     let text = '';
     while (text.length < CHUNK_CHARS) {
-      const event = this.#sub.take();
-      if (event === undefined) break;
-      text += eventFrame(event);
+      const item = this.#sub.take();
+      if (item === undefined) break;
+      text += itemFrame(item);
     }
     return text;
   }

@@ -2,7 +2,7 @@ import type { EventRecord } from '../../event/types.js';
 import type { Session } from '../driver/types.js';
 import type { TableNames } from '../sql/names.js';
 import { eventConditions, filterConditions, SqlParameters } from '../sql/queries.js';
-import { streamSql } from '../sql/stream.js';
+import { type StreamSql, streamSql } from '../sql/stream.js';
 import type { ResolvedFilters } from './filters.js';
 import { NIL_ID, type StreamPosition } from './position.js';
 import { type EventRow, toRecord } from './records.js';
@@ -31,6 +31,15 @@ export interface CommittedReads {
   count(from: StreamPosition, upTo: StreamPosition): Promise<number>;
 }
 
+/** The settled mark now, as a position: no row can ever commit before it. @internal */
+export async function readSettledMark(
+  session: Pick<Session, 'query'>,
+  sql: Pick<StreamSql, 'settledMark'>,
+): Promise<StreamPosition> {
+  const { rows } = await session.query<{ tx: string }>(sql.settledMark);
+  return { tx: (rows[0] as { tx: string }).tx, id: NIL_ID };
+}
+
 /** {@link CommittedReads} over `executor`; `scope` undefined reads every scope. @internal */
 export function committedReads(
   executor: Session,
@@ -47,10 +56,7 @@ export function committedReads(
       `(${p.add(upTo.tx, 'xid8')}, ${p.add(upTo.id, 'uuid')})`,
     ] as const;
   return {
-    async mark() {
-      const { rows } = await executor.query<{ tx: string }>(sql.settledMark);
-      return { tx: (rows[0] as { tx: string }).tx, id: NIL_ID };
-    },
+    mark: () => readSettledMark(executor, sql),
     async after(from, upTo, limit) {
       const p = new SqlParameters();
       const text = sql.history(...range(p, from, upTo), p.add(limit, 'int4'));

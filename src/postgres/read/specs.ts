@@ -1,4 +1,5 @@
 import { ValidationError } from '../../errors.js';
+import { toDate } from '../../event/normalize.js';
 import { custom, type Spec } from '../../options/spec.js';
 import { type ResolvedFilters, resolveFilters } from './filters.js';
 import { type ResolvedScope, resolveScope } from './scope.js';
@@ -51,4 +52,12 @@ export function filtersSpec(time: boolean): Spec<ResolvedFilters> {
     }
     return under(field, 'filters', () => resolveFilters(value));
   }).default(resolveFilters({}), '{}');
+}
+
+/** `value` as a valid `Date` within Postgres's range (a Date, nothing else). @internal */
+export function date(value: unknown, field: string): Date {
+  if (!(value instanceof Date)) {
+    throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a Date');
+  }
+  return toDate(value, field);
 }

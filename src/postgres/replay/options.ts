@@ -1,5 +1,4 @@
 import { ValidationError } from '../../errors.js';
-import { toDate } from '../../event/normalize.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
 import { defineOptions, type Resolved } from '../../options/schema.js';
 import { abortSignal, boolean, custom, fn, number, text } from '../../options/spec.js';
@@ -10,7 +9,7 @@ import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 import type { EventFilters } from '../read/filters.js';
 import type { QueryScope } from '../read/scope.js';
-import { filtersSpec, scopeSpec } from '../read/specs.js';
+import { date, filtersSpec, scopeSpec } from '../read/specs.js';
 import { schemaSpec } from '../sql/names.js';
 
 /** Where a replay stands, as its `progress` option hears it after each batch. */
@@ -99,13 +98,6 @@ export interface ReplayOptions {
    */
   readonly progress?: (progress: ReplayProgress) => void;
 }
-
-/** A valid `Date` within Postgres's range. */
-const date = (value: unknown, field: string) => {
-  if (!(value instanceof Date))
-    throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a Date');
-  return toDate(value, field);
-};
 
 /** The options a sink's `defaults` may set for a replay. */
 const PIPELINE_KEYS = ['maxBatchSize', 'writesInFlight', 'writeTimeoutMs', 'retry'] as const;

@@ -9,11 +9,12 @@ import { checkListenable } from '../notify/listener.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
 import type { StreamPosition } from '../read/position.js';
 import { type QueryScope, resolveScope } from '../read/scope.js';
-import { tableNames } from '../sql/names.js';
+import { type TableNames, tableNames } from '../sql/names.js';
 import { type StreamSql, streamSql } from '../sql/stream.js';
 import type { StreamError } from './errors.js';
 import type { EventStreamEvents } from './events.js';
 import { subscriberReads } from './history.js';
+import type { StreamMarker } from './markers.js';
 import { matcher } from './matcher.js';
 import type { EventStreamCloseSummary, EventStreamMetrics } from './metrics.js';
 import {
@@ -22,10 +23,19 @@ import {
   type SubscribeOptions,
   subscribeOptions,
 } from './options.js';
-import { decodeAfter } from './position.js';
 import { SharedReader } from './reader.js';
 import { Router } from './router.js';
-import { type Feed, Subscription, type SubscriptionCounters } from './subscription.js';
+import { subscriptionStart } from './start.js';
+import {
+  type AnySubscription,
+  type Feed,
+  type StreamEvent,
+  Subscription,
+  type SubscriptionCounters,
+} from './subscription.js';
+
+/** The later of two times (`a` absent: `b`). */
+const later = (a: Date | null, b: Date) => (a !== null && a > b ? a : b);
 
 /**
  * Live events of `event_logs`: each subscriber gets the events of its scope and filters that
@@ -47,6 +57,7 @@ export class EventStream
   implements Lifecycle<EventStreamMetrics, EventStreamCloseSummary>
 {
   readonly #schema: string;
+  readonly #names: TableNames;
   readonly #codec: CursorCodec;
   readonly #executor: Executor;
   readonly #sql: StreamSql;
@@ -57,7 +68,7 @@ export class EventStream
   readonly #closer: Closer<EventStreamCloseSummary>;
   readonly #log: LifecycleLog | undefined;
   /** Every open subscription, with what lets go of its signal. */
-  readonly #all = new Map<Subscription, () => void>();
+  readonly #all = new Map<AnySubscription, () => void>();
   #errors = 0;
 
   constructor(options: EventStreamOptions) {
@@ -66,7 +77,8 @@ export class EventStream
     const db = unwrapDatabase(o.db, 'options.db');
     if (o.listen) checkListenable(db);
     const executor = toExecutor(o.db, 'options.db');
-    const sql = streamSql(tableNames(o.schema));
+    this.#names = tableNames(o.schema);
+    const sql = streamSql(this.#names);
     this.#schema = o.schema;
     this.#codec = new CursorCodec(o.cursorSecret);
     this.#closer = new Closer(o.closeTimeoutMs);
@@ -100,42 +112,57 @@ export class EventStream
 
   /**
    * Subscribes to the events of `scope` matching `filters` (as `EventQueries.listEvents` reads
-   * them). Bad input is refused here, synchronously, with a `ValidationError` naming the field
-   * (a misspelt option with the closest one); after `close()`, a `ClosedError`. The subscription
-   * reads nothing until it is iterated.
+   * them), from `options.from` (default `'now'`; `'start'`, a `Date`, a cursor). With
+   * `markers: true` the iteration also yields {@link StreamMarker}s (`caught-up`,
+   * `fell-behind`). Bad input is refused here, synchronously, with a `ValidationError` naming the
+   * field (a misspelt option with the closest one); after `close()`, a `ClosedError`. The
+   * subscription reads nothing until it is iterated; an expired start ends it then, with a
+   * `CursorExpiredError`.
    */
+  subscribe(
+    scope: QueryScope,
+    filters: EventFilters | undefined,
+    options: SubscribeOptions & { readonly markers: true },
+  ): Subscription<StreamEvent | StreamMarker>;
+  subscribe(
+    scope: QueryScope,
+    filters?: EventFilters,
+    options?: SubscribeOptions & { readonly markers?: false },
+  ): Subscription<StreamEvent>;
+  subscribe(
+    scope: QueryScope,
+    filters?: EventFilters,
+    options?: SubscribeOptions,
+  ): Subscription<StreamEvent | StreamMarker>;
   subscribe(
     scope: QueryScope,
     filters: EventFilters = {},
     options: SubscribeOptions = {},
-  ): Subscription {
+  ): Subscription<StreamEvent | StreamMarker> {
     if (this.#closer.closed) throw new ClosedError('EventStream');
     const s = resolveScope(scope);
     const f = resolveFilters(filters);
     const o = subscribeOptions.resolve(options);
     const binding = cursorBinding(this.#schema, s, f, 'stream');
-    const after =
-      o.after === undefined
-        ? undefined
-        : decodeAfter(
-            this.#codec,
-            o.after,
-            { stream: binding, list: cursorBinding(this.#schema, s, f, 'asc') },
-            'options.after',
-          );
-    const reads = subscriberReads(this.#executor, this.#sql, s, f);
+    // A Date start reads, history and live alike, what `filters.from` at that time would.
+    const since = o.from instanceof Date ? { ...f, from: later(f.from, o.from) } : f;
+    const reads = subscriberReads(this.#executor, this.#sql, s, since);
     const reader = this.#reader;
-    const sub = new Subscription(this.#feed, {
+    const begin = subscriptionStart(o.from, {
+      session: this.#executor,
+      names: this.#names,
+      codec: this.#codec,
+      bindings: { stream: binding, list: cursorBinding(this.#schema, s, f, 'asc') },
+      readHead: () => reader.readHead(),
+      reads,
+    });
+    const sub = new Subscription<StreamEvent | StreamMarker>(this.#feed, {
       userId: s.userId,
-      matches: matcher(s, f),
-      matchKey: JSON.stringify([s, f]),
+      matches: matcher(s, since),
+      matchKey: JSON.stringify([s, since]),
       binding,
-      start: async () => {
-        const head = await reader.readHead();
-        if (after === undefined) return head;
-        return 'stream' in after ? after.stream : reads.positionOf(after.list.id);
-      },
-      history: reads.history,
+      markers: o.markers,
+      ...begin,
     });
     const { signal } = o;
     const onAbort = () => sub.end();
@@ -188,7 +215,7 @@ export class EventStream
     return { timedOut, ended };
   }
 
-  #leave(sub: Subscription): void {
+  #leave(sub: AnySubscription): void {
     this.#all.get(sub)?.();
     this.#all.delete(sub);
     this.#router.leave(sub);

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import type { Executor } from '../driver/types.js';
+import { readSettledMark } from '../read/committed.js';
 import { type ResolvedFilters, resolveFilters } from '../read/filters.js';
 import type { StreamPosition } from '../read/position.js';
 import { type EventRow, toRecord } from '../read/records.js';
@@ -25,6 +26,8 @@ export interface SubscriberReads {
   history(from: StreamPosition, upTo: StreamPosition, limit: number): Promise<StreamItem[]>;
   /** The stream position of the event (of its scope) a list cursor points at. */
   positionOf(id: string): Promise<StreamPosition>;
+  /** The settled mark now: no row can ever commit before it. */
+  mark(): Promise<StreamPosition>;
 }
 
 /** The reads of a subscriber of `scope` and `filters`. @internal */
@@ -52,13 +55,10 @@ export function subscriberReads(
       const { rows } = await executor.query<{ tx: string }>(text, p.values);
       const row = rows[0];
       if (row === undefined) {
-        throw new ValidationError(
-          'options.after',
-          'VALIDATION_RANGE',
-          'its event no longer exists',
-        );
+        throw new ValidationError('options.from', 'VALIDATION_RANGE', 'its event no longer exists');
       }
       return { tx: row.tx, id };
     },
+    mark: () => readSettledMark(executor, sql),
   };
 }

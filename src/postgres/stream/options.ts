@@ -1,3 +1,4 @@
+import { ValidationError } from '../../errors.js';
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
 import { defineOptions } from '../../options/schema.js';
@@ -5,6 +6,7 @@ import { abortSignal, boolean, custom, integer } from '../../options/spec.js';
 import { checkShape, cursorSecretSpec } from '../cursor/codec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
+import { date } from '../read/specs.js';
 import { schemaSpec } from '../sql/names.js';
 
 /** Options of {@link EventStream}. */
@@ -56,16 +58,35 @@ export interface EventStreamOptions {
   readonly log?: LifecycleLog;
 }
 
+/**
+ * Where a subscription starts: `'start'` (every event of its scope and filters that retention
+ * still keeps, in commit order, then live), `'now'` (the events that commit after it starts), a
+ * `Date` (the events created at or after it, then live), or a cursor (right after the event it
+ * points at: a `StreamEvent.cursor`, a `StreamMarker.cursor`, `SubscriberLaggedError.cursor`, or
+ * a `nextCursor` of an ascending `listEvents` read with the same scope and filters).
+ */
+export type SubscribeFrom = 'start' | 'now' | Date | (string & {});
+
 /** Options of one {@link EventStream.subscribe} call. */
 export interface SubscribeOptions {
   /**
-   * Start after this cursor: one a previous subscription gave (`StreamEvent.cursor`,
-   * `SubscriberLaggedError.cursor`), or a `nextCursor` of an ascending `listEvents` read with the
-   * same scope and filters. @default none: the events that commit after the subscription
-   * starts, at its first `next()` (its `cursor` is defined from then on; an event committed
-   * before that is not delivered)
+   * Where the subscription starts (see {@link SubscribeFrom}). A `Date` takes, history and live
+   * alike, only the events created at or after it (as `filters.from` would; its cursors are those
+   * of the scope and filters given). A cursor or `Date` older than what retention kept (see
+   * `maintain`) ends the subscription with a `CursorExpiredError` at its first `next()`, and so
+   * does retention removing history it had yet to read: never a silent skip.
+   * @default 'now': the events that commit after the subscription starts, at its first `next()`
+   * (its `cursor` is defined from then on; an event committed before that is not delivered)
    */
-  readonly after?: string;
+  readonly from?: SubscribeFrom;
+  /**
+   * Also yield {@link StreamMarker}s: `caught-up` once every event that existed when it started
+   * (the settled mark read then) was yielded, and again after falling behind; `fell-behind` when
+   * more than half of `bufferSize` events wait to be taken. `subscription.caughtUp` says the same
+   * without them.
+   * @default false
+   */
+  readonly markers?: boolean;
   /** Ends the subscription (its iteration finishes) when aborted. @default none */
   readonly signal?: AbortSignal;
 }
@@ -93,11 +114,19 @@ export const DEFAULT_EVENT_STREAM_OPTIONS = Object.freeze(eventStreamOptions.def
   >
 >;
 
+const FROM = "'start', 'now', a Date or a cursor";
+
 /** {@link SubscribeOptions} as a table of specs. @internal */
 export const subscribeOptions = defineOptions<SubscribeOptions>()('SubscribeOptions', {
-  after: custom('a cursor', (value, field) => {
+  from: custom(FROM, (value, field): SubscribeFrom => {
+    if (value instanceof Date) return date(value, field);
+    if (value === 'start' || value === 'now') return value;
+    if (typeof value !== 'string') {
+      throw new ValidationError(field, 'VALIDATION_TYPE', `must be ${FROM}`);
+    }
     checkShape(value, field);
     return value;
-  }).optional('none: the events that commit after the subscription starts'),
+  }).default('now'),
+  markers: boolean().default(false),
   signal: abortSignal().optional(),
 });

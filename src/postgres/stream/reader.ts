@@ -3,7 +3,8 @@ import type { Deadline } from '../../lifecycle/close.js';
 import { Durations } from '../../lifecycle/durations.js';
 import type { Executor, QueryableLike } from '../driver/types.js';
 import { type Listener, listen } from '../notify/listener.js';
-import { NIL_ID, type StreamPosition } from '../read/position.js';
+import { readSettledMark } from '../read/committed.js';
+import type { StreamPosition } from '../read/position.js';
 import type { StreamSql } from '../sql/stream.js';
 import { StreamError } from './errors.js';
 import type { StreamRow } from './history.js';
@@ -101,10 +102,9 @@ export class SharedReader {
   /** The head, read as the settled mark when there is none yet. */
   async readHead(): Promise<StreamPosition> {
     if (this.#head !== undefined) return this.#head;
-    this.#headRead ??= this.#setup.executor
-      .query<{ tx: string }>(this.#setup.sql.settledMark)
-      .then(({ rows }) => {
-        this.#head ??= { tx: (rows[0] as { tx: string }).tx, id: NIL_ID };
+    this.#headRead ??= readSettledMark(this.#setup.executor, this.#setup.sql)
+      .then((mark) => {
+        this.#head ??= mark;
         this.wake();
         return this.#head;
       })

@@ -4,12 +4,12 @@ import type { StreamPosition } from '../read/position.js';
 import { StreamError } from './errors.js';
 import { itemOf, type StreamRow } from './history.js';
 import { encodePosition } from './position.js';
-import type { Subscription } from './subscription.js';
+import type { AnySubscription } from './subscription.js';
 
 /** Live subscribers of one user with the same scope and filters: one test of each row for all. */
 interface Audience {
   readonly matches: (record: EventRecord) => boolean;
-  readonly subs: Set<Subscription>;
+  readonly subs: Set<AnySubscription>;
 }
 
 /** The cursor last sealed for a position (each read row's position is one shared object). */
@@ -36,7 +36,7 @@ export class Router {
   }
 
   /** From now on, hand `sub` every live event of its scope and filters. */
-  join(sub: Subscription): void {
+  join(sub: AnySubscription): void {
     let audiences = this.#live.get(sub.userId);
     if (audiences === undefined) {
       audiences = new Map();
@@ -50,7 +50,7 @@ export class Router {
     audience.subs.add(sub);
   }
 
-  leave(sub: Subscription): void {
+  leave(sub: AnySubscription): void {
     const audiences = this.#live.get(sub.userId);
     const audience = audiences?.get(sub.matchKey);
     if (audiences && audience?.subs.delete(sub) && audience.subs.size === 0) {

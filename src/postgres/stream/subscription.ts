@@ -1,11 +1,12 @@
 import type { EventRecord } from '../../event/types.js';
 import { comparePositions, type StreamPosition } from '../read/position.js';
 import { SubscriberLaggedError } from './errors.js';
+import type { PendingMarker, StreamMarker } from './markers.js';
 
 /** One event of a subscription, with the cursor to resume after it. */
 export interface StreamEvent {
   readonly event: EventRecord;
-  /** Pass as `after` (or send as SSE `Last-Event-ID`) to resume right after this event. */
+  /** Pass as `from` (or send as SSE `Last-Event-ID`) to resume right after this event. */
   readonly cursor: string;
 }
 
@@ -36,14 +37,24 @@ export interface Feed {
   /** Where the shared reader stands: every row up to it has been read and handed out. */
   head(): StreamPosition;
   /** From now on, hand the subscriber every live event of its scope. */
-  join(sub: Subscription): void;
-  leave(sub: Subscription): void;
+  join(sub: AnySubscription): void;
+  leave(sub: AnySubscription): void;
   cursor(position: StreamPosition, binding: string): string;
   /**
    * Calls `callback` soon, in one microtask with every other callback asked for meanwhile (all
    * the subscribers a read woke up, together).
    */
   wake(callback: () => void): void;
+}
+
+/**
+ * Where a subscription starts reading, and up to where its history is what existed when it
+ * started (the settled mark then): once it has yielded everything up to `target`, it is caught
+ * up. @internal
+ */
+export interface SubscriptionStart {
+  readonly position: StreamPosition;
+  readonly target: StreamPosition;
 }
 
 /** Whose events a subscription takes, and how it reads its history. @internal */
@@ -54,8 +65,10 @@ export interface SubscriptionTarget {
   readonly matchKey: string;
   /** What its cursors are bound to (schema, scope, filters). */
   readonly binding: string;
-  /** Where it starts: after its `after` cursor, or at the shared reader's head. */
-  readonly start: () => Promise<StreamPosition>;
+  /** Where it starts, and what it has to read to be caught up (see `options.from`). */
+  readonly start: () => Promise<SubscriptionStart>;
+  /** Whether it yields {@link StreamMarker}s among its events. */
+  readonly markers: boolean;
   /** Its rows after `after`, up to `upTo`, at most `limit`, in stream order. */
   readonly history: (
     after: StreamPosition,
@@ -67,30 +80,39 @@ export interface SubscriptionTarget {
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
- * One subscriber: an async iterator of its events, history first (read by itself, one batch
- * at a time, only while its buffer is empty) and then live (handed over by the shared reader,
- * at most `bufferSize` waiting). Iterate it with `for await`; `break` (`return()`), the signal,
- * or the stream's `close()` end it. One `next()` at a time.
+ * One subscriber: an async iterator of its events (and, made with `markers: true`, of
+ * {@link StreamMarker}s: `T` says which), history first (read by itself, one batch at a time,
+ * only while its buffer is empty) and then live (handed over by the shared reader, at most
+ * `bufferSize` waiting). Iterate it with `for await`; `break` (`return()`), the signal, or the
+ * stream's `close()` end it. One `next()` at a time.
  *
  * A writer of many subscriptions (an SSE server) may drive it without a promise per event
  * instead: `take()` what is buffered, then `onReady(callback)` to be called back when there may
  * be more, or when it has ended (then `endError` says why).
  */
-export class Subscription implements AsyncIterableIterator<StreamEvent> {
+export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
+  implements AsyncIterableIterator<T>
+{
   /** @internal */ readonly userId: string;
   /** @internal */ readonly matches: (record: EventRecord) => boolean;
   /** @internal */ readonly matchKey: string;
   readonly #feed: Feed;
   readonly #binding: string;
-  readonly #start: () => Promise<StreamPosition>;
+  readonly #start: SubscriptionTarget['start'];
   readonly #history: SubscriptionTarget['history'];
+  readonly #markers: boolean;
   #buffer: StreamItem[] = [];
+  /** Markers to yield before the events buffered (only with `markers: true`). */
+  #pending: PendingMarker[] = [];
   #next = 0;
   /** How far this subscriber has read (history) or been handed (live). */
   #read: StreamPosition | undefined;
   /** The position of the last event handed to the consumer. */
   #taken: StreamPosition | undefined;
+  /** Where the subscription is caught up: the settled mark when it started. */
+  #target: StreamPosition | undefined;
   #live = false;
+  #caughtUp = false;
   #end: { error?: unknown } | undefined;
   #wake: (() => void) | undefined;
   /** A history read (or the join to the live events) is under way. */
@@ -105,11 +127,27 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
     this.#binding = target.binding;
     this.#start = target.start;
     this.#history = target.history;
+    this.#markers = target.markers;
+  }
+
+  /** Events (and markers) read and waiting to be taken. */
+  get buffered(): number {
+    return this.#events + this.#pending.length;
   }
 
   /** Events read and waiting to be taken. */
-  get buffered(): number {
+  get #events(): number {
     return this.#buffer.length - this.#next;
+  }
+
+  /**
+   * Whether it has handed out every event that existed when it started (the settled mark read
+   * then) and is not behind: false while it reads its history, and again from when more than
+   * half of `bufferSize` events wait to be taken until they all have been (what the
+   * `caught-up` and `fell-behind` markers say, in the iteration).
+   */
+  get caughtUp(): boolean {
+    return this.#caughtUp;
   }
 
   /** Whether the subscription has ended (its iteration finishes once its buffer is taken). */
@@ -126,7 +164,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<StreamEvent, undefined>> {
+  async next(): Promise<IteratorResult<T, undefined>> {
     for (;;) {
       const value = this.take();
       if (value !== undefined) return { done: false, value };
@@ -168,11 +206,13 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
   }
 
   /**
-   * The next event already buffered, without waiting; undefined when none is (then
+   * The next event (or marker) already buffered, without waiting; undefined when none is (then
    * `onReady`). Every subscriber of the same scope and filters takes the same object for one
    * event: a writer may keep what it made of it (a frame) in a `WeakMap` keyed by it.
    */
-  take(): StreamEvent | undefined {
+  take(): T | undefined {
+    const marker = this.#pending.shift();
+    if (marker !== undefined) return this.#marker(marker) as T;
     const item = this.#buffer[this.#next];
     if (item === undefined) return undefined;
     this.#next += 1;
@@ -188,7 +228,21 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
       const cursor = this.#feed.cursor(item.position, binding);
       item.shared = { binding, event: { event: item.record, cursor } };
     }
-    return item.shared.event;
+    if (!this.#caughtUp && this.#live && this.#events === 0) this.#signal('caught-up');
+    return item.shared.event as T;
+  }
+
+  /** Takes a marker: the subscriber then stands where it says. */
+  #marker(pending: PendingMarker): StreamMarker {
+    const position = pending.position ?? (this.#taken as StreamPosition);
+    this.#taken = position;
+    return { kind: pending.kind, cursor: this.#feed.cursor(position, this.#binding) };
+  }
+
+  /** Caught up (at `position`, else where the subscriber stands), or fallen behind. */
+  #signal(kind: PendingMarker['kind'], position?: StreamPosition): void {
+    this.#caughtUp = kind === 'caught-up';
+    if (this.#markers) this.#pending.push({ kind, position });
   }
 
   /**
@@ -205,14 +259,21 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
   async #catchUp(): Promise<void> {
     try {
       if (this.#read === undefined) {
-        this.#read = await this.#start();
-        this.#taken = this.#read;
+        const start = await this.#start();
+        this.#read = start.position;
+        this.#taken = start.position;
+        this.#target = start.target;
       }
       if (this.#end !== undefined) return;
-      const upTo = this.#feed.head();
+      // History up to what existed at the start, and then up to what the shared reader passed.
+      const head = this.#feed.head();
+      const target = this.#target as StreamPosition;
+      const upTo = comparePositions(head, target) >= 0 ? head : target;
       if (comparePositions(this.#read, upTo) >= 0) {
         this.#live = true;
         this.#feed.join(this);
+        // Nothing is buffered: every event up to `read` (at least the target) has been taken.
+        this.#signal('caught-up', this.#read);
         return;
       }
       const limit = Math.min(this.#feed.readSize, this.#feed.bufferSize);
@@ -234,7 +295,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
     ) {
       return;
     }
-    if (this.buffered >= this.#feed.bufferSize) {
+    if (this.#events >= this.#feed.bufferSize) {
       this.#feed.counters.lagged += 1;
       const at = this.#taken as StreamPosition;
       this.end(
@@ -244,6 +305,7 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
     }
     this.#buffer.push(item);
     this.#read = item.position;
+    if (this.#caughtUp && this.#events * 2 > this.#feed.bufferSize) this.#signal('fell-behind');
     this.#wakeUp();
   }
 
@@ -262,7 +324,11 @@ export class Subscription implements AsyncIterableIterator<StreamEvent> {
     this.#end = error === undefined ? {} : { error };
     this.#buffer = [];
     this.#next = 0;
+    this.#pending = [];
     this.#feed.leave(this);
     this.#wakeUp();
   }
 }
+
+/** A subscription, with markers or without. @internal */
+export type AnySubscription = Subscription<StreamEvent | StreamMarker>;

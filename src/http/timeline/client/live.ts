@@ -1,8 +1,10 @@
 /**
- * Live updates over the SSE route (`events/stream`, same filters as the list route). The stream
- * is opened before history is read, so an event that commits in between comes by one or both
- * ways (kept once, by id), never by neither. The browser reconnects by itself with
- * Last-Event-ID after a network error or an `end` from the server.
+ * Live updates over the SSE route (`events/stream`, the list route's filters but `from`, which
+ * there says where the stream starts: here `now`, its default). The stream is opened before
+ * history is read, so an event that commits in between comes by one or both ways (kept once, by
+ * id), never by neither. The browser reconnects by itself with Last-Event-ID after a network
+ * error or an `end` from the server; after an `end` saying that position expired
+ * (`CURSOR_EXPIRED`: retention removed what followed it), the stream is opened afresh.
  * @internal
  */
 export const LIVE_JS = `
@@ -26,12 +28,17 @@ function startLive(onEvent) {
     liveState('off', 'Live updates off');
     return Promise.resolve();
   }
-  var source = new EventSource(apiUrl('events/stream', listQuery()));
+  var query = listQuery();
+  delete query.from;
+  var source = new EventSource(apiUrl('events/stream', query));
   live.source = source;
   liveState('connecting', 'Connecting…');
   source.addEventListener('open', function () { liveState('on', 'Live'); });
   source.addEventListener('event', function (message) { onEvent(JSON.parse(message.data)); });
-  source.addEventListener('end', function () { liveState('connecting', 'Reconnecting…'); });
+  source.addEventListener('end', function (message) {
+    liveState('connecting', 'Reconnecting…');
+    if (JSON.parse(message.data).code === 'CURSOR_EXPIRED') startLive(onEvent);
+  });
   source.addEventListener('error', function () {
     if (source.readyState === EventSource.CLOSED) liveState('off', 'Live updates unavailable');
     else liveState('connecting', 'Reconnecting…');

@@ -1,8 +1,8 @@
 import type { Session } from '../driver/types.js';
-import { checkPosition, type Horizon, readHorizon } from '../read/horizon.js';
-import { comparePositions, ORIGIN, type StreamPosition } from '../read/position.js';
 import { horizonSql } from '../sql/horizon.js';
 import type { TableNames } from '../sql/names.js';
+import { checkPosition, type Horizon, readHorizon } from './horizon.js';
+import { comparePositions, ORIGIN, type StreamPosition } from './position.js';
 
 const same = (a: Horizon | undefined, b: Horizon | undefined) =>
   a === b ||
@@ -12,15 +12,15 @@ const same = (a: Horizon | undefined, b: Horizon | undefined) =>
     comparePositions(a.through, b.through) === 0);
 
 /**
- * Checks, at the start and before each batch, that retention removed no event the replay has
- * yet to publish: none after `position` (where it stands) that it would read. Which removals
- * count: for a `Date` `from`, those of events created at or after it; for `'start'` (every
- * event still kept), any made after a fresh run began, and any at all before a resumed one's
- * checkpoint. Throws a `CursorExpiredError` naming `what` at once when the start is expired;
- * returns the check of each batch. @internal
+ * Checks, at the start and at each batch, that retention removed no event a committed-order
+ * reader (a replay, a subscription's history) has yet to read: none after `position` (where it
+ * stands). Which removals count: for a `Date` `from`, those of events created at or after it;
+ * for `'start'` (every event still kept), any made after a fresh read began, and any at all
+ * before a resumed one's position (a checkpoint, a cursor). Throws a `CursorExpiredError`
+ * naming `what` at once when the start is expired; returns the check of each batch. @internal
  */
 export async function horizonGuard(
-  session: Session,
+  session: Pick<Session, 'query'>,
   names: TableNames,
   from: 'start' | Date,
   resumed: StreamPosition | undefined,

@@ -1,0 +1,22 @@
+import type { StreamPosition } from '../read/position.js';
+
+/**
+ * A signal among the events of a subscription made with `markers: true`, where it stands in
+ * the iteration:
+ * - `caught-up`: every event that existed when the subscription started (the settled mark read
+ *   then) has been yielded, or, after a `fell-behind`, every event waiting has: what follows is
+ *   live. A `'now'` subscription yields it first.
+ * - `fell-behind`: more than half of `bufferSize` events wait to be taken. It is yielded ahead of
+ *   them, as soon as that happens; a `caught-up` follows once they are all taken.
+ */
+export interface StreamMarker {
+  readonly kind: 'caught-up' | 'fell-behind';
+  /** Where the subscriber stands: resume from it (`from: marker.cursor`) to miss nothing after. */
+  readonly cursor: string;
+}
+
+/** A marker waiting to be taken: at `position`, or (undefined) where the subscriber stands. @internal */
+export interface PendingMarker {
+  readonly kind: StreamMarker['kind'];
+  readonly position: StreamPosition | undefined;
+}

@@ -1,0 +1,88 @@
+import type { CursorCodec } from '../cursor/codec.js';
+import type { Session } from '../driver/types.js';
+import { checkTime, readHorizon } from '../read/horizon.js';
+import { horizonGuard } from '../read/horizon-guard.js';
+import { ORIGIN, type StreamPosition } from '../read/position.js';
+import { horizonSql } from '../sql/horizon.js';
+import type { TableNames } from '../sql/names.js';
+import type { SubscriberReads } from './history.js';
+import type { SubscribeFrom } from './options.js';
+import { decodeAfter } from './position.js';
+import type { SubscriptionTarget } from './subscription.js';
+
+/** What a subscription's start needs of its stream. @internal */
+export interface StartSetup {
+  readonly session: Pick<Session, 'query'>;
+  readonly names: TableNames;
+  readonly codec: CursorCodec;
+  /** What cursors of the subscription's scope and filters are bound to, as stream and as list. */
+  readonly bindings: { readonly stream: string; readonly list: string };
+  /** The shared reader's head (read as the settled mark when it has none). */
+  readonly readHead: () => Promise<StreamPosition>;
+  readonly reads: SubscriberReads;
+}
+
+/** The field a start is named by in errors. */
+const FIELD = 'options.from';
+
+/**
+ * How a subscription starting at `from` starts, and reads its history: `'now'` at the shared
+ * reader's head, caught up at once; any other at its position (the origin for `'start'` and a
+ * `Date`), caught up at the settled mark read then, and checked against the retention horizon
+ * at the start and after each page of history, so that removed events end it with a
+ * `CursorExpiredError` instead of going missing. A bad cursor is refused here, synchronously.
+ * @internal
+ */
+export function subscriptionStart(
+  from: SubscribeFrom,
+  setup: StartSetup,
+): Pick<SubscriptionTarget, 'start' | 'history'> {
+  const { reads } = setup;
+  if (from === 'now') {
+    return {
+      start: async () => {
+        const head = await setup.readHead();
+        return { position: head, target: head };
+      },
+      history: reads.history,
+    };
+  }
+  const cursor =
+    from === 'start' || from instanceof Date
+      ? undefined
+      : decodeAfter(setup.codec, from, setup.bindings, FIELD);
+  let check: ((position: StreamPosition) => Promise<void>) | undefined;
+  return {
+    start: async () => {
+      const [position, target] = await Promise.all([
+        cursor === undefined ? ORIGIN : cursorPosition(cursor, setup),
+        reads.mark(),
+        setup.readHead(),
+      ]);
+      const resumed = cursor === undefined ? undefined : position;
+      const since = from instanceof Date ? from : 'start';
+      check = await horizonGuard(setup.session, setup.names, since, resumed, FIELD);
+      return { position, target };
+    },
+    history: async (after, upTo, limit) => {
+      const items = await reads.history(after, upTo, limit);
+      // Removed after the start, before this read: it may lack them.
+      await check?.(after);
+      return items;
+    },
+  };
+}
+
+/**
+ * The stream position of a cursor: its own, or that of the event a list cursor points at. A list
+ * cursor whose event retention may have removed is expired, not unknown.
+ */
+async function cursorPosition(
+  cursor: ReturnType<typeof decodeAfter>,
+  setup: StartSetup,
+): Promise<StreamPosition> {
+  if ('stream' in cursor) return cursor.stream;
+  const horizon = await readHorizon(setup.session, horizonSql(setup.names));
+  checkTime(horizon, Number(cursor.list.micros) / 1000, FIELD);
+  return setup.reads.positionOf(cursor.list.id);
+}
