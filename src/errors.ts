@@ -232,3 +232,42 @@ export class QueryCacheError extends EventrailError {
     this.operation = operation;
   }
 }
+
+/** Why a {@link ConsumerError} was raised. */
+export type ConsumerErrorCode =
+  /**
+   * The consumer exists with another number of partitions: they are fixed when it is first
+   * created (from `start()`, refused).
+   */
+  | 'CONSUMER_PARTITIONS_MISMATCH'
+  /**
+   * A fault of the consumer's background work: reading events, its leases, its heartbeat, its
+   * LISTEN connection (emitted; the consumer retries). The driver's error is the `cause`.
+   */
+  | 'CONSUMER_DATABASE'
+  /**
+   * The handler failed on an event after its retries: the event was parked in `dead_letters`
+   * (emitted once per parked event). The handler's error is the `cause`.
+   */
+  | 'CONSUMER_PARKED';
+
+/**
+ * A durable `Consumer` refused to start (`start()` rejects) or met a fault in the background
+ * (its `error` event; it goes on). A checkpoint older than what retention kept is a
+ * {@link CursorExpiredError} instead.
+ */
+export class ConsumerError extends EventrailError {
+  declare readonly code: ConsumerErrorCode;
+  /** The consumer's name. */
+  readonly consumer: string;
+
+  constructor(
+    code: ConsumerErrorCode,
+    consumer: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, `consumer '${consumer}': ${message}`, options);
+    this.consumer = consumer;
+  }
+}

@@ -8,6 +8,8 @@ export { ListenerSafeEmitter } from './emitter.js';
 export {
   ClosedError,
   CloseTimeoutError,
+  ConsumerError,
+  type ConsumerErrorCode,
   CursorExpiredError,
   EventrailError,
   MaintenanceError,

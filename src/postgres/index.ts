@@ -1,12 +1,18 @@
 /**
  * eventrail for Postgres: the sink, the transactional outbox, the query module (scoped reads,
- * aggregates, their cache, opt-in row-level security), live streams of committed events, replay
+ * aggregates, their cache, opt-in row-level security), live streams of committed events, durable
+ * consumers (groups, checkpoints in the handler's transaction, dead letters), replay
  * of stored events to a sink, the migrations of the drizzle schema, and the maintenance of the
  * time partitions of event_logs (retention).
  * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
 
+export { Consumer, type ConsumerCloseSummary, type ConsumerEvents } from './consume/consumer.js';
+export type { DeadLetter, DeadLetterReplay } from './consume/dead-letters.js';
+export type { ConsumerMetrics } from './consume/metrics.js';
+export type { ConsumerHandler, ConsumerOptions, ConsumerStart } from './consume/options.js';
+export type { ConsumerPartitionStats, ConsumerStats } from './consume/stats.js';
 export type { PurgeOptions } from './driver/chunks.js';
 export type { DrizzleTransactionLike, OutboxTransaction } from './driver/transaction.js';
 export type {

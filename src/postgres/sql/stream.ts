@@ -87,15 +87,24 @@ SET enable_bitmapscan = off; SET enable_sort = off; SET jit = off;
 SET statement_timeout = ${READ_STATEMENT_TIMEOUT_MS}`,
     /**
      * One subscriber's history: rows of its scope and filters (`where`) after `after` and up to
-     * `upTo` (a position the shared reader has passed, so all settled), in stream order.
+     * `upTo` (a position the shared reader has passed, so all settled), in stream order; with
+     * `extra`, more columns (`, expression AS "name"`).
      */
-    history: (where: string, after: string, upTo: string, limit: string) =>
-      `SELECT ${columns} FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
+    history: (where: string, after: string, upTo: string, limit: string, extra = '') =>
+      `SELECT ${columns}${extra} FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
 AND (tx_id, id) <= ${upTo} ORDER BY tx_id, id LIMIT ${limit}`,
     /** How many rows `history` would read, without a limit. */
     count: (where: string, after: string, upTo: string) =>
       `SELECT count(*)::float8 AS "n" FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
 AND (tx_id, id) <= ${upTo}`,
+    /**
+     * How many rows `history` would read, up to `cap`, and when the oldest of them was created
+     * (epoch ms, or null).
+     */
+    countCapped: (where: string, after: string, upTo: string, cap: string) =>
+      `SELECT count(*)::int4 AS "n", (extract(epoch FROM min(created_at)) * 1000)::float8 AS "oldest"
+FROM (SELECT created_at FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
+AND (tx_id, id) <= ${upTo} LIMIT ${cap}) AS capped`,
     /** Where a row of the scope stands in stream order (a list cursor names the row). */
     positionOf: (where: string, id: string) =>
       `SELECT tx_id::text AS "tx" FROM ${t} WHERE ${where} AND id = ${id}`,

@@ -1,0 +1,334 @@
+import { settledWithin, shutdownBudget } from '../../async/wait.js';
+import { ListenerSafeEmitter } from '../../emitter.js';
+import { ClosedError, ConsumerError, type CursorExpiredError } from '../../errors.js';
+import {
+  type CloseOptions,
+  Closer,
+  type CloseSummary,
+  type Deadline,
+  type Lifecycle,
+} from '../../lifecycle/close.js';
+import { lifecycle, logErrors } from '../../lifecycle/log.js';
+import { toExecutor, unwrapDatabase } from '../driver/executor.js';
+import type { PgPoolLike } from '../driver/types.js';
+import { checkListenable, type Listener, listen } from '../notify/listener.js';
+import { committedReads } from '../read/committed.js';
+import { comparePositions } from '../read/position.js';
+import { type ConsumerSql, consumerSql } from '../sql/consumer.js';
+import { type TableNames, tableNames } from '../sql/names.js';
+import { streamSql } from '../sql/stream.js';
+import {
+  type DeadLetter,
+  type DeadLetterReplay,
+  listDeadLetters,
+  purgeDeadLetters,
+  replayDeadLetters,
+} from './dead-letters.js';
+import { Group } from './group.js';
+import { PartitionWork } from './handling.js';
+import { MemberLoop } from './loop.js';
+import { ConsumerCounters, type ConsumerMetrics } from './metrics.js';
+import {
+  type ConsumerOptions,
+  type ResolvedConsumerOptions,
+  resolveConsumerOptions,
+} from './options.js';
+import { setUp } from './setup.js';
+import { type ConsumerStats, consumerStats } from './stats.js';
+
+/** Most events of this member's partitions counted for `metrics().lagEvents`. */
+const LAG_CAP = 10_000;
+
+/** The result of {@link Consumer.close}. */
+export interface ConsumerCloseSummary extends CloseSummary {
+  /** Partitions this member gave back (others take them at once). */
+  readonly released: number;
+}
+
+/** The events a {@link Consumer} emits. */
+export interface ConsumerEvents {
+  /**
+   * A fault: `ConsumerError` (`CONSUMER_DATABASE`: retried; `CONSUMER_PARKED`: an event parked
+   * after its retries), or `CursorExpiredError` (a partition whose checkpoint retention passed:
+   * it stops, never skipping).
+   */
+  error: (error: ConsumerError | CursorExpiredError) => void;
+  /** This member's partitions changed: taken (`taken`) or given back (`released`). */
+  rebalance: (info: { taken: readonly number[]; released: readonly number[] }) => void;
+}
+
+/**
+ * A durable consumer of the committed events: a named group whose members (one per
+ * `Consumer`, in any number of processes) share the events by key (aggregate, else session,
+ * else user) over `partitions`, each partition handled by one member at a time, in commit
+ * order. The handler runs in a transaction that also moves the partition's checkpoint, fenced
+ * by the member's lease: what it writes with `tx` happens exactly once, across crashes,
+ * restarts and rebalances. Effects elsewhere (a broker, an HTTP call) happen at least once:
+ * a handler may run again on events whose transaction did not commit; make them idempotent
+ * (the event id, an `Inbox` on the receiving side).
+ *
+ * An event the handler keeps failing on is retried alone with backoff, then parked in
+ * `dead_letters` with the later events of its key behind it, while the other keys go on;
+ * {@link Consumer.replayDeadLetters} sends them back. A checkpoint older than what retention
+ * kept stops its partition with a `CursorExpiredError` (`error` event), never skipping.
+ * Nothing runs before `start()`.
+ */
+export class Consumer
+  extends ListenerSafeEmitter<ConsumerEvents>
+  implements Lifecycle<ConsumerMetrics, ConsumerCloseSummary>
+{
+  /** This member's id. */
+  readonly member: string;
+  /** The consumer's name. */
+  readonly name: string;
+  readonly #o: ResolvedConsumerOptions;
+  readonly #pool: PgPoolLike;
+  readonly #names: TableNames;
+  readonly #sql: ConsumerSql;
+  readonly #counters = new ConsumerCounters();
+  readonly #closer: Closer<ConsumerCloseSummary>;
+  readonly #stop = new AbortController();
+  readonly #group: Group;
+  #loop: MemberLoop | undefined;
+  #running: Promise<void> | undefined;
+  #listener: Listener | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #beating: Promise<void> | undefined;
+  #fromMs: number | null = null;
+  #starting: Promise<void> | undefined;
+
+  constructor(options: ConsumerOptions) {
+    super();
+    const o = resolveConsumerOptions(options);
+    this.#o = o;
+    this.member = o.member;
+    this.name = o.name;
+    this.#pool = unwrapDatabase(o.db, 'options.db') as PgPoolLike;
+    if (o.listen) checkListenable(this.#pool);
+    this.#names = tableNames(o.schema, 'options.schema');
+    this.#sql = consumerSql(this.#names);
+    this.#group = new Group(this.#sql, {
+      consumer: o.name,
+      member: o.member,
+      partitions: o.partitions,
+      leaseMs: o.leaseMs,
+    });
+    this.#closer = new Closer(o.closeTimeoutMs);
+    logErrors(this, o.log, 'eventrail consumer error', 'warn', {
+      consumer: o.name,
+      member: o.member,
+    });
+  }
+
+  /**
+   * Creates the consumer when it does not exist yet (from `from`), joins its group, takes a
+   * share of its partitions and starts handling. Rejects with a `ConsumerError`
+   * (`CONSUMER_PARTITIONS_MISMATCH`), a `CursorExpiredError` (`from` older than what retention
+   * kept), the database's error, or a `ClosedError` after `close()`. Idempotent.
+   */
+  start(): Promise<void> {
+    if (this.#closer.closed) return Promise.reject(new ClosedError('Consumer'));
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  /**
+   * Stops reading, lets the batches in flight finish (at the deadline, their transaction is
+   * rolled back by dropping the connection), gives this member's partitions back so that
+   * others take them at once, and leaves the group. Never rejects (but for bad options);
+   * idempotent.
+   */
+  close(options?: CloseOptions): Promise<ConsumerCloseSummary> {
+    return this.#closer.close(options, (deadline) => this.#close(deadline));
+  }
+
+  /** `await using consumer = ...` closes it with the default deadline. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** This member's counters (synchronous); the consumer's state in the database is {@link Consumer.stats}. */
+  metrics(): ConsumerMetrics {
+    return this.#counters.snapshot(this.#group.owned.size, this.#listener?.connected ?? false);
+  }
+
+  /** Every partition's checkpoint, holder and lag, and the dead letters' count. */
+  stats(): Promise<ConsumerStats> {
+    const db = toExecutor(this.#pool);
+    return consumerStats(db, this.#sql, this.#reads(db), this.name, this.#o.partitions);
+  }
+
+  /** The parked events (of `key` when given), by key in order, at most `limit` (default 100). */
+  deadLetters(options: { key?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+    const db = toExecutor(this.#pool);
+    return listDeadLetters(db, this.#sql, this.name, options.key, options.limit ?? 100);
+  }
+
+  /**
+   * Sends the parked events (of `key` when given) back through the handler, key by key in
+   * order, each in a transaction with the removal of its dead letter; one failing again stays
+   * parked with the rest of its key. Runs on its own pool connection, started or not.
+   */
+  replayDeadLetters(options: { key?: string } = {}): Promise<DeadLetterReplay> {
+    return replayDeadLetters(this.#pool, this.#sql, this.name, options.key, this.#o.handle);
+  }
+
+  /** Removes the parked events (of `key` when given) without handling them; returns how many. */
+  purgeDeadLetters(options: { key?: string } = {}): Promise<number> {
+    return purgeDeadLetters(toExecutor(this.#pool), this.#sql, this.name, options.key);
+  }
+
+  #reads(db: Parameters<typeof committedReads>[0]) {
+    const filters = {
+      ...this.#o.filters,
+      from: this.#fromMs === null ? null : new Date(this.#fromMs),
+    };
+    return committedReads(db, this.#names, this.#o.scope, filters);
+  }
+
+  #fault = (error: ConsumerError | CursorExpiredError): void => {
+    this.#counters.errors += 1;
+    this.emit('error', error);
+  };
+
+  async #start(): Promise<void> {
+    const o = this.#o;
+    const db = toExecutor(this.#pool);
+    this.#fromMs = await setUp(db, this.#names, o);
+    const signal = this.#stop.signal;
+    const work = new PartitionWork({
+      sql: this.#sql,
+      consumer: o.name,
+      member: o.member,
+      handle: o.handle,
+      batchSize: o.batchSize,
+      retry: o.retry,
+      counters: this.#counters,
+      signal,
+      parked: (error) => {
+        lifecycle(
+          o.log,
+          'warn',
+          { consumer: o.name, err: error },
+          'eventrail consumer parked an event',
+        );
+        this.#fault(error);
+      },
+    });
+    this.#loop = new MemberLoop({
+      pool: this.#pool,
+      names: this.#names,
+      sql: this.#sql,
+      consumer: o.name,
+      member: o.member,
+      partitions: o.partitions,
+      batchSize: o.batchSize,
+      pollIntervalMs: o.pollIntervalMs,
+      fromMs: this.#fromMs,
+      group: this.#group,
+      work,
+      reads: ({ session }) => this.#reads(session),
+      signal,
+      fault: this.#fault,
+    });
+    await this.#beat();
+    this.#heartbeat = setInterval(() => void this.#beat(), o.heartbeatMs);
+    this.#heartbeat.unref();
+    if (o.listen) {
+      const loop = this.#loop;
+      this.#listener = listen(this.#pool, streamSql(this.#names), {
+        notified: () => loop.wake(),
+        state: (connected, error) => {
+          if (connected) loop.wake();
+          if (error !== undefined) {
+            this.#fault(
+              new ConsumerError('CONSUMER_DATABASE', o.name, 'LISTEN failed', { cause: error }),
+            );
+          }
+        },
+      });
+      await this.#listener.ready;
+    }
+    this.#running = this.#loop.run();
+    lifecycle(
+      o.log,
+      'info',
+      { consumer: o.name, member: o.member, partitions: this.#group.owned.size },
+      'eventrail consumer started',
+    );
+  }
+
+  /** One heartbeat (never two at once): alive, leases renewed, share taken, lag measured. */
+  #beat(): Promise<void> {
+    this.#beating ??= this.#beatOnce().finally(() => {
+      this.#beating = undefined;
+    });
+    return this.#beating;
+  }
+
+  async #beatOnce(): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    const db = toExecutor(this.#pool);
+    try {
+      const taken = await this.#group.beat(db);
+      if (taken.length > 0) {
+        this.emit('rebalance', { taken, released: [] });
+        this.#loop?.wake();
+      }
+      await this.#measureLag(db);
+    } catch (error) {
+      this.#fault(
+        new ConsumerError('CONSUMER_DATABASE', this.name, 'heartbeat failed', { cause: error }),
+      );
+    }
+  }
+
+  async #measureLag(db: ReturnType<typeof toExecutor>): Promise<void> {
+    const owned = [...this.#group.owned];
+    if (owned.length === 0) {
+      this.#counters.lagEvents = 0;
+      this.#counters.lagSeconds = 0;
+      return;
+    }
+    const reads = this.#reads(db);
+    const lowest = owned
+      .map(([, at]) => at)
+      .reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+    const partitions = { count: this.#o.partitions, owned: owned.map(([p]) => p) };
+    const lag = await reads.lagIn(lowest, await reads.mark(), partitions, LAG_CAP);
+    this.#counters.lagEvents = lag.events;
+    this.#counters.lagSeconds =
+      lag.oldestMs === null ? 0 : Math.max(0, (Date.now() - lag.oldestMs) / 1000);
+  }
+
+  async #close(deadline: Deadline): Promise<ConsumerCloseSummary> {
+    clearInterval(this.#heartbeat);
+    this.#stop.abort();
+    const end = deadline.signal;
+    const listenerClosed = this.#listener?.close();
+    const finished = await settledWithin(this.#running, {
+      timeoutMs: shutdownBudget(deadline.timeoutMs).workMs,
+      signal: end,
+    });
+    if (!finished) this.#loop?.abort();
+    await settledWithin(this.#beating, { signal: end });
+    let released = 0;
+    if (this.#starting !== undefined) {
+      const db = toExecutor(this.#pool);
+      const leaving = (async () => {
+        released = (await this.#group.release(db)).length;
+        await db.query(this.#sql.leave, [this.name, this.member]);
+      })();
+      await settledWithin(leaving, { signal: end });
+    }
+    await settledWithin(listenerClosed, { signal: end });
+    const timedOut = !finished || end.aborted;
+    lifecycle(
+      this.#o.log,
+      timedOut ? 'warn' : 'info',
+      { consumer: this.name, member: this.member, timedOut, released },
+      'eventrail consumer closed',
+    );
+    return { timedOut, released };
+  }
+}

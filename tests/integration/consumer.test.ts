@@ -1,0 +1,97 @@
+/**
+ * One durable `Consumer` member against a real database: every event handled once, in each
+ * key's commit order, with the effects written in the consumer's transaction; where a new
+ * consumer starts (`'start'`, `'now'`, a `Date`) and that its checkpoints win afterwards; the
+ * partitions fixed at creation; its metrics and stats.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConsumerError } from '../../src/index.js';
+import { consumerOn, waitUntil } from '../helpers/consumer.js';
+import { useTestDatabase } from '../helpers/database.js';
+
+const db = useTestDatabase();
+const c = consumerOn(db);
+
+beforeAll(() => c.createEffects());
+afterEach(() => c.closeAll());
+
+const handledAll = (name: string, n: number) => async () => (await c.effectCounts(name)).total >= n;
+
+describe('Consumer', () => {
+  it("from 'start': every event once, each key in commit order, checkpoints in the handler's transaction", async () => {
+    await c.seed(300, 7, { perTx: 25 });
+    const consumer = c.make({
+      name: 'all',
+      from: 'start',
+      partitions: 4,
+      batchSize: 16,
+      handle: c.effects('all', 'm1'),
+    });
+    await consumer.start();
+    await waitUntil(handledAll('all', 300), 'the 300 events are handled');
+    // Live: events committed after the catch-up arrive too.
+    await c.seed(40, 7, { perTx: 1 });
+    await waitUntil(handledAll('all', 340), 'the live events are handled');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await c.effectCounts('all')).toEqual({ total: 340, distinct: 340 });
+    expect(await c.keysOutOfOrder('all')).toEqual([]);
+    expect(consumer.metrics()).toMatchObject({ handled: 340, partitionsOwned: 4, parked: 0 });
+    expect(consumer.metrics().batches).toBeGreaterThan(4);
+    expect(consumer.metrics().handleDurationMs.count).toBe(consumer.metrics().batches);
+    const stats = await consumer.stats();
+    expect(stats.partitions.map((p) => p.owner)).toEqual(Array(4).fill(consumer.member));
+    expect(stats).toMatchObject({ lagEvents: 0, deadLetters: 0 });
+    const summary = await consumer.close();
+    expect(summary).toEqual({ timedOut: false, released: 4 });
+    const after = await consumer.stats();
+    expect(after.partitions.map((p) => p.owner)).toEqual([null, null, null, null]);
+  });
+
+  it('resumes after its checkpoints: a new member of the same name handles only what came since', async () => {
+    await c.seed(50, 3);
+    const first = c.make({ name: 'resume', from: 'start', handle: c.effects('resume', 'a') });
+    await first.start();
+    const existing = (await db.pool.query('SELECT count(*)::int AS n FROM eventrail.event_logs'))
+      .rows[0].n;
+    await waitUntil(handledAll('resume', existing), 'the first run is done');
+    const before = (await c.effectCounts('resume')).total;
+    await first.close();
+    await c.seed(20, 3);
+    // `from: 'now'` is ignored: the consumer exists, its checkpoints win.
+    const second = c.make({ name: 'resume', from: 'now', handle: c.effects('resume', 'b') });
+    await second.start();
+    await waitUntil(handledAll('resume', before + 20), 'the new events are handled');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const counts = await c.effectCounts('resume');
+    expect(counts.total).toBe(counts.distinct);
+    const { rows } = await db.pool.query(
+      "SELECT count(*)::int AS n FROM effects WHERE consumer = 'resume' AND member = 'b'",
+    );
+    expect(rows[0].n).toBe(20);
+  });
+
+  it("from 'now' skips what was there; from a Date takes the events created at or after it", async () => {
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await db.pool.query('TRUNCATE eventrail.event_logs');
+    await c.seed(10, 2, { createdAt: new Date(hourAgo.getTime() - 60_000) });
+    await c.seed(15, 2, { createdAt: new Date(hourAgo.getTime() + 60_000) });
+    const now = c.make({ name: 'now', from: 'now', handle: c.effects('now', 'm') });
+    const since = c.make({ name: 'since', from: hourAgo, handle: c.effects('since', 'm') });
+    await Promise.all([now.start(), since.start()]);
+    await c.seed(5, 2);
+    await waitUntil(handledAll('now', 5), "'now' handles the 5 new events");
+    await waitUntil(handledAll('since', 20), 'the Date consumer handles 15 + 5');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await c.effectCounts('now')).toEqual({ total: 5, distinct: 5 });
+    expect(await c.effectCounts('since')).toEqual({ total: 20, distinct: 20 });
+  });
+
+  it('refuses another number of partitions than the consumer was created with', async () => {
+    const first = c.make({ name: 'fixed', from: 'now', partitions: 8, handle: async () => {} });
+    await first.start();
+    const other = c.make({ name: 'fixed', from: 'now', partitions: 16, handle: async () => {} });
+    const refused = await other.start().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ConsumerError);
+    expect(refused).toMatchObject({ code: 'CONSUMER_PARTITIONS_MISMATCH', consumer: 'fixed' });
+  });
+});
