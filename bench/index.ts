@@ -42,7 +42,7 @@ import { traceCaptureCost } from './otel/trace-capture.js';
 import { replayNats } from './postgres/consume.js';
 import { catchUpBench } from './postgres/consume-catchup.js';
 import { groupBench } from './postgres/consume-group.js';
-import { liveLatency, liveSubscription } from './postgres/consume-latency.js';
+import { liveConsumer, liveLatency, liveSubscription } from './postgres/consume-latency.js';
 import { inboxBench } from './postgres/inbox.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { loneEventLatency } from './postgres/lone-event.js';
@@ -158,7 +158,7 @@ if (wanted('consume')) {
     const catchUp = process.env.BENCH_CATCHUP_EVENTS ?? process.env.BENCH_EVENTS ?? 1_000_000;
     await catchUpBench(db, Number(catchUp));
     await groupBench(db, Number(process.env.BENCH_GROUP_EVENTS ?? 20_000));
-    await liveLatency(db, liveSubscription);
+    for (const live of [liveConsumer, liveSubscription]) await liveLatency(db, live);
     await replayNats(db, count);
   } finally {
     await db.drop();

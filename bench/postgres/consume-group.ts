@@ -13,17 +13,30 @@
  */
 import { Logger, run, runMigrations } from 'graphile-worker';
 import type pg from 'pg';
+import { Consumer, type ConsumerHandler } from '../../src/postgres/index.js';
 import { type Candidate, settleHeap } from '../lib/candidate.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { agentRecords, chunk } from '../lib/events.js';
 import { note, report } from '../lib/report.js';
-import { logAgentEvents } from './seed.js';
+import { forgetConsumers, logAgentEvents } from './consuming.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const TIMEOUT_MS = Number(process.env.BENCH_CONSUME_TIMEOUT_MS ?? 300_000);
 const EFFECTS = 'public.bench_effects';
 const INSERT_EFFECT = `INSERT INTO ${EFFECTS} (event_id, type, user_id) VALUES ($1, $2, $3)`;
 const silent = new Logger(() => () => {});
+/** Connections of each member's own pool: its handler's transactions, LISTEN, heartbeat. */
+const MEMBER_CONNECTIONS = 4;
+const GROUP_PREFIX = 'bench-group-';
+
+async function truncateEffects(db: BenchDatabase): Promise<void> {
+  const pool = db.pool(1);
+  try {
+    await pool.query(`TRUNCATE ${EFFECTS}`);
+  } finally {
+    await pool.end();
+  }
+}
 
 /** Resolves once the host table holds `count` rows (polled every 10 ms); throws at the deadline. */
 async function effectsReach(pool: pg.Pool, count: number): Promise<void> {
@@ -61,6 +74,42 @@ async function timed(
   }
 }
 
+/** The host's handler: one row per event, in the consumer's transaction. */
+const insertEffects: ConsumerHandler = async (events, tx) => {
+  for (const e of events) await tx.query(INSERT_EFFECT, [e.id, e.type, e.userId]);
+};
+
+/**
+ * `members` Consumers of one group at their defaults, each on its own pool of
+ * MEMBER_CONNECTIONS, all in this process; a new group (name) each run, from the start.
+ */
+function consumerCandidate(db: BenchDatabase, count: number, members: number): Candidate {
+  let runs = 0;
+  return {
+    label: `eventrail Consumer, ${members} member(s), defaults`,
+    best: 0,
+    async run() {
+      runs += 1;
+      const name = `${GROUP_PREFIX}${members}-${runs}`;
+      await truncateEffects(db);
+      return timed(db, count, async () => {
+        const pools = Array.from({ length: members }, () => db.pool(MEMBER_CONNECTIONS));
+        const consumers = pools.map(
+          (pool) => new Consumer({ db: pool, name, from: 'start', handle: insertEffects }),
+        );
+        for (const c of consumers) {
+          c.on('error', (error) => note(`consume-group: ${name}: ${error.message}`));
+        }
+        await Promise.all(consumers.map((c) => c.start()));
+        return async () => {
+          await Promise.all(consumers.map((c) => c.close()));
+          await Promise.all(pools.map((p) => p.end()));
+        };
+      });
+    },
+  };
+}
+
 /** graphile-worker with `members` workers, jobs added before the clock. */
 function graphileCandidate(
   db: BenchDatabase,
@@ -82,9 +131,9 @@ function graphileCandidate(
     label: `graphile-worker ${tuned ? `tuned, 1 runner of concurrency ${members}` : `defaults, ${members} runner(s)`}`,
     best: 0,
     async run() {
+      await truncateEffects(db);
       const pool = db.pool(1);
       try {
-        await pool.query(`TRUNCATE ${EFFECTS}`);
         await pool.query(
           'TRUNCATE graphile_worker._private_jobs, graphile_worker._private_job_queues CASCADE',
         );
@@ -171,6 +220,9 @@ function rawCandidate(db: BenchDatabase, count: number, pageSize?: number): Cand
   };
 }
 
+const best = (candidates: readonly Candidate[]) =>
+  candidates.reduce((a, b) => (b.best > a.best ? b : a));
+
 export async function groupBench(db: BenchDatabase, count: number): Promise<void> {
   const admin = db.pool(1);
   try {
@@ -183,32 +235,45 @@ export async function groupBench(db: BenchDatabase, count: number): Promise<void
     await admin.query('VACUUM ANALYZE eventrail.event_logs');
     const raws = [rawCandidate(db, count), rawCandidate(db, count, 1000)];
     for (const members of [1, 4]) {
+      const ours = consumerCandidate(db, count, members);
       const peers = [true, false].map((tuned) => graphileCandidate(db, count, members, tuned));
       for (let round = 1; round <= REPEATS; round++) {
-        for (const c of [...(members === 1 ? raws : []), ...peers]) {
+        for (const c of [...(members === 1 ? raws : []), ours, ...peers]) {
           const value = await c.run();
           c.best = Math.max(c.best, value);
           note(`round ${round}: ${c.label}: ${value.toFixed(0)} events/s`);
         }
       }
-      const raw = raws.reduce((a, b) => (b.best > a.best ? b : a));
+      const raw = best(raws);
+      const peer = best(peers);
+      const common = { unit: 'events/s', members, events: count, rounds: REPEATS };
+      report({
+        scenario: `consume-group-${members}`,
+        defaults: true,
+        value: ours.best,
+        raw: raw.best,
+        rawMethod: raw.label,
+        vsPeer: ours.best / peer.best,
+        peerSetting: peer.label,
+        goal: 1.2,
+        membersRun: `${members} Consumer instance(s) in one process, a pool of ${MEMBER_CONNECTIONS} each`,
+        handler: 'one INSERT per event, in the transaction of the checkpoint',
+        ...common,
+      });
       for (const [i, c] of peers.entries()) {
         report({
           scenario: `consume-group-${members}`,
           peer: 'graphile-worker',
           ...(i === 1 ? { defaults: true } : {}),
           setting: c.label,
-          unit: 'events/s',
           value: c.best,
-          raw: raw.best,
-          rawMethod: raw.label,
-          members,
-          events: count,
-          rounds: REPEATS,
+          job: 'one INSERT per job (helpers.query), jobs without a queue (no order kept)',
+          ...common,
         });
       }
     }
   } finally {
+    await forgetConsumers(admin, GROUP_PREFIX);
     await admin.query(`DROP TABLE IF EXISTS ${EFFECTS}`);
     await admin.query('DROP SCHEMA IF EXISTS graphile_worker CASCADE');
     await admin.end();

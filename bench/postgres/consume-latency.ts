@@ -1,5 +1,7 @@
 /**
- * `consume-live-latency`: commit → handler latency of a live consumer at its defaults.
+ * `consume-live-latency`: commit → handler latency of a live consumer at its defaults: a durable
+ * `Consumer` (one member, from 'now'; `"consumer": "Consumer"`), then an EventStream
+ * subscription (`"consumer": "EventStream subscription"`), each its own line.
  * BENCH_LIVE_EVENTS events (default 2000) are logged one per transaction at a steady
  * BENCH_LIVE_RATE per second (default 200) through a PostgresSink on a transaction's client; an
  * event's latency runs from the moment its COMMIT is sent (so it can only overstate) to the
@@ -7,20 +9,44 @@
  */
 import type pg from 'pg';
 import { normalizeEvent } from '../../src/index.js';
-import { EventStream, PostgresSink } from '../../src/postgres/index.js';
+import { Consumer, EventStream, PostgresSink } from '../../src/postgres/index.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { agentEvent } from '../lib/events.js';
 import { note, percentile, report } from '../lib/report.js';
+import { forgetConsumers } from './consuming.js';
 
 const EVENTS = Number(process.env.BENCH_LIVE_EVENTS ?? 2000);
 const RATE = Number(process.env.BENCH_LIVE_RATE ?? 200);
 const TIMEOUT_MS = 10_000;
+const LIVE_NAME = 'bench-live';
 
 /** A live consumer under test: `start` calls `handled(id)` as its handler gets each event. */
 export interface LiveConsumer {
   readonly label: string;
   start(pool: pg.Pool, handled: (id: string) => void): Promise<() => Promise<void>>;
 }
+
+/** A durable Consumer (one member) from 'now' at its defaults; the handler only notes. */
+export const liveConsumer: LiveConsumer = {
+  label: 'Consumer',
+  async start(pool, handled) {
+    await forgetConsumers(pool, LIVE_NAME);
+    const consumer = new Consumer({
+      db: pool,
+      name: LIVE_NAME,
+      from: 'now',
+      handle: async (events) => {
+        for (const e of events) handled(e.id);
+      },
+    });
+    consumer.on('error', (error) => note(`consume-live-latency: consumer error: ${error.message}`));
+    await consumer.start();
+    return async () => {
+      await consumer.close();
+      await forgetConsumers(pool, LIVE_NAME);
+    };
+  },
+};
 
 /** An EventStream subscription of every event of the events' user (live: no `after`). */
 export const liveSubscription: LiveConsumer = {

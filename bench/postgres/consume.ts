@@ -15,7 +15,7 @@ import { type Candidate, settleHeap } from '../lib/candidate.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { note, report } from '../lib/report.js';
 import { type BenchStream, connectedSink, createBenchStream, natsLogger } from '../nats/publish.js';
-import { logAgentEvents } from './seed.js';
+import { logAgentEvents } from './consuming.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
