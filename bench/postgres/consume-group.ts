@@ -6,7 +6,8 @@
  * (that many runners, concurrency 1 each) and tuned (one runner of that concurrency, a local
  * queue of 500, batched completion). BENCH_GROUP_EVENTS agent events (default 20000, keyed by
  * session: 200 keys) are logged, or added as jobs with `add_jobs` 1000 at a time, before the
- * clock; the clock runs from the start of the members until the host table holds every row.
+ * clock; the clock runs from the start of the members until the host table holds every row
+ * (counted every 10 ms on a connection of its own, for both libraries alike).
  * The eventrail line's `raw` is the best plain `INSERT ... SELECT` of the same rows (one
  * statement, or keyset pages of 1000 in commit order); `vsPeer` divides by graphile-worker's
  * best line (goal ≥ 1.2). Rounds interleaved, best round.
