@@ -56,10 +56,14 @@ export interface EventsApiCloseSummary extends CloseSummary {
  *   `GET {base}/{projectId}/analytics/sessions/{sessionId}/events` (seed 003's path, which also
  *   reaches a session named `stream`).
  * - `GET {base}/{projectId}/events/stream` — Server-Sent Events (needs `stream`): the list
- *   route's filters, then `after` or the `Last-Event-ID` header (which wins) to start after a
- *   cursor. Each event is `id: <cursor>`, `event: event`, `data: <JSON of one list item>`;
- *   `: heartbeat` comments keep the connection open; `event: end` with `{ code, message }` tells
- *   why the server ended it early (`STREAM_SUBSCRIBER_LAGGED`: reconnect to resume).
+ *   route's filters but `from`, which says where it starts (`start`, `now` (the default), an
+ *   ISO 8601 time, a cursor); the `Last-Event-ID` header, a cursor, wins over it. Each event is
+ *   `id: <cursor>`, `event: event`, `data: <JSON of one list item>`; `event: caught-up` follows
+ *   the last event that existed when it started, `event: fell-behind` says the client is more
+ *   than half of `bufferSize` behind (both `id: <cursor>`, `data: {"cursor"}`); `: heartbeat`
+ *   comments keep the connection open; `event: end` with `{ code, message }` tells why the
+ *   server ended it early (`STREAM_SUBSCRIBER_LAGGED`: reconnect to resume; `CURSOR_EXPIRED`,
+ *   with `oldestAt`: the position is older than what retention kept).
  * - `GET {base}/{projectId}/analytics` — `from`, `to`, and `bucket` (`minute` | `hour` | `day`)
  *   with `timeZone` for a time series. Answers
  *   `{ countsByType, agentInteractions, errorStats, timeSeries? }`.

@@ -124,11 +124,13 @@ export class EventStream
     filters: EventFilters | undefined,
     options: SubscribeOptions & { readonly markers: true },
   ): Subscription<StreamEvent | StreamMarker>;
+  /** Subscribes without markers: the iteration yields events only (see the first signature). */
   subscribe(
     scope: QueryScope,
     filters?: EventFilters,
     options?: SubscribeOptions & { readonly markers?: false },
   ): Subscription<StreamEvent>;
+  /** Subscribes with markers or without, as `options.markers` says (see the first signature). */
   subscribe(
     scope: QueryScope,
     filters?: EventFilters,

@@ -10,6 +10,7 @@ import type { StreamPosition } from '../read/position.js';
  *   them, as soon as that happens; a `caught-up` follows once they are all taken.
  */
 export interface StreamMarker {
+  /** What it says: `caught-up` or `fell-behind` (see {@link StreamMarker}). */
   readonly kind: 'caught-up' | 'fell-behind';
   /** Where the subscriber stands: resume from it (`from: marker.cursor`) to miss nothing after. */
   readonly cursor: string;

@@ -70,9 +70,10 @@ export type SubscribeFrom = 'start' | 'now' | Date | (string & {});
 /** Options of one {@link EventStream.subscribe} call. */
 export interface SubscribeOptions {
   /**
-   * Where the subscription starts (see {@link SubscribeFrom}). A `Date` takes, history and live
-   * alike, only the events created at or after it (as `filters.from` would; its cursors are those
-   * of the scope and filters given). A cursor or `Date` older than what retention kept (see
+   * Where it starts: `'start'` (every event still kept, in commit order, then live), `'now'`, a
+   * `Date` (the events created at or after it, then live) or a cursor (right after its event; see
+   * {@link SubscribeFrom}). A `Date` takes, history and live alike, only the events created at or
+   * after it (as `filters.from` would; its cursors are those of the scope and filters given). A cursor or `Date` older than what retention kept (see
    * `maintain`) ends the subscription with a `CursorExpiredError` at its first `next()`, and so
    * does retention removing history it had yet to read: never a silent skip.
    * @default 'now': the events that commit after the subscription starts, at its first `next()`
