@@ -21,6 +21,7 @@ export type {
   BatchEmitter,
   MessagingTarget,
   ObservedApi,
+  ObservedConsumer,
   ObservedInbox,
   ObservedLogger,
   ObservedMaintenance,

@@ -17,6 +17,7 @@ import { observeLogger } from './logger-instruments.js';
 import { observePublisher } from './outbox-instruments.js';
 import {
   API_FIGURES,
+  CONSUMER_FIGURES,
   INBOX_FIGURES,
   MAINTENANCE_FIGURES,
   QUERY_FIGURES,
@@ -27,6 +28,7 @@ import type {
   MessagingTarget,
   ObservedApi,
   ObservedBrokerSink,
+  ObservedConsumer,
   ObservedInbox,
   ObservedLogger,
   ObservedMaintenance,
@@ -55,6 +57,11 @@ export interface InstrumentOptions {
   readonly queries?: ObservedQueries;
   /** An `Inbox`: events handled and redeliveries skipped. @default none */
   readonly inbox?: ObservedInbox;
+  /**
+   * A `Consumer` (this process's member): events handled, batches, retries, parked, partitions
+   * held, lag in events and seconds, handler durations. @default none
+   */
+  readonly consumer?: ObservedConsumer;
   /**
    * Sinks (any eventrail sink). Broker sinks (`RabbitMQSink`, `NatsSink`) add
    * `messaging.client.sent.messages`, connects and disconnects, RabbitMQ's blocked time, and
@@ -145,6 +152,7 @@ const instrumentOptions = defineOptions<InstrumentOptions>()('InstrumentOptions'
   api: part<ObservedApi>('an EventsApi', ['metrics']),
   queries: part<ObservedQueries>('an EventQueries', ['metrics']),
   inbox: part<ObservedInbox>('an Inbox', ['metrics']),
+  consumer: part<ObservedConsumer>('a Consumer', ['metrics']),
   sinks: sinksSpec,
   readTimeoutMs: integer({ min: 1 }).default(2000),
   meterProvider: part<MeterProvider>(
@@ -178,7 +186,8 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
 
   constructor(options: ReturnType<typeof instrumentOptions.resolve>) {
     super();
-    const { logger, publisher, stream, maintenance, api, queries, inbox, sinks } = options;
+    const { logger, publisher, stream, maintenance, api, queries, inbox, consumer, sinks } =
+      options;
     this.#log = options.log;
     logErrors(this, options.log, 'eventrail metrics read failed');
     const provider = options.meterProvider ?? metrics.getMeterProvider();
@@ -197,11 +206,18 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
     if (maintenance) observeFigures(r, MAINTENANCE_FIGURES, () => maintenance.metrics());
     if (queries) observeFigures(r, QUERY_FIGURES, () => queries.metrics());
     if (inbox) observeFigures(r, INBOX_FIGURES, () => inbox.metrics());
+    if (consumer) {
+      // The lag's age is observed in seconds from milliseconds, as every time figure is.
+      observeFigures(r, CONSUMER_FIGURES, () => {
+        const m = consumer.metrics();
+        return { ...m, lagMs: m.lagSeconds * 1000 };
+      });
+    }
     if (api) {
       observeFigures(r, API_FIGURES, () => api.metrics());
       observeResponses(r, api);
     }
-    const given = [logger, publisher, stream, maintenance, api, queries, inbox];
+    const given = [logger, publisher, stream, maintenance, api, queries, inbox, consumer];
     this.#parts = given.filter((p) => p !== undefined).length + sinks.length;
   }
 

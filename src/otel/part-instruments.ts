@@ -259,3 +259,54 @@ export const PUBLISHER_FIGURES = [
 
 /** The keys a part's `metrics()` must have for a table of figures. @internal */
 export type FiguresOf<T extends readonly Figure<string>[]> = T[number][0];
+
+/** A `Consumer` member's figures (this process's). @internal */
+export const CONSUMER_FIGURES = [
+  ['handled', 'eventrail.consumer.handled', 'counter', '{event}', 'Events handled and committed'],
+  ['batches', 'eventrail.consumer.batches', 'counter', '{batch}', 'Transactions committed'],
+  [
+    'retries',
+    'eventrail.consumer.retries',
+    'counter',
+    '{attempt}',
+    'Failed handler calls tried again',
+  ],
+  ['parked', 'eventrail.consumer.parked', 'counter', '{event}', 'Events parked in dead_letters'],
+  [
+    'leasesLost',
+    'eventrail.consumer.leases_lost',
+    'counter',
+    '{partition}',
+    'Batches rolled back because their partition was taken by another member',
+  ],
+  ['errors', 'eventrail.consumer.errors', 'counter', '{error}', 'Faults (error events)'],
+  [
+    'partitionsOwned',
+    'eventrail.consumer.partitions',
+    'upDown',
+    '{partition}',
+    'Partitions this member holds',
+  ],
+  [
+    'lagEvents',
+    'eventrail.consumer.lag.events',
+    'gauge',
+    '{event}',
+    "Events of this member's partitions not yet handled (up to 10,000)",
+  ],
+  ['lagMs', 'eventrail.consumer.lag.time', 'gauge', 's', 'Age of the oldest event not yet handled'],
+  [
+    'listening',
+    'eventrail.consumer.listening',
+    'gauge',
+    '1',
+    'Whether LISTEN is connected (1) or not (0)',
+  ],
+  [
+    'handleDurationMs',
+    'eventrail.consumer.handle.duration',
+    'durations',
+    's',
+    'Handler durations per batch, latest 1000, by quantile (1 = max)',
+  ],
+] as const satisfies readonly Figure<string>[];

@@ -2,7 +2,7 @@
  * What `instrument()` observes, as structural types: the otel entry imports no other backend,
  * so anything with the right `metrics()` and `on()` can be observed (an `EventLogger`, an
  * `OutboxPublisher`, an `EventStream`, a `MaintenanceTimer`, an `EventsApi`, an `EventQueries`,
- * an `Inbox`, a `RabbitMQSink` or `NatsSink`).
+ * an `Inbox`, a `Consumer`, a `RabbitMQSink` or `NatsSink`).
  */
 
 import type { DurationSummary } from '../lifecycle/durations.js';
@@ -138,6 +138,23 @@ export interface ObservedQueries {
     readonly cacheMisses: number;
     readonly cacheErrors: number;
     readonly readDurationMs: DurationSummary;
+  };
+}
+
+/** A `Consumer` (one member: this process), as far as `instrument()` needs it. */
+export interface ObservedConsumer {
+  metrics(): {
+    readonly handled: number;
+    readonly batches: number;
+    readonly retries: number;
+    readonly parked: number;
+    readonly leasesLost: number;
+    readonly errors: number;
+    readonly partitionsOwned: number;
+    readonly lagEvents: number;
+    readonly lagSeconds: number;
+    readonly listening: boolean;
+    readonly handleDurationMs: DurationSummary;
   };
 }
 

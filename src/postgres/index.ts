@@ -9,7 +9,12 @@
  */
 
 export { Consumer, type ConsumerCloseSummary, type ConsumerEvents } from './consume/consumer.js';
-export type { DeadLetter, DeadLetterReplay } from './consume/dead-letters.js';
+export type {
+  DeadLetter,
+  DeadLetterListOptions,
+  DeadLetterReplay,
+  DeadLetterSelection,
+} from './consume/dead-letters.js';
 export type { ConsumerMetrics } from './consume/metrics.js';
 export type { ConsumerHandler, ConsumerOptions, ConsumerStart } from './consume/options.js';
 export type { ConsumerPartitionStats, ConsumerStats } from './consume/stats.js';

@@ -11,6 +11,8 @@
  * files, otel-metrics); this one shows they all keep the same contract. Real Postgres, RabbitMQ
  * and NATS, each behind a TCP proxy where a link is cut.
  */
+
+import { randomUUID } from 'node:crypto';
 import { AggregationTemporality, type MetricData } from '@opentelemetry/sdk-metrics';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +29,7 @@ import {
 import { NatsSink } from '../../src/nats/index.js';
 import { type InstrumentOptions, instrument } from '../../src/otel/index.js';
 import {
+  Consumer,
   EventQueries,
   EventStream,
   MaintenanceTimer,
@@ -36,6 +39,7 @@ import {
 import type { RabbitMQSink } from '../../src/rabbitmq/index.js';
 import { pause, records } from '../helpers/brokers.js';
 import { useTestDatabase } from '../helpers/database.js';
+import { insertEvents } from '../helpers/events.js';
 import { makeEvent } from '../helpers/fake-sink.js';
 import { useNats } from '../helpers/nats.js';
 import { pointValue, type TestMeters, testMeters } from '../helpers/otel.js';
@@ -139,6 +143,9 @@ const defer = (step: () => Promise<unknown>) => void cleanup.push(step);
 const points = (seen: Map<string, MetricData>) =>
   [...seen.values()].reduce((n, m) => n + m.dataPoints.length, 0);
 
+/** The consumers whose handler was called. */
+const handling = new Set<string>();
+
 const rows: Row<Part>[] = [
   row<EventLogger>({
     name: 'EventLogger',
@@ -211,6 +218,42 @@ const rows: Row<Part>[] = [
       }
     },
     figure: { name: 'eventrail.stream.subscribers', of: (stream) => stream.metrics().subscribers },
+  }),
+  row<Consumer>({
+    name: 'Consumer',
+    metrics: 'ConsumerMetrics',
+    observedAs: 'consumer',
+    service: 'postgres',
+    make: (env) => {
+      const name = `lifecycle-${randomUUID()}`;
+      return quiet(
+        new Consumer({
+          db: env.pool,
+          name,
+          from: 'now',
+          listen: false,
+          pollIntervalMs: 20,
+          // Its batch never ends: close() rolls it back at the deadline.
+          handle: () => {
+            handling.add(name);
+            return new Promise<never>(() => {});
+          },
+        }),
+      );
+    },
+    async load(consumer, cut) {
+      await consumer.start();
+      await insertEvents(db.pool, [{ type: 'A', userId: 'u' }]);
+      await waitFor(() => handling.has(consumer.name), 10_000, 'a batch in flight');
+      cut();
+    },
+    // The batch in flight is rolled back; giving the partitions back gets no answer.
+    left: { timedOut: true, released: 0 } as CloseSummary,
+    closed: (consumer) => rejectsClosed(consumer.start()),
+    figure: {
+      name: 'eventrail.consumer.partitions',
+      of: (consumer) => consumer.metrics().partitionsOwned,
+    },
   }),
   row<MaintenanceTimer>({
     name: 'MaintenanceTimer',

@@ -30,6 +30,15 @@ const publisher = () => new postgres.OutboxPublisher({ db, sinks: [sink], listen
 const admin = () => new postgres.OutboxAdmin({ db });
 const queries = new postgres.EventQueries({ db });
 const stream = () => new postgres.EventStream({ db, listen: false });
+const pool = { ...db, totalCount: 0, connect: () => new Promise<never>(() => {}) };
+const consumerOptions = {
+  db: pool,
+  name: 'c',
+  from: 'start',
+  handle: async () => {},
+  listen: false,
+} as const;
+const consumer = () => new postgres.Consumer(consumerOptions);
 const rabbit = (o?: object) =>
   new rabbitmq.RabbitMQSink({ url: 'amqp://127.0.0.1:1', exchange: 'x', ...o });
 const natsSink = (o?: object) =>
@@ -54,6 +63,7 @@ const CLOSABLE: Record<string, () => { close(options?: never): Promise<unknown> 
   EventLogger: logger,
   OutboxPublisher: publisher,
   EventStream: stream,
+  Consumer: consumer,
   MaintenanceTimer: () => new postgres.MaintenanceTimer({ db }),
   RabbitMQSink: () => rabbit(),
   NatsSink: () => natsSink(),
@@ -109,6 +119,13 @@ const CASES: Case[] = [
   { name: 'EventStream.subscribe (filters)', call: (o) => stream().subscribe(scope, o as never), valid: { types: ['t'] }, required: false, field: 'filters' },
   { name: 'new MaintenanceTimer', call: (o) => new postgres.MaintenanceTimer(o as never), valid: { db, intervalMs: 1000 }, required: true },
   { name: 'maintain', call: (o) => postgres.maintain(o as never), valid: { db, premake: 2 }, required: true },
+  { name: 'new Consumer', call: (o) => new postgres.Consumer(o as never), valid: consumerOptions, required: true },
+  { name: 'new Consumer (retry)', call: (o) => new postgres.Consumer({ ...consumerOptions, retry: o as never }), valid: { retries: 1 }, required: false, field: 'options.retry' },
+  { name: 'new Consumer (scope)', call: (o) => new postgres.Consumer({ ...consumerOptions, scope: o as never }), valid: { userId: 'u', projectId: 'p' }, required: false, field: 'options.scope' },
+  { name: 'new Consumer (filters)', call: (o) => new postgres.Consumer({ ...consumerOptions, filters: o as never }), valid: { types: ['t'] }, required: false, field: 'options.filters' },
+  { name: 'Consumer.deadLetters', call: (o) => consumer().deadLetters(o as never), valid: { key: 'k', limit: 5 }, required: false },
+  { name: 'Consumer.replayDeadLetters', call: (o) => consumer().replayDeadLetters(o as never), valid: { key: 'k' }, required: false },
+  { name: 'Consumer.purgeDeadLetters', call: (o) => consumer().purgeDeadLetters(o as never), valid: { key: 'k' }, required: false },
   { name: 'replay', call: (o) => postgres.replay(o as never), valid: { db, from: 'start', sink, ratePerSecond: 10 }, required: true },
   { name: 'replay (retry)', call: (o) => postgres.replay({ db, from: 'start', sink, retry: o as never }), valid: { retries: 1 }, required: false, field: 'options.retry' },
   { name: 'replay (scope)', call: (o) => postgres.replay({ db, from: 'start', sink, scope: o as never }), valid: { userId: 'u', projectId: 'p' }, required: false, field: 'options.scope' },
@@ -187,6 +204,8 @@ const NO_OPTIONS_METHODS: Readonly<Record<string, string>> = {
   'OutboxAdmin.counts': 'takes nothing',
   'Inbox.handle': 'takes a transaction, an event and the work',
   'MaintenanceTimer.start': 'takes nothing',
+  'Consumer.start': 'takes nothing',
+  'Consumer.stats': 'takes nothing',
   'MaintenanceTimer.runNow': 'takes nothing',
   'MemoryCacheStore.get': "a cache store's get: a key",
   'MemoryCacheStore.set': "a cache store's set: a key, a value and a lifetime",
@@ -202,6 +221,7 @@ const NO_OPTIONS_METHODS: Readonly<Record<string, string>> = {
     [
       'OutboxPublisher',
       'EventStream',
+      'Consumer',
       'MaintenanceTimer',
       'RabbitMQSink',
       'NatsSink',

@@ -19,7 +19,11 @@ import { type TableNames, tableNames } from '../sql/names.js';
 import { streamSql } from '../sql/stream.js';
 import {
   type DeadLetter,
+  type DeadLetterListOptions,
   type DeadLetterReplay,
+  type DeadLetterSelection,
+  deadLetterListOptions,
+  deadLetterSelection,
   listDeadLetters,
   purgeDeadLetters,
   replayDeadLetters,
@@ -158,24 +162,35 @@ export class Consumer
     return consumerStats(db, this.#sql, this.#reads(db), this.name, this.#o.partitions);
   }
 
-  /** The parked events (of `key` when given), by key in order, at most `limit` (default 100). */
-  deadLetters(options: { key?: string; limit?: number } = {}): Promise<DeadLetter[]> {
-    const db = toExecutor(this.#pool);
-    return listDeadLetters(db, this.#sql, this.name, options.key, options.limit ?? 100);
+  /**
+   * The parked events (of `key` when given), by key in commit order, at most `limit`.
+   * @throws {ValidationError} for bad options
+   */
+  async deadLetters(options?: DeadLetterListOptions): Promise<DeadLetter[]> {
+    const { key, limit } = deadLetterListOptions.resolve(options);
+    return listDeadLetters(toExecutor(this.#pool), this.#sql, this.name, key, limit);
   }
 
   /**
    * Sends the parked events (of `key` when given) back through the handler, key by key in
-   * order, each in a transaction with the removal of its dead letter; one failing again stays
-   * parked with the rest of its key. Runs on its own pool connection, started or not.
+   * commit order, each in a transaction with the removal of its dead letter; one failing again
+   * stays parked (one attempt more) with the rest of its key. A key is replayed by one caller
+   * at a time; members park new events of the key behind it until none is left. Runs on a
+   * connection of its own, whether the consumer is started or not.
+   * @throws {ValidationError} for bad options
    */
-  replayDeadLetters(options: { key?: string } = {}): Promise<DeadLetterReplay> {
-    return replayDeadLetters(this.#pool, this.#sql, this.name, options.key, this.#o.handle);
+  async replayDeadLetters(options?: DeadLetterSelection): Promise<DeadLetterReplay> {
+    const { key } = deadLetterSelection.resolve(options);
+    return replayDeadLetters(this.#pool, this.#sql, this.name, key, this.#o.handle);
   }
 
-  /** Removes the parked events (of `key` when given) without handling them; returns how many. */
-  purgeDeadLetters(options: { key?: string } = {}): Promise<number> {
-    return purgeDeadLetters(toExecutor(this.#pool), this.#sql, this.name, options.key);
+  /**
+   * Removes the parked events (of `key` when given) without handling them; returns how many.
+   * @throws {ValidationError} for bad options
+   */
+  async purgeDeadLetters(options?: DeadLetterSelection): Promise<number> {
+    const { key } = deadLetterSelection.resolve(options);
+    return purgeDeadLetters(toExecutor(this.#pool), this.#sql, this.name, key);
   }
 
   #reads(db: Parameters<typeof committedReads>[0]) {

@@ -1,10 +1,37 @@
 import { describe } from '../../errors.js';
+import { defineOptions } from '../../options/schema.js';
+import { integer, text } from '../../options/spec.js';
 import { checkOut, type PooledClient } from '../driver/checkout.js';
 import { inTransaction, sessionOf } from '../driver/executor.js';
 import type { PgPoolLike, Session } from '../driver/types.js';
 import { type EventRow, toRecord } from '../read/records.js';
 import type { ConsumerSql } from '../sql/consumer.js';
 import type { ConsumerHandler } from './options.js';
+
+/** Which dead letters a call of {@link Consumer} works on. */
+export interface DeadLetterSelection {
+  /** Only those of this key (aggregate id, else session id, else user id). @default none: every key */
+  readonly key?: string;
+}
+
+/** Options of {@link Consumer.deadLetters}. */
+export interface DeadLetterListOptions extends DeadLetterSelection {
+  /** Most dead letters returned. @default 100 */
+  readonly limit?: number;
+}
+
+const key = () => text({ maxLength: 10_000 }).optional('none: every key');
+
+/** {@link DeadLetterSelection} as a table of specs. @internal */
+export const deadLetterSelection = defineOptions<DeadLetterSelection>()('DeadLetterSelection', {
+  key: key(),
+});
+
+/** {@link DeadLetterListOptions} as a table of specs. @internal */
+export const deadLetterListOptions = defineOptions<DeadLetterListOptions>()(
+  'DeadLetterListOptions',
+  { key: key(), limit: integer({ min: 1, max: 10_000 }).default(100) },
+);
 
 /** One parked event, as {@link listDeadLetters} returns it. */
 export interface DeadLetter {
