@@ -7,7 +7,8 @@
  * queue of 500, batched completion). BENCH_GROUP_EVENTS agent events (default 20000, keyed by
  * session: 200 keys) are logged, or added as jobs with `add_jobs` 1000 at a time, before the
  * clock; the clock runs from the start of the members until the host table holds every row
- * (counted every 10 ms on a connection of its own, for both libraries alike).
+ * (counted every 10 ms on a connection of its own, for both libraries alike; a run that has not
+ * written them all after BENCH_CONSUME_TIMEOUT_MS, default 300000, fails the scenario).
  * The eventrail line's `raw` is the best plain `INSERT ... SELECT` of the same rows (one
  * statement, or keyset pages of 1000 in commit order); `vsPeer` divides by graphile-worker's
  * best line (goal ≥ 1.2). Rounds interleaved, best round.
