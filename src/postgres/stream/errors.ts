@@ -3,7 +3,7 @@ import { describe, EventrailError } from '../../errors.js';
 /**
  * A subscriber fell `bufferSize` events behind: its buffer was dropped and its iteration ended
  * with this error, so that one slow reader never holds memory for every event that follows.
- * Subscribe again with `after: error.cursor` to carry on exactly where it stopped.
+ * Subscribe again with `from: error.cursor` to carry on exactly where it stopped.
  */
 export class SubscriberLaggedError extends EventrailError {
   /** The cursor of the last event the subscriber received (or of where it started). */
@@ -14,7 +14,7 @@ export class SubscriberLaggedError extends EventrailError {
   constructor(cursor: string, bufferSize: number) {
     super(
       'STREAM_SUBSCRIBER_LAGGED',
-      `the subscriber fell ${bufferSize} events behind and was ended; resume with after: error.cursor`,
+      `the subscriber fell ${bufferSize} events behind and was ended; resume with from: error.cursor`,
     );
     this.cursor = cursor;
     this.bufferSize = bufferSize;

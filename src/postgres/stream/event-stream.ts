@@ -150,7 +150,7 @@ export class EventStream
     const since = o.from instanceof Date ? { ...f, from: later(f.from, o.from) } : f;
     const reads = subscriberReads(this.#executor, this.#sql, s, since);
     const reader = this.#reader;
-    const begin = subscriptionStart(o.from, {
+    const begin = subscriptionStart(o.from instanceof Date ? (since.from as Date) : o.from, {
       session: this.#executor,
       names: this.#names,
       codec: this.#codec,
