@@ -27,7 +27,8 @@
  * consume-live-latency, commit → handler p50/p99 of a live consumer, BENCH_LIVE_EVENTS (default
  * 2000) at BENCH_LIVE_RATE/s (default 200), see postgres/consume-latency.ts;
  * consume-replay-nats, replay of BENCH_EVENTS stored events to NATS vs the logger → NatsSink
- * rate, see postgres/consume.ts).
+ * rate, see postgres/consume.ts; BENCH_CONSUME, a comma-separated list of catchup, group, live,
+ * replay, runs only those, default all).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -153,13 +154,16 @@ if (wanted('inbox')) {
   }
 }
 if (wanted('consume')) {
+  const parts = process.env.BENCH_CONSUME?.split(',');
+  const part = (name: string) => parts === undefined || parts.includes(name);
   const db = await createBenchDatabase();
   try {
     const catchUp = process.env.BENCH_CATCHUP_EVENTS ?? process.env.BENCH_EVENTS ?? 1_000_000;
-    await catchUpBench(db, Number(catchUp));
-    await groupBench(db, Number(process.env.BENCH_GROUP_EVENTS ?? 20_000));
-    for (const live of [liveConsumer, liveSubscription]) await liveLatency(db, live);
-    await replayNats(db, count);
+    if (part('catchup')) await catchUpBench(db, Number(catchUp));
+    if (part('group')) await groupBench(db, Number(process.env.BENCH_GROUP_EVENTS ?? 20_000));
+    if (part('live'))
+      for (const live of [liveConsumer, liveSubscription]) await liveLatency(db, live);
+    if (part('replay')) await replayNats(db, count);
   } finally {
     await db.drop();
   }
