@@ -77,6 +77,22 @@ export interface SubscriptionTarget {
   ) => Promise<StreamItem[]>;
 }
 
+/**
+ * The event handed out for `item` under `binding`. Its cursor is signed when first read, then
+ * kept: a consumer that never reads it (one that resumes from `Subscription.cursor`) pays no
+ * HMAC per event. An own property still: spread and JSON.stringify see it.
+ */
+function streamEvent(item: StreamItem, binding: string, feed: Feed): StreamEvent {
+  let cursor: string | undefined;
+  return {
+    event: item.record,
+    get cursor() {
+      cursor ??= feed.cursor(item.position, binding);
+      return cursor;
+    },
+  };
+}
+
 /** A page of history read up to `upTo`; `full` when there may be more before it. */
 interface HistoryPage {
   readonly items: StreamItem[];
@@ -234,8 +250,7 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     this.#feed.counters.delivered += 1;
     const binding = this.#binding;
     if (item.shared?.binding !== binding) {
-      const cursor = this.#feed.cursor(item.position, binding);
-      item.shared = { binding, event: { event: item.record, cursor } };
+      item.shared = { binding, event: streamEvent(item, binding, this.#feed) };
     }
     if (!this.#caughtUp && this.#live && this.#events === 0) this.#signal('caught-up');
     return item.shared.event as T;
