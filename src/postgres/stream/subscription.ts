@@ -78,19 +78,32 @@ export interface SubscriptionTarget {
 }
 
 /**
- * The event handed out for `item` under `binding`. Its cursor is signed when first read, then
- * kept: a consumer that never reads it (one that resumes from `Subscription.cursor`) pays no
- * HMAC per event. An own property still: spread and JSON.stringify see it.
+ * The event handed out for an item under one binding. Its cursor is signed when first read, then
+ * kept: a consumer that never reads it (one that resumes from `Subscription.cursor`) pays no HMAC
+ * per event. JSON.stringify writes it as `{ event, cursor }`.
  */
-function streamEvent(item: StreamItem, binding: string, feed: Feed): StreamEvent {
-  let cursor: string | undefined;
-  return {
-    event: item.record,
-    get cursor() {
-      cursor ??= feed.cursor(item.position, binding);
-      return cursor;
-    },
-  };
+class SharedEvent implements StreamEvent {
+  readonly event: EventRecord;
+  readonly #position: StreamPosition;
+  readonly #binding: string;
+  readonly #feed: Feed;
+  #cursor: string | undefined;
+
+  constructor(item: StreamItem, binding: string, feed: Feed) {
+    this.event = item.record;
+    this.#position = item.position;
+    this.#binding = binding;
+    this.#feed = feed;
+  }
+
+  get cursor(): string {
+    this.#cursor ??= this.#feed.cursor(this.#position, this.#binding);
+    return this.#cursor;
+  }
+
+  toJSON(): StreamEvent {
+    return { event: this.event, cursor: this.cursor };
+  }
 }
 
 /** A page of history read up to `upTo`; `full` when there may be more before it. */
@@ -250,7 +263,7 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     this.#feed.counters.delivered += 1;
     const binding = this.#binding;
     if (item.shared?.binding !== binding) {
-      item.shared = { binding, event: streamEvent(item, binding, this.#feed) };
+      item.shared = { binding, event: new SharedEvent(item, binding, this.#feed) };
     }
     if (!this.#caughtUp && this.#live && this.#events === 0) this.#signal('caught-up');
     return item.shared.event as T;
