@@ -29,7 +29,7 @@ const FIELD = 'options.from';
  * How a subscription starting at `from` starts, and reads its history: `'now'` at the shared
  * reader's head, caught up at once; any other at its position (the origin for `'start'` and a
  * `Date`), caught up at the settled mark read then, and checked against the retention horizon
- * at the start and after each page of history, so that removed events end it with a
+ * at the start and with each page of history (read in the page's own statement), so that removed events end it with a
  * `CursorExpiredError` instead of going missing. A bad cursor is refused here, synchronously.
  * @internal
  */

@@ -6,7 +6,10 @@ import type { PendingMarker, StreamMarker } from './markers.js';
 /** One event of a subscription, with the cursor to resume after it. */
 export interface StreamEvent {
   readonly event: EventRecord;
-  /** Pass as `from` (or send as SSE `Last-Event-ID`) to resume right after this event. */
+  /**
+   * Pass as `from` (or send as SSE `Last-Event-ID`) to resume right after this event. Signed
+   * (HMAC) when first read, then kept.
+   */
   readonly cursor: string;
 }
 
