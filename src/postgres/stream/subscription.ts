@@ -21,7 +21,7 @@ export interface StreamItem {
    * The event as last handed out, with its cursor for one binding: the subscribers of that
    * binding take this same object.
    */
-  shared?: { readonly binding: string; readonly event: StreamEvent };
+  shared?: SharedEvent;
 }
 
 /** The counters a stream keeps of its subscriptions. @internal */
@@ -99,6 +99,11 @@ class SharedEvent implements StreamEvent {
     this.#feed = feed;
   }
 
+  /** What its cursor is bound to. */
+  get binding(): string {
+    return this.#binding;
+  }
+
   get cursor(): string {
     this.#cursor ??= this.#feed.cursor(this.#position, this.#binding);
     return this.#cursor;
@@ -121,9 +126,10 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 /**
  * One subscriber: an async iterator of its events (and, made with `markers: true`, of
  * {@link StreamMarker}s: `T` says which), history first (read by itself, one batch at a time:
- * the next one while the consumer takes the current one, never more ahead) and then live (handed over by the shared reader, at most
- * `bufferSize` waiting). Iterate it with `for await`; `break` (`return()`), the signal, or the
- * stream's `close()` end it. One `next()` at a time.
+ * the next one while the consumer takes the current one, never more ahead) and then live
+ * (handed over by the shared reader, at most `bufferSize` waiting). Iterate it with
+ * `for await`; `break` (`return()`), the signal, or the stream's `close()` end it. One `next()`
+ * at a time.
  *
  * A writer of many subscriptions (an SSE server) may drive it without a promise per event
  * instead: `take()` what is buffered, then `onReady(callback)` to be called back when there may
@@ -265,11 +271,9 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     this.#taken = item.position;
     this.#feed.counters.delivered += 1;
     const binding = this.#binding;
-    if (item.shared?.binding !== binding) {
-      item.shared = { binding, event: new SharedEvent(item, binding, this.#feed) };
-    }
+    if (item.shared?.binding !== binding) item.shared = new SharedEvent(item, binding, this.#feed);
     if (!this.#caughtUp && this.#live && this.#events === 0) this.#signal('caught-up');
-    return item.shared.event as T;
+    return item.shared as StreamEvent as T;
   }
 
   /** Takes a marker: the subscriber then stands where it says. */
