@@ -2,6 +2,7 @@ import type { EventRecord } from '../../event/types.js';
 import { comparePositions, type StreamPosition } from '../read/position.js';
 import { SubscriberLaggedError } from './errors.js';
 import type { PendingMarker, StreamMarker } from './markers.js';
+import { SharedEvent } from './shared-event.js';
 
 /** One event of a subscription, with the cursor to resume after it. */
 export interface StreamEvent {
@@ -78,40 +79,6 @@ export interface SubscriptionTarget {
     upTo: StreamPosition,
     limit: number,
   ) => Promise<StreamItem[]>;
-}
-
-/**
- * The event handed out for an item under one binding. Its cursor is signed when first read, then
- * kept: a consumer that never reads it (one that resumes from `Subscription.cursor`) pays no HMAC
- * per event. JSON.stringify writes it as `{ event, cursor }`.
- */
-class SharedEvent implements StreamEvent {
-  readonly event: EventRecord;
-  readonly #position: StreamPosition;
-  readonly #binding: string;
-  readonly #feed: Feed;
-  #cursor: string | undefined;
-
-  constructor(item: StreamItem, binding: string, feed: Feed) {
-    this.event = item.record;
-    this.#position = item.position;
-    this.#binding = binding;
-    this.#feed = feed;
-  }
-
-  /** What its cursor is bound to. */
-  get binding(): string {
-    return this.#binding;
-  }
-
-  get cursor(): string {
-    this.#cursor ??= this.#feed.cursor(this.#position, this.#binding);
-    return this.#cursor;
-  }
-
-  toJSON(): StreamEvent {
-    return { event: this.event, cursor: this.cursor };
-  }
 }
 
 /** A page of history read up to `upTo`; `full` when there may be more before it. */
