@@ -19,8 +19,16 @@
  * subscribers, res.write against the socket path, which stream-writer runs alone),
  * trace-capture (µs per event for the trace context hook: without OpenTelemetry, with it and no
  * active span, with an active span),
- * consume (consuming what was logged; see bench/postgres/consume.ts: replay of BENCH_EVENTS
- * stored events to NATS against the logger → NatsSink rate).
+ * consume (consuming what was logged, in one database: consume-catchup, an EventStream
+ * subscription from the start over BENCH_CATCHUP_EVENTS stored rows (default BENCH_EVENTS when set,
+ * else 1,000,000) vs a raw keyset loop, see postgres/consume-catchup.ts; consume-group-1 and
+ * consume-group-4, a consumer group inserting one host row per event vs graphile-worker (peer
+ * lines) over BENCH_GROUP_EVENTS (default 20000), see postgres/consume-group.ts;
+ * consume-live-latency, commit → handler p50/p99 of a live consumer, BENCH_LIVE_EVENTS (default
+ * 2000) at BENCH_LIVE_RATE/s (default 200), see postgres/consume-latency.ts;
+ * consume-replay-nats, replay of BENCH_EVENTS stored events to NATS vs the logger → NatsSink
+ * rate, see postgres/consume.ts; BENCH_CONSUME, a comma-separated list of catchup, group, live,
+ * replay, runs only those, default all).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -33,6 +41,9 @@ import { note } from './lib/report.js';
 import { loggerNats } from './nats/publish.js';
 import { traceCaptureCost } from './otel/trace-capture.js';
 import { replayNats } from './postgres/consume.js';
+import { catchUpBench } from './postgres/consume-catchup.js';
+import { groupBench } from './postgres/consume-group.js';
+import { liveConsumer, liveLatency, liveSubscription } from './postgres/consume-latency.js';
 import { inboxBench } from './postgres/inbox.js';
 import { logEventCost, loggerPostgres } from './postgres/logger.js';
 import { loneEventLatency } from './postgres/lone-event.js';
@@ -143,9 +154,16 @@ if (wanted('inbox')) {
   }
 }
 if (wanted('consume')) {
+  const parts = process.env.BENCH_CONSUME?.split(',');
+  const part = (name: string) => parts === undefined || parts.includes(name);
   const db = await createBenchDatabase();
   try {
-    await replayNats(db, count);
+    const catchUp = process.env.BENCH_CATCHUP_EVENTS ?? process.env.BENCH_EVENTS ?? 1_000_000;
+    if (part('catchup')) await catchUpBench(db, Number(catchUp));
+    if (part('group')) await groupBench(db, Number(process.env.BENCH_GROUP_EVENTS ?? 20_000));
+    if (part('live'))
+      for (const live of [liveConsumer, liveSubscription]) await liveLatency(db, live);
+    if (part('replay')) await replayNats(db, count);
   } finally {
     await db.drop();
   }

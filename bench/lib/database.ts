@@ -1,11 +1,15 @@
 import pg from 'pg';
 import { migrate } from '../../src/postgres/index.js';
+import { note } from './report.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface BenchDatabase {
   readonly url: string;
-  /** A pool of `max` connections on the bench database. */
+  /**
+   * A pool of `max` connections on the bench database, ended by `drop()` if still open. An
+   * error of an idle connection (the server ended it) is noted on stderr, not thrown.
+   */
   pool(max: number): pg.Pool;
   /** Empties eventrail's tables between runs, so that every run starts from the same state. */
   reset(): Promise<void>;
@@ -31,16 +35,17 @@ export async function createBenchDatabase(
   if (!keep || found.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const pools: pg.Pool[] = [];
-  const main = new pg.Pool({ connectionString: url.toString(), max: 2 });
-  pools.push(main);
+  const open = (max: number) => {
+    const pool = new pg.Pool({ connectionString: url.toString(), max });
+    pool.on('error', (error) => note(`bench pool ${name}: idle connection lost: ${error.message}`));
+    pools.push(pool);
+    return pool;
+  };
+  const main = open(2);
   await migrate({ db: main });
   return {
     url: url.toString(),
-    pool(max) {
-      const pool = new pg.Pool({ connectionString: url.toString(), max });
-      pools.push(pool);
-      return pool;
-    },
+    pool: open,
     async reset() {
       await main.query('TRUNCATE eventrail.event_logs, eventrail.event_outbox');
       await main.query('VACUUM ANALYZE eventrail.event_logs');

@@ -10,12 +10,12 @@
  * drop copies of a round before), outside the clock; the stream is purged before each round.
  */
 import { connect } from '@nats-io/transport-node';
-import { PostgresSink, replay } from '../../src/postgres/index.js';
+import { replay } from '../../src/postgres/index.js';
 import { type Candidate, settleHeap } from '../lib/candidate.js';
 import type { BenchDatabase } from '../lib/database.js';
-import { agentRecords, chunk } from '../lib/events.js';
 import { note, report } from '../lib/report.js';
 import { type BenchStream, connectedSink, createBenchStream, natsLogger } from '../nats/publish.js';
+import { logAgentEvents } from './consuming.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -29,8 +29,7 @@ function replayCandidate(db: BenchDatabase, stream: BenchStream, count: number):
       await db.reset();
       const pool = db.pool(2);
       try {
-        const writer = new PostgresSink({ db: pool });
-        for (const batch of chunk(agentRecords(count), 1000)) await writer.write(batch);
+        await logAgentEvents(pool, count);
         const sink = await connectedSink(stream, 'bench-replay');
         settleHeap();
         const started = performance.now();

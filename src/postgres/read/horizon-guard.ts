@@ -11,6 +11,14 @@ const same = (a: Horizon | undefined, b: Horizon | undefined) =>
     a.expiredBefore === b.expiredBefore &&
     comparePositions(a.through, b.through) === 0);
 
+/** The check of each batch of a committed-order reader (see {@link horizonGuard}). @internal */
+export interface HorizonGuard {
+  /** Reads the horizon now, and refuses a read after `position` that removals may have cut. */
+  read(position: StreamPosition): Promise<void>;
+  /** The same with the horizon read already (in the snapshot of the batch's own statement). */
+  check(horizon: Horizon | undefined, position: StreamPosition): void;
+}
+
 /**
  * Checks, at the start and at each batch, that retention removed no event a committed-order
  * reader (a replay, a subscription's history) has yet to read: none after `position` (where it
@@ -25,7 +33,7 @@ export async function horizonGuard(
   from: 'start' | Date,
   resumed: StreamPosition | undefined,
   what: string,
-): Promise<(position: StreamPosition) => Promise<void>> {
+): Promise<HorizonGuard> {
   const sql = horizonSql(names);
   const first = await readHorizon(session, sql);
   const counts = (horizon: Horizon) =>
@@ -36,5 +44,5 @@ export async function horizonGuard(
     if (horizon !== undefined && counts(horizon)) checkPosition(horizon, position, what);
   };
   check(first, resumed ?? ORIGIN);
-  return async (position) => check(await readHorizon(session, sql), position);
+  return { read: async (position) => check(await readHorizon(session, sql), position), check };
 }

@@ -24,6 +24,13 @@ export async function readHorizon(
   };
 }
 
+/** The horizon from `horizonSql`'s `packed` (null: none). @internal */
+export function unpackHorizon(packed: string | null): Horizon | undefined {
+  if (packed === null) return undefined;
+  const [ms, tx, id] = packed.split(' ');
+  return { expiredBefore: Number(ms), through: { tx: tx as string, id: id as string } };
+}
+
 /**
  * Refuses a read after `position` (described as `what`) that would skip removed rows: some row
  * after it was removed. @internal

@@ -77,7 +77,7 @@ async function run(
   const { from, name, log } = o;
   const { resumed } = checkpoint;
   const what = resumed ? `the checkpoint of replay '${name}'` : 'options.from';
-  const checkHorizon = await horizonGuard(session, names, from, resumed, what);
+  const { read: checkHorizon } = await horizonGuard(session, names, from, resumed, what);
   const filters = { ...o.filters, from: from === 'start' ? null : from, to: o.to ?? null };
   const reads = committedReads(session, names, o.scope, filters);
   const after = resumed ?? ORIGIN;

@@ -18,6 +18,12 @@ export function horizonSql(names: TableNames) {
     read: `SELECT (extract(epoch FROM expired_before) * 1000)::float8 AS expired_before_ms,
   through_tx_id::text AS through_tx, through_id::text AS through_id FROM ${t} WHERE id = 1`,
     /**
+     * The horizon as one text value for a column of another statement, read in that statement's
+     * snapshot: `<expired before, epoch ms> <through tx> <through id>`, NULL while there is none.
+     */
+    packed: `(SELECT (extract(epoch FROM expired_before) * 1000)::float8::text || ' ' ||
+  through_tx_id::text || ' ' || through_id::text FROM ${t} WHERE id = 1)`,
+    /**
      * The highest stream position of the rows of `relation` created before $1 (epoch ms; NULL:
      * every row), or no row. `relation` is an eventrail partition's quoted name.
      */

@@ -1,4 +1,5 @@
 import { statementName } from '../driver/executor.js';
+import { horizonSql } from './horizon.js';
 import { quoteIdentifier, type TableNames } from './names.js';
 import { EVENT_COLUMNS } from './queries.js';
 
@@ -93,6 +94,11 @@ SET statement_timeout = ${READ_STATEMENT_TIMEOUT_MS}`,
     history: (where: string, after: string, upTo: string, limit: string, extra = '') =>
       `SELECT ${columns}${extra} FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
 AND (tx_id, id) <= ${upTo} ORDER BY tx_id, id LIMIT ${limit}`,
+    /**
+     * The `extra` of a `history` that also reads the retention horizon (`horizonSql`'s
+     * `packed`, as "horizon"), in the snapshot of its rows: no second round trip to check them.
+     */
+    withHorizon: `, ${horizonSql(names).packed} AS "horizon"`,
     /** How many rows `history` would read, without a limit. */
     count: (where: string, after: string, upTo: string) =>
       `SELECT count(*)::float8 AS "n" FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}

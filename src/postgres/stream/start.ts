@@ -1,7 +1,7 @@
 import type { CursorCodec } from '../cursor/codec.js';
 import type { Session } from '../driver/types.js';
 import { checkTime, readHorizon } from '../read/horizon.js';
-import { horizonGuard } from '../read/horizon-guard.js';
+import { type HorizonGuard, horizonGuard } from '../read/horizon-guard.js';
 import { ORIGIN, type StreamPosition } from '../read/position.js';
 import { horizonSql } from '../sql/horizon.js';
 import type { TableNames } from '../sql/names.js';
@@ -29,7 +29,7 @@ const FIELD = 'options.from';
  * How a subscription starting at `from` starts, and reads its history: `'now'` at the shared
  * reader's head, caught up at once; any other at its position (the origin for `'start'` and a
  * `Date`), caught up at the settled mark read then, and checked against the retention horizon
- * at the start and after each page of history, so that removed events end it with a
+ * at the start and with each page of history (read in the page's own statement), so that removed events end it with a
  * `CursorExpiredError` instead of going missing. A bad cursor is refused here, synchronously.
  * @internal
  */
@@ -51,7 +51,7 @@ export function subscriptionStart(
     from === 'start' || from instanceof Date
       ? undefined
       : decodeAfter(setup.codec, from, setup.bindings, FIELD);
-  let check: ((position: StreamPosition) => Promise<void>) | undefined;
+  let guard: HorizonGuard | undefined;
   return {
     start: async () => {
       const [position, target] = await Promise.all([
@@ -61,13 +61,16 @@ export function subscriptionStart(
       ]);
       const resumed = cursor === undefined ? undefined : position;
       const since = from instanceof Date ? from : 'start';
-      check = await horizonGuard(setup.session, setup.names, since, resumed, FIELD);
+      guard = await horizonGuard(setup.session, setup.names, since, resumed, FIELD);
       return { position, target };
     },
     history: async (after, upTo, limit) => {
-      const items = await reads.history(after, upTo, limit);
-      // Removed after the start, before this read: it may lack them.
-      await check?.(after);
+      const { items, horizon } = await reads.checkedHistory(after, upTo, limit);
+      // Removed after the start, before this read: it may lack them. The horizon read with the
+      // rows is in their snapshot (a removal raises it in its own transaction); with no rows,
+      // it is read now.
+      if (items.length > 0) guard?.check(horizon, after);
+      else await guard?.read(after);
       return items;
     },
   };

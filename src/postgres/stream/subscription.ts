@@ -2,11 +2,15 @@ import type { EventRecord } from '../../event/types.js';
 import { comparePositions, type StreamPosition } from '../read/position.js';
 import { SubscriberLaggedError } from './errors.js';
 import type { PendingMarker, StreamMarker } from './markers.js';
+import { SharedEvent } from './shared-event.js';
 
 /** One event of a subscription, with the cursor to resume after it. */
 export interface StreamEvent {
   readonly event: EventRecord;
-  /** Pass as `from` (or send as SSE `Last-Event-ID`) to resume right after this event. */
+  /**
+   * Pass as `from` (or send as SSE `Last-Event-ID`) to resume right after this event. Signed
+   * (HMAC) when first read, then kept.
+   */
   readonly cursor: string;
 }
 
@@ -18,7 +22,7 @@ export interface StreamItem {
    * The event as last handed out, with its cursor for one binding: the subscribers of that
    * binding take this same object.
    */
-  shared?: { readonly binding: string; readonly event: StreamEvent };
+  shared?: SharedEvent;
 }
 
 /** The counters a stream keeps of its subscriptions. @internal */
@@ -77,14 +81,22 @@ export interface SubscriptionTarget {
   ) => Promise<StreamItem[]>;
 }
 
+/** A page of history read up to `upTo`; `full` when there may be more before it. */
+interface HistoryPage {
+  readonly items: StreamItem[];
+  readonly upTo: StreamPosition;
+  readonly full: boolean;
+}
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * One subscriber: an async iterator of its events (and, made with `markers: true`, of
- * {@link StreamMarker}s: `T` says which), history first (read by itself, one batch at a time,
- * only while its buffer is empty) and then live (handed over by the shared reader, at most
- * `bufferSize` waiting). Iterate it with `for await`; `break` (`return()`), the signal, or the
- * stream's `close()` end it. One `next()` at a time.
+ * {@link StreamMarker}s: `T` says which), history first (read by itself, one batch at a time:
+ * the next one while the consumer takes the current one, never more ahead) and then live
+ * (handed over by the shared reader, at most `bufferSize` waiting). Iterate it with
+ * `for await`; `break` (`return()`), the signal, or the stream's `close()` end it. One `next()`
+ * at a time.
  *
  * A writer of many subscriptions (an SSE server) may drive it without a promise per event
  * instead: `take()` what is buffered, then `onReady(callback)` to be called back when there may
@@ -117,6 +129,8 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
   #wake: (() => void) | undefined;
   /** A history read (or the join to the live events) is under way. */
   #catchingUp = false;
+  /** The next page of history, read while the consumer takes the current one. */
+  #ahead: Promise<HistoryPage> | undefined;
 
   /** @internal */
   constructor(feed: Feed, target: SubscriptionTarget) {
@@ -224,12 +238,9 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     this.#taken = item.position;
     this.#feed.counters.delivered += 1;
     const binding = this.#binding;
-    if (item.shared?.binding !== binding) {
-      const cursor = this.#feed.cursor(item.position, binding);
-      item.shared = { binding, event: { event: item.record, cursor } };
-    }
+    if (item.shared?.binding !== binding) item.shared = new SharedEvent(item, binding, this.#feed);
     if (!this.#caughtUp && this.#live && this.#events === 0) this.#signal('caught-up');
-    return item.shared.event as T;
+    return item.shared as StreamEvent as T;
   }
 
   /** Takes a marker: the subscriber then stands where it says. */
@@ -255,7 +266,11 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     return DONE;
   }
 
-  /** Reads the next batch of history, or joins the live events when history is done. */
+  /**
+   * Takes the next page of history (read ahead, else read now), or joins the live events when
+   * history is done. After a full page, reads the one after it while the consumer takes this one:
+   * at most one page ahead, each read only once the one before it ended.
+   */
   async #catchUp(): Promise<void> {
     try {
       if (this.#read === undefined) {
@@ -265,26 +280,47 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
         this.#target = start.target;
       }
       if (this.#end !== undefined) return;
-      // History up to what existed at the start, and then up to what the shared reader passed.
-      const head = this.#feed.head();
-      const target = this.#target as StreamPosition;
-      const upTo = comparePositions(head, target) >= 0 ? head : target;
-      if (comparePositions(this.#read, upTo) >= 0) {
-        this.#live = true;
-        this.#feed.join(this);
-        // Nothing is buffered: every event up to `read` (at least the target) has been taken.
-        this.#signal('caught-up', this.#read);
-        return;
+      let next = this.#ahead;
+      this.#ahead = undefined;
+      if (next === undefined) {
+        const upTo = this.#upTo();
+        if (comparePositions(this.#read, upTo) >= 0) {
+          this.#live = true;
+          this.#feed.join(this);
+          // Nothing is buffered: every event up to `read` (at least the target) has been taken.
+          this.#signal('caught-up', this.#read);
+          return;
+        }
+        next = this.#readPage(this.#read, upTo);
       }
-      const limit = Math.min(this.#feed.readSize, this.#feed.bufferSize);
-      const items = await this.#history(this.#read, upTo, limit);
+      const { items, upTo, full } = await next;
       if (this.#end !== undefined) return;
       this.#buffer = items;
       this.#next = 0;
-      this.#read = items.length < limit ? upTo : (items.at(-1) as StreamItem).position;
+      this.#read = full ? (items.at(-1) as StreamItem).position : upTo;
+      if (full) this.#ahead = this.#readPage(this.#read, this.#upTo());
     } catch (error) {
       this.end(error);
     }
+  }
+
+  /** History up to what existed at the start, and then up to what the shared reader passed. */
+  #upTo(): StreamPosition {
+    const head = this.#feed.head();
+    const target = this.#target as StreamPosition;
+    return comparePositions(head, target) >= 0 ? head : target;
+  }
+
+  /** Reads a page of history; a failure is thrown when the page is taken. */
+  #readPage(after: StreamPosition, upTo: StreamPosition): Promise<HistoryPage> {
+    const limit = Math.min(this.#feed.readSize, this.#feed.bufferSize);
+    const page = this.#history(after, upTo, limit).then((items) => ({
+      items,
+      upTo,
+      full: items.length === limit,
+    }));
+    page.catch(() => {});
+    return page;
   }
 
   /** Hands over one live event (the shared reader checked its scope). @internal */
@@ -325,6 +361,7 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     this.#buffer = [];
     this.#next = 0;
     this.#pending = [];
+    this.#ahead = undefined;
     this.#feed.leave(this);
     this.#wakeUp();
   }
