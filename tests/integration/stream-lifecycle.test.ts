@@ -102,7 +102,12 @@ describe('EventStream.close()', () => {
     expect(await first).toEqual({ timedOut: false, ended: 2 });
     for (const c of subs) expect(await c.finished).toBeUndefined();
     expect(s.metrics()).toMatchObject({ subscribers: 0, listening: false });
-    expect(await listeningBackends(db.pool, db.name)).toEqual([]);
+    // The LISTEN connection was ended; its backend leaves pg_stat_activity a moment later.
+    await waitFor(
+      async () => (await listeningBackends(db.pool, db.name)).length === 0,
+      2000,
+      'the LISTEN backend to end',
+    );
     const refused = (() => {
       try {
         s.subscribe({ userId: 'a' });
@@ -134,7 +139,11 @@ describe('EventStream.close()', () => {
       await sub.started();
     }
     expect(await sub.finished).toBeUndefined();
-    await waitFor(async () => (await listeningBackends(db.pool, db.name)).length === 0);
+    await waitFor(
+      async () => (await listeningBackends(db.pool, db.name)).length === 0,
+      2000,
+      'the LISTEN backend to end',
+    );
   });
 
   describe('while the database stops answering', () => {
