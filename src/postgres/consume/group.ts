@@ -35,8 +35,10 @@ export class Group {
   }
 
   /**
-   * Says this member is alive, renews its leases (forgetting those another member took),
-   * recomputes its share and takes free partitions up to it. Returns the partitions taken.
+   * Says this member is alive, renews its leases (forgetting those another member took, and
+   * taking back, with their stored checkpoints, those it still holds in the database but had
+   * forgotten), recomputes its share and takes free partitions up to it. Returns the
+   * partitions taken.
    */
   async beat(db: Session): Promise<number[]> {
     const { consumer, member, leaseMs, partitions } = this.#who;
@@ -50,7 +52,9 @@ export class Group {
     const still = new Set(renewed.rows.map((r) => r.partition));
     for (const partition of this.owned.keys())
       if (!still.has(partition)) this.owned.delete(partition);
-    return this.claim(db);
+    const back = renewed.rows.filter((r) => !this.owned.has(r.partition));
+    for (const row of back) this.owned.set(row.partition, { tx: row.tx, id: row.id });
+    return [...back.map((r) => r.partition), ...(await this.claim(db))];
   }
 
   /** Takes free or expired partitions up to the share; returns them. */
@@ -89,8 +93,32 @@ export class Group {
     return rows.map((r) => r.partition);
   }
 
-  /** Forgets partition `partition` (its lease was lost). */
+  /**
+   * Reloads the partitions held (`partitions`, or every one when undefined) and their
+   * checkpoints as stored: after an error, or a fence that moved nothing. Forgets those no
+   * longer held.
+   */
+  async reload(db: Session, partitions?: readonly number[]): Promise<void> {
+    const { consumer, member } = this.#who;
+    const { rows } = await db.query<PartitionRow>(this.#sql.held, [
+      consumer,
+      member,
+      partitions ?? null,
+    ]);
+    for (const partition of partitions ?? [...this.owned.keys()]) this.owned.delete(partition);
+    for (const row of rows) this.owned.set(row.partition, { tx: row.tx, id: row.id });
+  }
+
+  /**
+   * Forgets partition `partition` (its fence found it held by no one else's lease but not this
+   * member's): the next beat takes it back if this member still owns its row.
+   */
   lost(partition: number): void {
     this.owned.delete(partition);
+  }
+
+  /** Partition `partition`'s checkpoint moved to `at` (a batch committed), if it is held. */
+  moved(partition: number, at: StreamPosition): void {
+    if (this.owned.has(partition)) this.owned.set(partition, at);
   }
 }

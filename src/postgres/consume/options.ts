@@ -83,7 +83,13 @@ export interface ConsumerOptions {
    * @default { retries: 4, minDelayMs: 100, maxDelayMs: 2000, factor: 2, jitter: 'equal' }
    */
   readonly retry?: BackoffOptions;
-  /** This member's id in `consumer_members` and as the owner of its partitions. @default '<hostname>:<pid>:<4 random hex bytes>' */
+  /**
+   * This member's id in `consumer_members` and as the owner of its partitions: one per live
+   * `Consumer`. A `start()` while another `Consumer` of this name runs with this id (seen
+   * within `leaseMs`) is refused (`ConsumerError` `CONSUMER_MEMBER_TAKEN`); after a crash the
+   * id is free again once `leaseMs` passed. The default is unique.
+   * @default '<hostname>:<pid>:<4 random hex bytes>'
+   */
   readonly member?: string;
   /** The deadline of `close()` when the call gives none, in milliseconds. @default 10000 */
   readonly closeTimeoutMs?: number;
