@@ -84,10 +84,9 @@ export interface ConsumerOptions {
    */
   readonly retry?: BackoffOptions;
   /**
-   * This member's id in `consumer_members` and as the owner of its partitions: one per live
-   * `Consumer`. A `start()` while another `Consumer` of this name runs with this id (seen
-   * within `leaseMs`) is refused (`ConsumerError` `CONSUMER_MEMBER_TAKEN`); after a crash the
-   * id is free again once `leaseMs` passed. The default is unique.
+   * This member's id in `consumer_members` and as the owner of its partitions, one per live
+   * `Consumer` (`start()` is refused with `CONSUMER_MEMBER_TAKEN` while another `Consumer` of
+   * this name, seen within `leaseMs`, has it; after a crash it is free once `leaseMs` passed).
    * @default '<hostname>:<pid>:<4 random hex bytes>'
    */
   readonly member?: string;
