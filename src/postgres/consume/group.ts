@@ -110,8 +110,8 @@ export class Group {
   }
 
   /**
-   * Forgets partition `partition` (its fence found it held by no one else's lease but not this
-   * member's): the next beat takes it back if this member still owns its row.
+   * Forgets partition `partition` (its fence found its lease lost): the next beat takes it
+   * back, with its stored checkpoint, if no other member took its row meanwhile.
    */
   lost(partition: number): void {
     this.owned.delete(partition);

@@ -52,8 +52,10 @@ export interface LoopContext {
 /**
  * The work of one member: on its own pool connection, reads the events of the partitions it
  * holds once for all of them (from the lowest checkpoint up to the settled mark), hands each
- * partition's events to {@link PartitionWork}, and moves the checkpoints of the partitions
- * that had none in the range to its end. Sleeps when caught up until NOTIFY or the poll.
+ * partition's events to {@link PartitionWork} (which moves each checkpoint with its batch),
+ * and moves the checkpoints of the partitions that had none in the range to its end (when
+ * caught up, at most once per `idleMoveMs`). After an error it reconnects and reloads its
+ * checkpoints as stored. Sleeps when caught up until NOTIFY or the poll.
  * @internal
  */
 export class MemberLoop {
