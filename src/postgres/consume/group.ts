@@ -22,6 +22,8 @@ export class Group {
   readonly #sql: ConsumerSql;
   readonly #who: MemberIdentity;
   #share: number;
+  /** Bumped when the member forgets partitions, so a beat that ran meanwhile adds none back. */
+  #forgot = 0;
 
   constructor(sql: ConsumerSql, who: MemberIdentity) {
     this.#sql = sql;
@@ -48,11 +50,13 @@ export class Group {
       leaseMs,
     ]);
     this.#share = Math.ceil(partitions / Math.max(1, rows[0]?.live ?? 1));
+    const forgot = this.#forgot;
     const renewed = await db.query<PartitionRow>(this.#sql.renew, [consumer, member, leaseMs]);
     const still = new Set(renewed.rows.map((r) => r.partition));
     for (const partition of this.owned.keys())
       if (!still.has(partition)) this.owned.delete(partition);
-    const back = renewed.rows.filter((r) => !this.owned.has(r.partition));
+    const back =
+      forgot === this.#forgot ? renewed.rows.filter((r) => !this.owned.has(r.partition)) : [];
     for (const row of back) this.owned.set(row.partition, { tx: row.tx, id: row.id });
     return [...back.map((r) => r.partition), ...(await this.claim(db))];
   }
@@ -88,6 +92,7 @@ export class Group {
       member,
       partitions ?? null,
     ]);
+    this.#forgot += 1;
     for (const row of rows) this.owned.delete(row.partition);
     if (partitions === undefined) this.owned.clear();
     return rows.map((r) => r.partition);
@@ -105,6 +110,7 @@ export class Group {
       member,
       partitions ?? null,
     ]);
+    this.#forgot += 1;
     for (const partition of partitions ?? [...this.owned.keys()]) this.owned.delete(partition);
     for (const row of rows) this.owned.set(row.partition, { tx: row.tx, id: row.id });
   }
@@ -114,6 +120,7 @@ export class Group {
    * back, with its stored checkpoint, if no other member took its row meanwhile.
    */
   lost(partition: number): void {
+    this.#forgot += 1;
     this.owned.delete(partition);
   }
 
