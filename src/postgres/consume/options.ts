@@ -31,7 +31,9 @@ export interface ConsumerOptions {
   /**
    * A `pg` Pool, or a drizzle database on one: each member holds one connection for its
    * handler's transactions, one for LISTEN (with `listen`), and uses another briefly for its
-   * heartbeat (so `max` at least 3, or 2 without `listen`). Never closed.
+   * heartbeat (so `max` at least 3, or 2 without `listen`), and one more while it sends dead
+   * letters back; give it a pool of its own, or room above the host's traffic, so that the
+   * heartbeat never waits for a connection longer than `leaseMs`. Never closed.
    */
   readonly db: PgDatabase;
   /** The consumer's (the group's) name: the processes that run a consumer of one name share its events. */
