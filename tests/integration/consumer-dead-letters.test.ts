@@ -91,6 +91,45 @@ describe('Consumer dead letters', () => {
     expect(await c.keysOutOfOrder('dl')).toEqual([]);
   });
 
+  it('close() stops a replay asked from the command line after the event in flight', async () => {
+    await db.pool.query('TRUNCATE eventrail.event_logs');
+    await c.seed(6, 1);
+    let broken = true;
+    let calls = 0;
+    let closed = false;
+    let afterClose = 0;
+    const consumer = c.make({
+      name: 'stopped-replay',
+      from: 'start',
+      partitions: 1,
+      retry: { retries: 0 },
+      handle: async () => {
+        if (broken) throw new Error('broken');
+        calls += 1;
+        if (closed) afterClose += 1;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      },
+    });
+    await consumer.start();
+    await waitUntil(async () => (await consumer.stats()).deadLetters === 6, 'all parked');
+    broken = false;
+    // What `eventrail dead-letters retry` does; the member sends them back at its next beat.
+    await db.pool.query(
+      "UPDATE eventrail.dead_letters SET requested_at = now() WHERE consumer = 'stopped-replay'",
+    );
+    await waitUntil(async () => calls >= 1, 'the replay started');
+    await consumer.close({ timeoutMs: 5000 });
+    closed = true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The event in flight was finished, and nothing after it: the rest stay parked.
+    expect(afterClose).toBe(0);
+    expect(calls).toBeLessThanOrEqual(2);
+    const { rows } = await db.pool.query(
+      "SELECT count(*)::int AS n FROM eventrail.dead_letters WHERE consumer = 'stopped-replay'",
+    );
+    expect(rows[0].n).toBe(6 - calls);
+  });
+
   it('purges dead letters of a key', async () => {
     await db.pool.query('TRUNCATE eventrail.event_logs');
     await c.seed(5, 1);

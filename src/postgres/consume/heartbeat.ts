@@ -42,7 +42,8 @@ export class Heartbeat {
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
   #answering: Promise<void> | undefined;
-  #stopped = false;
+  /** Aborted by `stop()`: the replay in flight stops after the event it handles. */
+  readonly #stopping = new AbortController();
 
   constructor(context: HeartbeatContext) {
     this.#c = context;
@@ -56,9 +57,12 @@ export class Heartbeat {
     this.#timer.unref();
   }
 
-  /** Stops beating; resolves when the beat and the replay in flight end, or `signal` aborts. */
+  /**
+   * Stops beating, and the replay in flight after the event it handles; resolves when both
+   * ended, or `signal` aborts.
+   */
   async stop(signal: AbortSignal): Promise<void> {
-    this.#stopped = true;
+    this.#stopping.abort();
     clearInterval(this.#timer);
     await settledWithin(this.#beating, { signal });
     await settledWithin(this.#answering, { signal });
@@ -73,7 +77,7 @@ export class Heartbeat {
   }
 
   async #beatOnce(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopping.signal.aborted) return;
     try {
       await this.#group();
       await this.#measureLag();
@@ -117,7 +121,14 @@ export class Heartbeat {
     const { sql, consumer, pool, handle, log } = this.#c;
     const { rows } = await this.#db.query(sql.requestedKeys, [consumer]);
     if (rows.length === 0) return;
-    this.#answering = replayDeadLetters(pool, sql, consumer, 'requested', handle)
+    this.#answering = replayDeadLetters(
+      pool,
+      sql,
+      consumer,
+      'requested',
+      handle,
+      this.#stopping.signal,
+    )
       .then(
         (done) =>
           lifecycle(
