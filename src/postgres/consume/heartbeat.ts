@@ -11,6 +11,14 @@ import type { Group } from './group.js';
 import type { ConsumerCounters } from './metrics.js';
 import type { ConsumerHandler } from './options.js';
 
+/** The fault of dead letters asked back whose events retention had removed. */
+const expiredLetters = (consumer: string, count: number) =>
+  new ConsumerError(
+    'CONSUMER_DEAD_LETTERS_EXPIRED',
+    consumer,
+    `${count} dead letter(s) asked back had their events removed by retention: removed unhandled`,
+  );
+
 /** Most events of this member's partitions counted for `metrics().lagEvents`. */
 const LAG_CAP = 10_000;
 
@@ -130,13 +138,15 @@ export class Heartbeat {
       this.#stopping.signal,
     )
       .then(
-        (done) =>
+        (done) => {
           lifecycle(
             log,
-            'info',
+            done.expired > 0 ? 'warn' : 'info',
             { consumer, ...done },
             'eventrail consumer replayed requested dead letters',
-          ),
+          );
+          if (done.expired > 0) this.#c.fault(expiredLetters(consumer, done.expired));
+        },
         (error: unknown) =>
           this.#c.fault(
             new ConsumerError(
