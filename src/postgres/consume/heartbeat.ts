@@ -108,7 +108,7 @@ export class Heartbeat {
     const owned = [...group.owned];
     if (owned.length === 0) {
       counters.lagEvents = 0;
-      counters.lagSeconds = 0;
+      counters.lagMs = 0;
       return;
     }
     const reads = this.#c.reads(this.#db);
@@ -116,8 +116,7 @@ export class Heartbeat {
     const partitions = { count: this.#c.partitions, owned: owned.map(([p]) => p) };
     const lag = await reads.lagIn(lowest, await reads.mark(), partitions, LAG_CAP);
     counters.lagEvents = lag.events;
-    counters.lagSeconds =
-      lag.oldestMs === null ? 0 : Math.max(0, (Date.now() - lag.oldestMs) / 1000);
+    counters.lagMs = lag.oldestMs === null ? 0 : Math.max(0, Date.now() - lag.oldestMs);
   }
 
   /**
