@@ -241,6 +241,11 @@ export type ConsumerErrorCode =
    */
   | 'CONSUMER_PARTITIONS_MISMATCH'
   /**
+   * Another `Consumer` of this name runs with the same `member` id (seen alive within
+   * `leaseMs`): two instances of one id would both pass the fence (from `start()`, refused).
+   */
+  | 'CONSUMER_MEMBER_TAKEN'
+  /**
    * A fault of the consumer's background work: reading events, its leases, its heartbeat, its
    * LISTEN connection (emitted; the consumer retries). The driver's error is the `cause`.
    */

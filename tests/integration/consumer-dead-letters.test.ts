@@ -182,4 +182,57 @@ describe('Consumer dead letters', () => {
     expect(await consumer.purgeDeadLetters({ key: 'k0' })).toBe(5);
     expect((await consumer.stats()).deadLetters).toBe(0);
   });
+
+  it('strands no event: a replay that removes the last dead letter of a key while a batch parks behind it replays that one too', async () => {
+    const insert = (keys: string[]) =>
+      db.pool.query(
+        `INSERT INTO eventrail.event_logs (id, event_type, user_id, aggregate_id, created_at)
+         SELECT gen_random_uuid(), 'A', 'u', k, now() FROM unnest($1::text[]) AS k`,
+        [keys],
+      );
+    await db.pool.query('TRUNCATE eventrail.event_logs');
+    await insert(['P']);
+    const write = c.effects('strand', 'm');
+    let poison = true;
+    let replay: Promise<unknown> | undefined;
+    let replayed = false;
+    const consumer = c.make({
+      name: 'strand',
+      from: 'start',
+      partitions: 1,
+      retry: { retries: 0 },
+      handle: async (events: readonly EventRecord[], tx: QueryableLike) => {
+        if (poison) throw new Error('poison');
+        await write(events, tx);
+        // The batch of O (P's new event parked behind P's dead letter, in this transaction):
+        // the replay of P runs meanwhile; this batch commits once the replay removed P's dead
+        // letter, or waits for a lock (then the replay waits for this batch).
+        if (replay !== undefined || !events.some((e) => e.aggregateId === 'O')) return;
+        replay = consumer.replayDeadLetters({ key: 'P' }).finally(() => {
+          replayed = true;
+        });
+        await waitUntil(
+          async () =>
+            replayed ||
+            (
+              await db.pool.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+              )
+            ).rows[0].n > 0,
+          'the replay is done or waits',
+          3000,
+        );
+      },
+    });
+    await consumer.start();
+    await waitUntil(async () => (await consumer.stats()).deadLetters === 1, 'P parked');
+    poison = false;
+    await insert(['P', 'O']);
+    await waitUntil(() => replay !== undefined, 'the replay started');
+    expect(await replay).toMatchObject({ handled: 2, failed: 0 });
+    expect((await consumer.stats()).deadLetters).toBe(0);
+    expect(await c.effectCounts('strand')).toEqual({ total: 3, distinct: 3 });
+    expect(await c.keysOutOfOrder('strand')).toEqual([]);
+  });
 });

@@ -23,11 +23,15 @@ const POISON_FROM = 200;
 const members = new Map<string, ChildProcess>();
 
 function startMember(label: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/consumer-group-member.ts'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: db.url, CONSUMER: 'projector', MEMBER: label },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'tests/fixtures/consumer-group-member.ts'],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: db.url, CONSUMER: 'projector', MEMBER: label },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   members.set(label, child);
   return child;
 }

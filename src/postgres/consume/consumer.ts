@@ -101,6 +101,8 @@ export class Consumer
   #heartbeat: Heartbeat | undefined;
   #fromMs: number | null = null;
   #starting: Promise<void> | undefined;
+  /** Whether this instance joined the group under `member` (its row and leases are its own). */
+  #joined = false;
 
   constructor(options: ConsumerOptions) {
     super();
@@ -135,7 +137,8 @@ export class Consumer
   /**
    * Creates the consumer when it does not exist yet (from `from`), joins its group, takes a
    * share of its partitions and starts handling. Rejects with a `ConsumerError`
-   * (`CONSUMER_PARTITIONS_MISMATCH`), a `CursorExpiredError` (`from` older than what retention
+   * (`CONSUMER_PARTITIONS_MISMATCH`; `CONSUMER_MEMBER_TAKEN`: another live `Consumer` has this
+   * `member` id), a `CursorExpiredError` (`from` older than what retention
    * kept), the database's error, or a `ClosedError` after `close()`. Idempotent.
    */
   start(): Promise<void> {
@@ -221,6 +224,15 @@ export class Consumer
     const signal = this.#stop.signal;
     // close() during setUp: nothing more starts (close() waits for this).
     if (signal.aborted) return;
+    const joined = await db.query(this.#sql.join, [o.name, o.member, o.leaseMs]);
+    if (joined.rowCount === 0) {
+      throw new ConsumerError(
+        'CONSUMER_MEMBER_TAKEN',
+        o.name,
+        `member '${o.member}' is live in another Consumer (seen less than leaseMs ago): give each Consumer its own member id`,
+      );
+    }
+    this.#joined = true;
     const work = new PartitionWork({
       sql: this.#sql,
       consumer: o.name,
@@ -229,6 +241,7 @@ export class Consumer
       batchSize: o.batchSize,
       retry: o.retry,
       counters: this.#counters,
+      group: this.#group,
       signal,
       parked: (error) => {
         lifecycle(
@@ -249,6 +262,7 @@ export class Consumer
       partitions: o.partitions,
       batchSize: o.batchSize,
       pollIntervalMs: o.pollIntervalMs,
+      idleMoveMs: o.heartbeatMs,
       fromMs: this.#fromMs,
       group: this.#group,
       work,
@@ -324,7 +338,7 @@ export class Consumer
     if (!finished) this.#loop?.abort();
     await heartbeatStopped;
     let released = 0;
-    if (this.#starting !== undefined) {
+    if (this.#joined) {
       const db = toExecutor(this.#pool);
       const leaving = (async () => {
         released = (await this.#group.release(db)).length;

@@ -22,6 +22,8 @@ export class Group {
   readonly #sql: ConsumerSql;
   readonly #who: MemberIdentity;
   #share: number;
+  /** Bumped when the member forgets partitions, so a beat that ran meanwhile adds none back. */
+  #forgot = 0;
 
   constructor(sql: ConsumerSql, who: MemberIdentity) {
     this.#sql = sql;
@@ -35,8 +37,10 @@ export class Group {
   }
 
   /**
-   * Says this member is alive, renews its leases (forgetting those another member took),
-   * recomputes its share and takes free partitions up to it. Returns the partitions taken.
+   * Says this member is alive, renews its leases (forgetting those another member took, and
+   * taking back, with their stored checkpoints, those it still holds in the database but had
+   * forgotten), recomputes its share and takes free partitions up to it. Returns the
+   * partitions taken.
    */
   async beat(db: Session): Promise<number[]> {
     const { consumer, member, leaseMs, partitions } = this.#who;
@@ -46,11 +50,15 @@ export class Group {
       leaseMs,
     ]);
     this.#share = Math.ceil(partitions / Math.max(1, rows[0]?.live ?? 1));
+    const forgot = this.#forgot;
     const renewed = await db.query<PartitionRow>(this.#sql.renew, [consumer, member, leaseMs]);
     const still = new Set(renewed.rows.map((r) => r.partition));
     for (const partition of this.owned.keys())
       if (!still.has(partition)) this.owned.delete(partition);
-    return this.claim(db);
+    const back =
+      forgot === this.#forgot ? renewed.rows.filter((r) => !this.owned.has(r.partition)) : [];
+    for (const row of back) this.owned.set(row.partition, { tx: row.tx, id: row.id });
+    return [...back.map((r) => r.partition), ...(await this.claim(db))];
   }
 
   /** Takes free or expired partitions up to the share; returns them. */
@@ -84,13 +92,40 @@ export class Group {
       member,
       partitions ?? null,
     ]);
+    this.#forgot += 1;
     for (const row of rows) this.owned.delete(row.partition);
     if (partitions === undefined) this.owned.clear();
     return rows.map((r) => r.partition);
   }
 
-  /** Forgets partition `partition` (its lease was lost). */
+  /**
+   * Reloads the partitions held (`partitions`, or every one when undefined) and their
+   * checkpoints as stored: after an error, or a fence that moved nothing. Forgets those no
+   * longer held.
+   */
+  async reload(db: Session, partitions?: readonly number[]): Promise<void> {
+    const { consumer, member } = this.#who;
+    const { rows } = await db.query<PartitionRow>(this.#sql.held, [
+      consumer,
+      member,
+      partitions ?? null,
+    ]);
+    this.#forgot += 1;
+    for (const partition of partitions ?? [...this.owned.keys()]) this.owned.delete(partition);
+    for (const row of rows) this.owned.set(row.partition, { tx: row.tx, id: row.id });
+  }
+
+  /**
+   * Forgets partition `partition` (its fence found its lease lost): the next beat takes it
+   * back, with its stored checkpoint, if no other member took its row meanwhile.
+   */
   lost(partition: number): void {
+    this.#forgot += 1;
     this.owned.delete(partition);
+  }
+
+  /** Partition `partition`'s checkpoint moved to `at` (a batch committed), if it is held. */
+  moved(partition: number, at: StreamPosition): void {
+    if (this.owned.has(partition)) this.owned.set(partition, at);
   }
 }

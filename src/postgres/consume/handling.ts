@@ -6,11 +6,21 @@ import type { QueryableLike, Session } from '../driver/types.js';
 import type { PartitionedEvent } from '../read/committed.js';
 import type { StreamPosition } from '../read/position.js';
 import type { ConsumerSql } from '../sql/consumer.js';
+import type { Group } from './group.js';
 import type { ConsumerCounters } from './metrics.js';
 import type { ConsumerHandler } from './options.js';
 
-/** What handling a partition's events came to. @internal */
-export type Handled = 'done' | 'lost' | 'stopped';
+/**
+ * What handling a partition's events came to: `stale` when the checkpoint had moved since the
+ * read (reloaded: read again), `lost` when the lease was. @internal
+ */
+export type Handled = 'done' | 'lost' | 'stale' | 'stopped';
+
+/** What one transaction came to. */
+type Fenced = 'done' | 'lost' | 'stale';
+
+/** SQLSTATE of a statement in a transaction an earlier error aborted. */
+const ABORTED = '25P02';
 
 /** The key of an event, as `CONSUMER_KEY` computes it in SQL. @internal */
 export const keyOf = (e: EventRecord): string => e.aggregateId ?? e.sessionId ?? e.userId;
@@ -30,6 +40,8 @@ export interface WorkContext {
   readonly batchSize: number;
   readonly retry: Backoff;
   readonly counters: ConsumerCounters;
+  /** The member's partitions: their checkpoints move with each batch committed. */
+  readonly group: Group;
   /** Aborts when the member closes: retries stop waiting, and nothing new begins. */
   readonly signal: AbortSignal;
   /** Reports a parked event. */
@@ -42,6 +54,10 @@ class HandlerFailed {
 }
 
 const BEHIND = 'parked behind an earlier parked event of its key';
+
+const SWALLOWED =
+  'the handler returned with its transaction aborted: it caught an error of the database and ' +
+  'went on; rethrow it, or run the statement that may fail in a SAVEPOINT';
 
 /**
  * Handles the events of one partition, each batch in a transaction with the move of the
@@ -58,29 +74,32 @@ export class PartitionWork {
   }
 
   /**
-   * Handles `events` (after the checkpoint, in order) of `partition`, and moves its checkpoint
-   * to `end` (the read's bound) with the last batch. Database errors are thrown.
+   * Handles `events` of `partition` (read after its checkpoint `from`, in order), and moves its
+   * checkpoint to `end` (the read's bound) with the last batch. Database errors are thrown.
    */
   async run(
     db: Connection,
     partition: number,
     events: readonly PartitionedEvent[],
+    from: StreamPosition,
     end: StreamPosition,
   ): Promise<Handled> {
     const { batchSize } = this.#c;
+    let at = from;
     for (let i = 0; i < events.length; i += batchSize) {
       if (this.#c.signal.aborted) return 'stopped';
       const chunk = events.slice(i, i + batchSize);
       const last = i + batchSize >= events.length;
       const to = last ? end : (chunk[chunk.length - 1] as PartitionedEvent).position;
-      const outcome = await this.#batch(db, partition, chunk, to);
+      const outcome = await this.#batch(db, partition, chunk, at, to);
       if (outcome instanceof HandlerFailed) {
         this.#c.counters.retries += 1;
-        const alone = await this.#oneByOne(db, partition, chunk, to);
+        const alone = await this.#oneByOne(db, partition, chunk, at, to);
         if (alone !== 'done') return alone;
       } else if (outcome !== 'done') {
         return outcome;
       }
+      at = to;
     }
     return 'done';
   }
@@ -90,13 +109,15 @@ export class PartitionWork {
     db: Connection,
     partition: number,
     chunk: readonly PartitionedEvent[],
+    from: StreamPosition,
     end: StreamPosition,
   ): Promise<Handled> {
+    let at = from;
     for (const [i, event] of chunk.entries()) {
       const to = i === chunk.length - 1 ? end : event.position;
       let failed: HandlerFailed | undefined;
-      const attempt = async (): Promise<'done' | 'lost'> => {
-        const outcome = await this.#batch(db, partition, [event], to);
+      const attempt = async (): Promise<Fenced> => {
+        const outcome = await this.#batch(db, partition, [event], at, to);
         if (outcome instanceof HandlerFailed) {
           failed = outcome;
           throw outcome;
@@ -115,29 +136,33 @@ export class PartitionWork {
         if (!(error instanceof HandlerFailed)) throw error;
         return error;
       });
-      if (outcome === 'lost') return 'lost';
+      if (outcome === 'lost' || outcome === 'stale') return outcome;
       if (outcome instanceof HandlerFailed) {
         if (this.#c.signal.aborted) return 'stopped';
         const attempts = this.#c.retry.retries + 1;
-        const parked = await this.#park(db, partition, event, to, attempts, failed?.error);
+        const parked = await this.#park(db, partition, event, at, to, attempts, failed?.error);
         if (parked !== 'done') return parked;
       }
+      at = to;
     }
     return 'done';
   }
 
   /**
    * One transaction: the events of keys already parked in the partition are parked behind
-   * them, the others handled, and the checkpoint moved to `to`.
+   * them, the others handled, and the checkpoint moved from `from` to `to`. A handler that
+   * returns with its transaction aborted (it caught a database error) failed.
    */
   async #batch(
     db: Connection,
     partition: number,
     events: readonly PartitionedEvent[],
+    from: StreamPosition,
     to: StreamPosition,
-  ): Promise<'done' | 'lost' | HandlerFailed> {
+  ): Promise<Fenced | HandlerFailed> {
     const { session, client } = db;
     const { sql, consumer, counters } = this.#c;
+    let returned = false;
     await session.query(this.#c.sql.begin);
     try {
       const parked = await session.query<{ key: string }>(sql.parkedKeys, [consumer, partition]);
@@ -158,40 +183,39 @@ export class PartitionWork {
         }
         counters.handleDuration.record(performance.now() - started);
       }
+      returned = true;
       if (behind.length > 0) await this.#insertParked(session, partition, behind, 0, BEHIND);
-      if (!(await this.#advance(session, partition, to))) {
-        await session.query('ROLLBACK');
-        return 'lost';
-      }
-      await session.query('COMMIT');
+      const fenced = await this.#fence(session, partition, from, to);
+      if (fenced !== 'done') return fenced;
       counters.handled += free.length;
       counters.batches += 1;
       counters.parked += behind.length;
       return 'done';
     } catch (error) {
       await session.query('ROLLBACK').catch(() => undefined);
+      if (returned && (error as { code?: unknown }).code === ABORTED) {
+        return new HandlerFailed(new Error(SWALLOWED, { cause: error }));
+      }
       throw error;
     }
   }
 
-  /** Parks `event` after `attempts` failed ones, and moves the checkpoint to `to`. */
+  /** Parks `event` after `attempts` failed ones, and moves the checkpoint from `from` to `to`. */
   async #park(
     db: Connection,
     partition: number,
     event: PartitionedEvent,
+    from: StreamPosition,
     to: StreamPosition,
     attempts: number,
     cause: unknown,
-  ): Promise<'done' | 'lost'> {
+  ): Promise<Fenced> {
     const { session } = db;
     await session.query(this.#c.sql.begin);
     try {
       await this.#insertParked(session, partition, [event], attempts, describe(cause));
-      if (!(await this.#advance(session, partition, to))) {
-        await session.query('ROLLBACK');
-        return 'lost';
-      }
-      await session.query('COMMIT');
+      const fenced = await this.#fence(session, partition, from, to);
+      if (fenced !== 'done') return fenced;
     } catch (error) {
       await session.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -226,15 +250,36 @@ export class PartitionWork {
     ]);
   }
 
-  /** The fence: moves the checkpoint while the lease holds; false when it was lost. */
-  async #advance(session: Session, partition: number, to: StreamPosition): Promise<boolean> {
-    const { sql, consumer, member } = this.#c;
-    const moved = await session.query(sql.advance, [consumer, member, [partition], to.tx, to.id]);
-    if (moved.rowCount > 0) return true;
-    // Nothing moved: lost, unless it already stood at `to` (then the lease is what counts).
-    const held = await session.query(sql.holds, [consumer, member, partition]);
-    if (held.rowCount > 0) return true;
+  /**
+   * The fence, and the end of the transaction: moves the checkpoint from `from` to `to` while
+   * the lease holds and commits, or rolls back when it moved nothing: `stale` when the member
+   * still holds the partition (its checkpoint, moved since the read, is reloaded), else `lost`.
+   */
+  async #fence(
+    session: Session,
+    partition: number,
+    from: StreamPosition,
+    to: StreamPosition,
+  ): Promise<Fenced> {
+    const { sql, consumer, member, group } = this.#c;
+    const moved = await session.query(sql.fence, [
+      consumer,
+      member,
+      partition,
+      to.tx,
+      to.id,
+      from.tx,
+      from.id,
+    ]);
+    if (moved.rowCount > 0) {
+      await session.query('COMMIT');
+      group.moved(partition, to);
+      return 'done';
+    }
+    await session.query('ROLLBACK');
+    await group.reload(session, [partition]);
+    if (group.owned.has(partition)) return 'stale';
     this.#c.counters.leasesLost += 1;
-    return false;
+    return 'lost';
   }
 }

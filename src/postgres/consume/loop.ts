@@ -35,6 +35,8 @@ export interface LoopContext {
   readonly partitions: number;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
+  /** Least time between two moves of the checkpoints of partitions that read nothing. */
+  readonly idleMoveMs: number;
   /** The events read are those created at or after this (epoch ms), or all when null. */
   readonly fromMs: number | null;
   readonly group: Group;
@@ -50,8 +52,10 @@ export interface LoopContext {
 /**
  * The work of one member: on its own pool connection, reads the events of the partitions it
  * holds once for all of them (from the lowest checkpoint up to the settled mark), hands each
- * partition's events to {@link PartitionWork}, and moves the checkpoints of the partitions
- * that had none in the range to its end. Sleeps when caught up until NOTIFY or the poll.
+ * partition's events to {@link PartitionWork} (which moves each checkpoint with its batch),
+ * and moves the checkpoints of the partitions that had none in the range to its end (when
+ * caught up, at most once per `idleMoveMs`). After an error it reconnects and reloads its
+ * checkpoints as stored. Sleeps when caught up until NOTIFY or the poll.
  * @internal
  */
 export class MemberLoop {
@@ -60,6 +64,8 @@ export class MemberLoop {
   /** Partitions whose checkpoint retention passed: held, never read again. */
   readonly #expired = new Set<number>();
   #woken = false;
+  /** When (performance.now()) the checkpoints of partitions that read nothing last moved. */
+  #idleMovedAt = Number.NEGATIVE_INFINITY;
   #wakeUp: (() => void) | undefined;
 
   constructor(context: LoopContext) {
@@ -83,7 +89,12 @@ export class MemberLoop {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        this.#connection ??= await this.#connect();
+        if (this.#connection === undefined) {
+          const connection = await this.#connect();
+          this.#connection = connection;
+          // After an error, a batch may have committed or not: the checkpoints as stored.
+          if (failures > 0) await this.#c.group.reload(connection.session);
+        }
         const caughtUp = await this.#once(this.#connection);
         failures = 0;
         if (caughtUp) await this.#sleep(this.#c.pollIntervalMs);
@@ -147,67 +158,90 @@ export class MemberLoop {
     });
   }
 
-  /** One read and its handling; true when it read everything up to the settled mark. */
+  /**
+   * One read and its handling; true when it read everything up to the settled mark. Retention
+   * is checked after the read, against each checkpoint it read from: a removal that committed
+   * before the read is seen, and the partitions it cut are not handled.
+   */
   async #once(connection: Connection): Promise<boolean> {
     const { group, session } = { group: this.#c.group, session: connection.session };
     const shed = await group.shed(session);
     if (shed.length > 0) this.#c.released(shed);
-    await this.#checkHorizon(connection);
     const active = [...group.owned].filter(([p]) => !this.#expired.has(p));
     if (active.length === 0) return true;
     const reads = this.#c.reads(connection);
     const upTo = await reads.mark();
     const lowest = earliest(active.map(([, at]) => at));
     const limit = this.#c.batchSize * Math.min(active.length, READ_PARTITIONS);
-    const owned = active.map(([p]) => p);
-    const rows = await reads.afterIn(lowest, upTo, limit, { count: this.#c.partitions, owned });
+    const partitions = { count: this.#c.partitions, owned: active.map(([p]) => p) };
+    const rows = await reads.afterIn(lowest, upTo, limit, partitions);
+    await this.#checkHorizon(connection, new Map(active));
     const end = rows.length === limit ? (rows[rows.length - 1] as PartitionedEvent).position : upTo;
-    const byPartition = new Map<number, PartitionedEvent[]>();
+    const byPartition = new Map<number, { from: StreamPosition; events: PartitionedEvent[] }>();
     for (const row of rows) {
       const at = group.owned.get(row.partition);
-      if (at === undefined || comparePositions(row.position, at) <= 0) continue;
-      const list = byPartition.get(row.partition);
-      if (list === undefined) byPartition.set(row.partition, [row]);
-      else list.push(row);
+      if (at === undefined || this.#expired.has(row.partition)) continue;
+      if (comparePositions(row.position, at) <= 0) continue;
+      const read = byPartition.get(row.partition);
+      if (read === undefined) byPartition.set(row.partition, { from: at, events: [row] });
+      else read.events.push(row);
     }
-    for (const [partition, events] of byPartition) {
+    for (const [partition, { from, events }] of byPartition) {
       if (this.#c.signal.aborted) return true;
-      const outcome = await this.#c.work.run(connection, partition, events, end);
+      const outcome = await this.#c.work.run(connection, partition, events, from, end);
       if (outcome === 'stopped') return true;
       if (outcome === 'lost') group.lost(partition);
-      else if (group.owned.has(partition)) group.owned.set(partition, end);
     }
-    if (rows.length > 0) await this.#advanceIdle(connection, owned, byPartition, end);
-    return rows.length < limit;
+    const caughtUp = rows.length < limit;
+    const idle = active.map(([p]) => p).filter((p) => !byPartition.has(p));
+    if (rows.length > 0 || (caughtUp && this.#idleMoveDue())) {
+      await this.#advanceIdle(connection, idle, end);
+    }
+    return caughtUp;
   }
 
-  /** Moves the checkpoints of the partitions that had no events in the read to its end. */
+  /**
+   * Whether the checkpoints of partitions that read nothing should move now: at most once per
+   * `idleMoveMs` while nothing is read, so that a partition whose events are rare (a filter)
+   * keeps up with retention without a write at every poll.
+   */
+  #idleMoveDue(): boolean {
+    const now = performance.now();
+    if (now - this.#idleMovedAt < this.#c.idleMoveMs) return false;
+    this.#idleMovedAt = now;
+    return true;
+  }
+
+  /** Moves the checkpoints of `idle` (partitions that had no events in the read) to its end. */
   async #advanceIdle(
     { session }: Connection,
-    owned: readonly number[],
-    handled: ReadonlyMap<number, unknown>,
+    idle: readonly number[],
     end: StreamPosition,
   ): Promise<void> {
     const { group, sql, consumer, member } = this.#c;
-    const idle = owned.filter((p) => !handled.has(p) && group.owned.has(p));
-    if (idle.length === 0) return;
+    const moving = idle.filter((p) => group.owned.has(p) && !this.#expired.has(p));
+    if (moving.length === 0) return;
     const moved = await session.query<PartitionRow>(sql.advance, [
       consumer,
       member,
-      idle,
+      moving,
       end.tx,
       end.id,
     ]);
-    for (const row of moved.rows) {
-      if (group.owned.has(row.partition)) group.owned.set(row.partition, end);
-    }
+    for (const row of moved.rows) group.moved(row.partition, end);
   }
 
-  /** Stops (for good, with a `CursorExpiredError`) each partition retention passed. */
-  async #checkHorizon({ session }: Connection): Promise<void> {
+  /**
+   * Stops (for good, with a `CursorExpiredError`) each partition whose checkpoint (of `read`,
+   * the checkpoints a read started from) retention passed.
+   */
+  async #checkHorizon(
+    { session }: Connection,
+    read: ReadonlyMap<number, StreamPosition>,
+  ): Promise<void> {
     const horizon = await readHorizon(session, horizonSql(this.#c.names));
     if (!counts(horizon, this.#c.fromMs)) return;
-    for (const [partition, at] of this.#c.group.owned) {
+    for (const [partition, at] of read) {
       if (this.#expired.has(partition)) continue;
       try {
         checkPosition(

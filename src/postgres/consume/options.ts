@@ -83,7 +83,12 @@ export interface ConsumerOptions {
    * @default { retries: 4, minDelayMs: 100, maxDelayMs: 2000, factor: 2, jitter: 'equal' }
    */
   readonly retry?: BackoffOptions;
-  /** This member's id in `consumer_members` and as the owner of its partitions. @default '<hostname>:<pid>:<4 random hex bytes>' */
+  /**
+   * This member's id in `consumer_members` and as the owner of its partitions, one per live
+   * `Consumer` (`start()` is refused with `CONSUMER_MEMBER_TAKEN` while another `Consumer` of
+   * this name, seen within `leaseMs`, has it; after a crash it is free once `leaseMs` passed).
+   * @default '<hostname>:<pid>:<4 random hex bytes>'
+   */
   readonly member?: string;
   /** The deadline of `close()` when the call gives none, in milliseconds. @default 10000 */
   readonly closeTimeoutMs?: number;

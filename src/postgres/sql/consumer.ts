@@ -84,6 +84,14 @@ gone AS (DELETE FROM ${names.consumerMembers}
   RETURNING member)
 SELECT 1 + count(*) FILTER (WHERE member <> $2 AND NOT EXISTS (SELECT 1 FROM gone g WHERE g.member = m.member))::int4 AS "live"
 FROM ${names.consumerMembers} AS m WHERE consumer = $1`,
+    /**
+     * Member $2 joins: its row is made, or taken over when unseen for $3 ms; no row returned
+     * while a live member has that id.
+     */
+    join: `INSERT INTO ${names.consumerMembers} AS m (consumer, member, seen_at) VALUES ($1, $2, now())
+ON CONFLICT (consumer, member) DO UPDATE SET seen_at = now()
+  WHERE m.seen_at < now() - $3::int4 * interval '1 millisecond'
+RETURNING 1`,
     leave: `DELETE FROM ${names.consumerMembers} WHERE consumer = $1 AND member = $2`,
     /** Renews the leases of member $2 for $3 ms; returns the partitions it holds. */
     renew: updatePicked(names, `lease_until = ${LEASE}`, `${mine} ORDER BY partition FOR UPDATE`),
@@ -101,8 +109,8 @@ ORDER BY partition LIMIT $4::int4 FOR UPDATE SKIP LOCKED`,
       `${mine} AND ($3::int4[] IS NULL OR partition = ANY($3::int4[])) ORDER BY partition FOR UPDATE`,
     ),
     /**
-     * The fence: moves the checkpoints of partitions $3 (int4[]) of member $2 to ($4 tx, $5 id)
-     * where they are before it, only while its lease holds. Returns the partitions moved.
+     * Moves the checkpoints of partitions $3 (int4[]) of member $2 that had no events up to
+     * ($4 tx, $5 id) there, where they are before it, while its lease holds. Returns those moved.
      */
     advance: updatePicked(
       names,
@@ -110,16 +118,36 @@ ORDER BY partition LIMIT $4::int4 FOR UPDATE SKIP LOCKED`,
       `${mine} AND partition = ANY($3::int4[]) AND lease_until > clock_timestamp()
   AND (position_tx_id, position_id) < ($4::xid8, $5::uuid) ORDER BY partition FOR UPDATE`,
     ),
-    /** Whether member $2 still holds partition $3 (int4): the fence of a batch that moves nothing. */
-    holds: `SELECT 1 FROM ${cp} WHERE consumer = $1 AND owner = $2 AND partition = $3::int4
-  AND lease_until > clock_timestamp()`,
+    /**
+     * The fence of a batch (compare-and-set): moves the checkpoint of partition $3 (int4) of
+     * member $2 from ($6 tx, $7 id), where the batch was read after, to ($4 tx, $5 id), only
+     * while its lease holds and the checkpoint still stands there. No row: lost, or stale.
+     */
+    fence: updatePicked(
+      names,
+      'position_tx_id = $4::xid8, position_id = $5::uuid, updated_at = now()',
+      `${mine} AND partition = $3::int4 AND lease_until > clock_timestamp()
+  AND position_tx_id = $6::xid8 AND position_id = $7::uuid FOR UPDATE`,
+    ),
+    /**
+     * The partitions member $2 holds (only those of $3 int4[] when not NULL) with their
+     * checkpoints as stored: what the member reloads after an error or a failed fence.
+     */
+    held: `SELECT ${PARTITION_COLUMNS} FROM ${cp} AS p WHERE p.consumer = $1 AND p.owner = $2
+  AND ($3::int4[] IS NULL OR p.partition = ANY($3::int4[])) AND p.lease_until > clock_timestamp()
+ORDER BY p.partition`,
     /** Every partition: checkpoint, owner, lease. */
     partitions: `SELECT ${PARTITION_COLUMNS}, p.owner,
   CASE WHEN p.lease_until > now() THEN p.owner END AS "leasedBy",
   (extract(epoch FROM p.updated_at) * 1000)::float8 AS "updatedMs"
 FROM ${cp} AS p WHERE p.consumer = $1 ORDER BY p.partition`,
-    /** The keys parked in partition $2. */
-    parkedKeys: `SELECT DISTINCT key FROM ${dl} WHERE consumer = $1 AND partition = $2::int4`,
+    /**
+     * The keys parked in partition $2 (one row per dead letter), locked against their removal
+     * (`FOR KEY SHARE` conflicts with a replay's DELETE) until the batch's transaction ends: a
+     * replay that removes a key's last dead letter waits, and then sees the events the batch
+     * parked behind it; a batch that reads after such a removal sees the key free.
+     */
+    parkedKeys: `SELECT key FROM ${dl} WHERE consumer = $1 AND partition = $2::int4 FOR KEY SHARE`,
     /**
      * Parks events $2 (uuid[]), created at $3 (epoch ms, float8[], one per id), of partition
      * $4 after $5 attempts, with error $6. The row's own `created_at` and `tx_id` are kept.
