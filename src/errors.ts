@@ -254,7 +254,13 @@ export type ConsumerErrorCode =
    * The handler failed on an event after its retries: the event was parked in `dead_letters`
    * (emitted once per parked event). The handler's error is the `cause`.
    */
-  | 'CONSUMER_PARKED';
+  | 'CONSUMER_PARKED'
+  /**
+   * Dead letters asked back (`eventrail dead-letters retry`) whose events retention had
+   * removed: they were removed unhandled (emitted once per run that met any, the count in the
+   * message).
+   */
+  | 'CONSUMER_DEAD_LETTERS_EXPIRED';
 
 /**
  * A durable `Consumer` refused to start (`start()` rejects) or met a fault in the background

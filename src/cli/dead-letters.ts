@@ -1,8 +1,9 @@
 /**
  * `npx eventrail dead-letters list|retry|purge --consumer NAME [--key K]`: the events a durable
  * `Consumer` parked. The command line has no handler, so `retry` asks the consumer's running
- * members to send them back through theirs (they look at each heartbeat). Exits 2 for a bad
- * command line (naming the flag), 0 otherwise.
+ * members to send them back through theirs (they look at each heartbeat), and says so when none
+ * runs. Exits 2 for a bad command line (naming the flag), 1 when no consumer has that name, 0
+ * otherwise.
  */
 import {
   deadLetterListOptions,
@@ -11,6 +12,7 @@ import {
   requestDeadLetters,
 } from '../postgres/consume/dead-letters.js';
 import { toExecutor } from '../postgres/driver/executor.js';
+import type { Session } from '../postgres/driver/types.js';
 import { consumerSql } from '../postgres/sql/consumer.js';
 import { type TableNames, tableNames } from '../postgres/sql/names.js';
 import { parseFlags, UsageError } from './flags.js';
@@ -77,6 +79,24 @@ export function readDeadLettersCommandLine(
   return { action, url, consumer: values.consumer, key: values.key, limit, names };
 }
 
+/**
+ * Whether `consumer` exists, and whether a member of it runs: one holds a lease on one of its
+ * partitions (each member renews its leases at its heartbeat, for its own `leaseMs`).
+ */
+async function presence(
+  db: Session,
+  names: TableNames,
+  consumer: string,
+): Promise<{ readonly exists: boolean; readonly running: boolean }> {
+  const { rows } = await db.query<{ exists: boolean; running: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${names.consumers} WHERE name = $1) AS "exists",
+  EXISTS (SELECT 1 FROM ${names.consumerPartitions}
+    WHERE consumer = $1 AND lease_until > now()) AS "running"`,
+    [consumer],
+  );
+  return rows[0] as { exists: boolean; running: boolean };
+}
+
 /** Runs `eventrail dead-letters` with `args`; resolves with the exit code. */
 export async function deadLettersCommand(
   args: readonly string[],
@@ -104,13 +124,22 @@ export async function deadLettersCommand(
   const pool = new pg.Pool({ connectionString: invocation.url, max: 1 });
   try {
     const db = toExecutor(pool);
+    const { exists, running } = await presence(db, invocation.names, consumer);
+    if (!exists) {
+      io.stderr.write(`eventrail: no consumer named '${consumer}'\n`);
+      return 1;
+    }
     if (action === 'list') {
       for (const dead of await listDeadLetters(db, sql, consumer, key, limit)) {
         io.stdout.write(`${JSON.stringify(dead)}\n`);
       }
     } else if (action === 'retry') {
       const n = await requestDeadLetters(db, sql, consumer, key);
-      io.stdout.write(`asked back: ${n} (the running members of '${consumer}' send them back)\n`);
+      io.stdout.write(
+        running
+          ? `asked back: ${n} (the running members of '${consumer}' send them back)\n`
+          : `asked back: ${n} (no member of '${consumer}' runs: nothing sends them back until one does)\n`,
+      );
     } else {
       io.stdout.write(`purged: ${await purgeDeadLetters(db, sql, consumer, key)}\n`);
     }

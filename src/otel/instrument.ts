@@ -206,13 +206,8 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
     if (maintenance) observeFigures(r, MAINTENANCE_FIGURES, () => maintenance.metrics());
     if (queries) observeFigures(r, QUERY_FIGURES, () => queries.metrics());
     if (inbox) observeFigures(r, INBOX_FIGURES, () => inbox.metrics());
-    if (consumer) {
-      // The lag's age is observed in seconds from milliseconds, as every time figure is.
-      observeFigures(r, CONSUMER_FIGURES, () => {
-        const m = consumer.metrics();
-        return { ...m, lagMs: m.lagSeconds * 1000 };
-      });
-    }
+    // The lag's age (lagMs) is observed in seconds, as every time figure is.
+    if (consumer) observeFigures(r, CONSUMER_FIGURES, () => consumer.metrics());
     if (api) {
       observeFigures(r, API_FIGURES, () => api.metrics());
       observeResponses(r, api);

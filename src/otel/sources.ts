@@ -152,7 +152,7 @@ export interface ObservedConsumer {
     readonly errors: number;
     readonly partitionsOwned: number;
     readonly lagEvents: number;
-    readonly lagSeconds: number;
+    readonly lagMs: number;
     readonly listening: boolean;
     readonly handleDurationMs: DurationSummary;
   };

@@ -57,6 +57,7 @@ describe('eventrail dead-letters', () => {
     // Still broken: asked back, the first fails again and the key's request is withdrawn.
     const again = await runCli('dead-letters', 'retry', '--consumer', 'cli', '--url', url);
     expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('asked back: 10') });
+    expect(again.stdout).toContain("the running members of 'cli' send them back");
     await waitUntil(
       async () => (await consumer.deadLetters({ limit: 1 }))[0]?.attempts === 3,
       'tried again',
@@ -82,6 +83,35 @@ describe('eventrail dead-letters', () => {
     await waitUntil(async () => (await consumer.stats()).deadLetters === 1, 'parked again');
     const purged = await runCli('dead-letters', 'purge', '--consumer', 'cli', '--url', url);
     expect(purged).toMatchObject({ code: 0, stdout: 'purged: 1\n' });
+  });
+
+  it('exits 1 for a consumer that does not exist; says when no member runs to send them back', async () => {
+    for (const action of ['list', 'retry', 'purge']) {
+      const typo = await runCli('dead-letters', action, '--consumer', 'clii', '--url', db.url);
+      expect(typo).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: expect.stringContaining("no consumer named 'clii'"),
+      });
+    }
+    await c.seed(2, 1);
+    const consumer = c.make({
+      name: 'stopped',
+      from: 'start',
+      partitions: 1,
+      retry: { retries: 0 },
+      handle: async () => {
+        throw new Error('broken');
+      },
+    });
+    await consumer.start();
+    await waitUntil(async () => (await consumer.stats()).deadLetters > 0, 'parked');
+    await consumer.close();
+    const retry = await runCli('dead-letters', 'retry', '--consumer', 'stopped', '--url', db.url);
+    expect(retry.code).toBe(0);
+    expect(retry.stdout).toMatch(
+      /^asked back: [1-9]\d* \(no member of 'stopped' runs: nothing sends/,
+    );
   });
 
   it('refuses a bad command line with exit code 2, naming the flag', async () => {

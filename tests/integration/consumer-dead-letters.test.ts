@@ -4,10 +4,12 @@
  * `replayDeadLetters()` sends them back through the handler once it is fixed, in order, once.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EventRecord } from '../../src/index.js';
+import type { ConsumerError, EventRecord } from '../../src/index.js';
 import type { QueryableLike } from '../../src/postgres/index.js';
+import { maintain } from '../../src/postgres/index.js';
 import { consumerOn, waitUntil } from '../helpers/consumer.js';
 import { useTestDatabase } from '../helpers/database.js';
+import { DAY, TODAY } from '../helpers/partitions.js';
 
 const db = useTestDatabase();
 const c = consumerOn(db);
@@ -89,6 +91,77 @@ describe('Consumer dead letters', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await c.effectCounts('dl')).toEqual({ total: 230, distinct: 230 });
     expect(await c.keysOutOfOrder('dl')).toEqual([]);
+  });
+
+  it('close() stops a replay asked from the command line after the event in flight', async () => {
+    await db.pool.query('TRUNCATE eventrail.event_logs');
+    await c.seed(6, 1);
+    let broken = true;
+    let calls = 0;
+    let closed = false;
+    let afterClose = 0;
+    const consumer = c.make({
+      name: 'stopped-replay',
+      from: 'start',
+      partitions: 1,
+      retry: { retries: 0 },
+      handle: async () => {
+        if (broken) throw new Error('broken');
+        calls += 1;
+        if (closed) afterClose += 1;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      },
+    });
+    await consumer.start();
+    await waitUntil(async () => (await consumer.stats()).deadLetters === 6, 'all parked');
+    broken = false;
+    // What `eventrail dead-letters retry` does; the member sends them back at its next beat.
+    await db.pool.query(
+      "UPDATE eventrail.dead_letters SET requested_at = now() WHERE consumer = 'stopped-replay'",
+    );
+    await waitUntil(async () => calls >= 1, 'the replay started');
+    await consumer.close({ timeoutMs: 5000 });
+    closed = true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The event in flight was finished, and nothing after it: the rest stay parked.
+    expect(afterClose).toBe(0);
+    expect(calls).toBeLessThanOrEqual(2);
+    const { rows } = await db.pool.query(
+      "SELECT count(*)::int AS n FROM eventrail.dead_letters WHERE consumer = 'stopped-replay'",
+    );
+    expect(rows[0].n).toBe(6 - calls);
+  });
+
+  it('says so with an error event when dead letters asked back lost their events to retention', async () => {
+    await db.pool.query('TRUNCATE eventrail.event_logs');
+    await c.seed(3, 1, { createdAt: new Date(TODAY - 3 * DAY) });
+    let broken = true;
+    const consumer = c.make({
+      name: 'expired-letters',
+      from: 'start',
+      partitions: 1,
+      retry: { retries: 0 },
+      handle: async () => {
+        if (broken) throw new Error('broken');
+      },
+    });
+    const errors: ConsumerError[] = [];
+    consumer.on('error', (error) => {
+      if (error.code === 'CONSUMER_DEAD_LETTERS_EXPIRED') errors.push(error as ConsumerError);
+    });
+    await consumer.start();
+    await waitUntil(async () => (await consumer.stats()).deadLetters === 3, 'all parked');
+    expect((await maintain({ db: db.pool, retentionMs: DAY, premake: 0 })).defaultRowsExpired).toBe(
+      3,
+    );
+    broken = false;
+    await db.pool.query(
+      "UPDATE eventrail.dead_letters SET requested_at = now() WHERE consumer = 'expired-letters'",
+    );
+    await waitUntil(async () => errors.length > 0, 'the error event');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toContain('3 dead letter(s)');
+    expect((await consumer.stats()).deadLetters).toBe(0);
   });
 
   it('purges dead letters of a key', async () => {

@@ -47,6 +47,29 @@ describe('Consumer', () => {
     expect(after.partitions.map((p) => p.owner)).toEqual([null, null, null, null]);
   });
 
+  it('measures its lag in events and in milliseconds (lagMs), in metrics() and stats()', async () => {
+    await c.seed(5, 1, { createdAt: new Date(Date.now() - 60_000) });
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const consumer = c.make({
+      name: 'lagging',
+      from: 'start',
+      partitions: 1,
+      handle: async () => gate,
+    });
+    await consumer.start();
+    await waitUntil(async () => consumer.metrics().lagEvents > 0, 'the lag measured');
+    const { lagMs } = consumer.metrics();
+    expect(lagMs).toBeGreaterThanOrEqual(59_000);
+    expect(lagMs).toBeLessThan(180_000);
+    const [partition] = (await consumer.stats()).partitions;
+    expect(partition?.lagMs).toBeGreaterThanOrEqual(59_000);
+    expect(partition?.lagMs).toBeLessThan(180_000);
+    release();
+  });
+
   it('resumes after its checkpoints: a new member of the same name handles only what came since', async () => {
     await c.seed(50, 3);
     const first = c.make({ name: 'resume', from: 'start', handle: c.effects('resume', 'a') });

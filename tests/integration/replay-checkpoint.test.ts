@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { CursorExpiredError } from '../../src/index.js';
 import { maintain, ReplayError } from '../../src/postgres/index.js';
+import { horizonSql } from '../../src/postgres/sql/horizon.js';
+import { tableNames } from '../../src/postgres/sql/names.js';
 import { useTestDatabase } from '../helpers/database.js';
+import { waitFor } from '../helpers/outbox.js';
 import { DAY, TODAY } from '../helpers/partitions.js';
 import { recorder, replayOn } from '../helpers/replay.js';
 
@@ -121,6 +124,51 @@ describe('a named replay', () => {
     const sinceYesterday = recorder();
     await run({ from: new Date(Date.now() - DAY / 2), sink: sinceYesterday });
     expect(sinceYesterday.ids).toEqual(recent.map((e) => e.id));
+  });
+
+  it('stops loudly when retention removes all it had left to publish, before its first read', async () => {
+    await db.pool.query('TRUNCATE eventrail.event_logs, eventrail.retention_horizon');
+    const old = await oldEvents(4);
+    const options = { name: 'cut', maxBatchSize: 2, writesInFlight: 1 } as const;
+    const cut = recorder((write) => (write === 1 ? new Error('stop') : undefined));
+    await expect(run({ ...options, from: 'start', sink: cut })).rejects.toMatchObject({
+      lastEventId: old[1]?.id,
+    });
+    // Retention removes the two left (as `maintain` does: rows and horizon in one transaction)
+    // while the resumed run, past its start checks, waits to read them.
+    const removal = await db.pool.connect();
+    try {
+      await removal.query('BEGIN');
+      await removal.query('LOCK TABLE eventrail.event_logs IN ACCESS EXCLUSIVE MODE');
+      const sink = recorder();
+      const resumed = run({ ...options, from: 'start', sink, resume: true });
+      resumed.catch(() => {});
+      await waitFor(async () => {
+        const { rows } = await db.pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return rows[0].n === 1;
+      });
+      const last = await removal.query(
+        `DELETE FROM eventrail.event_logs WHERE id = ANY($1::uuid[])
+         RETURNING tx_id::text AS tx, id::text AS id, created_at`,
+        [[old[2]?.id, old[3]?.id]],
+      );
+      // The later of the two in commit order (each was committed alone, in order).
+      const through = last.rows.find((r) => r.id === old[3]?.id);
+      await removal.query(horizonSql(tableNames()).raise, [
+        through.created_at.getTime() + 1,
+        through.tx,
+        through.id,
+      ]);
+      await removal.query('COMMIT');
+      await expect(resumed).rejects.toBeInstanceOf(CursorExpiredError);
+      expect(sink.ids).toEqual([]);
+    } finally {
+      await removal.query('ROLLBACK').catch(() => {});
+      removal.release();
+    }
   });
 
   it('stops loudly when retention removes events it has yet to publish', async () => {

@@ -133,6 +133,33 @@ describe("subscribe from 'start'", () => {
     await sub.return();
   });
 
+  it('is caught up only after an event that committed before the start behind a transaction still open', async () => {
+    const user = 'held-back';
+    const insert = `INSERT INTO eventrail.event_logs (id, event_type, user_id)
+      VALUES (gen_random_uuid(), $1, $2) RETURNING id::text`;
+    const open = await db.pool.connect();
+    try {
+      await open.query('BEGIN');
+      const [late] = (await open.query(insert, ['LATE', user])).rows;
+      // Committed before the subscription starts, with a higher transaction id than the open one.
+      const [committed] = (await db.pool.query(insert, ['COMMITTED', user])).rows;
+      const sub = stream.subscribe({ userId: user }, {}, { from: 'start', markers: true });
+      const followed = follow(sub);
+      // Held back (not settled) while the older transaction is open: neither it nor the marker.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(followed.kinds()).toEqual([]);
+      expect(sub.caughtUp).toBe(false);
+      await open.query('COMMIT');
+      await waitFor(() => sub.caughtUp, 10_000, 'caught up');
+      // In commit order (the open transaction's event first), then the marker.
+      expect(followed.kinds()).toEqual([late.id, committed.id, 'caught-up']);
+      await sub.return();
+    } finally {
+      await open.query('ROLLBACK').catch(() => {});
+      open.release();
+    }
+  });
+
   it('signals falling behind when more than half of bufferSize waits, and catching up once taken', async () => {
     const user = 'behind';
     const small = new EventStream({ db: db.pool, bufferSize: 10 });

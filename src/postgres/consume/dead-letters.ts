@@ -103,7 +103,8 @@ type DeadRow = EventRow & { deadId: string; id: string | null };
  * key, each in order in a transaction with the removal of its dead letter; the first that
  * fails again stays parked (attempts counted) with the rest of its key. A key is replayed by
  * one caller at a time (an advisory lock); a member of the consumer parks new events of a key
- * behind its dead letters until none is left. @internal
+ * behind its dead letters until none is left. Once `signal` aborts, it stops after the event in
+ * flight (the rest stay parked). @internal
  */
 export async function replayDeadLetters(
   pool: PgPoolLike,
@@ -111,6 +112,7 @@ export async function replayDeadLetters(
   consumer: string,
   which: { readonly key: string | undefined } | 'requested',
   handle: ConsumerHandler,
+  signal?: AbortSignal,
 ): Promise<DeadLetterReplay> {
   const client = await checkOut<PooledClient>(pool);
   const session = sessionOf(client);
@@ -122,7 +124,8 @@ export async function replayDeadLetters(
         ? await session.query<{ key: string }>(sql.requestedKeys, [consumer])
         : await session.query<{ key: string }>(sql.deadKeys, [consumer, which.key ?? null]);
     for (const { key: k } of keys.rows) {
-      const outcome = await replayKey(session, client, sql, consumer, k, handle, done);
+      if (signal?.aborted) break;
+      const outcome = await replayKey(session, client, sql, consumer, k, handle, done, signal);
       if (outcome === 'busy') done.busy += 1;
     }
     return done;
@@ -142,8 +145,10 @@ async function replayKey(
   key: string,
   handle: ConsumerHandler,
   done: { handled: number; failed: number; expired: number },
+  signal: AbortSignal | undefined,
 ): Promise<'done' | 'busy' | 'failed'> {
   for (;;) {
+    if (signal?.aborted) return 'done';
     const outcome = await inTransaction(session, async () => {
       const locked = await session.query<{ locked: boolean }>(sql.lockKey, [consumer, key]);
       if (!locked.rows[0]?.locked) return 'busy' as const;

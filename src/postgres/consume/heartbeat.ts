@@ -11,6 +11,14 @@ import type { Group } from './group.js';
 import type { ConsumerCounters } from './metrics.js';
 import type { ConsumerHandler } from './options.js';
 
+/** The fault of dead letters asked back whose events retention had removed. */
+const expiredLetters = (consumer: string, count: number) =>
+  new ConsumerError(
+    'CONSUMER_DEAD_LETTERS_EXPIRED',
+    consumer,
+    `${count} dead letter(s) asked back had their events removed by retention: removed unhandled`,
+  );
+
 /** Most events of this member's partitions counted for `metrics().lagEvents`. */
 const LAG_CAP = 10_000;
 
@@ -42,7 +50,8 @@ export class Heartbeat {
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
   #answering: Promise<void> | undefined;
-  #stopped = false;
+  /** Aborted by `stop()`: the replay in flight stops after the event it handles. */
+  readonly #stopping = new AbortController();
 
   constructor(context: HeartbeatContext) {
     this.#c = context;
@@ -56,9 +65,12 @@ export class Heartbeat {
     this.#timer.unref();
   }
 
-  /** Stops beating; resolves when the beat and the replay in flight end, or `signal` aborts. */
+  /**
+   * Stops beating, and the replay in flight after the event it handles; resolves when both
+   * ended, or `signal` aborts.
+   */
   async stop(signal: AbortSignal): Promise<void> {
-    this.#stopped = true;
+    this.#stopping.abort();
     clearInterval(this.#timer);
     await settledWithin(this.#beating, { signal });
     await settledWithin(this.#answering, { signal });
@@ -73,7 +85,7 @@ export class Heartbeat {
   }
 
   async #beatOnce(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopping.signal.aborted) return;
     try {
       await this.#group();
       await this.#measureLag();
@@ -96,7 +108,7 @@ export class Heartbeat {
     const owned = [...group.owned];
     if (owned.length === 0) {
       counters.lagEvents = 0;
-      counters.lagSeconds = 0;
+      counters.lagMs = 0;
       return;
     }
     const reads = this.#c.reads(this.#db);
@@ -104,8 +116,7 @@ export class Heartbeat {
     const partitions = { count: this.#c.partitions, owned: owned.map(([p]) => p) };
     const lag = await reads.lagIn(lowest, await reads.mark(), partitions, LAG_CAP);
     counters.lagEvents = lag.events;
-    counters.lagSeconds =
-      lag.oldestMs === null ? 0 : Math.max(0, (Date.now() - lag.oldestMs) / 1000);
+    counters.lagMs = lag.oldestMs === null ? 0 : Math.max(0, Date.now() - lag.oldestMs);
   }
 
   /**
@@ -117,15 +128,24 @@ export class Heartbeat {
     const { sql, consumer, pool, handle, log } = this.#c;
     const { rows } = await this.#db.query(sql.requestedKeys, [consumer]);
     if (rows.length === 0) return;
-    this.#answering = replayDeadLetters(pool, sql, consumer, 'requested', handle)
+    this.#answering = replayDeadLetters(
+      pool,
+      sql,
+      consumer,
+      'requested',
+      handle,
+      this.#stopping.signal,
+    )
       .then(
-        (done) =>
+        (done) => {
           lifecycle(
             log,
-            'info',
+            done.expired > 0 ? 'warn' : 'info',
             { consumer, ...done },
             'eventrail consumer replayed requested dead letters',
-          ),
+          );
+          if (done.expired > 0) this.#c.fault(expiredLetters(consumer, done.expired));
+        },
         (error: unknown) =>
           this.#c.fault(
             new ConsumerError(

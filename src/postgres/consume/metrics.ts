@@ -21,8 +21,8 @@ export interface ConsumerMetrics {
    * (counted up to 10,000: at least this many beyond).
    */
   readonly lagEvents: number;
-  /** Age of the oldest of them, in seconds, as of the last heartbeat (0 when none). */
-  readonly lagSeconds: number;
+  /** Age of the oldest of them, in milliseconds, as of the last heartbeat (0 when none). */
+  readonly lagMs: number;
   /** Whether the LISTEN connection is up (false with `listen: false`). */
   readonly listening: boolean;
   /** How long the handler took per batch, in milliseconds; percentiles of the latest 1000. */
@@ -38,11 +38,11 @@ export class ConsumerCounters {
   leasesLost = 0;
   errors = 0;
   lagEvents = 0;
-  lagSeconds = 0;
+  lagMs = 0;
   readonly handleDuration = new Durations();
 
   snapshot(partitionsOwned: number, listening: boolean): ConsumerMetrics {
-    const { handled, batches, retries, parked, leasesLost, errors, lagEvents, lagSeconds } = this;
+    const { handled, batches, retries, parked, leasesLost, errors, lagEvents, lagMs } = this;
     return {
       handled,
       batches,
@@ -52,7 +52,7 @@ export class ConsumerCounters {
       errors,
       partitionsOwned,
       lagEvents,
-      lagSeconds,
+      lagMs,
       listening,
       handleDurationMs: this.handleDuration.snapshot(),
     };

@@ -17,8 +17,8 @@ export interface ConsumerPartitionStats {
   readonly owner: string | null;
   /** Events after its checkpoint committed and not yet handled (counted up to 100,000). */
   readonly lagEvents: number;
-  /** Age of the oldest of them in seconds (0 when none). */
-  readonly lagSeconds: number;
+  /** Age of the oldest of them in milliseconds (0 when none). */
+  readonly lagMs: number;
   /** When its checkpoint last moved (or its row was made), epoch ms. */
   readonly updatedAtMs: number;
 }
@@ -54,7 +54,7 @@ export async function consumerStats(
         checkpoint: at,
         owner: row.leasedBy,
         lagEvents: lag.events,
-        lagSeconds: lag.oldestMs === null ? 0 : Math.max(0, (now - lag.oldestMs) / 1000),
+        lagMs: lag.oldestMs === null ? 0 : Math.max(0, now - lag.oldestMs),
         updatedAtMs: Math.round(row.updatedMs),
       };
     }),

@@ -72,6 +72,20 @@ export async function readSettledMark(
   return { tx: (rows[0] as { tx: string }).tx, id: NIL_ID };
 }
 
+/**
+ * The settled mark now, and where what exists now ends: the snapshot's xmax, as a position
+ * (every row that committed before now is below it; some below it may not have settled yet).
+ * @internal
+ */
+export async function readStartMarks(
+  session: Pick<Session, 'query'>,
+  sql: Pick<StreamSql, 'startMarks'>,
+): Promise<{ readonly settled: StreamPosition; readonly end: StreamPosition }> {
+  const { rows } = await session.query<{ tx: string; end: string }>(sql.startMarks);
+  const row = rows[0] as { tx: string; end: string };
+  return { settled: { tx: row.tx, id: NIL_ID }, end: { tx: row.end, id: NIL_ID } };
+}
+
 type Row = EventRow & { tx: string };
 
 const committed = (row: Row): CommittedEvent => ({

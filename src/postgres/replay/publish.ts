@@ -62,9 +62,10 @@ export async function publishAll(run: PublishRun): Promise<void> {
     while (reading !== undefined) {
       const batch = await reading;
       reading = undefined;
-      if (batch.length === 0) break;
-      // What was read after `after` was all there: retention removed nothing past it.
+      // What was read after `after` was all there: retention removed nothing past it. Nothing
+      // read is checked too: retention may have removed all that was left.
       await run.checkHorizon(after);
+      if (batch.length === 0) break;
       after = (batch[batch.length - 1] as CommittedEvent).position;
       // Shorter than asked: nothing is left up to the mark. Else the next batch, read meanwhile.
       if (batch.length === batchSize) reading = reads.after(after, upTo, batchSize);

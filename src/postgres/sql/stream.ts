@@ -61,6 +61,12 @@ FROM ${t} WHERE (tx_id, id) > ($1::xid8, $2::uuid) ORDER BY tx_id, id LIMIT $3::
     /** The oldest transaction still open: every row below it is settled. */
     settledMark: `SELECT ${SETTLED_MARK}::text AS "tx"`,
     /**
+     * The settled mark (`tx`) and the snapshot's xmax (`end`), of one snapshot: every
+     * transaction below `end` had committed, rolled back or was open then, so the rows that
+     * existed then are all below it.
+     */
+    startMarks: `SELECT ${SETTLED_MARK}::text AS "tx", pg_snapshot_xmax(pg_current_snapshot())::text AS "end"`,
+    /**
      * The shared read: every row after ($1 tx, $2 id), of every scope, in stream order, at most
      * $3, each with `settled`. Settled rows come first (they have the lowest tx ids); the reader
      * takes them and looks again later for the rest.

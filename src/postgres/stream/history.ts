@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import type { Executor } from '../driver/types.js';
-import { readSettledMark } from '../read/committed.js';
+import { readSettledMark, readStartMarks } from '../read/committed.js';
 import { type ResolvedFilters, resolveFilters } from '../read/filters.js';
 import { type Horizon, unpackHorizon } from '../read/horizon.js';
 import type { StreamPosition } from '../read/position.js';
@@ -41,6 +41,8 @@ export interface SubscriberReads {
   positionOf(id: string): Promise<StreamPosition>;
   /** The settled mark now: no row can ever commit before it. */
   mark(): Promise<StreamPosition>;
+  /** The settled mark now, and the end of what exists now (see `readStartMarks`). */
+  startMarks(): ReturnType<typeof readStartMarks>;
 }
 
 /** The reads of a subscriber of `scope` and `filters`. @internal */
@@ -84,5 +86,6 @@ export function subscriberReads(
       return { tx: row.tx, id };
     },
     mark: () => readSettledMark(executor, sql),
+    startMarks: () => readStartMarks(executor, sql),
   };
 }

@@ -82,7 +82,8 @@ export interface SubscribeOptions {
   readonly from?: SubscribeFrom;
   /**
    * Also yield {@link StreamMarker}s: `caught-up` once every event that existed when it started
-   * (the settled mark read then) was yielded, and again after falling behind; `fell-behind` when
+   * (every one that had committed then, even behind a transaction still open) was yielded, and
+   * again after falling behind; `fell-behind` when
    * more than half of `bufferSize` events wait to be taken. `subscription.caughtUp` says the same
    * without them.
    * @default false

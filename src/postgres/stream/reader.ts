@@ -9,13 +9,17 @@ import type { StreamSql } from '../sql/stream.js';
 import { StreamError } from './errors.js';
 import type { StreamRow } from './history.js';
 
-/** First wait before looking again at rows that committed but are not settled yet, in ms. */
-const SETTLE_RETRY_MS = 5;
+/**
+ * First wait before looking again at rows that committed but are not settled yet, in ms.
+ * @internal
+ */
+export const SETTLE_RETRY_MS = 5;
 /**
  * Longest wait between two looks at committed rows that are not settled yet, in ms: once the
  * transaction holding them back ends, they are delivered within this, whatever `pollIntervalMs`.
+ * @internal
  */
-const MAX_SETTLE_RETRY_MS = 1000;
+export const MAX_SETTLE_RETRY_MS = 1000;
 
 /** What the shared reader is given. @internal */
 export interface ReaderSetup {

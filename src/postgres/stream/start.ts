@@ -28,23 +28,25 @@ const FIELD = 'options.from';
 /**
  * How a subscription starting at `from` starts, and reads its history: `'now'` at the shared
  * reader's head, caught up at once; any other at its position (the origin for `'start'` and a
- * `Date`), caught up at the settled mark read then, and checked against the retention horizon
- * at the start and with each page of history (read in the page's own statement), so that removed events end it with a
+ * `Date`), caught up once past the snapshot's xmax read then (every event that had committed
+ * then is below it), and checked against the retention horizon at the start and with each page
+ * of history (read in the page's own statement), so that removed events end it with a
  * `CursorExpiredError` instead of going missing. A bad cursor is refused here, synchronously.
  * @internal
  */
 export function subscriptionStart(
   from: SubscribeFrom,
   setup: StartSetup,
-): Pick<SubscriptionTarget, 'start' | 'history'> {
+): Pick<SubscriptionTarget, 'start' | 'history' | 'mark'> {
   const { reads } = setup;
   if (from === 'now') {
     return {
       start: async () => {
         const head = await setup.readHead();
-        return { position: head, target: head };
+        return { position: head, settled: head, target: head };
       },
       history: reads.history,
+      mark: reads.mark,
     };
   }
   const cursor =
@@ -54,16 +56,17 @@ export function subscriptionStart(
   let guard: HorizonGuard | undefined;
   return {
     start: async () => {
-      const [position, target] = await Promise.all([
+      const [position, marks] = await Promise.all([
         cursor === undefined ? ORIGIN : cursorPosition(cursor, setup),
-        reads.mark(),
+        reads.startMarks(),
         setup.readHead(),
       ]);
       const resumed = cursor === undefined ? undefined : position;
       const since = from instanceof Date ? from : 'start';
       guard = await horizonGuard(setup.session, setup.names, since, resumed, FIELD);
-      return { position, target };
+      return { position, settled: marks.settled, target: marks.end };
     },
+    mark: reads.mark,
     history: async (after, upTo, limit) => {
       const { items, horizon } = await reads.checkedHistory(after, upTo, limit);
       // Removed after the start, before this read: it may lack them. The horizon read with the

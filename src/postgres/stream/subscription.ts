@@ -2,6 +2,7 @@ import type { EventRecord } from '../../event/types.js';
 import { comparePositions, type StreamPosition } from '../read/position.js';
 import { SubscriberLaggedError } from './errors.js';
 import type { PendingMarker, StreamMarker } from './markers.js';
+import { MAX_SETTLE_RETRY_MS, SETTLE_RETRY_MS } from './reader.js';
 import { SharedEvent } from './shared-event.js';
 
 /** One event of a subscription, with the cursor to resume after it. */
@@ -52,12 +53,15 @@ export interface Feed {
 }
 
 /**
- * Where a subscription starts reading, and up to where its history is what existed when it
- * started (the settled mark then): once it has yielded everything up to `target`, it is caught
- * up. @internal
+ * Where a subscription starts reading, up to where its history can be read at once (`settled`,
+ * the settled mark then), and up to where it is what existed when it started (`target`, the
+ * snapshot's xmax then, at or above `settled`: a transaction open then may hold back events
+ * that committed before): once it has yielded everything up to `target`, it is caught up.
+ * @internal
  */
 export interface SubscriptionStart {
   readonly position: StreamPosition;
+  readonly settled: StreamPosition;
   readonly target: StreamPosition;
 }
 
@@ -71,6 +75,8 @@ export interface SubscriptionTarget {
   readonly binding: string;
   /** Where it starts, and what it has to read to be caught up (see `options.from`). */
   readonly start: () => Promise<SubscriptionStart>;
+  /** The settled mark now: history can be read up to it. */
+  readonly mark: () => Promise<StreamPosition>;
   /** Whether it yields {@link StreamMarker}s among its events. */
   readonly markers: boolean;
   /** Its rows after `after`, up to `upTo`, at most `limit`, in stream order. */
@@ -111,6 +117,7 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
   readonly #feed: Feed;
   readonly #binding: string;
   readonly #start: SubscriptionTarget['start'];
+  readonly #mark: SubscriptionTarget['mark'];
   readonly #history: SubscriptionTarget['history'];
   readonly #markers: boolean;
   #buffer: StreamItem[] = [];
@@ -121,8 +128,14 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
   #read: StreamPosition | undefined;
   /** The position of the last event handed to the consumer. */
   #taken: StreamPosition | undefined;
-  /** Where the subscription is caught up: the settled mark when it started. */
+  /** Where the subscription is caught up: the snapshot's xmax when it started. */
   #target: StreamPosition | undefined;
+  /** Up to where its history can be read: a settled mark it read. */
+  #settled: StreamPosition | undefined;
+  /** The next wait for the settled mark to pass the target, in ms. */
+  #settleDelay = SETTLE_RETRY_MS;
+  /** Ends that wait early (at `end()`). */
+  #stopWait: (() => void) | undefined;
   #live = false;
   #caughtUp = false;
   #end: { error?: unknown } | undefined;
@@ -140,6 +153,7 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     this.matchKey = target.matchKey;
     this.#binding = target.binding;
     this.#start = target.start;
+    this.#mark = target.mark;
     this.#history = target.history;
     this.#markers = target.markers;
   }
@@ -155,8 +169,8 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
   }
 
   /**
-   * Whether it has handed out every event that existed when it started (the settled mark read
-   * then) and is not behind: false while it reads its history, and again from when more than
+   * Whether it has handed out every event that existed when it started (that had committed
+   * then, see {@link StreamMarker}) and is not behind: false while it reads its history, and again from when more than
    * half of `bufferSize` events wait to be taken until they all have been (what the
    * `caught-up` and `fell-behind` markers say, in the iteration).
    */
@@ -278,6 +292,7 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
         this.#read = start.position;
         this.#taken = start.position;
         this.#target = start.target;
+        this.#settled = start.settled;
       }
       if (this.#end !== undefined) return;
       let next = this.#ahead;
@@ -285,6 +300,10 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
       if (next === undefined) {
         const upTo = this.#upTo();
         if (comparePositions(this.#read, upTo) >= 0) {
+          if (comparePositions(this.#read, this.#target as StreamPosition) < 0) {
+            await this.#settle();
+            return;
+          }
           this.#live = true;
           this.#feed.join(this);
           // Nothing is buffered: every event up to `read` (at least the target) has been taken.
@@ -304,11 +323,34 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     }
   }
 
-  /** History up to what existed at the start, and then up to what the shared reader passed. */
+  /** History up to the settled mark it read, and then up to what the shared reader passed. */
   #upTo(): StreamPosition {
     const head = this.#feed.head();
-    const target = this.#target as StreamPosition;
-    return comparePositions(head, target) >= 0 ? head : target;
+    const settled = this.#settled as StreamPosition;
+    return comparePositions(head, settled) >= 0 ? head : settled;
+  }
+
+  /**
+   * Reads the settled mark again, for history short of the target: a transaction open at the
+   * start held back events that committed before it. When the mark has not moved, waits first
+   * (soon, then less often, as the shared reader does), until `end()`.
+   */
+  async #settle(): Promise<void> {
+    const mark = await this.#mark();
+    if (comparePositions(mark, this.#settled as StreamPosition) > 0) {
+      this.#settled = mark;
+      this.#settleDelay = SETTLE_RETRY_MS;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.#settleDelay);
+      this.#stopWait = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#stopWait = undefined;
+    this.#settleDelay = Math.min(this.#settleDelay * 2, MAX_SETTLE_RETRY_MS);
   }
 
   /** Reads a page of history; a failure is thrown when the page is taken. */
@@ -362,6 +404,7 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     this.#next = 0;
     this.#pending = [];
     this.#ahead = undefined;
+    this.#stopWait?.();
     this.#feed.leave(this);
     this.#wakeUp();
   }
