@@ -55,7 +55,8 @@ export interface ConsumerCloseSummary extends CloseSummary {
 export interface ConsumerEvents {
   /**
    * A fault: `ConsumerError` (`CONSUMER_DATABASE`: retried; `CONSUMER_PARKED`: an event parked
-   * after its retries), or `CursorExpiredError` (a partition whose checkpoint retention passed:
+   * after its retries; `CONSUMER_DEAD_LETTERS_EXPIRED`: dead letters asked back whose events
+   * retention had removed), or `CursorExpiredError` (a partition whose checkpoint retention passed:
    * it stops, never skipping).
    */
   error: (error: ConsumerError | CursorExpiredError) => void;
