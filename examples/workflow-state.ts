@@ -76,6 +76,19 @@ const bom = {
 };
 const bomId = { bom_id: 'bom-12' };
 
+/** Logs the outcome of enriching each part (MPN) of the BOM. */
+async function enriched(
+  parts: [mpn: string, status: 'matched' | 'cached' | 'no_match' | 'error'][],
+) {
+  for (const [mpn, status] of parts) {
+    await logger.logEvent({
+      ...bom,
+      type: 'enrichment_progress',
+      payload: { ...bomId, mpn, status },
+    });
+  }
+}
+
 // The history: the workflow ran for a while before this process started.
 await logger.logEvent({
   ...bom,
@@ -97,17 +110,11 @@ await logger.logEvent({
   type: 'stage_started',
   payload: { ...bomId, stage_name: 'enrichment' },
 });
-for (const [mpn, status] of [
+await enriched([
   ['LM317', 'matched'],
   ['NE555', 'cached'],
   ['XC7A35T', 'no_match'],
-] as const) {
-  await logger.logEvent({
-    ...bom,
-    type: 'enrichment_progress',
-    payload: { ...bomId, mpn, status },
-  });
-}
+]);
 await logger.logEvent({
   ...bom,
   type: 'risk_alert',
@@ -147,17 +154,11 @@ for await (const item of subscription) {
         type: 'workflow_resumed',
         payload: { ...bomId, reason: 'quota reset' },
       });
-      for (const [mpn, status] of [
+      await enriched([
         ['STM32F103', 'matched'],
         ['TPS5430', 'matched'],
         ['AD8605', 'error'],
-      ] as const) {
-        await logger.logEvent({
-          ...bom,
-          type: 'enrichment_progress',
-          payload: { ...bomId, mpn, status },
-        });
-      }
+      ]);
       await logger.logEvent({
         ...bom,
         type: 'stage_completed',
