@@ -273,8 +273,8 @@ export const CONSUMER_FIGURES = [
   ],
   ['parked', 'eventrail.consumer.parked', 'counter', '{event}', 'Events parked in dead_letters'],
   [
-    'leasesLost',
-    'eventrail.consumer.leases_lost',
+    'leaseLost',
+    'eventrail.consumer.lease_lost',
     'counter',
     '{partition}',
     'Batches rolled back because their partition was taken by another member',

@@ -148,7 +148,7 @@ export interface ObservedConsumer {
     readonly batches: number;
     readonly retries: number;
     readonly parked: number;
-    readonly leasesLost: number;
+    readonly leaseLost: number;
     readonly errors: number;
     readonly partitionsOwned: number;
     readonly lagEvents: number;

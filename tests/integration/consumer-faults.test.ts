@@ -76,7 +76,7 @@ describe('Consumer faults', () => {
     const taken: number[] = [];
     a.on('rebalance', (info) => taken.push(...info.taken));
     await a.start();
-    await waitUntil(() => a.metrics().leasesLost === 1, 'the batch rolled back');
+    await waitUntil(() => a.metrics().leaseLost === 1, 'the batch rolled back');
     await waitUntil(handledAll('late', 10), 'the partition is handled again', 5000);
     await pause(200);
     expect(await c.effectCounts('late')).toEqual({ total: 10, distinct: 10 });

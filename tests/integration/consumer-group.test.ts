@@ -139,7 +139,7 @@ describe('Consumer groups', () => {
        WHERE consumer = 'fence'`,
     );
     gate();
-    await waitUntil(() => a.metrics().leasesLost === 1, 'the batch rolled back');
+    await waitUntil(() => a.metrics().leaseLost === 1, 'the batch rolled back');
     expect(await c.effectCounts('fence')).toEqual({ total: 0, distinct: 0 });
     await waitUntil(() => owned(a) === 0, 'a forgets the partition');
     // The thief gives it back without handling anything: a takes it again, and handles once.

@@ -279,7 +279,7 @@ export class PartitionWork {
     await session.query('ROLLBACK');
     await group.reload(session, [partition]);
     if (group.owned.has(partition)) return 'stale';
-    this.#c.counters.leasesLost += 1;
+    this.#c.counters.leaseLost += 1;
     return 'lost';
   }
 }

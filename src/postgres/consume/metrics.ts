@@ -11,7 +11,7 @@ export interface ConsumerMetrics {
   /** Events this member parked in `dead_letters` (failing ones and those behind them). */
   readonly parked: number;
   /** Partitions whose lease this member found taken by another when committing (rolled back). */
-  readonly leasesLost: number;
+  readonly leaseLost: number;
   /** Faults emitted as `error`. */
   readonly errors: number;
   /** Partitions this member holds now. */
@@ -35,20 +35,20 @@ export class ConsumerCounters {
   batches = 0;
   retries = 0;
   parked = 0;
-  leasesLost = 0;
+  leaseLost = 0;
   errors = 0;
   lagEvents = 0;
   lagMs = 0;
   readonly handleDuration = new Durations();
 
   snapshot(partitionsOwned: number, listening: boolean): ConsumerMetrics {
-    const { handled, batches, retries, parked, leasesLost, errors, lagEvents, lagMs } = this;
+    const { handled, batches, retries, parked, leaseLost, errors, lagEvents, lagMs } = this;
     return {
       handled,
       batches,
       retries,
       parked,
-      leasesLost,
+      leaseLost,
       errors,
       partitionsOwned,
       lagEvents,
