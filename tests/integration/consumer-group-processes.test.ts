@@ -72,8 +72,9 @@ describe('a consumer group of processes, one SIGKILLed every 2 s', () => {
     for (const label of ['a', 'b', 'c']) startMember(label);
     const writer = (async () => {
       for (let g = EVENTS / 2; g < EVENTS; g += 500) {
+        // 20 chunks over at least 10 s: the group cannot finish before several kills.
         await log(g, g + 500);
-        await sleep(200);
+        await sleep(500);
       }
     })();
 
