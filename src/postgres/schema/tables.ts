@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
+  boolean,
   check,
   customType,
   index,
@@ -12,6 +14,7 @@ import {
   smallint,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { JsonObject } from '../../event/json.js';
@@ -237,6 +240,52 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     ],
   );
 
+  // Rollups (migration 0008): event counts per scope, time bucket, type, agent, error code and
+  // tool, at three grains (`grain` in seconds: 900, 3600, 86400). A dimension without a value is
+  // stored as '' (a unique key cannot hold NULLs as equal before Postgres 15): intake refuses
+  // empty strings, so '' is never a value. Maintained by a `RollupWorker` in commit order.
+  const eventRollups = table(
+    'event_rollups',
+    {
+      userId: text('user_id').notNull(),
+      grain: integer('grain').notNull(),
+      bucket: timestamptz('bucket').notNull(),
+      projectId: text('project_id').notNull(),
+      tenantId: text('tenant_id').notNull(),
+      eventType: text('event_type').notNull(),
+      agentId: text('agent_id').notNull(),
+      errorCode: text('error_code').notNull(),
+      toolName: text('tool_name').notNull(),
+      events: bigint('events', { mode: 'number' }).notNull(),
+    },
+    (t) => [
+      uniqueIndex('event_rollups_key').on(
+        t.userId,
+        t.grain,
+        t.bucket,
+        t.projectId,
+        t.tenantId,
+        t.eventType,
+        t.agentId,
+        t.errorCode,
+        t.toolName,
+      ),
+      index('event_rollups_bucket_idx').on(t.bucket),
+    ],
+  );
+
+  // Each rollup's state: the checkpoint (the last event folded in, in commit order), the
+  // worker that leases it, and whether its rows are complete (built from every stored event).
+  const rollups = table('rollups', {
+    name: text('name').primaryKey(),
+    positionTxId: xid8('position_tx_id').notNull(),
+    positionId: uuid('position_id').notNull(),
+    complete: boolean('complete').notNull().default(false),
+    owner: text('owner'),
+    leaseUntil: timestamptz('lease_until'),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  });
+
   return {
     eventLogs,
     eventOutbox,
@@ -246,6 +295,8 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     consumerPartitions,
     consumerMembers,
     deadLetters,
+    eventRollups,
+    rollups,
   };
 }
 
@@ -267,3 +318,7 @@ export const consumerPartitions = tables.consumerPartitions;
 export const consumerMembers = tables.consumerMembers;
 /** `eventrail.dead_letters`: events parked by a consumer whose handler kept failing on them. */
 export const deadLetters = tables.deadLetters;
+/** `eventrail.event_rollups`: event counts per scope, time bucket and dimensions (see `RollupWorker`). */
+export const eventRollups = tables.eventRollups;
+/** `eventrail.rollups`: each rollup's checkpoint, lease and completeness. */
+export const rollups = tables.rollups;
