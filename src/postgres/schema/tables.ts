@@ -275,9 +275,12 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
   );
 
   // Each rollup's state: the checkpoint (the last event folded in, in commit order), the
-  // worker that leases it, and whether its rows are complete (built from every stored event).
+  // worker that leases it, whether its rows are complete (built from every stored event), and a
+  // custom rollup's definition (NULL: the built-in one, `event_rollups`), which `maintain` and
+  // `eventrail rollups rebuild` read its table's shape from.
   const rollups = table('rollups', {
     name: text('name').primaryKey(),
+    definition: jsonb('definition'),
     positionTxId: xid8('position_tx_id').notNull(),
     positionId: uuid('position_id').notNull(),
     complete: boolean('complete').notNull().default(false),
