@@ -7,7 +7,8 @@ import type { Executor, Session } from '../driver/types.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
 import { type EventRow, toRecord } from '../read/records.js';
 import { type QueryScope, resolveScope, type TenantScope } from '../read/scope.js';
-import { eventsShape, type RollupShape } from '../rollups/definition.js';
+import { eventsShape, type RollupDefinition, type RollupShape } from '../rollups/definition.js';
+import { type RollupReadOptions, type RollupRow, readRollup } from '../rollups/query.js';
 import { rollupAnswers, rollupSource, viewRollup } from '../rollups/read.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import {
@@ -372,6 +373,24 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
         const text = sql(rollupSource(this.#names, this.#events, p, s, f, view), p);
         return map((await session.query<R>(text, p.values)).rows);
       }),
+    );
+  }
+
+  /**
+   * A custom rollup's events and sums for the scope, split by its dimensions (`options.by`)
+   * and, with `options.bucket`, by hour or day: most events first. Read from the rollup plus the
+   * raw rows it does not hold yet (exact, as the aggregates), or from the raw rows alone while
+   * its `RollupWorker` has not built it. Not cached.
+   */
+  rollup(
+    definition: RollupDefinition,
+    scope: QueryScope,
+    options: RollupReadOptions = {},
+  ): Promise<RollupRow[]> {
+    return this.#read(() =>
+      this.#executor.withSession((session) =>
+        readRollup(session, this.#names, definition, scope, options),
+      ),
     );
   }
 
