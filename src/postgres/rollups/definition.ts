@@ -1,4 +1,5 @@
 import { ValidationError } from '../../errors.js';
+import { defineOptions } from '../../options/schema.js';
 import { custom, type Spec } from '../../options/spec.js';
 import type { TableNames } from '../sql/names.js';
 
@@ -68,6 +69,8 @@ export interface RollupShape {
   readonly stored: RollupDefinition | null;
 }
 
+/** Definitions made by {@link defineRollup}: a plain object of the same shape is checked by it. */
+const DEFINED = new WeakSet<object>();
 const NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 const COLUMNS: Record<string, string> = {
@@ -134,6 +137,34 @@ function checkMap(value: unknown, field: string, summed: boolean, required: bool
   );
 }
 
+const definitionOptions = defineOptions<RollupDefinitionInput>()('RollupDefinitionInput', {
+  name: custom('a rollup name', (value, field) => {
+    if (typeof value !== 'string' || !NAME.test(value) || value === 'events') {
+      throw new ValidationError(
+        field,
+        'VALIDATION_RANGE',
+        "must be lowercase letters, digits and _ (a letter first, at most 40), not 'events'",
+      );
+    }
+    return value;
+  }),
+  types: custom('event types', (value, field) => {
+    const ok = (t: unknown) => typeof t === 'string' && t.length > 0 && t.length <= 200;
+    if (!Array.isArray(value) || value.length === 0 || !value.every(ok)) {
+      throw new ValidationError(
+        field,
+        'VALIDATION_TYPE',
+        'must be a non-empty array of event types',
+      );
+    }
+    return [...value] as readonly string[];
+  }).optional('every type'),
+  dimensions: custom('named fields', (value, field) => checkMap(value, field, false, true)),
+  sums: custom('named payload fields', (value, field) =>
+    checkMap(value, field, true, false),
+  ).optional('none: events are counted only'),
+});
+
 /**
  * Checks a custom rollup (a `ValidationError` naming the field) and returns it frozen. A
  * `RollupWorker` with it keeps `rollup_<name>`: events and the `sums` per scope, bucket (quarter
@@ -150,47 +181,9 @@ function checkMap(value: unknown, field: string, summed: boolean, required: bool
  * ```
  */
 export function defineRollup(input: RollupDefinitionInput): RollupDefinition {
-  const o = input as Partial<RollupDefinitionInput> | null;
-  if (o === null || typeof o !== 'object') {
-    throw new ValidationError('definition', 'VALIDATION_TYPE', 'must be an object');
-  }
-  for (const key of Object.keys(o)) {
-    if (!['name', 'types', 'dimensions', 'sums'].includes(key)) {
-      throw new ValidationError(
-        `definition.${key}`,
-        'VALIDATION_UNKNOWN',
-        'is not an option of a rollup',
-      );
-    }
-  }
-  if (typeof o.name !== 'string' || !NAME.test(o.name) || o.name === 'events') {
-    throw new ValidationError(
-      'definition.name',
-      'VALIDATION_RANGE',
-      "must be lowercase letters, digits and _ (a letter first, at most 40), not 'events'",
-    );
-  }
-  let types: string[] | null = null;
-  if (o.types !== undefined) {
-    if (
-      !Array.isArray(o.types) ||
-      o.types.length === 0 ||
-      !o.types.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 200)
-    ) {
-      throw new ValidationError(
-        'definition.types',
-        'VALIDATION_TYPE',
-        'must be a non-empty array of event types',
-      );
-    }
-    types = [...o.types];
-  }
-  const dimensions = checkMap(o.dimensions, 'definition.dimensions', false, true);
-  const sums = checkMap(o.sums, 'definition.sums', true, false) as Record<
-    string,
-    RollupPayloadField
-  >;
-  const clash = Object.keys(sums).find((k) => k in dimensions);
+  const o = definitionOptions.resolve(input, 'definition');
+  const sums = (o.sums ?? {}) as Record<string, RollupPayloadField>;
+  const clash = Object.keys(sums).find((k) => k in o.dimensions);
   if (clash !== undefined) {
     throw new ValidationError(
       `definition.sums.${clash}`,
@@ -198,7 +191,12 @@ export function defineRollup(input: RollupDefinitionInput): RollupDefinition {
       'is also a dimension',
     );
   }
-  const definition = Object.freeze({ name: o.name, types, dimensions, sums });
+  const definition = Object.freeze({
+    name: o.name,
+    types: o.types ?? null,
+    dimensions: o.dimensions,
+    sums,
+  });
   DEFINED.add(definition);
   return definition;
 }
@@ -264,9 +262,6 @@ export function storedShape(names: TableNames, name: string, stored: unknown): R
   });
   return customShape(names, checked);
 }
-
-/** Definitions made by {@link defineRollup}: a plain object of the same shape is checked by it. */
-const DEFINED = new WeakSet<object>();
 
 /** The `rollup` option: a definition of {@link defineRollup} (checked again when not one). @internal */
 export function rollupDefinitionSpec(): Spec<RollupDefinition | undefined> {

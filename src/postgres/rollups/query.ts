@@ -1,6 +1,8 @@
 import { ValidationError } from '../../errors.js';
+import { defineOptions } from '../../options/schema.js';
+import { custom, oneOf, type Spec } from '../../options/spec.js';
 import type { Session } from '../driver/types.js';
-import { resolveSeries, type TimeBucket } from '../query/aggregates.js';
+import { resolveSeries, type TimeBucket, timeSeriesOptions } from '../query/aggregates.js';
 import { resolveFilters } from '../read/filters.js';
 import type { QueryScope } from '../read/scope.js';
 import { resolveScope } from '../read/scope.js';
@@ -39,7 +41,24 @@ export interface RollupRow {
   readonly sums: Readonly<Record<string, number>>;
 }
 
-const KEYS = new Set(['from', 'to', 'by', 'bucket', 'timeZone']);
+const date = () =>
+  custom('a Date', (value, field) => {
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
+    throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a valid Date');
+  }).optional('no bound');
+
+const readOptions = defineOptions<RollupReadOptions>()('RollupReadOptions', {
+  from: date(),
+  to: date(),
+  by: custom('dimension names', (value, field) => {
+    if (!Array.isArray(value) || !value.every((k) => typeof k === 'string')) {
+      throw new ValidationError(field, 'VALIDATION_TYPE', 'must be an array of dimension names');
+    }
+    return value as readonly string[];
+  }).optional('all of them'),
+  bucket: oneOf(['hour', 'day'] as const).optional('no split by time'),
+  timeZone: timeSeriesOptions.specs.timeZone as Spec<string>,
+});
 
 /**
  * Reads a custom rollup for a scope: events and sums per dimensions (and bucket), most events
@@ -63,32 +82,21 @@ export async function readRollup(
   }
   const shape = customShape(names, checked);
   const s = resolveScope(scope);
-  const o = (options ?? {}) as RollupReadOptions;
-  for (const key of Object.keys(o)) {
-    if (!KEYS.has(key))
-      throw new ValidationError(
-        `options.${key}`,
-        'VALIDATION_UNKNOWN',
-        'is not a rollup read option',
-      );
-  }
+  const o = readOptions.resolve(options);
   const f = resolveFilters({ ...(o.from && { from: o.from }), ...(o.to && { to: o.to }) });
   const keys = Object.keys(checked.dimensions);
   const by = o.by ?? keys;
-  if (!Array.isArray(by) || by.some((k) => !keys.includes(k))) {
+  if (by.some((k) => !keys.includes(k))) {
     throw new ValidationError(
       'options.by',
       'VALIDATION_RANGE',
       `must name dimensions of ${checked.name}: ${keys.join(', ')}`,
     );
   }
-  if (o.bucket === ('minute' as never)) {
-    throw new ValidationError('options.bucket', 'VALIDATION_RANGE', "must be 'hour' or 'day'");
-  }
   const series =
     o.bucket === undefined
       ? null
-      : resolveSeries({ bucket: o.bucket, ...(o.timeZone && { timeZone: o.timeZone }) }, f);
+      : resolveSeries({ bucket: o.bucket, timeZone: o.timeZone }, f);
   const view = await viewRollup(session, names, shape.name, series);
   const p = new SqlParameters();
   const source: AggregateSource =
