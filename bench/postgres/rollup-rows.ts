@@ -13,8 +13,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { maintain } from '../../src/postgres/index.js';
 import { note } from '../lib/report.js';
+import { makeDays } from './retention.js';
 
 export const DAY_MS = 86_400_000;
 /** Days of events kept, each its own partition. */
@@ -102,14 +102,12 @@ function* rows(count: number, offset: number): Generator<string> {
 const COPY = `COPY eventrail.event_logs (id, event_type, user_id, project_id, tenant_id, session_id,
   agent_id, error_code, tool_name, payload, occurred_at, created_at) FROM STDIN`;
 
-/** The daily partitions of the window (and the next days, for the logger), made by `maintain`. */
+/**
+ * The daily partitions of the window, made by hand: `maintain` makes partitions from the newest
+ * one on, and `migrate` made today's and the next days' already.
+ */
 export async function makeWindow(pool: pg.Pool): Promise<void> {
-  await maintain({
-    db: pool,
-    now: WINDOW.from,
-    premake: DAYS + 3,
-    retentionMs: 10 * DAYS * DAY_MS,
-  });
+  await makeDays(pool, -DAYS, -1);
 }
 
 /** What one `addRows` took, in seconds. */
@@ -141,9 +139,12 @@ export async function addRows(pool: pg.Pool, count: number, offset: number): Pro
     const copySeconds = (performance.now() - started) / 1000;
     started = performance.now();
     await client.query(`SET maintenance_work_mem = '512MB'`);
-    for (const { definition } of indexes) await client.query(definition);
+    // pg_indexes gives a partitioned index as `ON ONLY` the parent: made so, no partition gets one.
+    for (const { definition } of indexes)
+      await client.query(definition.replace(' ON ONLY ', ' ON '));
     await client.query('RESET maintenance_work_mem');
     const indexSeconds = (performance.now() - started) / 1000;
+    await checkLoaded(client);
     started = performance.now();
     await client.query('VACUUM ANALYZE eventrail.event_logs');
     return { copySeconds, indexSeconds, vacuumSeconds: (performance.now() - started) / 1000 };
@@ -152,11 +153,27 @@ export async function addRows(pool: pg.Pool, count: number, offset: number): Pro
   }
 }
 
-/** Bytes on disk of every partition of event_logs, with indexes and TOAST. */
-export async function tableBytes(pool: pg.Pool): Promise<number> {
-  const { rows } = await pool.query<{ bytes: string }>(
-    `SELECT sum(pg_total_relation_size(relid))::int8 AS bytes
+/** Throws unless every row is in a daily partition and every index is valid (on every partition). */
+async function checkLoaded(client: pg.PoolClient): Promise<void> {
+  const { rows } = await client.query<{ outside: string; invalid: string }>(
+    `SELECT (SELECT count(*) FROM eventrail.event_logs_default) AS outside,
+       (SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE c.relnamespace = 'eventrail'::regnamespace AND NOT i.indisvalid) AS invalid`,
+  );
+  const { outside, invalid } = rows[0] ?? {};
+  if (outside !== '0' || invalid !== '0') {
+    throw new Error(`${outside} rows in the default partition, ${invalid} invalid indexes`);
+  }
+}
+
+/** Bytes on disk of every partition of event_logs: in all, of the heaps (with TOAST), of the indexes. */
+export async function tableBytes(pool: pg.Pool) {
+  const { rows } = await pool.query<{ total: string; indexes: string }>(
+    `SELECT sum(pg_total_relation_size(relid))::int8 AS total,
+       sum(pg_indexes_size(relid))::int8 AS indexes
      FROM pg_partition_tree('eventrail.event_logs')`,
   );
-  return Number(rows[0]?.bytes ?? 0);
+  const total = Number(rows[0]?.total ?? 0);
+  const indexes = Number(rows[0]?.indexes ?? 0);
+  return { tableBytes: total, heapBytes: total - indexes, indexBytes: indexes };
 }

@@ -11,10 +11,13 @@ import { deepStrictEqual } from 'node:assert/strict';
 import type pg from 'pg';
 import { EventQueries, rebuildRollups } from '../../src/postgres/index.js';
 import type { BenchDatabase } from '../lib/database.js';
-import { note, percentile, report } from '../lib/report.js';
+import { explainSum, recordingDb, type Sent } from '../lib/explain.js';
+import { median, note, percentile, report } from '../lib/report.js';
 import { addRows, HOT, makeWindow, tableBytes, WINDOW } from './rollup-rows.js';
 
 const READS = Number(process.env.BENCH_ROLLUP_READS ?? 9);
+/** Rollup reads explained (EXPLAIN ANALYZE), for the median planning and execution time. */
+const EXPLAINS = 3;
 const GOAL = { p50Ms: 10, speedup: 50 };
 const MILLION = 1_000_000;
 
@@ -49,6 +52,25 @@ interface Read {
   readonly raw: string;
 }
 
+/**
+ * Median planning and execution time (EXPLAIN ANALYZE) of the statements one `read` sends,
+ * summed: with 90 partitions the planning is a fair part of a read.
+ */
+async function explain(pool: pg.Pool, read: Read['ours']) {
+  const sent: Sent[] = [];
+  const queries = new EventQueries({ db: recordingDb(pool, sent) });
+  const planning: number[] = [];
+  const execution: number[] = [];
+  for (let i = 0; i < EXPLAINS; i++) {
+    sent.length = 0;
+    await read(queries);
+    const times = await explainSum(pool, sent.splice(0));
+    planning.push(times.planning);
+    execution.push(times.execution);
+  }
+  return { planningMs: median(planning), executionMs: median(execution) };
+}
+
 /** Checks the rollups' answer against the raw one, then times both, alternated. */
 async function compare(pool: pg.Pool, read: Read, rows: number, rowsOfScope: number) {
   const rollups = new EventQueries({ db: pool });
@@ -65,6 +87,7 @@ async function compare(pool: pg.Pool, read: Read, rows: number, rowsOfScope: num
   ours.sort((a, b) => a - b);
   raw.sort((a, b) => a - b);
   const p50 = percentile(ours, 50);
+  const plans = await explain(pool, read.ours);
   report({
     scenario: read.scenario,
     defaults: true,
@@ -75,6 +98,7 @@ async function compare(pool: pg.Pool, read: Read, rows: number, rowsOfScope: num
     raw: percentile(raw, 50),
     rawP99Ms: percentile(raw, 99),
     speedup: percentile(raw, 50) / p50,
+    ...plans,
     goal: GOAL,
     rows,
     rowsOfScope,
@@ -82,7 +106,7 @@ async function compare(pool: pg.Pool, read: Read, rows: number, rowsOfScope: num
     from: read.range.from.toISOString(),
     to: read.range.to.toISOString(),
     cache: 'none',
-    note: 'value: EventQueries from the rollups; raw: hand-written GROUP BY over the raw rows; speedup: raw p50 / value',
+    note: 'value: EventQueries from the rollups; raw: hand-written GROUP BY over the raw rows; speedup: raw p50 / value; planningMs, executionMs: EXPLAIN ANALYZE of the rollup read',
   });
 }
 
@@ -173,8 +197,8 @@ export async function rollupReadsBench(db: BenchDatabase, sizes: readonly number
         ...load,
         rowsAdded: added,
         rows,
-        tableBytes: bytes,
-        bytesPerMillionRows: bytes / (rows / MILLION),
+        ...bytes,
+        bytesPerMillionRows: bytes.tableBytes / (rows / MILLION),
         note: 'COPY text (pg-copy-streams) with the secondary indexes dropped, then made again, then VACUUM ANALYZE',
       });
       await build(pool, rows);
