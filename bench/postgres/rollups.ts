@@ -160,6 +160,12 @@ async function build(pool: pg.Pool, rows: number): Promise<void> {
     `SELECT count(*) AS n, pg_total_relation_size('eventrail.event_rollups') AS bytes
      FROM eventrail.event_rollups`,
   );
+  // What the reads of the scope go through: its rollup rows per grain (seconds).
+  const { rows: grains } = await pool.query<{ grain: number; n: string }>(
+    `SELECT grain, count(*) AS n FROM eventrail.event_rollups
+     WHERE user_id = $1 AND project_id = $2 GROUP BY grain ORDER BY grain`,
+    [HOT.userId, HOT.projectId],
+  );
   report({
     scenario: 'rollups-build',
     defaults: true,
@@ -170,6 +176,7 @@ async function build(pool: pg.Pool, rows: number): Promise<void> {
     rows,
     rollupRows: Number(size[0]?.n),
     rollupBytes: Number(size[0]?.bytes),
+    rollupRowsOfScopeByGrain: Object.fromEntries(grains.map((g) => [g.grain, Number(g.n)])),
   });
   // Autovacuum would get there; done now so that reads can use index-only scans.
   await pool.query('VACUUM ANALYZE eventrail.event_rollups');
