@@ -8,6 +8,7 @@ import { type EventFilters, resolveFilters } from '../read/filters.js';
 import { type EventRow, toRecord } from '../read/records.js';
 import { type QueryScope, resolveScope, type TenantScope } from '../read/scope.js';
 import { eventsShape, type RollupDefinition, type RollupShape } from '../rollups/definition.js';
+import { type AggregateKind, levelFor } from '../rollups/levels.js';
 import { type RollupReadOptions, type RollupRow, readRollup } from '../rollups/query.js';
 import { rollupAnswers, rollupSource, viewRollup } from '../rollups/read.js';
 import { type TableNames, tableNames } from '../sql/names.js';
@@ -55,6 +56,14 @@ import {
   toSummary,
 } from './summaries.js';
 import { pageWindows } from './windows.js';
+
+/** What each cached aggregate reads of the built-in rollup. */
+const LEVEL_KIND = {
+  'counts-by-type': 'counts',
+  'agent-interactions': 'agents',
+  'error-stats': 'errors',
+  'time-series': 'series',
+} as const satisfies Record<string, AggregateKind>;
 
 /** How far back {@link EventQueries.recentErrors} looks when `filters.from` is not given. */
 export const RECENT_ERRORS_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -336,7 +345,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
    * filters, `series` the checked range of a time series.
    */
   async #aggregate<R, T>(
-    kind: string,
+    kind: keyof typeof LEVEL_KIND,
     scope: QueryScope,
     filters: EventFilters,
     sql: (source: AggregateSource, p: SqlParameters) => string,
@@ -370,7 +379,8 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
         const view = await viewRollup(session, this.#names, this.#events.name, series);
         if (view === null) return this.#cache.enabled ? cached(session) : raw(session)();
         const p = new SqlParameters();
-        const text = sql(rollupSource(this.#names, this.#events, p, s, f, view), p);
+        const level = levelFor(this.#events.levels, LEVEL_KIND[kind], f);
+        const text = sql(rollupSource(this.#names, this.#events, p, s, f, view, level), p);
         return map((await session.query<R>(text, p.values)).rows);
       }),
     );

@@ -2,6 +2,8 @@ import { ValidationError } from '../../errors.js';
 import { defineOptions } from '../../options/schema.js';
 import { custom, type Spec } from '../../options/spec.js';
 import type { TableNames } from '../sql/names.js';
+import { GRAINS } from '../sql/rollups.js';
+import { EVENT_DIMENSIONS, EVENT_LEVELS, type RollupLevel } from './levels.js';
 
 /**
  * A payload value: a top-level key (`'gen_ai.request.model'`, dots and all), or a path of keys
@@ -63,6 +65,8 @@ export interface RollupShape {
   readonly dimensions: readonly { readonly column: string; readonly expr: string }[];
   /** Its summed columns and their expressions over `e` (numeric or NULL). */
   readonly sums: readonly { readonly column: string; readonly expr: string }[];
+  /** Its levels (the built-in one keeps its events at several, see `EVENT_LEVELS`). */
+  readonly levels: readonly RollupLevel[];
   /** Which events it counts (a condition on `e`). */
   readonly where: string;
   /** The definition as stored in `rollups.definition` (null: the built-in rollup). */
@@ -209,8 +213,9 @@ export function eventsShape(names: TableNames): RollupShape {
   return {
     name: 'events',
     table: names.eventRollups,
-    dimensions: ['event_type', 'agent_id', 'error_code', 'tool_name'].map(column),
+    dimensions: EVENT_DIMENSIONS.map(column),
     sums: [],
+    levels: EVENT_LEVELS,
     where: 'true',
     stored: null,
   };
@@ -228,13 +233,16 @@ export function customShape(names: TableNames, definition: RollupDefinition): Ro
     );
     return `CASE WHEN jsonb_typeof(${at}) = 'number' THEN (${at} #>> '{}')::numeric END`;
   };
+  const dimensions = Object.entries(definition.dimensions).map(([k, f]) => ({
+    column: `d_${snake(k)}`,
+    expr: text(f),
+  }));
+  const keeps = dimensions.map((d) => d.column);
   return {
     name: definition.name,
     table: `${names.schemaSql}."rollup_${definition.name}"`,
-    dimensions: Object.entries(definition.dimensions).map(([k, f]) => ({
-      column: `d_${snake(k)}`,
-      expr: text(f),
-    })),
+    dimensions,
+    levels: [{ id: 0, keeps, errorsOnly: false, grains: GRAINS }],
     sums: Object.entries(definition.sums).map(([k, f]) => ({
       column: `s_${snake(k)}`,
       expr: number(f),

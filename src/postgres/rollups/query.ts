@@ -9,6 +9,7 @@ import { resolveScope } from '../read/scope.js';
 import type { TableNames } from '../sql/names.js';
 import { type AggregateSource, SqlParameters } from '../sql/queries.js';
 import { customShape, type RollupDefinition, rollupDefinitionSpec } from './definition.js';
+import type { RollupLevel } from './levels.js';
 import { rawShapeSource, rollupSource, viewRollup } from './read.js';
 
 /** How {@link EventQueries.rollup} reads a custom rollup. */
@@ -94,15 +95,13 @@ export async function readRollup(
     );
   }
   const series =
-    o.bucket === undefined
-      ? null
-      : resolveSeries({ bucket: o.bucket, timeZone: o.timeZone }, f);
+    o.bucket === undefined ? null : resolveSeries({ bucket: o.bucket, timeZone: o.timeZone }, f);
   const view = await viewRollup(session, names, shape.name, series);
   const p = new SqlParameters();
   const source: AggregateSource =
     view === null
       ? rawShapeSource(names, shape, p, s, f)
-      : rollupSource(names, shape, p, s, { ...f, types: null }, view);
+      : rollupSource(names, shape, p, s, f, view, shape.levels[0] as RollupLevel);
   const column = (key: string) => shape.dimensions[keys.indexOf(key)]?.column as string;
   const groups = by.map(column);
   const zone = series === null ? '' : p.add(series.timeZone, 'text');

@@ -13,11 +13,10 @@ import {
 import { GRAINS } from '../sql/rollups.js';
 import { cover, type Span } from './cover.js';
 import type { RollupShape } from './definition.js';
+import type { RollupLevel } from './levels.js';
 
-/** A rollup as one read found it: its checkpoint and the grains a series may use. @internal */
+/** A rollup as one read found it: complete, and the grains a series may use. @internal */
 export interface RollupView {
-  readonly tx: string;
-  readonly id: string;
   readonly grains: readonly number[];
 }
 
@@ -49,7 +48,7 @@ export const NO_FILTERS: ResolvedFilters = {
 };
 
 /**
- * Rollup `name`'s checkpoint when it is complete, else null; for a series, also which grains
+ * Rollup `name` when it is complete, else null; for a series, with the grains
  * lie whole inside its buckets: a grain does when every bucket boundary of the series within its
  * range (local minutes, hours or days of its zone, as Postgres's zone data cuts them) falls on
  * a boundary of the grain. @internal
@@ -82,21 +81,15 @@ export async function viewRollup(
 LEFT JOIN (SELECT s.bucket AT TIME ZONE ${zone} AS at FROM ${buckets}) AS b
   ON b.at > ${from} AND b.at < ${to}`;
   }
-  const { rows } = await session.query<{
-    tx: string;
-    id: string;
-    complete: boolean;
-    fits: boolean[];
-  }>(
-    `SELECT r.position_tx_id::text AS "tx", r.position_id::text AS "id", r.complete,
-  ARRAY[${fits}] AS "fits"
+  const { rows } = await session.query<{ complete: boolean; fits: boolean[] }>(
+    `SELECT r.complete, ARRAY[${fits}] AS "fits"
 FROM ${names.rollups} AS r${boundaries}
-WHERE r.name = ${rollup} GROUP BY 1, 2, 3`,
+WHERE r.name = ${rollup} GROUP BY 1`,
     p.values,
   );
   const row = rows[0];
   if (row === undefined || !row.complete) return null;
-  return { tx: row.tx, id: row.id, grains: GRAINS.filter((_, i) => row.fits[i]) };
+  return { grains: GRAINS.filter((_, i) => row.fits[i]) };
 }
 
 /** `column` within `span`, as SQL (`true` when unbounded). */
@@ -127,7 +120,40 @@ function rollupBranch(shape: RollupShape, inScope: string, where: string): strin
     'events AS n',
     ...shape.sums.map((s) => s.column),
   ];
-  return `SELECT ${columns.join(', ')} FROM ${shape.table} WHERE ${inScope} AND (${where})`;
+  return `SELECT ${columns.join(', ')} FROM ${shape.table} WHERE ${inScope} AND ${where}`;
+}
+
+/**
+ * The raw rows of the scope committed after the rollup's checkpoint and created in `span`, in
+ * the same columns as {@link rawBranch}: `rollup_tail` reads the checkpoint in the calling
+ * statement's snapshot, and walks the (tx_id, id) index with a plan made once per connection.
+ */
+function tailBranch(
+  names: TableNames,
+  shape: RollupShape,
+  p: SqlParameters,
+  scope: ResolvedScope,
+  span: Span,
+  where: string,
+): string {
+  const bound = (ms: number | null, unbounded: string) =>
+    p.add(ms === null ? unbounded : new Date(ms), 'timestamptz');
+  const args = [
+    p.add(shape.name, 'text'),
+    p.add(scope.userId, 'text'),
+    p.add(scope.projectId, 'text'),
+    p.add(scope.tenantId, 'text'),
+    bound(span.from, '-infinity'),
+    bound(span.to, 'infinity'),
+  ];
+  const columns = [
+    ...shape.dimensions.map((d) => `nullif(${d.expr}, '') AS ${d.column}`),
+    'e.created_at AS at',
+    '1::int8 AS n',
+    ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
+  ];
+  return `SELECT ${columns.join(', ')} FROM ${names.schemaSql}.rollup_tail(${args.join(', ')}) AS e
+WHERE (${shape.where}) AND ${where}`;
 }
 
 /** An {@link AggregateSource} over the union `parts`, counting `n`. */
@@ -153,20 +179,20 @@ export function rollupSource(
   scope: ResolvedScope,
   filters: ResolvedFilters,
   view: RollupView,
+  level: RollupLevel,
 ): AggregateSource {
   const inScope = eventConditions(p, scope, NO_FILTERS);
-  const from = filters.from?.getTime() ?? null;
-  const { buckets, raw } = cover(from, filters.to?.getTime() ?? null, view.grains);
+  const range = { from: filters.from?.getTime() ?? null, to: filters.to?.getTime() ?? null };
+  const grains = level.grains.filter((g) => view.grains.includes(g));
+  const { buckets, raw } = cover(range.from, range.to, grains);
   const parts = raw.map((span) =>
     rawBranch(names, shape, inScope, within(p, 'e.created_at', span)),
   );
   if (buckets.length > 0) {
     const inBuckets = buckets.map((b) => `(grain = ${b.grain} AND ${within(p, 'bucket', b)})`);
-    parts.push(rollupBranch(shape, inScope, inBuckets.join(' OR ')));
+    parts.push(rollupBranch(shape, inScope, `level = ${level.id} AND (${inBuckets.join(' OR ')})`));
     const covered = buckets.map((b) => `(${within(p, 'e.created_at', b)})`).join(' OR ');
-    const checkpoint = `(SELECT position_tx_id, position_id FROM ${names.rollups} WHERE name = ${p.add(shape.name, 'text')})`;
-    const after = `e.tx_id >= ${p.add(view.tx, 'xid8')} AND (e.tx_id, e.id) > ${checkpoint}`;
-    parts.push(rawBranch(names, shape, inScope, `${after} AND (${covered})`));
+    parts.push(tailBranch(names, shape, p, scope, range, `(${covered})`));
   }
   if (parts.length === 0) parts.push(rawBranch(names, shape, inScope, 'false'));
   return union(parts, filterConditions(p, { ...filters, from: null, to: null }));

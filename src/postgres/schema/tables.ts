@@ -248,6 +248,8 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     'event_rollups',
     {
       userId: text('user_id').notNull(),
+      /** Which dimensions the row keeps (the others are ''): see src/postgres/rollups/levels.ts. */
+      level: smallint('level').notNull(),
       grain: integer('grain').notNull(),
       bucket: timestamptz('bucket').notNull(),
       projectId: text('project_id').notNull(),
@@ -261,6 +263,7 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     (t) => [
       uniqueIndex('event_rollups_key').on(
         t.userId,
+        t.level,
         t.grain,
         t.bucket,
         t.projectId,

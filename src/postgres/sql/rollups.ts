@@ -1,4 +1,5 @@
 import type { RollupShape } from '../rollups/definition.js';
+import type { RollupLevel } from '../rollups/levels.js';
 import type { TableNames } from './names.js';
 
 /** The grains of the rollups, in seconds, coarsest first: a UTC day, an hour, a quarter hour. @internal */
@@ -7,39 +8,78 @@ export const GRAINS = [86_400, 3_600, 900] as const;
 /** The name of the built-in rollup's row in `rollups`. @internal */
 export const EVENTS_ROLLUP = 'events';
 
-/** The columns of the scope and bucket, the first of every rollup's key. */
-const SCOPE_KEY = ['user_id', 'grain', 'bucket', 'project_id', 'tenant_id'];
+/** The columns of the scope, level and bucket, the first of every rollup's key. */
+const SCOPE_KEY = ['user_id', 'level', 'grain', 'bucket', 'project_id', 'tenant_id'];
 
-/** A rollup's unique key: scope, bucket, dimensions. */
+/** A rollup's unique key: scope, level, bucket, dimensions. */
 const keyOf = (shape: RollupShape) => [...SCOPE_KEY, ...shape.dimensions.map((d) => d.column)];
+
+/** Whether event `e` is an error, as the aggregates count them (see `IS_ERROR`). */
+const E_IS_ERROR = `(e.error_code IS NOT NULL OR upper(e.event_type) = 'ERROR')`;
+
+/** The columns a rollup's levels are grouped by: its dimensions, and `is_error` if a level keeps errors only. */
+const groupedBy = (shape: RollupShape) => [
+  ...shape.dimensions.map((d) => d.column),
+  ...(shape.levels.some((l) => l.errorsOnly) ? ['is_error'] : []),
+];
+
+/**
+ * `GROUPING(groupedBy...)` of a level's rows: a bit per column, set where the level does not
+ * keep it (the first column is the highest bit).
+ */
+function maskOf(shape: RollupShape, level: RollupLevel): number {
+  const keeps = (column: string) =>
+    column === 'is_error' ? level.errorsOnly : level.keeps.includes(column);
+  return groupedBy(shape).reduce((mask, column) => (mask << 1) | (keeps(column) ? 0 : 1), 0);
+}
 
 /**
  * Folds the events of `source` (an alias `e` with event_logs' columns) that the rollup counts
- * and `where` matches into its table, at every grain: a row per bucket and dimensions, added to
- * the row there (`sign` -1: taken from it).
+ * and `where` matches into its table, at every level and grain, in one pass (GROUPING SETS):
+ * a row per bucket and kept dimensions, added to the row there (`sign` -1: taken from it).
  */
 function fold(shape: RollupShape, source: string, where: string, sign = 1): string {
-  const key = keyOf(shape).join(', ');
+  const dims = shape.dimensions.map((d) => d.column);
   const sums = shape.sums.map((s) => s.column);
-  const columns = [...keyOf(shape), 'events', ...sums].join(', ');
-  const values = [
+  const grains = [...new Set(shape.levels.flatMap((l) => l.grains))];
+  const rows = [
     'e.user_id',
     'g.grain',
-    `date_bin(g.grain * interval '1 second', e.created_at, timestamptz 'epoch')`,
-    `coalesce(e.project_id, '')`,
-    `coalesce(e.tenant_id, '')`,
-    ...shape.dimensions.map((d) => d.expr),
-    `${sign} * count(*)`,
-    ...shape.sums.map((s) => `${sign} * coalesce(sum(${s.expr}), 0)`),
+    `date_bin(g.grain * interval '1 second', e.created_at, timestamptz 'epoch') AS bucket`,
+    `coalesce(e.project_id, '') AS project_id`,
+    `coalesce(e.tenant_id, '') AS tenant_id`,
+    ...shape.dimensions.map((d) => `${d.expr} AS ${d.column}`),
+    `${E_IS_ERROR} AS is_error`,
+    ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
   ];
-  const grouped = keyOf(shape).map((_, i) => i + 1);
+  const sets = shape.levels.map(
+    (l) => `(${[...l.keeps, ...(l.errorsOnly ? ['is_error'] : [])].join(', ')})`,
+  );
+  const level = `CASE mask ${shape.levels.map((l) => `WHEN ${maskOf(shape, l)} THEN ${l.id}`).join(' ')} END`;
+  // A level's rows: its grains only, and errors only where it keeps errors only.
+  const kept = shape.levels
+    .map((l) => {
+      const errors = l.errorsOnly ? ' AND is_error' : '';
+      return `(mask = ${maskOf(shape, l)} AND grain IN (${l.grains.join(', ')})${errors})`;
+    })
+    .join(' OR ');
   const add = ['events', ...sums].map((c) => `${c} = r.${c} + excluded.${c}`).join(', ');
-  return `INSERT INTO ${shape.table} AS r (${columns})
-SELECT ${values.join(', ')}
-FROM ${source} AS e CROSS JOIN (VALUES ${GRAINS.map((g) => `(${g})`).join(', ')}) AS g(grain)
-WHERE (${shape.where}) AND (${where})
-GROUP BY ${grouped.join(', ')}
-ON CONFLICT (${key}) DO UPDATE SET ${add}`;
+  return `INSERT INTO ${shape.table} AS r (${[...keyOf(shape), 'events', ...sums].join(', ')})
+SELECT user_id, ${level}, grain, bucket, project_id, tenant_id,
+  ${[...dims.map((d) => `coalesce(${d}, '')`), 'n', ...sums].join(', ')}
+FROM (
+  SELECT user_id, grain, bucket, project_id, tenant_id, ${groupedBy(shape).join(', ')},
+    ${sign} * count(*) AS n, ${sums.map((c) => `${sign} * coalesce(sum(${c}), 0) AS ${c}, `).join('')}
+    GROUPING(${groupedBy(shape).join(', ')}) AS mask
+  FROM (
+    SELECT ${rows.join(', ')}
+    FROM ${source} AS e CROSS JOIN (VALUES ${grains.map((g) => `(${g})`).join(', ')}) AS g(grain)
+    WHERE (${shape.where}) AND (${where})
+  ) AS x
+  GROUP BY user_id, grain, bucket, project_id, tenant_id, GROUPING SETS (${sets.join(', ')})
+) AS grouped
+WHERE ${kept}
+ON CONFLICT (${keyOf(shape).join(', ')}) DO UPDATE SET ${add}`;
 }
 
 /** The table of a custom rollup and its indexes, when they do not exist. */
@@ -48,6 +88,7 @@ function createTable(shape: RollupShape): string[] {
   const on = (suffix: string) => `"${name}_${suffix}"`;
   const columns = [
     'user_id text NOT NULL',
+    'level smallint NOT NULL',
     'grain integer NOT NULL',
     'bucket timestamptz NOT NULL',
     'project_id text NOT NULL',
@@ -120,9 +161,7 @@ WHERE name = $1`,
      * order, at most $4; returns how many and the position of the last one.
      */
     foldAfter: `WITH batch AS MATERIALIZED (
-  SELECT ${batchColumns(shape)} FROM ${names.eventLogs}
-  WHERE tx_id >= $1::xid8 AND (tx_id, id) > ($1::xid8, $2::uuid) AND tx_id < $3::xid8
-  ORDER BY tx_id, id LIMIT $4::int4
+  SELECT ${batchColumns(shape)} FROM ${names.schemaSql}.rollup_batch($1::xid8, $2::uuid, $3::xid8, $4::int4)
 ), folded AS (${fold(shape, 'batch', 'true')})
 SELECT count(*)::int4 AS "n", (array_agg(tx_id::text ORDER BY tx_id DESC, id DESC))[1] AS "tx",
   (array_agg(id::text ORDER BY tx_id DESC, id DESC))[1] AS "id"
