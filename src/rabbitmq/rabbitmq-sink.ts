@@ -74,7 +74,7 @@ export class RabbitMQSink
   readonly name: string;
   /**
    * Two writes in flight on the one channel: the next batch is published while the broker
-   * confirms the previous one (see the README's benchmark). Batches are published in order; only
+   * confirms the previous one (see docs/performance.md). Batches are published in order; only
    * a retried one lands after its successors.
    */
   readonly defaults: PipelineOptions = { writesInFlight: 2 };

@@ -90,7 +90,7 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
 
   // Range-partitioned on created_at by migration 0002, which drizzle-kit cannot express: a
   // partitioned table's primary key must include the partition key, hence (id, created_at).
-  // A host generating its own migrations adds the PARTITION BY itself (README, Retention).
+  // A host generating its own migrations adds the PARTITION BY itself (docs/operations.md, Retention).
   const eventLogs = table(
     'event_logs',
     {
