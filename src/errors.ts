@@ -225,6 +225,17 @@ export class MaintenanceError extends EventrailError {
   }
 }
 
+/**
+ * A `RollupWorker` step failed (a fold, a day of its build); it is tried again after
+ * `pollIntervalMs`. Reads stay exact meanwhile: they read the events not folded in raw.
+ * Emitted as the worker's `error` event; the database's error is the `cause`.
+ */
+export class RollupError extends EventrailError {
+  constructor(cause: unknown) {
+    super('ROLLUP_FAILED', `rollup maintenance failed: ${describe(cause)}`, { cause });
+  }
+}
+
 /** What the aggregate cache was doing when its store failed: reading, storing, or parsing an entry. */
 export type QueryCacheOperation = 'get' | 'set' | 'parse';
 

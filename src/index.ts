@@ -19,6 +19,7 @@ export {
   PartialWriteError,
   QueryCacheError,
   type QueryCacheOperation,
+  RollupError,
   SinkWriteError,
   type ValidationCode,
   ValidationError,

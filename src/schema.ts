@@ -16,9 +16,11 @@ export {
   eventInbox,
   eventLogs,
   eventOutbox,
+  eventRollups,
   OUTBOX_STATUSES,
   type OutboxStatus,
   retentionHorizon,
+  rollups,
 } from './postgres/schema/tables.js';
 
 /** The `eventrail` Postgres schema; exported so that a host's drizzle-kit creates it. */

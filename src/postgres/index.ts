@@ -59,6 +59,7 @@ export {
 } from './replay/errors.js';
 export type { ReplayOptions, ReplayProgress } from './replay/options.js';
 export { type ReplaySummary, replay } from './replay/replay.js';
+export * from './rollups/index.js';
 export type { OutboxStatus } from './schema/constants.js';
 export { classifyPostgresError } from './sink/classify.js';
 export { PostgresSink, type PostgresSinkOptions } from './sink/postgres-sink.js';

@@ -35,6 +35,7 @@ const ALL = [
   '0005_trace_context',
   '0006_outbox_lean_indexes',
   '0007_consuming',
+  '0008_rollups',
 ];
 
 /** The trace context columns of eventrail's tables, as `table.column`. */

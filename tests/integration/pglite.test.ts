@@ -21,6 +21,7 @@ describe('PGlite', () => {
       '0005_trace_context',
       '0006_outbox_lean_indexes',
       '0007_consuming',
+      '0008_rollups',
     ]);
     const logger = new EventLogger({
       sinks: [
@@ -48,6 +49,7 @@ describe('PGlite', () => {
     ]);
     expect((await rollback({ db: pglite, steps: Infinity })).names).toEqual([
       '0007_consuming',
+      '0008_rollups',
       '0006_outbox_lean_indexes',
       '0005_trace_context',
       '0004_event_stream',

@@ -29,6 +29,7 @@ const UPGRADE = [
   '0005_trace_context',
   '0006_outbox_lean_indexes',
   '0007_consuming',
+  '0008_rollups',
 ];
 let before0002: string;
 

@@ -3,11 +3,17 @@ import { deleteInChunks } from '../driver/chunks.js';
 import { inTransaction, toExecutor } from '../driver/executor.js';
 import type { Executor, Session } from '../driver/types.js';
 import { comparePositions, type StreamPosition } from '../read/position.js';
+import { rollupRetention } from '../rollups/retention.js';
 import { horizonSql } from '../sql/horizon.js';
 import { inboxSql } from '../sql/inbox.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
-import { type PartitionRow, type PartitionSql, partitionSql } from '../sql/partitions.js';
+import {
+  DEFAULT_PARTITION,
+  type PartitionRow,
+  type PartitionSql,
+  partitionSql,
+} from '../sql/partitions.js';
 import { type MaintainOptions, maintainOptions, type ResolvedMaintainOptions } from './options.js';
 import { type NewPartition, planPartitions } from './plan.js';
 
@@ -216,7 +222,8 @@ function createPartition(run: Run, partition: NewPartition): Promise<number | nu
  * Detaches and drops the expired partitions in one transaction: one brief ACCESS EXCLUSIVE lock
  * on event_logs (writers and readers wait for it, at most `lockTimeoutMs`), whatever their number.
  * The same transaction raises the retention horizon past their rows (`uppers`: each partition's
- * upper bound, epoch ms), so that no read from before them skips them unawares.
+ * upper bound, epoch ms), so that no read from before them skips them unawares, and takes their
+ * events out of the rollup (before the detach: the rollup's lock comes first, as in a fold).
  */
 async function dropPartitions(
   run: Run,
@@ -226,9 +233,12 @@ async function dropPartitions(
   const { session, sql } = run;
   const horizon = horizonSql(run.names);
   const done = await withLockTimeout(run, names, async () => {
+    const rollup = rollupRetention(session, run.names);
+    await rollup.lock();
     let last: StreamPosition | undefined;
     let before = 0;
     for (const name of names) {
+      await rollup.remove(sql.partition(name), null);
       const { rows } = await session.query<StreamPosition>(
         horizon.lastPosition(sql.partition(name)),
         [null],
@@ -242,18 +252,23 @@ async function dropPartitions(
       await session.query(sql.drop(name));
     }
     if (last !== undefined) await session.query(horizon.raise, [before, last.tx, last.id]);
+    await rollup.done(Math.max(0, ...names.map((name) => uppers.get(name) ?? 0)));
     return true;
   });
   return done === true;
 }
 
 /**
- * Deletes the default partition's rows created before `cutoff` (epoch ms) and raises the
- * retention horizon past them, in one transaction; resolves with how many.
+ * Deletes the default partition's rows created before `cutoff` (epoch ms), takes them out of
+ * the rollup and raises the retention horizon past them, in one transaction; resolves with how
+ * many.
  */
 function expireDefault(run: Run, cutoff: number): Promise<number> {
   const { session, sql } = run;
   return inTransaction(session, async () => {
+    const rollup = rollupRetention(session, run.names);
+    await rollup.lock();
+    await rollup.remove(sql.partition(DEFAULT_PARTITION), cutoff);
     const { rows } = await session.query<{ n: number; tx: string | null; id: string | null }>(
       sql.expireDefault,
       [cutoff],
@@ -262,6 +277,7 @@ function expireDefault(run: Run, cutoff: number): Promise<number> {
     if (tx !== null && id !== null) {
       await session.query(horizonSql(run.names).raise, [cutoff, tx, id]);
     }
+    await rollup.done(cutoff);
     return n;
   });
 }

@@ -7,14 +7,17 @@ import type { Executor, Session } from '../driver/types.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
 import { type EventRow, toRecord } from '../read/records.js';
 import { type QueryScope, resolveScope, type TenantScope } from '../read/scope.js';
+import { rollupAnswers, rollupSource, viewRollup } from '../rollups/read.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import {
+  type AggregateSource,
   afterPosition,
   agentInteractionsSql,
   countsByTypeSql,
   errorStatsSql,
   eventConditions,
   listEventsSql,
+  rawSource,
   SqlParameters,
   timeSeriesSql,
   withinTime,
@@ -23,6 +26,7 @@ import { type SummaryKey, summariesSql } from '../sql/summaries.js';
 import {
   type AgentInteraction,
   type ErrorStats,
+  type ResolvedSeries,
   resolveSeries,
   reviveTimeSeries,
   type TimeSeriesOptions,
@@ -295,8 +299,8 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
   ): Promise<TimeSeriesPoint[]> {
     const checked = resolveSeries(series, resolveFilters(filters));
     const { bucket, timeZone } = checked;
-    const sql = (names: TableNames, where: string, p: SqlParameters) =>
-      timeSeriesSql(names, where, {
+    const sql = (source: AggregateSource, p: SqlParameters) =>
+      timeSeriesSql(source, {
         unit: p.add(bucket, 'text'),
         step: p.add(`1 ${bucket}`, 'interval'),
         zone: p.add(timeZone, 'text'),
@@ -312,6 +316,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
         toTimeSeries,
         reviveTimeSeries,
         [bucket, timeZone],
+        checked,
       );
     } catch (error) {
       throw unknownZone(error, timeZone);
@@ -319,37 +324,50 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
   }
 
   /**
-   * Runs an aggregate whose SQL is `sql(names, where, parameters)` and maps its rows, or serves
-   * the mapped result from the cache; `extra` are the options beyond scope and filters.
+   * Runs an aggregate whose SQL is `sql(source, parameters)` and maps its rows. When the rollups
+   * are complete and answer the filters (see `RollupWorker`), the source is the rollups with the
+   * raw rows they do not hold yet, exact at every read, and the cache is not used; else the raw
+   * rows, or the mapped result from the cache. `extra` are the options beyond scope and
+   * filters, `series` the checked range of a time series.
    */
   async #aggregate<R, T>(
     kind: string,
     scope: QueryScope,
     filters: EventFilters,
-    sql: (names: TableNames, where: string, p: SqlParameters) => string,
+    sql: (source: AggregateSource, p: SqlParameters) => string,
     map: (rows: R[]) => T,
     revive?: (json: string) => T,
     extra: readonly unknown[] = [],
+    series: ResolvedSeries | null = null,
   ): Promise<T> {
     const s = resolveScope(scope);
     const f = resolveFilters(filters);
-    const run = (session: Session) => async () => {
+    const raw = (session: Session) => async () => {
       const p = new SqlParameters();
-      const text = sql(this.#names, eventConditions(p, s, f), p);
+      const text = sql(rawSource(this.#names, eventConditions(p, s, f)), p);
       return map((await session.query<R>(text, p.values)).rows);
     };
-    if (!this.#cache.enabled) return this.#read(run(this.#executor));
-    // One session for the visibility and the aggregate: they must see the same rows.
+    const cached = (session: Session) =>
+      this.#cache.through(
+        session,
+        kind,
+        [this.#names.schema, s, f, ...extra],
+        raw(session),
+        revive,
+      );
+    if (!this.#options.rollups || !rollupAnswers(f)) {
+      if (!this.#cache.enabled) return this.#read(raw(this.#executor));
+      // One session for the visibility and the aggregate: they must see the same rows.
+      return this.#read(() => this.#executor.withSession(cached));
+    }
     return this.#read(() =>
-      this.#executor.withSession((session) =>
-        this.#cache.through(
-          session,
-          kind,
-          [this.#names.schema, s, f, ...extra],
-          run(session),
-          revive,
-        ),
-      ),
+      this.#executor.withSession(async (session) => {
+        const view = await viewRollup(session, this.#names, series);
+        if (view === null) return this.#cache.enabled ? cached(session) : raw(session)();
+        const p = new SqlParameters();
+        const text = sql(rollupSource(this.#names, p, s, f, view), p);
+        return map((await session.query<R>(text, p.values)).rows);
+      }),
     );
   }
 

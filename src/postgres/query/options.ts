@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { defineOptions } from '../../options/schema.js';
-import { custom, integer } from '../../options/spec.js';
+import { boolean, custom, integer } from '../../options/spec.js';
 import { cursorSecretSpec } from '../cursor/codec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
@@ -35,6 +35,13 @@ export interface EventQueriesOptions {
   readonly cache?: CacheStore;
   /** How long a cached aggregate is served, in milliseconds. @default 300000 (5 minutes) */
   readonly cacheTtlMs?: number;
+  /**
+   * Answer aggregates from the rollups once a `RollupWorker` has built them: exact at every
+   * read (the rows not folded in yet are read raw) and not cached. Filters on a session,
+   * business object, workflow or trace are always read raw. `false` reads raw rows always.
+   * @default true
+   */
+  readonly rollups?: boolean;
 }
 
 const CACHE_STORE = 'a CacheStore (an object with get and set methods)';
@@ -56,6 +63,7 @@ export const eventQueriesOptions = defineOptions<EventQueriesOptions>()(
       return cache as CacheStore;
     }).optional('none: no caching'),
     cacheTtlMs: integer({ min: 1 }).default(300_000, '300000 (5 minutes)'),
+    rollups: boolean().default(true),
   },
   (resolved, given, field) => {
     if (resolved.defaultLimit <= resolved.maxLimit) return resolved;
@@ -83,4 +91,6 @@ export const DEFAULT_EVENT_QUERIES_OPTIONS = Object.freeze(
   maxLimit: number;
   /** The default `cacheTtlMs`. */
   cacheTtlMs: number;
+  /** The default `rollups`. */
+  rollups: boolean;
 }>;

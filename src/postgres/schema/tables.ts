@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
+  boolean,
   check,
   customType,
   index,
@@ -12,6 +14,7 @@ import {
   smallint,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { JsonObject } from '../../event/json.js';
@@ -296,6 +299,69 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     ],
   );
 
+  // Rollups (migration 0008): event counts per scope, time bucket, type, agent, error code and
+  // tool, at three grains (`grain` in seconds: 900, 3600, 86400). A dimension without a value is
+  // stored as '' (a unique key cannot hold NULLs as equal before Postgres 15): intake refuses
+  // empty strings, so '' is never a value. Maintained by a `RollupWorker` in commit order.
+  const eventRollups = table(
+    'event_rollups',
+    {
+      /** The user the events belong to. */
+      userId: text('user_id').notNull(),
+      /** The bucket's width in seconds: 900, 3600 or 86400. */
+      grain: integer('grain').notNull(),
+      /** The bucket's start. */
+      bucket: timestamptz('bucket').notNull(),
+      /** The project, or '' for none. */
+      projectId: text('project_id').notNull(),
+      /** The tenant, or '' for none. */
+      tenantId: text('tenant_id').notNull(),
+      /** The event type. */
+      eventType: text('event_type').notNull(),
+      /** The agent, or '' for none. */
+      agentId: text('agent_id').notNull(),
+      /** The error code, or '' for none. */
+      errorCode: text('error_code').notNull(),
+      /** The tool, or '' for none. */
+      toolName: text('tool_name').notNull(),
+      /** How many events of that scope, bucket and dimensions. */
+      events: bigint('events', { mode: 'number' }).notNull(),
+    },
+    (t) => [
+      uniqueIndex('event_rollups_key').on(
+        t.userId,
+        t.grain,
+        t.bucket,
+        t.projectId,
+        t.tenantId,
+        t.eventType,
+        t.agentId,
+        t.errorCode,
+        t.toolName,
+      ),
+      index('event_rollups_bucket_idx').on(t.bucket),
+    ],
+  );
+
+  // Each rollup's state: the checkpoint (the last event folded in, in commit order), the
+  // worker that leases it, and whether its rows are complete (built from every stored event).
+  const rollups = table('rollups', {
+    /** The rollup's name. */
+    name: text('name').primaryKey(),
+    /** The checkpoint's transaction id: the last event folded in. */
+    positionTxId: xid8('position_tx_id').notNull(),
+    /** The checkpoint's event id. */
+    positionId: uuid('position_id').notNull(),
+    /** Whether its rows were built from every stored event. */
+    complete: boolean('complete').notNull().default(false),
+    /** The worker that leases it, or NULL. */
+    owner: text('owner'),
+    /** When that lease ends, or NULL. */
+    leaseUntil: timestamptz('lease_until'),
+    /** When the checkpoint last moved. */
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  });
+
   return {
     /** `event_logs`: every logged event, one row each. */
     eventLogs,
@@ -313,6 +379,10 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
     consumerMembers,
     /** `dead_letters`: events parked by a consumer whose handler kept failing on them. */
     deadLetters,
+    /** `event_rollups`: event counts per scope, time bucket and dimensions. */
+    eventRollups,
+    /** `rollups`: each rollup's checkpoint, lease and completeness. */
+    rollups,
   };
 }
 
@@ -334,3 +404,7 @@ export const consumerPartitions = tables.consumerPartitions;
 export const consumerMembers = tables.consumerMembers;
 /** `eventrail.dead_letters`: events parked by a consumer whose handler kept failing on them. */
 export const deadLetters = tables.deadLetters;
+/** `eventrail.event_rollups`: event counts per scope, time bucket and dimensions (see `RollupWorker`). */
+export const eventRollups = tables.eventRollups;
+/** `eventrail.rollups`: each rollup's checkpoint, lease and completeness. */
+export const rollups = tables.rollups;

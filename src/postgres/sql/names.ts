@@ -24,6 +24,8 @@ export interface TableNames {
   readonly consumerPartitions: string;
   readonly consumerMembers: string;
   readonly deadLetters: string;
+  readonly eventRollups: string;
+  readonly rollups: string;
 }
 
 /**
@@ -47,6 +49,8 @@ export function tableNames(schema: string = DEFAULT_SCHEMA, field = 'schema'): T
     consumerPartitions: `${schemaSql}."consumer_partitions"`,
     consumerMembers: `${schemaSql}."consumer_members"`,
     deadLetters: `${schemaSql}."dead_letters"`,
+    eventRollups: `${schemaSql}."event_rollups"`,
+    rollups: `${schemaSql}."rollups"`,
   };
 }
 

@@ -150,53 +150,80 @@ export function listEventsSql(
 ) AS page ${orderBy}`;
 }
 
+/**
+ * The rows an aggregate counts: `relation` (a table or a subquery, with event_logs' dimension
+ * columns) filtered by `where`, each row weighing `count` (`count(*)` over raw rows, a sum
+ * over rollup rows) and placed in time by its `time` column. @internal
+ */
+export interface AggregateSource {
+  readonly relation: string;
+  readonly where: string;
+  readonly count: string;
+  readonly time: string;
+}
+
+/** The raw rows of event_logs matching `where`, each counting once. @internal */
+export function rawSource(names: TableNames, where: string): AggregateSource {
+  return { relation: names.eventLogs, where, count: 'count(*)', time: 'created_at' };
+}
+
 /** Events per type, most frequent first (ties in byte order, whatever the collation). @internal */
-export function countsByTypeSql(names: TableNames, where: string): string {
-  return `SELECT event_type AS "type", count(*) AS "count" FROM ${names.eventLogs}
-WHERE ${where} GROUP BY event_type ORDER BY count(*) DESC, event_type COLLATE "C"`;
+export function countsByTypeSql(s: AggregateSource): string {
+  return `SELECT event_type AS "type", ${s.count} AS "count" FROM ${s.relation}
+WHERE ${s.where} GROUP BY event_type ORDER BY ${s.count} DESC, event_type COLLATE "C"`;
 }
 
 /** Agent switches and direct calls per agent (the `agentInteractions` statistic). @internal */
-export function agentInteractionsSql(names: TableNames, where: string): string {
+export function agentInteractionsSql(s: AggregateSource): string {
+  const of = (type: string) => `coalesce(${s.count} FILTER (WHERE event_type = '${type}'), 0)`;
   return `SELECT agent_id AS "agentId",
-  count(*) FILTER (WHERE event_type = 'AGENT_SWITCHED') AS "switches",
-  count(*) FILTER (WHERE event_type = 'DIRECT_AGENT_CALL') AS "directCalls"
-FROM ${names.eventLogs}
-WHERE ${where} AND event_type IN ('AGENT_SWITCHED', 'DIRECT_AGENT_CALL') AND agent_id IS NOT NULL
-GROUP BY agent_id ORDER BY count(*) DESC, agent_id COLLATE "C"`;
+  ${of('AGENT_SWITCHED')} AS "switches",
+  ${of('DIRECT_AGENT_CALL')} AS "directCalls"
+FROM ${s.relation}
+WHERE ${s.where} AND event_type IN ('AGENT_SWITCHED', 'DIRECT_AGENT_CALL') AND agent_id IS NOT NULL
+GROUP BY agent_id ORDER BY ${s.count} DESC, agent_id COLLATE "C"`;
 }
 
 /**
  * Errors per error code, per tool, and in total, in one pass (GROUPING SETS). `grouping` is 1
  * for a per-code row, 2 for a per-tool row, 3 for the total. @internal
  */
-export function errorStatsSql(names: TableNames, where: string): string {
+export function errorStatsSql(s: AggregateSource): string {
   return `SELECT error_code AS "errorCode", tool_name AS "toolName",
-  grouping(error_code, tool_name) AS "grouping", count(*) AS "count"
-FROM ${names.eventLogs} WHERE ${where} AND ${IS_ERROR}
+  grouping(error_code, tool_name) AS "grouping", ${s.count} AS "count"
+FROM ${s.relation} WHERE ${s.where} AND ${IS_ERROR}
 GROUP BY GROUPING SETS ((error_code), (tool_name), ())
-ORDER BY count(*) DESC, error_code COLLATE "C", tool_name COLLATE "C"`;
+ORDER BY ${s.count} DESC, error_code COLLATE "C", tool_name COLLATE "C"`;
+}
+
+/** The buckets of a time series, as placeholders of its statement. @internal */
+export interface SeriesBuckets {
+  readonly unit: string;
+  readonly step: string;
+  readonly zone: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The start of each bucket of a series, as local times (`bucket`). @internal */
+export function seriesBucketsSql(b: SeriesBuckets): string {
+  return `generate_series(
+  date_trunc(${b.unit}, ${b.from} AT TIME ZONE ${b.zone}),
+  (${b.to} AT TIME ZONE ${b.zone}) - interval '1 microsecond',
+  ${b.step}
+) AS s(bucket)`;
 }
 
 /**
  * Events per bucket (`minute`, `hour` or `day` in time zone `zone`) from `from` to `to`, with
  * empty buckets as 0. Buckets are cut in local time, so a day is a local calendar day. @internal
  */
-export function timeSeriesSql(
-  names: TableNames,
-  where: string,
-  bucket: { unit: string; step: string; zone: string; from: string; to: string },
-): string {
-  const local = (time: string) => `(${time} AT TIME ZONE ${bucket.zone})`;
-  return `SELECT (s.bucket AT TIME ZONE ${bucket.zone}) AS "start", coalesce(c.count, 0) AS "count"
-FROM generate_series(
-  date_trunc(${bucket.unit}, ${local(bucket.from)}),
-  ${local(bucket.to)} - interval '1 microsecond',
-  ${bucket.step}
-) AS s(bucket)
+export function timeSeriesSql(s: AggregateSource, b: SeriesBuckets): string {
+  return `SELECT (s.bucket AT TIME ZONE ${b.zone}) AS "start", coalesce(c.count, 0) AS "count"
+FROM ${seriesBucketsSql(b)}
 LEFT JOIN (
-  SELECT date_trunc(${bucket.unit}, ${local('created_at')}) AS bucket, count(*) AS count
-  FROM ${names.eventLogs} WHERE ${where} GROUP BY 1
+  SELECT date_trunc(${b.unit}, ${s.time} AT TIME ZONE ${b.zone}) AS bucket, ${s.count} AS count
+  FROM ${s.relation} WHERE ${s.where} GROUP BY 1
 ) AS c ON c.bucket = s.bucket
 ORDER BY s.bucket`;
 }

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS "eventrail"."rollups";
+--> statement-breakpoint
+DROP TABLE IF EXISTS "eventrail"."event_rollups";
