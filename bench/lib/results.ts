@@ -9,6 +9,7 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { BenchLine } from './report.js';
 
 /** Where the runs are kept. */
 export const RESULTS_DIR = resolve(import.meta.dirname, '../results');
@@ -38,15 +39,10 @@ export interface RunRecord {
   readonly recovered?: string;
 }
 
-export interface ResultRecord {
+/** A line the bench printed (see report.ts), as one run saved it. */
+export interface ResultRecord extends BenchLine {
   readonly kind: 'result';
   readonly run: string;
-  readonly scenario: string;
-  readonly unit: string;
-  readonly value: number;
-  readonly raw?: number;
-  readonly ratio?: number;
-  readonly [detail: string]: unknown;
 }
 
 export interface TableRecord {
