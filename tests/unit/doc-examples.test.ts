@@ -10,8 +10,25 @@ const root = resolve(import.meta.dirname, '../..');
  * `npm run typecheck` type-checks and tests/integration/examples.test.ts runs, so the
  * documentation shows only code that runs as written. A block that starts with
  * `// examples/<file>` is that file, word for word; one that starts with `// from examples/<file>`
- * is a part of it (the lines after the marker appear in the file, together and in order).
+ * is a part of it: the lines after the marker appear in the file together and in order, each
+ * indented there by the same amount (a part taken from inside a function is shown dedented).
  */
+/** Whether the lines of `part` stand together in `source`, each indented by the same amount. */
+function containsDedented(source: string, part: string): boolean {
+  const lines = source.split('\n');
+  const wanted = part.replace(/\n$/, '').split('\n');
+  const first = wanted[0] ?? '';
+  return lines.some((line, start) => {
+    if (!line.endsWith(first)) return false;
+    const indent = line.slice(0, line.length - first.length);
+    if (indent.trim() !== '') return false;
+    return wanted.every((want, i) => {
+      const actual = lines[start + i];
+      return want === '' ? actual?.trim() === '' : actual === indent + want;
+    });
+  });
+}
+
 describe('documentation examples', async () => {
   const files = documentationFiles().filter((file) => file !== 'CHANGELOG.md');
   const blocks: { file: string; example: string; code: string; excerpt: boolean }[] = [];
@@ -38,7 +55,7 @@ describe('documentation examples', async () => {
     '%s quotes %s exactly',
     async (_, example, b) => {
       const source = await readFile(join(root, example), 'utf8');
-      if (b.excerpt) expect(source).toContain(b.code);
+      if (b.excerpt) expect(containsDedented(source, b.code), b.code).toBe(true);
       else expect(b.code).toBe(source);
     },
   );
