@@ -17,6 +17,7 @@ CREATE TABLE "eventrail"."event_rollups" (
 --> statement-breakpoint
 CREATE TABLE "eventrail"."rollups" (
 	"name" text PRIMARY KEY NOT NULL,
+	"definition" jsonb,
 	"position_tx_id" "xid8" NOT NULL,
 	"position_id" uuid NOT NULL,
 	"complete" boolean DEFAULT false NOT NULL,

@@ -4,20 +4,26 @@
  * (see `rebuildRollups`). Progress goes to stderr: a line redrawn in place on a terminal, else
  * one JSON line per day. Exits 2 for a bad command line (naming the flag), 0 when done.
  */
+import { toExecutor } from '../postgres/driver/executor.js';
 import type { RollupProgress } from '../postgres/rollups/build.js';
-import { rebuildRollups } from '../postgres/rollups/rebuild.js';
+import { storedShape } from '../postgres/rollups/definition.js';
+import { rebuildShape } from '../postgres/rollups/rebuild.js';
 import { tableNames } from '../postgres/sql/names.js';
+import { EVENTS_ROLLUP } from '../postgres/sql/rollups.js';
 import { parseFlags, UsageError } from './flags.js';
 import type { ProgressOutput } from './progress.js';
 
-export const ROLLUPS_USAGE = `usage: eventrail rollups rebuild [--from DATE] [--url URL] [--schema NAME]
+export const ROLLUPS_USAGE = `usage: eventrail rollups rebuild [--rollup NAME] [--from DATE] [--url URL] [--schema NAME]
   rebuild     fold the stored events into the rollups again, a UTC day per transaction, while
               events are written and folded: nothing is missed or counted twice, reads stay exact
+  --rollup    the rollup: events (the built-in one, the default) or a custom one's name, whose
+              definition its RollupWorker stored
   --from      only the days from this one (an ISO date or time) on (default: every stored day)
   --url, --schema    the database and eventrail's schema, as for the other commands`;
 
 const FLAGS = {
   from: { type: 'string' },
+  rollup: { type: 'string' },
   url: { type: 'string' },
   schema: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -27,6 +33,7 @@ interface RollupsInvocation {
   readonly url: string;
   readonly schema: string;
   readonly from: Date | undefined;
+  readonly rollup: string;
 }
 
 /** Reads the arguments after `eventrail rollups`; throws a {@link UsageError} naming the flag. */
@@ -46,7 +53,12 @@ export function readRollupsCommandLine(
     throw new UsageError(`--from: '${values.from}' is not a date (2026-09-01 or an ISO time)`);
   }
   try {
-    return { url, schema: tableNames(values.schema).schema, from };
+    return {
+      url,
+      schema: tableNames(values.schema).schema,
+      from,
+      rollup: values.rollup ?? EVENTS_ROLLUP,
+    };
   } catch (error) {
     throw new UsageError(`--${(error as Error).message}`);
   }
@@ -92,12 +104,27 @@ export async function rollupsCommand(
   const pool = new pg.Pool({ connectionString: invocation.url, max: 1 });
   pool.on('error', () => {});
   try {
-    const { days, durationMs } = await rebuildRollups({
-      db: pool,
-      schema: invocation.schema,
-      ...(invocation.from && { from: invocation.from }),
-      onProgress: reporter(io.stderr, performance.now()),
-    });
+    const names = tableNames(invocation.schema);
+    const db = toExecutor(pool);
+    const { rows } = await db.query<{ definition: unknown }>(
+      `SELECT definition FROM ${names.rollups} WHERE name = $1`,
+      [invocation.rollup],
+    );
+    if (rows[0] === undefined && invocation.rollup !== EVENTS_ROLLUP) {
+      io.stderr.write(
+        `eventrail: no rollup named '${invocation.rollup}' (its RollupWorker makes it)\n`,
+      );
+      return 1;
+    }
+    const shape = storedShape(names, invocation.rollup, rows[0]?.definition ?? null);
+    const progress = reporter(io.stderr, performance.now());
+    const { days, durationMs } = await rebuildShape(
+      db,
+      names,
+      shape,
+      invocation.from ?? null,
+      progress,
+    );
     io.stdout.write(`rebuilt: ${days} day(s) in ${(durationMs / 1000).toFixed(1)} s\n`);
     return 0;
   } finally {

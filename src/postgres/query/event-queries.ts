@@ -7,6 +7,8 @@ import type { Executor, Session } from '../driver/types.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
 import { type EventRow, toRecord } from '../read/records.js';
 import { type QueryScope, resolveScope, type TenantScope } from '../read/scope.js';
+import { eventsShape, type RollupDefinition, type RollupShape } from '../rollups/definition.js';
+import { type RollupReadOptions, type RollupRow, readRollup } from '../rollups/query.js';
 import { rollupAnswers, rollupSource, viewRollup } from '../rollups/read.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import {
@@ -98,6 +100,8 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
   readonly #cursors: CursorCodec;
   readonly #cache: AggregateCache;
   readonly #durations = new Durations();
+  /** The built-in rollup. */
+  readonly #events: RollupShape;
   #reads = 0;
   #failedReads = 0;
 
@@ -108,6 +112,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     this.#options = o;
     this.#executor = toExecutor(o.db);
     this.#names = tableNames(o.schema);
+    this.#events = eventsShape(this.#names);
     this.#cursors = new CursorCodec(o.cursorSecret);
     this.#cache = new AggregateCache(o.cache, o.cacheTtlMs, (error) => this.emit('error', error));
   }
@@ -362,12 +367,30 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     }
     return this.#read(() =>
       this.#executor.withSession(async (session) => {
-        const view = await viewRollup(session, this.#names, series);
+        const view = await viewRollup(session, this.#names, this.#events.name, series);
         if (view === null) return this.#cache.enabled ? cached(session) : raw(session)();
         const p = new SqlParameters();
-        const text = sql(rollupSource(this.#names, p, s, f, view), p);
+        const text = sql(rollupSource(this.#names, this.#events, p, s, f, view), p);
         return map((await session.query<R>(text, p.values)).rows);
       }),
+    );
+  }
+
+  /**
+   * A custom rollup's events and sums for the scope, split by its dimensions (`options.by`)
+   * and, with `options.bucket`, by hour or day: most events first. Read from the rollup plus the
+   * raw rows it does not hold yet (exact, as the aggregates), or from the raw rows alone while
+   * its `RollupWorker` has not built it. Not cached.
+   */
+  rollup(
+    definition: RollupDefinition,
+    scope: QueryScope,
+    options: RollupReadOptions = {},
+  ): Promise<RollupRow[]> {
+    return this.#read(() =>
+      this.#executor.withSession((session) =>
+        readRollup(session, this.#names, definition, scope, options),
+      ),
     );
   }
 

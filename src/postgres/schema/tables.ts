@@ -344,10 +344,14 @@ export function createEventrailTables(schemaName: string = DEFAULT_SCHEMA) {
   );
 
   // Each rollup's state: the checkpoint (the last event folded in, in commit order), the
-  // worker that leases it, and whether its rows are complete (built from every stored event).
+  // worker that leases it, whether its rows are complete (built from every stored event), and a
+  // custom rollup's definition (NULL: the built-in one, `event_rollups`), which `maintain` and
+  // `eventrail rollups rebuild` read its table's shape from.
   const rollups = table('rollups', {
     /** The rollup's name. */
     name: text('name').primaryKey(),
+    /** A custom rollup's definition (its table's shape), or NULL for the built-in one. */
+    definition: jsonb('definition'),
     /** The checkpoint's transaction id: the last event folded in. */
     positionTxId: xid8('position_tx_id').notNull(),
     /** The checkpoint's event id. */

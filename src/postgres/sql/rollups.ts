@@ -1,50 +1,103 @@
+import type { RollupShape } from '../rollups/definition.js';
 import type { TableNames } from './names.js';
 
-/** The grains of the rollup, in seconds, coarsest first: a UTC day, an hour, a quarter hour. @internal */
+/** The grains of the rollups, in seconds, coarsest first: a UTC day, an hour, a quarter hour. @internal */
 export const GRAINS = [86_400, 3_600, 900] as const;
 
 /** The name of the built-in rollup's row in `rollups`. @internal */
 export const EVENTS_ROLLUP = 'events';
 
-/** The dimension columns of `event_rollups`, its unique key. */
-const KEY =
-  'user_id, grain, bucket, project_id, tenant_id, event_type, agent_id, error_code, tool_name';
+/** The columns of the scope and bucket, the first of every rollup's key. */
+const SCOPE_KEY = ['user_id', 'grain', 'bucket', 'project_id', 'tenant_id'];
+
+/** A rollup's unique key: scope, bucket, dimensions. */
+const keyOf = (shape: RollupShape) => [...SCOPE_KEY, ...shape.dimensions.map((d) => d.column)];
 
 /**
- * Folds the events of `source` (an alias `e` with event_logs' columns) that match `where` into
- * `event_rollups`, at every grain: a row per bucket and dimensions, added to the row there
- * (`sign` -1: taken from it).
+ * Folds the events of `source` (an alias `e` with event_logs' columns) that the rollup counts
+ * and `where` matches into its table, at every grain: a row per bucket and dimensions, added to
+ * the row there (`sign` -1: taken from it).
  */
-const fold = (
-  names: TableNames,
-  source: string,
-  where: string,
-  sign = 1,
-) => `INSERT INTO ${names.eventRollups} AS r (${KEY}, events)
-SELECT e.user_id, g.grain, date_bin(g.grain * interval '1 second', e.created_at, timestamptz 'epoch'),
-  coalesce(e.project_id, ''), coalesce(e.tenant_id, ''), e.event_type, coalesce(e.agent_id, ''),
-  coalesce(e.error_code, ''), coalesce(e.tool_name, ''), ${sign} * count(*)
+function fold(shape: RollupShape, source: string, where: string, sign = 1): string {
+  const key = keyOf(shape).join(', ');
+  const sums = shape.sums.map((s) => s.column);
+  const columns = [...keyOf(shape), 'events', ...sums].join(', ');
+  const values = [
+    'e.user_id',
+    'g.grain',
+    `date_bin(g.grain * interval '1 second', e.created_at, timestamptz 'epoch')`,
+    `coalesce(e.project_id, '')`,
+    `coalesce(e.tenant_id, '')`,
+    ...shape.dimensions.map((d) => d.expr),
+    `${sign} * count(*)`,
+    ...shape.sums.map((s) => `${sign} * coalesce(sum(${s.expr}), 0)`),
+  ];
+  const grouped = keyOf(shape).map((_, i) => i + 1);
+  const add = ['events', ...sums].map((c) => `${c} = r.${c} + excluded.${c}`).join(', ');
+  return `INSERT INTO ${shape.table} AS r (${columns})
+SELECT ${values.join(', ')}
 FROM ${source} AS e CROSS JOIN (VALUES ${GRAINS.map((g) => `(${g})`).join(', ')}) AS g(grain)
-WHERE ${where}
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-ON CONFLICT (${KEY}) DO UPDATE SET events = r.events + excluded.events`;
+WHERE (${shape.where}) AND (${where})
+GROUP BY ${grouped.join(', ')}
+ON CONFLICT (${key}) DO UPDATE SET ${add}`;
+}
+
+/** The table of a custom rollup and its indexes, when they do not exist. */
+function createTable(shape: RollupShape): string[] {
+  const name = shape.table.slice(shape.table.lastIndexOf('.') + 1).replaceAll('"', '');
+  const on = (suffix: string) => `"${name}_${suffix}"`;
+  const columns = [
+    'user_id text NOT NULL',
+    'grain integer NOT NULL',
+    'bucket timestamptz NOT NULL',
+    'project_id text NOT NULL',
+    'tenant_id text NOT NULL',
+    ...shape.dimensions.map((d) => `${d.column} text NOT NULL`),
+    'events bigint NOT NULL',
+    ...shape.sums.map((s) => `${s.column} numeric NOT NULL`),
+  ];
+  const included = ['events', ...shape.sums.map((s) => s.column)].join(', ');
+  return [
+    `CREATE TABLE IF NOT EXISTS ${shape.table} (${columns.join(', ')})`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${on('key')} ON ${shape.table} (${keyOf(shape).join(', ')}) INCLUDE (${included})`,
+    `CREATE INDEX IF NOT EXISTS ${on('bucket_idx')} ON ${shape.table} (bucket)`,
+  ];
+}
+
+/** The columns a fold reads of each event: the payload only for a rollup that reads it. */
+const batchColumns = (shape: RollupShape) =>
+  shape.stored === null
+    ? 'tx_id, id, created_at, user_id, project_id, tenant_id, event_type, agent_id, error_code, tool_name'
+    : '*';
 
 /**
- * Statements of the rollups (migration 0008). The rollup holds every event at or before its
- * checkpoint (`position_tx_id`, `position_id`) in stream order (see `streamSql`), and no other;
- * every statement that changes its rows holds the `rollups` row locked (`FOR UPDATE`) first, so
- * that the checkpoint and the rows change together and in one order.
+ * Statements of one rollup (migration 0008; a custom rollup's table is made by its worker).
+ * The rollup holds every event at or before its checkpoint (`position_tx_id`, `position_id`)
+ * in stream order (see `streamSql`) that it counts, and no other; every statement that changes
+ * its rows holds its `rollups` row locked (`FOR UPDATE`, or an UPDATE) first, so that the
+ * checkpoint and the rows change together, and in that lock order. $1 is the rollup's name
+ * wherever a statement reads `rollups`.
  * @internal
  */
-export function rollupSql(names: TableNames) {
+export function rollupSql(names: TableNames, shape: RollupShape) {
   const state = names.rollups;
   const position = `position_tx_id::text AS "tx", position_id::text AS "id"`;
   return {
-    /** Makes rollup $1 at checkpoint ($2 tx, $3 id), not complete; nothing when it exists. */
-    create: `INSERT INTO ${state} (name, position_tx_id, position_id) VALUES ($1, $2::xid8, $3::uuid)
-ON CONFLICT (name) DO NOTHING`,
-    /** The checkpoint of rollup $1 and whether it is complete (no row: never made). */
-    read: `SELECT ${position}, complete FROM ${state} WHERE name = $1`,
+    /** The custom rollup's table and indexes, when they do not exist (none for the built-in). */
+    createTable: shape.stored === null ? [] : createTable(shape),
+    /** Drops the custom rollup's table (its definition changed). */
+    dropTable: `DROP TABLE IF EXISTS ${shape.table}`,
+    /**
+     * Makes rollup $1 with definition $4 at checkpoint ($2 tx, $3 id), not complete; nothing
+     * when it exists.
+     */
+    create: `INSERT INTO ${state} (name, position_tx_id, position_id, definition)
+VALUES ($1, $2::xid8, $3::uuid, $4::jsonb) ON CONFLICT (name) DO NOTHING`,
+    /** Rollup $1's stored definition (no row: never made). */
+    definition: `SELECT definition FROM ${state} WHERE name = $1`,
+    /** Starts rollup $1 over: definition $4, checkpoint ($2 tx, $3 id), not complete. */
+    reset: `UPDATE ${state} SET definition = $4::jsonb, position_tx_id = $2::xid8,
+  position_id = $3::uuid, complete = false, updated_at = now() WHERE name = $1`,
     /**
      * Takes (or keeps) the lease of rollup $1 for owner $2, $3 ms from now, when it is free,
      * expired or already its own. Returns its checkpoint and completeness; no row: another holds it.
@@ -54,9 +107,6 @@ WHERE name = $1 AND (owner IS NULL OR owner = $2 OR lease_until < now())
 RETURNING ${position}, complete`,
     /** Gives the lease of rollup $1 up, when owner $2 holds it. */
     release: `UPDATE ${state} SET owner = NULL, lease_until = NULL WHERE name = $1 AND owner = $2`,
-    /** Locks rollup $1's row for a change of its rows by owner $2 while its lease holds. */
-    lockLeased: `SELECT ${position} FROM ${state}
-WHERE name = $1 AND owner = $2 AND lease_until > clock_timestamp() FOR UPDATE`,
     /** Locks rollup $1's row for a change of its rows, whoever leases it. */
     lock: `SELECT ${position} FROM ${state} WHERE name = $1 FOR UPDATE`,
     /** Moves rollup $1's checkpoint to ($2 tx, $3 id) and its lease $4 ms on. */
@@ -70,11 +120,10 @@ WHERE name = $1`,
      * order, at most $4; returns how many and the position of the last one.
      */
     foldAfter: `WITH batch AS MATERIALIZED (
-  SELECT tx_id, id, created_at, user_id, project_id, tenant_id, event_type, agent_id, error_code, tool_name
-  FROM ${names.eventLogs}
+  SELECT ${batchColumns(shape)} FROM ${names.eventLogs}
   WHERE tx_id >= $1::xid8 AND (tx_id, id) > ($1::xid8, $2::uuid) AND tx_id < $3::xid8
   ORDER BY tx_id, id LIMIT $4::int4
-), folded AS (${fold(names, 'batch', 'true')})
+), folded AS (${fold(shape, 'batch', 'true')})
 SELECT count(*)::int4 AS "n", (array_agg(tx_id::text ORDER BY tx_id DESC, id DESC))[1] AS "tx",
   (array_agg(id::text ORDER BY tx_id DESC, id DESC))[1] AS "id"
 FROM batch`,
@@ -84,11 +133,11 @@ FROM batch`,
      * ($3 tx, $4 id): the grains nest, so every bucket starting in whole days ends in them.
      */
     refold: {
-      remove: `DELETE FROM ${names.eventRollups}
+      remove: `DELETE FROM ${shape.table}
 WHERE ($1::timestamptz IS NULL OR bucket >= $1::timestamptz)
   AND ($2::timestamptz IS NULL OR bucket < $2::timestamptz)`,
       fold: fold(
-        names,
+        shape,
         names.eventLogs,
         `($1::timestamptz IS NULL OR e.created_at >= $1::timestamptz)
   AND ($2::timestamptz IS NULL OR e.created_at < $2::timestamptz)
@@ -101,14 +150,14 @@ WHERE ($1::timestamptz IS NULL OR bucket >= $1::timestamptz)
      */
     unfold: (relation: string) =>
       fold(
-        names,
+        shape,
         relation,
         `(e.tx_id, e.id) <= ($1::xid8, $2::uuid)
   AND ($3::numeric IS NULL OR e.created_at < to_timestamp($3::numeric / 1000.0))`,
         -1,
       ),
     /** Removes the rows that count nothing any more, of buckets starting before $1 (epoch ms). */
-    dropEmpty: `DELETE FROM ${names.eventRollups} WHERE events = 0 AND bucket < to_timestamp($1::float8 / 1000.0)`,
+    dropEmpty: `DELETE FROM ${shape.table} WHERE events = 0 AND bucket < to_timestamp($1::float8 / 1000.0)`,
     /** When the first and the last stored event were created (NULL, NULL: none). */
     span: `SELECT min(created_at) AS "from", max(created_at) AS "to" FROM ${names.eventLogs}`,
   } as const;
@@ -116,3 +165,8 @@ WHERE ($1::timestamptz IS NULL OR bucket >= $1::timestamptz)
 
 /** The statements of {@link rollupSql}. @internal */
 export type RollupSql = ReturnType<typeof rollupSql>;
+
+/** Every rollup's name and stored definition, locked for a change of their rows, in name order. @internal */
+export const lockAllRollups = (names: TableNames) =>
+  `SELECT name, definition, position_tx_id::text AS "tx", position_id::text AS "id"
+FROM ${names.rollups} ORDER BY name FOR UPDATE`;
