@@ -42,6 +42,8 @@
  * `eventrail-bench-<random>` are declared there and deleted after),
  * NATS_URL (default nats://127.0.0.1:4222; a stream `eventrail_bench_<random>` is created there and
  * deleted after), BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
+ * BENCH_RESULTS=1 also appends the run (its machine, its command, every line) to
+ * bench/results/<date>.jsonl, which `npm run bench:report` turns into docs/performance.md.
  */
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';

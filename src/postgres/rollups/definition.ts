@@ -10,6 +10,7 @@ import { EVENT_DIMENSIONS, EVENT_LEVELS, type RollupLevel } from './levels.js';
  * into nested objects (`['usage', 'input_tokens']`).
  */
 export interface RollupPayloadField {
+  /** The payload key, or the path of keys to a nested value. */
   readonly payload: string | readonly string[];
 }
 
@@ -17,6 +18,7 @@ export interface RollupPayloadField {
 export type RollupField =
   /** An event field. */
   | {
+      /** The event field's name. */
       readonly field:
         | 'type'
         | 'agentId'
@@ -51,9 +53,13 @@ export interface RollupDefinitionInput {
 
 /** A checked custom rollup: give it to `RollupWorker`, `rebuildRollups` and `EventQueries.rollup`. */
 export interface RollupDefinition {
+  /** The rollup's name; its table is `rollup_<name>`. */
   readonly name: string;
+  /** The event types it counts, or null for every type. */
   readonly types: readonly string[] | null;
+  /** What its counts are split by, beyond the scope and the time bucket. */
   readonly dimensions: Readonly<Record<string, RollupField>>;
+  /** The payload numbers it sums per bucket and dimensions (none: `{}`). */
   readonly sums: Readonly<Record<string, RollupPayloadField>>;
 }
 

@@ -151,6 +151,7 @@ export class RollupWorker
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
+  /** `await using rollups = ...` closes it with the default deadline. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
