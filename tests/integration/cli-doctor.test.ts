@@ -1,0 +1,152 @@
+/**
+ * `npx eventrail doctor` as a user runs it: all pass on a healthy migrated database; a fail that
+ * says what to run on one without migrations; warnings naming an old pending outbox row and a
+ * long open transaction; one line with the host and the cause, no stack trace, for a server
+ * that cannot be reached.
+ */
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { OutboxWriter } from '../../src/postgres/index.js';
+import { runCli as cli } from '../helpers/cli.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { outboxEvents } from '../helpers/outbox.js';
+
+const db = useTestDatabase();
+const bare = useTestDatabase({ migrated: false });
+
+interface Report {
+  readonly target: string;
+  readonly status: string;
+  readonly checks: { check: string; status: string; summary: string; fix?: string }[];
+}
+
+const byName = (report: Report) => Object.fromEntries(report.checks.map((c) => [c.check, c]));
+
+describe('eventrail doctor', () => {
+  it('passes every check on a healthy migrated database, and exits 0', async () => {
+    const { code, stdout, stderr } = await cli('doctor', '--url', db.url);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe(`eventrail doctor: 127.0.0.1:5432/${db.name}, schema eventrail`);
+    const statuses = Object.fromEntries(
+      lines.slice(1, -1).map((line) => [line.slice(6, 22).trim(), line.slice(0, 4).trim()]),
+    );
+    expect(statuses).toEqual({
+      connection: 'pass',
+      migrations: 'pass',
+      partitions: 'pass',
+      retention: 'info',
+      'listen/notify': 'pass',
+      'outbox backlog': 'pass',
+      'failed rows': 'pass',
+      'stream mark': 'pass',
+      consumers: 'pass',
+      wal_level: 'info',
+    });
+    expect(lines.at(-1)).toBe('8 pass, 0 warn, 0 fail');
+  });
+
+  it('fails on a database without migrations, saying what to run, and exits 1', async () => {
+    const { code, stdout } = await cli('doctor', '--url', bare.url, '--json');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.status).toBe('fail');
+    const checks = byName(report);
+    expect(checks.migrations).toEqual({
+      check: 'migrations',
+      status: 'fail',
+      summary: 'none applied: schema eventrail has no eventrail tables',
+      fix: 'run `npx eventrail migrate --url <database URL>`',
+    });
+    expect(checks.partitions?.status).toBe('skip');
+    expect(checks['listen/notify']?.status).toBe('pass');
+    // In another schema, the command names it.
+    const audit = await cli('doctor', '--url', bare.url, '--schema', 'audit');
+    expect(audit.stdout).toContain(
+      '→ run `npx eventrail migrate --url <database URL> --schema audit`',
+    );
+  });
+
+  it('warns naming an old pending outbox row and a long open transaction', async () => {
+    const client = await db.pool.connect();
+    let ids: string[];
+    try {
+      await client.query('BEGIN');
+      ids = await new OutboxWriter().write(client, outboxEvents(1, { type: 'order_paid' }));
+      await client.query(
+        `UPDATE eventrail.event_outbox SET created_at = now() - interval '10 minutes' WHERE id = $1`,
+        [ids[0]],
+      );
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const holder = new pg.Client({ connectionString: db.url, application_name: 'billing-report' });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_current_xact_id()'); // holds a transaction id from here
+      const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await new Promise((r) => setTimeout(r, 1500));
+      const { code, stdout } = await cli(
+        'doctor',
+        '--url',
+        db.url,
+        '--json',
+        '--transaction-age',
+        '1s',
+      );
+      expect(code).toBe(0); // warnings only
+      const report = JSON.parse(stdout) as Report;
+      expect(report.status).toBe('warn');
+      const checks = byName(report);
+      expect(checks['outbox backlog']?.status).toBe('warn');
+      expect(checks['outbox backlog']?.summary).toMatch(
+        new RegExp(
+          `^1 pending; the oldest, ${ids[0]} \\(order_paid\\), is 10 min old, never retried$`,
+        ),
+      );
+      expect(checks['outbox backlog']?.fix).toContain('OutboxPublisher');
+      expect(checks['stream mark']?.status).toBe('warn');
+      expect(checks['stream mark']?.summary).toContain(
+        `pid ${rows[0]?.pid} (billing-report, postgres from`,
+      );
+      expect(checks['stream mark']?.summary).toContain('idle in transaction');
+      expect(checks['stream mark']?.summary).toContain(
+        'last query: SELECT pg_backend_pid() AS pid',
+      );
+      expect(checks['stream mark']?.fix).toContain(`pg_terminate_backend(${rows[0]?.pid})`);
+      // Under the default threshold (5m), the same row is no warning.
+      const relaxed = await cli('doctor', '--url', db.url, '--json', '--outbox-age', '1h');
+      expect(byName(JSON.parse(relaxed.stdout) as Report)['outbox backlog']?.status).toBe('pass');
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  });
+
+  it('fails with the host and the cause, no stack trace, for a server it cannot reach', async () => {
+    const { code, stdout, stderr } = await cli(
+      'doctor',
+      '--url',
+      'postgres://postgres@127.0.0.1:1/x',
+    );
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    expect(stdout).toContain(
+      'fail  connection  cannot connect to 127.0.0.1:1: connection refused: no server listens there (ECONNREFUSED)',
+    );
+    expect(stdout).not.toMatch(/^\s+at /m);
+    const json = await cli('doctor', '--url', 'postgres://postgres@127.0.0.1:1/x', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'fail',
+      checks: [{ check: 'connection', status: 'fail' }],
+    });
+  });
+
+  it('refuses a threshold that is not a duration, naming the flag, with exit code 2', async () => {
+    const { code, stderr } = await cli('doctor', '--url', db.url, '--outbox-age', 'soon');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^eventrail: --outbox-age: 'soon' is not a duration/);
+  });
+});
