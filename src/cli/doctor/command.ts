@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { toExecutor } from '../../postgres/driver/executor.js';
 import { doctorSql } from '../../postgres/sql/doctor.js';
 import { quoteIdentifier, type TableNames, tableNames } from '../../postgres/sql/names.js';
-import { parseDuration, parseFlags, UsageError } from '../flags.js';
+import { type CommandIo, invocationOf, parseDuration, parseFlags, UsageError } from '../flags.js';
 import {
   consumers,
   failedRows,
@@ -133,23 +133,10 @@ async function checks(ctx: DoctorContext, server: Server): Promise<CheckResult[]
 export async function doctorCommand(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  io: {
-    readonly stdout: { write(text: string): unknown };
-    readonly stderr: { write(text: string): unknown };
-  } = process,
+  io: CommandIo = process,
 ): Promise<number> {
-  let invocation: ReturnType<typeof readDoctorCommandLine>;
-  try {
-    invocation = readDoctorCommandLine(args, env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`eventrail: ${error.message}\n\n${DOCTOR_USAGE}\n`);
-    return 2;
-  }
-  if (invocation === 'help') {
-    io.stdout.write(`${DOCTOR_USAGE}\n`);
-    return 0;
-  }
+  const invocation = invocationOf(() => readDoctorCommandLine(args, env), DOCTOR_USAGE, io);
+  if (typeof invocation === 'number') return invocation;
   const { url, names, json, thresholds, connectTimeoutMs } = invocation;
   const { default: pg } = await import('pg');
   const config: pg.ClientConfig = {
