@@ -120,12 +120,15 @@ export async function streamMark(ctx: DoctorContext): Promise<CheckResult> {
   const [oldest] = rows;
   const named = rows.map(
     (t) =>
-      `pid ${t.pid} (${t.application}, ${t.user} from ${t.client}, ${t.state ?? 'state unknown'}) open for ${duration(t.ageMs)}, last query: ${t.query}`,
+      `pid ${t.pid} (${t.application}, ${t.user} from ${t.client}, ${t.state ?? 'state unknown'}) has held the stream's high-water mark back for ${duration(t.ageMs)}; last query: ${t.query}`,
   );
   return {
     check,
     status: 'warn',
-    summary: `${rows.length} transaction(s) open longer than ${limit} hold the stream's high-water mark back ${duration(oldest?.ageMs ?? 0)}: ${named.join('; ')}`,
+    summary:
+      rows.length === 1
+        ? (named[0] as string)
+        : `${rows.length} transactions open longer than ${limit}: ${named.join(' | ')}`,
     fix: `streams and consumers see nothing committed after it started until it ends: end it in the application (or \`SELECT pg_terminate_backend(${oldest?.pid})\`), and bound such transactions (idle_in_transaction_session_timeout)`,
   };
 }
