@@ -125,6 +125,55 @@ describe('eventrail doctor', () => {
     }
   });
 
+  it('warns on failed rows, a consumer no member runs, rows in the default partition, partitions ending soon', async () => {
+    await db.pool.query(`UPDATE eventrail.event_outbox SET status = 'failed'`);
+    await db.pool.query(`INSERT INTO eventrail.consumers (name, partitions) VALUES ('billing', 1)`);
+    await db.pool.query(
+      `INSERT INTO eventrail.consumer_partitions (consumer, partition, position_tx_id, position_id)
+       VALUES ('billing', 0, '1', '00000000-0000-0000-0000-000000000000')`,
+    );
+    await db.pool.query(
+      `INSERT INTO eventrail.dead_letters (consumer, event_id, event_created_at, position_tx_id,
+         partition, key, attempts) VALUES ('billing', gen_random_uuid(), now(), '1', 0, 'k', 3)`,
+    );
+    // A row far in the future, past every partition: the default partition takes it.
+    await db.pool.query(
+      `INSERT INTO eventrail.event_logs (id, event_type, user_id, payload, created_at)
+       VALUES (gen_random_uuid(), 'LATE', 'u', '{}', now() + interval '1 year')`,
+    );
+    await db.pool.query(
+      `INSERT INTO eventrail.retention_horizon (expired_before, through_tx_id, through_id)
+       VALUES ('2026-01-01T00:00:00Z', '1', '00000000-0000-0000-0000-000000000000')`,
+    );
+    const { code, stdout } = await cli('doctor', '--url', db.url, '--json');
+    expect(code).toBe(0);
+    const checks = byName(JSON.parse(stdout) as Report);
+    expect(checks['failed rows']).toMatchObject({
+      status: 'warn',
+      summary: '1 failed outbox row(s), 1 dead letter(s) of consumer billing',
+    });
+    expect(checks['failed rows']?.fix).toContain(
+      'npx eventrail dead-letters list --consumer billing',
+    );
+    expect(checks.consumers?.status).toBe('warn');
+    expect(checks.consumers?.summary).toMatch(
+      /^billing: 0 partition\(s\) leased, checkpoint moved /,
+    );
+    expect(checks.consumers?.fix).toContain('no member of billing runs');
+    expect(checks.partitions?.status).toBe('warn');
+    expect(checks.partitions?.summary).toContain('1 row(s) in event_logs_default');
+    expect(checks.partitions?.fix).toContain('npx eventrail maintain --url <database URL>');
+    expect(checks.retention?.summary).toMatch(
+      /^events created before 2026-01-01 00:00 UTC removed; the last removal \d+ m?s ago/,
+    );
+    await db.pool.query(`DELETE FROM eventrail.event_logs WHERE event_type = 'LATE'`);
+    const soon = await cli('doctor', '--url', db.url, '--json', '--partitions-ahead', '30d');
+    expect(byName(JSON.parse(soon.stdout) as Report).partitions).toMatchObject({
+      status: 'warn',
+      summary: expect.stringMatching(/^\d+ partitions, made through .* UTC \(\d\.\d d ahead\)$/),
+    });
+  });
+
   it('fails with the host and the cause, no stack trace, for a server it cannot reach', async () => {
     const { code, stdout, stderr } = await cli(
       'doctor',
