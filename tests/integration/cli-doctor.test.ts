@@ -4,6 +4,7 @@
  * long open transaction; one line with the host and the cause, no stack trace, for a server
  * that cannot be reached.
  */
+import net from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { OutboxWriter } from '../../src/postgres/index.js';
@@ -22,12 +23,48 @@ interface Report {
 
 const byName = (report: Report) => Object.fromEntries(report.checks.map((c) => [c.check, c]));
 
+/**
+ * A proxy in front of the server that loses every notification (NotificationResponse, 'A'), as a
+ * proxy pooling by transaction does: LISTEN succeeds, nothing ever arrives.
+ */
+async function notificationEater(target: URL): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream);
+    // Every message from the server is a type byte and an int32 length (which counts itself).
+    let pending = Buffer.alloc(0);
+    upstream.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 5 && pending.length >= 1 + pending.readInt32BE(1)) {
+        const size = 1 + pending.readInt32BE(1);
+        if (pending[0] !== 0x41) client.write(pending.subarray(0, size));
+        pending = pending.subarray(size);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 describe('eventrail doctor', () => {
   it('passes every check on a healthy migrated database, and exits 0', async () => {
     const { code, stdout, stderr } = await cli('doctor', '--url', db.url);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toBe(`eventrail doctor: 127.0.0.1:5432/${db.name}, schema eventrail`);
+    const { host } = new URL(db.url);
+    expect(lines[0]).toBe(`eventrail doctor: ${host}/${db.name}, schema eventrail`);
     const statuses = Object.fromEntries(
       lines.slice(1, -1).map((line) => [line.slice(6, 22).trim(), line.slice(0, 4).trim()]),
     );
@@ -172,6 +209,29 @@ describe('eventrail doctor', () => {
       status: 'warn',
       summary: expect.stringMatching(/^\d+ partitions, made through .* UTC \(\d\.\d d ahead\)$/),
     });
+  });
+
+  it('warns when a NOTIFY never comes back, as behind a proxy that pools by transaction', async () => {
+    const url = new URL(db.url);
+    const proxy = await notificationEater(new URL(db.url));
+    try {
+      url.port = String(proxy.port);
+      const { code, stdout } = await cli(
+        'doctor',
+        '--url',
+        url.toString(),
+        '--notify-timeout',
+        '500ms',
+      );
+      expect(code).toBe(0);
+      expect(stdout).toContain(
+        'warn  listen/notify   a NOTIFY did not come back to a LISTEN on a second connection within 500 ms',
+      );
+      expect(stdout).toContain('set `listen: false` on the OutboxPublisher and EventStream');
+      expect(stdout).toMatch(/^pass {2}migrations/m); // everything else goes through the proxy
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('fails with the host and the cause, no stack trace, for a server it cannot reach', async () => {

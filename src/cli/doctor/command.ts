@@ -143,7 +143,9 @@ export async function doctorCommand(
     connectionString: url,
     application_name: 'eventrail-doctor',
     connectionTimeoutMillis: connectTimeoutMs,
-    statement_timeout: 30_000,
+    // Timed by the client: a startup parameter (statement_timeout) is refused by PgBouncer,
+    // which is one of the things the doctor is there to find.
+    query_timeout: 30_000,
   };
   const probe = new pg.Client(config);
   const where = `${probe.host}:${probe.port}`;
