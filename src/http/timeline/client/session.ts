@@ -1,168 +1,341 @@
+import { ApiError, api, CONFIG, type Params, pageUrl } from './api.js';
+import { details } from './details.js';
+import { add, el } from './dom.js';
+import { type Filter, type FiltersForm, filtersForm, isoOf, NO_FILTER } from './filters.js';
+import { LanesView } from './lanes-view.js';
+import { startLive } from './live.js';
+import { isError, type TimelineEvent } from './model/event.js';
+import { when } from './model/format.js';
+import { type Change, type Item, type Row, SessionModel } from './model/model.js';
+import { header, rowElement, totalsPanel } from './rows.js';
+import { showState } from './state.js';
+import { countsOf, seriesOf, strip } from './strip.js';
+import { Waterfall } from './waterfall.js';
+
 /**
- * The session view (or a business object's): loads its events newest first, page by page with
- * the list route's cursor, draws them, and moves between marks with the keyboard.
+ * The session view (or a business object's): loads its events oldest first, a page at a time
+ * with the list route's cursor in the background, and shows them as lanes and a waterfall that
+ * select together. Live events are appended; those that come while history still loads wait
+ * until it has (they are newer than all of it), so nothing is sorted again.
  * @internal
  */
-export const SESSION_JS = `
-var S = null;
 
-function subjectOf() {
-  if (CONFIG.sessionId) return { params: { sessionId: CONFIG.sessionId }, title: 'Session ' + CONFIG.sessionId };
-  var q = new URLSearchParams(location.search);
-  var type = q.get('aggregateType'), id = q.get('aggregateId');
-  if (type && id) return { params: { aggregateType: type, aggregateId: id }, title: type + ' ' + id };
+const PAGE = 500;
+/** The strip (counts and error rate over everything loaded) is drawn at most this often. */
+const STRIP_EVERY_MS = 1000;
+
+interface Subject {
+  readonly params: Params;
+  readonly title: string;
+}
+
+function subjectOf(): Subject | null {
+  if (CONFIG.sessionId) {
+    return { params: { sessionId: CONFIG.sessionId }, title: `Session ${CONFIG.sessionId}` };
+  }
+  const q = new URLSearchParams(location.search);
+  const type = q.get('aggregateType');
+  const id = q.get('aggregateId');
+  if (type && id)
+    return { params: { aggregateType: type, aggregateId: id }, title: `${type} ${id}` };
   return null;
 }
 
-function listQuery() {
-  var f = S.filter;
-  return Object.assign({}, S.subject.params, {
-    type: f.type, errorsOnly: f.errorsOnly ? 'true' : '', from: isoOf(f.from), to: isoOf(f.to),
-  });
+interface Page {
+  readonly items: TimelineEvent[];
+  readonly nextCursor?: string | null;
 }
 
-function byTime(a, b) {
-  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
+class SessionView {
+  readonly #subject: Subject;
+  readonly #root = el('div', 'session');
+  readonly #controls: FiltersForm;
+  readonly #notice = el('p', 'muted');
+  readonly #summary = el('p', 'muted');
+  readonly #totals = el('div', 'panel totals-panel');
+  readonly #stripSlot = el('div', 'wide');
+  readonly #detailsSlot = el('div', 'side');
+  readonly #lanes: LanesView;
+  #waterfall: Waterfall<Row>;
+  #model = new SessionModel();
+  #filter: Filter = NO_FILTER;
+  #lane = '';
+  /** The rows and items shown (all, or the chosen lane's). */
+  #rows: Row[] = [];
+  #items: Item[] = [];
+  #selected: Item | null = null;
+  #cursor: string | null = null;
+  #loading = false;
+  #generation = 0;
+  #held: TimelineEvent[] = [];
+  #queue: TimelineEvent[] = [];
+  #flush = 0;
+  #ticker = 0;
+  #stripAt = 0;
+  #typeCount = 0;
+  #laneCount = 0;
 
-function addEvents(items) {
-  items.forEach(function (e) {
-    if (S.ids[e.id]) return;
-    S.ids[e.id] = true;
-    S.types[e.type] = true;
-    S.events.push(e);
-  });
-  S.events.sort(byTime);
-}
-
-async function loadPage() {
-  var page = await api('events', Object.assign(listQuery(), { limit: 500, cursor: S.cursor }));
-  addEvents(page.items);
-  S.cursor = page.nextCursor;
-}
-
-function liveEvent(event) {
-  addEvents([event]);
-  if (!S.pending) S.pending = setTimeout(function () { S.pending = null; render(); }, 50);
-}
-
-async function reload() {
-  S.events = []; S.ids = {}; S.cursor = null;
-  await startLive(liveEvent);
-  try {
-    await loadPage();
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 400) throw error;
-    S.notice.textContent = 'Refused: ' + error.message;
+  constructor(main: HTMLElement, subject: Subject) {
+    this.#subject = subject;
+    const back = el('a', null, `← Project ${CONFIG.projectId}`);
+    back.href = pageUrl(null);
+    this.#controls = filtersForm(
+      (filter) => {
+        this.#filter = filter;
+        this.#notice.textContent = '';
+        this.reload().catch(showState);
+      },
+      (lane) => {
+        this.#lane = lane;
+        this.#reshow();
+      },
+    );
+    this.#notice.setAttribute('role', 'status');
+    this.#summary.id = 'summary';
+    this.#waterfall = this.#newWaterfall();
+    this.#lanes = new LanesView({
+      select: (item, focus) => this.#select(item, 'lanes', focus),
+    });
+    const timeline = add(
+      el('section', 'panel timeline'),
+      el('h2', null, 'Timeline'),
+      this.#summary,
+      this.#lanes.element,
+    );
+    timeline.setAttribute('aria-label', 'Timeline');
+    const list = add(
+      el('section', 'panel waterfall'),
+      el('h2', null, 'Waterfall'),
+      this.#waterfall.element,
+    );
+    list.setAttribute('aria-label', 'Waterfall');
+    add(
+      this.#root,
+      add(
+        el('div', 'wide'),
+        back,
+        el('h1', null, subject.title),
+        this.#controls.form,
+        this.#notice,
+      ),
+      add(el('div', 'body'), this.#totals, timeline, list),
+      this.#detailsSlot,
+      this.#stripSlot,
+    );
+    main.replaceChildren(this.#root);
   }
-  render();
-}
 
-function focusMark(button) {
-  if (!button) return;
-  S.marks.forEach(function (m) { m.tabIndex = -1; });
-  button.tabIndex = 0;
-  button.focus();
-  button.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-}
-
-function nearestInLane(from, step) {
-  var lanes = Array.prototype.slice.call(S.box.querySelectorAll('.lane'));
-  var here = lanes.indexOf(from.closest('.lane'));
-  var target = lanes[here + step];
-  if (!target) return null;
-  var x = from.offsetLeft, best = null;
-  target.querySelectorAll('.mark').forEach(function (m) {
-    if (!best || Math.abs(m.offsetLeft - x) < Math.abs(best.offsetLeft - x)) best = m;
-  });
-  return best || nearestInLane(target.querySelector('.lane-name'), step);
-}
-
-function onKey(event) {
-  var mark = event.target.closest && event.target.closest('.mark');
-  if (!mark) return;
-  var i = S.marks.indexOf(mark), next = null;
-  if (event.key === 'ArrowRight') next = S.marks[i + 1];
-  else if (event.key === 'ArrowLeft') next = S.marks[i - 1];
-  else if (event.key === 'Home') next = S.marks[0];
-  else if (event.key === 'End') next = S.marks[S.marks.length - 1];
-  else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') next = nearestInLane(mark, event.key === 'ArrowDown' ? 1 : -1);
-  else if (event.key === 'Escape') return select(null);
-  else return;
-  event.preventDefault();
-  focusMark(next);
-}
-
-function select(id) {
-  S.selected = id;
-  S.marks.forEach(function (m) { m.setAttribute('aria-pressed', String(m.dataset.id === id)); });
-  var event = S.events.find(function (e) { return e.id === id; });
-  S.detailsSlot.replaceChildren(details(event || null));
-}
-
-function render() {
-  var focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.id : null;
-  var old = S.box, follow = old && old.scrollWidth > old.clientWidth && old.scrollLeft + old.clientWidth >= old.scrollWidth - 8;
-  var drawn = drawLanes(S.events, S.lane);
-  S.box = drawn.box;
-  S.marks = drawn.marks;
-  S.box.addEventListener('keydown', onKey);
-  S.box.addEventListener('click', function (event) {
-    var mark = event.target.closest('.mark');
-    if (mark) { focusMark(mark); select(mark.dataset.id); }
-  });
-  S.controls.update(Object.keys(S.types).sort(), drawn.lanes.names, drawn.lanes.mode, S.filter.type, S.lane);
-  var shown = S.lane ? S.events.filter(function (e) { return drawn.lanes.laneOf[e.id] === S.lane; }) : S.events;
-  var start = shown.length ? Date.parse(shown[0].createdAt) : 0;
-  var end = shown.length ? Date.parse(shown[shown.length - 1].createdAt) + 1 : 1;
-  S.stripSlot.replaceChildren(strip(' (loaded events)', countsOf(shown), seriesOf(shown, start, end, 24)));
-  var more = null;
-  if (S.cursor) {
-    more = el('button', 'more', 'Load older events');
-    more.type = 'button';
-    more.addEventListener('click', function () { loadPage().then(render, showState); });
+  #newWaterfall(): Waterfall<Row> {
+    return new Waterfall<Row>(header(this.#model.mode), {
+      draw: (row) => rowElement(this.#model, row, Date.now()),
+      select: (position) => {
+        const row = this.#rows[position];
+        if (row) this.#select(row.item, 'waterfall', false);
+      },
+      view: (position) => {
+        const row = this.#rows[position];
+        if (row) this.#lanes.follow(this.#shownIndex(row.item));
+      },
+    });
   }
-  var summary = el('p', 'muted', shown.length + ' events shown' + (S.cursor ? ' (older events not loaded yet)' : '') +
-    (shown.length ? ', ' + when(start) + ' to ' + when(end - 1) : ''));
-  summary.id = 'summary';
-  S.timelineSlot.replaceChildren();
-  add(S.timelineSlot, el('h2', null, 'Timeline'), summary, shown.length ? S.box : el('p', 'state', 'No events match.'), legend(), more);
-  var keep = S.marks.find(function (m) { return m.dataset.id === (focused || S.selected); }) || S.marks[0];
-  if (keep) keep.tabIndex = 0;
-  if (focused && keep && keep.dataset.id === focused) keep.focus();
-  // Where the reader was; at the newest end, it follows new events.
-  S.box.scrollLeft = follow ? S.box.scrollWidth : old ? old.scrollLeft : 0;
-  select(S.selected);
+
+  #query(): Params {
+    const f = this.#filter;
+    return {
+      ...this.#subject.params,
+      type: f.type,
+      errorsOnly: f.errorsOnly ? 'true' : '',
+      from: isoOf(f.from),
+      to: isoOf(f.to),
+    };
+  }
+
+  async reload(): Promise<void> {
+    const generation = ++this.#generation;
+    this.#model = new SessionModel();
+    this.#cursor = null;
+    this.#held = [];
+    this.#selected = null;
+    this.#loading = true;
+    this.#root.dataset.loaded = 'no';
+    await startLive(this.#query(), (event) => this.#onLive(event));
+    let page: Page = { items: [] };
+    try {
+      page = await api<Page>('events', { ...this.#query(), order: 'asc', limit: PAGE });
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 400) throw error;
+      this.#notice.textContent = `Refused: ${error.message}`;
+    }
+    if (generation !== this.#generation) return;
+    this.#model.add(page.items);
+    this.#cursor = page.nextCursor ?? null;
+    this.#reshow();
+    performance.mark('timeline:first-rows');
+    await this.#loadRest(generation);
+  }
+
+  async #loadRest(generation: number): Promise<void> {
+    while (this.#cursor !== null) {
+      const page = await api<Page>('events', {
+        ...this.#query(),
+        order: 'asc',
+        limit: PAGE,
+        cursor: this.#cursor,
+      });
+      if (generation !== this.#generation) return;
+      this.#cursor = page.nextCursor ?? null;
+      this.#apply(this.#model.add(page.items));
+    }
+    this.#loading = false;
+    this.#apply(this.#model.add(this.#held));
+    this.#held = [];
+    this.#update(true);
+    this.#root.dataset.loaded = 'all';
+    performance.mark('timeline:all-loaded');
+  }
+
+  #onLive(event: TimelineEvent): void {
+    if (this.#loading) {
+      this.#held.push(event);
+      return;
+    }
+    this.#queue.push(event);
+    if (!this.#flush) this.#flush = window.setTimeout(() => this.#flushLive(), 50);
+  }
+
+  /** Appends the live burst; its main-thread work (layout included) is measured for the bench. */
+  #flushLive(): void {
+    const start = performance.now();
+    this.#flush = 0;
+    const burst = this.#queue;
+    this.#queue = [];
+    this.#apply(this.#model.add(burst));
+    void this.#root.offsetHeight;
+    performance.measure('timeline:live-append', { start, end: performance.now() });
+  }
+
+  #apply(change: Change): void {
+    if (change.kind === 'none') return;
+    if (change.kind === 'rebuilt') {
+      this.#reshow();
+      return;
+    }
+    const follow = this.#waterfall.atEnd;
+    const before = this.#items.length;
+    for (const row of change.rows)
+      if (!this.#lane || row.item.lane === this.#lane) this.#rows.push(row);
+    for (const item of change.items)
+      if (!this.#lane || item.lane === this.#lane) this.#items.push(item);
+    this.#waterfall.grew(follow && this.#rows.length > 0);
+    this.#lanes.appended(this.#items, before, change.closed);
+    this.#update(false);
+  }
+
+  /** Everything drawn again from the model: after a rebuild, a lane choice, a reload. */
+  #reshow(): void {
+    const lane = this.#lane;
+    this.#rows = lane
+      ? this.#model.rows.filter((r) => r.item.lane === lane)
+      : [...this.#model.rows];
+    this.#items = lane ? this.#model.items.filter((i) => i.lane === lane) : [...this.#model.items];
+    const old = this.#waterfall.element;
+    this.#waterfall = this.#newWaterfall();
+    old.replaceWith(this.#waterfall.element);
+    this.#waterfall.setRows(this.#rows);
+    this.#lanes.show(this.#model, this.#items, lane);
+    this.#laneCount = -1;
+    this.#update(true);
+    this.#select(this.#selected, 'restore', false);
+  }
+
+  /** Totals, summary, filters' choices, strip; open spans' ticker. */
+  #update(strip: boolean): void {
+    const now = Date.now();
+    const m = this.#model;
+    this.#totals.replaceChildren(el('h2', null, 'Totals'), totalsPanel(m, now));
+    const n = this.#items.length;
+    const first = this.#items[0];
+    const last = this.#items[n - 1];
+    this.#summary.textContent = `${n} events shown${this.#loading ? ' (loading older pages…)' : ''}${first && last ? `, ${when(first.at)} to ${when(last.at)}` : ''}`;
+    if (m.totals.types.size !== this.#typeCount || m.laneNames.length !== this.#laneCount) {
+      this.#typeCount = m.totals.types.size;
+      this.#laneCount = m.laneNames.length;
+      this.#controls.update(
+        [...m.totals.types.keys()].sort(),
+        m.laneNames,
+        m.mode,
+        this.#filter.type,
+        this.#lane,
+      );
+    }
+    if (strip || now - this.#stripAt > STRIP_EVERY_MS) this.#drawStrip(now);
+    if (m.open.size > 0 && !this.#ticker) {
+      this.#ticker = window.setInterval(() => this.#tick(), 250);
+    }
+  }
+
+  #tick(): void {
+    if (this.#model.open.size === 0) {
+      window.clearInterval(this.#ticker);
+      this.#ticker = 0;
+    }
+    const now = Date.now();
+    this.#lanes.refresh(now);
+    this.#waterfall.draw();
+    this.#totals.replaceChildren(el('h2', null, 'Totals'), totalsPanel(this.#model, now));
+  }
+
+  #drawStrip(now: number): void {
+    this.#stripAt = now;
+    const items = this.#items;
+    const start = items[0]?.at ?? 0;
+    const end = (items[items.length - 1]?.at ?? 0) + 1;
+    const types = new Map<string, number>();
+    for (const i of items) types.set(i.event.type, (types.get(i.event.type) ?? 0) + 1);
+    const times = items.map((i) => ({ at: i.at, error: isError(i.event) }));
+    this.#stripSlot.replaceChildren(
+      strip(' (loaded events)', countsOf(types), seriesOf(times, start, end, 24)),
+    );
+  }
+
+  /** The position of `item` among the shown items (binary search: they are in time order). */
+  #shownIndex(item: Item): number {
+    if (!this.#lane) return item.index;
+    let lo = 0;
+    let hi = this.#items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.#items[mid]?.index ?? 0) < item.index) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.#items[lo] === item ? lo : -1;
+  }
+
+  #rowPosition(row: Row): number {
+    if (!this.#lane) return row.index;
+    return this.#rows.indexOf(row);
+  }
+
+  #select(item: Item | null, from: 'lanes' | 'waterfall' | 'restore', focus: boolean): void {
+    this.#selected = item;
+    const row = item ? (this.#model.rows[item.rowIndex] ?? null) : null;
+    if (from !== 'waterfall')
+      this.#waterfall.activate(row ? this.#rowPosition(row) : -1, from === 'lanes');
+    if (item) this.#lanes.select(item, this.#shownIndex(item), focus && from === 'lanes');
+    else this.#lanes.select(null, -1, false);
+    this.#detailsSlot.replaceChildren(details(item, row, Date.now()));
+  }
 }
 
-function legend() {
-  var box = el('p', 'legend');
-  [['k-tool risk-low', 'tool, low risk'], ['k-tool risk-high', 'tool, high risk'], ['k-agent', 'agent switch / call'],
-    ['k-approval', 'approval'], ['k-warn', 'approval warning'], ['k-error', 'error'], ['k-other', 'other']].forEach(function (item) {
-    add(box, add(el('span'), el('span', 'mark ' + item[0]), item[1]));
-  });
-  box.setAttribute('aria-hidden', 'true');
-  return box;
+export async function sessionView(main: HTMLElement): Promise<void> {
+  const subject = subjectOf();
+  if (!subject) {
+    throw new ApiError(
+      400,
+      'NO_SUBJECT',
+      'Name a session (…/timeline/{sessionId}) or an object (?aggregateType=…&aggregateId=…)',
+    );
+  }
+  document.title = `${subject.title} · ${CONFIG.projectId}`;
+  await new SessionView(main, subject).reload();
 }
-
-async function sessionView() {
-  var subject = subjectOf();
-  if (!subject) throw new ApiError(400, 'NO_SUBJECT', 'Name a session (…/timeline/{sessionId}) or an object (?aggregateType=…&aggregateId=…)');
-  S = { subject: subject, filter: {}, lane: '', types: {}, events: [], ids: {}, marks: [], selected: null };
-  document.title = subject.title + ' · ' + CONFIG.projectId;
-  var back = el('a', null, '← Project ' + CONFIG.projectId);
-  back.href = pageUrl(null);
-  S.controls = filtersForm(function (filter) { S.filter = filter; S.notice.textContent = ''; reload().catch(showState); },
-    function (lane) { S.lane = lane; render(); });
-  S.notice = el('p', 'muted');
-  S.notice.setAttribute('role', 'status');
-  S.stripSlot = el('div', 'wide');
-  S.timelineSlot = el('section', 'panel timeline');
-  S.timelineSlot.setAttribute('aria-label', 'Timeline');
-  S.detailsSlot = el('div');
-  main.replaceChildren(add(el('div', 'session'),
-    add(el('div', 'wide'), back, el('h1', null, subject.title), S.controls.form, S.notice),
-    S.timelineSlot, S.detailsSlot, S.stripSlot));
-  await reload();
-}
-`;
