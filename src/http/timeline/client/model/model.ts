@@ -76,6 +76,7 @@ export class SessionModel {
     if (fresh.length === 0) return NOTHING;
     fresh.sort(byTime);
     const mode = fresh.reduce(widerMode, this.#lanes.mode);
+    if (mode !== this.#lanes.mode && this.items.length === 0) this.#reset(mode);
     const last = this.items[this.items.length - 1];
     const first = fresh[0] as TimelineEvent;
     if (mode === this.#lanes.mode && (last === undefined || byTime(last.event, first) < 0)) {
