@@ -29,6 +29,8 @@
  * consume-replay-nats, replay of BENCH_EVENTS stored events to NATS vs the logger → NatsSink
  * rate, see postgres/consume.ts; BENCH_CONSUME, a comma-separated list of catchup, group, live,
  * replay, runs only those, default all).
+ * timeline (only when named: it needs Chromium): the timeline page on sessions of 1,000, 10,000
+ * and 100,000 events, see http/timeline.ts (BENCH_TIMELINE_SIZES, BENCH_TIMELINE_BURSTS).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -36,6 +38,7 @@
  * NATS_URL (default nats://127.0.0.1:4222; a stream `eventrail_bench_<random>` is created there and
  * deleted after), BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
  */
+import { timelineBench } from './http/timeline.js';
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
 import { loggerNats } from './nats/publish.js';
@@ -164,6 +167,14 @@ if (wanted('consume')) {
     if (part('live'))
       for (const live of [liveConsumer, liveSubscription]) await liveLatency(db, live);
     if (part('replay')) await replayNats(db, count);
+  } finally {
+    await db.drop();
+  }
+}
+if (selected.has('timeline')) {
+  const db = await createBenchDatabase('eventrail_bench_timeline');
+  try {
+    await timelineBench(db);
   } finally {
     await db.drop();
   }

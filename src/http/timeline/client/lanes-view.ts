@@ -1,7 +1,7 @@
 import { add, el } from './dom.js';
 import type { Item, SessionModel } from './model/model.js';
 import type { Span } from './model/spans.js';
-import { drawLanes, type LanesDrawing } from './track.js';
+import { LanesDrawing } from './track.js';
 
 /**
  * The lanes over a window of the shown events: at most {@link WINDOW} marks are drawn, the
@@ -13,6 +13,8 @@ import { drawLanes, type LanesDrawing } from './track.js';
 
 const WINDOW = 400;
 const MARGIN = 40;
+/** Live events appended past WINDOW before the window is drawn again from its newest end. */
+const SLACK = 200;
 
 export interface LanesHooks {
   select(item: Item | null, focus: boolean): void;
@@ -64,18 +66,33 @@ export class LanesView {
     this.#draw(false);
   }
 
-  /** `items` grew from `before`: a window that held the newest events moves on with them. */
+  /**
+   * `items` grew from `before`: a window that held the newest events takes the new ones (drawn
+   * onto what is there); spans they closed are redrawn where they are drawn.
+   */
   appended(items: readonly Item[], before: number, closed: readonly Span[]): void {
     this.#items = items;
-    const first = items[this.#start];
-    const touched = closed.some((s) => first !== undefined && s.startAt >= first.at);
-    if (this.#end === before) {
-      this.#end = items.length;
-      this.#start = Math.max(this.#start, this.#end - WINDOW);
-      this.#draw(true);
-    } else if (touched) {
-      this.#draw(false);
+    const drawing = this.#drawing;
+    if (!drawing || this.#end !== before) {
+      drawing?.append([], closed, Date.now());
+      if (!drawing && items.length > 0) this.show(this.#model as SessionModel, items, this.#lane);
+      return;
     }
+    this.#end = items.length;
+    if (this.#end - this.#start > WINDOW + SLACK) {
+      this.#start = this.#end - WINDOW;
+      this.#draw(true);
+      return;
+    }
+    const box = drawing.box;
+    const atRight = box.scrollLeft + box.clientWidth >= box.scrollWidth - 8;
+    const from = drawing.marks.length;
+    drawing.append(items.slice(before), closed, Date.now());
+    for (const m of drawing.marks.slice(from)) {
+      this.#marks.set(m.dataset.id ?? '', m);
+      m.setAttribute('aria-pressed', String(m.dataset.id === this.#selected));
+    }
+    if (atRight) box.scrollLeft = box.scrollWidth;
   }
 
   /** Moves the window to hold the `index`-th shown event when it is near or past an edge. */
@@ -147,13 +164,8 @@ export class LanesView {
       return;
     }
     const window = this.#items.slice(this.#start, this.#end);
-    const drawing = drawLanes(
-      model,
-      window,
-      this.#lane,
-      this.#end === this.#items.length,
-      Date.now(),
-    );
+    const tail = this.#end === this.#items.length;
+    const drawing = new LanesDrawing(model, window, this.#lane, tail, Date.now());
     this.#drawing = drawing;
     this.#marks = new Map(drawing.marks.map((m) => [m.dataset.id ?? '', m]));
     drawing.box.addEventListener('keydown', (event) => this.#key(event));

@@ -21,8 +21,6 @@ import { Waterfall } from './waterfall.js';
  */
 
 const PAGE = 500;
-/** The strip (counts and error rate over everything loaded) is drawn at most this often. */
-const STRIP_EVERY_MS = 1000;
 
 interface Subject {
   readonly params: Params;
@@ -71,7 +69,9 @@ class SessionView {
   #queue: TimelineEvent[] = [];
   #flush = 0;
   #ticker = 0;
-  #stripAt = 0;
+  /** Counts by type, and the times of errors, of the shown items (for the strip). */
+  #types = new Map<string, number>();
+  #errors: number[] = [];
   #typeCount = 0;
   #laneCount = 0;
 
@@ -189,7 +189,7 @@ class SessionView {
     this.#loading = false;
     this.#apply(this.#model.add(this.#held));
     this.#held = [];
-    this.#update(true);
+    this.#update();
     this.#root.dataset.loaded = 'all';
     performance.mark('timeline:all-loaded');
   }
@@ -228,7 +228,7 @@ class SessionView {
       if (!this.#lane || item.lane === this.#lane) this.#items.push(item);
     this.#waterfall.grew(follow && this.#rows.length > 0);
     this.#lanes.appended(this.#items, before, change.closed);
-    this.#update(false);
+    this.#update();
   }
 
   /** Everything drawn again from the model: after a rebuild, a lane choice, a reload. */
@@ -237,19 +237,28 @@ class SessionView {
     this.#rows = lane
       ? this.#model.rows.filter((r) => r.item.lane === lane)
       : [...this.#model.rows];
-    this.#items = lane ? this.#model.items.filter((i) => i.lane === lane) : [...this.#model.items];
+    this.#items = [];
+    this.#types = new Map();
+    this.#errors = [];
+    for (const item of this.#model.items) if (!lane || item.lane === lane) this.#count(item);
     const old = this.#waterfall.element;
     this.#waterfall = this.#newWaterfall();
     old.replaceWith(this.#waterfall.element);
     this.#waterfall.setRows(this.#rows);
     this.#lanes.show(this.#model, this.#items, lane);
     this.#laneCount = -1;
-    this.#update(true);
+    this.#update();
     this.#select(this.#selected, 'restore', false);
   }
 
+  #count(item: Item): void {
+    this.#items.push(item);
+    this.#types.set(item.event.type, (this.#types.get(item.event.type) ?? 0) + 1);
+    if (isError(item.event)) this.#errors.push(item.at);
+  }
+
   /** Totals, summary, filters' choices, strip; open spans' ticker. */
-  #update(strip: boolean): void {
+  #update(): void {
     const now = Date.now();
     const m = this.#model;
     this.#totals.replaceChildren(el('h2', null, 'Totals'), totalsPanel(m, now));
@@ -268,7 +277,7 @@ class SessionView {
         this.#lane,
       );
     }
-    if (strip || now - this.#stripAt > STRIP_EVERY_MS) this.#drawStrip(now);
+    this.#drawStrip();
     if (m.open.size > 0 && !this.#ticker) {
       this.#ticker = window.setInterval(() => this.#tick(), 250);
     }
@@ -285,17 +294,12 @@ class SessionView {
     this.#totals.replaceChildren(el('h2', null, 'Totals'), totalsPanel(this.#model, now));
   }
 
-  #drawStrip(now: number): void {
-    this.#stripAt = now;
+  #drawStrip(): void {
     const items = this.#items;
     const start = items[0]?.at ?? 0;
     const end = (items[items.length - 1]?.at ?? 0) + 1;
-    const types = new Map<string, number>();
-    for (const i of items) types.set(i.event.type, (types.get(i.event.type) ?? 0) + 1);
-    const times = items.map((i) => ({ at: i.at, error: isError(i.event) }));
-    this.#stripSlot.replaceChildren(
-      strip(' (loaded events)', countsOf(types), seriesOf(times, start, end, 24)),
-    );
+    const series = seriesOf(items, this.#errors, start, end, 24);
+    this.#stripSlot.replaceChildren(strip(' (loaded events)', countsOf(this.#types), series));
   }
 
   /** The position of `item` among the shown items (binary search: they are in time order). */

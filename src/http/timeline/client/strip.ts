@@ -64,21 +64,41 @@ export function countsOf(types: ReadonlyMap<string, number>): TypeCount[] {
     .sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : 1));
 }
 
-/** Buckets times into n equal slices from start to end. */
+/** The first index in [0, n) whose time is at or after t (times ascending). */
+function lowerBound(n: number, at: (i: number) => number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (at(mid) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * n equal slices from start to end (exclusive) with the events and errors in each, counted by
+ * binary search in the sorted times: cheap however many events there are.
+ */
 export function seriesOf(
-  times: Iterable<{ readonly at: number; readonly error: boolean }>,
+  events: readonly { readonly at: number }[],
+  errors: readonly number[],
   start: number,
   end: number,
   n: number,
 ): SeriesPoint[] {
   const width = Math.max(1, (end - start) / n);
+  const eventsBefore = (t: number) => lowerBound(events.length, (i) => events[i]?.at ?? 0, t);
+  const errorsBefore = (t: number) => lowerBound(errors.length, (i) => errors[i] ?? 0, t);
   const points: SeriesPoint[] = [];
-  for (let i = 0; i < n; i++) points.push({ start: start + i * width, count: 0, errors: 0 });
-  for (const t of times) {
-    const point = points[Math.min(n - 1, Math.floor((t.at - start) / width))];
-    if (!point) continue;
-    point.count++;
-    if (t.error) point.errors++;
+  for (let i = 0; i < n; i++) {
+    const from = start + i * width;
+    const to = i === n - 1 ? end : from + width;
+    points.push({
+      start: from,
+      count: eventsBefore(to) - eventsBefore(from),
+      errors: errorsBefore(to) - errorsBefore(from),
+    });
   }
   return points;
 }

@@ -6,9 +6,10 @@ import type { Item, SessionModel } from './model/model.js';
 import type { Span } from './model/spans.js';
 
 /**
- * The lanes of a window of the session (at most a few hundred events, so the DOM stays bounded
- * however long the session): one lane per agent (or stage), a time axis with idle gaps
- * compressed, a mark per event with its label, tool calls and approvals as spans.
+ * The lanes of a window of the session (a few hundred events, so the DOM stays bounded however
+ * long the session): one lane per agent (or stage), a time axis with idle gaps compressed, a
+ * mark per event with its label, tool calls and approvals as spans. Newer events are appended
+ * to what is drawn, without drawing it again.
  * @internal
  */
 
@@ -26,6 +27,13 @@ interface Lane {
   readonly track: HTMLElement;
   /** Per label level: where its last label ends, and that label (to clip when crowded). */
   readonly levels: { end: number; x: number; node: HTMLElement | null }[];
+}
+
+interface Bar {
+  readonly span: Span;
+  readonly bar: HTMLElement;
+  readonly label: HTMLElement | null;
+  readonly x0: number;
 }
 
 /** Places a label under x at the first free level; when none is free, clips the oldest one. */
@@ -67,136 +75,174 @@ function mark(item: Item, x: number): HTMLButtonElement {
   return button;
 }
 
-/** The drawn window: its marks in time order, and how to grow its open spans. */
-export interface LanesDrawing {
-  readonly box: HTMLElement;
-  readonly marks: HTMLButtonElement[];
+export class LanesDrawing {
+  readonly box = el('div', 'tl-scroll');
+  /** The marks, in time order. */
+  readonly marks: HTMLButtonElement[] = [];
+  readonly #model: SessionModel;
+  readonly #shown: string;
+  /** Whether the window ends with the newest event: open spans then grow to now. */
+  readonly #tail: boolean;
+  readonly #x = new Map<Item, number>();
+  readonly #tracks: HTMLElement[] = [];
+  readonly #lanes = new Map<string, Lane>();
+  readonly #bars = new Map<Span, Bar>();
+  readonly #axis: HTMLElement;
+  #at = STEP;
+  #last: Item | null = null;
+  #lastTick = Number.NEGATIVE_INFINITY;
+
+  /** Draws `window` (consecutive shown items); only the lane `shown` when one is named. */
+  constructor(
+    model: SessionModel,
+    window: readonly Item[],
+    shown: string,
+    tail: boolean,
+    now: number,
+  ) {
+    this.#model = model;
+    this.#shown = shown;
+    this.#tail = tail;
+    this.#axis = this.#track();
+    const word = this.#word();
+    this.box.appendChild(add(el('div', 'axis'), el('div', 'lane-name', word), this.#axis));
+    for (const name of model.laneNames) this.#lane(name);
+    this.#place(window);
+    // Spans that began before the window and end in it or after it.
+    const first = window[0];
+    if (first) {
+      for (const span of model.spans) {
+        if (span.startAt >= first.at || (span.endAt !== null && span.endAt < first.at)) continue;
+        const start = model.item(span.start.id);
+        if (start) this.#bar(span, start, STEP / 2, now);
+      }
+    }
+    this.#draw(window, now);
+  }
+
+  /** Draws `items`, newer than all drawn; `closed`: spans they ended. */
+  append(items: readonly Item[], closed: readonly Span[], now: number): void {
+    this.#place(items);
+    this.#draw(items, now);
+    for (const span of closed) {
+      const bar = this.#bars.get(span);
+      const end = span.end && this.#model.item(span.end.id);
+      if (!bar || !end) continue;
+      bar.bar.className = `span ${span.kind} ${span.status}`;
+      bar.bar.style.width = `${Math.max(4, (this.#x.get(end) ?? this.#width(now)) - bar.x0)}px`;
+      bar.bar.title = spanTitle(span, now);
+      if (bar.label) bar.label.textContent = spanLabel(span, now);
+    }
+  }
+
   /** Grows the open spans (and their labels) to `now`. */
-  refresh(now: number): void;
-}
-
-interface OpenBar {
-  readonly span: Span;
-  readonly bar: HTMLElement;
-  readonly label: HTMLElement | null;
-  readonly x0: number;
-}
-
-/**
- * Draws `window` (consecutive shown items). `tail`: the window ends with the newest event, so
- * open spans grow to now; elsewhere they run to the window's edge.
- */
-export function drawLanes(
-  model: SessionModel,
-  window: readonly Item[],
-  shown: string,
-  tail: boolean,
-  now: number,
-): LanesDrawing {
-  const x = new Map<Item, number>();
-  let at = STEP;
-  let previous: Item | null = null;
-  for (const item of window) {
-    if (previous !== null) at += gap(item.at - previous.at);
-    x.set(item, at);
-    previous = item;
+  refresh(now: number): void {
+    const open = [...this.#bars.values()].filter((b) => b.span.end === null);
+    if (open.length === 0) return;
+    this.#widen(now);
+    for (const o of open) {
+      if (this.#tail) o.bar.style.width = `${Math.max(4, this.#nowX(now) - o.x0)}px`;
+      if (o.label) o.label.textContent = spanLabel(o.span, now);
+    }
   }
-  const lastAt = previous?.at ?? now;
-  const nowX = (t: number) => at + gap(t - lastAt);
-  const box = el('div', 'tl-scroll');
-  const width = (t: number) => Math.max(at, tail ? nowX(t) : at) + 240;
-  const tracks: HTMLElement[] = [];
-  const newTrack = () => {
+
+  #word(): string {
+    const mode = this.#model.mode;
+    return mode === 'stage' ? 'stage' : mode === 'agent' ? 'agent' : '';
+  }
+
+  #track(): HTMLElement {
     const track = el('div', 'track');
-    track.style.width = `${width(now)}px`;
-    tracks.push(track);
+    this.#tracks.push(track);
     return track;
-  };
-  const axis = newTrack();
-  let lastTick = Number.NEGATIVE_INFINITY;
-  for (const [item, ix] of x) {
-    if (ix - lastTick < 130) continue;
-    lastTick = ix;
-    const tick = el('span', 'tick', clock(item.at));
-    tick.style.left = `${ix}px`;
-    axis.appendChild(tick);
   }
-  const word = model.mode === 'stage' ? 'stage' : model.mode === 'agent' ? 'agent' : '';
-  box.appendChild(add(el('div', 'axis'), el('div', 'lane-name', word), axis));
-  const lanes = new Map<string, Lane>();
-  for (const name of model.laneNames) {
-    if (shown && name !== shown) continue;
-    const track = newTrack();
-    lanes.set(name, {
-      track,
-      levels: Array.from({ length: LEVELS }, () => ({ end: 0, x: 0, node: null })),
-    });
+
+  /** The lane's row, made (at the bottom) when first needed; undefined when filtered out. */
+  #lane(name: string): Lane | undefined {
+    if (this.#shown && name !== this.#shown) return undefined;
+    const known = this.#lanes.get(name);
+    if (known) return known;
+    const track = this.#track();
+    const levels = Array.from({ length: LEVELS }, () => ({ end: 0, x: 0, node: null }));
+    const lane: Lane = { track, levels };
+    this.#lanes.set(name, lane);
     const row = add(el('div', 'lane'), el('div', 'lane-name', name), track);
     row.dataset.lane = name;
     row.setAttribute('role', 'group');
+    const word = this.#word();
     row.setAttribute('aria-label', word ? `${word} ${name}` : name);
-    box.appendChild(row);
+    this.box.appendChild(row);
+    return lane;
   }
 
-  // Spans that overlap the window; an end outside it runs to the window's edge.
-  const first = window[0];
-  const open: OpenBar[] = [];
-  const spanLabels = new Map<Item, HTMLElement>();
-  const firstAt = first?.at ?? now;
-  for (const span of first ? model.spans : []) {
-    if (span.startAt > lastAt || (span.endAt !== null && span.endAt < firstAt)) continue;
-    const start = model.item(span.start.id);
-    const lane = start && lanes.get(start.lane);
-    if (!start || !lane) continue;
-    const end = span.end ? model.item(span.end.id) : undefined;
-    const x0 = x.get(start) ?? STEP / 2;
-    const x1 = end ? (x.get(end) ?? width(now) - STEP) : tail ? nowX(now) : width(now) - STEP;
+  #place(items: readonly Item[]): void {
+    for (const item of items) {
+      if (this.#last !== null) this.#at += gap(item.at - this.#last.at);
+      this.#x.set(item, this.#at);
+      this.#last = item;
+      if (this.#at - this.#lastTick < 130) continue;
+      this.#lastTick = this.#at;
+      const tick = el('span', 'tick', clock(item.at));
+      tick.style.left = `${this.#at}px`;
+      this.#axis.appendChild(tick);
+    }
+  }
+
+  #nowX(now: number): number {
+    return this.#at + gap(now - (this.#last?.at ?? now));
+  }
+
+  #width(now: number): number {
+    return Math.max(this.#at, this.#tail ? this.#nowX(now) : this.#at) + 240;
+  }
+
+  #widen(now: number): void {
+    const width = `${this.#width(now)}px`;
+    for (const track of this.#tracks) track.style.width = width;
+  }
+
+  #bar(span: Span, start: Item, x0: number, now: number): Bar | undefined {
+    const lane = this.#lane(start.lane);
+    if (!lane) return undefined;
+    const end = span.end ? this.#model.item(span.end.id) : undefined;
+    const x1 = end
+      ? (this.#x.get(end) ?? this.#width(now) - STEP)
+      : this.#tail
+        ? this.#nowX(now)
+        : this.#width(now) - STEP;
     const bar = el('div', `span ${span.kind} ${span.status}`);
     bar.style.left = `${x0}px`;
     bar.style.width = `${Math.max(4, x1 - x0)}px`;
     bar.title = spanTitle(span, now);
     lane.track.appendChild(bar);
-    let text: HTMLElement | null = null;
-    if (x.has(start)) {
-      text = label(spanLabel(span, now), 'label span-label', bar.title);
-      spanLabels.set(start, text);
-    }
-    if (span.end === null) open.push({ span, bar, label: text, x0 });
+    const text = this.#x.has(start)
+      ? label(spanLabel(span, now), 'label span-label', bar.title)
+      : null;
+    const drawn = { span, bar, label: text, x0 };
+    this.#bars.set(span, drawn);
+    return drawn;
   }
 
-  const marks: HTMLButtonElement[] = [];
-  for (const [item, ix] of x) {
-    const lane = lanes.get(item.lane);
-    if (!lane) continue;
-    const button = mark(item, ix);
-    marks.push(button);
-    lane.track.appendChild(button);
-    const spanText = spanLabels.get(item);
-    if (spanText) {
-      place(lane, ix - 6, spanText, spanText.textContent ?? '');
-      continue;
-    }
-    const row = model.rows[item.rowIndex];
-    if (row?.item !== item) continue; // a span's end: the span's label says it
-    const text = labelOf(item.event);
-    place(
-      lane,
-      ix - 6,
-      label(text, isError(item.event) ? 'label err-label' : 'label', button.title),
-      text,
-    );
-  }
-
-  return {
-    box,
-    marks,
-    refresh(t: number) {
-      if (open.length === 0) return;
-      for (const track of tracks) track.style.width = `${width(t)}px`;
-      for (const o of open) {
-        if (tail) o.bar.style.width = `${Math.max(4, nowX(t) - o.x0)}px`;
-        if (o.label) o.label.textContent = spanLabel(o.span, t);
+  #draw(items: readonly Item[], now: number): void {
+    this.#widen(now);
+    for (const item of items) {
+      const x = this.#x.get(item) ?? 0;
+      const row = this.#model.rows[item.rowIndex];
+      const span = row?.item === item ? row.span : null;
+      const bar = span ? this.#bar(span, item, x, now) : undefined;
+      const lane = this.#lane(item.lane);
+      if (!lane) continue;
+      const button = mark(item, x);
+      this.marks.push(button);
+      lane.track.appendChild(button);
+      if (bar?.label) {
+        place(lane, x - 6, bar.label, bar.label.textContent ?? '');
+      } else if (row?.item === item) {
+        // A span's end has no label of its own: its span's says it.
+        const text = labelOf(item.event);
+        const className = isError(item.event) ? 'label err-label' : 'label';
+        place(lane, x - 6, label(text, className, button.title), text);
       }
-    },
-  };
+    }
+  }
 }
