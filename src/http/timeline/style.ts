@@ -31,7 +31,7 @@ h2 { font-size: 1rem; margin: 0 0 .5rem; }
 .state { padding: 2rem; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
 .state[data-state="not-found"] h1, .state[data-state="error"] h1 { color: var(--err); }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: .8rem 1rem; margin-bottom: 1rem; min-width: 0; }
-.strip { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; }
+.strip { contain: content; display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; }
 .counts { list-style: none; margin: 0; padding: 0; display: grid; gap: 2px; max-height: 12rem; overflow: auto; }
 .counts li { display: grid; grid-template-columns: minmax(8rem, 14rem) 3.5rem 1fr; gap: .5rem; align-items: center; font-size: .85rem; }
 .counts .name { padding-bottom: 2px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -61,7 +61,7 @@ caption { text-align: left; font-weight: 600; padding-bottom: .4rem; }
 .filters label.check { display: flex; align-items: center; gap: .3rem; color: var(--fg); font-size: .9rem; }
 input, select, button { font: inherit; color: var(--fg); background: var(--panel); border: 1px solid var(--line); border-radius: 5px; padding: .25rem .45rem; }
 button { cursor: pointer; }
-.tl-scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); }
+.tl-scroll { contain: content; overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); }
 .lane, .axis { display: flex; width: max-content; min-width: 100%; min-height: 2.6rem; border-bottom: 1px solid var(--line); }
 .axis { min-height: 1.6rem; font-size: .72rem; color: var(--muted); }
 .lane-name { position: sticky; left: 0; z-index: 3; flex: 0 0 9rem; padding: .5rem .6rem; background: var(--panel); border-right: 1px solid var(--line); font-weight: 600; font-size: .85rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -91,7 +91,7 @@ button { cursor: pointer; }
 .span-label { color: var(--muted); }
 .err-label { font-weight: 600; color: var(--err); background: var(--err-bg); border-radius: 4px; padding: 0 .3rem; }
 .wf { border: 1px solid var(--line); border-radius: 6px; background: var(--panel); }
-.wf-scroll { height: min(60vh, 26rem); overflow-y: auto; overflow-x: hidden; position: relative; }
+.wf-scroll { contain: strict; height: min(60vh, 26rem); overflow-y: auto; overflow-x: hidden; position: relative; }
 .wf-space { position: relative; }
 .wf-body { position: absolute; left: 0; right: 0; top: 0; will-change: transform; }
 .wf-row { display: grid; grid-template-columns: 6.6rem 7rem minmax(6rem, 1fr) 5.2rem 5.5rem 4.2rem 4.2rem 4.2rem; gap: .5rem; align-items: center; height: 26px; padding: 0 .6rem; font-size: .82rem; border-bottom: 1px solid var(--line); cursor: pointer; }

@@ -70,7 +70,12 @@ export class LanesView {
    * `items` grew from `before`: a window that held the newest events takes the new ones (drawn
    * onto what is there); spans they closed are redrawn where they are drawn.
    */
-  appended(items: readonly Item[], before: number, closed: readonly Span[]): void {
+  appended(
+    items: readonly Item[],
+    before: number,
+    closed: readonly Span[],
+    atRight: boolean,
+  ): void {
     this.#items = items;
     const drawing = this.#drawing;
     if (!drawing || this.#end !== before) {
@@ -85,14 +90,20 @@ export class LanesView {
       return;
     }
     const box = drawing.box;
-    const atRight = box.scrollLeft + box.clientWidth >= box.scrollWidth - 8;
     const from = drawing.marks.length;
     drawing.append(items.slice(before), closed, Date.now());
     for (const m of drawing.marks.slice(from)) {
       this.#marks.set(m.dataset.id ?? '', m);
       m.setAttribute('aria-pressed', String(m.dataset.id === this.#selected));
     }
-    if (atRight) box.scrollLeft = box.scrollWidth;
+    // Scrolled in the next frame, with the layout it needs anyway.
+    if (atRight) requestAnimationFrame(() => (box.scrollLeft = box.scrollWidth));
+  }
+
+  /** Whether the lanes are scrolled to their right end (read before changing the page). */
+  get atRight(): boolean {
+    const box = this.#drawing?.box;
+    return box !== undefined && box.scrollLeft + box.clientWidth >= box.scrollWidth - 8;
   }
 
   /** Moves the window to hold the `index`-th shown event when it is near or past an edge. */

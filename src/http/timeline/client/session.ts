@@ -20,6 +20,8 @@ import { Waterfall } from './waterfall.js';
  * @internal
  */
 
+/** The first page is small, to draw soon; the rest load 500 at a time (the routes' default maximum). */
+const FIRST_PAGE = 100;
 const PAGE = 500;
 
 interface Subject {
@@ -161,7 +163,7 @@ class SessionView {
     await startLive(this.#query(), (event) => this.#onLive(event));
     let page: Page = { items: [] };
     try {
-      page = await api<Page>('events', { ...this.#query(), order: 'asc', limit: PAGE });
+      page = await api<Page>('events', { ...this.#query(), order: 'asc', limit: FIRST_PAGE });
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 400) throw error;
       this.#notice.textContent = `Refused: ${error.message}`;
@@ -220,14 +222,15 @@ class SessionView {
       this.#reshow();
       return;
     }
+    // Geometry first, while the layout is clean; then only writes.
     const follow = this.#waterfall.atEnd;
+    const right = this.#lanes.atRight;
     const before = this.#items.length;
     for (const row of change.rows)
       if (!this.#lane || row.item.lane === this.#lane) this.#rows.push(row);
-    for (const item of change.items)
-      if (!this.#lane || item.lane === this.#lane) this.#items.push(item);
+    for (const item of change.items) if (!this.#lane || item.lane === this.#lane) this.#count(item);
     this.#waterfall.grew(follow && this.#rows.length > 0);
-    this.#lanes.appended(this.#items, before, change.closed);
+    this.#lanes.appended(this.#items, before, change.closed, right);
     this.#update();
   }
 

@@ -91,6 +91,7 @@ export class LanesDrawing {
   #at = STEP;
   #last: Item | null = null;
   #lastTick = Number.NEGATIVE_INFINITY;
+  #drawnWidth = 0;
 
   /** Draws `window` (consecutive shown items); only the lane `shown` when one is named. */
   constructor(
@@ -163,6 +164,7 @@ export class LanesDrawing {
     const known = this.#lanes.get(name);
     if (known) return known;
     const track = this.#track();
+    if (this.#drawnWidth) track.style.width = `${this.#drawnWidth}px`;
     const levels = Array.from({ length: LEVELS }, () => ({ end: 0, x: 0, node: null }));
     const lane: Lane = { track, levels };
     this.#lanes.set(name, lane);
@@ -196,9 +198,12 @@ export class LanesDrawing {
     return Math.max(this.#at, this.#tail ? this.#nowX(now) : this.#at) + 240;
   }
 
+  /** Widens the tracks, by 1,000 px at a time so that most appends lay out only what they add. */
   #widen(now: number): void {
-    const width = `${this.#width(now)}px`;
-    for (const track of this.#tracks) track.style.width = width;
+    const width = Math.ceil(this.#width(now) / 1000) * 1000;
+    if (width === this.#drawnWidth) return;
+    this.#drawnWidth = width;
+    for (const track of this.#tracks) track.style.width = `${width}px`;
   }
 
   #bar(span: Span, start: Item, x0: number, now: number): Bar | undefined {

@@ -29,6 +29,8 @@ export class Waterfall<R> {
   #rows: readonly R[] = [];
   #active = -1;
   #frame = 0;
+  /** The scroll box's height, as last read when the layout was clean. */
+  #height = 600;
 
   constructor(header: HTMLElement, hooks: WaterfallHooks<R>) {
     this.#hooks = hooks;
@@ -67,6 +69,7 @@ export class Waterfall<R> {
   /** Shows `rows` (the array is read again on every draw: rows pushed to it are shown after `grew`). */
   setRows(rows: readonly R[]): void {
     this.#rows = rows;
+    this.#height = this.#scroll.clientHeight || this.#height;
     if (this.#active >= rows.length) this.#active = -1;
     this.grew(false);
   }
@@ -75,8 +78,14 @@ export class Waterfall<R> {
   grew(follow: boolean): void {
     this.element.setAttribute('aria-rowcount', String(this.#rows.length + 1));
     this.#space.style.height = `${this.#rows.length * ROW_HEIGHT}px`;
-    if (follow) this.#scroll.scrollTop = this.#scroll.scrollHeight;
-    this.draw();
+    if (!follow) {
+      this.draw();
+      return;
+    }
+    // Written, not read back: reading the geometry here would lay the page out once more.
+    const top = Math.max(0, this.#rows.length * ROW_HEIGHT - this.#height);
+    this.#scroll.scrollTop = top;
+    this.draw(top);
   }
 
   /** Marks `position` as the selected row; with `reveal`, scrolls it into view. */
@@ -97,18 +106,18 @@ export class Waterfall<R> {
     if (this.#frame) return;
     this.#frame = requestAnimationFrame(() => {
       this.#frame = 0;
+      this.#height = this.#scroll.clientHeight || this.#height;
       this.draw();
       this.#hooks.view(Math.floor(this.#scroll.scrollTop / ROW_HEIGHT));
     });
   }
 
-  /** Draws the rows in view now. */
-  draw(): void {
-    const s = this.#scroll;
-    const first = Math.max(0, Math.floor(s.scrollTop / ROW_HEIGHT) - OVERSCAN);
+  /** Draws the rows in view now (`top`: the scroll position, when the caller just set it). */
+  draw(top = this.#scroll.scrollTop): void {
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(
       this.#rows.length,
-      Math.ceil((s.scrollTop + (s.clientHeight || 600)) / ROW_HEIGHT) + OVERSCAN,
+      Math.ceil((top + this.#height) / ROW_HEIGHT) + OVERSCAN,
     );
     const nodes: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
