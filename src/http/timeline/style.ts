@@ -93,7 +93,8 @@ button { cursor: pointer; }
 .wf { border: 1px solid var(--line); border-radius: 6px; background: var(--panel); }
 .wf-scroll { contain: strict; height: min(60vh, 26rem); overflow-y: auto; overflow-x: hidden; position: relative; }
 .wf-space { position: relative; }
-.wf-body { position: absolute; left: 0; right: 0; top: 0; will-change: transform; }
+.wf-body { position: absolute; inset: 0; }
+.wf-body > .wf-row { position: absolute; left: 0; right: 0; }
 .wf-row { display: grid; grid-template-columns: 6.6rem 7rem minmax(6rem, 1fr) 5.2rem 5.5rem 4.2rem 4.2rem 4.2rem; gap: .5rem; align-items: center; height: 26px; padding: 0 .6rem; font-size: .82rem; border-bottom: 1px solid var(--line); cursor: pointer; }
 .wf-row > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .wf-row .num { text-align: right; font-variant-numeric: tabular-nums; }

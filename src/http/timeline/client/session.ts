@@ -130,6 +130,7 @@ class SessionView {
   #newWaterfall(): Waterfall<Row> {
     return new Waterfall<Row>(header(this.#model.mode), {
       draw: (row) => rowElement(this.#model, row, Date.now()),
+      changing: (row) => row.span !== null && row.span.end === null,
       select: (position) => {
         const row = this.#rows[position];
         if (row) this.#select(row.item, 'waterfall', false);
@@ -157,6 +158,7 @@ class SessionView {
     this.#model = new SessionModel();
     this.#cursor = null;
     this.#held = [];
+    this.#queue = [];
     this.#selected = null;
     this.#loading = true;
     this.#root.dataset.loaded = 'no';

@@ -18,6 +18,8 @@ export interface WaterfallHooks<R> {
   select(position: number): void;
   /** The first row in view is now `position`. */
   view(position: number): void;
+  /** Whether `row` may still change (it is drawn again on every draw). */
+  changing(row: R): boolean;
 }
 
 export class Waterfall<R> {
@@ -31,6 +33,7 @@ export class Waterfall<R> {
   #frame = 0;
   /** The scroll box's height, as last read when the layout was clean. */
   #height = 600;
+  readonly #drawn = new Map<number, { row: R; node: HTMLElement; changing: boolean }>();
 
   constructor(header: HTMLElement, hooks: WaterfallHooks<R>) {
     this.#hooks = hooks;
@@ -69,6 +72,8 @@ export class Waterfall<R> {
   /** Shows `rows` (the array is read again on every draw: rows pushed to it are shown after `grew`). */
   setRows(rows: readonly R[]): void {
     this.#rows = rows;
+    this.#drawn.clear();
+    this.#body.replaceChildren();
     this.#height = this.#scroll.clientHeight || this.#height;
     if (this.#active >= rows.length) this.#active = -1;
     this.grew(false);
@@ -112,26 +117,41 @@ export class Waterfall<R> {
     });
   }
 
-  /** Draws the rows in view now (`top`: the scroll position, when the caller just set it). */
+  /**
+   * Draws the rows in view now (`top`: the scroll position, when the caller just set it). Rows
+   * already drawn stay as they are, unless they were still changing (an open span).
+   */
   draw(top = this.#scroll.scrollTop): void {
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(
       this.#rows.length,
       Math.ceil((top + this.#height) / ROW_HEIGHT) + OVERSCAN,
     );
-    const nodes: HTMLElement[] = [];
+    for (const [i, drawn] of this.#drawn) {
+      if (i >= first && i < last && drawn.row === this.#rows[i] && !drawn.changing) continue;
+      drawn.node.remove();
+      this.#drawn.delete(i);
+    }
     for (let i = first; i < last; i++) {
-      const node = this.#hooks.draw(this.#rows[i] as R, i);
+      const row = this.#rows[i] as R;
+      const drawn = this.#drawn.get(i);
+      if (drawn) {
+        if ((drawn.node.getAttribute('aria-selected') === 'true') !== (i === this.#active)) {
+          drawn.node.setAttribute('aria-selected', String(i === this.#active));
+        }
+        continue;
+      }
+      const node = this.#hooks.draw(row, i);
       node.classList.add('wf-row');
       node.id = `wf-row-${i}`;
       node.dataset.position = String(i);
+      node.style.top = `${i * ROW_HEIGHT}px`;
       node.setAttribute('role', 'row');
       node.setAttribute('aria-rowindex', String(i + 2));
       node.setAttribute('aria-selected', String(i === this.#active));
-      nodes.push(node);
+      this.#body.appendChild(node);
+      this.#drawn.set(i, { row, node, changing: this.#hooks.changing(row) });
     }
-    this.#body.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
-    this.#body.replaceChildren(...nodes);
     if (this.#active >= first && this.#active < last) {
       this.element.setAttribute('aria-activedescendant', `wf-row-${this.#active}`);
     } else {
