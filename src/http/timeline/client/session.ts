@@ -1,28 +1,22 @@
-import { ApiError, api, CONFIG, type Params, pageUrl } from './api.js';
+import { ApiError, CONFIG, type Params, pageUrl } from './api.js';
 import { details } from './details.js';
 import { add, el } from './dom.js';
 import { type Filter, type FiltersForm, filtersForm, isoOf, NO_FILTER } from './filters.js';
 import { LanesView } from './lanes-view.js';
-import { startLive } from './live.js';
-import { isError, type TimelineEvent } from './model/event.js';
+import { SessionLoader } from './loader.js';
+import { isError } from './model/event.js';
 import { when } from './model/format.js';
-import { type Change, type Item, type Row, SessionModel } from './model/model.js';
+import type { Change, Item, Row } from './model/model.js';
 import { header, rowElement, totalsPanel } from './rows.js';
 import { showState } from './state.js';
 import { countsOf, seriesOf, strip } from './strip.js';
 import { Waterfall } from './waterfall.js';
 
 /**
- * The session view (or a business object's): loads its events oldest first, a page at a time
- * with the list route's cursor in the background, and shows them as lanes and a waterfall that
- * select together. Live events are appended; those that come while history still loads wait
- * until it has (they are newer than all of it), so nothing is sorted again.
+ * The session view (or a business object's): its events (read by {@link SessionLoader}) as
+ * totals, lanes and a waterfall that select together, the details of the selection, the strip.
  * @internal
  */
-
-/** The first page is small, to draw soon; the rest load 500 at a time (the routes' default maximum). */
-const FIRST_PAGE = 100;
-const PAGE = 500;
 
 interface Subject {
   readonly params: Params;
@@ -41,11 +35,6 @@ function subjectOf(): Subject | null {
   return null;
 }
 
-interface Page {
-  readonly items: TimelineEvent[];
-  readonly nextCursor?: string | null;
-}
-
 class SessionView {
   readonly #subject: Subject;
   readonly #root = el('div', 'session');
@@ -56,20 +45,28 @@ class SessionView {
   readonly #stripSlot = el('div', 'wide');
   readonly #detailsSlot = el('div', 'side');
   readonly #lanes: LanesView;
+  readonly #loader = new SessionLoader({
+    first: () => {
+      this.#reshow();
+      performance.mark('timeline:first-rows');
+    },
+    changed: (change) => this.#apply(change),
+    done: () => {
+      this.#update();
+      this.#root.dataset.loaded = 'all';
+      performance.mark('timeline:all-loaded');
+    },
+    refused: (message) => {
+      this.#notice.textContent = `Refused: ${message}`;
+    },
+  });
   #waterfall: Waterfall<Row>;
-  #model = new SessionModel();
   #filter: Filter = NO_FILTER;
   #lane = '';
   /** The rows and items shown (all, or the chosen lane's). */
   #rows: Row[] = [];
   #items: Item[] = [];
   #selected: Item | null = null;
-  #cursor: string | null = null;
-  #loading = false;
-  #generation = 0;
-  #held: TimelineEvent[] = [];
-  #queue: TimelineEvent[] = [];
-  #flush = 0;
   #ticker = 0;
   /** Counts by type, and the times of errors, of the shown items (for the strip). */
   #types = new Map<string, number>();
@@ -128,8 +125,8 @@ class SessionView {
   }
 
   #newWaterfall(): Waterfall<Row> {
-    return new Waterfall<Row>(header(this.#model.mode), {
-      draw: (row) => rowElement(this.#model, row, Date.now()),
+    return new Waterfall<Row>(header(this.#loader.model.mode), {
+      draw: (row) => rowElement(this.#loader.model, row, Date.now()),
       changing: (row) => row.span !== null && row.span.end === null,
       select: (position) => {
         const row = this.#rows[position];
@@ -154,68 +151,9 @@ class SessionView {
   }
 
   async reload(): Promise<void> {
-    const generation = ++this.#generation;
-    this.#model = new SessionModel();
-    this.#cursor = null;
-    this.#held = [];
-    this.#queue = [];
     this.#selected = null;
-    this.#loading = true;
     this.#root.dataset.loaded = 'no';
-    await startLive(this.#query(), (event) => this.#onLive(event));
-    let page: Page = { items: [] };
-    try {
-      page = await api<Page>('events', { ...this.#query(), order: 'asc', limit: FIRST_PAGE });
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 400) throw error;
-      this.#notice.textContent = `Refused: ${error.message}`;
-    }
-    if (generation !== this.#generation) return;
-    this.#model.add(page.items);
-    this.#cursor = page.nextCursor ?? null;
-    this.#reshow();
-    performance.mark('timeline:first-rows');
-    await this.#loadRest(generation);
-  }
-
-  async #loadRest(generation: number): Promise<void> {
-    while (this.#cursor !== null) {
-      const page = await api<Page>('events', {
-        ...this.#query(),
-        order: 'asc',
-        limit: PAGE,
-        cursor: this.#cursor,
-      });
-      if (generation !== this.#generation) return;
-      this.#cursor = page.nextCursor ?? null;
-      this.#apply(this.#model.add(page.items));
-    }
-    this.#loading = false;
-    this.#apply(this.#model.add(this.#held));
-    this.#held = [];
-    this.#update();
-    this.#root.dataset.loaded = 'all';
-    performance.mark('timeline:all-loaded');
-  }
-
-  #onLive(event: TimelineEvent): void {
-    if (this.#loading) {
-      this.#held.push(event);
-      return;
-    }
-    this.#queue.push(event);
-    if (!this.#flush) this.#flush = window.setTimeout(() => this.#flushLive(), 50);
-  }
-
-  /** Appends the live burst; its main-thread work (layout included) is measured for the bench. */
-  #flushLive(): void {
-    const start = performance.now();
-    this.#flush = 0;
-    const burst = this.#queue;
-    this.#queue = [];
-    this.#apply(this.#model.add(burst));
-    void this.#root.offsetHeight;
-    performance.measure('timeline:live-append', { start, end: performance.now() });
+    await this.#loader.load(this.#query());
   }
 
   #apply(change: Change): void {
@@ -240,17 +178,17 @@ class SessionView {
   #reshow(): void {
     const lane = this.#lane;
     this.#rows = lane
-      ? this.#model.rows.filter((r) => r.item.lane === lane)
-      : [...this.#model.rows];
+      ? this.#loader.model.rows.filter((r) => r.item.lane === lane)
+      : [...this.#loader.model.rows];
     this.#items = [];
     this.#types = new Map();
     this.#errors = [];
-    for (const item of this.#model.items) if (!lane || item.lane === lane) this.#count(item);
+    for (const item of this.#loader.model.items) if (!lane || item.lane === lane) this.#count(item);
     const old = this.#waterfall.element;
     this.#waterfall = this.#newWaterfall();
     old.replaceWith(this.#waterfall.element);
     this.#waterfall.setRows(this.#rows);
-    this.#lanes.show(this.#model, this.#items, lane);
+    this.#lanes.show(this.#loader.model, this.#items, lane);
     this.#laneCount = -1;
     this.#update();
     this.#select(this.#selected, 'restore', false);
@@ -265,12 +203,12 @@ class SessionView {
   /** Totals, summary, filters' choices, strip; open spans' ticker. */
   #update(): void {
     const now = Date.now();
-    const m = this.#model;
+    const m = this.#loader.model;
     this.#totals.replaceChildren(el('h2', null, 'Totals'), totalsPanel(m, now));
     const n = this.#items.length;
     const first = this.#items[0];
     const last = this.#items[n - 1];
-    this.#summary.textContent = `${n} events shown${this.#loading ? ' (loading older pages…)' : ''}${first && last ? `, ${when(first.at)} to ${when(last.at)}` : ''}`;
+    this.#summary.textContent = `${n} events shown${this.#loader.loading ? ' (loading older pages…)' : ''}${first && last ? `, ${when(first.at)} to ${when(last.at)}` : ''}`;
     if (m.totals.types.size !== this.#typeCount || m.laneNames.length !== this.#laneCount) {
       this.#typeCount = m.totals.types.size;
       this.#laneCount = m.laneNames.length;
@@ -289,14 +227,14 @@ class SessionView {
   }
 
   #tick(): void {
-    if (this.#model.open.size === 0) {
+    if (this.#loader.model.open.size === 0) {
       window.clearInterval(this.#ticker);
       this.#ticker = 0;
     }
     const now = Date.now();
     this.#lanes.refresh(now);
     this.#waterfall.draw();
-    this.#totals.replaceChildren(el('h2', null, 'Totals'), totalsPanel(this.#model, now));
+    this.#totals.replaceChildren(el('h2', null, 'Totals'), totalsPanel(this.#loader.model, now));
   }
 
   #drawStrip(): void {
@@ -327,7 +265,7 @@ class SessionView {
 
   #select(item: Item | null, from: 'lanes' | 'waterfall' | 'restore', focus: boolean): void {
     this.#selected = item;
-    const row = item ? (this.#model.rows[item.rowIndex] ?? null) : null;
+    const row = item ? (this.#loader.model.rows[item.rowIndex] ?? null) : null;
     if (from !== 'waterfall')
       this.#waterfall.activate(row ? this.#rowPosition(row) : -1, from === 'lanes');
     if (item) this.#lanes.select(item, this.#shownIndex(item), focus && from === 'lanes');
