@@ -208,15 +208,14 @@ describe('an open tool call', () => {
     await w.page.keyboard.press('End');
     expect(await w.page.locator('.wf-row.open .status').textContent()).toBe('open');
     await logger.logEvent({ ...base, type: 'TOOL_RESULT', payload: { ...call, success: true } });
-    await w.page
-      .locator('.lane .span.tool.ok', { has: w.page.locator('xpath=.') })
-      .last()
-      .waitFor();
     await expect.poll(() => open.count(), { timeout: 60_000 }).toBe(0);
     const closed = await label.textContent();
     expect(closed).toMatch(/^deploy [\d.]+ (ms|s)$/);
     await w.page.waitForTimeout(600);
     expect(await label.textContent()).toBe(closed);
+    const row = w.page.locator('.wf-row', { hasText: 'deploy' });
+    await expect.poll(() => row.locator('.status').textContent()).toBe('ok');
+    expect(await row.evaluate((e) => e.classList.contains('open'))).toBe(false);
     expect(await w.page.locator('[data-total="toolCalls"]').textContent()).toBe('4');
     await logger.close();
     expect(w.errors).toEqual([]);
