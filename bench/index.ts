@@ -35,7 +35,9 @@
  * from the rollups vs the raw GROUP BY: rollups-counts-by-type, rollups-error-stats,
  * rollups-time-series-hourly, rollups-counts-by-type-unaligned, BENCH_ROLLUP_READS each, default
  * 9; then rollups-write-cost, logger → Postgres with a RollupWorker beside vs without, see
- * postgres/rollup-write.ts; BENCH_ROLLUPS, a comma-separated list of reads, write, runs only those).
+ * postgres/rollup-write.ts; BENCH_ROLLUPS, a comma-separated list of reads, write, runs only those),
+ * timeline (only when named: it needs Chromium): the timeline page on sessions of 1,000, 10,000
+ * and 100,000 events, see http/timeline.ts (BENCH_TIMELINE_SIZES, BENCH_TIMELINE_BURSTS).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
@@ -47,6 +49,7 @@
  * A part that fails is noted on stderr and the run goes on with the next; the exit code is then 1.
  * One run at a time per Postgres server (lib/lock.ts): a second one refuses to start.
  */
+import { timelineBench } from './http/timeline.js';
 import { ADMIN_URL, type BenchDatabase, createBenchDatabase } from './lib/database.js';
 import { lockBenchServer } from './lib/lock.js';
 import { note } from './lib/report.js';
@@ -212,6 +215,9 @@ try {
       }),
     );
   }
+  // Only when named: it needs Chromium.
+  if (selected.has('timeline'))
+    await part('timeline', () => onDatabase(timelineBench, 'eventrail_bench_timeline'));
 } finally {
   await release();
 }

@@ -23,6 +23,8 @@ export const agentPlatformCatalog = defineCatalog({
       input_params: z.record(z.string(), z.unknown()),
       risk_level: riskLevel,
       risk_factors: z.array(z.string()).default([]),
+      /** The OpenTelemetry GenAI name of the call's id: the timeline pairs request and result by it. */
+      'gen_ai.tool.call.id': z.string().optional(),
     }),
   }),
   TOOL_RESULT: event<{
@@ -30,6 +32,20 @@ export const agentPlatformCatalog = defineCatalog({
     success: boolean;
     duration_ms: number;
     output_summary?: string;
+    'gen_ai.tool.call.id'?: string;
+  }>(),
+  /**
+   * A call to a model, with the OpenTelemetry GenAI semantic convention's attribute names: the
+   * timeline shows its model, tokens and cost per row and sums them per session.
+   */
+  LLM_CALL: event<{
+    'gen_ai.operation.name': 'chat';
+    'gen_ai.request.model': string;
+    'gen_ai.agent.name'?: string;
+    'gen_ai.usage.input_tokens': number;
+    'gen_ai.usage.output_tokens': number;
+    /** In US dollars, as the platform bills it. */
+    cost?: number;
   }>(),
   APPROVAL_REQUIRED: event({
     schema: z.object({

@@ -1,6 +1,7 @@
 /**
  * One agent session of the agent platform (seeds 000, 001), as examples/agent-platform.ts logs
- * it: a switch to an agent, a plan, tool calls of low and high risk, an approval answered in
+ * it: a switch to an agent, a plan, tool calls of low and high risk (each followed by a model
+ * call that carries its tokens under the OpenTelemetry GenAI names), an approval answered in
  * time, one that times out after its warning, an error, a direct call. The browser test of the
  * timeline page logs the same session.
  *
@@ -93,13 +94,32 @@ export async function agentSession(log: Logger, base: Base): Promise<void> {
         input_params: { step },
         risk_level: step === 1 ? 'high' : 'low',
         risk_factors: step === 1 ? ['filesystem'] : [],
+        'gen_ai.tool.call.id': `call-${step}`,
       },
     });
     await log.logEvent({
       ...base,
       type: 'TOOL_RESULT',
       agentId,
-      payload: { tool_name: tool, success: true, duration_ms: 40 + step },
+      payload: {
+        tool_name: tool,
+        success: true,
+        duration_ms: 40 + step,
+        'gen_ai.tool.call.id': `call-${step}`,
+      },
+    });
+    await log.logEvent({
+      ...base,
+      type: 'LLM_CALL',
+      agentId,
+      payload: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.agent.name': agentId,
+        'gen_ai.usage.input_tokens': 1200 + 300 * step,
+        'gen_ai.usage.output_tokens': 150 + 40 * step,
+        cost: 0.0004 + 0.0001 * step,
+      },
     });
     await log.logEvent({
       ...base,

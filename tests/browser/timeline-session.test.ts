@@ -62,11 +62,22 @@ describe('a session of the agent-platform example', () => {
     expect(await count(w, '.lane[data-lane="researcher"] .mark.k-tool')).toBe(6);
     expect(await count(w, '.lane .mark[data-type="TOOL_REQUEST"].risk-high')).toBe(1);
     expect(await count(w, '.lane .mark[data-type="TOOL_REQUEST"].risk-low')).toBe(2);
-    const spans = await w.page.locator('.span').evaluateAll((s) => s.map((e) => e.className));
-    expect(spans).toEqual(['span approved', 'span timed_out']);
-    const labels = await w.page.locator('.span-label').allTextContents();
-    expect(labels[0]).toMatch(/^approved \d+ ms$/);
-    expect(labels[1]).toMatch(/^⚠ timed out \d+ ms$/);
+    const spans = await w.page.locator('.lane .span').evaluateAll((s) => s.map((e) => e.className));
+    expect(spans).toEqual([
+      'span tool ok',
+      'span tool ok',
+      'span tool ok',
+      'span approval approved',
+      'span approval timed_out',
+    ]);
+    const labels = await w.page.locator('.lane .span-label').allTextContents();
+    expect(labels.slice(0, 3).map((l) => l.replace(/\d+ ms$/, 'N ms'))).toEqual([
+      'web_search N ms',
+      'read_file N ms',
+      'summarize N ms',
+    ]);
+    expect(labels[3]).toMatch(/^approved \d+ ms$/);
+    expect(labels[4]).toMatch(/^⚠ timed out \d+ ms$/);
     expect(await w.page.locator('.span.timed_out').getAttribute('title')).toMatch(
       /^approval approval-2: timed out \d+ ms, warned$/,
     );

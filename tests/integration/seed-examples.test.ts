@@ -21,8 +21,8 @@ async function deleteTopology(exchange: string, queue: string): Promise<void> {
 describe('seed examples', () => {
   it('agent-platform logs a whole session through the catalog and reads it back', async () => {
     const { stdout } = await runExample('examples/agent-platform.ts', { DATABASE_URL: db.url });
-    expect(stdout).toContain('"received":23,"written":23,"fallback":0,"dropped":0');
-    expect(stdout).toContain('session-7 history (23 events)');
+    expect(stdout).toContain('"received":26,"written":26,"fallback":0,"dropped":0');
+    expect(stdout).toContain('session-7 history (26 events)');
     const approvals = stdout
       .split('\n')
       .map((line) => line.trim())

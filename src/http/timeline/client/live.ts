@@ -1,3 +1,6 @@
+import { apiUrl, CONFIG, type Params } from './api.js';
+import type { TimelineEvent } from './model/event.js';
+
 /**
  * Live updates over the SSE route (`events/stream`, the list route's filters but `from`, which
  * there says where the stream starts: here `now`, its default). The stream is opened before
@@ -7,45 +10,43 @@
  * (`CURSOR_EXPIRED`: retention removed what followed it), the stream is opened afresh.
  * @internal
  */
-export const LIVE_JS = `
-var live = { source: null };
+let source: EventSource | null = null;
 
-function liveState(state, text) {
-  var node = document.getElementById('live');
+function liveState(state: string, text: string): void {
+  const node = document.getElementById('live');
+  if (!node) return;
   node.dataset.live = state;
   node.textContent = text;
 }
 
-function stopLive() {
-  if (live.source) live.source.close();
-  live.source = null;
+export function stopLive(): void {
+  source?.close();
+  source = null;
 }
 
-/** Opens the stream of the current filters; resolves once it answered (or failed). */
-function startLive(onEvent) {
+/** Opens the stream of `query`; resolves once it answered (or failed). */
+export function startLive(query: Params, onEvent: (event: TimelineEvent) => void): Promise<void> {
   stopLive();
   if (!CONFIG.live || typeof EventSource !== 'function') {
     liveState('off', 'Live updates off');
     return Promise.resolve();
   }
-  var query = listQuery();
-  delete query.from;
-  var source = new EventSource(apiUrl('events/stream', query));
-  live.source = source;
+  const { from: _from, ...rest } = query;
+  const stream = new EventSource(apiUrl('events/stream', rest));
+  source = stream;
   liveState('connecting', 'Connecting…');
-  source.addEventListener('open', function () { liveState('on', 'Live'); });
-  source.addEventListener('event', function (message) { onEvent(JSON.parse(message.data)); });
-  source.addEventListener('end', function (message) {
+  stream.addEventListener('open', () => liveState('on', 'Live'));
+  stream.addEventListener('event', (message) => onEvent(JSON.parse(message.data)));
+  stream.addEventListener('end', (message) => {
     liveState('connecting', 'Reconnecting…');
-    if (JSON.parse(message.data).code === 'CURSOR_EXPIRED') startLive(onEvent);
+    if (JSON.parse(message.data).code === 'CURSOR_EXPIRED') void startLive(query, onEvent);
   });
-  source.addEventListener('error', function () {
-    if (source.readyState === EventSource.CLOSED) liveState('off', 'Live updates unavailable');
+  stream.addEventListener('error', () => {
+    if (stream.readyState === EventSource.CLOSED) liveState('off', 'Live updates unavailable');
     else liveState('connecting', 'Reconnecting…');
   });
-  return new Promise(function (resolve) {
-    source.addEventListener('open', resolve, { once: true });
-    source.addEventListener('error', resolve, { once: true });
+  return new Promise((resolve) => {
+    stream.addEventListener('open', () => resolve(), { once: true });
+    stream.addEventListener('error', () => resolve(), { once: true });
   });
 }
-`;
