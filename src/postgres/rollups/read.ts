@@ -142,7 +142,10 @@ FROM ${names.eventRollups} WHERE ${inScope} AND (${inBuckets})`);
     parts.push(`SELECT ${RAW_COLUMNS} FROM ${names.eventLogs}
 WHERE ${inScope} AND tx_id >= ${p.add(view.tx, 'xid8')} AND (tx_id, id) > ${checkpoint} AND (${covered})`);
   }
-  if (parts.length === 0) parts.push(`SELECT ${RAW_COLUMNS} FROM ${names.eventLogs} WHERE false`);
+  // An empty range (from at or after to) covers nothing; the scope's parameters are still used.
+  if (parts.length === 0) {
+    parts.push(`SELECT ${RAW_COLUMNS} FROM ${names.eventLogs} WHERE ${inScope} AND false`);
+  }
   const dimensions = filterConditions(p, { ...filters, from: null, to: null });
   return {
     relation: `(${parts.join('\nUNION ALL\n')}) AS e`,
