@@ -140,20 +140,26 @@ const TYPES = [
   'DIRECT_AGENT_CALL',
   'TASK_STARTED',
 ];
-const AGENTS = ['a0', 'a1', 'a2'];
+const AGENTS = ['a0', 'a1', '\u0001a2'];
 const CODES = ['E1', 'E2', 'E3'];
 const TOOLS = ['search', 'fetch'];
 const maybe = <T>(values: readonly T[]) =>
   fc.option(fc.constantFrom(...values), { nil: undefined, freq: 3 });
 
+/**
+ * An event's optional field: absent, one of `values`, empty (an event may say ''), or U+0001
+ * (the character the rollups escape with).
+ */
+const field = (values: readonly string[]) => maybe([...values, '', '\u0001']);
+
 const eventArb = fc.record({
   userId: fc.constantFrom(...USERS),
-  projectId: maybe(PROJECTS),
-  tenantId: maybe(TENANTS),
+  projectId: field(PROJECTS),
+  tenantId: field(TENANTS),
   type: fc.constantFrom(...TYPES),
-  agentId: maybe(AGENTS),
-  errorCode: maybe(CODES),
-  toolName: maybe(TOOLS),
+  agentId: field(AGENTS),
+  errorCode: field(CODES),
+  toolName: field(TOOLS),
   at: timeArb,
 });
 type GeneratedEvent = typeof eventArb extends fc.Arbitrary<infer T> ? T : never;

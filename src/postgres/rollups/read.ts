@@ -10,7 +10,7 @@ import {
   SqlParameters,
   seriesBucketsSql,
 } from '../sql/queries.js';
-import { EVENTS_ROLLUP, GRAINS } from '../sql/rollups.js';
+import { EVENTS_ROLLUP, GRAINS, readDimension } from '../sql/rollups.js';
 import { cover, type Span } from './cover.js';
 
 /** The rollup as one read found it: its checkpoint and the grains a series may use. @internal */
@@ -134,8 +134,9 @@ export function rollupSource(
     const inBuckets = buckets
       .map((b) => `(grain = ${b.grain} AND ${within(p, 'bucket', b)})`)
       .join(' OR ');
-    parts.push(`SELECT event_type, nullif(agent_id, '') AS agent_id, nullif(error_code, '') AS error_code,
-  nullif(tool_name, '') AS tool_name, bucket AS at, events AS n
+    parts.push(`SELECT event_type, ${readDimension('agent_id')} AS agent_id,
+  ${readDimension('error_code')} AS error_code, ${readDimension('tool_name')} AS tool_name,
+  bucket AS at, events AS n
 FROM ${names.eventRollups} WHERE ${inScope} AND (${inBuckets})`);
     const covered = buckets.map((b) => `(${within(p, 'created_at', b)})`).join(' OR ');
     const checkpoint = `(SELECT position_tx_id, position_id FROM ${names.rollups} WHERE name = ${p.add(EVENTS_ROLLUP, 'text')})`;

@@ -6,6 +6,22 @@ export const GRAINS = [86_400, 3_600, 900] as const;
 /** The name of the built-in rollup's row in `rollups`. @internal */
 export const EVENTS_ROLLUP = 'events';
 
+/** The first character of a dimension value stored escaped (see {@link storedDimension}). */
+const ESCAPE = `chr(1)`;
+
+/**
+ * An optional text value (`agent_id`, `error_code`, `tool_name`) as `event_rollups` stores it,
+ * in a key column that cannot be NULL: '' for NULL, and a value that is '' or starts with the
+ * escape character (U+0001) with one more in front, so that no two values share a stored one.
+ * @internal
+ */
+export const storedDimension = (value: string) =>
+  `CASE WHEN ${value} IS NULL THEN '' WHEN ${value} = '' OR left(${value}, 1) = ${ESCAPE} THEN ${ESCAPE} || ${value} ELSE ${value} END`;
+
+/** A value {@link storedDimension} stored, as the event had it. @internal */
+export const readDimension = (column: string) =>
+  `CASE WHEN ${column} = '' THEN NULL WHEN left(${column}, 1) = ${ESCAPE} THEN substr(${column}, 2) ELSE ${column} END`;
+
 /** The dimension columns of `event_rollups`, its unique key. */
 const KEY =
   'user_id, grain, bucket, project_id, tenant_id, event_type, agent_id, error_code, tool_name';
@@ -22,8 +38,8 @@ const fold = (
   sign = 1,
 ) => `INSERT INTO ${names.eventRollups} AS r (${KEY}, events)
 SELECT e.user_id, g.grain, date_bin(g.grain * interval '1 second', e.created_at, timestamptz 'epoch'),
-  coalesce(e.project_id, ''), coalesce(e.tenant_id, ''), e.event_type, coalesce(e.agent_id, ''),
-  coalesce(e.error_code, ''), coalesce(e.tool_name, ''), ${sign} * count(*)
+  coalesce(e.project_id, ''), coalesce(e.tenant_id, ''), e.event_type, ${storedDimension('e.agent_id')},
+  ${storedDimension('e.error_code')}, ${storedDimension('e.tool_name')}, ${sign} * count(*)
 FROM ${source} AS e CROSS JOIN (VALUES ${GRAINS.map((g) => `(${g})`).join(', ')}) AS g(grain)
 WHERE ${where}
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
