@@ -123,8 +123,13 @@ WHERE ($1::timestamptz IS NULL OR bucket >= $1::timestamptz)
   AND ($3::numeric IS NULL OR e.created_at < to_timestamp($3::numeric / 1000.0))`,
         -1,
       ),
-    /** Removes the rows that count nothing any more, of buckets starting before $1 (epoch ms). */
-    dropEmpty: `DELETE FROM ${names.eventRollups} WHERE events = 0 AND bucket < to_timestamp($1::float8 / 1000.0)`,
+    /**
+     * Removes the rows that count nothing any more, of buckets starting before $1 (epoch ms).
+     * Below zero too: before the rollup is complete, `unfold` takes the events of a day not
+     * built yet out of rows that never held them; the build that follows may not reach that
+     * day any more (its events are gone), and such a row would count them below nothing.
+     */
+    dropEmpty: `DELETE FROM ${names.eventRollups} WHERE events <= 0 AND bucket < to_timestamp($1::float8 / 1000.0)`,
     /** When the first and the last stored event were created (NULL, NULL: none). */
     span: `SELECT min(created_at) AS "from", max(created_at) AS "to" FROM ${names.eventLogs}`,
   } as const;
