@@ -17,6 +17,7 @@ import {
   type EventFilters,
   maintain,
   type QueryScope,
+  RollupWorker,
   rebuildRollups,
   type TimeBucket,
 } from '../../src/postgres/index.js';
@@ -70,12 +71,13 @@ function nextOffsetChange(zone: string, after: number): number {
 /**
  * The instants times are anchored on: 0 is the run's base (midnight UTC, moved on each run); the
  * others are daylight-saving changes in New York (an hour) and Lord Howe Island (half an hour),
- * far enough ahead that no run's partitions or retention reach them (their events stay in the
- * default partition).
+ * beyond every run's partitions and retention (their events stay in the default partition), and
+ * no further: a rebuild folds every day up to the last event again.
  */
+const BEYOND_RUNS = TODAY + ((RUNS + 1) * RUN_DAYS + 12) * DAY;
 const CHANGES = [
-  nextOffsetChange('America/New_York', TODAY + 150 * DAY),
-  nextOffsetChange('Australia/Lord_Howe', TODAY + 150 * DAY),
+  nextOffsetChange('America/New_York', BEYOND_RUNS),
+  nextOffsetChange('Australia/Lord_Howe', BEYOND_RUNS),
 ];
 const ZONES = ['UTC', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York', 'Australia/Lord_Howe'];
 
@@ -296,7 +298,14 @@ const commandArb = fc.oneof(
       pollMs: fc.constantFrom(20, 300),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('kill' as const), which: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('kill' as const),
+      // One of the live workers, or all of them (the tail then grows until one is started).
+      which: fc.oneof(fc.nat(), fc.constant('all' as const)),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -405,11 +414,10 @@ async function run(base: number, commands: readonly Command[]): Promise<void> {
         break;
       case 'kill': {
         const live = [...workers];
-        const victim = live[command.which % Math.max(1, live.length)];
-        if (victim !== undefined) {
-          await kill(victim);
-          seen.kills++;
-        }
+        const { which } = command;
+        const victims = which === 'all' ? live : live.filter((_, i) => i === which % live.length);
+        await Promise.all(victims.map(kill));
+        seen.kills += victims.length;
         break;
       }
       case 'maintain': {
@@ -446,8 +454,13 @@ async function run(base: number, commands: readonly Command[]): Promise<void> {
     }
   }
   await idle();
-  if (workers.size === 0) startWorker(50, 20);
+  // A worker in this process when none is left (it starts at once), until it caught up.
+  const local =
+    workers.size === 0 ? new RollupWorker({ db: db.pool, pollIntervalMs: 20, leaseMs: 300 }) : null;
+  local?.on('error', () => {});
+  await local?.start();
   await caughtUp();
+  await local?.close();
   const generated = commands.flatMap((c) => (c.kind === 'check' ? c.cases : []));
   await check([...SWEEP, ...generated.map((c) => toCase(base, c))]);
 }
