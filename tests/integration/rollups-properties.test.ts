@@ -75,10 +75,8 @@ function nextOffsetChange(zone: string, after: number): number {
  * no further: a rebuild folds every day up to the last event again.
  */
 const BEYOND_RUNS = TODAY + ((RUNS + 1) * RUN_DAYS + 12) * DAY;
-const CHANGES = [
-  nextOffsetChange('America/New_York', BEYOND_RUNS),
-  nextOffsetChange('Australia/Lord_Howe', BEYOND_RUNS),
-];
+const CHANGING_ZONES = ['America/New_York', 'Australia/Lord_Howe'];
+const CHANGES = CHANGING_ZONES.map((zone) => nextOffsetChange(zone, BEYOND_RUNS));
 const ZONES = ['UTC', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York', 'Australia/Lord_Howe'];
 
 interface Time {
@@ -166,24 +164,36 @@ const eventArb = fc.record({
 });
 type GeneratedEvent = typeof eventArb extends fc.Arbitrary<infer T> ? T : never;
 
-const scopeArb = fc.record(
-  {
-    userId: fc.constantFrom(...USERS),
-    projectId: fc.constantFrom(...PROJECTS),
-    tenantId: fc.constantFrom(...TENANTS),
-  },
-  { requiredKeys: ['userId'] },
+/** A scope: often a whole user's events, else narrowed to a project, a tenant or both. */
+const scopeArb = fc.oneof(
+  fc.record({ userId: fc.constantFrom(...USERS) }),
+  fc.record(
+    {
+      userId: fc.constantFrom(...USERS),
+      projectId: fc.constantFrom(...PROJECTS),
+      tenantId: fc.constantFrom(...TENANTS),
+    },
+    { requiredKeys: ['userId'] },
+  ),
 );
 
-const dimensionsArb = fc.record(
+const dimensionFilters = {
+  types: fc.subarray(TYPES, { minLength: 1 }),
+  agentId: fc.constantFrom(...AGENTS),
+  errorCode: fc.constantFrom(...CODES),
+  toolName: fc.constantFrom(...TOOLS),
+  errorsOnly: fc.boolean(),
+};
+/** Filters on the dimensions: mostly none or one (a read that finds events), sometimes several. */
+const dimensionsArb: fc.Arbitrary<EventFilters> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant({}) },
   {
-    types: fc.subarray(TYPES, { minLength: 1 }),
-    agentId: fc.constantFrom(...AGENTS),
-    errorCode: fc.constantFrom(...CODES),
-    toolName: fc.constantFrom(...TOOLS),
-    errorsOnly: fc.boolean(),
+    weight: 2,
+    arbitrary: fc
+      .constantFrom(...(Object.keys(dimensionFilters) as (keyof typeof dimensionFilters)[]))
+      .chain((key) => fc.record({ [key]: dimensionFilters[key] })),
   },
-  { requiredKeys: [] },
+  { weight: 1, arbitrary: fc.record(dimensionFilters, { requiredKeys: [] }) },
 );
 
 const SERIES_SPAN: Record<TimeBucket, number> = { minute: 2 * DAY, hour: 6 * DAY, day: 6 * DAY };
@@ -197,14 +207,27 @@ const caseArb = fc.oneof(
     to: fc.option(timeArb, { nil: undefined }),
   }),
   fc
-    .record({
-      scope: scopeArb,
-      dimensions: dimensionsArb,
-      from: timeArb,
-      bucket: fc.constantFrom<TimeBucket>('minute', 'hour', 'day'),
-      length: fc.double({ min: 0, max: 1, noNaN: true }),
-      timeZone: fc.constantFrom(...ZONES),
-    })
+    .oneof(
+      fc.record({ from: timeArb, timeZone: fc.constantFrom(...ZONES) }),
+      // From before a daylight-saving change, in the zone that changes.
+      fc.record({
+        from: fc.record({
+          anchor: fc.constantFrom(1, 2),
+          offset: fc.integer({ min: -1.5 * DAY, max: 0 }),
+        }),
+        timeZone: fc.constant(''),
+      }),
+    )
+    .chain(({ from, timeZone }) =>
+      fc.record({
+        scope: scopeArb,
+        dimensions: dimensionsArb,
+        from: fc.constant(from),
+        bucket: fc.constantFrom<TimeBucket>('minute', 'hour', 'day'),
+        length: fc.double({ min: 0, max: 1, noNaN: true }),
+        timeZone: fc.constant(timeZone || CHANGING_ZONES[from.anchor - 1]!),
+      }),
+    )
     .map(({ bucket, length, ...rest }) => ({
       ...rest,
       series: { bucket, timeZone: rest.timeZone },
@@ -237,7 +260,20 @@ function toEvent(base: number, e: GeneratedEvent): SeedEvent {
   return { ...input, createdAt: at(base, time) };
 }
 
-/** Reads of every scope, unbounded and over the run's days, checked after each run. */
+/**
+ * Every user's events, read at each check: all of them (the whole tail among them), and in a
+ * time series over the run's days (its ends a few minutes off the hour).
+ */
+function everyUser(base: number, series: AggregateCase['series']): AggregateCase[] {
+  const from = new Date(base - 2 * DAY + 7 * 60_000);
+  const to = new Date(base + 3 * DAY - 7 * 60_000);
+  return USERS.flatMap((userId) => [
+    { scope: { userId }, filters: {} },
+    { scope: { userId }, filters: { from, to }, series },
+  ]);
+}
+
+/** Reads of narrower scopes, unbounded, checked after each run. */
 const SWEEP: AggregateCase[] = USERS.flatMap((userId) =>
   [{ userId }, { userId, projectId: 'p0' }, { userId, tenantId: 't1' }].map((scope) => ({
     scope,
@@ -295,7 +331,7 @@ const commandArb = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('start' as const),
       batchSize: fc.constantFrom(3, 17, 200),
-      pollMs: fc.constantFrom(20, 300),
+      pollMs: fc.constantFrom(20, 300, 1000),
     }),
   },
   {
@@ -337,6 +373,11 @@ const commandArb = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('check' as const),
       cases: fc.array(caseArb, { minLength: 1, maxLength: 3 }),
+      // The series every user's events are read in over the run's days.
+      series: fc.record({
+        bucket: fc.constantFrom<TimeBucket>('hour', 'day'),
+        timeZone: fc.constantFrom(...ZONES),
+      }),
     }),
   },
 );
@@ -449,7 +490,10 @@ async function run(base: number, commands: readonly Command[]): Promise<void> {
         break;
       case 'check':
         await idle();
-        await check(command.cases.map((c) => toCase(base, c)));
+        await check([
+          ...everyUser(base, command.series),
+          ...command.cases.map((c) => toCase(base, c)),
+        ]);
         break;
     }
   }
