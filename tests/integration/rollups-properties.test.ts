@@ -4,9 +4,10 @@
  * and day edges, long ago, and around a daylight-saving change), RollupWorkers in child
  * processes started and SIGKILLed, `maintain` dropping the oldest day partitions and expiring
  * the default partition's rows, and `rebuildRollups` (some running on while the rest goes on).
- * At random points while the writers are idle, and after each run once a worker caught up,
- * every aggregate read from the rollups equals the raw `GROUP BY`, for random scopes, ranges
- * (unaligned, unbounded) and time zones (half-hour, quarter-hour and daylight-saving ones).
+ * At random points (while the writers are idle, or while they go on, both reads then in one
+ * snapshot), and after each run once a worker caught up, every aggregate read from
+ * the rollups equals the raw `GROUP BY`, for random scopes, ranges (unaligned, unbounded) and
+ * time zones (half-hour, quarter-hour and daylight-saving ones).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -374,6 +375,9 @@ const commandArb = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('check' as const),
+      // With the writes in the background still going (each read pair in one snapshot), or
+      // once they are done (each read in a snapshot of its own).
+      busy: fc.boolean(),
       cases: fc.array(caseArb, { minLength: 1, maxLength: 3 }),
       // The series every user's events are read in over the run's days.
       series: fc.record({
@@ -395,6 +399,7 @@ const seen = {
   dropped: 0,
   expired: 0,
   rebuilds: 0,
+  busy: 0,
 };
 
 /** Events after the rollup's checkpoint (read raw by an aggregate), or null without a rollup. */
@@ -406,13 +411,30 @@ async function tail(): Promise<number | null> {
   return (await rollupState(db.pool)) === undefined ? null : (rows[0]?.n ?? 0);
 }
 
-async function check(cases: readonly AggregateCase[]): Promise<void> {
+/**
+ * Reads every case from the rollups and raw. `busy`: while events are written and removed, in
+ * one REPEATABLE READ transaction, so that both reads see the same rows (any snapshot is one a
+ * read may have); else each read is a statement of its own, as an application's are.
+ */
+async function check(cases: readonly AggregateCase[], busy = false): Promise<void> {
   const state = await rollupState(db.pool);
   const waiting = await tail();
   seen.checks++;
   if (state?.complete) seen.onRollups++;
   if (state?.complete && (waiting ?? 0) > 0) seen.withTail++;
-  for (const c of cases) await expectExact(db.pool, c);
+  if (!busy) {
+    for (const c of cases) await expectExact(db.pool, c);
+    return;
+  }
+  seen.busy++;
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    for (const c of cases) await expectExact(client, c);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
 }
 
 /** Waits until a worker made the rollup complete and folded every event written so far. */
@@ -437,9 +459,15 @@ async function partitionsFor(base: number): Promise<void> {
 }
 
 async function run(base: number, commands: readonly Command[]): Promise<void> {
-  const background: Promise<unknown>[] = [];
-  const idle = async () => {
-    await Promise.all(background.splice(0));
+  // What goes on in the background: writes; `maintain` runs, done before any check (a
+  // partition dropped while a REPEATABLE READ transaction waits for its lock is gone from that
+  // transaction's reads, DDL not being MVCC, while the rollup rows it reads are as of its
+  // snapshot); rebuilds, which change no answer, on through the checks to the end of the run.
+  const writing: Promise<unknown>[] = [];
+  const maintaining: Promise<unknown>[] = [];
+  const rebuilding: Promise<unknown>[] = [];
+  const settle = async (work: Promise<unknown>[]) => {
+    await Promise.all(work.splice(0));
   };
   for (const command of commands) {
     switch (command.kind) {
@@ -448,7 +476,7 @@ async function run(base: number, commands: readonly Command[]): Promise<void> {
           db.pool,
           command.events.map((e) => toEvent(base, e)),
         );
-        if (command.background) background.push(written);
+        if (command.background) writing.push(written);
         else await written;
         break;
       }
@@ -473,7 +501,7 @@ async function run(base: number, commands: readonly Command[]): Promise<void> {
           seen.dropped += result.dropped.length;
           seen.expired += result.defaultRowsExpired;
         });
-        if (command.background) background.push(done);
+        if (command.background) maintaining.push(done);
         else await done;
         break;
       }
@@ -482,8 +510,7 @@ async function run(base: number, commands: readonly Command[]): Promise<void> {
           db: db.pool,
           ...(command.fromDays !== undefined && { from: new Date(base + command.fromDays * DAY) }),
         }).then(() => seen.rebuilds++);
-        // A rebuild may go on through the next checks: it changes no answer.
-        if (command.background) background.push(done);
+        if (command.background) rebuilding.push(done);
         else await done;
         break;
       }
@@ -491,15 +518,16 @@ async function run(base: number, commands: readonly Command[]): Promise<void> {
         await sleep(command.ms);
         break;
       case 'check':
-        await idle();
-        await check([
-          ...everyUser(base, command.series),
-          ...command.cases.map((c) => toCase(base, c)),
-        ]);
+        await settle(maintaining);
+        if (!command.busy) await settle(writing);
+        await check(
+          [...everyUser(base, command.series), ...command.cases.map((c) => toCase(base, c))],
+          command.busy,
+        );
         break;
     }
   }
-  await idle();
+  await Promise.all([settle(writing), settle(maintaining), settle(rebuilding)]);
   // A worker in this process when none is left (it starts at once), until it caught up.
   const local =
     workers.size === 0 ? new RollupWorker({ db: db.pool, pollIntervalMs: 20, leaseMs: 300 }) : null;
@@ -572,5 +600,6 @@ describe('rollups under writers, SIGKILLed workers, retention and rebuilds', () 
     expect(seen.dropped).toBeGreaterThan(0);
     expect(seen.expired).toBeGreaterThan(0);
     expect(seen.rebuilds).toBeGreaterThan(0);
+    expect(seen.busy).toBeGreaterThan(0);
   }, 120_000);
 });
