@@ -28,13 +28,22 @@
  * 2000) at BENCH_LIVE_RATE/s (default 200), see postgres/consume-latency.ts;
  * consume-replay-nats, replay of BENCH_EVENTS stored events to NATS vs the logger → NatsSink
  * rate, see postgres/consume.ts; BENCH_CONSUME, a comma-separated list of catchup, group, live,
- * replay, runs only those, default all).
+ * replay, runs only those, default all),
+ * rollups (see postgres/rollups.ts: rows like seed 001's over 90 daily partitions, by COPY, for
+ * each size of BENCH_ROLLUP_ROWS, a comma list, default 10000000; rollups-generate, then
+ * rollups-build (rebuildRollups, rows/s), then cold reads of the scope with a tenth of the rows
+ * from the rollups vs the raw GROUP BY: rollups-counts-by-type, rollups-error-stats,
+ * rollups-time-series-hourly, rollups-counts-by-type-unaligned, BENCH_ROLLUP_READS each, default
+ * 9; then rollups-write-cost, logger → Postgres with a RollupWorker beside vs without, see
+ * postgres/rollup-write.ts; BENCH_ROLLUPS, a comma-separated list of reads, write, runs only those).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
  * `eventrail_bench`, or BENCH_DATABASE, is created on that server and dropped after),
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672; an exchange and a queue named
  * `eventrail-bench-<random>` are declared there and deleted after),
  * NATS_URL (default nats://127.0.0.1:4222; a stream `eventrail_bench_<random>` is created there and
  * deleted after), BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
+ * BENCH_RESULTS=1 also appends the run (its machine, its command, every line) to
+ * bench/results/<date>.jsonl, which `npm run bench:report` turns into docs/performance.md.
  */
 import { createBenchDatabase } from './lib/database.js';
 import { note } from './lib/report.js';
@@ -55,6 +64,8 @@ import {
   partitionedLoggerBench,
   partitionedQueryBench,
 } from './postgres/retention.js';
+import { rollupWriteCost } from './postgres/rollup-write.js';
+import { rollupReadsBench } from './postgres/rollups.js';
 import { streamBench } from './postgres/stream.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
@@ -164,6 +175,18 @@ if (wanted('consume')) {
     if (part('live'))
       for (const live of [liveConsumer, liveSubscription]) await liveLatency(db, live);
     if (part('replay')) await replayNats(db, count);
+  } finally {
+    await db.drop();
+  }
+}
+if (wanted('rollups')) {
+  const parts = process.env.BENCH_ROLLUPS?.split(',');
+  const part = (name: string) => parts === undefined || parts.includes(name);
+  const db = await createBenchDatabase();
+  try {
+    const sizes = (process.env.BENCH_ROLLUP_ROWS ?? '10000000').split(',').map(Number);
+    if (part('reads')) await rollupReadsBench(db, sizes);
+    if (part('write')) await rollupWriteCost(db, count);
   } finally {
     await db.drop();
   }

@@ -4,6 +4,7 @@
 -- sum `events` from the index alone.
 CREATE TABLE "eventrail"."event_rollups" (
 	"user_id" text NOT NULL,
+	"level" smallint NOT NULL,
 	"grain" integer NOT NULL,
 	"bucket" timestamp with time zone NOT NULL,
 	"project_id" text NOT NULL,
@@ -17,6 +18,7 @@ CREATE TABLE "eventrail"."event_rollups" (
 --> statement-breakpoint
 CREATE TABLE "eventrail"."rollups" (
 	"name" text PRIMARY KEY NOT NULL,
+	"definition" jsonb,
 	"position_tx_id" "xid8" NOT NULL,
 	"position_id" uuid NOT NULL,
 	"complete" boolean DEFAULT false NOT NULL,
@@ -25,5 +27,49 @@ CREATE TABLE "eventrail"."rollups" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX "event_rollups_key" ON "eventrail"."event_rollups" USING btree ("user_id","grain","bucket","project_id","tenant_id","event_type","agent_id","error_code","tool_name") INCLUDE ("events");--> statement-breakpoint
-CREATE INDEX "event_rollups_bucket_idx" ON "eventrail"."event_rollups" USING btree ("bucket");
+CREATE UNIQUE INDEX "event_rollups_key" ON "eventrail"."event_rollups" USING btree ("user_id","level","grain","bucket","project_id","tenant_id","event_type","agent_id","error_code","tool_name") INCLUDE ("events");--> statement-breakpoint
+CREATE INDEX "event_rollups_bucket_idx" ON "eventrail"."event_rollups" USING btree ("bucket");--> statement-breakpoint
+-- The raw rows a rollup read adds to the rollup: those committed after rollup p_name's
+-- checkpoint, of the scope, created in [p_from, p_to). STABLE: it reads in the snapshot of the
+-- statement that calls it, the one the rollup's rows are read in, so a fold committing meanwhile
+-- is counted once. Planned once per connection (a generic plan: the partitions outside the range
+-- are pruned as it starts) and walking the (tx_id, id) index: a statement over ninety daily
+-- partitions planned at every read spends tens of milliseconds in the planner.
+CREATE FUNCTION "eventrail"."rollup_tail"(p_name text, p_user text, p_project text, p_tenant text,
+  p_from timestamptz, p_to timestamptz) RETURNS SETOF "eventrail"."event_logs"
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off
+AS $$
+DECLARE
+  at_tx xid8;
+  at_id uuid;
+BEGIN
+  SELECT position_tx_id, position_id INTO at_tx, at_id FROM "eventrail"."rollups" WHERE name = p_name;
+  IF at_tx IS NULL THEN
+    RETURN;
+  END IF;
+  -- OFFSET 0 keeps the scope out of the inner scan: only the (tx_id, id) index is walked.
+  RETURN QUERY SELECT * FROM (
+    SELECT * FROM "eventrail"."event_logs"
+    WHERE tx_id >= at_tx AND (tx_id, id) > (at_tx, at_id) AND created_at >= p_from AND created_at < p_to
+    OFFSET 0) AS e
+  WHERE e.user_id = p_user AND (p_project IS NULL OR e.project_id = p_project)
+    AND (p_tenant IS NULL OR e.tenant_id = p_tenant);
+END
+$$;
+--> statement-breakpoint
+-- A rollup worker's next batch: the rows after (p_tx, p_id) and below the settled mark p_below,
+-- in stream order, at most p_limit; planned once per connection, merging the partitions'
+-- (tx_id, id) indexes.
+CREATE FUNCTION "eventrail"."rollup_batch"(p_tx xid8, p_id uuid, p_below xid8, p_limit integer)
+RETURNS SETOF "eventrail"."event_logs"
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off
+SET enable_sort = off
+AS $$
+BEGIN
+  RETURN QUERY SELECT * FROM "eventrail"."event_logs"
+  WHERE tx_id >= p_tx AND (tx_id, id) > (p_tx, p_id) AND tx_id < p_below
+  ORDER BY tx_id, id LIMIT p_limit;
+END
+$$;

@@ -1,14 +1,16 @@
 /**
  * The options of every public constructor and function, as their schemas define them and their
- * interfaces document them. `npm run docs:options` rewrites each options table of the README
- * (between `<!-- options: Name -->` and `<!-- /options -->`) from the schemas; the unit test
- * tests/unit/options-docs.test.ts fails when a table, or a TSDoc `@default`, disagrees with them.
+ * interfaces document them. `npm run docs:options` rewrites each options table of the README and
+ * the guides in docs/ (between `<!-- options: Name -->` and `<!-- /options -->`) from the schemas;
+ * the unit test tests/unit/options-docs.test.ts fails when a table, or a TSDoc `@default`,
+ * disagrees with them.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { definedSchemas, type OptionsSchema } from '../src/options/schema.js';
 import { formatDefault } from '../src/options/spec.js';
+import { documentationFiles } from './check-links.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -144,17 +146,19 @@ export function renderOptionsBlocks(
   return markdown.replace(BLOCK, (_, name: string) => {
     const schema = schemas.get(name);
     if (schema === undefined)
-      throw new Error(`README names options ${name}, which no schema defines`);
+      throw new Error(`the documentation names options ${name}, which no schema defines`);
     return `<!-- options: ${name} -->\n${optionsTable(schema, docs.get(name) ?? [])}\n<!-- /options -->`;
   });
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const readme = join(root, 'README.md');
-  const before = readFileSync(readme, 'utf8');
-  const after = renderOptionsBlocks(before, await loadSchemas(), documentedInterfaces());
-  if (after !== before) writeFileSync(readme, after);
-  console.log(
-    after === before ? 'README options tables are current' : 'README options tables rewritten',
-  );
+  const schemas = await loadSchemas();
+  const docs = documentedInterfaces();
+  for (const page of documentationFiles()) {
+    const path = join(root, page);
+    const before = readFileSync(path, 'utf8');
+    const after = renderOptionsBlocks(before, schemas, docs);
+    if (after !== before) writeFileSync(path, after);
+    console.log(`${page}: options tables ${after === before ? 'are current' : 'rewritten'}`);
+  }
 }

@@ -5,6 +5,10 @@ import type { EventRecord } from './event/types.js';
  * `message` is for people. The error that caused this one, if any, is kept as `cause`.
  */
 export class EventrailError extends Error {
+  /**
+   * Stable identifier of what went wrong, for programs to branch on (e.g. `VALIDATION_UNKNOWN`,
+   * `CLOSED`).
+   */
   readonly code: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -42,6 +46,7 @@ export type ValidationCode =
  * rejected promise) before anything is queued or sent, so nothing else is affected.
  */
 export class ValidationError extends EventrailError {
+  /** Why the value was refused. */
   declare readonly code: ValidationCode;
   /** Path of the offending field, e.g. `userId`, `payload.items[2].price`, `options.flushSize`. */
   readonly field: string;
@@ -197,6 +202,10 @@ export type OutboxOperation = 'claim' | 'settle' | 'listen' | 'publish';
  * lease expires. The underlying error is the `cause`.
  */
 export class OutboxPublisherError extends EventrailError {
+  /**
+   * What the publisher was doing: `claim`, `settle` or `listen` for a database fault, `publish` for
+   * a cycle that failed unexpectedly.
+   */
   readonly operation: OutboxOperation;
 
   constructor(operation: OutboxOperation, cause: unknown) {
@@ -236,6 +245,7 @@ export type QueryCacheOperation = 'get' | 'set' | 'parse';
  * thrown: the database answered the read instead. The store's error is the `cause`.
  */
 export class QueryCacheError extends EventrailError {
+  /** What the cache was doing when its store failed. */
   readonly operation: QueryCacheOperation;
 
   constructor(operation: QueryCacheOperation, cause: unknown) {
@@ -279,6 +289,7 @@ export type ConsumerErrorCode =
  * {@link CursorExpiredError} instead.
  */
 export class ConsumerError extends EventrailError {
+  /** Why the consumer refused to start or what failed in the background. */
   declare readonly code: ConsumerErrorCode;
   /** The consumer's name. */
   readonly consumer: string;

@@ -1,4 +1,9 @@
-/** One JSON line per scenario on stdout; everything else goes to stderr. */
+import { ResultsFile } from './results.js';
+
+/**
+ * One JSON line per scenario on stdout; everything else goes to stderr. With `BENCH_RESULTS=1`
+ * the lines are also appended to bench/results/<date>.jsonl (see results.ts).
+ */
 export interface BenchLine {
   readonly scenario: string;
   readonly unit: string;
@@ -10,6 +15,8 @@ export interface BenchLine {
   readonly [detail: string]: unknown;
 }
 
+let results: ResultsFile | undefined;
+
 const round = (n: number) => (Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 1000) / 1000);
 
 export function report(line: BenchLine): void {
@@ -18,6 +25,10 @@ export function report(line: BenchLine): void {
     out[key] = typeof value === 'number' ? round(value) : value;
   if (line.raw !== undefined && line.ratio === undefined) out.ratio = round(line.value / line.raw);
   process.stdout.write(`${JSON.stringify(out)}\n`);
+  if (process.env.BENCH_RESULTS === '1') {
+    results ??= new ResultsFile();
+    results.save(out);
+  }
 }
 
 export function note(message: string): void {

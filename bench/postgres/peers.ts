@@ -58,7 +58,7 @@ export const eventrail: Peer = {
       },
     };
     // Tuned as pg-boss is: 5000 rows from the first claim (a default claim starts at 100 and
-    // doubles while claims come back full); and as the README advises for several publishers on
+    // doubles while claims come back full); and as the outbox guide advises for several publishers on
     // one outbox, one claim in flight each.
     const tuned =
       setting === 'tuned'

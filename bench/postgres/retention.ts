@@ -19,6 +19,7 @@ import { generateEvents } from '../../tests/helpers/events.js';
 import { type Candidate, loggerCandidate } from '../lib/candidate.js';
 import { type BenchDatabase, createBenchDatabase } from '../lib/database.js';
 import { agentEvent } from '../lib/events.js';
+import { explainSum, recordingDb, type Sent } from '../lib/explain.js';
 import { median, note, percentile, report } from '../lib/report.js';
 import { serverCpuMs } from '../lib/server-cpu.js';
 import { rawCandidates } from './logger.js';
@@ -31,7 +32,7 @@ const SAMPLES = Number(process.env.BENCH_QUERY_SAMPLES ?? 200);
 const EXPLAINS = 21;
 
 /** Daily partitions for the days [first, last] relative to today, made by hand (the past). */
-async function makeDays(pool: pg.Pool, first: number, last: number): Promise<void> {
+export async function makeDays(pool: pg.Pool, first: number, last: number): Promise<void> {
   for (let d = first; d <= last; d++) {
     const from = new Date(TODAY + d * DAY).toISOString();
     const to = new Date(TODAY + (d + 1) * DAY).toISOString();
@@ -412,12 +413,6 @@ export async function partitionedLoggerBench(count: number): Promise<void> {
   }
 }
 
-/** A statement EventQueries sent. */
-interface Sent {
-  readonly text: string;
-  readonly values: unknown[];
-}
-
 /**
  * Median wall time of `run` (SAMPLES calls after a warm-up), and the median planning and
  * execution times EXPLAIN (ANALYZE, SUMMARY) gives for the statements one call sends (summed
@@ -438,14 +433,9 @@ async function measure(pool: pg.Pool, sent: Sent[], run: () => Promise<unknown>)
     sent.length = 0;
     await run();
     statements = sent.length;
-    let [plan, exec] = [0, 0];
-    for (const { text, values } of sent.splice(0)) {
-      const { rows } = await pool.query(`EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) ${text}`, values);
-      plan += rows[0]['QUERY PLAN'][0]['Planning Time'];
-      exec += rows[0]['QUERY PLAN'][0]['Execution Time'];
-    }
-    planning.push(plan);
-    execution.push(exec);
+    const times = await explainSum(pool, sent.splice(0));
+    planning.push(times.planning);
+    execution.push(times.execution);
   }
   times.sort((a, b) => a - b);
   return {
@@ -474,13 +464,10 @@ export async function partitionedQueryBench(db: BenchDatabase, rows: number, day
       throw new Error(`the kept database holds ${found[0].n} rows, not ${rows}`);
     } else note(`retention: paging the ${rows} rows a previous run left`);
     const sent: Sent[] = [];
-    const recording = {
-      query(text: string, values: unknown[]) {
-        sent.push({ text, values });
-        return pool.query(text, values);
-      },
-    };
-    const queries = new EventQueries({ db: recording, cursorSecret: 'bench-secret-0123456789' });
+    const queries = new EventQueries({
+      db: recordingDb(pool, sent),
+      cursorSecret: 'bench-secret-0123456789',
+    });
     const scope = { userId: 'user-3' };
     const common = { unit: 'ms', rows, partitions: days + 1, limit: 50, goalMs: 5 };
     report({

@@ -72,7 +72,9 @@ export type PayloadOf<E> = E extends CatalogEntry<infer P> ? P : never;
 /** An event of a catalog: its `type` picks the payload type (a discriminated union). */
 export type CatalogEvent<TEntries extends CatalogEntries> = {
   [K in keyof TEntries & string]: Omit<EventInput<K>, 'type' | 'payload'> & {
+    /** One of the catalog's types. */
     type: K;
+    /** The payload that type declares. */
     payload: PayloadOf<TEntries[K]>;
   };
 }[keyof TEntries & string];
@@ -88,6 +90,9 @@ export type EventOf<TCatalog> =
  * where a schema is given. Types not in the catalog are refused.
  */
 export class EventCatalog<TEntries extends CatalogEntries = CatalogEntries> {
+  /**
+   * The catalog's entries as declared: event type → payload type, schema, routing key and priority.
+   */
   readonly entries: Readonly<TEntries>;
 
   /**

@@ -12,15 +12,19 @@ export interface EventInput<TType extends string = string, TPayload extends obje
   type: TType;
   /** The user the event belongs to; every read is scoped by it. Required. */
   userId: string;
+  /** The project the event belongs to; reads may be scoped by it. */
   projectId?: string | null;
   /** Tenant or organization. */
   tenantId?: string | null;
+  /** The session (a conversation, a run) the event belongs to. */
   sessionId?: string | null;
   /** The agent the event is about; leave out (NULL) when it is not about an agent. */
   agentId?: string | null;
   /** Kind of the business object the event is about, e.g. `bom`, `chat`, `workflow`. */
   aggregateType?: string | null;
+  /** Id of the business object the event is about (with `aggregateType`), e.g. a BOM's id. */
   aggregateId?: string | null;
+  /** The workflow run the event belongs to. */
   workflowId?: string | null;
   /** Ties events of one request or trace together; sent as the AMQP correlation id. */
   correlationId?: string | null;
@@ -51,26 +55,46 @@ export interface EventInput<TType extends string = string, TPayload extends obje
  * `payloadJson` is the snapshot taken at intake and is what sinks must write.
  */
 export interface EventRecord {
+  /** The event id (a UUID; UUIDv7 when generated), fixed at intake: the idempotency key. */
   readonly id: string;
+  /** What happened, e.g. `TOOL_REQUEST`. */
   readonly type: string;
+  /** The user the event belongs to. */
   readonly userId: string;
+  /** The project, or null. */
   readonly projectId: string | null;
+  /** Tenant or organization, or null. */
   readonly tenantId: string | null;
+  /** The session, or null. */
   readonly sessionId: string | null;
+  /** The agent the event is about, or null. */
   readonly agentId: string | null;
+  /** Kind of the business object the event is about, or null. */
   readonly aggregateType: string | null;
+  /** Id of the business object the event is about, or null. */
   readonly aggregateId: string | null;
+  /** The workflow run, or null. */
   readonly workflowId: string | null;
+  /** Ties events of one request or trace together, or null. */
   readonly correlationId: string | null;
+  /** Where the event comes from, or null. */
   readonly source: string | null;
   /** The payload as the caller passed it. Sinks should write {@link EventRecord.payloadJson}. */
   readonly payload: JsonObject;
   /** The payload serialized at intake. */
   readonly payloadJson: string;
+  /** Denormalized error code (given, or taken from the payload of an ERROR event), or null. */
   readonly errorCode: string | null;
+  /** Denormalized tool name (given, or taken from the payload of a TOOL_* event), or null. */
   readonly toolName: string | null;
+  /**
+   * Denormalized approval status (given, or taken from the payload of an APPROVAL_* event), or
+   * null.
+   */
   readonly approvalStatus: string | null;
+  /** The event's own routing key for brokers, or null (a sink then computes one). */
   readonly routingKey: string | null;
+  /** The event's own message priority (0–255), or null. */
   readonly priority: number | null;
   /** When the event happened: `occurredAt` if the caller gave one, else `createdAt`. */
   readonly occurredAt: Date;

@@ -150,6 +150,7 @@ export class EventsApi
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
+  /** `await using part = ...` closes it with the default deadline. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -43,7 +43,12 @@ export interface Lifecycle<
   TMetrics extends object = object,
   TSummary extends CloseSummary = CloseSummary,
 > extends AsyncDisposable {
+  /**
+   * Ends the part within the deadline; resolves with what was left (the same promise on every call;
+   * never rejects).
+   */
   close(options?: CloseOptions): Promise<TSummary>;
+  /** A synchronous snapshot of the part's figures. */
   metrics(): TMetrics;
 }
 

@@ -7,9 +7,13 @@ import { custom, type Spec } from '../options/spec.js';
  * A pino or bunyan logger fits as it is; so does `console`. Silent when not given.
  */
 export interface LifecycleLog {
+  /** Routine detail: a connection being opened, a maintenance run that changed nothing. */
   debug(details: object, message: string): void;
+  /** A part started, connected or closed; a maintenance run that changed something. */
   info(details: object, message: string): void;
+  /** A fault handled in the background: a reconnect, a retry, a fallback, a deadline cut short. */
   warn(details: object, message: string): void;
+  /** Something failed for good: a write, an outbox row marked failed, a maintenance run. */
   error(details: object, message: string): void;
 }
 

@@ -214,6 +214,7 @@ export class EventLogger<TCatalog extends EventCatalog | undefined = undefined>
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
+  /** `await using part = ...` closes it with the default deadline. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -8,6 +8,7 @@ import { subjectMatches, subjectProblem } from './subjects.js';
 
 /** How events become messages: the resolved `subject` option and the stream's subjects. */
 export interface NatsMessageMapping {
+  /** The subject of an event that has no `routingKey` of its own. */
   readonly subject: (event: EventRecord) => string;
   /** The stream's subjects; a message outside them fails as `NATS_UNROUTABLE`. */
   readonly streamSubjects: readonly string[];
@@ -15,7 +16,9 @@ export interface NatsMessageMapping {
 
 /** One event as it is published. */
 export interface NatsMessage {
+  /** The event published. */
   readonly event: EventRecord;
+  /** The subject it is published on. */
   readonly subject: string;
   /** `eventToJson(event)` as UTF-8. */
   readonly data: Uint8Array;
@@ -25,10 +28,15 @@ export interface NatsMessage {
 
 /** The header names the sink sets (besides `Nats-Msg-Id`, which is the event id). */
 export const NATS_HEADERS = Object.freeze({
+  /** The event type. */
   type: 'Eventrail-Type',
+  /** The event's `userId`. */
   userId: 'Eventrail-User-Id',
+  /** The event's `tenantId`, when set. */
   tenantId: 'Eventrail-Tenant-Id',
+  /** The event's `correlationId`, when set. */
   correlationId: 'Eventrail-Correlation-Id',
+  /** The W3C trace context of the event's span, when it has one. */
   traceparent: 'traceparent',
 });
 

@@ -1,4 +1,5 @@
 import { ListenerSafeEmitter } from '../emitter.js';
+import type { PartialWriteError } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { CloseOptions, Lifecycle } from '../lifecycle/close.js';
 import {
@@ -34,6 +35,7 @@ import { ensureStream } from './stream.js';
 export interface NatsSinkMetrics
   extends Readonly<NatsPublishCounters>,
     Readonly<NatsConnectionCounters> {
+  /** The connection's state now. */
   readonly state: NatsSinkState;
 }
 
@@ -72,7 +74,12 @@ export class NatsSink
   /** Two writes in flight: the next batch is published while JetStream acks the previous one. */
   readonly defaults: PipelineOptions = { writesInFlight: 2 };
   /** Where the sink publishes, in OpenTelemetry's terms (`eventrail/otel` reads it): the stream. */
-  readonly messaging: { readonly system: 'nats'; readonly destination: string };
+  readonly messaging: {
+    /** `nats`. */
+    readonly system: 'nats';
+    /** The JetStream stream's name. */
+    readonly destination: string;
+  };
   readonly #options: ResolvedNatsSinkOptions;
   readonly #mapping: NatsMessageMapping;
   readonly #link: NatsLink;

@@ -191,7 +191,10 @@ export const DEFAULT_NATS_SINK_OPTIONS = Object.freeze(natsSinkOptions.defaults)
       | 'closeTimeoutMs'
       | 'ackTimeoutMs'
     >
-  > & { readonly reconnect: Backoff }
+  > & {
+    /** The default `reconnect` backoff, every field resolved. */
+    readonly reconnect: Backoff;
+  }
 >;
 
 /** The defaults of {@link NatsStreamOptions} (of a stream the sink creates). */

@@ -142,7 +142,7 @@ export function definedSchemas(): readonly OptionsSchema<object>[] {
 /**
  * Defines the options of the documented interface `I`: one spec for each of its keys, no more
  * (checked at compile time), and an optional cross-field rule. The schema is recorded, so that a
- * test holds the interface's TSDoc (`@default`) and the README's options tables to it.
+ * test holds the interface's TSDoc (`@default`) and the guides' options tables to it.
  * @internal
  */
 export function defineOptions<I extends object>() {

@@ -7,17 +7,23 @@ import { RabbitMQError } from './errors.js';
 
 /** How events become messages: the resolved `routingKey`, `priority` and `mandatory` options. */
 export interface RabbitMQMessageMapping {
+  /** The routing key of an event that has no `routingKey` of its own. */
   readonly routingKey: (event: EventRecord) => string;
+  /** The priority of an event that has no `priority` of its own; none when undefined. */
   readonly priority: ((event: EventRecord) => number | null | undefined) | undefined;
+  /** Whether messages are published as mandatory (unroutable ones come back). */
   readonly mandatory: boolean;
 }
 
 /** One event as it is published. */
 export interface RabbitMQMessage {
+  /** The event published. */
   readonly event: EventRecord;
+  /** The routing key it is published with. */
   readonly routingKey: string;
   /** `eventToJson(event)` as UTF-8. */
   readonly content: Buffer;
+  /** The AMQP properties: message id, type, timestamp, persistence, priority, headers. */
   readonly options: Options.Publish;
 }
 

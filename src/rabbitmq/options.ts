@@ -193,5 +193,8 @@ export const DEFAULT_RABBITMQ_SINK_OPTIONS = Object.freeze(
       | 'confirmTimeoutMs'
       | 'blockedTimeoutMs'
     >
-  > & { readonly reconnect: Backoff }
+  > & {
+    /** The default `reconnect` backoff, every field resolved. */
+    readonly reconnect: Backoff;
+  }
 >;

@@ -1,5 +1,6 @@
 import { within } from '../async/wait.js';
 import { ListenerSafeEmitter } from '../emitter.js';
+import type { PartialWriteError } from '../errors.js';
 import { describe } from '../errors.js';
 import type { EventRecord } from '../event/types.js';
 import type { CloseOptions, Lifecycle } from '../lifecycle/close.js';
@@ -36,6 +37,7 @@ import { assertTopology } from './topology.js';
 export interface RabbitMQSinkMetrics
   extends Readonly<RabbitMQPublishCounters>,
     Readonly<RabbitMQConnectionCounters> {
+  /** The connection's state now. */
   readonly state: RabbitMQSinkState;
 }
 
@@ -74,12 +76,17 @@ export class RabbitMQSink
   readonly name: string;
   /**
    * Two writes in flight on the one channel: the next batch is published while the broker
-   * confirms the previous one (see the README's benchmark). Batches are published in order; only
+   * confirms the previous one (see docs/performance.md). Batches are published in order; only
    * a retried one lands after its successors.
    */
   readonly defaults: PipelineOptions = { writesInFlight: 2 };
   /** Where the sink publishes, in OpenTelemetry's terms (`eventrail/otel` reads it). */
-  readonly messaging: { readonly system: 'rabbitmq'; readonly destination: string };
+  readonly messaging: {
+    /** `rabbitmq`. */
+    readonly system: 'rabbitmq';
+    /** The exchange's name. */
+    readonly destination: string;
+  };
   readonly #options: ResolvedRabbitMQSinkOptions;
   readonly #mapping: RabbitMQMessageMapping;
   readonly #link: BrokerLink;

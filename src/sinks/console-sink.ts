@@ -8,7 +8,9 @@ import type { Sink, WriteContext } from './sink.js';
 
 /** The part of a writable stream that {@link ConsoleSink} uses. */
 export interface LineStream {
+  /** Writes a chunk of text; false when the stream's buffer is full (then wait for `drain`). */
   write(chunk: string): boolean;
+  /** Calls `listener` once the buffer has room again. */
   once(event: 'drain', listener: () => void): unknown;
 }
 

@@ -84,7 +84,12 @@ export const pipelineOptions = defineOptions<PipelineOptions>()(
 /** The defaults of {@link PipelineOptions}. */
 export const DEFAULT_PIPELINE_OPTIONS = Object.freeze(
   pipelineOptions.resolve(undefined),
-) as Readonly<Required<Omit<PipelineOptions, 'retry'>> & { readonly retry: Backoff }>;
+) as Readonly<
+  Required<Omit<PipelineOptions, 'retry'>> & {
+    /** The default `retry` backoff, every field resolved. */
+    readonly retry: Backoff;
+  }
+>;
 
 /** The pipeline options among `options` (which may hold other keys, checked elsewhere). @internal */
 export function pickPipelineOptions(options: object): Record<string, unknown> {

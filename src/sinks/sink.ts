@@ -19,7 +19,12 @@ export interface WriteContext {
   /** Aborted when the write times out or the logger's close deadline passes. */
   readonly signal: AbortSignal;
   /** Set when this sink is acting as a fallback: which sink failed, and why. */
-  readonly failure?: { readonly sink: string; readonly error: unknown };
+  readonly failure?: {
+    /** The name of the sink that could not write the events. */
+    readonly sink: string;
+    /** Its error. */
+    readonly error: unknown;
+  };
 }
 
 /**

@@ -48,8 +48,8 @@ describe('PGlite', () => {
       { code: 'E2', n: 100 },
     ]);
     expect((await rollback({ db: pglite, steps: Infinity })).names).toEqual([
-      '0007_consuming',
       '0008_rollups',
+      '0007_consuming',
       '0006_outbox_lean_indexes',
       '0005_trace_context',
       '0004_event_stream',

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventQueries, maintain, RollupWorker, rebuildRollups } from '../../src/postgres/index.js';
+import { runCli } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { generateEvents, insertEvents } from '../helpers/events.js';
 import { DAY, TODAY } from '../helpers/partitions.js';
@@ -157,5 +158,23 @@ describe('rollups', () => {
       `SELECT count(*)::int AS n FROM eventrail.event_rollups WHERE events <= 0`,
     );
     expect(rows[0]?.n).toBe(0);
+  });
+
+  it('rebuilds from the command line, with a JSON line per day off a terminal', async () => {
+    const from = new Date(TODAY - DAY).toISOString().slice(0, 10);
+    const run = await runCli('rollups', 'rebuild', '--from', from, '--url', db.url);
+    expect(run.stderr).not.toContain('Error');
+    expect(run.code).toBe(0);
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toMatchObject({ done: lines.length, total: lines.length });
+    expect(lines[0].day).toBe(from);
+    expect(run.stdout).toMatch(new RegExp(`^rebuilt: ${lines.length} day\\(s\\) in `));
+    for (const scope of scopes) await expectExact(db.pool, { scope, filters: {} });
+    const bad = await runCli('rollups', 'rebuild', '--from', 'yesterday', '--url', db.url);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--from: 'yesterday' is not a date");
   });
 });

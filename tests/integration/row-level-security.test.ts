@@ -14,6 +14,7 @@ import {
   migrate,
   PostgresSink,
   type QueryableLike,
+  rebuildRollups,
   withTenant,
 } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
@@ -91,6 +92,19 @@ describe('row-level security', () => {
       new EventQueries({ db: connection }).listEvents({ userId: 'u1' }, {}, { limit: 500 }),
     );
     expect(page.items.map((e) => e.tenantId)).toEqual(Array(7).fill('tenant-b'));
+  });
+
+  it('applies to the rollups the aggregates read, and to their tail', async () => {
+    await db.pool.query(`GRANT SELECT ON eventrail.event_rollups, eventrail.rollups TO ${role}`);
+    await rebuildRollups({ db: db.pool });
+    await insertEvents(db.pool, [{ type: 'LATE', userId: 'u1', tenantId: 'tenant-a' }]);
+    const counts = await withTenant({ db: app, tenantId: 'tenant-a' }, (connection) =>
+      new EventQueries({ db: connection }).countsByType({ userId: 'u1' }),
+    );
+    expect(counts).toEqual([
+      { type: 'T', count: 5 },
+      { type: 'LATE', count: 1 },
+    ]);
   });
 
   it('commits what the callback wrote, and rolls back when it throws', async () => {

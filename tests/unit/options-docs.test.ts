@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { documentationFiles } from '../../scripts/check-links.js';
 import {
   type DocumentedOption,
   documentedInterfaces,
@@ -62,9 +63,14 @@ describe('the documentation of every option agrees with its schema', () => {
     expect(bare).toEqual([]);
   });
 
-  it('keeps the README options tables as the schemas make them (npm run docs:options)', async () => {
-    const readme = await readFile(join(root, 'README.md'), 'utf8');
-    expect(readme).toContain('<!-- options: EventLoggerOptions -->');
-    expect(renderOptionsBlocks(readme, schemas, docs)).toBe(readme);
+  it('keeps the options tables of the guides as the schemas make them (npm run docs:options)', async () => {
+    const pages = await Promise.all(
+      documentationFiles().map(async (page) => [page, await readFile(join(root, page), 'utf8')]),
+    );
+    const logging = pages.find(([page]) => page === 'docs/logging.md')?.[1];
+    expect(logging).toContain('<!-- options: EventLoggerOptions -->');
+    for (const [page, text] of pages) {
+      expect(renderOptionsBlocks(text as string, schemas, docs), page).toBe(text);
+    }
   });
 });

@@ -35,13 +35,17 @@ export const deadLetterListOptions = defineOptions<DeadLetterListOptions>()(
 
 /** One parked event, as {@link Consumer.deadLetters} returns it. */
 export interface DeadLetter {
+  /** The parked event's id. */
   readonly eventId: string;
   /** The event's key (aggregate id, else session id, else user id). */
   readonly key: string;
+  /** The partition the key hashes to. */
   readonly partition: number;
   /** Failed attempts (0 for an event parked behind an earlier one of its key). */
   readonly attempts: number;
+  /** The handler's last error message, or null for an event parked behind another. */
   readonly lastError: string | null;
+  /** When it was parked, in epoch milliseconds. */
   readonly parkedAtMs: number;
 }
 

@@ -7,12 +7,18 @@ export const STATS_LAG_CAP = 100_000;
 
 /** One partition of a consumer, as {@link Consumer.stats} reports it. */
 export interface ConsumerPartitionStats {
+  /** The partition's number, from 0. */
   readonly partition: number;
   /**
    * Where its checkpoint stands: a Postgres transaction id (xid8) as text, and the event id
    * (the nil UUID when it stands before a transaction's events).
    */
-  readonly checkpoint: { readonly tx: string; readonly id: string };
+  readonly checkpoint: {
+    /** The transaction id (xid8), as text. */
+    readonly tx: string;
+    /** The event id within it. */
+    readonly id: string;
+  };
   /** The member holding it now (its lease not expired), or null. */
   readonly owner: string | null;
   /** Events after its checkpoint committed and not yet handled (counted up to 100,000). */
@@ -25,6 +31,7 @@ export interface ConsumerPartitionStats {
 
 /** A consumer's state in the database, from {@link Consumer.stats}. */
 export interface ConsumerStats {
+  /** Each partition: its checkpoint, owner and lag. */
   readonly partitions: readonly ConsumerPartitionStats[];
   /** Events parked in `dead_letters`. */
   readonly deadLetters: number;

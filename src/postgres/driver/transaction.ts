@@ -8,6 +8,7 @@ import type { QueryableLike } from './types.js';
  * structurally, so that these declarations need no drizzle-orm where it is not installed.
  */
 export interface DrizzleTransactionLike {
+  /** Runs one drizzle `SQL` statement on the transaction. */
   execute(query: unknown): PromiseLike<unknown>;
 }
 

@@ -14,6 +14,7 @@ export interface DriverResult<R = Record<string, unknown>> {
 
 /** Anything with `query(text, params)`: a `pg` Client, PoolClient or Pool, a PGlite instance. */
 export interface QueryableLike {
+  /** Runs one statement with its parameters. */
   // biome-ignore lint/suspicious/noExplicitAny: drivers declare their own row and param types
   query(text: string, params?: any[]): Promise<any>;
 }
@@ -26,6 +27,7 @@ export interface PgPoolLike extends QueryableLike {
 
 /** A drizzle database (node-postgres or PGlite); eventrail uses its underlying client. */
 export interface DrizzleDatabaseLike {
+  /** The driver's client under the drizzle database, which eventrail runs its statements on. */
   readonly $client: QueryableLike;
 }
 

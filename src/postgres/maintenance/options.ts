@@ -117,11 +117,18 @@ export type ResolvedMaintainOptions = Omit<Resolved<typeof maintainSpecs>, 'db'>
 
 /** The defaults of {@link MaintainOptions}. */
 export const DEFAULT_MAINTAIN_OPTIONS = Object.freeze(maintainOptions.defaults) as Readonly<{
+  /** The default `schema`. */
   schema: string;
+  /** The default `retentionMs`. */
   retentionMs: number;
+  /** The default `partitionWidthMs`. */
   partitionWidthMs: number;
+  /** The default `premake`. */
   premake: number;
+  /** The default `outboxRetentionMs` (null would keep published outbox rows). */
   outboxRetentionMs: number | null;
+  /** The default `inboxRetentionMs` (null: not purged). */
   inboxRetentionMs: number | null;
+  /** The default `lockTimeoutMs`. */
   lockTimeoutMs: number;
 }>;

@@ -66,7 +66,9 @@ export interface MaintenanceTimerMetrics {
   readonly skippedRuns: number;
   /** Runs that failed (a scheduled one is also emitted as an `error` event). */
   readonly failedRuns: number;
+  /** Daily partitions made ahead. */
   readonly partitionsCreated: number;
+  /** Expired partitions dropped. */
   readonly partitionsDropped: number;
   /** Partition changes put off to a later run because a lock was busy. */
   readonly partitionsDeferred: number;
@@ -192,6 +194,7 @@ export class MaintenanceTimer
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
+  /** `await using part = ...` closes it with the default deadline. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -1,3 +1,4 @@
+import type { ValidationError } from '../../errors.js';
 import { defineOptions } from '../../options/schema.js';
 import type { PurgeOptions } from '../driver/chunks.js';
 import { dbSpec, toExecutor } from '../driver/executor.js';

@@ -213,6 +213,7 @@ export const DEFAULT_OUTBOX_PUBLISHER_OPTIONS = Object.freeze(
   outboxPublisherOptions.defaults,
 ) as Readonly<
   Required<Omit<OutboxPublisherOptions, 'db' | 'sinks' | 'publish' | 'log' | 'id' | 'retry'>> & {
+    /** The default `retry` backoff, every field resolved. */
     readonly retry: Backoff;
   }
 >;

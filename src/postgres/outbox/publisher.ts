@@ -1,6 +1,6 @@
 import { settledWithin, shutdownBudget } from '../../async/wait.js';
 import { ListenerSafeEmitter } from '../../emitter.js';
-import { ClosedError, CloseTimeoutError } from '../../errors.js';
+import { ClosedError, CloseTimeoutError, type ValidationError } from '../../errors.js';
 import {
   type CloseOptions,
   Closer,

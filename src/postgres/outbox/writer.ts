@@ -1,5 +1,6 @@
 import type { EventCatalog, EventOf } from '../../catalog/catalog.js';
 import { catalogSpec } from '../../catalog/option.js';
+import type { ValidationError } from '../../errors.js';
 import { maxPayloadBytesSpec, toEventRecord } from '../../event/normalize.js';
 import type { EventInput, EventRecord } from '../../event/types.js';
 import { defineOptions } from '../../options/schema.js';

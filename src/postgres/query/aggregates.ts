@@ -5,29 +5,47 @@ import type { ResolvedFilters } from '../read/filters.js';
 
 /** How many events of one type. */
 export interface TypeCount {
+  /** The event type. */
   readonly type: string;
+  /** Events of that type. */
   readonly count: number;
 }
 
 /** Agent switches (`AGENT_SWITCHED`) and direct calls (`DIRECT_AGENT_CALL`) of one agent. */
 export interface AgentInteraction {
+  /** The agent. */
   readonly agentId: string;
+  /** `AGENT_SWITCHED` events of the agent. */
   readonly switches: number;
+  /** `DIRECT_AGENT_CALL` events of the agent. */
   readonly directCalls: number;
 }
 
 /** Errors (type `ERROR` in any case, or with an error code) counted three ways. */
 export interface ErrorStats {
+  /** All errors. */
   readonly total: number;
   /** Per error code, most frequent first; `errorCode: null` counts errors without a code. */
-  readonly byCode: readonly { readonly errorCode: string | null; readonly count: number }[];
+  readonly byCode: readonly {
+    /** The error code, or null. */
+    readonly errorCode: string | null;
+    /** Errors with that code. */
+    readonly count: number;
+  }[];
   /** Per tool, most frequent first; `toolName: null` counts errors without a tool. */
-  readonly byTool: readonly { readonly toolName: string | null; readonly count: number }[];
+  readonly byTool: readonly {
+    /** The tool, or null. */
+    readonly toolName: string | null;
+    /** Errors of that tool. */
+    readonly count: number;
+  }[];
 }
 
 /** One bucket of a time series: events created from `start` until the next bucket's start. */
 export interface TimeSeriesPoint {
+  /** The bucket's start. */
   readonly start: Date;
+  /** Events created in the bucket. */
   readonly count: number;
 }
 

@@ -7,6 +7,9 @@ import type { Executor, Session } from '../driver/types.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
 import { type EventRow, toRecord } from '../read/records.js';
 import { type QueryScope, resolveScope, type TenantScope } from '../read/scope.js';
+import { eventsShape, type RollupDefinition, type RollupShape } from '../rollups/definition.js';
+import { type AggregateKind, levelFor } from '../rollups/levels.js';
+import { type RollupReadOptions, type RollupRow, readRollup } from '../rollups/query.js';
 import { rollupAnswers, rollupSource, viewRollup } from '../rollups/read.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import {
@@ -54,6 +57,14 @@ import {
 } from './summaries.js';
 import { pageWindows } from './windows.js';
 
+/** What each cached aggregate reads of the built-in rollup. */
+const LEVEL_KIND = {
+  'counts-by-type': 'counts',
+  'agent-interactions': 'agents',
+  'error-stats': 'errors',
+  'time-series': 'series',
+} as const satisfies Record<string, AggregateKind>;
+
 /** How far back {@link EventQueries.recentErrors} looks when `filters.from` is not given. */
 export const RECENT_ERRORS_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -98,6 +109,8 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
   readonly #cursors: CursorCodec;
   readonly #cache: AggregateCache;
   readonly #durations = new Durations();
+  /** The built-in rollup. */
+  readonly #events: RollupShape;
   #reads = 0;
   #failedReads = 0;
 
@@ -108,6 +121,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     this.#options = o;
     this.#executor = toExecutor(o.db);
     this.#names = tableNames(o.schema);
+    this.#events = eventsShape(this.#names);
     this.#cursors = new CursorCodec(o.cursorSecret);
     this.#cache = new AggregateCache(o.cache, o.cacheTtlMs, (error) => this.emit('error', error));
   }
@@ -331,7 +345,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
    * filters, `series` the checked range of a time series.
    */
   async #aggregate<R, T>(
-    kind: string,
+    kind: keyof typeof LEVEL_KIND,
     scope: QueryScope,
     filters: EventFilters,
     sql: (source: AggregateSource, p: SqlParameters) => string,
@@ -362,12 +376,31 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     }
     return this.#read(() =>
       this.#executor.withSession(async (session) => {
-        const view = await viewRollup(session, this.#names, series);
+        const view = await viewRollup(session, this.#names, this.#events.name, series);
         if (view === null) return this.#cache.enabled ? cached(session) : raw(session)();
         const p = new SqlParameters();
-        const text = sql(rollupSource(this.#names, p, s, f, view), p);
+        const level = levelFor(this.#events.levels, LEVEL_KIND[kind], f);
+        const text = sql(rollupSource(this.#names, this.#events, p, s, f, view, level), p);
         return map((await session.query<R>(text, p.values)).rows);
       }),
+    );
+  }
+
+  /**
+   * A custom rollup's events and sums for the scope, split by its dimensions (`options.by`)
+   * and, with `options.bucket`, by hour or day: most events first. Read from the rollup plus the
+   * raw rows it does not hold yet (exact, as the aggregates), or from the raw rows alone while
+   * its `RollupWorker` has not built it. Not cached.
+   */
+  rollup(
+    definition: RollupDefinition,
+    scope: QueryScope,
+    options: RollupReadOptions = {},
+  ): Promise<RollupRow[]> {
+    return this.#read(() =>
+      this.#executor.withSession((session) =>
+        readRollup(session, this.#names, definition, scope, options),
+      ),
     );
   }
 

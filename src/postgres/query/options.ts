@@ -83,9 +83,14 @@ export type ResolvedQueryOptions = ReturnType<typeof eventQueriesOptions.resolve
 export const DEFAULT_EVENT_QUERIES_OPTIONS = Object.freeze(
   eventQueriesOptions.defaults,
 ) as Readonly<{
+  /** The default `schema`. */
   schema: string;
+  /** The default `defaultLimit`. */
   defaultLimit: number;
+  /** The default `maxLimit`. */
   maxLimit: number;
+  /** The default `cacheTtlMs`. */
   cacheTtlMs: number;
+  /** The default `rollups`. */
   rollups: boolean;
 }>;

@@ -19,12 +19,15 @@ export interface EventGroupStats {
 
 /** One session of a scope, as {@link EventQueries.sessions} lists it. */
 export interface SessionSummary extends EventGroupStats {
+  /** The session. */
   readonly sessionId: string;
 }
 
 /** One business object (a BOM, a chat) of a scope, as {@link EventQueries.aggregates} lists it. */
 export interface AggregateSummary extends EventGroupStats {
+  /** Kind of the business object. */
   readonly aggregateType: string;
+  /** Its id. */
   readonly aggregateId: string;
 }
 

@@ -12,10 +12,18 @@ export type TimeInput = Date | string | number;
 export interface EventFilters {
   /** Only events of these types (1 to 100 of them). */
   readonly types?: readonly string[];
+  /** Only events of this agent. */
   readonly agentId?: string;
+  /** Only events of this session. */
   readonly sessionId?: string;
   /** Only events about this business object, e.g. `{ type: 'bom', id: 'bom-7' }`. */
-  readonly aggregate?: { readonly type: string; readonly id: string };
+  readonly aggregate?: {
+    /** Kind of the business object, e.g. `bom`. */
+    readonly type: string;
+    /** Its id. */
+    readonly id: string;
+  };
+  /** Only events of this workflow run. */
   readonly workflowId?: string;
   /** Only events with this (denormalized) error code. */
   readonly errorCode?: string;

@@ -3,10 +3,21 @@ import type { Session } from '../driver/types.js';
 import { readSettledMark } from '../read/committed.js';
 import type { StreamPosition } from '../read/position.js';
 import type { TableNames } from '../sql/names.js';
-import { EVENTS_ROLLUP, type RollupSql, rollupSql } from '../sql/rollups.js';
+import type { RollupSql } from '../sql/rollups.js';
 import { streamSql } from '../sql/stream.js';
+import type { RollupShape } from './definition.js';
 
 const DAY_MS = 86_400_000;
+
+/** JSON with every object's keys sorted: jsonb keeps its own key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
 
 /** How far a build or rebuild got: days of events folded again, of how many. */
 export interface RollupProgress {
@@ -18,25 +29,44 @@ export interface RollupProgress {
   readonly day: Date;
 }
 
-/** Makes the rollup's row, at the settled mark and not complete, when it does not exist. @internal */
-export async function createRollup(session: Session, names: TableNames): Promise<void> {
-  const mark = await readSettledMark(session, streamSql(names));
-  await session.query(rollupSql(names).create, [EVENTS_ROLLUP, mark.tx, mark.id]);
+/**
+ * Makes the rollup (a custom one's table, and its row at the settled mark, not complete) when
+ * it does not exist; a custom rollup whose stored definition differs is started over (its table
+ * made anew, not complete: reads go to the raw rows until it is built again). Resolves with
+ * whether it was started over. @internal
+ */
+export async function createRollup(
+  session: Session,
+  names: TableNames,
+  shape: RollupShape,
+  sql: RollupSql,
+): Promise<boolean> {
+  return inTransaction(session, async () => {
+    const mark = await readSettledMark(session, streamSql(names));
+    const stored = shape.stored === null ? null : JSON.stringify(shape.stored);
+    const start = [shape.name, mark.tx, mark.id, stored];
+    const { rows } = await session.query<{ definition: unknown }>(sql.definition, [shape.name]);
+    const changed =
+      rows[0] !== undefined && canonical(rows[0].definition) !== canonical(shape.stored);
+    if (changed) await session.query(sql.dropTable);
+    for (const statement of sql.createTable) await session.query(statement);
+    await session.query(changed ? sql.reset : sql.create, start);
+    return changed;
+  });
 }
 
 /**
  * Folds again, in one transaction with the rollup's row locked, the events created in
  * `[from, to)` up to the checkpoint: the rows of those days are replaced at once, so a read
- * sees them before or after, never half. False when the rollup was never made (or `lock` — a
- * lease check — failed). @internal
+ * sees them before or after, never half. False when `lock` (the rollup's row, or a lease
+ * check) found nothing. @internal
  */
 export function refoldDays(
   session: Session,
   sql: RollupSql,
   from: Date | null,
   to: Date | null,
-  lock: (session: Session) => Promise<StreamPosition | undefined> = async (s) =>
-    (await s.query<StreamPosition>(sql.lock, [EVENTS_ROLLUP])).rows[0],
+  lock: (session: Session) => Promise<StreamPosition | undefined>,
 ): Promise<boolean> {
   return inTransaction(session, async () => {
     const at = await lock(session);
@@ -67,22 +97,20 @@ async function daysToBuild(session: Session, sql: RollupSql, from: Date | null):
  * transaction, while events keep being written and folded: each day is replaced whole by the
  * events created in it up to the checkpoint of that moment; the events the fold adds are after
  * it. Events outside the days found at the start (written later with an older time) are after
- * the checkpoint: the fold's.
- * `lock` is as for {@link refoldDays}; `stop` is asked between days. Resolves with the days done, and whether
- * that is all of them.
+ * the checkpoint: the fold's. `stop` is asked between days. Resolves with the days done, and
+ * whether that is all of them.
  * @internal
  */
 export async function buildDays(
   session: Session,
-  names: TableNames,
+  sql: RollupSql,
   options: {
     readonly from: Date | null;
+    readonly lock: (session: Session) => Promise<StreamPosition | undefined>;
     readonly onProgress?: (progress: RollupProgress) => void;
-    readonly lock?: (session: Session) => Promise<StreamPosition | undefined>;
     readonly stop?: () => boolean;
   },
 ): Promise<{ readonly done: number; readonly complete: boolean }> {
-  const sql = rollupSql(names);
   const days = await daysToBuild(session, sql, options.from);
   let done = 0;
   for (const day of days) {

@@ -7,6 +7,7 @@ import { integer, text } from '../../options/spec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 import { schemaSpec } from '../sql/names.js';
+import { type RollupDefinition, rollupDefinitionSpec } from './definition.js';
 
 /** Options of {@link RollupWorker}. */
 export interface RollupWorkerOptions {
@@ -17,6 +18,11 @@ export interface RollupWorkerOptions {
   readonly db: PgDatabase;
   /** Postgres schema of the tables, as given to `migrate`. @default 'eventrail' */
   readonly schema?: string;
+  /**
+   * The rollup to keep: one of `defineRollup`. A worker keeps one rollup; run one per rollup.
+   * @default the built-in one (`event_rollups`), which `EventQueries`' aggregates read
+   */
+  readonly rollup?: RollupDefinition;
   /** Most events folded in one transaction. @default 5000 */
   readonly batchSize?: number;
   /**
@@ -44,6 +50,7 @@ export interface RollupWorkerOptions {
 export const rollupWorkerOptions = defineOptions<RollupWorkerOptions>()('RollupWorkerOptions', {
   db: dbSpec(),
   schema: schemaSpec(),
+  rollup: rollupDefinitionSpec(),
   batchSize: integer({ min: 1, max: 100_000 }).default(5000),
   pollIntervalMs: integer({ min: 1 }).default(1000),
   leaseMs: integer({ min: 100 }).default(10_000),

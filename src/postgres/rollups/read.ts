@@ -10,17 +10,17 @@ import {
   SqlParameters,
   seriesBucketsSql,
 } from '../sql/queries.js';
-import { EVENTS_ROLLUP, GRAINS, readDimension } from '../sql/rollups.js';
+import { GRAINS } from '../sql/rollups.js';
 import { cover, type Span } from './cover.js';
+import type { RollupShape } from './definition.js';
+import type { RollupLevel } from './levels.js';
 
-/** The rollup as one read found it: its checkpoint and the grains a series may use. @internal */
+/** A rollup as one read found it: complete, and the grains a series may use. @internal */
 export interface RollupView {
-  readonly tx: string;
-  readonly id: string;
   readonly grains: readonly number[];
 }
 
-/** The filters a rollup answers: those on its dimensions and on time. @internal */
+/** The filters the built-in rollup answers: those on its dimensions and on time. @internal */
 export function rollupAnswers(f: ResolvedFilters): boolean {
   return (
     f.sessionId === null &&
@@ -31,7 +31,8 @@ export function rollupAnswers(f: ResolvedFilters): boolean {
   );
 }
 
-const NO_FILTERS: ResolvedFilters = {
+/** No filter but time: what the scope conditions are made with. @internal */
+export const NO_FILTERS: ResolvedFilters = {
   types: null,
   agentId: null,
   sessionId: null,
@@ -47,18 +48,19 @@ const NO_FILTERS: ResolvedFilters = {
 };
 
 /**
- * The built-in rollup's checkpoint when it is complete, else null; for a series, also which
- * grains lie whole inside its buckets: a grain does when every bucket boundary of the series
- * within its range (local minutes, hours or days of its zone, as Postgres's zone data cuts
- * them) falls on a boundary of the grain. @internal
+ * Rollup `name` when it is complete, else null; for a series, with the grains
+ * lie whole inside its buckets: a grain does when every bucket boundary of the series within its
+ * range (local minutes, hours or days of its zone, as Postgres's zone data cuts them) falls on
+ * a boundary of the grain. @internal
  */
 export async function viewRollup(
   session: Pick<Session, 'query'>,
   names: TableNames,
+  name: string,
   series: ResolvedSeries | null,
 ): Promise<RollupView | null> {
   const p = new SqlParameters();
-  const name = p.add(EVENTS_ROLLUP, 'text');
+  const rollup = p.add(name, 'text');
   let fits = GRAINS.map(() => 'true').join(', ');
   let boundaries = '';
   if (series !== null) {
@@ -79,21 +81,15 @@ export async function viewRollup(
 LEFT JOIN (SELECT s.bucket AT TIME ZONE ${zone} AS at FROM ${buckets}) AS b
   ON b.at > ${from} AND b.at < ${to}`;
   }
-  const { rows } = await session.query<{
-    tx: string;
-    id: string;
-    complete: boolean;
-    fits: boolean[];
-  }>(
-    `SELECT r.position_tx_id::text AS "tx", r.position_id::text AS "id", r.complete,
-  ARRAY[${fits}] AS "fits"
+  const { rows } = await session.query<{ complete: boolean; fits: boolean[] }>(
+    `SELECT r.complete, ARRAY[${fits}] AS "fits"
 FROM ${names.rollups} AS r${boundaries}
-WHERE r.name = ${name} GROUP BY 1, 2, 3`,
+WHERE r.name = ${rollup} GROUP BY 1`,
     p.values,
   );
   const row = rows[0];
   if (row === undefined || !row.complete) return null;
-  return { tx: row.tx, id: row.id, grains: GRAINS.filter((_, i) => row.fits[i]) };
+  return { grains: GRAINS.filter((_, i) => row.fits[i]) };
 }
 
 /** `column` within `span`, as SQL (`true` when unbounded). */
@@ -104,54 +100,113 @@ function within(p: SqlParameters, column: string, span: Span): string {
   return bounds.length === 0 ? 'true' : bounds.join(' AND ');
 }
 
-const RAW_COLUMNS = 'event_type, agent_id, error_code, tool_name, created_at AS at, 1::int8 AS n';
+/** The raw events of the scope in the rollup's shape (dimensions, `at`, `n`, sums), matching `where`. */
+function rawBranch(names: TableNames, shape: RollupShape, inScope: string, where: string): string {
+  const columns = [
+    ...shape.dimensions.map((d) => `nullif(${d.expr}, '') AS ${d.column}`),
+    'e.created_at AS at',
+    '1::int8 AS n',
+    ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
+  ];
+  return `SELECT ${columns.join(', ')} FROM ${names.eventLogs} AS e
+WHERE ${inScope} AND (${shape.where}) AND ${where}`;
+}
+
+/** The rollup's rows of the scope matching `where`, in the same columns as {@link rawBranch}. */
+function rollupBranch(shape: RollupShape, inScope: string, where: string): string {
+  const columns = [
+    ...shape.dimensions.map((d) => `nullif(${d.column}, '') AS ${d.column}`),
+    'bucket AS at',
+    'events AS n',
+    ...shape.sums.map((s) => s.column),
+  ];
+  return `SELECT ${columns.join(', ')} FROM ${shape.table} WHERE ${inScope} AND ${where}`;
+}
+
+/**
+ * The raw rows of the scope committed after the rollup's checkpoint and created in `span`, in
+ * the same columns as {@link rawBranch}: `rollup_tail` reads the checkpoint in the calling
+ * statement's snapshot, and walks the (tx_id, id) index with a plan made once per connection.
+ */
+function tailBranch(
+  names: TableNames,
+  shape: RollupShape,
+  p: SqlParameters,
+  scope: ResolvedScope,
+  span: Span,
+  where: string,
+): string {
+  const bound = (ms: number | null, unbounded: string) =>
+    p.add(ms === null ? unbounded : new Date(ms), 'timestamptz');
+  const args = [
+    p.add(shape.name, 'text'),
+    p.add(scope.userId, 'text'),
+    p.add(scope.projectId, 'text'),
+    p.add(scope.tenantId, 'text'),
+    bound(span.from, '-infinity'),
+    bound(span.to, 'infinity'),
+  ];
+  const columns = [
+    ...shape.dimensions.map((d) => `nullif(${d.expr}, '') AS ${d.column}`),
+    'e.created_at AS at',
+    '1::int8 AS n',
+    ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
+  ];
+  return `SELECT ${columns.join(', ')} FROM ${names.schemaSql}.rollup_tail(${args.join(', ')}) AS e
+WHERE (${shape.where}) AND ${where}`;
+}
+
+/** An {@link AggregateSource} over the union `parts`, counting `n`. */
+const union = (parts: readonly string[], where: string): AggregateSource => ({
+  relation: `(${parts.join('\nUNION ALL\n')}) AS e`,
+  where,
+  count: 'sum(n)',
+  time: 'at',
+});
 
 /**
  * The rows of scope and filters as an {@link AggregateSource} that counts exactly what the raw
  * rows would: the rollup's buckets that lie whole in the range (events at or before its
  * checkpoint), the raw rows committed after the checkpoint in those buckets (the tail: the
  * checkpoint is read again in the statement's own snapshot, so a fold that commits meanwhile
- * is counted once), and the raw rows at the edges no bucket covers. @internal
+ * is counted once), and the raw rows at the edges no bucket covers. The filters beyond time
+ * apply to the rollup's dimension columns (the built-in rollup's are event_logs' own). @internal
  */
 export function rollupSource(
   names: TableNames,
+  shape: RollupShape,
   p: SqlParameters,
   scope: ResolvedScope,
   filters: ResolvedFilters,
   view: RollupView,
+  level: RollupLevel,
 ): AggregateSource {
   const inScope = eventConditions(p, scope, NO_FILTERS);
-  const { buckets, raw } = cover(
-    filters.from?.getTime() ?? null,
-    filters.to?.getTime() ?? null,
-    view.grains,
-  );
-  const parts = raw.map(
-    (span) =>
-      `SELECT ${RAW_COLUMNS} FROM ${names.eventLogs} WHERE ${inScope} AND ${within(p, 'created_at', span)}`,
+  const range = { from: filters.from?.getTime() ?? null, to: filters.to?.getTime() ?? null };
+  const grains = level.grains.filter((g) => view.grains.includes(g));
+  const { buckets, raw } = cover(range.from, range.to, grains);
+  const parts = raw.map((span) =>
+    rawBranch(names, shape, inScope, within(p, 'e.created_at', span)),
   );
   if (buckets.length > 0) {
-    const inBuckets = buckets
-      .map((b) => `(grain = ${b.grain} AND ${within(p, 'bucket', b)})`)
-      .join(' OR ');
-    parts.push(`SELECT event_type, ${readDimension('agent_id')} AS agent_id,
-  ${readDimension('error_code')} AS error_code, ${readDimension('tool_name')} AS tool_name,
-  bucket AS at, events AS n
-FROM ${names.eventRollups} WHERE ${inScope} AND (${inBuckets})`);
-    const covered = buckets.map((b) => `(${within(p, 'created_at', b)})`).join(' OR ');
-    const checkpoint = `(SELECT position_tx_id, position_id FROM ${names.rollups} WHERE name = ${p.add(EVENTS_ROLLUP, 'text')})`;
-    parts.push(`SELECT ${RAW_COLUMNS} FROM ${names.eventLogs}
-WHERE ${inScope} AND tx_id >= ${p.add(view.tx, 'xid8')} AND (tx_id, id) > ${checkpoint} AND (${covered})`);
+    const inBuckets = buckets.map((b) => `(grain = ${b.grain} AND ${within(p, 'bucket', b)})`);
+    parts.push(rollupBranch(shape, inScope, `level = ${level.id} AND (${inBuckets.join(' OR ')})`));
+    const covered = buckets.map((b) => `(${within(p, 'e.created_at', b)})`).join(' OR ');
+    parts.push(tailBranch(names, shape, p, scope, range, `(${covered})`));
   }
-  // An empty range (from at or after to) covers nothing; the scope's parameters are still used.
-  if (parts.length === 0) {
-    parts.push(`SELECT ${RAW_COLUMNS} FROM ${names.eventLogs} WHERE ${inScope} AND false`);
-  }
-  const dimensions = filterConditions(p, { ...filters, from: null, to: null });
-  return {
-    relation: `(${parts.join('\nUNION ALL\n')}) AS e`,
-    where: dimensions,
-    count: 'sum(n)',
-    time: 'at',
-  };
+  if (parts.length === 0) parts.push(rawBranch(names, shape, inScope, 'false'));
+  return union(parts, filterConditions(p, { ...filters, from: null, to: null }));
+}
+
+/** The raw rows of the scope in the range, in the rollup's shape: what an incomplete rollup is read from. @internal */
+export function rawShapeSource(
+  names: TableNames,
+  shape: RollupShape,
+  p: SqlParameters,
+  scope: ResolvedScope,
+  filters: ResolvedFilters,
+): AggregateSource {
+  const inScope = eventConditions(p, scope, NO_FILTERS);
+  const range = { from: filters.from?.getTime() ?? null, to: filters.to?.getTime() ?? null };
+  return union([rawBranch(names, shape, inScope, within(p, 'e.created_at', range))], 'true');
 }

@@ -16,9 +16,10 @@ import type { Executor, Session } from '../driver/types.js';
 import { readSettledMark } from '../read/committed.js';
 import { comparePositions, NIL_ID, type StreamPosition } from '../read/position.js';
 import { type TableNames, tableNames } from '../sql/names.js';
-import { EVENTS_ROLLUP, type RollupSql, rollupSql } from '../sql/rollups.js';
+import { type RollupSql, rollupSql } from '../sql/rollups.js';
 import { type StreamSql, streamSql } from '../sql/stream.js';
 import { buildDays, createRollup } from './build.js';
+import { customShape, eventsShape, type RollupShape } from './definition.js';
 import {
   type ResolvedRollupWorkerOptions,
   type RollupWorkerOptions,
@@ -80,6 +81,7 @@ export class RollupWorker
   readonly #options: ResolvedRollupWorkerOptions;
   readonly #executor: Executor;
   readonly #names: TableNames;
+  readonly #shape: RollupShape;
   readonly #sql: RollupSql;
   readonly #stream: StreamSql;
   readonly #closer: Closer<RollupWorkerCloseSummary>;
@@ -101,7 +103,9 @@ export class RollupWorker
     this.#options = resolveRollupWorkerOptions(options);
     this.#executor = toExecutor(this.#options.db);
     this.#names = tableNames(this.#options.schema);
-    this.#sql = rollupSql(this.#names);
+    const { rollup } = this.#options;
+    this.#shape = rollup ? customShape(this.#names, rollup) : eventsShape(this.#names);
+    this.#sql = rollupSql(this.#names, this.#shape);
     this.#stream = streamSql(this.#names);
     this.#closer = new Closer(this.#options.closeTimeoutMs);
     if (this.#options.log !== undefined) this.on('error', () => {});
@@ -116,10 +120,19 @@ export class RollupWorker
   start(): Promise<void> {
     if (this.#closer.closed) return Promise.reject(new ClosedError('RollupWorker'));
     this.#started ??= this.#executor
-      .withSession((session) => createRollup(session, this.#names))
-      .then(() => {
+      .withSession((session) => createRollup(session, this.#names, this.#shape, this.#sql))
+      .then((changed) => {
         const { log, schema, member } = this.#options;
-        lifecycle(log, 'info', { schema, member }, 'eventrail rollup worker started');
+        const rollup = this.#shape.name;
+        if (changed) {
+          lifecycle(
+            log,
+            'warn',
+            { schema, rollup },
+            'eventrail rollup definition changed: rebuilding',
+          );
+        }
+        lifecycle(log, 'info', { schema, rollup, member }, 'eventrail rollup worker started');
         this.#loop = this.#run();
       });
     return this.#started;
@@ -138,6 +151,7 @@ export class RollupWorker
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
+  /** `await using rollups = ...` closes it with the default deadline. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -161,7 +175,7 @@ export class RollupWorker
   async #step(): Promise<boolean> {
     const { member, leaseMs } = this.#options;
     const { rows } = await this.#executor.query<{ complete: boolean }>(this.#sql.lease, [
-      EVENTS_ROLLUP,
+      this.#shape.name,
       member,
       leaseMs,
     ]);
@@ -177,26 +191,30 @@ export class RollupWorker
   /** The lease statement as the lock of a transaction: the rollup's row, while it is ours. */
   #leased = async (session: Session): Promise<StreamPosition | undefined> => {
     const { member, leaseMs } = this.#options;
-    return (await session.query<StreamPosition>(this.#sql.lease, [EVENTS_ROLLUP, member, leaseMs]))
-      .rows[0];
+    return (
+      await session.query<StreamPosition>(this.#sql.lease, [this.#shape.name, member, leaseMs])
+    ).rows[0];
   };
 
   async #build(): Promise<void> {
     const { log, schema } = this.#options;
     const stop = () => this.#stop.signal.aborted;
     const total = await this.#executor.withSession((session) =>
-      buildDays(session, this.#names, {
+      buildDays(session, this.#sql, {
         from: null,
         lock: this.#leased,
         stop,
         onProgress: ({ done, total: days }) => {
           this.#counters.daysBuilt++;
-          if (done === days) lifecycle(log, 'info', { schema, days }, 'eventrail rollup built');
+          if (done === days) {
+            const rollup = this.#shape.name;
+            lifecycle(log, 'info', { schema, rollup, days }, 'eventrail rollup built');
+          }
         },
       }),
     );
     if (stop() || !total.complete) return;
-    await this.#executor.query(this.#sql.completed, [EVENTS_ROLLUP]);
+    await this.#executor.query(this.#sql.completed, [this.#shape.name]);
   }
 
   /** Folds the next batch in one transaction; true when the batch was full. */
@@ -216,7 +234,7 @@ export class RollupWorker
       const next: StreamPosition =
         n === batchSize && tx !== null && id !== null ? { tx, id } : { tx: mark.tx, id: NIL_ID };
       if (comparePositions(next, at) > 0) {
-        await session.query(this.#sql.advance, [EVENTS_ROLLUP, next.tx, next.id, leaseMs]);
+        await session.query(this.#sql.advance, [this.#shape.name, next.tx, next.id, leaseMs]);
       }
       return n;
     });
@@ -234,7 +252,7 @@ export class RollupWorker
     if (stopped && this.#started !== undefined) {
       try {
         const { rowCount } = await this.#executor.query(this.#sql.release, [
-          EVENTS_ROLLUP,
+          this.#shape.name,
           this.#options.member,
         ]);
         released = (rowCount ?? 0) > 0;

@@ -51,7 +51,7 @@ export class PostgresSink implements Sink {
   readonly name: string;
   /**
    * Two writes in flight: Postgres commits them in parallel on two connections, which nearly
-   * doubles throughput on a busy server (see the README's benchmark). Batches may then commit
+   * doubles throughput on a busy server (see docs/performance.md). Batches may then commit
    * out of order; rows are ordered by `created_at` on read, so nothing depends on it.
    */
   readonly defaults: PipelineOptions = { writesInFlight: 2 };

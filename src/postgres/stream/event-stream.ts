@@ -186,6 +186,7 @@ export class EventStream
     return this.#closer.close(options, (deadline) => this.#close(deadline));
   }
 
+  /** `await using part = ...` closes it with the default deadline. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

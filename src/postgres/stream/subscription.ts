@@ -7,6 +7,7 @@ import { SharedEvent } from './shared-event.js';
 
 /** One event of a subscription, with the cursor to resume after it. */
 export interface StreamEvent {
+  /** The event. */
   readonly event: EventRecord;
   /**
    * Pass as `from` (or send as SSE `Last-Event-ID`) to resume right after this event. Signed
@@ -188,10 +189,15 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
     return this.#taken && this.#feed.cursor(this.#taken, this.#binding);
   }
 
+  /** The subscription is its own iterator: `for await (const item of subscription)`. */
   [Symbol.asyncIterator](): this {
     return this;
   }
 
+  /**
+   * The next event (or marker), waiting for one to commit when none is buffered; done when the
+   * subscription has ended quietly, rejects with the error that ended it otherwise.
+   */
   async next(): Promise<IteratorResult<T, undefined>> {
     for (;;) {
       const value = this.take();

@@ -8,7 +8,9 @@ import type { CacheStore } from './cache-store.js';
  * declared structurally so that eventrail does not load ioredis itself.
  */
 export interface RedisClientLike {
+  /** Reads a key: its value, or null. */
   get(key: string): Promise<string | null>;
+  /** Writes a key that expires after `ttlMs` milliseconds. */
   set(key: string, value: string, mode: 'PX', ttlMs: number): Promise<unknown>;
 }
 
