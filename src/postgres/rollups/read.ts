@@ -10,7 +10,7 @@ import {
   SqlParameters,
   seriesBucketsSql,
 } from '../sql/queries.js';
-import { GRAINS } from '../sql/rollups.js';
+import { GRAINS, readDimension } from '../sql/rollups.js';
 import { cover, type Span } from './cover.js';
 import type { RollupShape } from './definition.js';
 import type { RollupLevel } from './levels.js';
@@ -103,7 +103,7 @@ function within(p: SqlParameters, column: string, span: Span): string {
 /** The raw events of the scope in the rollup's shape (dimensions, `at`, `n`, sums), matching `where`. */
 function rawBranch(names: TableNames, shape: RollupShape, inScope: string, where: string): string {
   const columns = [
-    ...shape.dimensions.map((d) => `nullif(${d.expr}, '') AS ${d.column}`),
+    ...shape.dimensions.map((d) => `${d.expr} AS ${d.column}`),
     'e.created_at AS at',
     '1::int8 AS n',
     ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
@@ -115,7 +115,7 @@ WHERE ${inScope} AND (${shape.where}) AND ${where}`;
 /** The rollup's rows of the scope matching `where`, in the same columns as {@link rawBranch}. */
 function rollupBranch(shape: RollupShape, inScope: string, where: string): string {
   const columns = [
-    ...shape.dimensions.map((d) => `nullif(${d.column}, '') AS ${d.column}`),
+    ...shape.dimensions.map((d) => `${readDimension(d.column)} AS ${d.column}`),
     'bucket AS at',
     'events AS n',
     ...shape.sums.map((s) => s.column),
@@ -147,7 +147,7 @@ function tailBranch(
     bound(span.to, 'infinity'),
   ];
   const columns = [
-    ...shape.dimensions.map((d) => `nullif(${d.expr}, '') AS ${d.column}`),
+    ...shape.dimensions.map((d) => `${d.expr} AS ${d.column}`),
     'e.created_at AS at',
     '1::int8 AS n',
     ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
