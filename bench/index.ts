@@ -44,8 +44,11 @@
  * deleted after), BENCH_EVENTS (default 50000), BENCH_REPEATS (rounds, default 3).
  * BENCH_RESULTS=1 also appends the run (its machine, its command, every line) to
  * bench/results/<date>.jsonl, which `npm run bench:report` turns into docs/performance.md.
+ * A part that fails is noted on stderr and the run goes on with the next; the exit code is then 1.
+ * One run at a time per Postgres server (lib/lock.ts): a second one refuses to start.
  */
-import { createBenchDatabase } from './lib/database.js';
+import { ADMIN_URL, type BenchDatabase, createBenchDatabase } from './lib/database.js';
+import { lockBenchServer } from './lib/lock.js';
 import { note } from './lib/report.js';
 import { loggerNats } from './nats/publish.js';
 import { traceCaptureCost } from './otel/trace-capture.js';
@@ -74,121 +77,145 @@ const count = Number(process.env.BENCH_EVENTS ?? 50_000);
 const selected = new Set(process.argv.slice(2));
 const wanted = (name: string) => selected.size === 0 || selected.has(name);
 
-if (wanted('log-event')) await logEventCost();
-if (wanted('trace-capture')) await traceCaptureCost();
-if (wanted('logger')) {
-  const db = await createBenchDatabase();
+/** The parts that failed: each is noted, and the run goes on with the next one. */
+const failed: string[] = [];
+
+/** Runs one part of the bench; a failure is noted on stderr and does not end the run. */
+async function part(name: string, run: () => Promise<unknown>): Promise<void> {
   try {
-    await loggerPostgres(db, count);
-    await loneEventLatency(db);
-  } finally {
-    await db.drop();
-  }
-}
-if (wanted('rabbitmq')) {
-  const broker = await createBenchBroker();
-  try {
-    await loggerRabbitMQ(broker, count);
-  } finally {
-    await broker.drop();
-  }
-}
-if (wanted('outbox-peers') && !wanted('outbox')) {
-  const db = await createBenchDatabase();
-  try {
-    await outboxPeers(db);
-  } finally {
-    await db.drop();
-  }
-}
-if (wanted('nats')) await loggerNats(count);
-if (wanted('outbox')) {
-  const db = await createBenchDatabase();
-  try {
-    await outboxPublish(db, count);
-    await outboxLatency(db);
-    await outboxPeers(db);
-  } finally {
-    await db.drop();
-  }
-}
-if (wanted('query')) {
-  const db = await createBenchDatabase();
-  try {
-    await queryBench(db, Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000));
-  } finally {
-    await db.drop();
-  }
-}
-// `retention-logger` and `retention-query` run one part alone.
-if (wanted('retention') || wanted('retention-logger')) await partitionedLoggerBench(count);
-if (wanted('retention')) {
-  const db = await createBenchDatabase(process.env.BENCH_DATABASE ?? 'eventrail_bench_retention');
-  try {
-    await expiryBench(db, Number(process.env.BENCH_RETENTION_ROWS ?? 1_000_000));
-  } finally {
-    await db.drop();
-  }
-}
-if (wanted('retention') || wanted('retention-query')) {
-  // BENCH_RETENTION_KEEP_DATABASE: the rows are generated once, kept there and paged again.
-  const kept = process.env.BENCH_RETENTION_KEEP_DATABASE;
-  const db = await createBenchDatabase(
-    kept ?? process.env.BENCH_DATABASE ?? 'eventrail_bench_retention',
-    { keep: kept !== undefined },
-  );
-  try {
-    await partitionedQueryBench(
-      db,
-      Number(process.env.BENCH_RETENTION_QUERY_ROWS ?? 10_000_000),
-      Number(process.env.BENCH_RETENTION_DAYS ?? 61),
+    await run();
+  } catch (error) {
+    failed.push(name);
+    note(
+      `bench: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
     );
+  }
+}
+
+/** Runs `work` on a fresh bench database (see createBenchDatabase), dropped after. */
+async function onDatabase(
+  work: (db: BenchDatabase) => Promise<unknown>,
+  ...args: Parameters<typeof createBenchDatabase>
+): Promise<void> {
+  const db = await createBenchDatabase(...args);
+  try {
+    await work(db);
   } finally {
     await db.drop();
   }
 }
-// `stream-writer` runs the paired SSE writer scenario alone.
-if (wanted('stream') || wanted('stream-writer')) {
-  const db = await createBenchDatabase('eventrail_bench_stream');
-  try {
-    await streamBench(db, wanted('stream') ? undefined : ['writer']);
-  } finally {
-    await db.drop();
+
+const release = await lockBenchServer(ADMIN_URL).catch((error: Error) => {
+  note(`bench: ${error.message}`);
+  process.exit(1);
+});
+try {
+  if (wanted('log-event')) await part('log-event', logEventCost);
+  if (wanted('trace-capture')) await part('trace-capture', traceCaptureCost);
+  if (wanted('logger'))
+    await part('logger', () =>
+      onDatabase(async (db) => {
+        await loggerPostgres(db, count);
+        await loneEventLatency(db);
+      }),
+    );
+  if (wanted('rabbitmq'))
+    await part('rabbitmq', async () => {
+      const broker = await createBenchBroker();
+      try {
+        await loggerRabbitMQ(broker, count);
+      } finally {
+        await broker.drop();
+      }
+    });
+  if (wanted('outbox-peers') && !wanted('outbox'))
+    await part('outbox-peers', () => onDatabase(outboxPeers));
+  if (wanted('nats')) await part('nats', () => loggerNats(count));
+  if (wanted('outbox'))
+    await part('outbox', () =>
+      onDatabase(async (db) => {
+        await outboxPublish(db, count);
+        await outboxLatency(db);
+        await outboxPeers(db);
+      }),
+    );
+  if (wanted('query'))
+    await part('query', () =>
+      onDatabase((db) => queryBench(db, Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000))),
+    );
+  const retention = process.env.BENCH_DATABASE ?? 'eventrail_bench_retention';
+  // `retention-logger` and `retention-query` run one part alone.
+  if (wanted('retention') || wanted('retention-logger'))
+    await part('retention-logger', () => partitionedLoggerBench(count));
+  if (wanted('retention'))
+    await part('retention-expire', () =>
+      onDatabase(
+        (db) => expiryBench(db, Number(process.env.BENCH_RETENTION_ROWS ?? 1_000_000)),
+        retention,
+      ),
+    );
+  if (wanted('retention') || wanted('retention-query')) {
+    // BENCH_RETENTION_KEEP_DATABASE: the rows are generated once, kept there and paged again.
+    const kept = process.env.BENCH_RETENTION_KEEP_DATABASE;
+    await part('retention-query', () =>
+      onDatabase(
+        (db) =>
+          partitionedQueryBench(
+            db,
+            Number(process.env.BENCH_RETENTION_QUERY_ROWS ?? 10_000_000),
+            Number(process.env.BENCH_RETENTION_DAYS ?? 61),
+          ),
+        kept ?? retention,
+        { keep: kept !== undefined },
+      ),
+    );
   }
-}
-if (wanted('inbox')) {
-  const db = await createBenchDatabase();
-  try {
-    await inboxBench(db, Number(process.env.BENCH_INBOX_EVENTS ?? 20_000));
-  } finally {
-    await db.drop();
-  }
-}
-if (wanted('consume')) {
-  const parts = process.env.BENCH_CONSUME?.split(',');
-  const part = (name: string) => parts === undefined || parts.includes(name);
-  const db = await createBenchDatabase();
-  try {
+  // `stream-writer` runs the paired SSE writer scenario alone.
+  if (wanted('stream') || wanted('stream-writer'))
+    await part('stream', () =>
+      onDatabase(
+        (db) => streamBench(db, wanted('stream') ? undefined : ['writer']),
+        'eventrail_bench_stream',
+      ),
+    );
+  if (wanted('inbox'))
+    await part('inbox', () =>
+      onDatabase((db) => inboxBench(db, Number(process.env.BENCH_INBOX_EVENTS ?? 20_000))),
+    );
+  if (wanted('consume')) {
+    const parts = process.env.BENCH_CONSUME?.split(',');
+    const only = (name: string) => parts === undefined || parts.includes(name);
     const catchUp = process.env.BENCH_CATCHUP_EVENTS ?? process.env.BENCH_EVENTS ?? 1_000_000;
-    if (part('catchup')) await catchUpBench(db, Number(catchUp));
-    if (part('group')) await groupBench(db, Number(process.env.BENCH_GROUP_EVENTS ?? 20_000));
-    if (part('live'))
-      for (const live of [liveConsumer, liveSubscription]) await liveLatency(db, live);
-    if (part('replay')) await replayNats(db, count);
-  } finally {
-    await db.drop();
+    await part('consume', () =>
+      onDatabase(async (db) => {
+        if (only('catchup')) await part('consume-catchup', () => catchUpBench(db, Number(catchUp)));
+        if (only('group'))
+          await part('consume-group', () =>
+            groupBench(db, Number(process.env.BENCH_GROUP_EVENTS ?? 20_000)),
+          );
+        if (only('live'))
+          await part('consume-live', async () => {
+            for (const live of [liveConsumer, liveSubscription]) await liveLatency(db, live);
+          });
+        if (only('replay')) await part('consume-replay', () => replayNats(db, count));
+      }),
+    );
   }
-}
-if (wanted('rollups')) {
-  const parts = process.env.BENCH_ROLLUPS?.split(',');
-  const part = (name: string) => parts === undefined || parts.includes(name);
-  const db = await createBenchDatabase();
-  try {
+  if (wanted('rollups')) {
+    const parts = process.env.BENCH_ROLLUPS?.split(',');
+    const only = (name: string) => parts === undefined || parts.includes(name);
     const sizes = (process.env.BENCH_ROLLUP_ROWS ?? '10000000').split(',').map(Number);
-    if (part('reads')) await rollupReadsBench(db, sizes);
-    if (part('write')) await rollupWriteCost(db, count);
-  } finally {
-    await db.drop();
+    await part('rollups', () =>
+      onDatabase(async (db) => {
+        if (only('reads')) await part('rollups-reads', () => rollupReadsBench(db, sizes));
+        if (only('write')) await part('rollups-write', () => rollupWriteCost(db, count));
+      }),
+    );
   }
+} finally {
+  await release();
 }
-note('bench done');
+if (failed.length > 0) {
+  note(`bench done; failed: ${failed.join(', ')}`);
+  process.exitCode = 1;
+} else note('bench done');

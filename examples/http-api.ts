@@ -7,6 +7,7 @@ import { EventQueries, migrate, PostgresSink } from 'eventrail/postgres';
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+pool.on('error', (error) => console.error('idle Postgres client failed:', error.message));
 await migrate({ db: pool });
 const logger = new EventLogger({ sinks: [new PostgresSink({ db: pool })] });
 for (const type of ['TOOL_REQUEST', 'AGENT_SWITCHED', 'ERROR']) {

@@ -3,6 +3,7 @@ import { EventStream, migrate } from 'eventrail/postgres';
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+pool.on('error', (error) => console.error('idle Postgres client failed:', error.message));
 await migrate({ db: pool });
 const stream = new EventStream({ db: pool, cursorSecret: process.env.EVENTRAIL_CURSOR_SECRET });
 

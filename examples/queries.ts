@@ -4,6 +4,7 @@ import { EventQueries, MemoryCacheStore, migrate, PostgresSink } from 'eventrail
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+pool.on('error', (error) => console.error('idle Postgres client failed:', error.message));
 await migrate({ db: pool });
 
 // Something to read back: 120 events of one user's session work, 12 of them errors.

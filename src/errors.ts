@@ -137,6 +137,36 @@ export class MigrationError extends EventrailError {
 }
 
 /**
+ * A table eventrail needs is not in the database: its migrations were not run there, in that
+ * schema, or not all of them (the tables of a newer version are missing). Postgres said
+ * `relation "eventrail.event_logs" does not exist` (SQLSTATE 42P01) or `schema "eventrail" does
+ * not exist` (3F000), kept as `cause`; the message adds what to run: `npx eventrail migrate
+ * --url …` (with `--schema` when it is not `eventrail`), or `await migrate({ db })` at start. A
+ * write that meets it is not retried (permanent): the logger hands the batch to its fallback and
+ * emits it inside a {@link SinkWriteError}.
+ */
+export class NotMigratedError extends EventrailError {
+  /**
+   * What Postgres did not find: a relation (`eventrail.event_logs`), or the schema itself
+   * (`eventrail`) when none of eventrail's tables is there.
+   */
+  readonly missing: string;
+  /** The Postgres schema eventrail's tables were looked for in, e.g. `eventrail`. */
+  readonly schema: string;
+
+  constructor(schema: string, missing: string, cause: unknown) {
+    const flag = schema === 'eventrail' ? '' : ` --schema ${schema}`;
+    super(
+      'NOT_MIGRATED',
+      `${describe(cause)}: eventrail's tables are not migrated in this database; run \`npx eventrail migrate --url <database URL>${flag}\` (or \`await migrate({ db })\` at start)`,
+      { cause },
+    );
+    this.missing = missing;
+    this.schema = schema;
+  }
+}
+
+/**
  * A short description of any thrown value. Total: a value whose `message` getter or `String()`
  * throws (a null-prototype object, a hostile proxy) is described by its type instead. @internal
  */

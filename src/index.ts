@@ -14,6 +14,7 @@ export {
   EventrailError,
   MaintenanceError,
   MigrationError,
+  NotMigratedError,
   type OutboxOperation,
   OutboxPublisherError,
   PartialWriteError,

@@ -1,14 +1,16 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { migrate } from '../../src/postgres/index.js';
-import { note } from './report.js';
+import { benchClient, benchPool } from './pool.js';
 
-const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
+/** The server the bench runs on: DATABASE_URL, else the local test server. */
+export const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface BenchDatabase {
   readonly url: string;
   /**
    * A pool of `max` connections on the bench database, ended by `drop()` if still open. An
-   * error of an idle connection (the server ended it) is noted on stderr, not thrown.
+   * error of a connection (the server ended it, idle or checked out) is noted on stderr, not
+   * thrown (see lib/pool.ts).
    */
   pool(max: number): pg.Pool;
   /** Empties eventrail's tables between runs, so that every run starts from the same state. */
@@ -25,19 +27,16 @@ export async function createBenchDatabase(
   name = process.env.BENCH_DATABASE ?? 'eventrail_bench',
   { keep = false } = {},
 ): Promise<BenchDatabase> {
-  const adminUrl = process.env.DATABASE_URL ?? DEFAULT_URL;
-  const url = new URL(adminUrl);
+  const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+  const admin = await benchClient(ADMIN_URL, `bench admin ${name}`);
   const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   if (!keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   if (!keep || found.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const pools: pg.Pool[] = [];
   const open = (max: number) => {
-    const pool = new pg.Pool({ connectionString: url.toString(), max });
-    pool.on('error', (error) => note(`bench pool ${name}: idle connection lost: ${error.message}`));
+    const pool = benchPool({ connectionString: url.toString(), max }, `bench pool ${name}`);
     pools.push(pool);
     return pool;
   };
@@ -55,8 +54,7 @@ export async function createBenchDatabase(
     async drop() {
       await Promise.all(pools.filter((p) => !p.ended).map((p) => p.end()));
       if (keep) return;
-      const again = new pg.Client({ connectionString: adminUrl });
-      await again.connect();
+      const again = await benchClient(ADMIN_URL, `bench admin ${name}`);
       await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await again.end();
     },

@@ -475,24 +475,28 @@ export async function partitionedQueryBench(db: BenchDatabase, rows: number, day
       ...(await measure(pool, sent, () => queries.listEvents(scope, {}, { limit: 50 }))),
       ...common,
     });
-    let cursor: string | null = null;
-    for (let skipped = 0; skipped < 1000 * 50; skipped += 500) {
+    // The cursor 1000 pages of 50 deep, or as deep as the scope's rows go (a small BENCH_RETENTION_QUERY_ROWS).
+    let cursor: string | undefined;
+    let depth = 0;
+    while (depth < 1000) {
       const page: { nextCursor: string | null } = await queries.listEvents(
         scope,
         {},
-        {
-          limit: 500,
-          ...(cursor ? { cursor } : {}),
-        },
+        { limit: 500, ...(cursor ? { cursor } : {}) },
       );
+      if (page.nextCursor === null) break;
       cursor = page.nextCursor;
+      depth += 10;
     }
+    if (cursor === undefined) throw new Error(`${scope.userId} has fewer than 500 rows to page`);
+    const deep = cursor;
     report({
       scenario: 'retention-query-keyset-page-1000-deep',
       ...(await measure(pool, sent, () =>
-        queries.listEvents(scope, {}, { limit: 50, cursor: cursor! }),
+        queries.listEvents(scope, {}, { limit: 50, cursor: deep }),
       )),
       ...common,
+      pagesDeep: depth,
     });
     const from = new Date(TODAY - Math.floor(days / 2) * DAY + 3_600_000);
     report({

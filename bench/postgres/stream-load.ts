@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, get, type IncomingMessage } from 'node:http';
-import pg from 'pg';
 import { EventLogger, type EventRecord } from '../../src/index.js';
 import { PostgresSink } from '../../src/postgres/index.js';
+import { benchPool } from '../lib/pool.js';
 
 /** Which writer: eventrail's logger at its defaults, or the raw statement of stream.ts. */
 export type WriterKind = 'eventrail' | 'raw';
@@ -122,11 +122,10 @@ function connect(url: string): Promise<void> {
 
 /** Starts writing `rate` events/s; returns how to stop. */
 function write(kind: WriterKind, url: string, rate: number): () => Promise<void> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 4,
-    application_name: 'eventrail-bench-load',
-  });
+  const pool = benchPool(
+    { connectionString: url, max: 4, application_name: 'eventrail-bench-load' },
+    'bench load writer',
+  );
   const sink = new PostgresSink({ db: pool });
   const logger = new EventLogger({
     sinks: [

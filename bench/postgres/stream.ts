@@ -25,11 +25,12 @@
 import { fork } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { EventsApi, type SseWrites, toNodeListener } from '../../src/http/index.js';
 import { EventQueries, EventStream, maintain } from '../../src/postgres/index.js';
 import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import type { BenchDatabase } from '../lib/database.js';
+import { benchPool } from '../lib/pool.js';
 import { median, note, percentile, report } from '../lib/report.js';
 import { backendCpuMs } from '../lib/server-cpu.js';
 import { watchSteal } from '../lib/steal.js';
@@ -231,7 +232,7 @@ async function serverBackendsCpuMs(probe: pg.Pool): Promise<Map<number, number>>
 /** The application name of the connections that look at the server under test. */
 const PROBE = 'eventrail-bench-probe';
 const probePool = (db: BenchDatabase) =>
-  new pg.Pool({ connectionString: db.url, max: 1, application_name: PROBE });
+  benchPool({ connectionString: db.url, max: 1, application_name: PROBE }, 'bench probe');
 
 /**
  * Connections of the server under test; `listen`: those whose last statement was LISTEN or the

@@ -15,7 +15,7 @@ import { toExecutor } from '../postgres/driver/executor.js';
 import type { Session } from '../postgres/driver/types.js';
 import { consumerSql } from '../postgres/sql/consumer.js';
 import { type TableNames, tableNames } from '../postgres/sql/names.js';
-import { parseFlags, UsageError } from './flags.js';
+import { type CommandIo, invocationOf, parseFlags, UsageError } from './flags.js';
 
 export const DEAD_LETTERS_USAGE = `usage: eventrail dead-letters <list|retry|purge> --consumer NAME [options]
   list        the parked events, by key in commit order: one JSON line each (--limit N, 100)
@@ -101,23 +101,14 @@ async function presence(
 export async function deadLettersCommand(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  io: {
-    readonly stdout: { write(text: string): unknown };
-    readonly stderr: { write(text: string): unknown };
-  } = process,
+  io: CommandIo = process,
 ): Promise<number> {
-  let invocation: ReturnType<typeof readDeadLettersCommandLine>;
-  try {
-    invocation = readDeadLettersCommandLine(args, env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`eventrail: ${error.message}\n\n${DEAD_LETTERS_USAGE}\n`);
-    return 2;
-  }
-  if (invocation === 'help') {
-    io.stdout.write(`${DEAD_LETTERS_USAGE}\n`);
-    return 0;
-  }
+  const invocation = invocationOf(
+    () => readDeadLettersCommandLine(args, env),
+    DEAD_LETTERS_USAGE,
+    io,
+  );
+  if (typeof invocation === 'number') return invocation;
   const { action, consumer, key, limit } = invocation;
   const sql = consumerSql(invocation.names);
   const { default: pg } = await import('pg');

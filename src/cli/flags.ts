@@ -155,3 +155,28 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
     );
   }
 }
+
+/** Where a command writes. @internal */
+export interface CommandIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+/**
+ * What a command's `read` of its command line asks to run, or the exit code when nothing runs:
+ * 0 for `--help` (the usage on stdout), 2 for a {@link UsageError} (its message and the usage on
+ * stderr). @internal
+ */
+export function invocationOf<I>(read: () => I | 'help', usage: string, io: CommandIo): I | number {
+  let invocation: I | 'help';
+  try {
+    invocation = read();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`eventrail: ${error.message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (invocation !== 'help') return invocation;
+  io.stdout.write(`${usage}\n`);
+  return 0;
+}

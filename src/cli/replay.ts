@@ -9,7 +9,7 @@ import { CursorExpiredError, ValidationError } from '../errors.js';
 import { ReplayError } from '../postgres/replay/errors.js';
 import { replay } from '../postgres/replay/replay.js';
 import type { Sink } from '../sinks/sink.js';
-import { UsageError } from './flags.js';
+import { invocationOf } from './flags.js';
 import { type ProgressOutput, ProgressReport } from './progress.js';
 import { type Broker, REPLAY_USAGE, readReplayCommandLine, replayFlagOf } from './replay-flags.js';
 
@@ -47,18 +47,8 @@ export async function replayCommand(
   env: Readonly<Record<string, string | undefined>>,
   io: ReplayIo = process,
 ): Promise<number> {
-  let invocation: ReturnType<typeof readReplayCommandLine>;
-  try {
-    invocation = readReplayCommandLine(args, env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`eventrail: ${error.message}\n\n${REPLAY_USAGE}\n`);
-    return 2;
-  }
-  if (invocation === 'help') {
-    io.stdout.write(`${REPLAY_USAGE}\n`);
-    return 0;
-  }
+  const invocation = invocationOf(() => readReplayCommandLine(args, env), REPLAY_USAGE, io);
+  if (typeof invocation === 'number') return invocation;
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: invocation.url, max: 1 });
   const abort = new AbortController();

@@ -33,7 +33,12 @@ describe('examples', () => {
 
   it('the demo runs on a Postgres server when DATABASE_URL is set', async () => {
     const { stdout } = await example('examples/demo.ts', { DATABASE_URL: db.url });
-    expect(stdout).toContain('"written":1010');
+    // Logged and stored, by type and in total, and the sink's written count.
+    expect(stdout).toMatch(/^TOOL_REQUEST +400 +400$/m);
+    expect(stdout).toMatch(/^ERROR +10 +10$/m);
+    expect(stdout).toMatch(/^total +1010 +1010$/m);
+    expect(stdout).toMatch(/^written to Postgres +1010 of 1010$/m);
+    expect(stdout).not.toContain('{"');
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM eventrail.event_logs`);
     expect(rows[0].n).toBe(1011);
   });
@@ -41,7 +46,8 @@ describe('examples', () => {
   it('the demo runs on embedded PGlite when DATABASE_URL is unset', async () => {
     const { stdout } = await example('examples/demo.ts', {});
     expect(stdout).toContain('embedded PGlite');
-    expect(stdout).toContain('"written":1010');
+    expect(stdout).toMatch(/^total +1010 +1010$/m);
+    expect(stdout).toMatch(/^dropped \/ handed to the fallback +0 \/ 0$/m);
   });
 
   it('rabbitmq-dual writes to Postgres and publishes with the catalog routing keys and priorities', async () => {

@@ -242,7 +242,8 @@ describe('a route that fails', () => {
       method: 'GET',
       path: '/my/projects/p1/events',
     });
-    expect(error?.cause).toMatchObject({ code: '42P01' }); // undefined_table
+    // undefined_table, explained: what to run
+    expect(error?.cause).toMatchObject({ code: 'NOT_MIGRATED', cause: { code: '42P01' } });
     expect(api.metrics()).toMatchObject({ errors: 1, responses: { '5xx': 1 } });
     expect(lines).toContainEqual({
       level: 'error',

@@ -38,7 +38,10 @@ describe('database errors', () => {
     await publisher.start();
     await waitFor(() => errors.length >= 2, 10_000, 'claim errors');
     expect(errors[0]).toBeInstanceOf(OutboxPublisherError);
-    expect(errors[0]).toMatchObject({ operation: 'claim', cause: { code: '42P01' } });
+    expect(errors[0]).toMatchObject({
+      operation: 'claim',
+      cause: { code: 'NOT_MIGRATED', missing: 'late.event_outbox', cause: { code: '42P01' } },
+    });
 
     await migrate({ db: db.pool, schema: 'late' });
     const ids = await commit('late', 5);

@@ -245,14 +245,17 @@ describe('EventStream.metrics()', () => {
 });
 
 describe('EventStream faults and log', () => {
-  it("emits a failed shared read as a StreamError, the driver's error its cause", async () => {
+  it("emits a failed shared read as a StreamError, its cause the driver's error explained", async () => {
     const s = stream({ schema: 'nosuch' });
     const errors: unknown[] = [];
     s.on('error', (error) => errors.push(error));
     s.subscribe({ userId: 'x' }).onReady(() => {});
     await waitFor(() => errors.length > 0, 10_000, 'a failed read');
     expect(errors[0]).toBeInstanceOf(StreamError);
-    expect(errors[0]).toMatchObject({ code: 'STREAM_READ', cause: { code: '42P01' } });
+    expect(errors[0]).toMatchObject({
+      code: 'STREAM_READ',
+      cause: { code: 'NOT_MIGRATED', missing: 'nosuch.event_logs', cause: { code: '42P01' } },
+    });
     expect(s.metrics().errors).toBeGreaterThanOrEqual(1);
   });
 

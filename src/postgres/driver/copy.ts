@@ -4,6 +4,7 @@
  * the whole batch goes out as one CopyData message once the server asks for it.
  */
 import { checkOut, isPool, type PooledClient } from './checkout.js';
+import { explainMissingTable } from './missing.js';
 import type { QueryableLike } from './types.js';
 
 /** The part of `pg`'s connection a COPY needs (pg-native has none of it). */
@@ -98,7 +99,7 @@ export function copyInFor(db: QueryableLike): CopyIn | undefined {
       return true;
     } catch (error) {
       failed = error;
-      throw error;
+      throw explainMissingTable(error);
     } finally {
       // After a refused statement the connection is ready for the next one; otherwise discard it.
       const broken = failed !== undefined && !connectionSurvives(failed);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ValidationError } from '../../errors.js';
 import { custom, type Spec } from '../../options/spec.js';
 import { checkOut, isPool, type PooledClient } from './checkout.js';
+import { explainMissingTable } from './missing.js';
 import type { DriverResult, Executor, PgDatabase, QueryableLike, Rows, Session } from './types.js';
 
 /** `pg` (node-postgres): a Pool, or a Client (its connection parameters tell it apart). */
@@ -15,9 +16,14 @@ export function sessionOf(client: QueryableLike): Session {
   return {
     async query<R>(text: string, params?: readonly unknown[], name?: string): Promise<Rows<R>> {
       const values = params as unknown[] | undefined;
-      const result = (await (prepares && name !== undefined
-        ? (client as unknown as NamedQueryable).query({ name, text, values })
-        : client.query(text, values))) as DriverResult<R>;
+      let result: DriverResult<R>;
+      try {
+        result = (await (prepares && name !== undefined
+          ? (client as unknown as NamedQueryable).query({ name, text, values })
+          : client.query(text, values))) as DriverResult<R>;
+      } catch (error) {
+        throw explainMissingTable(error);
+      }
       return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? 0 };
     },
   };

@@ -1,3 +1,5 @@
+import { NotMigratedError } from '../../errors.js';
+
 /**
  * What `pg` says when it lost the connection under a statement (it gives no SQLSTATE): ended,
  * terminated by the server, or failed and no longer queryable. @internal
@@ -16,6 +18,7 @@ export const LOST_MESSAGES = /connection terminated|terminating connection|conne
  * @internal
  */
 export function connectionFate(error: unknown): 'lost' | 'stale' | 'kept' {
+  if (error instanceof NotMigratedError) return 'kept';
   const { code, severity, message } = (error ?? {}) as Record<string, unknown>;
   if (severity === 'FATAL' || severity === 'PANIC') return 'lost';
   // No SQLSTATE class starts with E; Node's socket error codes do (EPIPE has five letters too).

@@ -1,5 +1,6 @@
 import type { SQL, SQLChunk } from 'drizzle-orm';
 import { ValidationError } from '../../errors.js';
+import { explainMissingTable } from './missing.js';
 import type { QueryableLike } from './types.js';
 
 /**
@@ -63,11 +64,20 @@ export function inTransaction(tx: OutboxTransaction): RunInTransaction {
     const status = (bag.getTransactionStatus as (() => string | null) | undefined)?.call(tx);
     if (status === 'I') refuse('a pg client outside a transaction; run BEGIN first');
     const client = tx as QueryableLike;
-    return (text, params) => client.query(text, params as unknown[]);
+    return (text, params) =>
+      client.query(text, params as unknown[]).catch((error) => {
+        throw explainMissingTable(error);
+      });
   }
   if (typeof bag.execute === 'function') {
     const drizzleTx = tx as DrizzleTransactionLike;
-    return async (text, params) => drizzleTx.execute(await toDrizzleSql(text, params));
+    return async (text, params) => {
+      try {
+        return await drizzleTx.execute(await toDrizzleSql(text, params));
+      } catch (error) {
+        throw explainMissingTable(error);
+      }
+    };
   }
   return refuse('an object with neither query() nor execute()');
 }

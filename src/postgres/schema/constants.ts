@@ -6,6 +6,19 @@
 /** The Postgres schema (namespace) eventrail's tables live in unless told otherwise. */
 export const DEFAULT_SCHEMA = 'eventrail';
 
+/** The tables (and bookkeeping relations) eventrail's migrations create in its schema. */
+export const EVENTRAIL_TABLES: readonly string[] = [
+  'event_logs',
+  'event_outbox',
+  'event_inbox',
+  'eventrail_migrations',
+  'retention_horizon',
+  'consumers',
+  'consumer_partitions',
+  'consumer_members',
+  'dead_letters',
+];
+
 /** The statuses of an outbox row. */
 export const OUTBOX_STATUSES = ['pending', 'published', 'failed'] as const;
 
