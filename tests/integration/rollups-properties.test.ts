@@ -13,7 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type EventFilters,
   maintain,
@@ -539,48 +539,7 @@ async function run(base: number, commands: readonly Command[]): Promise<void> {
   await check([...SWEEP, ...generated.map((c) => toCase(base, c))]);
 }
 
-/** No events and no rollup, for the next test. */
-async function emptyTables(): Promise<void> {
-  await db.pool.query('TRUNCATE eventrail.event_logs, eventrail.event_rollups, eventrail.rollups');
-}
-
 describe('rollups under writers, SIGKILLed workers, retention and rebuilds', () => {
-  it('answer an empty range (from = to) as the raw rows do', async () => {
-    onTestFinished(emptyTables);
-    await insertEvents(db.pool, [{ type: 'ERROR', userId: 'u0', errorCode: 'E1' }]);
-    await rebuildRollups({ db: db.pool });
-    expect((await rollupState(db.pool))?.complete).toBe(true);
-    const from = new Date(TODAY + 5 * HOUR);
-    await expectExact(db.pool, { scope: { userId: 'u0' }, filters: { from, to: from } });
-    await expectExact(db.pool, {
-      scope: { userId: 'u0' },
-      filters: { from, to: from },
-      series: { bucket: 'hour', timeZone: 'Asia/Kathmandu' },
-    });
-  });
-
-  it('keep no count of events retention removed before the rollup held them (a build cut short)', async () => {
-    onTestFinished(emptyTables);
-    await insertEvents(db.pool, [
-      { type: 'ERROR', userId: 'u0', errorCode: 'E1', createdAt: new Date(TODAY - 10 * DAY) },
-      { type: 'TASK_STARTED', userId: 'u0', createdAt: new Date(TODAY + HOUR) },
-    ]);
-    // The rollup made and its days from today on built, the older day not yet: as a first
-    // build stopped (its worker killed) after some days leaves it.
-    await rebuildRollups({ db: db.pool, from: new Date(TODAY) });
-    expect((await rollupState(db.pool))?.complete).toBe(false);
-    const removed = await maintain({ db: db.pool, retentionMs: 5 * DAY });
-    expect(removed.defaultRowsExpired).toBe(1);
-    // The next build starts from the oldest stored event: today.
-    await rebuildRollups({ db: db.pool });
-    expect((await rollupState(db.pool))?.complete).toBe(true);
-    await expectExact(db.pool, { scope: { userId: 'u0' }, filters: {} });
-    const { rows } = await db.pool.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM eventrail.event_rollups WHERE events <= 0',
-    );
-    expect(rows[0]?.n).toBe(0);
-  });
-
   it('answer every aggregate as the raw GROUP BY does, at any time', async () => {
     let runs = 0;
     await fc.assert(
