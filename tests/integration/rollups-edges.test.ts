@@ -1,10 +1,11 @@
 /**
- * Rollup reads at their edges, each once a bug: a range that is empty (from = to), and the
- * counts of a day retention removed before the first build had reached it (a build cut short,
- * then started again from the oldest event left) — none below zero.
+ * Rollup reads at their edges, each once a bug: a range that is empty (from = to); the counts
+ * of a day retention removed before the first build had reached it (a build cut short, then
+ * started again from the oldest event left), none below zero; '' given for a dimension; a
+ * custom rollup read with a definition other than the one it was built for.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { maintain, rebuildRollups } from '../../src/postgres/index.js';
+import { defineRollup, EventQueries, maintain, rebuildRollups } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { insertEvents } from '../helpers/events.js';
 import { DAY, TODAY } from '../helpers/partitions.js';
@@ -67,5 +68,32 @@ describe('rollups at the edges', () => {
     expect((await rollupState(db.pool))?.complete).toBe(true);
     await expectExact(db.pool, { scope: { userId: 'u0' }, filters: {} });
     await expectExact(db.pool, { scope: { userId: 'u0' }, filters: { agentId: '\u0001' } });
+  });
+
+  it('read a custom rollup built for another definition from the raw rows (a rolling deploy)', async () => {
+    onTestFinished(emptyTables);
+    const dimensions = { status: { payload: 'status' } };
+    const outcomes = defineRollup({ name: 'outcomes', types: ['enrichment_progress'], dimensions });
+    // The same name, another definition: what a newer version of the host starts its worker with.
+    const newer = defineRollup({ name: 'outcomes', types: ['enrichment_done'], dimensions });
+    await insertEvents(
+      db.pool,
+      Array.from({ length: 10 }, (_, i) => ({
+        type: 'enrichment_progress',
+        userId: 'u2',
+        payload: { status: i % 5 === 0 ? 'no_match' : 'matched' },
+        createdAt: new Date(TODAY - DAY + i * 1000),
+      })),
+    );
+    const q = new EventQueries({ db: db.pool });
+    const expected = [
+      { dimensions: { status: 'matched' }, events: 8, sums: {} },
+      { dimensions: { status: 'no_match' }, events: 2, sums: {} },
+    ];
+    await rebuildRollups({ db: db.pool, rollup: outcomes });
+    expect(await q.rollup(outcomes, { userId: 'u2' }, { by: ['status'] })).toEqual(expected);
+    await rebuildRollups({ db: db.pool, rollup: newer });
+    expect(await q.rollup(newer, { userId: 'u2' })).toEqual([]);
+    expect(await q.rollup(outcomes, { userId: 'u2' }, { by: ['status'] })).toEqual(expected);
   });
 });

@@ -214,6 +214,25 @@ export function defineRollup(input: RollupDefinitionInput): RollupDefinition {
   return definition;
 }
 
+/** JSON with every object's keys sorted: jsonb keeps its own key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * Whether `stored` (a `rollups.definition` as read back) is `shape`'s definition: a rollup
+ * whose stored definition differs was built for another one (a worker of another version of
+ * the host started it over), and its rows do not answer this one's reads. @internal
+ */
+export function sameDefinition(stored: unknown, shape: RollupShape): boolean {
+  return canonical(stored) === canonical(shape.stored);
+}
+
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** The built-in rollup: every event, by type, agent, error code and tool. @internal */
