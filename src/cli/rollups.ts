@@ -10,7 +10,7 @@ import { storedShape } from '../postgres/rollups/definition.js';
 import { rebuildShape } from '../postgres/rollups/rebuild.js';
 import { tableNames } from '../postgres/sql/names.js';
 import { EVENTS_ROLLUP } from '../postgres/sql/rollups.js';
-import { parseFlags, UsageError } from './flags.js';
+import { type CommandIo, invocationOf, parseFlags, UsageError } from './flags.js';
 import type { ProgressOutput } from './progress.js';
 
 export const ROLLUPS_USAGE = `usage: eventrail rollups rebuild [--rollup NAME] [--from DATE] [--url URL] [--schema NAME]
@@ -83,23 +83,10 @@ function reporter(out: ProgressOutput, started: number) {
 export async function rollupsCommand(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  io: {
-    readonly stdout: { write(text: string): unknown };
-    readonly stderr: ProgressOutput;
-  } = process,
+  io: CommandIo & { readonly stderr: ProgressOutput } = process,
 ): Promise<number> {
-  let invocation: ReturnType<typeof readRollupsCommandLine>;
-  try {
-    invocation = readRollupsCommandLine(args, env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`eventrail: ${error.message}\n\n${ROLLUPS_USAGE}\n`);
-    return 2;
-  }
-  if (invocation === 'help') {
-    io.stdout.write(`${ROLLUPS_USAGE}\n`);
-    return 0;
-  }
+  const invocation = invocationOf(() => readRollupsCommandLine(args, env), ROLLUPS_USAGE, io);
+  if (typeof invocation === 'number') return invocation;
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: invocation.url, max: 1 });
   pool.on('error', () => {});
