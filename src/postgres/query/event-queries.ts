@@ -376,7 +376,7 @@ export class EventQueries extends ListenerSafeEmitter<EventQueriesEvents> {
     }
     return this.#read(() =>
       this.#executor.withSession(async (session) => {
-        const view = await viewRollup(session, this.#names, this.#events.name, series);
+        const view = await viewRollup(session, this.#names, this.#events, series);
         if (view === null) return this.#cache.enabled ? cached(session) : raw(session)();
         const p = new SqlParameters();
         const level = levelFor(this.#events.levels, LEVEL_KIND[kind], f);

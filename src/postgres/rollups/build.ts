@@ -5,19 +5,9 @@ import type { StreamPosition } from '../read/position.js';
 import type { TableNames } from '../sql/names.js';
 import type { RollupSql } from '../sql/rollups.js';
 import { streamSql } from '../sql/stream.js';
-import type { RollupShape } from './definition.js';
+import { type RollupShape, sameDefinition } from './definition.js';
 
 const DAY_MS = 86_400_000;
-
-/** JSON with every object's keys sorted: jsonb keeps its own key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
 
 /** How far a build or rebuild got: days of events folded again, of how many. */
 export interface RollupProgress {
@@ -46,8 +36,7 @@ export async function createRollup(
     const stored = shape.stored === null ? null : JSON.stringify(shape.stored);
     const start = [shape.name, mark.tx, mark.id, stored];
     const { rows } = await session.query<{ definition: unknown }>(sql.definition, [shape.name]);
-    const changed =
-      rows[0] !== undefined && canonical(rows[0].definition) !== canonical(shape.stored);
+    const changed = rows[0] !== undefined && !sameDefinition(rows[0].definition, shape);
     if (changed) await session.query(sql.dropTable);
     for (const statement of sql.createTable) await session.query(statement);
     await session.query(changed ? sql.reset : sql.create, start);

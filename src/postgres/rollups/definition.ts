@@ -67,7 +67,10 @@ export interface RollupDefinition {
 export interface RollupShape {
   readonly name: string;
   readonly table: string;
-  /** Its dimension columns and their expressions over `e` (text, never NULL: '' is none). */
+  /**
+   * Its dimension columns and their expressions over `e` (text; NULL where the event has none,
+   * stored as `storedDimension` says).
+   */
   readonly dimensions: readonly { readonly column: string; readonly expr: string }[];
   /** Its summed columns and their expressions over `e` (numeric or NULL). */
   readonly sums: readonly { readonly column: string; readonly expr: string }[];
@@ -211,11 +214,30 @@ export function defineRollup(input: RollupDefinitionInput): RollupDefinition {
   return definition;
 }
 
+/** JSON with every object's keys sorted: jsonb keeps its own key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * Whether `stored` (a `rollups.definition` as read back) is `shape`'s definition: a rollup
+ * whose stored definition differs was built for another one (a worker of another version of
+ * the host started it over), and its rows do not answer this one's reads. @internal
+ */
+export function sameDefinition(stored: unknown, shape: RollupShape): boolean {
+  return canonical(stored) === canonical(shape.stored);
+}
+
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** The built-in rollup: every event, by type, agent, error code and tool. @internal */
 export function eventsShape(names: TableNames): RollupShape {
-  const column = (name: string) => ({ column: name, expr: `coalesce(e.${name}, '')` });
+  const column = (name: string) => ({ column: name, expr: `e.${name}` });
   return {
     name: 'events',
     table: names.eventRollups,
@@ -231,8 +253,8 @@ export function eventsShape(names: TableNames): RollupShape {
 export function customShape(names: TableNames, definition: RollupDefinition): RollupShape {
   const text = (f: RollupField) =>
     'field' in f
-      ? `coalesce(e.${COLUMNS[f.field]}, '')`
-      : `coalesce((${payloadPath(typeof f.payload === 'string' ? [f.payload] : f.payload)}) #>> '{}', '')`;
+      ? `e.${COLUMNS[f.field]}`
+      : `(${payloadPath(typeof f.payload === 'string' ? [f.payload] : f.payload)}) #>> '{}'`;
   const number = (f: RollupField) => {
     const at = payloadPath(
       'payload' in f ? (typeof f.payload === 'string' ? [f.payload] : f.payload) : [],

@@ -96,7 +96,7 @@ export async function readRollup(
   }
   const series =
     o.bucket === undefined ? null : resolveSeries({ bucket: o.bucket, timeZone: o.timeZone }, f);
-  const view = await viewRollup(session, names, shape.name, series);
+  const view = await viewRollup(session, names, shape, series);
   const p = new SqlParameters();
   const source: AggregateSource =
     view === null

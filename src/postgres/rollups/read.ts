@@ -10,9 +10,9 @@ import {
   SqlParameters,
   seriesBucketsSql,
 } from '../sql/queries.js';
-import { GRAINS } from '../sql/rollups.js';
+import { GRAINS, readDimension } from '../sql/rollups.js';
 import { cover, type Span } from './cover.js';
-import type { RollupShape } from './definition.js';
+import { type RollupShape, sameDefinition } from './definition.js';
 import type { RollupLevel } from './levels.js';
 
 /** A rollup as one read found it: complete, and the grains a series may use. @internal */
@@ -48,19 +48,19 @@ export const NO_FILTERS: ResolvedFilters = {
 };
 
 /**
- * Rollup `name` when it is complete, else null; for a series, with the grains
- * lie whole inside its buckets: a grain does when every bucket boundary of the series within its
- * range (local minutes, hours or days of its zone, as Postgres's zone data cuts them) falls on
- * a boundary of the grain. @internal
+ * Rollup `shape` when it is complete and built for `shape`'s definition, else null (the raw
+ * rows answer); for a series, with the grains that lie whole inside its buckets: a grain does
+ * when every bucket boundary of the series within its range (local minutes, hours or days of
+ * its zone, as Postgres's zone data cuts them) falls on a boundary of the grain. @internal
  */
 export async function viewRollup(
   session: Pick<Session, 'query'>,
   names: TableNames,
-  name: string,
+  shape: RollupShape,
   series: ResolvedSeries | null,
 ): Promise<RollupView | null> {
   const p = new SqlParameters();
-  const rollup = p.add(name, 'text');
+  const rollup = p.add(shape.name, 'text');
   let fits = GRAINS.map(() => 'true').join(', ');
   let boundaries = '';
   if (series !== null) {
@@ -81,14 +81,18 @@ export async function viewRollup(
 LEFT JOIN (SELECT s.bucket AT TIME ZONE ${zone} AS at FROM ${buckets}) AS b
   ON b.at > ${from} AND b.at < ${to}`;
   }
-  const { rows } = await session.query<{ complete: boolean; fits: boolean[] }>(
-    `SELECT r.complete, ARRAY[${fits}] AS "fits"
+  const { rows } = await session.query<{
+    complete: boolean;
+    definition: unknown;
+    fits: boolean[];
+  }>(
+    `SELECT r.complete, r.definition, ARRAY[${fits}] AS "fits"
 FROM ${names.rollups} AS r${boundaries}
-WHERE r.name = ${rollup} GROUP BY 1`,
+WHERE r.name = ${rollup} GROUP BY 1, 2`,
     p.values,
   );
   const row = rows[0];
-  if (row === undefined || !row.complete) return null;
+  if (row === undefined || !row.complete || !sameDefinition(row.definition, shape)) return null;
   return { grains: GRAINS.filter((_, i) => row.fits[i]) };
 }
 
@@ -103,7 +107,7 @@ function within(p: SqlParameters, column: string, span: Span): string {
 /** The raw events of the scope in the rollup's shape (dimensions, `at`, `n`, sums), matching `where`. */
 function rawBranch(names: TableNames, shape: RollupShape, inScope: string, where: string): string {
   const columns = [
-    ...shape.dimensions.map((d) => `nullif(${d.expr}, '') AS ${d.column}`),
+    ...shape.dimensions.map((d) => `${d.expr} AS ${d.column}`),
     'e.created_at AS at',
     '1::int8 AS n',
     ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
@@ -115,7 +119,7 @@ WHERE ${inScope} AND (${shape.where}) AND ${where}`;
 /** The rollup's rows of the scope matching `where`, in the same columns as {@link rawBranch}. */
 function rollupBranch(shape: RollupShape, inScope: string, where: string): string {
   const columns = [
-    ...shape.dimensions.map((d) => `nullif(${d.column}, '') AS ${d.column}`),
+    ...shape.dimensions.map((d) => `${readDimension(d.column)} AS ${d.column}`),
     'bucket AS at',
     'events AS n',
     ...shape.sums.map((s) => s.column),
@@ -147,7 +151,7 @@ function tailBranch(
     bound(span.to, 'infinity'),
   ];
   const columns = [
-    ...shape.dimensions.map((d) => `nullif(${d.expr}, '') AS ${d.column}`),
+    ...shape.dimensions.map((d) => `${d.expr} AS ${d.column}`),
     'e.created_at AS at',
     '1::int8 AS n',
     ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),

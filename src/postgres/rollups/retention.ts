@@ -8,7 +8,8 @@ import { storedShape } from './definition.js';
  * What retention does to the rollups, in the transaction that removes events: `lock()` first
  * (before any lock on event_logs, the order a fold takes them in), then `remove(relation,
  * cutoffMs)` before each partition (or the default partition's expired rows) goes, then
- * `done(beforeMs)`. Each rollup loses exactly the events it held of what goes. @internal
+ * `done(beforeMs)`. Each rollup loses exactly the events it held of what goes (those of a day an
+ * incomplete rollup has not built yet: the rows below zero `done` removes). @internal
  */
 export interface RollupRetention {
   lock(): Promise<void>;

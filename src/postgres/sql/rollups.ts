@@ -8,6 +8,22 @@ export const GRAINS = [86_400, 3_600, 900] as const;
 /** The name of the built-in rollup's row in `rollups`. @internal */
 export const EVENTS_ROLLUP = 'events';
 
+/** The first character of a dimension value stored escaped (see {@link storedDimension}). */
+const ESCAPE = `chr(1)`;
+
+/**
+ * A dimension's value as a rollup table stores it, in a key column that cannot be NULL: '' for
+ * NULL, and a value that is '' or starts with the escape character (U+0001) with one more in
+ * front, so that no two values share a stored one (an event may say '' for an agent, an error
+ * code or a tool, and the aggregates count it apart from none). @internal
+ */
+export const storedDimension = (value: string) =>
+  `CASE WHEN ${value} IS NULL THEN '' WHEN ${value} = '' OR left(${value}, 1) = ${ESCAPE} THEN ${ESCAPE} || ${value} ELSE ${value} END`;
+
+/** A value {@link storedDimension} stored, as the event had it. @internal */
+export const readDimension = (column: string) =>
+  `CASE WHEN ${column} = '' THEN NULL WHEN left(${column}, 1) = ${ESCAPE} THEN substr(${column}, 2) ELSE ${column} END`;
+
 /** The columns of the scope, level and bucket, the first of every rollup's key. */
 const SCOPE_KEY = ['user_id', 'level', 'grain', 'bucket', 'project_id', 'tenant_id'];
 
@@ -66,7 +82,7 @@ function fold(shape: RollupShape, source: string, where: string, sign = 1): stri
   const add = ['events', ...sums].map((c) => `${c} = r.${c} + excluded.${c}`).join(', ');
   return `INSERT INTO ${shape.table} AS r (${[...keyOf(shape), 'events', ...sums].join(', ')})
 SELECT user_id, ${level}, grain, bucket, project_id, tenant_id,
-  ${[...dims.map((d) => `coalesce(${d}, '')`), 'n', ...sums].join(', ')}
+  ${[...dims.map(storedDimension), 'n', ...sums].join(', ')}
 FROM (
   SELECT user_id, grain, bucket, project_id, tenant_id, ${groupedBy(shape).join(', ')},
     ${sign} * count(*) AS n, ${sums.map((c) => `${sign} * coalesce(sum(${c}), 0) AS ${c}, `).join('')}
@@ -195,8 +211,13 @@ WHERE ($1::timestamptz IS NULL OR bucket >= $1::timestamptz)
   AND ($3::numeric IS NULL OR e.created_at < to_timestamp($3::numeric / 1000.0))`,
         -1,
       ),
-    /** Removes the rows that count nothing any more, of buckets starting before $1 (epoch ms). */
-    dropEmpty: `DELETE FROM ${shape.table} WHERE events = 0 AND bucket < to_timestamp($1::float8 / 1000.0)`,
+    /**
+     * Removes the rows that count nothing any more, of buckets starting before $1 (epoch ms).
+     * Below zero too: before the rollup is complete, `unfold` takes the events of a day not
+     * built yet out of rows that never held them; the build that follows may not reach that
+     * day any more (its events are gone), and such a row would count them below nothing.
+     */
+    dropEmpty: `DELETE FROM ${shape.table} WHERE events <= 0 AND bucket < to_timestamp($1::float8 / 1000.0)`,
     /** When the first and the last stored event were created (NULL, NULL: none). */
     span: `SELECT min(created_at) AS "from", max(created_at) AS "to" FROM ${names.eventLogs}`,
   } as const;
