@@ -29,6 +29,19 @@ CREATE TABLE "eventrail"."rollups" (
 --> statement-breakpoint
 CREATE UNIQUE INDEX "event_rollups_key" ON "eventrail"."event_rollups" USING btree ("user_id","level","grain","bucket","project_id","tenant_id","event_type","agent_id","error_code","tool_name") INCLUDE ("events");--> statement-breakpoint
 CREATE INDEX "event_rollups_bucket_idx" ON "eventrail"."event_rollups" USING btree ("bucket");--> statement-breakpoint
+-- Row-level security on event_logs (enableRowLevelSecurity) covers the rollups too: their counts
+-- would tell what event_logs hides. Made here when event_logs has it already.
+DO $rls$ BEGIN
+  IF (SELECT relrowsecurity FROM pg_class WHERE oid = '"eventrail"."event_logs"'::regclass) THEN
+    CREATE POLICY eventrail_tenant_isolation ON "eventrail"."event_rollups"
+      USING (tenant_id = current_setting('eventrail.tenant_id', true));
+    ALTER TABLE "eventrail"."event_rollups" ENABLE ROW LEVEL SECURITY;
+    IF (SELECT relforcerowsecurity FROM pg_class WHERE oid = '"eventrail"."event_logs"'::regclass) THEN
+      ALTER TABLE "eventrail"."event_rollups" FORCE ROW LEVEL SECURITY;
+    END IF;
+  END IF;
+END $rls$;
+--> statement-breakpoint
 -- The raw rows a rollup read adds to the rollup: those committed after rollup p_name's
 -- checkpoint, of the scope, created in [p_from, p_to). STABLE: it reads in the snapshot of the
 -- statement that calls it, the one the rollup's rows are read in, so a fold committing meanwhile

@@ -220,7 +220,8 @@ describe('migrations', () => {
       'event_outbox_pending_due_idx',
       'event_outbox_status_retry_created_idx',
     ]);
-    expect((await rollback({ db: db.pool, steps: 2 })).names).toEqual([
+    expect((await rollback({ db: db.pool, steps: 3 })).names).toEqual([
+      '0008_rollups',
       '0007_consuming',
       '0006_outbox_lean_indexes',
     ]);

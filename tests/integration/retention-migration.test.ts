@@ -163,4 +163,12 @@ describe('migration 0002 on a populated database', () => {
     );
     expect(rows[0]).toEqual({ can_read: true, rls: true, policies: 1 });
   });
+
+  it('puts the same row-level security on the rollups 0008 makes', async () => {
+    const { rows } = await db.pool.query(
+      `SELECT c.relrowsecurity AS rls, (SELECT count(*)::int FROM pg_policy WHERE polrelid = c.oid) AS policies
+         FROM pg_class c WHERE c.oid = 'eventrail.event_rollups'::regclass`,
+    );
+    expect(rows[0]).toEqual({ rls: true, policies: 1 });
+  });
 });
