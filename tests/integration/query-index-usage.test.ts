@@ -121,8 +121,11 @@ describe('index usage on 100k rows', () => {
     sent.length = 0;
     // The read found user-42's rows: its plan is that of a statement that matches some.
     expect(found(await read())).toBeGreaterThan(0);
-    expect(sent.length).toBeGreaterThan(0);
-    for (const statement of sent) {
+    // An aggregate first asks whether the rollups are built (a statement on `rollups` alone);
+    // with none, it reads event_logs: every statement that does must use its indexes.
+    const reading = sent.filter((statement) => statement.text.includes('event_logs'));
+    expect(reading.length).toBeGreaterThan(0);
+    for (const statement of reading) {
       const plan = await explain(db.pool, 'event_logs', statement.text, statement.params);
       expect(plan.scans.length).toBeGreaterThan(0);
       // The partitions made ahead are empty, and the planner reads an empty table by a Seq Scan
