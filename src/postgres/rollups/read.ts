@@ -59,6 +59,7 @@ export async function viewRollup(
   shape: RollupShape,
   series: ResolvedSeries | null,
 ): Promise<RollupView | null> {
+  if (!(await readable(session, [names.rollups, shape.table]))) return null;
   const p = new SqlParameters();
   const rollup = p.add(shape.name, 'text');
   let fits = GRAINS.map(() => 'true').join(', ');
@@ -94,6 +95,20 @@ WHERE r.name = ${rollup} GROUP BY 1, 2`,
   const row = rows[0];
   if (row === undefined || !row.complete || !sameDefinition(row.definition, shape)) return null;
   return { grains: GRAINS.filter((_, i) => row.fits[i]) };
+}
+
+/**
+ * Whether the tables exist and this role may read them: a database not migrated to 0008 yet, or
+ * a role granted `event_logs` alone (as before rollups), reads the raw rows as it always did
+ * instead of failing (the statement would abort a transaction it runs in, e.g. `withTenant`'s).
+ */
+async function readable(session: Pick<Session, 'query'>, tables: readonly string[]) {
+  const { rows } = await session.query<{ ok: boolean }>(
+    `SELECT bool_and(to_regclass(t) IS NOT NULL AND has_table_privilege(to_regclass(t), 'SELECT')) AS "ok"
+FROM unnest($1::text[]) AS t`,
+    [tables],
+  );
+  return rows[0]?.ok === true;
 }
 
 /** `column` within `span`, as SQL (`true` when unbounded). */
