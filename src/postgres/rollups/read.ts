@@ -1,6 +1,6 @@
 import type { Session } from '../driver/types.js';
 import type { ResolvedSeries } from '../query/aggregates.js';
-import type { ResolvedFilters } from '../read/filters.js';
+import { type ResolvedFilters, resolveFilters } from '../read/filters.js';
 import type { ResolvedScope } from '../read/scope.js';
 import type { TableNames } from '../sql/names.js';
 import {
@@ -32,20 +32,7 @@ export function rollupAnswers(f: ResolvedFilters): boolean {
 }
 
 /** No filter but time: what the scope conditions are made with. @internal */
-export const NO_FILTERS: ResolvedFilters = {
-  types: null,
-  agentId: null,
-  sessionId: null,
-  aggregateType: null,
-  aggregateId: null,
-  workflowId: null,
-  errorCode: null,
-  toolName: null,
-  traceId: null,
-  errorsOnly: false,
-  from: null,
-  to: null,
-};
+export const NO_FILTERS: ResolvedFilters = resolveFilters({});
 
 /**
  * Rollup `shape` when it is complete and built for `shape`'s definition, else null (the raw
