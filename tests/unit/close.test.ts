@@ -106,6 +106,17 @@ describe('close()', () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
     const sink = new FakeSink();
+    // The write waits for the test: the flush below surely has a write to wait for, however
+    // early the logger started it.
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const write = sink.write.bind(sink);
+    sink.write = async (batch, context) => {
+      await gate;
+      return write(batch, context);
+    };
     const logger = new EventLogger({ sinks: [sink], fallback: null, flushIntervalMs: 60_000 });
     await new Promise((r) => setImmediate(r));
     expect(timers()).toBe(before);
@@ -114,6 +125,7 @@ describe('close()', () => {
     expect(timers()).toBe(before); // the flush interval runs, unreferenced
     const flushed = logger.flush();
     expect(timers()).toBe(before + 1); // an awaited flush holds the process
+    release();
     await flushed;
     expect(timers()).toBe(before);
     await logger.close();
