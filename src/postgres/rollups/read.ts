@@ -106,14 +106,17 @@ function within(p: SqlParameters, column: string, span: Span): string {
   return bounds.length === 0 ? 'true' : bounds.join(' AND ');
 }
 
+/** An event `e` in the rollup's columns: its dimensions, `at`, `n` (one) and its sums. */
+const eventColumns = (shape: RollupShape) => [
+  ...shape.dimensions.map((d) => `${d.expr} AS ${d.column}`),
+  'e.created_at AS at',
+  '1::int8 AS n',
+  ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
+];
+
 /** The raw events of the scope in the rollup's shape (dimensions, `at`, `n`, sums), matching `where`. */
 function rawBranch(names: TableNames, shape: RollupShape, inScope: string, where: string): string {
-  const columns = [
-    ...shape.dimensions.map((d) => `${d.expr} AS ${d.column}`),
-    'e.created_at AS at',
-    '1::int8 AS n',
-    ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
-  ];
+  const columns = eventColumns(shape);
   return `SELECT ${columns.join(', ')} FROM ${names.eventLogs} AS e
 WHERE ${inScope} AND (${shape.where}) AND ${where}`;
 }
@@ -152,12 +155,7 @@ function tailBranch(
     bound(span.from, '-infinity'),
     bound(span.to, 'infinity'),
   ];
-  const columns = [
-    ...shape.dimensions.map((d) => `${d.expr} AS ${d.column}`),
-    'e.created_at AS at',
-    '1::int8 AS n',
-    ...shape.sums.map((s) => `${s.expr} AS ${s.column}`),
-  ];
+  const columns = eventColumns(shape);
   return `SELECT ${columns.join(', ')} FROM ${names.schemaSql}.rollup_tail(${args.join(', ')}) AS e
 WHERE (${shape.where}) AND ${where}`;
 }
