@@ -31,6 +31,17 @@ export default defineConfig({
       },
       {
         test: {
+          // The WAL transport, on a server with wal_level = logical (made by the setup when
+          // DATABASE_URL's is not: tests/setup/wal-cluster.ts).
+          name: 'wal',
+          include: ['tests/wal/**/*.test.ts'],
+          globalSetup: ['tests/setup/services.ts', 'tests/setup/wal-cluster.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           // Real Chromium (scripts/ensure-chromium.sh) against a real server and Postgres.
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],

@@ -22,10 +22,15 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** Creates (and migrates, unless `migrated: false`) a fresh database for this test file. */
-export function useTestDatabase(options: { migrated?: boolean } = {}): TestDatabase {
+/**
+ * Creates (and migrates, unless `migrated: false`) a fresh database for this test file, on the
+ * server at DATABASE_URL or (`server: 'logical'`, in the `wal` project) on the logical one.
+ */
+export function useTestDatabase(
+  options: { migrated?: boolean; server?: 'main' | 'logical' } = {},
+): TestDatabase {
   const name = `eventrail_test_${randomBytes(6).toString('hex')}`;
-  const adminUrl = inject('databaseUrl');
+  const adminUrl = inject(options.server === 'logical' ? 'walDatabaseUrl' : 'databaseUrl');
   const url = withDatabase(adminUrl, name);
   const state = { pool: undefined as pg.Pool | undefined };
 
@@ -50,6 +55,16 @@ export function useTestDatabase(options: { migrated?: boolean } = {}): TestDatab
     await admin.connect();
     try {
       const leaked = await openConnections(admin, name);
+      // A replication slot keeps its database: the test's slots go with it.
+      await admin.query(
+        `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots
+          WHERE database = $1 AND active_pid IS NOT NULL`,
+        [name],
+      );
+      await admin.query(
+        'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1',
+        [name],
+      );
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       if (leaked > 0)
         throw new Error(`${leaked} connection(s) to ${name} were left open by the test`);
