@@ -36,6 +36,7 @@ const ALL = [
   '0006_outbox_lean_indexes',
   '0007_consuming',
   '0008_rollups',
+  '0009_rollups_without_jit',
 ];
 
 /** The trace context columns of eventrail's tables, as `table.column`. */
@@ -220,7 +221,8 @@ describe('migrations', () => {
       'event_outbox_pending_due_idx',
       'event_outbox_status_retry_created_idx',
     ]);
-    expect((await rollback({ db: db.pool, steps: 3 })).names).toEqual([
+    expect((await rollback({ db: db.pool, steps: 4 })).names).toEqual([
+      '0009_rollups_without_jit',
       '0008_rollups',
       '0007_consuming',
       '0006_outbox_lean_indexes',

@@ -90,6 +90,8 @@ describe('the packed package', () => {
         'drizzle/down/0007_consuming.sql',
         'drizzle/0008_rollups.sql',
         'drizzle/down/0008_rollups.sql',
+        'drizzle/0009_rollups_without_jit.sql',
+        'drizzle/down/0009_rollups_without_jit.sql',
       ]),
     );
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('tests/'))).toEqual([]);
@@ -241,7 +243,7 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     const url = db.url;
     const cli = join(dir, 'node_modules/.bin/eventrail');
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
-      'applied: 0000_init, 0001_outbox_fillfactor, 0002_event_logs_partitions, 0003_event_inbox, 0004_event_stream, 0005_trace_context, 0006_outbox_lean_indexes, 0007_consuming, 0008_rollups',
+      'applied: 0000_init, 0001_outbox_fillfactor, 0002_event_logs_partitions, 0003_event_inbox, 0004_event_stream, 0005_trace_context, 0006_outbox_lean_indexes, 0007_consuming, 0008_rollups, 0009_rollups_without_jit',
     );
     expect((await run(cli, ['migrate', '--url', url], { cwd: dir })).stdout).toContain(
       'nothing to do',
@@ -269,7 +271,7 @@ export const ok: boolean = audit !== undefined && ValidationError !== undefined 
     expect(
       (await run(cli, ['rollback', '--url', url, '--steps', 'all'], { cwd: dir })).stdout,
     ).toContain(
-      'rolled back: 0008_rollups, 0007_consuming, 0006_outbox_lean_indexes, 0005_trace_context, 0004_event_stream, 0003_event_inbox, 0002_event_logs_partitions, 0001_outbox_fillfactor, 0000_init',
+      'rolled back: 0009_rollups_without_jit, 0008_rollups, 0007_consuming, 0006_outbox_lean_indexes, 0005_trace_context, 0004_event_stream, 0003_event_inbox, 0002_event_logs_partitions, 0001_outbox_fillfactor, 0000_init',
     );
   });
 });

@@ -22,6 +22,7 @@ describe('PGlite', () => {
       '0006_outbox_lean_indexes',
       '0007_consuming',
       '0008_rollups',
+      '0009_rollups_without_jit',
     ]);
     const logger = new EventLogger({
       sinks: [
@@ -48,6 +49,7 @@ describe('PGlite', () => {
       { code: 'E2', n: 100 },
     ]);
     expect((await rollback({ db: pglite, steps: Infinity })).names).toEqual([
+      '0009_rollups_without_jit',
       '0008_rollups',
       '0007_consuming',
       '0006_outbox_lean_indexes',

@@ -30,6 +30,7 @@ const UPGRADE = [
   '0006_outbox_lean_indexes',
   '0007_consuming',
   '0008_rollups',
+  '0009_rollups_without_jit',
 ];
 let before0002: string;
 
