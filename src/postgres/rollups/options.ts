@@ -23,7 +23,12 @@ export interface RollupWorkerOptions {
    * @default the built-in one (`event_rollups`), which `EventQueries`' aggregates read
    */
   readonly rollup?: RollupDefinition;
-  /** Most events folded in one transaction. @default 5000 */
+  /**
+   * Most events folded in one transaction. A fold costs a fixed part per rollup row it updates
+   * and a small part per event: the larger the batch, the more events of the same bucket and
+   * dimensions share a row (at 5,000 a fold cost the server ~3× more per event than at 50,000).
+   * @default 50000
+   */
   readonly batchSize?: number;
   /**
    * How often the worker looks for events to fold, and how often a standby worker tries to take
@@ -51,7 +56,7 @@ export const rollupWorkerOptions = defineOptions<RollupWorkerOptions>()('RollupW
   db: dbSpec(),
   schema: schemaSpec(),
   rollup: rollupDefinitionSpec(),
-  batchSize: integer({ min: 1, max: 100_000 }).default(5000),
+  batchSize: integer({ min: 1, max: 100_000 }).default(50_000),
   pollIntervalMs: integer({ min: 1 }).default(1000),
   leaseMs: integer({ min: 100 }).default(10_000),
   member: text({ maxLength: 200 }).optional("'<hostname>:<pid>:<4 random hex bytes>'"),
