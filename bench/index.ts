@@ -35,7 +35,8 @@
  * from the rollups vs the raw GROUP BY: rollups-counts-by-type, rollups-error-stats,
  * rollups-time-series-hourly, rollups-counts-by-type-unaligned, BENCH_ROLLUP_READS each, default
  * 9; then rollups-write-cost, logger → Postgres with a RollupWorker beside vs without, see
- * postgres/rollup-write.ts; BENCH_ROLLUPS, a comma-separated list of reads, write, runs only those),
+ * postgres/rollup-write.ts; BENCH_ROLLUPS, a comma-separated list of reads, write, runs only those;
+ * BENCH_ROLLUP_KEEP=1 keeps the reads' rows and rollup in eventrail_bench_rollups for the next run),
  * timeline (only when named: it needs Chromium): the timeline page on sessions of 1,000, 10,000
  * and 100,000 events, see http/timeline.ts (BENCH_TIMELINE_SIZES, BENCH_TIMELINE_BURSTS).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
@@ -208,12 +209,16 @@ try {
     const parts = process.env.BENCH_ROLLUPS?.split(',');
     const only = (name: string) => parts === undefined || parts.includes(name);
     const sizes = (process.env.BENCH_ROLLUP_ROWS ?? '10000000').split(',').map(Number);
-    await part('rollups', () =>
-      onDatabase(async (db) => {
-        if (only('reads')) await part('rollups-reads', () => rollupReadsBench(db, sizes));
-        if (only('write')) await part('rollups-write', () => rollupWriteCost(db, count));
-      }),
-    );
+    // BENCH_ROLLUP_KEEP=1: the reads' rows (and their rollup) stay in eventrail_bench_rollups for
+    // the next run, which adds only what its sizes lack; data as of the day it was generated.
+    const keep = process.env.BENCH_ROLLUP_KEEP === '1';
+    const readsDatabase = keep ? 'eventrail_bench_rollups' : undefined;
+    if (only('reads'))
+      await part('rollups-reads', () =>
+        onDatabase((db) => rollupReadsBench(db, sizes), readsDatabase, { keep }),
+      );
+    if (only('write'))
+      await part('rollups-write', () => onDatabase((db) => rollupWriteCost(db, count)));
   }
   // Only when named: it needs Chromium.
   if (selected.has('timeline'))
