@@ -50,6 +50,41 @@ describe('bench results and the performance guide (npm run bench:report)', () =>
     expect(renderSummary(run)).not.toContain('lone-event');
   });
 
+  it('keeps the latest full run as the latest, and a later run of one scenario in the history', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-results-'));
+    const full = new ResultsFile(dir);
+    full.save({
+      scenario: 'logger-postgres',
+      unit: 'events/s',
+      value: 1,
+      raw: 2,
+      ratio: 0.5,
+      defaults: true,
+    });
+    vi.spyOn(process, 'argv', 'get').mockReturnValue(['node', 'bench', 'rollups']);
+    new ResultsFile(dir).save({ scenario: 'rollups-counts-by-type', unit: 'ms', value: 3 });
+    const runs = readRuns(dir);
+    expect(runs.map((r) => r.header.command)).toEqual([
+      'npm run bench --',
+      'npm run bench -- rollups',
+    ]);
+    const performance = renderPages(runs).get('docs/performance.md') ?? '';
+    const latest = performance.slice(
+      performance.indexOf('<!-- bench:latest -->'),
+      performance.indexOf('<!-- /bench:latest -->'),
+    );
+    const history = performance.slice(
+      performance.indexOf('<!-- bench:history -->'),
+      performance.indexOf('<!-- /bench:history -->'),
+    );
+    expect(latest).toContain('`logger-postgres`');
+    expect(latest).not.toContain('rollups-counts-by-type');
+    expect(history).toContain('`rollups-counts-by-type`');
+    expect(renderPages(runs).get('README.md')).toContain(
+      '- `logger-postgres`: 0.5 of the raw limit',
+    );
+  });
+
   it('saves what the bench prints only with BENCH_RESULTS=1', () => {
     const write = vi.spyOn(process.stdout, 'write').mockReturnValue(true);
     const save = vi.spyOn(ResultsFile.prototype, 'save').mockReturnValue();
