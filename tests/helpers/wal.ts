@@ -1,5 +1,8 @@
-/** Readers on a test database of the logical server, closed when the test ends. */
+/** Readers and relays on a test database of the logical server, closed when the test ends. */
+import type pg from 'pg';
 import { afterEach } from 'vitest';
+import { MemorySink } from '../../src/index.js';
+import { OutboxWriter, WalRelay, type WalRelayOptions } from '../../src/postgres/index.js';
 import { ReplicationReader, type WalTransaction } from '../../src/postgres/wal/replication.js';
 
 /** Readers opened by `openReader`, closed after each test. */
@@ -32,3 +35,29 @@ export async function take(
   }
   return taken;
 }
+
+/** Relays on a test database, with a `MemorySink` each unless given sinks; closed after each test. */
+export function useRelays(db: { readonly pool: pg.Pool; readonly url: string }) {
+  const open: WalRelay[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.close({ timeoutMs: 5000 })));
+  });
+  return {
+    /** A relay (not started) and its memory sink. */
+    relay(options: Partial<WalRelayOptions> = {}) {
+      const sink = new MemorySink();
+      const relay = new WalRelay({
+        db: db.pool,
+        sinks: options.publish ? undefined : [sink],
+        standbyRetryMs: 200,
+        ...options,
+      });
+      relay.on('error', () => {});
+      open.push(relay);
+      return { relay, sink };
+    },
+  };
+}
+
+/** An `OutboxWriter` with the WAL transport. */
+export const walWriter = () => new OutboxWriter({ transport: 'wal' });

@@ -52,16 +52,20 @@ export interface ReplicationReaderOptions {
 /** Postgres' rule for slot names. */
 const SLOT_NAME = /^[a-z0-9_]{1,63}$/;
 
-/** @internal */
+/** The name of a replication slot. @internal */
 export const slotSpec = () =>
   text({ pattern: SLOT_NAME, accepts: 'a slot name (a-z, 0-9 and _, at most 63 characters)' });
 
-const readerOptions = defineOptions<ReplicationReaderOptions>()('ReplicationReaderOptions', {
-  connection: custom('a connection string or a pg client config', (value, field) => {
+/** Where a replication connection goes. @internal */
+export const connectionSpec = () =>
+  custom('a connection string or a pg client config', (value, field) => {
     if (typeof value === 'string' && value.length > 0) return value;
     if (typeof value === 'object' && value !== null) return value as pg.ClientConfig;
     throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a connection string or config');
-  }),
+  });
+
+const readerOptions = defineOptions<ReplicationReaderOptions>()('ReplicationReaderOptions', {
+  connection: connectionSpec(),
   slot: slotSpec(),
   publications: custom('a non-empty array of publication names', (value, field) => {
     if (
