@@ -50,7 +50,7 @@ export {
   type PublishFunction,
 } from './outbox/options.js';
 export { OutboxPublisher, type OutboxPublisherCloseSummary } from './outbox/publisher.js';
-export { OutboxWriter, type OutboxTransport, type OutboxWriterOptions } from './outbox/writer.js';
+export { type OutboxTransport, OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
 export {
   ReplayError,
