@@ -14,6 +14,10 @@ export type WalErrorCode =
    * recreated silently; see the WAL transport guide for what the operator does.
    */
   | 'WAL_SLOT_INVALIDATED'
+  /** The slot has a reader (its `active_pid`) and was not to be dropped from under it (`force`). */
+  | 'WAL_SLOT_ACTIVE'
+  /** The server's version lacks what was asked (a failover slot before PostgreSQL 17). */
+  | 'WAL_UNSUPPORTED'
   /** The replication connection failed or the server sent what the decoder does not understand. */
   | 'WAL_REPLICATION'
   /** A sink (or `publish`) refused a batch relayed from the WAL; it is delivered again. */
