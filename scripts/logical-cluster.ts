@@ -7,6 +7,8 @@
  * same major version as the installed server, trust auth on loopback, a free port from 5439 up),
  * started here. `stop()` drops that cluster (and only one made here); a cluster left by a killed
  * run (its name carries the pid of a process that is gone) is dropped by the next one.
+ * `createCluster(settings, tag)` makes one of its own for a test that changes the server's
+ * settings or breaks it (a slot invalidated past `max_slot_wal_keep_size`).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -70,7 +72,7 @@ function dropLeftovers(version: string): void {
     return;
   }
   for (const name of names) {
-    const pid = Number(name.startsWith(PREFIX) ? name.slice(PREFIX.length) : Number.NaN);
+    const pid = Number(new RegExp(`^${PREFIX}(\\d+)`).exec(name)?.[1] ?? Number.NaN);
     if (Number.isInteger(pid) && !alive(pid)) {
       try {
         run('pg_dropcluster', ['--stop', version, name]);
@@ -88,10 +90,17 @@ function installedVersion(): string {
   return newest;
 }
 
-async function createCluster(): Promise<LogicalServer> {
+/**
+ * Makes and starts a local cluster with `wal_level = logical` and `settings` (postgresql.conf
+ * names and values), named after this process and `tag` (two in one process need two tags).
+ */
+export async function createCluster(
+  settings: Readonly<Record<string, string>> = {},
+  tag = '',
+): Promise<LogicalServer> {
   const version = installedVersion();
   dropLeftovers(version);
-  const name = `${PREFIX}${process.pid}`;
+  const name = `${PREFIX}${process.pid}${tag === '' ? '' : `_${tag}`}`;
   const port = await freePort(5439);
   try {
     run('pg_createcluster', [
@@ -107,6 +116,7 @@ async function createCluster(): Promise<LogicalServer> {
       'max_wal_senders=40',
       '-o',
       'max_connections=300',
+      ...Object.entries(settings).flatMap(([key, value]) => ['-o', `${key}=${value}`]),
       '--',
       '--auth=trust',
     ]);
