@@ -11,7 +11,7 @@
  * settings or breaks it (a slot invalidated past `max_slot_wal_keep_size`).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 
@@ -39,13 +39,27 @@ async function walLevel(url: string): Promise<string | undefined> {
   }
 }
 
-function freePort(from: number): Promise<number> {
+/** The ports of the clusters configured on this machine, running or not (another run's too). */
+function configuredPorts(version: string): Set<number> {
+  const ports = new Set<number>();
+  for (const name of readdirSync(`/etc/postgresql/${version}`)) {
+    try {
+      const conf = readFileSync(`/etc/postgresql/${version}/${name}/postgresql.conf`, 'utf8');
+      const port = /^\s*port\s*=\s*(\d+)/m.exec(conf)?.[1];
+      if (port !== undefined) ports.add(Number(port));
+    } catch {
+      // Being made or dropped by someone else.
+    }
+  }
+  return ports;
+}
+
+function freePort(from: number, taken: ReadonlySet<number>): Promise<number> {
   return new Promise((resolve, reject) => {
+    if (from > 5500) return reject(new Error('no free port for a logical Postgres cluster'));
+    if (taken.has(from)) return resolve(freePort(from + 1, taken));
     const server = createServer();
-    server.once('error', () => {
-      if (from > 5500) reject(new Error('no free port for a logical Postgres cluster'));
-      else resolve(freePort(from + 1));
-    });
+    server.once('error', () => resolve(freePort(from + 1, taken)));
     server.listen(from, '127.0.0.1', () => server.close(() => resolve(from)));
   });
 }
@@ -101,33 +115,44 @@ export async function createCluster(
   const version = installedVersion();
   dropLeftovers(version);
   const name = `${PREFIX}${process.pid}${tag === '' ? '' : `_${tag}`}`;
-  const port = await freePort(5439);
-  try {
-    run('pg_createcluster', [
-      version,
-      name,
-      '-p',
-      String(port),
-      '-o',
-      'wal_level=logical',
-      '-o',
-      'max_replication_slots=40',
-      '-o',
-      'max_wal_senders=40',
-      '-o',
-      'max_connections=300',
-      ...Object.entries(settings).flatMap(([key, value]) => ['-o', `${key}=${value}`]),
-      '--',
-      '--auth=trust',
-    ]);
-    run('pg_ctlcluster', ['--skip-systemctl-redirect', version, name, 'start']);
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
-    throw new Error(
-      `The WAL tests need a Postgres with wal_level = logical. DATABASE_URL's server runs with ` +
-        `another level (its configuration is not changed), and making a local one with ` +
-        `pg_createcluster failed: ${stderr.trim()}. Set WAL_DATABASE_URL to a logical server.`,
-    );
+  let port = 5438;
+  // Another run may take the port between the probe and the start: then the next one.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort(port + 1, configuredPorts(version));
+    try {
+      run('pg_createcluster', [
+        version,
+        name,
+        '-p',
+        String(port),
+        '-o',
+        'wal_level=logical',
+        '-o',
+        'max_replication_slots=40',
+        '-o',
+        'max_wal_senders=40',
+        '-o',
+        'max_connections=300',
+        ...Object.entries(settings).flatMap(([key, value]) => ['-o', `${key}=${value}`]),
+        '--',
+        '--auth=trust',
+      ]);
+      run('pg_ctlcluster', ['--skip-systemctl-redirect', version, name, 'start']);
+      break;
+    } catch (error) {
+      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
+      try {
+        run('pg_dropcluster', ['--stop', version, name]);
+      } catch {
+        // Not made at all.
+      }
+      if (/port conflict/i.test(stderr) && attempt < 5) continue;
+      throw new Error(
+        `The WAL tests need a Postgres with wal_level = logical. DATABASE_URL's server runs with ` +
+          `another level (its configuration is not changed), and making a local one with ` +
+          `pg_createcluster failed: ${stderr.trim()}. Set WAL_DATABASE_URL to a logical server.`,
+      );
+    }
   }
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
