@@ -7,9 +7,9 @@
 import { ValidationError } from '../errors.js';
 import { toExecutor } from '../postgres/driver/executor.js';
 import { WalError } from '../postgres/wal/errors.js';
-import { DEFAULT_PUBLICATION, DEFAULT_SLOT } from '../postgres/wal/options.js';
 import { readWalServer, serverRefusal, serverWarnings } from '../postgres/wal/preflight.js';
 import { createSlot, dropSlot } from '../postgres/wal/slot.js';
+import { DEFAULT_SLOT } from '../postgres/wal/slot-options.js';
 import {
   formatBytes,
   invalidated,
@@ -24,7 +24,7 @@ export const SLOT_USAGE = `usage: eventrail slot <status|create|drop> [--slot NA
   create       make the slot (pgoutput) and its publication, unless they exist
   drop         drop the slot (the server then keeps no WAL for it); refused while a relay reads it
   --slot       the replication slot (default: ${DEFAULT_SLOT})
-  --publication  create: the publication it is read with (default: ${DEFAULT_PUBLICATION})
+  --publication  create: the publication it is read with (default: the slot's name, as the relay asks)
   --failover   create: a failover slot, kept on a standby with sync_replication_slots (PostgreSQL 17+)
   --force      drop: end the relay reading the slot first
   --url        connection string (default: $DATABASE_URL)`;
@@ -174,12 +174,11 @@ async function change(i: SlotInvocation, db: import('pg').Pool): Promise<string>
     failover: i.failover,
     ...(i.publication === undefined ? {} : { publication: i.publication }),
   });
-  const publication = i.publication ?? DEFAULT_PUBLICATION;
   return [
     created.created ? `created slot ${i.slot} (pgoutput)` : `slot ${i.slot} exists; kept as is`,
     created.publicationCreated
-      ? `created publication ${publication}`
-      : `publication ${publication} exists; kept as is`,
+      ? `created publication ${created.publication}`
+      : `publication ${created.publication} exists; kept as is`,
     ...created.warnings.map((w) => `warning: ${w.message}`),
   ].join('\n');
 }

@@ -84,14 +84,6 @@ export {
 export { type StreamEvent, Subscription } from './stream/subscription.js';
 export { WalError, type WalErrorCode } from './wal/errors.js';
 export {
-  type CreateSlotOptions,
-  DEFAULT_PUBLICATION,
-  DEFAULT_SLOT,
-  type DropSlotOptions,
-  type SlotOptions,
-  type WalServerCheckOptions,
-} from './wal/options.js';
-export {
   checkWalServer,
   type WalServerReport,
   type WalWarning,
@@ -104,4 +96,11 @@ export {
   dropSlot,
   slotStatus,
 } from './wal/slot.js';
+export {
+  type CreateSlotOptions,
+  DEFAULT_SLOT,
+  type DropSlotOptions,
+  type SlotOptions,
+  type WalServerCheckOptions,
+} from './wal/slot-options.js';
 export type { SlotStatus, SlotWalStatus } from './wal/slot-status.js';

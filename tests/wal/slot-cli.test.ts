@@ -41,7 +41,7 @@ describe('eventrail slot', () => {
     const created = await runCli('slot', 'create', '--slot', slot, '--url', db.url);
     expect(created).toMatchObject({ code: 0 });
     expect(created.stdout).toContain(`created slot ${slot} (pgoutput)`);
-    expect(created.stdout).toContain('created publication eventrail');
+    expect(created.stdout).toContain(`created publication ${slot}`);
     const again = await runCli('slot', 'create', '--slot', slot, '--url', db.url);
     expect(again.stdout).toContain(`slot ${slot} exists; kept as is`);
 

@@ -10,13 +10,15 @@ import { createCluster, type LogicalServer } from '../../scripts/logical-cluster
 import {
   checkWalServer,
   createSlot,
+  DEFAULT_SLOT,
   type SlotStatus,
   slotStatus,
   WalError,
 } from '../../src/postgres/index.js';
 import { runCli } from '../helpers/cli.js';
 
-const slot = 'eventrail';
+/** The default slot: `slot status` below names none. */
+const slot = DEFAULT_SLOT;
 let server: LogicalServer;
 let pool: pg.Pool;
 
@@ -105,11 +107,11 @@ describe('an invalidated slot', () => {
     });
     expect((await slotStatus({ db: pool, slot })).walStatus).toBe('lost');
 
-    const status = await runCli('slot', 'status', '--slot', slot, '--url', server.url);
+    const status = await runCli('slot', 'status', '--url', server.url);
     expect(status.code).toBe(1);
     expect(status.stdout).toContain('wal_status: lost');
     expect(status.stdout).toContain('invalidated: wal_removed');
-    expect(status.stdout).toContain('error: replication slot "eventrail" was invalidated');
+    expect(status.stdout).toContain(`error: replication slot "${slot}" was invalidated`);
 
     const doctor = await runCli('doctor', '--url', server.url, '--json');
     const checks = (JSON.parse(doctor.stdout) as { checks: { check: string; status: string }[] })

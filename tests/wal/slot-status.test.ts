@@ -49,7 +49,7 @@ function read(name: string): ChildProcess {
   const reader = spawn(
     'pg_recvlogical',
     ['-d', db.url, '--slot', name, '--start', '--no-loop', '-f', '/dev/null'].concat(
-      ['proto_version=1', 'publication_names=eventrail'].flatMap((o) => ['-o', o]),
+      ['proto_version=1', `publication_names=${name}`].flatMap((o) => ['-o', o]),
     ),
     { stdio: 'ignore' },
   );
@@ -129,7 +129,7 @@ describe('slotStatus', () => {
     expect(held.activePid).toEqual(expect.any(Number));
     const refused = await dropSlot({ db: db.pool, slot: name }).catch((e) => e);
     expect(refused).toBeInstanceOf(WalError);
-    expect(refused).toMatchObject({ code: 'WAL_SLOT_ACTIVE' });
+    expect(refused).toMatchObject({ code: 'WAL_SLOT_IN_USE' });
     expect(refused.message).toContain(`process ${held.activePid}`);
     expect((await slotStatus({ db: db.pool, slot: name })).exists).toBe(true);
     const exited = new Promise((resolve) => reader.once('exit', resolve));

@@ -9,19 +9,22 @@ export type WalErrorCode =
   /** The replication slot does not exist (and was not to be created). */
   | 'WAL_SLOT_MISSING'
   /**
+   * Another connection reads the replication slot (Postgres lets one walsender hold a slot at a
+   * time): a second relay on the slot stands by until it is free.
+   */
+  | 'WAL_SLOT_IN_USE'
+  /**
    * The slot was invalidated by the server (`wal_status = 'lost'`, e.g. past
    * `max_slot_wal_keep_size`): events it had not confirmed may be gone from the WAL. Never
    * recreated silently; see the WAL transport guide for what the operator does.
    */
   | 'WAL_SLOT_INVALIDATED'
-  /** The slot has a reader (its `active_pid`) and was not to be dropped from under it (`force`). */
-  | 'WAL_SLOT_ACTIVE'
-  /** The server's version lacks what was asked (a failover slot before PostgreSQL 17). */
-  | 'WAL_UNSUPPORTED'
   /** The replication connection failed or the server sent what the decoder does not understand. */
   | 'WAL_REPLICATION'
   /** A sink (or `publish`) refused a batch relayed from the WAL; it is delivered again. */
-  | 'WAL_DELIVERY';
+  | 'WAL_DELIVERY'
+  /** The server's version lacks what was asked (a failover slot before PostgreSQL 17). */
+  | 'WAL_UNSUPPORTED';
 
 /**
  * A fault of the WAL transport: thrown by the checks made before anything starts (a server not

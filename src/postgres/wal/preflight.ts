@@ -7,7 +7,7 @@ import { toExecutor } from '../driver/executor.js';
 import type { Session } from '../driver/types.js';
 import { slotSql } from '../sql/slots.js';
 import { WalError } from './errors.js';
-import { type WalServerCheckOptions, walServerCheckOptions } from './options.js';
+import { type WalServerCheckOptions, walServerCheckOptions } from './slot-options.js';
 import { formatBytes, invalidated, readSlot, type SlotStatus } from './slot-status.js';
 
 /** What a {@link WalWarning} is about. */

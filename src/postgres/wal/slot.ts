@@ -6,6 +6,7 @@ import { toExecutor } from '../driver/executor.js';
 import type { Session } from '../driver/types.js';
 import { slotSql } from '../sql/slots.js';
 import { WalError } from './errors.js';
+import { readWalServer, serverRefusal, serverWarnings, type WalWarning } from './preflight.js';
 import {
   type CreateSlotOptions,
   createSlotOptions,
@@ -13,8 +14,7 @@ import {
   dropSlotOptions,
   type SlotOptions,
   slotOptions,
-} from './options.js';
-import { readWalServer, serverRefusal, serverWarnings, type WalWarning } from './preflight.js';
+} from './slot-options.js';
 import { invalidated, readSlot, type SlotStatus } from './slot-status.js';
 
 /** SQLSTATE of an object that exists already (a slot or publication made meanwhile). */
@@ -54,6 +54,8 @@ export async function slotStatus(options: SlotOptions): Promise<SlotStatus> {
 export interface CreatedSlot {
   /** False when the slot existed already (nothing was changed). */
   readonly created: boolean;
+  /** The publication's name. */
+  readonly publication: string;
   /** False when the publication existed already. */
   readonly publicationCreated: boolean;
   /** The slot as it is now. */
@@ -72,7 +74,9 @@ export interface CreatedSlot {
  * another database or plugin, `WAL_UNSUPPORTED` for `failover` before PostgreSQL 17.
  */
 export async function createSlot(options: CreateSlotOptions): Promise<CreatedSlot> {
-  const { db, slot, publication, failover } = createSlotOptions.resolve(options);
+  const resolved = createSlotOptions.resolve(options);
+  const { db, slot, failover } = resolved;
+  const publication = resolved.publication ?? slot;
   const session = toExecutor(db);
   const server = await readWalServer(session);
   const refused = serverRefusal(server);
@@ -102,7 +106,13 @@ export async function createSlot(options: CreateSlotOptions): Promise<CreatedSlo
       `replication slot "${slot}" exists for another use (plugin ${status.plugin ?? 'none'}, database ${status.database ?? 'none'}); the WAL transport needs a pgoutput slot of database ${server.database}: name another slot`,
     );
   }
-  return { created, publicationCreated, status, warnings: serverWarnings(server, status) };
+  return {
+    created,
+    publication,
+    publicationCreated,
+    status,
+    warnings: serverWarnings(server, status),
+  };
 }
 
 /** What {@link dropSlot} did. */
@@ -126,7 +136,7 @@ async function released(db: Session, slot: string, timeoutMs: number): Promise<b
 /**
  * Drops the replication slot (its publication stays: it retains nothing), unless it is missing.
  * The server then keeps no WAL for it; events not yet relayed from it are no longer in reach of
- * the relay. Rejects with a {@link WalError} `WAL_SLOT_ACTIVE` when a reader holds the slot and
+ * the relay. Rejects with a {@link WalError} `WAL_SLOT_IN_USE` when a reader holds the slot and
  * `force` is not set, or when the reader ended with `force` still holds it after `timeoutMs`.
  */
 export async function dropSlot(options: DropSlotOptions): Promise<DroppedSlot> {
@@ -136,7 +146,7 @@ export async function dropSlot(options: DropSlotOptions): Promise<DroppedSlot> {
   if (!status.exists) return { dropped: false, terminatedPid: null };
   const held = (pid: number | null, hint: string) =>
     new WalError(
-      'WAL_SLOT_ACTIVE',
+      'WAL_SLOT_IN_USE',
       `replication slot "${slot}" is read by process ${pid ?? '(unknown)'}; ${hint}`,
     );
   if (status.active) {

@@ -7,10 +7,8 @@ import { boolean, integer, text } from '../../options/spec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 
-/** The replication slot the WAL transport reads when none is named. */
-export const DEFAULT_SLOT = 'eventrail';
-/** The publication the WAL transport's slot is read with when none is named. */
-export const DEFAULT_PUBLICATION = 'eventrail';
+/** The replication slot the WAL transport's relay reads when none is named. */
+export const DEFAULT_SLOT = 'eventrail_outbox';
 
 /**
  * A slot name as Postgres takes it: lower-case letters, digits and `_`, at most 63 (publication
@@ -28,7 +26,10 @@ const slotSpecs = { db: dbSpec(), slot: slotName().default(DEFAULT_SLOT) };
 export interface SlotOptions {
   /** A `pg` Pool or Client (or a drizzle database on one), on the slot's database; never closed. */
   readonly db: PgDatabase;
-  /** The replication slot (slot names are per server, not per database). @default 'eventrail' */
+  /**
+   * The replication slot (slot names are per server, not per database).
+   * @default 'eventrail_outbox' (the relay's)
+   */
   readonly slot?: string;
 }
 
@@ -48,8 +49,8 @@ export interface WalServerCheckOptions {
 export interface CreateSlotOptions extends SlotOptions {
   /**
    * The publication the slot is read with (pgoutput needs one), created empty when missing:
-   * emitted messages need no table in it.
-   * @default 'eventrail'
+   * emitted messages need no table in it. The relay asks for the one named as its slot.
+   * @default the slot's name
    */
   readonly publication?: string;
   /**
@@ -65,7 +66,7 @@ export interface CreateSlotOptions extends SlotOptions {
 export interface DropSlotOptions extends SlotOptions {
   /**
    * Drops a slot that a reader holds now: its walsender is ended first. Without it, an active
-   * slot is refused with a `WalError` `WAL_SLOT_ACTIVE`.
+   * slot is refused with a `WalError` `WAL_SLOT_IN_USE`.
    * @default false
    */
   readonly force?: boolean;
@@ -85,7 +86,7 @@ export const walServerCheckOptions = defineOptions<WalServerCheckOptions>()(
 /** @internal */
 export const createSlotOptions = defineOptions<CreateSlotOptions>()('CreateSlotOptions', {
   ...slotSpecs,
-  publication: slotName().default(DEFAULT_PUBLICATION),
+  publication: slotName().optional("the slot's name"),
   failover: boolean().default(false),
 });
 
