@@ -67,13 +67,31 @@ describe('eventrail slot', () => {
     expect(none.stdout).toContain(`no slot ${slot}; nothing done`);
   });
 
-  it('refuses a bad command line with exit 2, naming the flag', async () => {
+  it('refuses a bad command line with exit 2 naming the flag, a failover slot before 17 with exit 1', async () => {
     const bad = await runCli('slot', 'create', '--slot', 'Bad Name', '--url', db.url);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--slot:');
     const force = await runCli('slot', 'create', '--force', '--url', db.url);
     expect(force.code).toBe(2);
     expect(force.stderr).toContain('--force does not apply to create');
+    // A failover slot needs PostgreSQL 17: refused on an older server, nothing made.
+    const version = await db.pool.query<{ n: number }>(
+      "SELECT current_setting('server_version_num')::int AS n",
+    );
+    if ((version.rows[0]?.n ?? 0) < 170000) {
+      const failover = await runCli(
+        'slot',
+        'create',
+        '--failover',
+        '--slot',
+        slot,
+        '--url',
+        db.url,
+      );
+      expect(failover.code).toBe(1);
+      expect(failover.stderr).toContain('failover slots need PostgreSQL 17');
+      expect((await runCli('slot', 'status', '--slot', slot, '--url', db.url)).code).toBe(1);
+    }
     const help = await runCli('slot', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: eventrail slot <status|create|drop>');
