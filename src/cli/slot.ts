@@ -97,6 +97,9 @@ function describeSlot(s: SlotStatus): string[] {
     `wal_status: ${s.walStatus ?? 'unknown'}`,
     `lag: ${bytes(s.lagBytes)} of WAL written since the confirmed position`,
     `lag seconds: ${s.lagSeconds === null ? 'not measured (Postgres measures it only while a relay reads and confirms)' : s.lagSeconds.toFixed(3)}`,
+    ...(s.replyAgeSeconds === null
+      ? []
+      : [`last reply from the reader: ${s.replyAgeSeconds.toFixed(1)} s ago`]),
     `retained WAL: ${bytes(s.retainedBytes)}`,
     ...(s.failover === null ? [] : [`failover: ${s.failover ? 'yes' : 'no'}`]),
     ...(s.invalidationReason === null ? [] : [`invalidated: ${s.invalidationReason}`]),

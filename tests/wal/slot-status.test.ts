@@ -29,10 +29,11 @@ async function emit(count: number, bytes: number): Promise<void> {
   }
 }
 
-/** Polls the slot until `done` holds, for up to 20 s. */
+/** Polls the slot until `done` holds, for up to 20 s, writing a message before each look. */
 async function until(name: string, done: (s: SlotStatus) => boolean): Promise<SlotStatus> {
   const deadline = Date.now() + 20_000;
   for (;;) {
+    await emit(1, 100);
     const status = await slotStatus({ db: db.pool, slot: name });
     if (done(status) || Date.now() > deadline) return status;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -48,9 +49,21 @@ afterAll(() => {
 function read(name: string): ChildProcess {
   const reader = spawn(
     'pg_recvlogical',
-    ['-d', db.url, '--slot', name, '--start', '--no-loop', '-f', '/dev/null'].concat(
-      ['proto_version=1', `publication_names=${name}`].flatMap((o) => ['-o', o]),
-    ),
+    // Status replies and fsyncs every second: the reader confirms what it wrote.
+    [
+      '-d',
+      db.url,
+      '--slot',
+      name,
+      '--start',
+      '--no-loop',
+      '-s',
+      '1',
+      '-F',
+      '1',
+      '-f',
+      '/dev/null',
+    ].concat(['proto_version=1', `publication_names=${name}`].flatMap((o) => ['-o', o])),
     { stdio: 'ignore' },
   );
   readers.push(reader);
@@ -73,6 +86,7 @@ describe('slotStatus', () => {
       walStatus: 'reserved',
       invalidationReason: null,
       lagSeconds: null,
+      replyAgeSeconds: null,
     });
     await emit(20, 4096);
     const after = await slotStatus({ db: db.pool, slot: name });
@@ -127,6 +141,11 @@ describe('slotStatus', () => {
     const held = await until(name, (s) => s.active);
     expect(held).toMatchObject({ active: true });
     expect(held.activePid).toEqual(expect.any(Number));
+    // While it reads and confirms, Postgres measures its lag and times its replies.
+    const measured = await until(name, (s) => s.lagSeconds !== null && s.replyAgeSeconds !== null);
+    expect(measured.lagSeconds).toBeGreaterThanOrEqual(0);
+    expect(measured.replyAgeSeconds).toBeGreaterThanOrEqual(0);
+    expect(measured.replyAgeSeconds).toBeLessThan(20);
     const refused = await dropSlot({ db: db.pool, slot: name }).catch((e) => e);
     expect(refused).toBeInstanceOf(WalError);
     expect(refused).toMatchObject({ code: 'WAL_SLOT_IN_USE' });

@@ -12,13 +12,15 @@ const CURRENT_LSN = `(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn
 /**
  * A slot as the row of `pg_replication_slots` in JSON (`to_jsonb`, so columns that only some
  * versions have, `conflicting`, `invalidation_reason`, `failover`, come when the server has
- * them), the WAL after its confirmed position and after its restart position in bytes, and the
- * lag its walsender measured (null with no reader, or nothing measured).
+ * them), the WAL after its confirmed position and after its restart position in bytes, the
+ * lag its walsender measured up to the confirmed (flushed) position (null with no reader, or
+ * nothing measured), and how long ago the reader last replied.
  */
 const SLOT_ROWS = `SELECT to_jsonb(s) AS slot,
   (${CURRENT_LSN} - s.confirmed_flush_lsn)::float8 AS "lagBytes",
   (${CURRENT_LSN} - s.restart_lsn)::float8 AS "retainedBytes",
-  extract(epoch FROM coalesce(r.replay_lag, r.flush_lag))::float8 AS "lagSeconds"
+  extract(epoch FROM r.flush_lag)::float8 AS "lagSeconds",
+  extract(epoch FROM now() - r.reply_time)::float8 AS "replyAgeSeconds"
   FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid`;
 
 /** One row of {@link slotSql}'s `status` and `eventrail`. @internal */
@@ -27,6 +29,7 @@ export interface SlotRow {
   readonly lagBytes: number | null;
   readonly retainedBytes: number | null;
   readonly lagSeconds: number | null;
+  readonly replyAgeSeconds: number | null;
 }
 
 /** The statements on replication slots. @internal */

@@ -47,13 +47,20 @@ export interface SlotStatus {
   /** WAL the server keeps for the slot (from its restart position to now), in bytes. */
   readonly retainedBytes: number | null;
   /**
-   * The lag Postgres measured for the slot's reader (`pg_stat_replication.replay_lag`, else
-   * `flush_lag`, of its walsender), in seconds: for a logical slot, the time from the walsender
-   * decoding a commit to the reader confirming it. Null when no one reads the slot, when
-   * nothing was measured yet, and once the reader caught up and idles (Postgres clears the
-   * figure then). It does not count the time WAL waited for a reader: `lagBytes` does.
+   * The lag Postgres measured for the slot's reader (`pg_stat_replication.flush_lag` of its
+   * walsender), in seconds: for a logical slot, the time from the walsender decoding a commit to
+   * the reader confirming it. Null when no one reads the slot, when nothing was measured yet,
+   * and once the reader caught up and idles (Postgres clears the figure then). Postgres computes
+   * it on each reply of the reader: a reader that hangs without closing its connection leaves
+   * the last figure in place (see `replyAgeSeconds`). It does not count the time WAL waited for
+   * a reader: `lagBytes` does.
    */
   readonly lagSeconds: number | null;
+  /**
+   * Seconds since the slot's reader last sent a status reply (the relay replies at least every
+   * few seconds); null when no one reads the slot. A large figure is a reader that hangs.
+   */
+  readonly replyAgeSeconds: number | null;
   /** Whether it is a failover slot (PostgreSQL 17 and later; null before). */
   readonly failover: boolean | null;
 }
@@ -99,6 +106,7 @@ export function statusOf(name: string, row: SlotRow | undefined): SlotStatus {
     lagBytes: row?.lagBytes ?? null,
     retainedBytes: row?.retainedBytes ?? null,
     lagSeconds: row?.lagSeconds ?? null,
+    replyAgeSeconds: row?.replyAgeSeconds ?? null,
     failover: typeof slot.failover === 'boolean' ? slot.failover : null,
   };
 }
