@@ -7,12 +7,11 @@
  * same major version as the installed server, trust auth on loopback, a free port from 5439 up),
  * started here. `stop()` drops that cluster (and only one made here); a cluster left by a killed
  * run (its name carries the pid of a process that is gone) is dropped by the next one.
- * `createCluster(settings, tag)` makes one of its own for a test that changes the server's
- * settings or breaks it (a slot invalidated past `max_slot_wal_keep_size`).
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import pg from 'pg';
 
 /** A logical server: its URL (database `postgres`), and how to undo what was made for it. */
@@ -21,6 +20,15 @@ export interface LogicalServer {
   /** Whether the cluster was made here (and `stop` drops it). */
   readonly created: boolean;
   readonly stop: () => Promise<void>;
+}
+
+/** A cluster made here, which its maker may also restart. */
+export interface OwnCluster extends LogicalServer {
+  /**
+   * Restarts the cluster (fast shutdown: sessions are ended, a checkpoint is written) without
+   * blocking the event loop, so that replication clients in this process keep answering.
+   */
+  readonly restart: () => Promise<void>;
 }
 
 const PREFIX = 'eventrail_wal_';
@@ -39,22 +47,13 @@ async function walLevel(url: string): Promise<string | undefined> {
   }
 }
 
-/** The ports of the clusters configured on this machine, running or not (another run's too). */
-function configuredPorts(version: string): Set<number> {
-  const ports = new Set<number>();
-  for (const name of readdirSync(`/etc/postgresql/${version}`)) {
-    try {
-      const conf = readFileSync(`/etc/postgresql/${version}/${name}/postgresql.conf`, 'utf8');
-      const port = /^\s*port\s*=\s*(\d+)/m.exec(conf)?.[1];
-      if (port !== undefined) ports.add(Number(port));
-    } catch {
-      // Being made or dropped by someone else.
-    }
-  }
-  return ports;
+/** Ports of the clusters configured on this machine, running or not (pg_createcluster refuses them). */
+function clusterPorts(): Set<number> {
+  const listing = execFileSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' });
+  return new Set(listing.split('\n').map((line) => Number(line.trim().split(/\s+/)[2])));
 }
 
-function freePort(from: number, taken: ReadonlySet<number>): Promise<number> {
+function freePort(from: number, taken = clusterPorts()): Promise<number> {
   return new Promise((resolve, reject) => {
     if (from > 5500) return reject(new Error('no free port for a logical Postgres cluster'));
     if (taken.has(from)) return resolve(freePort(from + 1, taken));
@@ -86,7 +85,10 @@ function dropLeftovers(version: string): void {
     return;
   }
   for (const name of names) {
-    const pid = Number(new RegExp(`^${PREFIX}(\\d+)`).exec(name)?.[1] ?? Number.NaN);
+    // `<prefix><pid>` or `<prefix><pid>_<tag>`.
+    const pid = name.startsWith(PREFIX)
+      ? Number.parseInt(name.slice(PREFIX.length), 10)
+      : Number.NaN;
     if (Number.isInteger(pid) && !alive(pid)) {
       try {
         run('pg_dropcluster', ['--stop', version, name]);
@@ -105,54 +107,44 @@ function installedVersion(): string {
 }
 
 /**
- * Makes and starts a local cluster with `wal_level = logical` and `settings` (postgresql.conf
- * names and values), named after this process and `tag` (two in one process need two tags).
+ * Makes and starts a logical cluster of this process's own (`tag` tells apart several made by one
+ * process), on a free port; `stop` drops it.
  */
-export async function createCluster(
-  settings: Readonly<Record<string, string>> = {},
-  tag = '',
-): Promise<LogicalServer> {
+export async function createCluster(tag?: string): Promise<OwnCluster> {
   const version = installedVersion();
   dropLeftovers(version);
-  const name = `${PREFIX}${process.pid}${tag === '' ? '' : `_${tag}`}`;
-  let port = 5438;
-  // Another run may take the port between the probe and the start: then the next one.
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort(port + 1, configuredPorts(version));
+  const name = `${PREFIX}${process.pid}${tag ? `_${tag}` : ''}`;
+  const port = await freePort(5439);
+  try {
+    run('pg_createcluster', [
+      version,
+      name,
+      '-p',
+      String(port),
+      '-o',
+      'wal_level=logical',
+      '-o',
+      'max_replication_slots=40',
+      '-o',
+      'max_wal_senders=40',
+      '-o',
+      'max_connections=300',
+      '--',
+      '--auth=trust',
+    ]);
+    run('pg_ctlcluster', ['--skip-systemctl-redirect', version, name, 'start']);
+  } catch (error) {
     try {
-      run('pg_createcluster', [
-        version,
-        name,
-        '-p',
-        String(port),
-        '-o',
-        'wal_level=logical',
-        '-o',
-        'max_replication_slots=40',
-        '-o',
-        'max_wal_senders=40',
-        '-o',
-        'max_connections=300',
-        ...Object.entries(settings).flatMap(([key, value]) => ['-o', `${key}=${value}`]),
-        '--',
-        '--auth=trust',
-      ]);
-      run('pg_ctlcluster', ['--skip-systemctl-redirect', version, name, 'start']);
-      break;
-    } catch (error) {
-      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
-      try {
-        run('pg_dropcluster', ['--stop', version, name]);
-      } catch {
-        // Not made at all.
-      }
-      if (/port conflict/i.test(stderr) && attempt < 5) continue;
-      throw new Error(
-        `The WAL tests need a Postgres with wal_level = logical. DATABASE_URL's server runs with ` +
-          `another level (its configuration is not changed), and making a local one with ` +
-          `pg_createcluster failed: ${stderr.trim()}. Set WAL_DATABASE_URL to a logical server.`,
-      );
+      run('pg_dropcluster', ['--stop', version, name]);
+    } catch {
+      // It was not made at all.
     }
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
+    throw new Error(
+      `The WAL tests need a Postgres with wal_level = logical. DATABASE_URL's server runs with ` +
+        `another level (its configuration is not changed), and making a local one with ` +
+        `pg_createcluster failed: ${stderr.trim()}. Set WAL_DATABASE_URL to a logical server.`,
+    );
   }
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
@@ -160,6 +152,14 @@ export async function createCluster(
     created: true,
     stop: async () => {
       run('pg_dropcluster', ['--stop', version, name]);
+    },
+    restart: async () => {
+      await promisify(execFile)('pg_ctlcluster', [
+        '--skip-systemctl-redirect',
+        version,
+        name,
+        'restart',
+      ]);
     },
   };
 }

@@ -23,12 +23,12 @@ let server: LogicalServer;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  server = await createCluster(
-    { max_slot_wal_keep_size: '1MB', wal_keep_size: '0' },
-    'invalidated',
-  );
+  server = await createCluster('invalidated');
   pool = new pg.Pool({ connectionString: server.url, max: 2 });
   pool.on('error', () => {});
+  // No WAL kept for its own sake: past 1MB, a slot's WAL is removed at the next checkpoint.
+  await pool.query('ALTER SYSTEM SET wal_keep_size = 0');
+  await keepSize('1MB');
 }, 120_000);
 
 afterAll(async () => {
@@ -36,7 +36,7 @@ afterAll(async () => {
   await server?.stop();
 }, 120_000);
 
-/** Sets `max_slot_wal_keep_size` on this file's own cluster (a reload applies it). */
+/** Sets `max_slot_wal_keep_size` on this file's own cluster (a reload applies it, and the rest). */
 async function keepSize(value: string): Promise<void> {
   await pool.query(`ALTER SYSTEM SET max_slot_wal_keep_size = '${value}'`);
   await pool.query('SELECT pg_reload_conf()');
