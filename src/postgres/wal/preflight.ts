@@ -19,6 +19,7 @@ export type WalWarningCode =
 
 /** Something the WAL transport can run with, but an operator should know. */
 export interface WalWarning {
+  /** What it is about. */
   readonly code: WalWarningCode;
   /** What was found and what to do, in one sentence. */
   readonly message: string;
