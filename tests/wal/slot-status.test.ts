@@ -134,6 +134,19 @@ describe('slotStatus', () => {
     }
   });
 
+  it('refuses to take over a slot of that name made for another plugin, creating nothing', async () => {
+    const name = slot('foreign');
+    await db.pool.query(`SELECT pg_create_logical_replication_slot($1, 'test_decoding')`, [name]);
+    const refused = await createSlot({ db: db.pool, slot: name }).catch((e) => e);
+    expect(refused).toBeInstanceOf(WalError);
+    expect(refused).toMatchObject({ code: 'WAL_SLOT_MISSING' });
+    expect(refused.message).toContain('plugin test_decoding');
+    const { rows } = await db.pool.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name]);
+    expect(rows).toHaveLength(0);
+    expect((await slotStatus({ db: db.pool, slot: name })).plugin).toBe('test_decoding');
+    await dropSlot({ db: db.pool, slot: name });
+  });
+
   it('sees a reader holding the slot; drop refuses it without force, ends it with force', async () => {
     const name = slot('held');
     await createSlot({ db: db.pool, slot: name });

@@ -39,6 +39,15 @@ async function unlessDuplicate(db: Session, statement: string, params: unknown[]
   }
 }
 
+/** The refusal of a slot of another database or plugin than the WAL transport's. */
+function foreign(status: SlotStatus, database: string): WalError | undefined {
+  if (status.plugin === 'pgoutput' && status.database === database) return undefined;
+  return new WalError(
+    'WAL_SLOT_MISSING',
+    `replication slot "${status.slot}" exists for another use (plugin ${status.plugin ?? 'none'}, database ${status.database ?? 'none'}); the WAL transport needs a pgoutput slot of database ${database}: name another slot`,
+  );
+}
+
 /**
  * The status of a replication slot in one statement: whether it exists and is read, its
  * positions, the WAL it lags and retains, and whether the server invalidated it (see
@@ -88,8 +97,9 @@ export async function createSlot(options: CreateSlotOptions): Promise<CreatedSlo
     );
   }
   const before = await readSlot(session, slot);
-  const lost = invalidated(before);
-  if (lost) throw lost;
+  const unfit =
+    invalidated(before) ?? (before.exists ? foreign(before, server.database) : undefined);
+  if (unfit) throw unfit;
   const { rows } = await session.query<{ exists: boolean }>(slotSql.publicationExists, [
     publication,
   ]);
@@ -100,12 +110,9 @@ export async function createSlot(options: CreateSlotOptions): Promise<CreatedSlo
     !before.exists &&
     (await unlessDuplicate(session, failover ? slotSql.createFailover : slotSql.create, [slot]));
   const status = await readSlot(session, slot);
-  if (status.plugin !== 'pgoutput' || status.database !== server.database) {
-    throw new WalError(
-      'WAL_SLOT_MISSING',
-      `replication slot "${slot}" exists for another use (plugin ${status.plugin ?? 'none'}, database ${status.database ?? 'none'}); the WAL transport needs a pgoutput slot of database ${server.database}: name another slot`,
-    );
-  }
+  // Made meanwhile by someone else, for another use.
+  const taken = foreign(status, server.database);
+  if (taken) throw taken;
   return {
     created,
     publication,
