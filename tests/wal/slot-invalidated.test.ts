@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCluster, type LogicalServer } from '../../scripts/logical-cluster.js';
+import { type LogicalServer, ownCluster } from '../../scripts/logical-cluster.js';
 import {
   checkWalServer,
   createSlot,
@@ -23,7 +23,7 @@ let server: LogicalServer;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  server = await createCluster('invalidated');
+  server = await ownCluster('invalidated');
   pool = new pg.Pool({ connectionString: server.url, max: 2 });
   pool.on('error', () => {});
   // No WAL kept for its own sake: past 1MB, a slot's WAL is removed at the next checkpoint.
