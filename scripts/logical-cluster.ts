@@ -171,5 +171,20 @@ export async function logicalServer(): Promise<LogicalServer> {
   if (explicit) return { url: explicit, created: false, stop: none };
   const main = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   if ((await walLevel(main)) === 'logical') return { url: main, created: false, stop: none };
-  return createCluster();
+  return ownCluster();
+}
+
+/**
+ * {@link createCluster}, made again on the next free port when another run took the port between
+ * the probe and the start ("Port conflict"): the setup and test files that make clusters of their
+ * own run in parallel, and so do other checkouts on the same machine.
+ */
+export async function ownCluster(tag?: string): Promise<OwnCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createCluster(tag);
+    } catch (error) {
+      if (attempt >= 5 || !/port conflict/i.test(String(error))) throw error;
+    }
+  }
 }

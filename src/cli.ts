@@ -4,8 +4,9 @@
  * DATABASE_URL (or --url). Exits 2 for a bad command line (the message names the flag), 1 when
  * the command fails. Uses the `pg` driver, a peer dependency of eventrail's Postgres entry.
  * `npx eventrail replay …`, `npx eventrail dead-letters …`, `npx eventrail rollups …` and
- * `npx eventrail doctor …` are modules of their own (src/cli/replay.ts, src/cli/dead-letters.ts,
- * src/cli/rollups.ts, src/cli/doctor/), loaded when asked for.
+ * `npx eventrail doctor …` and `npx eventrail slot …` are modules of their own (src/cli/replay.ts,
+ * src/cli/dead-letters.ts, src/cli/rollups.ts, src/cli/doctor/, src/cli/slot.ts), loaded when
+ * asked for.
  */
 import { flagOf, type Invocation, readCommandLine, UsageError } from './cli/flags.js';
 import { ValidationError } from './errors.js';
@@ -13,7 +14,7 @@ import type { PgDatabase } from './postgres/driver/types.js';
 import { maintain } from './postgres/maintenance/maintain.js';
 import { migrate, rollback } from './postgres/migrate/migrate.js';
 
-const USAGE = `usage: eventrail <migrate|rollback|maintain|replay|dead-letters|rollups|doctor> [--url URL] [--schema NAME] [options]
+const USAGE = `usage: eventrail <migrate|rollback|maintain|replay|dead-letters|rollups|doctor|slot> [--url URL] [--schema NAME] [options]
   migrate    apply pending migrations
   rollback   undo the newest migration (--steps N, or --steps all: drops eventrail's tables)
   maintain   make event_logs partitions ahead, drop expired ones, purge the published outbox
@@ -25,6 +26,7 @@ const USAGE = `usage: eventrail <migrate|rollback|maintain|replay|dead-letters|r
   rollups    rebuild the rollups from the stored events (eventrail rollups --help)
   doctor     check the database, migrations, partitions, LISTEN/NOTIFY, backlogs and long
              transactions: one pass/warn/fail line each, with what to do (eventrail doctor --help)
+  slot       status, create or drop the WAL transport's replication slot (eventrail slot --help)
   --url      connection string (default: $DATABASE_URL)
   --schema   Postgres schema of eventrail's tables (default: eventrail)`;
 
@@ -37,6 +39,8 @@ async function main(args: readonly string[]): Promise<number> {
     return (await import('./cli/rollups.js')).rollupsCommand(args.slice(1), process.env);
   if (args[0] === 'doctor')
     return (await import('./cli/doctor/command.js')).doctorCommand(args.slice(1), process.env);
+  if (args[0] === 'slot')
+    return (await import('./cli/slot.js')).slotCommand(args.slice(1), process.env);
   let invocation: Invocation | 'help';
   try {
     invocation = readCommandLine(args, process.env);

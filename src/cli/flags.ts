@@ -45,6 +45,21 @@ export function parseDuration(text: string): number | undefined {
   return Number.isInteger(ms) && ms > 0 ? ms : undefined;
 }
 
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(B|kB|MB|GB|TB)\s*$/i;
+const SIZE_UNITS = ['b', 'kb', 'mb', 'gb', 'tb'];
+
+/**
+ * The bytes of a size written as Postgres writes them (`512kB`, `64MB`, `1GB`, 1024-based);
+ * undefined when the text is none of these, or not a whole number of bytes.
+ */
+export function parseSize(text: string): number | undefined {
+  const match = SIZE.exec(text);
+  if (match === null) return undefined;
+  const unit = SIZE_UNITS.indexOf((match[2] as string).toLowerCase());
+  const bytes = Number(match[1]) * 1024 ** unit;
+  return Number.isInteger(bytes) ? bytes : undefined;
+}
+
 type Read = (text: string, flag: string) => unknown;
 
 const duration: Read = (text, flag) => {

@@ -28,6 +28,7 @@ export type {
   ObservedPublisher,
   ObservedQueries,
   ObservedSink,
+  ObservedSlot,
   ObservedStream,
 } from './sources.js';
 export {

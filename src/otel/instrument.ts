@@ -24,6 +24,7 @@ import {
   STREAM_FIGURES,
 } from './part-instruments.js';
 import { Registration } from './registration.js';
+import { observeSlot } from './slot-instruments.js';
 import type {
   MessagingTarget,
   ObservedApi,
@@ -35,6 +36,7 @@ import type {
   ObservedPublisher,
   ObservedQueries,
   ObservedSink,
+  ObservedSlot,
   ObservedStream,
 } from './sources.js';
 
@@ -63,6 +65,12 @@ export interface InstrumentOptions {
    */
   readonly consumer?: ObservedConsumer;
   /**
+   * A replication slot of the WAL transport (the relay, or anything with `slotStatus()`): the
+   * WAL it lags and retains in bytes, and its reader's measured lag in seconds, read with one
+   * query per collection (bounded by `readTimeoutMs`). @default none
+   */
+  readonly slot?: ObservedSlot;
+  /**
    * Sinks (any eventrail sink). Broker sinks (`RabbitMQSink`, `NatsSink`) add
    * `messaging.client.sent.messages`, connects and disconnects, RabbitMQ's blocked time, and
    * with `logger` `messaging.client.operation.duration` of their writes; every sink's delivery
@@ -70,7 +78,8 @@ export interface InstrumentOptions {
    */
   readonly sinks?: readonly ObservedSink[];
   /**
-   * How long a collection waits for figures that need a query (the publisher's `stats()`), in
+   * How long a collection waits for figures that need a query (the publisher's `stats()`, the
+   * slot's `slotStatus()`), in
    * milliseconds: past it, that collection has none of them and a `MetricsReadError` is
    * emitted, so that a database that stopped answering never holds the other parts' figures.
    * @default 2000
@@ -153,6 +162,7 @@ const instrumentOptions = defineOptions<InstrumentOptions>()('InstrumentOptions'
   queries: part<ObservedQueries>('an EventQueries', ['metrics']),
   inbox: part<ObservedInbox>('an Inbox', ['metrics']),
   consumer: part<ObservedConsumer>('a Consumer', ['metrics']),
+  slot: part<ObservedSlot>('a replication slot (the relay)', ['slotStatus']),
   sinks: sinksSpec,
   readTimeoutMs: integer({ min: 1 }).default(2000),
   meterProvider: part<MeterProvider>(
@@ -186,7 +196,7 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
 
   constructor(options: ReturnType<typeof instrumentOptions.resolve>) {
     super();
-    const { logger, publisher, stream, maintenance, api, queries, inbox, consumer, sinks } =
+    const { logger, publisher, stream, maintenance, api, queries, inbox, consumer, slot, sinks } =
       options;
     this.#log = options.log;
     logErrors(this, options.log, 'eventrail metrics read failed');
@@ -201,6 +211,10 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
         this.#failed('OutboxPublisher', error),
       );
     }
+    if (slot) {
+      const failed = (error: unknown) => this.#failed('WAL slot', error);
+      observeSlot(r, slot, { readTimeoutMs: options.readTimeoutMs, failed });
+    }
     if (brokers.length > 0) observeBrokerSinks(r, brokers);
     if (stream) observeFigures(r, STREAM_FIGURES, () => stream.metrics());
     if (maintenance) observeFigures(r, MAINTENANCE_FIGURES, () => maintenance.metrics());
@@ -212,7 +226,7 @@ class Metering extends ListenerSafeEmitter<InstrumentationEvents> implements Ins
       observeFigures(r, API_FIGURES, () => api.metrics());
       observeResponses(r, api);
     }
-    const given = [logger, publisher, stream, maintenance, api, queries, inbox, consumer];
+    const given = [logger, publisher, stream, maintenance, api, queries, inbox, consumer, slot];
     this.#parts = given.filter((p) => p !== undefined).length + sinks.length;
   }
 

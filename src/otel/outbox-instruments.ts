@@ -1,8 +1,8 @@
-import { within } from '../async/wait.js';
 import { observeFigures } from './figures.js';
 import { PUBLISHER_FIGURES } from './part-instruments.js';
 import { DURATION_BUCKETS_S, type Registration, SIZE_BUCKETS } from './registration.js';
 import type { ObservedPublisher } from './sources.js';
+import { observeRead } from './timed-read.js';
 
 /**
  * Observes an `OutboxPublisher`: its `metrics()` once per collection, its `stats()` (one query;
@@ -28,17 +28,16 @@ export function observePublisher(
     's',
     'Age of the oldest pending row (now − created_at); 0 when none',
   );
-  r.observe([pending, oldest], async (result) => {
-    try {
-      // A database that stopped answering must not hold the whole collection.
-      const read = await within(publisher.stats(), { timeoutMs: readTimeoutMs });
-      if (!read.done) throw new Error(`stats() gave no answer within ${readTimeoutMs} ms`);
-      result.observe(pending, read.value.pending);
-      result.observe(oldest, read.value.oldestPendingAgeMs / 1000);
-    } catch (error) {
-      failed(error);
-    }
-  });
+  observeRead(
+    r,
+    [pending, oldest],
+    () => publisher.stats(),
+    { readTimeoutMs, failed },
+    (result, stats) => {
+      result.observe(pending, stats.pending);
+      result.observe(oldest, stats.oldestPendingAgeMs / 1000);
+    },
+  );
 
   const size = r.histogram(
     'eventrail.outbox.batch.size',

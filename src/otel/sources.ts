@@ -282,3 +282,22 @@ export interface ObservedSink {
   /** A broker sink's own figures. */
   metrics?(): unknown;
 }
+
+/**
+ * A replication slot of the WAL transport, as far as `instrument()` needs it: anything with a
+ * `slotStatus()` (the relay, or `{ slotStatus: () => slotStatus({ db, slot }) }` with the
+ * function of `eventrail/postgres`). Nullable figures are not observed when null.
+ */
+export interface ObservedSlot {
+  /** The slot's figures (one query). */
+  slotStatus(): Promise<{
+    /** The slot's name. */
+    readonly slot: string;
+    /** WAL written since the confirmed position, in bytes. */
+    readonly lagBytes: number | null;
+    /** WAL the server keeps for the slot, in bytes. */
+    readonly retainedBytes: number | null;
+    /** The lag Postgres measured for the slot's reader, in seconds. */
+    readonly lagSeconds: number | null;
+  }>;
+}

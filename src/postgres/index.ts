@@ -2,8 +2,9 @@
  * eventrail for Postgres: the sink, the transactional outbox, the query module (scoped reads,
  * aggregates, their cache, opt-in row-level security), live streams of committed events, durable
  * consumers (groups, checkpoints in the handler's transaction, dead letters), replay
- * of stored events to a sink, the migrations of the drizzle schema, and the maintenance of the
- * time partitions of event_logs (retention).
+ * of stored events to a sink, the migrations of the drizzle schema, the maintenance of the
+ * time partitions of event_logs (retention), and the guardrails of the WAL transport's
+ * replication slot (server checks, slot status, creating and dropping it).
  * Accepts a `pg` Pool or Client, a PGlite instance, or a drizzle database.
  * @packageDocumentation
  */
@@ -85,5 +86,26 @@ export { WalError, type WalErrorCode } from './wal/errors.js';
 export type { WalRelayEvents } from './wal/events.js';
 export type { WalRelayMetrics, WalRelayState } from './wal/metrics.js';
 export type { WalRelayOptions } from './wal/options.js';
+export {
+  checkWalServer,
+  type WalServerReport,
+  type WalWarning,
+  type WalWarningCode,
+} from './wal/preflight.js';
 export { WalRelay, type WalRelayCloseSummary } from './wal/relay.js';
 export type { ReplicationConnection } from './wal/replication.js';
+export {
+  type CreatedSlot,
+  createSlot,
+  type DroppedSlot,
+  dropSlot,
+  slotStatus,
+} from './wal/slot.js';
+export {
+  type CreateSlotOptions,
+  DEFAULT_SLOT,
+  type DropSlotOptions,
+  type SlotOptions,
+  type WalServerCheckOptions,
+} from './wal/slot-options.js';
+export type { SlotStatus, SlotWalStatus } from './wal/slot-status.js';

@@ -79,8 +79,9 @@ describe('eventrail doctor', () => {
       'stream mark': 'pass',
       consumers: 'pass',
       wal_level: 'info',
+      'wal slots': 'pass',
     });
-    expect(lines.at(-1)).toBe('8 pass, 0 warn, 0 fail');
+    expect(lines.at(-1)).toBe('9 pass, 0 warn, 0 fail');
   });
 
   it('fails on a database without migrations, saying what to run, and exits 1', async () => {

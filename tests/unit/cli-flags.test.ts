@@ -1,6 +1,12 @@
 /** The CLI's command line: durations read into milliseconds, bad flags refused by name. */
 import { describe, expect, it } from 'vitest';
-import { flagOf, parseDuration, readCommandLine, UsageError } from '../../src/cli/flags.js';
+import {
+  flagOf,
+  parseDuration,
+  parseSize,
+  readCommandLine,
+  UsageError,
+} from '../../src/cli/flags.js';
 
 const DAY = 86_400_000;
 const env = { DATABASE_URL: 'postgres://localhost/x' };
@@ -16,6 +22,17 @@ describe('the CLI command line', () => {
     expect(parseDuration('1.5d')).toBe(36 * 3_600_000);
     for (const text of ['soon', '3 months', '0d', '-5d', '1500', '0.5ms', '']) {
       expect(parseDuration(text)).toBeUndefined();
+    }
+  });
+
+  it('reads sizes as Postgres writes them into bytes (1024-based)', () => {
+    expect(parseSize('1GB')).toBe(1024 ** 3);
+    expect(parseSize('512MB')).toBe(512 * 1024 ** 2);
+    expect(parseSize('64kB')).toBe(64 * 1024);
+    expect(parseSize('1.5 MB')).toBe(1.5 * 1024 ** 2);
+    expect(parseSize('100 B')).toBe(100);
+    for (const text of ['1', 'big', '1 PB', '0.3B', '-1GB', '']) {
+      expect(parseSize(text)).toBeUndefined();
     }
   });
 

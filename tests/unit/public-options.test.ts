@@ -144,6 +144,10 @@ const CASES: Case[] = [
   { name: 'enableRowLevelSecurity', call: (o) => postgres.enableRowLevelSecurity(o as never), valid: { db, force: true }, required: true },
   { name: 'disableRowLevelSecurity', call: (o) => postgres.disableRowLevelSecurity(o as never), valid: { db }, required: true },
   { name: 'withTenant', call: (o) => postgres.withTenant(o as never, async () => 1), valid: { db, tenantId: 't' }, required: true },
+  { name: 'checkWalServer', call: (o) => postgres.checkWalServer(o as never), valid: { db, slot: 's' }, required: true },
+  { name: 'slotStatus', call: (o) => postgres.slotStatus(o as never), valid: { db, slot: 's' }, required: true },
+  { name: 'createSlot', call: (o) => postgres.createSlot(o as never), valid: { db, slot: 's', publication: 'p', failover: false }, required: true },
+  { name: 'dropSlot', call: (o) => postgres.dropSlot(o as never), valid: { db, slot: 's', force: true, timeoutMs: 100 }, required: true },
   // eventrail/rabbitmq, eventrail/nats
   { name: 'new RabbitMQSink', call: (o) => new rabbitmq.RabbitMQSink(o as never), valid: { url: 'amqp://127.0.0.1:1', exchange: 'x' }, required: true },
   { name: 'new NatsSink', call: (o) => new nats.NatsSink(o as never), valid: { servers: 'nats://127.0.0.1:1', stream: { name: 's' } }, required: true },
@@ -151,7 +155,7 @@ const CASES: Case[] = [
   { name: 'new EventsApi', call: (o) => new http.EventsApi(o as never), valid: { queries, resolveCaller: () => null }, required: true },
   { name: 'toNodeListener', call: (o) => http.toNodeListener(api(), o as never), valid: { sseWrites: 'socket' }, required: false },
   // eventrail/otel
-  { name: 'instrument', call: (o) => otel.instrument(o as never), valid: { logger: logger(), readTimeoutMs: 100 }, required: false },
+  { name: 'instrument', call: (o) => otel.instrument(o as never), valid: { logger: logger(), slot: { slotStatus: () => new Promise(() => {}) }, readTimeoutMs: 100 }, required: false },
   { name: 'enableTraceContext', call: (o) => otel.enableTraceContext(o as never).disable(), valid: { tracerProvider: trace.getTracerProvider() }, required: false },
   // options within options
   { name: 'new EventLogger (sinks[0])', call: (o) => new core.EventLogger({ sinks: [o] as never }), valid: { sink, flushSize: 5 }, required: true, field: 'options.sinks[0]' },

@@ -7,7 +7,14 @@ import type pg from 'pg';
 import { toExecutor } from '../../postgres/driver/executor.js';
 import { doctorSql } from '../../postgres/sql/doctor.js';
 import { quoteIdentifier, type TableNames, tableNames } from '../../postgres/sql/names.js';
-import { type CommandIo, invocationOf, parseDuration, parseFlags, UsageError } from '../flags.js';
+import {
+  type CommandIo,
+  invocationOf,
+  parseDuration,
+  parseFlags,
+  parseSize,
+  UsageError,
+} from '../flags.js';
 import {
   consumers,
   failedRows,
@@ -17,9 +24,10 @@ import {
   walLevel,
 } from './activity-checks.js';
 import { connection, type Server, unreachable } from './connection.js';
-import type { DoctorContext, Thresholds } from './context.js';
+import type { DoctorContext, SlotLimits, Thresholds } from './context.js';
 import { type CheckResult, formatJson, formatText } from './report.js';
 import { migrations, partitions, retention } from './schema-checks.js';
+import { walSlots } from './slot-checks.js';
 
 /** The thresholds' flags, the option each sets, and its default. */
 const THRESHOLDS: Readonly<Record<string, { option: keyof Thresholds; default: string }>> = {
@@ -31,14 +39,16 @@ const THRESHOLDS: Readonly<Record<string, { option: keyof Thresholds; default: s
 
 export const DOCTOR_USAGE = `usage: eventrail doctor [--url URL] [--schema NAME] [--json] [thresholds]
   checks the connection, migrations, partitions and retention, LISTEN/NOTIFY, the outbox
-  backlog, failed rows, transactions holding the stream back, consumers and wal_level: one
-  pass/warn/fail line each, with what to do; exits 1 when a check fails
+  backlog, failed rows, transactions holding the stream back, consumers, wal_level and the
+  WAL transport's slots: one pass/warn/fail line each, with what to do; exits 1 when a check fails
   --json              one JSON document instead of lines
   --outbox-age D      warn when the oldest pending outbox row is older (default 5m)
   --transaction-age D warn when a transaction holding the stream back is open longer (default 30s)
   --partitions-ahead D  warn when event_logs' partitions end sooner than this from now (default 1d)
   --notify-timeout D  how long a NOTIFY may take to come back (default 2s)
   --connect-timeout D how long connecting may take (default 10s)
+  --slot NAME         a replication slot to check besides those named eventrail… (repeatable)
+  --slot-retained S   warn when a slot no relay reads keeps more WAL (default 1GB; kB, MB, GB)
   --url, --schema     the database and eventrail's schema, as for the other commands
   durations: a number and a unit of ms, s, m, h, d, w (30s, 5m, 1d)`;
 
@@ -51,6 +61,8 @@ const FLAGS = {
   'partitions-ahead': { type: 'string' },
   'notify-timeout': { type: 'string' },
   'connect-timeout': { type: 'string' },
+  slot: { type: 'string', multiple: true },
+  'slot-retained': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -60,6 +72,7 @@ interface DoctorInvocation {
   readonly names: TableNames;
   readonly json: boolean;
   readonly thresholds: Thresholds;
+  readonly slots: SlotLimits;
   readonly connectTimeoutMs: number;
 }
 
@@ -93,8 +106,14 @@ export function readDoctorCommandLine(
   } catch (error) {
     throw new UsageError(`--${(error as Error).message}`);
   }
+  const retained = values['slot-retained'] ?? '1GB';
+  const retainedBytes = parseSize(retained);
+  if (retainedBytes === undefined) {
+    throw new UsageError(`--slot-retained: '${retained}' is not a size such as 512MB or 1GB`);
+  }
   const json = values.json === true;
-  return { url, names, json, thresholds, connectTimeoutMs: ms('connect-timeout', '10s') };
+  const slots = { names: values.slot ?? [], retainedBytes };
+  return { url, names, json, thresholds, slots, connectTimeoutMs: ms('connect-timeout', '10s') };
 }
 
 /** Runs `check`; a check that cannot run (a statement failed) is a fail saying why. */
@@ -126,6 +145,7 @@ async function checks(ctx: DoctorContext, server: Server): Promise<CheckResult[]
   results.push(await run('stream mark', () => streamMark(ctx)));
   results.push(await onTables('consumers', consumers));
   results.push(walLevel(server.walLevel));
+  results.push(await run('wal slots', () => walSlots(ctx)));
   return results;
 }
 
@@ -137,7 +157,7 @@ export async function doctorCommand(
 ): Promise<number> {
   const invocation = invocationOf(() => readDoctorCommandLine(args, env), DOCTOR_USAGE, io);
   if (typeof invocation === 'number') return invocation;
-  const { url, names, json, thresholds, connectTimeoutMs } = invocation;
+  const { url, names, json, thresholds, slots, connectTimeoutMs } = invocation;
   const { default: pg } = await import('pg');
   const config: pg.ClientConfig = {
     connectionString: url,
@@ -164,6 +184,7 @@ export async function doctorCommand(
         names,
         sql: doctorSql(names),
         thresholds,
+        slots,
         command: (command) => `npx eventrail ${command} --url <database URL>${schemaFlag}`,
         async listen(channel, heard) {
           const client = new pg.Client(config);

@@ -15,6 +15,14 @@ export interface Thresholds {
   readonly notifyTimeoutMs: number;
 }
 
+/** Which replication slots the `wal slots` check looks at, and how much an idle one may retain. */
+export interface SlotLimits {
+  /** `--slot`: slots to check besides those named `eventrail…`. */
+  readonly names: readonly string[];
+  /** `--slot-retained`: the WAL, in bytes, a slot no relay reads may keep. */
+  readonly retainedBytes: number;
+}
+
 /** A second connection that listens on a channel; `close` ends it. */
 export interface Listening {
   close(): Promise<void>;
@@ -25,6 +33,7 @@ export interface DoctorContext {
   readonly names: TableNames;
   readonly sql: ReturnType<typeof doctorSql>;
   readonly thresholds: Thresholds;
+  readonly slots: SlotLimits;
   /** The command line that runs eventrail's `command` on the same database and schema. */
   command(command: 'migrate' | 'maintain'): string;
   /** Opens a second connection that calls `heard` on a NOTIFY to `channel`. */

@@ -22,7 +22,9 @@ export type WalErrorCode =
   /** The replication connection failed or the server sent what the decoder does not understand. */
   | 'WAL_REPLICATION'
   /** A sink (or `publish`) refused a batch relayed from the WAL; it is delivered again. */
-  | 'WAL_DELIVERY';
+  | 'WAL_DELIVERY'
+  /** The server's version lacks what was asked (a failover slot before PostgreSQL 17). */
+  | 'WAL_UNSUPPORTED';
 
 /**
  * A fault of the WAL transport: thrown by the checks made before anything starts (a server not
