@@ -37,6 +37,11 @@ export interface SubscriptionCounters {
 
 /** What a subscription needs of its {@link EventStream}. @internal */
 export interface Feed {
+  /**
+   * Live events come in commit order (from the WAL), each with the position a cursor resumes
+   * from, not in stream order: none is compared with where the subscriber stands.
+   */
+  readonly commitOrder: boolean;
   readonly bufferSize: number;
   readonly readSize: number;
   readonly counters: SubscriptionCounters;
@@ -313,7 +318,8 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
           this.#live = true;
           this.#feed.join(this);
           // Nothing is buffered: every event up to `read` (at least the target) has been taken.
-          this.#signal('caught-up', this.#read);
+          // From the WAL, `read` is past every position: the subscriber stands where it took last.
+          this.#signal('caught-up', this.#feed.commitOrder ? undefined : this.#read);
           return;
         }
         next = this.#readPage(this.#read, upTo);
@@ -375,7 +381,8 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
   deliver(item: StreamItem): void {
     if (
       this.#end !== undefined ||
-      comparePositions(item.position, this.#read as StreamPosition) <= 0
+      (!this.#feed.commitOrder &&
+        comparePositions(item.position, this.#read as StreamPosition) <= 0)
     ) {
       return;
     }
