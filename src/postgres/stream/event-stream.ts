@@ -8,10 +8,10 @@ import type { Executor } from '../driver/types.js';
 import { checkListenable } from '../notify/listener.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
 import type { StreamPosition } from '../read/position.js';
+import { ORIGIN } from '../read/position.js';
 import { type QueryScope, resolveScope } from '../read/scope.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import { type StreamSql, streamSql } from '../sql/stream.js';
-import { ORIGIN } from '../read/position.js';
 import type { WalError } from '../wal/errors.js';
 import type { StreamError } from './errors.js';
 import type { EventStreamEvents } from './events.js';
@@ -28,11 +28,6 @@ import {
 import { SharedReader } from './reader.js';
 import { Router } from './router.js';
 import { subscriptionStart } from './start.js';
-import { WalFeed } from './wal/feed.js';
-import { openTemporarySlot } from './wal/open.js';
-import { defaultPublication } from './wal/publication.js';
-import { walSubscriptionStart } from './wal/start.js';
-import { Tap } from './wal/tap.js';
 import {
   type AnySubscription,
   type Feed,
@@ -40,6 +35,11 @@ import {
   Subscription,
   type SubscriptionCounters,
 } from './subscription.js';
+import { WalFeed } from './wal/feed.js';
+import { openTemporarySlot } from './wal/open.js';
+import { defaultPublication } from './wal/publication.js';
+import { walSubscriptionStart } from './wal/start.js';
+import { Tap } from './wal/tap.js';
 
 /** The later of two times (`a` absent: `b`). */
 const later = (a: Date | null, b: Date) => (a !== null && a > b ? a : b);

@@ -82,7 +82,8 @@ export function subscriberReads(
     let where = eventConditions(p, scope, filters);
     if (visible !== undefined) {
       where += ` AND ${sql.visibleIn(p.add(visible.in.text, 'pg_snapshot'))}`;
-      if (visible.before) where += ` AND NOT ${sql.visibleIn(p.add(visible.before.text, 'pg_snapshot'))}`;
+      if (visible.before)
+        where += ` AND NOT ${sql.visibleIn(p.add(visible.before.text, 'pg_snapshot'))}`;
     }
     const text = sql.history(
       where,

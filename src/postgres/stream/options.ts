@@ -9,6 +9,7 @@ import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 import { date } from '../read/specs.js';
 import { schemaSpec } from '../sql/names.js';
+import { connectionSpec } from '../wal/replication.js';
 
 /** Options of {@link EventStream}. */
 export interface EventStreamOptions {
@@ -120,32 +121,36 @@ export interface SubscribeOptions {
 }
 
 /** {@link EventStreamOptions} as a table of specs. @internal */
-export const eventStreamOptions = defineOptions<EventStreamOptions>()('EventStreamOptions', {
-  db: dbSpec(),
-  schema: schemaSpec(),
-  cursorSecret: cursorSecretSpec(),
-  bufferSize: integer({ min: 1 }).default(1000),
-  readSize: integer({ min: 1 }).default(500),
-  listen: boolean().default(true),
-  pollIntervalMs: integer({ min: 1 }).default(1000),
-  closeTimeoutMs: closeTimeoutSpec(),
-  log: logSpec(),
-  source: oneOf(['notify', 'wal']).default('notify'),
-  walConnection: custom('a connection string or a pg client config', (value, field) => {
-    if ((typeof value === 'string' && value.length > 0) || (typeof value === 'object' && value)) {
-      return value as string | pg.ClientConfig;
+export const eventStreamOptions = defineOptions<EventStreamOptions>()(
+  'EventStreamOptions',
+  {
+    db: dbSpec(),
+    schema: schemaSpec(),
+    cursorSecret: cursorSecretSpec(),
+    bufferSize: integer({ min: 1 }).default(1000),
+    readSize: integer({ min: 1 }).default(500),
+    listen: boolean().default(true),
+    pollIntervalMs: integer({ min: 1 }).default(1000),
+    closeTimeoutMs: closeTimeoutSpec(),
+    log: logSpec(),
+    source: oneOf(['notify', 'wal']).default('notify'),
+    walConnection: connectionSpec().optional(),
+    publication: text({
+      pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+      accepts: 'a publication name',
+    }).optional("'<schema>_event_logs'"),
+  },
+  (o, _given, field) => {
+    if (o.source === 'wal' && o.walConnection === undefined) {
+      throw new ValidationError(
+        `${field}.walConnection`,
+        'VALIDATION_REQUIRED',
+        "is needed with source: 'wal'",
+      );
     }
-    throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a connection string or config');
-  }).optional(),
-  publication: text({ pattern: /^[a-z_][a-z0-9_]{0,62}$/, accepts: 'a publication name' }).optional(
-    "'<schema>_event_logs'",
-  ),
-}, (o, _given, field) => {
-  if (o.source === 'wal' && o.walConnection === undefined) {
-    throw new ValidationError(`${field}.walConnection`, 'VALIDATION_REQUIRED', "is needed with source: 'wal'");
-  }
-  return o;
-});
+    return o;
+  },
+);
 
 /** The defaults of {@link EventStreamOptions}. */
 export const DEFAULT_EVENT_STREAM_OPTIONS = Object.freeze(eventStreamOptions.defaults) as Readonly<

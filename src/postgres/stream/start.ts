@@ -53,11 +53,7 @@ export function subscriptionStart(
   let guard: HorizonGuard | undefined;
   return {
     start: async () => {
-      const [started, marks] = await Promise.all([
-        begin(),
-        reads.startMarks(),
-        setup.readHead(),
-      ]);
+      const [started, marks] = await Promise.all([begin(), reads.startMarks(), setup.readHead()]);
       guard = started.guard;
       return { position: started.position, settled: marks.settled, target: marks.end };
     },

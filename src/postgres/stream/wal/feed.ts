@@ -1,17 +1,18 @@
 import { settledWithin } from '../../../async/wait.js';
 import type { Deadline } from '../../../lifecycle/close.js';
 import { Durations } from '../../../lifecycle/durations.js';
-import { WalError } from '../../wal/errors.js';
 import type { Executor } from '../../driver/types.js';
 import { ORIGIN } from '../../read/position.js';
 import type { TableNames } from '../../sql/names.js';
 import type { StreamSql } from '../../sql/stream.js';
+import { WalError } from '../../wal/errors.js';
+import type { WalTransaction } from '../../wal/replication.js';
 import { StreamError } from '../errors.js';
 import type { ReaderCounters } from '../reader.js';
 import type { AnySubscription, StreamItem } from '../subscription.js';
 import { Floors } from './floor.js';
+import type { WalSource } from './open.js';
 import { ensurePublication } from './publication.js';
-import type { WalSource, WalTransaction } from './reader.js';
 import { walRow } from './rows.js';
 import type { Tap } from './tap.js';
 
@@ -142,7 +143,9 @@ export class WalFeed {
       await this.#stop();
       this.#ready = undefined;
       this.#setup.lost(
-        error instanceof WalError ? error : new WalError('WAL_REPLICATION', 'the slot failed', error),
+        error instanceof WalError
+          ? error
+          : new WalError('WAL_REPLICATION', 'the slot failed', error),
       );
     }
   }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ReplicationReader } from '../../wal/replication.js';
-import type { WalSource } from './reader.js';
+
+/** What the stream uses of a replication reader. @internal */
+export type WalSource = Pick<ReplicationReader, 'start' | 'transactions' | 'confirm' | 'close'>;
 
 /**
  * A reader of a new temporary slot (pgoutput) of `publication`, made on the reader's own

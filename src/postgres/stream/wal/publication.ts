@@ -5,7 +5,8 @@ import { quoteIdentifier, type TableNames } from '../../sql/names.js';
 const MAX_IDENTIFIER = 63;
 
 /** The default publication of a schema's `event_logs` inserts: `<schema>_event_logs`. @internal */
-export const defaultPublication = (schema: string) => `${schema}_event_logs`.slice(0, MAX_IDENTIFIER);
+export const defaultPublication = (schema: string) =>
+  `${schema}_event_logs`.slice(0, MAX_IDENTIFIER);
 
 /** `duplicate_object`: another process made it between the look and the CREATE. */
 const DUPLICATE = '42710';

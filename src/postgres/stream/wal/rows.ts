@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { EventRecord } from '../../../event/types.js';
 import { toRecord } from '../../read/records.js';
-import type { WalInsert } from './reader.js';
+import type { WalInsert } from '../../wal/replication.js';
 
 const parseTime = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (
   value: string,

@@ -20,7 +20,8 @@ export const END: StreamPosition = Object.freeze({
 });
 
 /** What a subscription of a stream from the WAL needs to start. @internal */
-export interface WalStartSetup extends Pick<StartSetup, 'session' | 'names' | 'codec' | 'bindings'> {
+export interface WalStartSetup
+  extends Pick<StartSetup, 'session' | 'names' | 'codec' | 'bindings'> {
   readonly reads: SubscriberReads;
   /** Resolves once the stream's slot streams (rejects with why it cannot). */
   readonly ready: () => Promise<void>;
