@@ -117,7 +117,11 @@ export class EventStream
       readSize: o.readSize,
       counters: this.#counters,
       head: () => (wal ? ORIGIN : (this.#reader.head as StreamPosition)),
-      join: (sub) => (wal ? wal.join(sub, (s) => this.#router.join(s)) : this.#router.join(sub)),
+      join: (sub) => {
+        if (wal && !wal.join(sub)) return false;
+        this.#router.join(sub);
+        return true;
+      },
       leave: (sub) => this.#leave(sub),
       cursor: (position, binding) => this.#router.cursor(position, binding),
       wake: (callback) => this.#router.wake(callback),

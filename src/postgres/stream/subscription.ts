@@ -47,8 +47,12 @@ export interface Feed {
   readonly counters: SubscriptionCounters;
   /** Where the shared reader stands: every row up to it has been read and handed out. */
   head(): StreamPosition;
-  /** From now on, hand the subscriber every live event of its scope. */
-  join(sub: AnySubscription): void;
+  /**
+   * From now on, hand the subscriber every live event of its scope; false when it cannot yet
+   * (from the WAL: events held for it while it read its history were let go, so it reads
+   * once more first).
+   */
+  join(sub: AnySubscription): boolean;
   leave(sub: AnySubscription): void;
   cursor(position: StreamPosition, binding: string): string;
   /**
@@ -315,8 +319,11 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
             await this.#settle();
             return;
           }
+          if (!this.#feed.join(this)) {
+            this.#read = this.#taken as StreamPosition;
+            return;
+          }
           this.#live = true;
-          this.#feed.join(this);
           // Nothing is buffered: every event up to `read` (at least the target) has been taken.
           // From the WAL, `read` is past every position: the subscriber stands where it took last.
           this.#signal('caught-up', this.#feed.commitOrder ? undefined : this.#read);

@@ -91,12 +91,17 @@ export class WalFeed {
     this.#joining.set(sub, { tap, live });
   }
 
-  /** Hands `sub` what its tap kept that its history did not read; it is live from now on. */
-  join(sub: AnySubscription, live: (sub: AnySubscription) => void): void {
+  /**
+   * Hands `sub` what its tap kept that its history did not read, and lets it go: the router
+   * hands it the events from now on. False (nothing done) when the tap let events go since
+   * its last read: it reads its history once more first.
+   */
+  join(sub: AnySubscription): boolean {
     const joining = this.#joining.get(sub);
+    if (joining?.tap.overflowed) return false;
     this.#joining.delete(sub);
     for (const item of joining?.live() ?? []) sub.deliver(item);
-    live(sub);
+    return true;
   }
 
   leave(sub: AnySubscription): void {
