@@ -56,8 +56,12 @@ const later = (a: Date | null, b: Date) => (a !== null && a > b ? a : b);
  * position already passed: no gap, no repeat. A long transaction in the database holds new
  * events back until it ends.
  *
+ * With `source: 'wal'`, live events come instead from a temporary logical replication slot
+ * streaming `event_logs`' inserts: at commit, in commit order, held back by nothing (see
+ * `EventStreamOptions.source`).
+ *
  * Nothing starts before the first subscription; `close()` ends every subscription and releases
- * the LISTEN connection.
+ * the LISTEN connection (and the slot).
  */
 export class EventStream
   extends ListenerSafeEmitter<EventStreamEvents>
