@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ClosedError, ValidationError } from '../../errors.js';
 import { defineOptions } from '../../options/schema.js';
-import { custom, text } from '../../options/spec.js';
+import { boolean, custom, text } from '../../options/spec.js';
 import { WalError } from './errors.js';
 import { formatLsn } from './lsn.js';
 import { decodeFrame, decodePgoutput, standbyStatus, type WalRelation } from './pgoutput.js';
@@ -54,6 +54,14 @@ export interface ReplicationReaderOptions {
   readonly publications: readonly string[];
   /** Where to start; the server never goes back before the slot's confirmed position. @default the slot's confirmed position */
   readonly startLsn?: bigint;
+  /**
+   * Make the slot when starting, `TEMPORARY`, on the reader's own connection (the only one
+   * that may read it): the server drops it when that connection ends, so a process that
+   * crashes leaves no slot behind. Making it waits for every transaction already running that
+   * wrote anything to end; it streams what commits after that.
+   * @default false: the slot must exist
+   */
+  readonly temporary?: boolean;
 }
 
 /** Postgres' rule for slot names. */
@@ -88,6 +96,7 @@ const readerOptions = defineOptions<ReplicationReaderOptions>()('ReplicationRead
     if (typeof value === 'bigint' && value >= 0n) return value;
     throw new ValidationError(field, 'VALIDATION_RANGE', 'must be a bigint of at least 0');
   }).optional("the slot's confirmed position"),
+  temporary: boolean().default(false),
 });
 
 /** Rows and messages queued before the connection is paused until the consumer catches up. */
@@ -175,6 +184,16 @@ export class ReplicationReader {
     } catch (error) {
       await this.#end();
       throw walErrorOf(error, 'could not open the replication connection');
+    }
+    if (this.#options.temporary) {
+      try {
+        await client.query(
+          `CREATE_REPLICATION_SLOT "${this.#options.slot}" TEMPORARY LOGICAL pgoutput NOEXPORT_SNAPSHOT`,
+        );
+      } catch (error) {
+        await this.#end();
+        throw walErrorOf(error, `could not make the slot ${this.#options.slot}`);
+      }
     }
     const connection = (client as unknown as { connection: Connection }).connection;
     this.#connection = connection;
