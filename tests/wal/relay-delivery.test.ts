@@ -122,6 +122,10 @@ describe('WalRelay with OutboxWriter({ transport: "wal" })', () => {
     const end = tx?.endLsn ?? 0n;
     await waitFor(() => errors.length >= 1, 20_000, 'the first failure');
     expect(await slotPosition(db.pool, name)).toBeLessThan(end);
+    // What instrument({ slot: relay }) observes: the slot held, behind the failed batch.
+    const held = await relay.slotStatus();
+    expect(held).toMatchObject({ slot: name, exists: true, active: true });
+    expect(held.lagBytes).toBeGreaterThan(0);
     await waitFor(() => seen.length === 5, 20_000, 'the delivery');
     expect(seen).toEqual(ids);
     expect(errors.map((e) => e.code)).toEqual(['WAL_DELIVERY', 'WAL_DELIVERY', 'WAL_DELIVERY']);

@@ -30,7 +30,7 @@ describe('WalRelay.start() checks', () => {
       await expect(started).rejects.toBeInstanceOf(WalError);
       await expect(started).rejects.toMatchObject({
         code: 'WAL_LEVEL',
-        message: expect.stringContaining(`wal_level = '${level}'`),
+        message: expect.stringContaining(`wal_level is ${level}`),
       });
       await relay.close();
       expect(await slotExists(main, 'never_made')).toBe(false);

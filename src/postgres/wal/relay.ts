@@ -23,6 +23,7 @@ import { type ResolvedRelayOptions, resolveRelayOptions, type WalRelayOptions } 
 import { prepareSlot } from './prepare.js';
 import { ReplicationReader, type WalTransaction } from './replication.js';
 import { walErrorOf } from './server-errors.js';
+import { readSlot, type SlotStatus } from './slot-status.js';
 
 /** The result of {@link WalRelay.close}. */
 export interface WalRelayCloseSummary extends CloseSummary {
@@ -124,6 +125,14 @@ export class WalRelay
     await this.close();
   }
 
+  /**
+   * The slot as the server sees it (one query): who reads it, its positions, the WAL it lags
+   * and retains, whether it was invalidated. What `instrument({ slot: relay })` observes.
+   */
+  slotStatus(): Promise<SlotStatus> {
+    return readSlot(toExecutor(this.#options.db, 'options.db'), this.#options.slot);
+  }
+
   /** A snapshot of the relay's counters (synchronous). */
   metrics(): WalRelayMetrics {
     const reader = this.#reading?.reader;
@@ -139,9 +148,9 @@ export class WalRelay
 
   async #start(): Promise<void> {
     const o = this.#options;
-    await toExecutor(o.db, 'options.db').withSession((session) =>
-      prepareSlot(session, o.slot, o.createSlot),
-    );
+    const warnings = await prepareSlot(o.db, o.slot, o.createSlot);
+    for (const warning of warnings)
+      lifecycle(this.#log, 'warn', { relay: this.id, code: warning.code }, warning.message);
     const attempted = deferred();
     this.#running = this.#run(attempted.resolve);
     await attempted.promise;

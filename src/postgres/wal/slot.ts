@@ -40,7 +40,8 @@ async function unlessDuplicate(db: Session, statement: string, params: unknown[]
 }
 
 /** The refusal of a slot of another database or plugin than the WAL transport's. */
-function foreign(status: SlotStatus, database: string): WalError | undefined {
+/** Refuses a slot made for another use (plugin or database). @internal */
+export function foreign(status: SlotStatus, database: string): WalError | undefined {
   if (status.plugin === 'pgoutput' && status.database === database) return undefined;
   return new WalError(
     'WAL_SLOT_MISSING',
