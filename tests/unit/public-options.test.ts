@@ -213,6 +213,7 @@ const NO_OPTIONS_METHODS: Readonly<Record<string, string>> = {
   'OutboxWriter.write': 'takes a transaction and events',
   'OutboxPublisher.start': 'takes nothing',
   'OutboxPublisher.stats': 'takes nothing',
+  'WalRelay.slotStatus': 'takes nothing',
   'OutboxPublisher.counts': 'takes nothing',
   'OutboxAdmin.stats': 'takes nothing',
   'WalRelay.start': 'takes nothing',
