@@ -50,7 +50,7 @@ export {
   type PublishFunction,
 } from './outbox/options.js';
 export { OutboxPublisher, type OutboxPublisherCloseSummary } from './outbox/publisher.js';
-export { OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
+export { type OutboxTransport, OutboxWriter, type OutboxWriterOptions } from './outbox/writer.js';
 export * from './query/index.js';
 export {
   ReplayError,
@@ -81,3 +81,8 @@ export {
   type SubscribeOptions,
 } from './stream/options.js';
 export { type StreamEvent, Subscription } from './stream/subscription.js';
+export { WalError, type WalErrorCode } from './wal/errors.js';
+export type { WalRelayEvents } from './wal/events.js';
+export type { WalRelayMetrics, WalRelayState } from './wal/metrics.js';
+export type { WalRelayOptions } from './wal/options.js';
+export { WalRelay, type WalRelayCloseSummary } from './wal/relay.js';

@@ -16,13 +16,16 @@ export function outboxEvents(count: number, extra: Partial<EventInput> = {}): Ev
   }));
 }
 
-/** Commits `events` to the outbox through a pg client transaction, `perTransaction` at a time. */
+/**
+ * Commits `events` to the outbox through a pg client transaction, `perTransaction` at a time
+ * (with `writer`: its transport).
+ */
 export async function commitToOutbox(
   pool: pg.Pool,
   events: readonly EventInput[],
   perTransaction = 500,
+  writer = new OutboxWriter(),
 ): Promise<string[]> {
-  const writer = new OutboxWriter();
   const client = await pool.connect();
   const ids: string[] = [];
   try {

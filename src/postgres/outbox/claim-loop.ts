@@ -4,7 +4,7 @@ import type { EventEmitter } from 'eventemitter3';
 import { within } from '../../async/wait.js';
 import { type OutboxOperation, OutboxPublisherError } from '../../errors.js';
 import { tracePublish } from '../../event/trace.js';
-import { dispatch, LeaseExpired } from './dispatch.js';
+import { dispatch, LeaseExpired } from '../../sinks/dispatch.js';
 import type { OutboxPublisherEvents } from './events.js';
 import type { ClaimedEvent, OutboxLeases } from './leases.js';
 import type { PublisherCounters } from './metrics.js';

@@ -1,26 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { ValidationError } from '../../errors.js';
-import type { EventRecord } from '../../event/types.js';
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
+import { instanceId } from '../../lifecycle/instance.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
 import { atLeast, defineOptions, type Resolved } from '../../options/schema.js';
-import { boolean, custom, fn, integer, oneOf, text } from '../../options/spec.js';
+import { boolean, integer, oneOf, text } from '../../options/spec.js';
 import { type Backoff, type BackoffOptions, backoffSpec } from '../../retry/backoff.js';
-import { checkSink, type Sink } from '../../sinks/sink.js';
+import type { Sink } from '../../sinks/sink.js';
+import { type PublishFunction, targetSinks, targetSpecs } from '../../sinks/targets.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 import { schemaSpec } from '../sql/names.js';
 
-/**
- * Publishes one batch, or throws. Errors are classified like those of a sink without
- * `classifyError` (socket errors transient, the rest permanent); throw a `PartialWriteError`
- * when only some events failed.
- */
-export type PublishFunction = (
-  batch: readonly EventRecord[],
-  context: { readonly signal: AbortSignal },
-) => Promise<void>;
+export type { PublishFunction } from '../../sinks/targets.js';
 
 /**
  * Order in which events reach the sinks:
@@ -140,23 +130,10 @@ const RETRY: Backoff = {
 
 const ORDERINGS = ['none', 'aggregate'] as const;
 
-const SINKS = 'a non-empty array of sinks with distinct names';
-
-/** The publisher's sinks: a non-empty array of sinks with distinct names. */
-const sinksSpec = custom(SINKS, (value, field) => {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new ValidationError(field, 'VALIDATION_REQUIRED', `must be ${SINKS}`);
-  }
-  const names = new Set<string>();
-  for (const [i, sink] of value.entries()) checkSink(sink, i, names);
-  return value as readonly Sink[];
-});
-
 const specs = {
   db: dbSpec(),
   schema: schemaSpec(),
-  sinks: sinksSpec.optional('none (give `sinks` or `publish`)'),
-  publish: fn<PublishFunction>().optional('none (give `sinks` or `publish`)'),
+  ...targetSpecs(),
   log: logSpec(),
   id: text({ maxLength: 200 }).optional("'<hostname>:<pid>:<4 random hex bytes>'"),
   claimSize: integer({ min: 1 }).default(100),
@@ -180,20 +157,7 @@ function publisherRule(
   given: Readonly<Record<string, unknown>>,
   field: string,
 ): Resolved<typeof specs> {
-  if (o.publish !== undefined && o.sinks !== undefined) {
-    throw new ValidationError(
-      `${field}.publish`,
-      'VALIDATION_RANGE',
-      'give sinks or publish, not both',
-    );
-  }
-  if (o.publish === undefined && o.sinks === undefined) {
-    throw new ValidationError(
-      `${field}.sinks`,
-      'VALIDATION_REQUIRED',
-      `needs ${SINKS} (or publish)`,
-    );
-  }
+  targetSinks(o, field);
   return {
     ...atLeast('maxClaimSize', 'claimSize')(o, given, field),
     claimsInFlight:
@@ -231,9 +195,7 @@ export function resolvePublisherOptions(options: OutboxPublisherOptions): Resolv
   const { id, sinks, publish, ...rest } = outboxPublisherOptions.resolve(options);
   return {
     ...rest,
-    id: id ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
-    sinks: sinks ?? [
-      { name: 'publish', write: (batch, context) => (publish as PublishFunction)(batch, context) },
-    ],
+    id: id ?? instanceId(),
+    sinks: targetSinks({ sinks, publish }, 'options'),
   };
 }

@@ -1,7 +1,7 @@
 import { describe } from '../../errors.js';
 import type { EventRecord } from '../../event/types.js';
 import { type Backoff, backoffDelay } from '../../retry/backoff.js';
-import type { Verdict } from './dispatch.js';
+import type { Verdict } from '../../sinks/dispatch.js';
 import type { ClaimedEvent, Settled, Settlement } from './leases.js';
 
 /** Longest `last_error` stored, in characters. */

@@ -4,11 +4,21 @@ import type { ValidationError } from '../../errors.js';
 import { maxPayloadBytesSpec, toEventRecord } from '../../event/normalize.js';
 import type { EventInput, EventRecord } from '../../event/types.js';
 import { defineOptions } from '../../options/schema.js';
-import { boolean } from '../../options/spec.js';
+import { boolean, oneOf } from '../../options/spec.js';
 import { inTransaction, type OutboxTransaction } from '../driver/transaction.js';
 import { eventRowsJson, isTraced } from '../sql/event-rows.js';
 import { schemaSpec, tableNames } from '../sql/names.js';
 import { outboxSql } from '../sql/outbox.js';
+import { walPrefix, walSql } from '../sql/wal.js';
+
+/**
+ * Where {@link OutboxWriter} puts events:
+ * - `table`: pending rows of `event_outbox`, published by an {@link OutboxPublisher}.
+ * - `wal`: transactional logical messages (`pg_logical_emit_message(true, 'eventrail:<schema>',
+ *   <event>)`), written to the WAL only, relayed by a `WalRelay` from its replication slot. Needs
+ *   `wal_level = logical`; nothing is written to `event_outbox`.
+ */
+export type OutboxTransport = 'table' | 'wal';
 
 /** Options of {@link OutboxWriter}. */
 export interface OutboxWriterOptions<TCatalog extends EventCatalog | undefined = undefined> {
@@ -20,7 +30,8 @@ export interface OutboxWriterOptions<TCatalog extends EventCatalog | undefined =
    * Also `pg_notify` the schema's outbox channel in the same statement, so that publishers wake
    * when the transaction commits (Postgres delivers notifications on commit only, once per
    * transaction). Turn it off when commits are so frequent that Postgres' notification queue,
-   * which serializes notifying commits, would cost more than polling.
+   * which serializes notifying commits, would cost more than polling. Not used by the `wal`
+   * transport (the relay reads the WAL as it is written).
    * @default true
    */
   readonly notify?: boolean;
@@ -29,6 +40,14 @@ export interface OutboxWriterOptions<TCatalog extends EventCatalog | undefined =
    * their payload types at compile time and their schemas at run time. @default none
    */
   readonly catalog?: TCatalog;
+  /**
+   * Where events go (see {@link OutboxTransport}): rows of `event_outbox` for an
+   * `OutboxPublisher`, or logical messages in the WAL for a `WalRelay`. Both are written in the
+   * caller's transaction and rolled back with it; a relay delivers the same `EventRecord` a
+   * publisher does.
+   * @default 'table'
+   */
+  readonly transport?: OutboxTransport;
 }
 
 /** {@link OutboxWriterOptions} as a table of specs. @internal */
@@ -39,12 +58,14 @@ export const outboxWriterOptions = defineOptions<OutboxWriterOptions<EventCatalo
     maxPayloadBytes: maxPayloadBytesSpec(),
     notify: boolean().default(true),
     catalog: catalogSpec(),
+    transport: oneOf(['table', 'wal'] as const).default('table'),
   },
 );
 
 /**
- * Writes events into `event_outbox` inside the caller's own transaction: they exist if and only
- * if that transaction commits, and an {@link OutboxPublisher} delivers them afterwards, at least
+ * Writes events into `event_outbox` (or, with `transport: 'wal'`, into the WAL as logical
+ * messages) inside the caller's own transaction: they exist if and only if that transaction
+ * commits, and an {@link OutboxPublisher} (a `WalRelay`) delivers them afterwards, at least
  * once. Events are validated exactly as `EventLogger.logEvent` validates them; the outbox row id
  * is the event id that consumers receive.
  *
@@ -60,6 +81,8 @@ export const outboxWriterOptions = defineOptions<OutboxWriterOptions<EventCatalo
 export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined> {
   /** The insert of an untraced batch, and of one that carries trace context. */
   readonly #inserts: readonly [string, string];
+  /** The prefix of the WAL messages, with the `wal` transport. */
+  readonly #walPrefix: string | undefined;
   readonly #normalize: { readonly maxPayloadBytes: number };
   readonly #catalog: EventCatalog | undefined;
 
@@ -67,13 +90,16 @@ export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined>
     const o = outboxWriterOptions.resolve(options);
     this.#catalog = o.catalog;
     this.#normalize = { maxPayloadBytes: o.maxPayloadBytes };
-    const sql = outboxSql(tableNames(o.schema, 'options.schema'));
+    const names = tableNames(o.schema, 'options.schema');
+    const sql = outboxSql(names);
     this.#inserts = [sql.insert(o.notify, false), sql.insert(o.notify, true)];
+    this.#walPrefix = o.transport === 'wal' ? walPrefix(names) : undefined;
   }
 
   /**
-   * Validates the event(s), then inserts them as pending rows with one statement on `tx` (and
-   * notifies publishers, delivered on commit). Never commits or rolls back. Resolves with the
+   * Validates the event(s), then writes them with one statement on `tx`: pending rows (and a
+   * notification of publishers, delivered on commit), or with the `wal` transport one logical
+   * message each. Never commits or rolls back. Resolves with the
    * event id, or the ids in order for a list. Rejects with a {@link ValidationError} before
    * touching `tx` when an event is invalid (a list is written all or none; the error's field
    * starts with the index, `[3].userId`) or when `tx` cannot be an open transaction. A
@@ -113,7 +139,11 @@ export class OutboxWriter<TCatalog extends EventCatalog | undefined = undefined>
     const ids = records.map((r) => r.id);
     const result = list ? ids : (ids[0] as string);
     if (records.length === 0) return Promise.resolve(result);
-    const insert = this.#inserts[isTraced(records) ? 1 : 0];
-    return run(insert, [eventRowsJson(records)]).then(() => result);
+    const rows = eventRowsJson(records);
+    const written =
+      this.#walPrefix === undefined
+        ? run(this.#inserts[isTraced(records) ? 1 : 0], [rows])
+        : run(walSql.emit, [this.#walPrefix, rows]);
+    return written.then(() => result);
   }
 }

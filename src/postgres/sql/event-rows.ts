@@ -1,3 +1,4 @@
+import type { JsonObject } from '../../event/json.js';
 import type { EventRecord } from '../../event/types.js';
 
 /**
@@ -188,6 +189,21 @@ export type EnvelopeRow = Readonly<Record<(typeof COLUMNS)[number][1], unknown>>
 /** The `EventRecord` of a row selected with {@link envelopeSelectList}. @internal */
 export function eventFromRow(row: EnvelopeRow): EventRecord {
   const payloadJson = row.m as string;
+  return recordOf(row, payloadJson, JSON.parse(payloadJson));
+}
+
+/**
+ * The `EventRecord` of one element of {@link eventRowsJson} (the content of a WAL message): the
+ * fields it leaves out are NULL, and the payload's JSON is the writer's, unchanged.
+ * @internal
+ */
+export function eventFromRowJson(json: string): EventRecord {
+  const parsed = JSON.parse(json) as Record<string, unknown>;
+  const row = Object.fromEntries(COLUMNS.map(([, key]) => [key, parsed[key] ?? null]));
+  return recordOf(row as EnvelopeRow, JSON.stringify(parsed.m), parsed.m as JsonObject);
+}
+
+function recordOf(row: EnvelopeRow, payloadJson: string, payload: JsonObject): EventRecord {
   return {
     id: row.a as string,
     type: row.b as string,
@@ -201,7 +217,7 @@ export function eventFromRow(row: EnvelopeRow): EventRecord {
     workflowId: row.j as string | null,
     correlationId: row.k as string | null,
     source: row.l as string | null,
-    payload: JSON.parse(payloadJson),
+    payload,
     payloadJson,
     errorCode: row.n as string | null,
     toolName: row.o as string | null,

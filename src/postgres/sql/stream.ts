@@ -117,6 +117,18 @@ AND (tx_id, id) <= ${upTo}`,
       `SELECT count(*)::int4 AS "n", (extract(epoch FROM min(created_at)) * 1000)::float8 AS "oldest"
 FROM (SELECT created_at FROM ${t} WHERE ${where} AND (tx_id, id) > ${after}
 AND (tx_id, id) <= ${upTo} LIMIT ${cap}) AS capped`,
+    /**
+     * The snapshot of the statement (as text) and its settled mark: where a subscriber of a
+     * stream from the WAL splits its history from its live events.
+     */
+    snapshotMark: `SELECT pg_current_snapshot()::text AS "snapshot", ${SETTLED_MARK}::text AS "tx"`,
+    /**
+     * The settled mark, and the WAL insert position (in bytes) read after the snapshot was
+     * taken: every commit record at or after it is of a transaction at or above the mark.
+     */
+    floor: `SELECT ${SETTLED_MARK}::text AS "tx", (pg_current_wal_insert_lsn() - '0/0')::text AS "lsn"`,
+    /** The condition that a row's transaction had committed in the snapshot `snapshot`. */
+    visibleIn: (snapshot: string) => `pg_visible_in_snapshot(tx_id, ${snapshot})`,
     /** Where a row of the scope stands in stream order (a list cursor names the row). */
     positionOf: (where: string, id: string) =>
       `SELECT tx_id::text AS "tx" FROM ${t} WHERE ${where} AND id = ${id}`,

@@ -8,9 +8,11 @@ import type { Executor } from '../driver/types.js';
 import { checkListenable } from '../notify/listener.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
 import type { StreamPosition } from '../read/position.js';
+import { ORIGIN } from '../read/position.js';
 import { type QueryScope, resolveScope } from '../read/scope.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import { type StreamSql, streamSql } from '../sql/stream.js';
+import type { WalError } from '../wal/errors.js';
 import type { StreamError } from './errors.js';
 import type { EventStreamEvents } from './events.js';
 import { subscriberReads } from './history.js';
@@ -33,6 +35,11 @@ import {
   Subscription,
   type SubscriptionCounters,
 } from './subscription.js';
+import { WalFeed } from './wal/feed.js';
+import { openTemporarySlot } from './wal/open.js';
+import { defaultPublication } from './wal/publication.js';
+import { walSubscriptionStart } from './wal/start.js';
+import { Tap } from './wal/tap.js';
 
 /** The later of two times (`a` absent: `b`). */
 const later = (a: Date | null, b: Date) => (a !== null && a > b ? a : b);
@@ -62,6 +69,9 @@ export class EventStream
   readonly #executor: Executor;
   readonly #sql: StreamSql;
   readonly #reader: SharedReader;
+  /** With `source: 'wal'`: the live events, from the WAL (then the shared reader never runs). */
+  readonly #wal: WalFeed | undefined;
+  readonly #bufferSize: number;
   readonly #router: Router;
   readonly #feed: Feed;
   readonly #counters: SubscriptionCounters = { delivered: 0, lagged: 0 };
@@ -75,7 +85,7 @@ export class EventStream
     super();
     const o = eventStreamOptions.resolve(options);
     const db = unwrapDatabase(o.db, 'options.db');
-    if (o.listen) checkListenable(db);
+    if (o.listen && o.source === 'notify') checkListenable(db);
     const executor = toExecutor(o.db, 'options.db');
     this.#names = tableNames(o.schema);
     const sql = streamSql(this.#names);
@@ -87,6 +97,9 @@ export class EventStream
     this.#executor = executor;
     this.#sql = sql;
     this.#router = new Router(this.#codec, (error) => this.#fault(error));
+    this.#bufferSize = o.bufferSize;
+    const wal = o.source === 'wal' ? this.#walFeed(o) : undefined;
+    this.#wal = wal;
     this.#reader = new SharedReader({
       executor,
       db,
@@ -99,11 +112,16 @@ export class EventStream
       listening: (connected, error) => this.#listening(connected, error),
     });
     this.#feed = {
+      commitOrder: wal !== undefined,
       bufferSize: o.bufferSize,
       readSize: o.readSize,
       counters: this.#counters,
-      head: () => this.#reader.head as StreamPosition,
-      join: (sub) => this.#router.join(sub),
+      head: () => (wal ? ORIGIN : (this.#reader.head as StreamPosition)),
+      join: (sub) => {
+        if (wal && !wal.join(sub)) return false;
+        this.#router.join(sub);
+        return true;
+      },
       leave: (sub) => this.#leave(sub),
       cursor: (position, binding) => this.#router.cursor(position, binding),
       wake: (callback) => this.#router.wake(callback),
@@ -150,17 +168,30 @@ export class EventStream
     const since = o.from instanceof Date ? { ...f, from: later(f.from, o.from) } : f;
     const reads = subscriberReads(this.#executor, this.#sql, s, since);
     const reader = this.#reader;
-    const begin = subscriptionStart(o.from instanceof Date ? (since.from as Date) : o.from, {
+    const from = o.from instanceof Date ? (since.from as Date) : o.from;
+    const matches = matcher(s, since);
+    const setup = {
       session: this.#executor,
       names: this.#names,
       codec: this.#codec,
       bindings: { stream: binding, list: cursorBinding(this.#schema, s, f, 'asc') },
-      readHead: () => reader.readHead(),
       reads,
-    });
-    const sub = new Subscription<StreamEvent | StreamMarker>(this.#feed, {
+    };
+    const wal = this.#wal;
+    const tap = new Tap(s.userId, matches, this.#bufferSize);
+    const fromWal =
+      wal &&
+      walSubscriptionStart(from, {
+        ...setup,
+        tap,
+        ready: () => wal.ready(),
+        hold: () => wal.hold(sub, tap, fromWal?.live ?? (() => [])),
+      });
+    const begin =
+      fromWal ?? subscriptionStart(from, { ...setup, readHead: () => reader.readHead() });
+    const sub: AnySubscription = new Subscription<StreamEvent | StreamMarker>(this.#feed, {
       userId: s.userId,
-      matches: matcher(s, since),
+      matches,
       matchKey: JSON.stringify([s, since]),
       binding,
       markers: o.markers,
@@ -169,7 +200,7 @@ export class EventStream
     const { signal } = o;
     const onAbort = () => sub.end();
     this.#all.set(sub, () => signal?.removeEventListener('abort', onAbort));
-    if (this.#all.size === 1) reader.start();
+    if (this.#all.size === 1 && wal === undefined) reader.start();
     if (signal?.aborted) sub.end();
     else signal?.addEventListener('abort', onAbort, { once: true });
     return sub;
@@ -193,14 +224,14 @@ export class EventStream
 
   /** A snapshot of the counters (see {@link EventStreamMetrics}). */
   metrics(): EventStreamMetrics {
-    const { reads, readDurationMs } = this.#reader.counters;
+    const { reads, readDurationMs } = (this.#wal ?? this.#reader).counters;
     return {
       subscribers: this.#all.size,
       delivered: this.#counters.delivered,
       lagged: this.#counters.lagged,
       reads,
       errors: this.#errors,
-      listening: this.#reader.listening,
+      listening: this.#wal?.streaming ?? this.#reader.listening,
       readDurationMs: readDurationMs.snapshot(),
     };
   }
@@ -208,7 +239,8 @@ export class EventStream
   async #close(deadline: Deadline): Promise<EventStreamCloseSummary> {
     const ended = this.#all.size;
     for (const sub of [...this.#all.keys()]) sub.end();
-    const timedOut = !(await this.#reader.close(deadline));
+    const closed = await Promise.all([this.#reader.close(deadline), this.#wal?.close(deadline)]);
+    const timedOut = closed.includes(false);
     lifecycle(
       this.#log,
       timedOut ? 'warn' : 'info',
@@ -222,11 +254,39 @@ export class EventStream
     this.#all.get(sub)?.();
     this.#all.delete(sub);
     this.#router.leave(sub);
+    this.#wal?.leave(sub);
     // Nobody reads: the next subscriber starts from a fresh head.
     if (this.#all.size === 0) this.#reader.reset();
   }
 
-  #fault(error: StreamError): void {
+  /** The feed from the WAL of these options: its events go to the router. */
+  #walFeed(o: ReturnType<typeof eventStreamOptions.resolve>): WalFeed {
+    const connection = o.walConnection as NonNullable<typeof o.walConnection>;
+    const publication = o.publication ?? defaultPublication(o.schema);
+    return new WalFeed({
+      executor: toExecutor(o.db, 'options.db'),
+      names: this.#names,
+      sql: this.#sql,
+      publication,
+      open: () => openTemporarySlot(connection, publication),
+      pollIntervalMs: o.pollIntervalMs,
+      deliver: (userId, item) => this.#router.deliver(userId, item),
+      failed: (error) => this.#fault(error),
+      lost: (error) => this.#lost(error),
+    });
+  }
+
+  /**
+   * The slot failed: every subscription ends with the error (each resumes from its cursor,
+   * which loses nothing), and the next one makes a new slot.
+   */
+  #lost(error: WalError): void {
+    this.#fault(error);
+    lifecycle(this.#log, 'warn', { err: error }, 'eventrail stream WAL slot lost');
+    for (const sub of [...this.#all.keys()]) sub.end(error);
+  }
+
+  #fault(error: StreamError | WalError): void {
     this.#errors += 1;
     this.emit('error', error);
   }

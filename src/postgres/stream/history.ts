@@ -9,6 +9,7 @@ import type { ResolvedScope } from '../read/scope.js';
 import { eventConditions, SqlParameters } from '../sql/queries.js';
 import type { StreamSql } from '../sql/stream.js';
 import type { StreamItem } from './subscription.js';
+import type { Snapshot } from './wal/snapshot.js';
 
 /** A row of `checkedHistory`: with the horizon (`horizonSql`'s `packed`). */
 type HorizonRow = StreamRow & { readonly horizon: string | null };
@@ -37,12 +38,30 @@ export interface SubscriberReads {
     upTo: StreamPosition,
     limit: number,
   ): Promise<{ readonly items: StreamItem[]; readonly horizon: Horizon | undefined }>;
+  /**
+   * As `checkedHistory`, only the rows whose transaction had committed in `visible.in` and had
+   * not in `visible.before` (when given): a round of the history of a stream from the WAL.
+   */
+  visibleHistory(
+    from: StreamPosition,
+    upTo: StreamPosition,
+    limit: number,
+    visible: Visibility,
+  ): Promise<{ readonly items: StreamItem[]; readonly horizon: Horizon | undefined }>;
   /** The stream position of the event (of its scope) a list cursor points at. */
   positionOf(id: string): Promise<StreamPosition>;
   /** The settled mark now: no row can ever commit before it. */
   mark(): Promise<StreamPosition>;
+  /** A snapshot (as text) and its settled mark (`tx`), read in one statement. */
+  snapshotMark(): Promise<{ readonly snapshot: string; readonly tx: string }>;
   /** The settled mark now, and the end of what exists now (see `readStartMarks`). */
   startMarks(): ReturnType<typeof readStartMarks>;
+}
+
+/** Which transactions' rows a read takes: committed in one snapshot, and not in another. @internal */
+export interface Visibility {
+  readonly in: Snapshot;
+  readonly before: Snapshot | undefined;
 }
 
 /** The reads of a subscriber of `scope` and `filters`. @internal */
@@ -57,9 +76,15 @@ export function subscriberReads(
     upTo: StreamPosition,
     limit: number,
     extra?: string,
+    visible?: Visibility,
   ) => {
     const p = new SqlParameters();
-    const where = eventConditions(p, scope, filters);
+    let where = eventConditions(p, scope, filters);
+    if (visible !== undefined) {
+      where += ` AND ${sql.visibleIn(p.add(visible.in.text, 'pg_snapshot'))}`;
+      if (visible.before)
+        where += ` AND NOT ${sql.visibleIn(p.add(visible.before.text, 'pg_snapshot'))}`;
+    }
     const text = sql.history(
       where,
       `(${p.add(from.tx, 'xid8')}, ${p.add(from.id, 'uuid')})`,
@@ -69,12 +94,19 @@ export function subscriberReads(
     );
     return (await executor.query<R>(text, p.values)).rows;
   };
+  const checked = async (
+    from: StreamPosition,
+    upTo: StreamPosition,
+    limit: number,
+    visible?: Visibility,
+  ) => {
+    const rows = await read<HorizonRow>(from, upTo, limit, sql.withHorizon, visible);
+    return { items: rows.map(itemOf), horizon: unpackHorizon(rows[0]?.horizon ?? null) };
+  };
   return {
     history: async (from, upTo, limit) => (await read(from, upTo, limit)).map(itemOf),
-    async checkedHistory(from, upTo, limit) {
-      const rows = await read<HorizonRow>(from, upTo, limit, sql.withHorizon);
-      return { items: rows.map(itemOf), horizon: unpackHorizon(rows[0]?.horizon ?? null) };
-    },
+    checkedHistory: (from, upTo, limit) => checked(from, upTo, limit),
+    visibleHistory: (from, upTo, limit, visible) => checked(from, upTo, limit, visible),
     async positionOf(id) {
       const p = new SqlParameters();
       const text = sql.positionOf(eventConditions(p, scope, NO_FILTERS), p.add(id, 'uuid'));
@@ -86,6 +118,10 @@ export function subscriberReads(
       return { tx: row.tx, id };
     },
     mark: () => readSettledMark(executor, sql),
+    async snapshotMark() {
+      const { rows } = await executor.query<{ snapshot: string; tx: string }>(sql.snapshotMark);
+      return rows[0] as { snapshot: string; tx: string };
+    },
     startMarks: () => readStartMarks(executor, sql),
   };
 }

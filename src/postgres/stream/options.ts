@@ -1,13 +1,15 @@
+import type pg from 'pg';
 import { ValidationError } from '../../errors.js';
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
 import { defineOptions } from '../../options/schema.js';
-import { abortSignal, boolean, custom, integer } from '../../options/spec.js';
+import { abortSignal, boolean, custom, integer, oneOf, text } from '../../options/spec.js';
 import { checkShape, cursorSecretSpec } from '../cursor/codec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 import { date } from '../read/specs.js';
 import { schemaSpec } from '../sql/names.js';
+import { connectionSpec } from '../wal/replication.js';
 
 /** Options of {@link EventStream}. */
 export interface EventStreamOptions {
@@ -56,6 +58,31 @@ export interface EventStreamOptions {
    * @default none (silent)
    */
   readonly log?: LifecycleLog;
+  /**
+   * Where live events come from. `'notify'`: NOTIFY wakes a read of `event_logs` in
+   * `(tx_id, id)` order below the oldest transaction still open, so a long transaction holds
+   * every subscriber back. `'wal'`: the inserts into `event_logs`, through a publication and a
+   * temporary logical replication slot (needs `wal_level = logical`, a role with `REPLICATION`,
+   * and `walConnection`), in commit order at commit, held back by nothing (see the guide's
+   * "From the WAL" for its cursors).
+   * @default 'notify'
+   */
+  readonly source?: 'notify' | 'wal';
+  /**
+   * With `source: 'wal'` (required then): the database to stream from, as a connection string
+   * or a `pg` client config, for the replication connection the stream opens itself (the same
+   * database as `db`).
+   * @default none
+   */
+  readonly walConnection?: string | pg.ClientConfig;
+  /**
+   * With `source: 'wal'`: the publication of `event_logs`' inserts the slot streams, made at
+   * the first subscription when there is none of that name (`FOR TABLE <schema>.event_logs
+   * WITH (publish = 'insert', publish_via_partition_root = true)`; the role then needs to own
+   * the table), or made by an operator ahead.
+   * @default '<schema>_event_logs'
+   */
+  readonly publication?: string;
 }
 
 /**
@@ -94,24 +121,49 @@ export interface SubscribeOptions {
 }
 
 /** {@link EventStreamOptions} as a table of specs. @internal */
-export const eventStreamOptions = defineOptions<EventStreamOptions>()('EventStreamOptions', {
-  db: dbSpec(),
-  schema: schemaSpec(),
-  cursorSecret: cursorSecretSpec(),
-  bufferSize: integer({ min: 1 }).default(1000),
-  readSize: integer({ min: 1 }).default(500),
-  listen: boolean().default(true),
-  pollIntervalMs: integer({ min: 1 }).default(1000),
-  closeTimeoutMs: closeTimeoutSpec(),
-  log: logSpec(),
-});
+export const eventStreamOptions = defineOptions<EventStreamOptions>()(
+  'EventStreamOptions',
+  {
+    db: dbSpec(),
+    schema: schemaSpec(),
+    cursorSecret: cursorSecretSpec(),
+    bufferSize: integer({ min: 1 }).default(1000),
+    readSize: integer({ min: 1 }).default(500),
+    listen: boolean().default(true),
+    pollIntervalMs: integer({ min: 1 }).default(1000),
+    closeTimeoutMs: closeTimeoutSpec(),
+    log: logSpec(),
+    source: oneOf(['notify', 'wal']).default('notify'),
+    walConnection: connectionSpec().optional(),
+    publication: text({
+      pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+      accepts: 'a publication name',
+    }).optional("'<schema>_event_logs'"),
+  },
+  (o, _given, field) => {
+    if (o.source === 'wal' && o.walConnection === undefined) {
+      throw new ValidationError(
+        `${field}.walConnection`,
+        'VALIDATION_REQUIRED',
+        "is needed with source: 'wal'",
+      );
+    }
+    return o;
+  },
+);
 
 /** The defaults of {@link EventStreamOptions}. */
 export const DEFAULT_EVENT_STREAM_OPTIONS = Object.freeze(eventStreamOptions.defaults) as Readonly<
   Required<
     Pick<
       EventStreamOptions,
-      'schema' | 'bufferSize' | 'readSize' | 'listen' | 'pollIntervalMs' | 'closeTimeoutMs'
+      | 'schema'
+      | 'bufferSize'
+      | 'readSize'
+      | 'listen'
+      | 'pollIntervalMs'
+      | 'closeTimeoutMs'
+      | 'source'
     >
   >
 >;

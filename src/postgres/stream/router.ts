@@ -4,7 +4,7 @@ import type { StreamPosition } from '../read/position.js';
 import { StreamError } from './errors.js';
 import { itemOf, type StreamRow } from './history.js';
 import { encodePosition } from './position.js';
-import type { AnySubscription } from './subscription.js';
+import type { AnySubscription, StreamItem } from './subscription.js';
 
 /** Live subscribers of one user with the same scope and filters: one test of each row for all. */
 interface Audience {
@@ -61,9 +61,13 @@ export class Router {
 
   /** Hands one settled row to every live subscriber whose scope and filters it matches. */
   route(row: StreamRow): void {
-    const audiences = this.#live.get(row.userId);
+    this.deliver(row.userId, itemOf(row));
+  }
+
+  /** Hands one event of `userId` to every live subscriber whose scope and filters it matches. */
+  deliver(userId: string, item: StreamItem): void {
+    const audiences = this.#live.get(userId);
     if (audiences === undefined) return;
-    const item = itemOf(row);
     for (const audience of audiences.values()) {
       if (audience.matches(item.record)) for (const sub of audience.subs) sub.deliver(item);
     }

@@ -1,6 +1,6 @@
 import type { CursorCodec } from '../cursor/codec.js';
 import type { Session } from '../driver/types.js';
-import { checkTime, readHorizon } from '../read/horizon.js';
+import { checkTime, type Horizon, readHorizon } from '../read/horizon.js';
 import { type HorizonGuard, horizonGuard } from '../read/horizon-guard.js';
 import { ORIGIN, type StreamPosition } from '../read/position.js';
 import { horizonSql } from '../sql/horizon.js';
@@ -8,7 +8,7 @@ import type { TableNames } from '../sql/names.js';
 import type { SubscriberReads } from './history.js';
 import type { SubscribeFrom } from './options.js';
 import { decodeAfter } from './position.js';
-import type { SubscriptionTarget } from './subscription.js';
+import type { StreamItem, SubscriptionTarget } from './subscription.js';
 
 /** What a subscription's start needs of its stream. @internal */
 export interface StartSetup {
@@ -49,33 +49,59 @@ export function subscriptionStart(
       mark: reads.mark,
     };
   }
-  const cursor =
-    from === 'start' || from instanceof Date
-      ? undefined
-      : decodeAfter(setup.codec, from, setup.bindings, FIELD);
+  const begin = positionedStart(from, setup);
   let guard: HorizonGuard | undefined;
   return {
     start: async () => {
-      const [position, marks] = await Promise.all([
-        cursor === undefined ? ORIGIN : cursorPosition(cursor, setup),
-        reads.startMarks(),
-        setup.readHead(),
-      ]);
-      const resumed = cursor === undefined ? undefined : position;
-      const since = from instanceof Date ? from : 'start';
-      guard = await horizonGuard(setup.session, setup.names, since, resumed, FIELD);
-      return { position, settled: marks.settled, target: marks.end };
+      const [started, marks] = await Promise.all([begin(), reads.startMarks(), setup.readHead()]);
+      guard = started.guard;
+      return { position: started.position, settled: marks.settled, target: marks.end };
     },
     mark: reads.mark,
     history: async (after, upTo, limit) => {
       const { items, horizon } = await reads.checkedHistory(after, upTo, limit);
-      // Removed after the start, before this read: it may lack them. The horizon read with the
-      // rows is in their snapshot (a removal raises it in its own transaction); with no rows,
-      // it is read now.
-      if (items.length > 0) guard?.check(horizon, after);
-      else await guard?.read(after);
+      await checkPage(guard, items, horizon, after);
       return items;
     },
+  };
+}
+
+/**
+ * Checks a page of history read after `after` against the horizon: removed after the start,
+ * before this read, it may lack them. The horizon read with the rows is in their snapshot (a
+ * removal raises it in its own transaction); with no rows, it is read now.
+ * @internal
+ */
+export async function checkPage(
+  guard: HorizonGuard | undefined,
+  items: readonly StreamItem[],
+  horizon: Horizon | undefined,
+  after: StreamPosition,
+): Promise<void> {
+  if (items.length > 0) guard?.check(horizon, after);
+  else await guard?.read(after);
+}
+
+/**
+ * The start of a subscription at a position (`'start'`, a `Date`, a cursor, decoded and refused
+ * here, synchronously): resolves that position, and the guard of its history against retention
+ * (a `CursorExpiredError` at once when the start is expired already).
+ * @internal
+ */
+export function positionedStart(
+  from: Exclude<SubscribeFrom, 'now'>,
+  setup: Pick<StartSetup, 'session' | 'names' | 'codec' | 'bindings' | 'reads'>,
+): () => Promise<{ readonly position: StreamPosition; readonly guard: HorizonGuard }> {
+  const cursor =
+    from === 'start' || from instanceof Date
+      ? undefined
+      : decodeAfter(setup.codec, from, setup.bindings, FIELD);
+  return async () => {
+    const position = cursor === undefined ? ORIGIN : await cursorPosition(cursor, setup);
+    const resumed = cursor === undefined ? undefined : position;
+    const since = from instanceof Date ? from : 'start';
+    const guard = await horizonGuard(setup.session, setup.names, since, resumed, FIELD);
+    return { position, guard };
   };
 }
 
@@ -85,7 +111,7 @@ export function subscriptionStart(
  */
 async function cursorPosition(
   cursor: ReturnType<typeof decodeAfter>,
-  setup: StartSetup,
+  setup: Pick<StartSetup, 'session' | 'names' | 'reads'>,
 ): Promise<StreamPosition> {
   if ('stream' in cursor) return cursor.stream;
   const horizon = await readHorizon(setup.session, horizonSql(setup.names));

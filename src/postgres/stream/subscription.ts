@@ -37,13 +37,22 @@ export interface SubscriptionCounters {
 
 /** What a subscription needs of its {@link EventStream}. @internal */
 export interface Feed {
+  /**
+   * Live events come in commit order (from the WAL), each with the position a cursor resumes
+   * from, not in stream order: none is compared with where the subscriber stands.
+   */
+  readonly commitOrder: boolean;
   readonly bufferSize: number;
   readonly readSize: number;
   readonly counters: SubscriptionCounters;
   /** Where the shared reader stands: every row up to it has been read and handed out. */
   head(): StreamPosition;
-  /** From now on, hand the subscriber every live event of its scope. */
-  join(sub: AnySubscription): void;
+  /**
+   * From now on, hand the subscriber every live event of its scope; false when it cannot yet
+   * (from the WAL: events held for it while it read its history were let go, so it reads
+   * once more first).
+   */
+  join(sub: AnySubscription): boolean;
   leave(sub: AnySubscription): void;
   cursor(position: StreamPosition, binding: string): string;
   /**
@@ -310,10 +319,14 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
             await this.#settle();
             return;
           }
+          if (!this.#feed.join(this)) {
+            this.#read = this.#taken as StreamPosition;
+            return;
+          }
           this.#live = true;
-          this.#feed.join(this);
           // Nothing is buffered: every event up to `read` (at least the target) has been taken.
-          this.#signal('caught-up', this.#read);
+          // From the WAL, `read` is past every position: the subscriber stands where it took last.
+          this.#signal('caught-up', this.#feed.commitOrder ? undefined : this.#read);
           return;
         }
         next = this.#readPage(this.#read, upTo);
@@ -375,7 +388,8 @@ export class Subscription<T extends StreamEvent | StreamMarker = StreamEvent>
   deliver(item: StreamItem): void {
     if (
       this.#end !== undefined ||
-      comparePositions(item.position, this.#read as StreamPosition) <= 0
+      (!this.#feed.commitOrder &&
+        comparePositions(item.position, this.#read as StreamPosition) <= 0)
     ) {
       return;
     }

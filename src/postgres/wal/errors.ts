@@ -9,6 +9,11 @@ export type WalErrorCode =
   /** The replication slot does not exist (and was not to be created). */
   | 'WAL_SLOT_MISSING'
   /**
+   * Another connection reads the replication slot (Postgres lets one walsender hold a slot at a
+   * time): a second relay on the slot stands by until it is free.
+   */
+  | 'WAL_SLOT_IN_USE'
+  /**
    * The slot was invalidated by the server (`wal_status = 'lost'`, e.g. past
    * `max_slot_wal_keep_size`): events it had not confirmed may be gone from the WAL. Never
    * recreated silently; see the WAL transport guide for what the operator does.

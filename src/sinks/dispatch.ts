@@ -1,8 +1,8 @@
-import { unlessAborted } from '../../async/wait.js';
-import { PartialWriteError, WriteTimeoutError } from '../../errors.js';
-import type { EventRecord } from '../../event/types.js';
-import { classifyCommonError, type Sink } from '../../sinks/sink.js';
-import { splitRefused } from '../../sinks/split-refused.js';
+import { unlessAborted } from '../async/wait.js';
+import { PartialWriteError, WriteTimeoutError } from '../errors.js';
+import type { EventRecord } from '../event/types.js';
+import { classifyCommonError, type Sink } from './sink.js';
+import { splitRefused } from './split-refused.js';
 
 /**
  * What happens to one claimed event after it was handed to the sinks:
