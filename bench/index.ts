@@ -50,6 +50,7 @@
  * A part that fails is noted on stderr and the run goes on with the next; the exit code is then 1.
  * One run at a time per Postgres server (lib/lock.ts): a second one refuses to start.
  */
+import { logicalServer } from '../scripts/logical-cluster.js';
 import { timelineBench } from './http/timeline.js';
 import { ADMIN_URL, type BenchDatabase, createBenchDatabase } from './lib/database.js';
 import { lockBenchServer } from './lib/lock.js';
@@ -74,6 +75,7 @@ import {
 import { rollupWriteCost } from './postgres/rollup-write.js';
 import { rollupReadsBench } from './postgres/rollups.js';
 import { streamBench } from './postgres/stream.js';
+import { walBench } from './postgres/wal.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
@@ -182,6 +184,22 @@ try {
         'eventrail_bench_stream',
       ),
     );
+  if (wanted('wal'))
+    await part('wal', async () => {
+      const server = await logicalServer();
+      try {
+        // Another server than DATABASE_URL's (WAL_DATABASE_URL's, shared) takes its own lock.
+        const other = new URL(server.url).host !== new URL(ADMIN_URL).host;
+        const unlock = other && !server.created ? await lockBenchServer(server.url) : undefined;
+        try {
+          await onDatabase(walBench, 'eventrail_bench_wal', { adminUrl: server.url });
+        } finally {
+          await unlock?.();
+        }
+      } finally {
+        await server.stop();
+      }
+    });
   if (wanted('inbox'))
     await part('inbox', () =>
       onDatabase((db) => inboxBench(db, Number(process.env.BENCH_INBOX_EVENTS ?? 20_000))),
