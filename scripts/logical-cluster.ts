@@ -8,9 +8,10 @@
  * started here. `stop()` drops that cluster (and only one made here); a cluster left by a killed
  * run (its name carries the pid of a process that is gone) is dropped by the next one.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import pg from 'pg';
 
 /** A logical server: its URL (database `postgres`), and how to undo what was made for it. */
@@ -19,6 +20,15 @@ export interface LogicalServer {
   /** Whether the cluster was made here (and `stop` drops it). */
   readonly created: boolean;
   readonly stop: () => Promise<void>;
+}
+
+/** A cluster made here, which its maker may also restart. */
+export interface OwnCluster extends LogicalServer {
+  /**
+   * Restarts the cluster (fast shutdown: sessions are ended, a checkpoint is written) without
+   * blocking the event loop, so that replication clients in this process keep answering.
+   */
+  readonly restart: () => Promise<void>;
 }
 
 const PREFIX = 'eventrail_wal_';
@@ -37,13 +47,18 @@ async function walLevel(url: string): Promise<string | undefined> {
   }
 }
 
-function freePort(from: number): Promise<number> {
+/** Ports of the clusters configured on this machine, running or not (pg_createcluster refuses them). */
+function clusterPorts(): Set<number> {
+  const listing = execFileSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' });
+  return new Set(listing.split('\n').map((line) => Number(line.trim().split(/\s+/)[2])));
+}
+
+function freePort(from: number, taken = clusterPorts()): Promise<number> {
   return new Promise((resolve, reject) => {
+    if (from > 5500) return reject(new Error('no free port for a logical Postgres cluster'));
+    if (taken.has(from)) return resolve(freePort(from + 1, taken));
     const server = createServer();
-    server.once('error', () => {
-      if (from > 5500) reject(new Error('no free port for a logical Postgres cluster'));
-      else resolve(freePort(from + 1));
-    });
+    server.once('error', () => resolve(freePort(from + 1, taken)));
     server.listen(from, '127.0.0.1', () => server.close(() => resolve(from)));
   });
 }
@@ -70,7 +85,10 @@ function dropLeftovers(version: string): void {
     return;
   }
   for (const name of names) {
-    const pid = Number(name.startsWith(PREFIX) ? name.slice(PREFIX.length) : Number.NaN);
+    // `<prefix><pid>` or `<prefix><pid>_<tag>`.
+    const pid = name.startsWith(PREFIX)
+      ? Number.parseInt(name.slice(PREFIX.length), 10)
+      : Number.NaN;
     if (Number.isInteger(pid) && !alive(pid)) {
       try {
         run('pg_dropcluster', ['--stop', version, name]);
@@ -88,10 +106,14 @@ function installedVersion(): string {
   return newest;
 }
 
-async function createCluster(): Promise<LogicalServer> {
+/**
+ * Makes and starts a logical cluster of this process's own (`tag` tells apart several made by one
+ * process), on a free port; `stop` drops it.
+ */
+export async function createCluster(tag?: string): Promise<OwnCluster> {
   const version = installedVersion();
   dropLeftovers(version);
-  const name = `${PREFIX}${process.pid}`;
+  const name = `${PREFIX}${process.pid}${tag ? `_${tag}` : ''}`;
   const port = await freePort(5439);
   try {
     run('pg_createcluster', [
@@ -112,6 +134,11 @@ async function createCluster(): Promise<LogicalServer> {
     ]);
     run('pg_ctlcluster', ['--skip-systemctl-redirect', version, name, 'start']);
   } catch (error) {
+    try {
+      run('pg_dropcluster', ['--stop', version, name]);
+    } catch {
+      // It was not made at all.
+    }
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
     throw new Error(
       `The WAL tests need a Postgres with wal_level = logical. DATABASE_URL's server runs with ` +
@@ -125,6 +152,14 @@ async function createCluster(): Promise<LogicalServer> {
     created: true,
     stop: async () => {
       run('pg_dropcluster', ['--stop', version, name]);
+    },
+    restart: async () => {
+      await promisify(execFile)('pg_ctlcluster', [
+        '--skip-systemctl-redirect',
+        version,
+        name,
+        'restart',
+      ]);
     },
   };
 }

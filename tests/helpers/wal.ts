@@ -1,6 +1,6 @@
 /** Readers and relays on a test database of the logical server, closed when the test ends. */
 import type pg from 'pg';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { MemorySink } from '../../src/index.js';
 import { OutboxWriter, WalRelay, type WalRelayOptions } from '../../src/postgres/index.js';
 import { ReplicationReader, type WalTransaction } from '../../src/postgres/wal/replication.js';
@@ -61,3 +61,41 @@ export function useRelays(db: { readonly pool: pg.Pool; readonly url: string }) 
 
 /** An `OutboxWriter` with the WAL transport. */
 export const walWriter = () => new OutboxWriter({ transport: 'wal' });
+
+/** One event handed to a sink: by which run of a relay (a process, a connection), in which batch. */
+export interface Delivered {
+  readonly run: number;
+  readonly batch: number;
+  readonly id: string;
+}
+
+/**
+ * Checks deliveries (in the order they happened) by relays that followed each other on a slot:
+ * each run delivered a contiguous stretch of the commit order (taken as the order of first
+ * delivery), and started right after the run before it or inside it at the start of one of its
+ * batches: the events delivered twice are the previous run's unconfirmed tail. Returns how many
+ * each run delivered again.
+ */
+export function checkResumed(deliveries: readonly Delivered[]): number[] {
+  const position = new Map<string, number>();
+  for (const d of deliveries) if (!position.has(d.id)) position.set(d.id, position.size);
+  const runs = new Map<number, Delivered[]>();
+  for (const d of deliveries) runs.set(d.run, [...(runs.get(d.run) ?? []), d]);
+  const at = (d: Delivered | undefined) => position.get(d?.id ?? '') as number;
+  let previous: Delivered[] = [];
+  const again: number[] = [];
+  for (const run of runs.values()) {
+    const stretch = run.map(at);
+    expect(stretch.every((p, i) => i === 0 || p === (stretch[i - 1] as number) + 1)).toBe(true);
+    const end = previous.length === 0 ? -1 : at(previous[previous.length - 1]);
+    const start = stretch[0] as number;
+    expect(start).toBeLessThanOrEqual(end + 1);
+    if (start <= end) {
+      const first = previous.findIndex((d) => at(d) === start);
+      expect(first === 0 || previous[first - 1]?.batch !== previous[first]?.batch).toBe(true);
+    }
+    again.push(Math.max(0, end + 1 - start));
+    previous = run;
+  }
+  return again;
+}

@@ -12,7 +12,7 @@ import { WalRelay } from '../../src/postgres/index.js';
 import { root } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { commitToOutbox, outboxEvents } from '../helpers/outbox.js';
-import { walWriter } from '../helpers/wal.js';
+import { checkResumed, walWriter } from '../helpers/wal.js';
 
 const db = useTestDatabase({ server: 'logical' });
 const children: ChildProcess[] = [];
@@ -111,30 +111,9 @@ describe('a WAL relay process SIGKILLed every 2 s', () => {
     all = await delivered();
     expect(new Set(all.map((r) => r.event_id))).toEqual(new Set(ids));
 
-    // Commit order as first delivered; each process delivered a contiguous run of it.
-    const position = new Map<string, number>();
-    for (const r of all) if (!position.has(r.event_id)) position.set(r.event_id, position.size);
-    const runs = new Map<number, typeof all>();
-    for (const r of all) runs.set(r.process, [...(runs.get(r.process) ?? []), r]);
-    let previous: typeof all = [];
-    const duplicates: number[] = [];
-    for (const run of runs.values()) {
-      const at = run.map((r) => position.get(r.event_id) as number);
-      expect(at.every((p, i) => i === 0 || p === (at[i - 1] as number) + 1)).toBe(true);
-      // Where it starts: right after the previous run, or inside it at one of its batch starts.
-      const end =
-        previous.length === 0
-          ? -1
-          : (position.get(previous[previous.length - 1]?.event_id ?? '') as number);
-      const start = at[0] as number;
-      expect(start).toBeLessThanOrEqual(end + 1);
-      if (start <= end) {
-        const first = previous.findIndex((r) => position.get(r.event_id) === start);
-        expect(first === 0 || previous[first - 1]?.batch !== previous[first]?.batch).toBe(true);
-      }
-      duplicates.push(Math.max(0, end + 1 - start));
-      previous = run;
-    }
+    const duplicates = checkResumed(
+      all.map((r) => ({ run: r.process, batch: r.batch, id: r.event_id })),
+    );
     console.log(
       `wal relay SIGKILL: ${n} processes, ${all.length - TOTAL} duplicates (per takeover ${duplicates.join(',')}), active after ${takeovers.map((t) => Math.round(t)).join(',')} ms`,
     );

@@ -47,7 +47,7 @@ interface Joining {
  * publication, in commit order, at commit; each is handed to the live subscribers of its scope,
  * and held for those still reading their history. Each event's cursor resumes from the settled
  * mark read last before its transaction committed (see {@link Floors}), read every
- * `pollIntervalMs`. Every transaction is confirmed once handed over: the slot holds no WAL back.
+ * `pollIntervalMs`, when what was handed over is confirmed too: the slot holds no WAL back.
  * @internal
  */
 export class WalFeed {
@@ -61,6 +61,8 @@ export class WalFeed {
   #streaming = false;
   /** A reading of the floor is under way (one at a time, so they come in order). */
   #reading = false;
+  /** The end of the last transaction handed over: confirmed at each reading of the floor. */
+  #handled = 0n;
   #run: Promise<void> | undefined;
   #closed = false;
 
@@ -141,7 +143,7 @@ export class WalFeed {
     try {
       for await (const tx of source.transactions()) {
         this.#handle(tx);
-        source.confirm(tx.endLsn);
+        this.#handled = tx.endLsn;
       }
     } catch (error) {
       if (this.#closed) return;
@@ -174,6 +176,9 @@ export class WalFeed {
   }
 
   async #readFloor(): Promise<void> {
+    // Nothing to read again: everything handed over is confirmed (one message a reading, not
+    // one a transaction), so the slot keeps no WAL back.
+    if (this.#handled > 0n) this.#source?.confirm(this.#handled);
     if (this.#reading) return;
     this.#reading = true;
     try {
@@ -197,6 +202,7 @@ export class WalFeed {
     const source = this.#source;
     this.#source = undefined;
     this.#floors = new Floors();
+    this.#handled = 0n;
     const ended = source?.close();
     if (signal === undefined) {
       await ended?.catch(() => {});

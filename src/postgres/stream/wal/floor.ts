@@ -6,6 +6,9 @@ export interface FloorReading {
   readonly lsn: bigint;
 }
 
+/** Readings kept at most: one a `pollIntervalMs` while no transaction passes them. */
+const MAX_READINGS = 64;
+
 /**
  * Where a cursor of an event from the WAL resumes. A settled mark read (in a snapshot taken)
  * before a transaction's commit record was written is below the id of every transaction that
@@ -19,8 +22,13 @@ export class Floors {
   /** Readings not yet passed by the transactions handed over, oldest first. */
   readonly #readings: { readonly lsn: bigint; readonly position: StreamPosition }[] = [];
 
-  /** Records a reading (read after every one recorded before). */
+  /**
+   * Records a reading (read after every one recorded before). Past `MAX_READINGS` not yet
+   * passed (a quiet publication), the second oldest goes: a commit that would have taken it
+   * takes the one before, lower (its cursors repeat more, and lose nothing).
+   */
   add(reading: FloorReading): void {
+    if (this.#readings.length >= MAX_READINGS) this.#readings.splice(1, 1);
     // One position object per reading: its cursor is sealed once for all its events.
     this.#readings.push({ lsn: reading.lsn, position: { tx: reading.tx, id: NIL_ID } });
   }
