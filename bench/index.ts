@@ -47,7 +47,8 @@
  * (BENCH_LATENCY_EVENTS); wal-stream-sse-<n>, commit → SSE p99 of source 'wal' against 'notify'
  * at BENCH_WAL_SUBSCRIBERS (default 1000), and -held with a transaction open
  * BENCH_WAL_HOLD_SECONDS (default 30), late events counted until BENCH_WAL_HOLD_DRAIN_MS (default
- * 10000) after the writer stopped,
+ * 10000) after the writer stopped (BENCH_WAL, a comma-separated list of delivered, latency,
+ * stream, runs only those, default all),
  * timeline (only when named: it needs Chromium): the timeline page on sessions of 1,000, 10,000
  * and 100,000 events, see http/timeline.ts (BENCH_TIMELINE_SIZES, BENCH_TIMELINE_BURSTS).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database

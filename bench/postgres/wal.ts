@@ -15,12 +15,16 @@
  * run, writes and delivery, per event; median of the rounds) and `outboxRowsInserted`
  * (n_tup_ins of event_outbox over the run from pg_stat_user_tables; most of the rounds; the
  * WAL's goal is 0, the table's shows the counter works). The relay's lines have `vsTable4`
- * (goal 2) and `vsTable1`: its rate over the publishers' at the same setting.
+ * (goal 2) and `vsTable1`: its rate over the publishers' at the same setting. Then
+ * `wal-outbox-rows`, the sum over every relay run, and `wal-bytes-per-event`, the relay's median
+ * beside 4 publishers' (all workloads and settings).
  *
  * Commit → sink latency (`wal-latency`): one event per transaction, 5–15 ms apart,
  * BENCH_LATENCY_EVENTS (default 200), the relay and one publisher (NOTIFY) at their defaults.
  *
  * Stream (`wal-stream-sse-*`): see streamSources in stream.ts.
+ *
+ * BENCH_WAL, a comma-separated list of delivered, latency, stream, runs only those.
  */
 import type { BenchDatabase } from '../lib/database.js';
 import { median, note, report } from '../lib/report.js';
@@ -121,6 +125,28 @@ async function delivered(db: BenchDatabase): Promise<void> {
       rounds: REPEATS,
     });
   }
+  const runsOf = (peer: Peer, workers: number) =>
+    candidates.filter((c) => c.peer === peer && c.workers === workers).flatMap((c) => c.runs);
+  const wal = runsOf(walRelay, 1);
+  const table = runsOf(eventrail, 4);
+  report({
+    scenario: 'wal-outbox-rows',
+    unit: 'rows inserted into event_outbox during the WAL runs (pg_stat_user_tables)',
+    value: wal.reduce((n, r) => n + r.outboxRowsInserted, 0),
+    runs: wal.length,
+    tableRowsPerRun: median(table.map((r) => r.outboxRowsInserted)),
+    goal: 0,
+  });
+  const walBytes = median(wal.map((r) => r.walBytesPerEvent));
+  const tableBytes = median(table.map((r) => r.walBytesPerEvent));
+  report({
+    scenario: 'wal-bytes-per-event',
+    unit: 'WAL bytes per event, writes and delivery (median of the runs)',
+    value: walBytes,
+    tableBytesPerEvent: tableBytes,
+    vsTable: walBytes / tableBytes,
+    runs: wal.length,
+  });
 }
 
 /** Commit → sink p50/p99, the relay beside one table publisher, both at their defaults. */
@@ -138,14 +164,19 @@ async function sinkLatency(db: BenchDatabase): Promise<void> {
   }
 }
 
+/** The parts named in BENCH_WAL (comma-separated: delivered, latency, stream), else all. */
 export async function walBench(db: BenchDatabase): Promise<void> {
-  const uninstall = await installPeers(db);
-  try {
-    await delivered(db);
-    await sinkLatency(db);
-  } finally {
-    await uninstall();
+  const parts = process.env.BENCH_WAL?.split(',');
+  const only = (name: string) => parts === undefined || parts.includes(name);
+  if (only('delivered') || only('latency')) {
+    const uninstall = await installPeers(db);
+    try {
+      if (only('delivered')) await delivered(db);
+      if (only('latency')) await sinkLatency(db);
+    } finally {
+      await uninstall();
+    }
+    await db.reset();
   }
-  await db.reset();
-  await streamSources(db);
+  if (only('stream')) await streamSources(db);
 }
