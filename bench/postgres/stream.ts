@@ -244,13 +244,14 @@ async function measure(
 
 /**
  * CPU time (ms) used so far by each Postgres backend of the server under test (every client
- * connection to the bench database but the load process's and the probes'), by pid; a backend
- * not readable in /proc (a remote server, one that just ended) is left out.
+ * connection to the bench database but the load process's and the probes', and the WAL senders
+ * decoding for a stream with `source: 'wal'`), by pid; a backend not readable in /proc (a remote
+ * server, one that just ended) is left out.
  */
 async function serverBackendsCpuMs(probe: pg.Pool): Promise<Map<number, number>> {
   const { rows } = await probe.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
-       AND backend_type = 'client backend'
+       AND backend_type IN ('client backend', 'walsender')
        AND application_name NOT IN ('eventrail-bench-load', $1)`,
     [PROBE],
   );
