@@ -66,6 +66,22 @@ const CONSUMERS: readonly Consumer[] = [
 
 type Run = Awaited<ReturnType<typeof throughput>>;
 
+/** What of the server's configuration moves these figures most; printed on their lines. */
+type ServerSettings = Readonly<Record<'fsync' | 'synchronousCommit', string>>;
+
+async function serverSettings(db: BenchDatabase): Promise<ServerSettings> {
+  const pool = db.pool(1);
+  try {
+    const { rows } = await pool.query<ServerSettings>(
+      `SELECT current_setting('fsync') AS fsync,
+         current_setting('synchronous_commit') AS "synchronousCommit"`,
+    );
+    return rows[0] as ServerSettings;
+  } finally {
+    await pool.end();
+  }
+}
+
 /** How a consumer is named in its line: eventrail's by transport, a peer library as `peer`. */
 function named({ peer, workers }: Consumer) {
   if (peer === walRelay) return { transport: 'wal', consumer: 'WalRelay' };
@@ -73,7 +89,7 @@ function named({ peer, workers }: Consumer) {
   return { peer: peer.name, consumer: `${peer.name} ×${workers}` };
 }
 
-async function delivered(db: BenchDatabase): Promise<void> {
+async function delivered(db: BenchDatabase, server: ServerSettings): Promise<void> {
   const candidates = Object.entries(WORKLOADS).flatMap(([workload, load]) =>
     CONSUMERS.map((c) => ({ ...c, workload, load, runs: [] as Run[] })),
   );
@@ -123,6 +139,7 @@ async function delivered(db: BenchDatabase): Promise<void> {
           }
         : {}),
       rounds: REPEATS,
+      ...server,
     });
   }
   const runsOf = (peer: Peer, workers: number) =>
@@ -134,6 +151,7 @@ async function delivered(db: BenchDatabase): Promise<void> {
     unit: 'rows inserted into event_outbox during the WAL runs (pg_stat_user_tables)',
     value: wal.reduce((n, r) => n + r.outboxRowsInserted, 0),
     runs: wal.length,
+    ...server,
     tableRowsPerRun: median(table.map((r) => r.outboxRowsInserted)),
     goal: 0,
   });
@@ -146,11 +164,12 @@ async function delivered(db: BenchDatabase): Promise<void> {
     tableBytesPerEvent: tableBytes,
     vsTable: walBytes / tableBytes,
     runs: wal.length,
+    ...server,
   });
 }
 
 /** Commit → sink p50/p99, the relay beside one table publisher, both at their defaults. */
-async function sinkLatency(db: BenchDatabase): Promise<void> {
+async function sinkLatency(db: BenchDatabase, server: ServerSettings): Promise<void> {
   for (const peer of [walRelay, eventrail]) {
     const measured = await latency(db, peer, 'defaults');
     report({
@@ -160,6 +179,7 @@ async function sinkLatency(db: BenchDatabase): Promise<void> {
       ...measured,
       unit: 'ms commit → sink, p50',
       ...(peer === walRelay ? { goalP99Ms: 5 } : {}),
+      ...server,
     });
   }
 }
@@ -171,8 +191,9 @@ export async function walBench(db: BenchDatabase): Promise<void> {
   if (only('delivered') || only('latency')) {
     const uninstall = await installPeers(db);
     try {
-      if (only('delivered')) await delivered(db);
-      if (only('latency')) await sinkLatency(db);
+      const server = await serverSettings(db);
+      if (only('delivered')) await delivered(db, server);
+      if (only('latency')) await sinkLatency(db, server);
     } finally {
       await uninstall();
     }
