@@ -86,3 +86,4 @@ export type { WalRelayEvents } from './wal/events.js';
 export type { WalRelayMetrics, WalRelayState } from './wal/metrics.js';
 export type { WalRelayOptions } from './wal/options.js';
 export { WalRelay, type WalRelayCloseSummary } from './wal/relay.js';
+export type { ReplicationConnection } from './wal/replication.js';

@@ -44,6 +44,8 @@ const rabbit = (o?: object) =>
 const natsSink = (o?: object) =>
   new nats.NatsSink({ servers: 'nats://127.0.0.1:1', stream: { name: 's' }, ...o });
 const api = () => new http.EventsApi({ queries, resolveCaller: () => null });
+const walOptions = { db, connection: 'postgres://127.0.0.1:1/x', publish: async () => {} };
+const walRelay = () => new postgres.WalRelay(walOptions);
 
 interface Case {
   /** What is called, as a user writes it: `new EventLogger`, `OutboxAdmin.purgePublished`. */
@@ -69,6 +71,7 @@ const CLOSABLE: Record<string, () => { close(options?: never): Promise<unknown> 
   RabbitMQSink: () => rabbit(),
   NatsSink: () => natsSink(),
   EventsApi: api,
+  WalRelay: walRelay,
   Instrumentation: () => otel.instrument(),
 };
 
@@ -102,7 +105,8 @@ const CASES: Case[] = [
   { name: 'normalizeEvent', call: (o) => core.normalizeEvent({ type: 't', userId: 'u' }, o as never), valid: { maxPayloadBytes: 100 }, required: false },
   // eventrail/postgres
   { name: 'new PostgresSink', call: (o) => new postgres.PostgresSink(o as never), valid: { db, name: 'p' }, required: true },
-  { name: 'new OutboxWriter', call: (o) => new postgres.OutboxWriter(o as never), valid: { notify: false, schema: 'app' }, required: false },
+  { name: 'new OutboxWriter', call: (o) => new postgres.OutboxWriter(o as never), valid: { notify: false, schema: 'app', transport: 'wal' }, required: false },
+  { name: 'new WalRelay', call: (o) => new postgres.WalRelay(o as never), valid: { ...walOptions, slot: 's', maxBatchSize: 10 }, required: true },
   { name: 'new OutboxPublisher', call: (o) => new postgres.OutboxPublisher(o as never), valid: { db, sinks: [sink], listen: false }, required: true },
   { name: 'OutboxPublisher.purgePublished', call: (o) => publisher().purgePublished(o as never), valid: { olderThanMs: 1000 }, required: true },
   { name: 'OutboxPublisher.reprocessFailed', call: (o) => publisher().reprocessFailed(o as never), valid: { types: ['t'] }, required: false, field: 'filter' },
@@ -153,6 +157,7 @@ const CASES: Case[] = [
   { name: 'new EventLogger (sinks[0])', call: (o) => new core.EventLogger({ sinks: [o] as never }), valid: { sink, flushSize: 5 }, required: true, field: 'options.sinks[0]' },
   { name: 'new EventLogger (retry)', call: (o) => new core.EventLogger({ sinks: [sink], retry: o as never }), valid: { retries: 1 }, required: false, field: 'options.retry' },
   { name: 'new OutboxPublisher (retry)', call: (o) => new postgres.OutboxPublisher({ db, sinks: [sink], retry: o as never }), valid: { minDelayMs: 10 }, required: false, field: 'options.retry' },
+  { name: 'new WalRelay (retry)', call: (o) => new postgres.WalRelay({ ...walOptions, retry: o as never }), valid: { maxDelayMs: 1000 }, required: false, field: 'options.retry' },
   { name: 'new RabbitMQSink (reconnect)', call: (o) => rabbit({ reconnect: o }), valid: { factor: 3 }, required: false, field: 'options.reconnect' },
   { name: 'new RabbitMQSink (queues[0])', call: (o) => rabbit({ queues: [o] }), valid: { queue: 'q', bindingKeys: ['a.#'] }, required: true, field: 'options.queues[0]' },
   { name: 'new NatsSink (reconnect)', call: (o) => natsSink({ reconnect: o }), valid: { jitter: 'none' }, required: false, field: 'options.reconnect' },
@@ -206,6 +211,7 @@ const NO_OPTIONS_METHODS: Readonly<Record<string, string>> = {
   'OutboxPublisher.stats': 'takes nothing',
   'OutboxPublisher.counts': 'takes nothing',
   'OutboxAdmin.stats': 'takes nothing',
+  'WalRelay.start': 'takes nothing',
   'OutboxAdmin.counts': 'takes nothing',
   'Inbox.handle': 'takes a transaction, an event and the work',
   'MaintenanceTimer.start': 'takes nothing',
@@ -235,6 +241,7 @@ const NO_OPTIONS_METHODS: Readonly<Record<string, string>> = {
       'EventsApi',
       'EventQueries',
       'Inbox',
+      'WalRelay',
     ].map((part) => [`${part}.metrics`, 'takes nothing']),
   ),
 };

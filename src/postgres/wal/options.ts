@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { ValidationError } from '../../errors.js';
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
 import { instanceId } from '../../lifecycle/instance.js';
@@ -11,7 +10,7 @@ import { type PublishFunction, targetSinks, targetSpecs } from '../../sinks/targ
 import { dbSpec, unwrapDatabase } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 import { schemaSpec } from '../sql/names.js';
-import { connectionSpec, slotSpec } from './replication.js';
+import { connectionSpec, type ReplicationConnection, slotSpec } from './replication.js';
 
 /** Options of {@link WalRelay}. */
 export interface WalRelayOptions {
@@ -26,7 +25,7 @@ export interface WalRelayOptions {
    * give the server's own address here.
    * @default the connection parameters of `db`
    */
-  readonly connection?: string | pg.ClientConfig;
+  readonly connection?: ReplicationConnection;
   /**
    * The logical replication slot (plugin `pgoutput`) the relay reads, and the name of the
    * publication it asks for (one with no tables: messages need none). Relays of one slot share
@@ -111,14 +110,14 @@ export interface ResolvedRelayOptions
   extends Omit<Resolved<typeof specs>, 'id' | 'sinks' | 'publish' | 'connection'> {
   readonly id: string;
   readonly sinks: readonly Sink[];
-  readonly connection: string | pg.ClientConfig;
+  readonly connection: ReplicationConnection;
 }
 
 /** The connection parameters of a `pg` Pool (its options) or Client; undefined for others. */
-function connectionOf(db: PgDatabase): pg.ClientConfig | undefined {
+function connectionOf(db: PgDatabase): ReplicationConnection | undefined {
   const client = unwrapDatabase(db, 'options.db') as {
-    options?: pg.ClientConfig;
-    connectionParameters?: pg.ClientConfig;
+    options?: Record<string, unknown>;
+    connectionParameters?: Record<string, unknown>;
   };
   if ('totalCount' in client && client.options) return client.options;
   const p = client.connectionParameters;

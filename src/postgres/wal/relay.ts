@@ -33,7 +33,7 @@ export interface WalRelayCloseSummary extends CloseSummary {
   readonly unconfirmed: number;
 }
 
-/** Transactions read ahead of the sinks, in events (times `maxBatchSize`). */
+/** Transactions read ahead of the sinks, in multiples of `maxBatchSize`. */
 const READ_AHEAD = 4;
 
 /**
@@ -127,7 +127,10 @@ export class WalRelay
   /** A snapshot of the relay's counters (synchronous). */
   metrics(): WalRelayMetrics {
     const reader = this.#reading?.reader;
-    const lag = reader ? reader.serverLsn - reader.confirmedLsn : 0n;
+    // The reader also confirms the server's position while idle and caught up.
+    if (reader && reader.confirmedLsn > (this.#confirmed ?? 0n))
+      this.#confirmed = reader.confirmedLsn;
+    const lag = reader && reader.confirmedLsn > 0n ? reader.serverLsn - reader.confirmedLsn : 0n;
     return this.#counters.snapshot({
       confirmedLsn: this.#confirmed === undefined ? null : formatLsn(this.#confirmed),
       lagBytes: lag > 0n ? Number(lag) : 0,
@@ -210,7 +213,8 @@ export class WalRelay
     const pumped = this.#pump(reading).catch((error: unknown) => {
       failure = error;
     });
-    while (!this.#stop.signal.aborted) {
+    // Once the connection failed nothing more can be confirmed: what is queued comes again.
+    while (!this.#stop.signal.aborted && failure === undefined) {
       if (reading.queue.length === 0) {
         if (reading.ended) break;
         await new Promise<void>((resolve) => {

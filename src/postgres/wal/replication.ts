@@ -34,13 +34,20 @@ export interface WalTransaction {
   readonly inserts: readonly WalInsert[];
 }
 
+/**
+ * Where a replication connection goes: a connection string, or the config of a `pg` Client
+ * (`host`, `port`, `user`, `password`, `database`, `ssl`, ...). The connection is opened with
+ * `replication: 'database'`.
+ */
+export type ReplicationConnection = string | { readonly [option: string]: unknown };
+
 /** Options of {@link ReplicationReader}. */
 export interface ReplicationReaderOptions {
   /**
    * The database to replicate from: a connection string or a `pg` client config. The reader opens
    * its own connection with `replication: 'database'`; the role needs `REPLICATION`.
    */
-  readonly connection: string | pg.ClientConfig;
+  readonly connection: ReplicationConnection;
   /** The logical replication slot (plugin `pgoutput`) to read; it must exist. */
   readonly slot: string;
   /** Publications whose row changes are streamed besides the messages (which need none). */
@@ -66,9 +73,9 @@ export const slotSpec = () =>
 
 /** Where a replication connection goes. @internal */
 export const connectionSpec = () =>
-  custom('a connection string or a pg client config', (value, field) => {
+  custom<ReplicationConnection>('a connection string or a pg client config', (value, field) => {
     if (typeof value === 'string' && value.length > 0) return value;
-    if (typeof value === 'object' && value !== null) return value as pg.ClientConfig;
+    if (typeof value === 'object' && value !== null) return value as ReplicationConnection;
     throw new ValidationError(field, 'VALIDATION_TYPE', 'must be a connection string or config');
   });
 
