@@ -79,6 +79,7 @@ export {
   type EventStreamOptions,
   type SubscribeFrom,
   type SubscribeOptions,
+  type WalConnectionConfig,
 } from './stream/options.js';
 export { type StreamEvent, Subscription } from './stream/subscription.js';
 export { WalError, type WalErrorCode } from './wal/errors.js';

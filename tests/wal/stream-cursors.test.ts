@@ -99,3 +99,22 @@ describe('a cursor of the NOTIFY stream', () => {
     expect(resumed.ids()).toEqual([ids[1], ids[2], next]);
   });
 });
+
+it('hands over from the WAL the very record a read of the table gives, every field', async () => {
+  const user = 'every-field';
+  const wal = collect(fromWal.subscribe({ userId: user }));
+  const notify = collect(fromNotify.subscribe({ userId: user }));
+  await Promise.all([wal.started(), notify.started()]);
+  await db.pool.query(
+    `INSERT INTO eventrail.event_logs (id, event_type, user_id, project_id, tenant_id, session_id,
+       agent_id, aggregate_type, aggregate_id, workflow_id, correlation_id, source, payload,
+       error_code, tool_name, approval_status, routing_key, priority, occurred_at, trace_id, span_id)
+     VALUES ($1, 'T', $2, 'p', 't', 's', 'a', 'order', 'o-1', 'w', 'c', 'src',
+       '{"n": 1.5, "s": "é\\"", "deep": {"list": [1, null]}}', 'E1', 'tool', 'approved', 'rk', 7,
+       '2026-03-04 05:06:07.891234+02', 'trace', 'span')`,
+    [randomUUID(), user],
+  );
+  await Promise.all([wal.until(1), notify.until(1)]);
+  expect(wal.events[0]?.event).toEqual(notify.events[0]?.event);
+  expect(wal.events[0]?.event.occurredAt.toISOString()).toBe('2026-03-04T03:06:07.891Z');
+});

@@ -7,8 +7,7 @@ import { toExecutor, unwrapDatabase } from '../driver/executor.js';
 import type { Executor } from '../driver/types.js';
 import { checkListenable } from '../notify/listener.js';
 import { type EventFilters, resolveFilters } from '../read/filters.js';
-import type { StreamPosition } from '../read/position.js';
-import { ORIGIN } from '../read/position.js';
+import { ORIGIN, type StreamPosition } from '../read/position.js';
 import { type QueryScope, resolveScope } from '../read/scope.js';
 import { type TableNames, tableNames } from '../sql/names.js';
 import { type StreamSql, streamSql } from '../sql/stream.js';
@@ -22,6 +21,7 @@ import type { EventStreamCloseSummary, EventStreamMetrics } from './metrics.js';
 import {
   type EventStreamOptions,
   eventStreamOptions,
+  type SubscribeFrom,
   type SubscribeOptions,
   subscribeOptions,
 } from './options.js';
@@ -38,7 +38,7 @@ import {
 import { WalFeed } from './wal/feed.js';
 import { openTemporarySlot } from './wal/open.js';
 import { defaultPublication } from './wal/publication.js';
-import { walSubscriptionStart } from './wal/start.js';
+import { type WalStartSetup, walSubscriptionStart } from './wal/start.js';
 import { Tap } from './wal/tap.js';
 
 /** The later of two times (`a` absent: `b`). */
@@ -56,8 +56,12 @@ const later = (a: Date | null, b: Date) => (a !== null && a > b ? a : b);
  * position already passed: no gap, no repeat. A long transaction in the database holds new
  * events back until it ends.
  *
+ * With `source: 'wal'`, live events come instead from a temporary logical replication slot
+ * streaming `event_logs`' inserts: at commit, in commit order, held back by nothing (see
+ * `EventStreamOptions.source`).
+ *
  * Nothing starts before the first subscription; `close()` ends every subscription and releases
- * the LISTEN connection.
+ * the LISTEN connection (and the slot).
  */
 export class EventStream
   extends ListenerSafeEmitter<EventStreamEvents>
@@ -178,17 +182,11 @@ export class EventStream
       reads,
     };
     const wal = this.#wal;
-    const tap = new Tap(s.userId, matches, this.#bufferSize);
-    const fromWal =
-      wal &&
-      walSubscriptionStart(from, {
-        ...setup,
-        tap,
-        ready: () => wal.ready(),
-        hold: () => wal.hold(sub, tap, fromWal?.live ?? (() => [])),
-      });
+    const tap = wal && new Tap(s.userId, matches, this.#bufferSize);
     const begin =
-      fromWal ?? subscriptionStart(from, { ...setup, readHead: () => reader.readHead() });
+      wal && tap
+        ? this.#startFromWal(wal, from, { ...setup, tap }, () => sub)
+        : subscriptionStart(from, { ...setup, readHead: () => reader.readHead() });
     const sub: AnySubscription = new Subscription<StreamEvent | StreamMarker>(this.#feed, {
       userId: s.userId,
       matches,
@@ -257,6 +255,21 @@ export class EventStream
     this.#wal?.leave(sub);
     // Nobody reads: the next subscriber starts from a fresh head.
     if (this.#all.size === 0) this.#reader.reset();
+  }
+
+  /** The start of a subscription from the WAL: its tap holds for it from its start on. */
+  #startFromWal(
+    wal: WalFeed,
+    from: SubscribeFrom,
+    setup: Omit<WalStartSetup, 'ready' | 'hold'>,
+    sub: () => AnySubscription,
+  ) {
+    const start = walSubscriptionStart(from, {
+      ...setup,
+      ready: () => wal.ready(),
+      hold: () => wal.hold(sub(), setup.tap, start.live),
+    });
+    return start;
   }
 
   /** The feed from the WAL of these options: its events go to the router. */

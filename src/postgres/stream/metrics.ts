@@ -9,13 +9,19 @@ export interface EventStreamMetrics {
   readonly delivered: number;
   /** Subscribers ended with a `SubscriberLaggedError` for falling `bufferSize` events behind. */
   readonly lagged: number;
-  /** Shared reads done (each reads up to `readSize` rows after the head, for every subscriber). */
+  /**
+   * Shared reads done (each reads up to `readSize` rows after the head, for every subscriber);
+   * with `source: 'wal'`, transactions the slot handed over.
+   */
   readonly reads: number;
   /** Faults reported as `error` events: failed shared reads, `onReady` callbacks that threw. */
   readonly errors: number;
-  /** Whether the LISTEN connection is up (always false with `listen: false` or a plain Client). */
+  /**
+   * Whether the LISTEN connection is up (always false with `listen: false` or a plain Client);
+   * with `source: 'wal'`, whether the slot streams.
+   */
   readonly listening: boolean;
-  /** Duration of each shared read, in milliseconds. */
+  /** Duration of each shared read (with `source: 'wal'`, of handing over a transaction), in ms. */
   readonly readDurationMs: DurationSummary;
 }
 

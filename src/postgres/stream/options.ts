@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { ValidationError } from '../../errors.js';
 import { closeTimeoutSpec } from '../../lifecycle/close.js';
 import { type LifecycleLog, logSpec } from '../../lifecycle/log.js';
@@ -59,12 +58,13 @@ export interface EventStreamOptions {
    */
   readonly log?: LifecycleLog;
   /**
-   * Where live events come from. `'notify'`: NOTIFY wakes a read of `event_logs` in
-   * `(tx_id, id)` order below the oldest transaction still open, so a long transaction holds
-   * every subscriber back. `'wal'`: the inserts into `event_logs`, through a publication and a
-   * temporary logical replication slot (needs `wal_level = logical`, a role with `REPLICATION`,
-   * and `walConnection`), in commit order at commit, held back by nothing (see the guide's
-   * "From the WAL" for its cursors).
+   * Where live events come from: `'notify'` (a read of `event_logs` woken by NOTIFY, held back
+   * by any transaction still open) or `'wal'` (its inserts from logical decoding, at commit, in
+   * commit order, held back by nothing). `'notify'` reads in `(tx_id, id)` order below the
+   * oldest transaction still open, so a long transaction holds every subscriber back. `'wal'`
+   * streams the inserts into `event_logs` through a publication and a temporary logical
+   * replication slot (needs `wal_level = logical`, a role with `REPLICATION`, and
+   * `walConnection`); see the guide's "From the WAL" for its cursors.
    * @default 'notify'
    */
   readonly source?: 'notify' | 'wal';
@@ -74,16 +74,22 @@ export interface EventStreamOptions {
    * database as `db`).
    * @default none
    */
-  readonly walConnection?: string | pg.ClientConfig;
+  readonly walConnection?: string | WalConnectionConfig;
   /**
    * With `source: 'wal'`: the publication of `event_logs`' inserts the slot streams, made at
    * the first subscription when there is none of that name (`FOR TABLE <schema>.event_logs
    * WITH (publish = 'insert', publish_via_partition_root = true)`; the role then needs to own
    * the table), or made by an operator ahead.
-   * @default '<schema>_event_logs'
+   * @default the schema's name and `_event_logs`
    */
   readonly publication?: string;
 }
+
+/**
+ * A `pg` client config (`host`, `port`, `user`, `password`, `database`, `ssl`, ...), as
+ * `new pg.Client(config)` takes it.
+ */
+export type WalConnectionConfig = { readonly [key: string]: unknown };
 
 /**
  * Where a subscription starts: `'start'` (every event of its scope and filters that retention
@@ -138,7 +144,7 @@ export const eventStreamOptions = defineOptions<EventStreamOptions>()(
     publication: text({
       pattern: /^[a-z_][a-z0-9_]{0,62}$/,
       accepts: 'a publication name',
-    }).optional("'<schema>_event_logs'"),
+    }).optional("the schema's name and `_event_logs`"),
   },
   (o, _given, field) => {
     if (o.source === 'wal' && o.walConnection === undefined) {

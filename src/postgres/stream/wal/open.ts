@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ReplicationReader } from '../../wal/replication.js';
 
+/** The settings `walRow` reads the rows' text in. @internal */
+export const TEXT_FORMAT = '-c DateStyle=ISO -c TimeZone=UTC';
+
 /** What the stream uses of a replication reader. @internal */
 export type WalSource = Pick<ReplicationReader, 'start' | 'transactions' | 'confirm' | 'close'>;
 
@@ -17,5 +20,13 @@ export function openTemporarySlot(
   publication: string,
 ): WalSource {
   const slot = `eventrail_stream_${randomBytes(8).toString('hex')}`;
-  return new ReplicationReader({ connection, slot, publications: [publication], temporary: true });
+  const config = typeof connection === 'string' ? { connectionString: connection } : connection;
+  // The rows' times come as text in the session's DateStyle and TimeZone: made ISO and UTC.
+  const options = [config.options, TEXT_FORMAT].filter(Boolean).join(' ');
+  return new ReplicationReader({
+    connection: { ...config, options },
+    slot,
+    publications: [publication],
+    temporary: true,
+  });
 }

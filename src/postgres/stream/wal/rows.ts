@@ -1,11 +1,9 @@
-import pg from 'pg';
 import type { EventRecord } from '../../../event/types.js';
 import { toRecord } from '../../read/records.js';
 import type { WalInsert } from '../../wal/replication.js';
 
-const parseTime = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (
-  value: string,
-) => Date;
+/** A `timestamptz` as text in DateStyle ISO and TimeZone UTC (`TEXT_FORMAT`): `2026-12-07 11:40:00.123456+00`. */
+const parseTime = (value: string) => new Date(`${value.replace(' ', 'T')}:00`);
 
 /** The `EventRecord` field of each `event_logs` column that is not its name in camelCase. */
 const RENAMED: Readonly<Record<string, string>> = { event_type: 'type', payload: 'payloadJson' };
