@@ -15,7 +15,8 @@
  * run, writes and delivery, per event; median of the rounds) and `outboxRowsInserted`
  * (n_tup_ins of event_outbox over the run from pg_stat_user_tables; most of the rounds; the
  * WAL's goal is 0, the table's shows the counter works). The relay's lines have `vsTable4`
- * (goal 2) and `vsTable1`: its rate over the publishers' at the same setting. Then
+ * (goal 2), its rate over 4 publishers' at the same setting, and `vsTable1`, over one
+ * publisher's at the defaults. Then
  * `wal-outbox-rows`, the sum over every relay run, and `wal-bytes-per-event`, the relay's median
  * beside 4 publishers' (all workloads and settings).
  *
