@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { afterEach, expect } from 'vitest';
 import { MemorySink } from '../../src/index.js';
 import { OutboxWriter, WalRelay, type WalRelayOptions } from '../../src/postgres/index.js';
+import { parseLsn } from '../../src/postgres/wal/lsn.js';
 import { ReplicationReader, type WalTransaction } from '../../src/postgres/wal/replication.js';
 
 /** Readers opened by `openReader`, closed after each test. */
@@ -57,6 +58,15 @@ export function useRelays(db: { readonly pool: pg.Pool; readonly url: string }) 
       return { relay, sink };
     },
   };
+}
+
+/** The confirmed position of a slot as the server has it (0 when unknown). */
+export async function slotPosition(pool: pg.Pool, slot: string): Promise<bigint> {
+  const { rows } = await pool.query<{ lsn: string | null }>(
+    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
+    [slot],
+  );
+  return parseLsn(rows[0]?.lsn ?? '0/0');
 }
 
 /** An `OutboxWriter` with the WAL transport. */

@@ -8,24 +8,17 @@ import { type EventInput, MemorySink, ValidationError } from '../../src/index.js
 import { OutboxPublisher, OutboxWriter, WalError, WalRelay } from '../../src/postgres/index.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { commitToOutbox, outboxEvents, waitFor } from '../helpers/outbox.js';
-import { useRelays, walWriter } from '../helpers/wal.js';
+import { slotPosition, take, useReaders, useRelays, walWriter } from '../helpers/wal.js';
 
 const db = useTestDatabase({ server: 'logical' });
 const relays = useRelays(db);
+const readers = useReaders(() => db.url);
 let slots = 0;
 const slot = () => `delivery_${++slots}`;
 const publishers: OutboxPublisher[] = [];
 afterEach(async () => {
   await Promise.all(publishers.splice(0).map((p) => p.close()));
 });
-
-async function slotPosition(name: string): Promise<string | null> {
-  const { rows } = await db.pool.query<{ lsn: string | null }>(
-    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-    [name],
-  );
-  return rows[0]?.lsn ?? null;
-}
 
 describe('WalRelay with OutboxWriter({ transport: "wal" })', () => {
   it('delivers the record the table outbox publishes, and writes nothing to event_outbox', async () => {
@@ -121,15 +114,23 @@ describe('WalRelay with OutboxWriter({ transport: "wal" })', () => {
     const errors: WalError[] = [];
     relay.on('error', (e) => errors.push(e));
     await relay.start();
-    const before = await slotPosition(name);
+    // A second slot tells where the transaction ends in the WAL.
+    await db.pool.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [`${name}_o`]);
+    const oracle = await readers.start(`${name}_o`, [name]);
     const ids = await commitToOutbox(db.pool, outboxEvents(5), 5, walWriter());
+    const [tx] = await take(oracle.transactions()[Symbol.asyncIterator](), 1);
+    const end = tx?.endLsn ?? 0n;
     await waitFor(() => errors.length >= 1, 20_000, 'the first failure');
-    expect(await slotPosition(name)).toBe(before);
+    expect(await slotPosition(db.pool, name)).toBeLessThan(end);
     await waitFor(() => seen.length === 5, 20_000, 'the delivery');
     expect(seen).toEqual(ids);
     expect(errors.map((e) => e.code)).toEqual(['WAL_DELIVERY', 'WAL_DELIVERY', 'WAL_DELIVERY']);
     expect(errors[0]).toBeInstanceOf(WalError);
-    await waitFor(async () => (await slotPosition(name)) !== before, 20_000, 'the confirmation');
+    await waitFor(
+      async () => (await slotPosition(db.pool, name)) >= end,
+      20_000,
+      'the confirmation',
+    );
     expect(relay.metrics().errors).toBe(3);
   });
 

@@ -4,7 +4,7 @@ import { WalError } from '../../src/postgres/wal/errors.js';
 import { formatLsn, parseLsn } from '../../src/postgres/wal/lsn.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/outbox.js';
-import { take, useReaders } from '../helpers/wal.js';
+import { slotPosition, take, useReaders } from '../helpers/wal.js';
 
 const db = useTestDatabase({ server: 'logical', migrated: false });
 const readers = useReaders(() => db.url);
@@ -36,14 +36,6 @@ async function inTransaction(work: (client: pg.PoolClient) => Promise<void>, com
 
 const emit = (client: pg.PoolClient, content: string, transactional = true) =>
   client.query('SELECT pg_logical_emit_message($1, $2, $3)', [transactional, 'test', content]);
-
-async function slotPosition(slot: string): Promise<bigint> {
-  const { rows } = await db.pool.query<{ lsn: string | null }>(
-    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-    [slot],
-  );
-  return parseLsn(rows[0]?.lsn ?? '0/0');
-}
 
 describe('ReplicationReader', () => {
   it('yields committed messages and inserts decoded, never a non-transactional message', async () => {
@@ -131,7 +123,7 @@ describe('ReplicationReader', () => {
     const [one] = await take(first.transactions()[Symbol.asyncIterator](), 1);
     first.confirm(one?.endLsn ?? 0n);
     await waitFor(
-      async () => (await slotPosition(slot)) >= (one?.endLsn ?? 1n),
+      async () => (await slotPosition(db.pool, slot)) >= (one?.endLsn ?? 1n),
       20_000,
       'the slot',
     );
@@ -152,7 +144,11 @@ describe('ReplicationReader', () => {
       'SELECT pg_current_wal_lsn()::text AS lsn',
     );
     const server = parseLsn(rows[0]?.lsn ?? '0/0');
-    await waitFor(async () => (await slotPosition(slot)) >= server, 30_000, 'the slot to follow');
+    await waitFor(
+      async () => (await slotPosition(db.pool, slot)) >= server,
+      30_000,
+      'the slot to follow',
+    );
     expect(reader.confirmedLsn).toBeGreaterThanOrEqual(server);
   });
 

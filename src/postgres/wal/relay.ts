@@ -302,7 +302,11 @@ export class WalRelay
     const reading = this.#reading;
     reading?.wake?.();
     const { workMs } = shutdownBudget(deadline.timeoutMs);
-    const timer = setTimeout(() => this.#abort.abort(), workMs);
+    let cut = false;
+    const timer = setTimeout(() => {
+      cut = true;
+      this.#abort.abort();
+    }, workMs);
     const finished = await settledWithin(this.#running, { signal: deadline.signal });
     clearTimeout(timer);
     this.#abort.abort();
@@ -313,7 +317,7 @@ export class WalRelay
     const closers = this.#options.sinks.map((sink) => closeSink(sink, deadline));
     await settledWithin(Promise.allSettled(closers), { signal: deadline.signal });
     this.#setState('closed');
-    const timedOut = !finished || deadline.signal.aborted;
+    const timedOut = cut || !finished || deadline.signal.aborted;
     lifecycle(
       this.#log,
       timedOut ? 'warn' : 'info',
