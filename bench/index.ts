@@ -37,6 +37,18 @@
  * 9; then rollups-write-cost, logger → Postgres with a RollupWorker beside vs without, see
  * postgres/rollup-write.ts; BENCH_ROLLUPS, a comma-separated list of reads, write, runs only those;
  * BENCH_ROLLUP_KEEP=1 keeps the reads' rows and rollup in eventrail_bench_rollups for the next run),
+ * wal (see postgres/wal.ts; on a server with wal_level = logical: WAL_DATABASE_URL, else
+ * DATABASE_URL's when logical, else a local cluster made with pg_createcluster and dropped after,
+ * see scripts/logical-cluster.ts; database `eventrail_bench_wal`): wal-delivered-backlog,
+ * wal-delivered-live-1, wal-delivered-live-4, committed → delivered events/s of a WalRelay beside
+ * OutboxPublisher ×1 and ×4 and graphile-worker ×4 (BENCH_PEER_EVENTS, 100 per transaction,
+ * committed before the clock starts or by 1 or 4 writers while they deliver), each with WAL bytes
+ * per event and rows inserted into event_outbox; wal-latency, commit → sink p50/p99
+ * (BENCH_LATENCY_EVENTS); wal-stream-sse-<n>, commit → SSE p99 of source 'wal' against 'notify'
+ * at BENCH_WAL_SUBSCRIBERS (default 1000), and -held with a transaction open
+ * BENCH_WAL_HOLD_SECONDS (default 30), late events counted until BENCH_WAL_HOLD_DRAIN_MS (default
+ * 10000) after the writer stopped (BENCH_WAL, a comma-separated list of delivered, latency,
+ * stream, runs only those, default all),
  * timeline (only when named: it needs Chromium): the timeline page on sessions of 1,000, 10,000
  * and 100,000 events, see http/timeline.ts (BENCH_TIMELINE_SIZES, BENCH_TIMELINE_BURSTS).
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a database
@@ -50,6 +62,7 @@
  * A part that fails is noted on stderr and the run goes on with the next; the exit code is then 1.
  * One run at a time per Postgres server (lib/lock.ts): a second one refuses to start.
  */
+import { logicalServer } from '../scripts/logical-cluster.js';
 import { timelineBench } from './http/timeline.js';
 import { ADMIN_URL, type BenchDatabase, createBenchDatabase } from './lib/database.js';
 import { lockBenchServer } from './lib/lock.js';
@@ -74,6 +87,7 @@ import {
 import { rollupWriteCost } from './postgres/rollup-write.js';
 import { rollupReadsBench } from './postgres/rollups.js';
 import { streamBench } from './postgres/stream.js';
+import { walBench } from './postgres/wal.js';
 import { createBenchBroker } from './rabbitmq/broker.js';
 import { loggerRabbitMQ } from './rabbitmq/publish.js';
 
@@ -182,6 +196,22 @@ try {
         'eventrail_bench_stream',
       ),
     );
+  if (wanted('wal'))
+    await part('wal', async () => {
+      const server = await logicalServer();
+      try {
+        // Another server than DATABASE_URL's (WAL_DATABASE_URL's, shared) takes its own lock.
+        const other = new URL(server.url).host !== new URL(ADMIN_URL).host;
+        const unlock = other && !server.created ? await lockBenchServer(server.url) : undefined;
+        try {
+          await onDatabase(walBench, 'eventrail_bench_wal', { adminUrl: server.url });
+        } finally {
+          await unlock?.();
+        }
+      } finally {
+        await server.stop();
+      }
+    });
   if (wanted('inbox'))
     await part('inbox', () =>
       onDatabase((db) => inboxBench(db, Number(process.env.BENCH_INBOX_EVENTS ?? 20_000))),

@@ -19,19 +19,33 @@ export interface BenchDatabase {
 }
 
 /**
- * A fresh, migrated database for this bench run on the server at DATABASE_URL. With `keep`, a
- * database of that name left by an earlier run is used as it is (migrated if need be) and
- * `drop()` leaves it in place: for data too slow to generate on every run.
+ * Drops the database `name` on the server `admin` is connected to. A replication slot still read
+ * keeps its database even from `WITH (FORCE)`: its reader is ended first (waiting up to 5 s for
+ * it to exit); the drop then takes the database's slots with it.
+ */
+async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
+  await admin.query(
+    `SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots
+      WHERE database = $1 AND active_pid IS NOT NULL`,
+    [name],
+  );
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/**
+ * A fresh, migrated database for this bench run on the server at `adminUrl` (default: DATABASE_URL's).
+ * With `keep`, a database of that name left by an earlier run is used as it is (migrated if need
+ * be) and `drop()` leaves it in place: for data too slow to generate on every run.
  */
 export async function createBenchDatabase(
   name = process.env.BENCH_DATABASE ?? 'eventrail_bench',
-  { keep = false } = {},
+  { keep = false, adminUrl = ADMIN_URL } = {},
 ): Promise<BenchDatabase> {
-  const url = new URL(ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const admin = await benchClient(ADMIN_URL, `bench admin ${name}`);
+  const admin = await benchClient(adminUrl, `bench admin ${name}`);
   const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (!keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  if (!keep) await dropDatabase(admin, name);
   if (!keep || found.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const pools: pg.Pool[] = [];
@@ -54,8 +68,8 @@ export async function createBenchDatabase(
     async drop() {
       await Promise.all(pools.filter((p) => !p.ended).map((p) => p.end()));
       if (keep) return;
-      const again = await benchClient(ADMIN_URL, `bench admin ${name}`);
-      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      const again = await benchClient(adminUrl, `bench admin ${name}`);
+      await dropDatabase(again, name);
       await again.end();
     },
   };

@@ -5,15 +5,23 @@
  * concurrent jobs, pool of 25, local queue of 500, batched completion) and pg-boss 10
  * (`insert()` with the transaction as `db`; `work()` with its defaults, batch of 1 every 2 s, or
  * tuned: batches of 5000, polling every 0.5 s, its minimum), and eventrail's own publisher at
- * its defaults and tuned (claims of 5000 from the first), on the same database.
+ * its defaults and tuned (claims of 5000 from the first), on the same database; and its WAL
+ * transport (`walRelay`, on a server with wal_level = logical only: the `wal` scenario).
  */
 import { randomUUID } from 'node:crypto';
 import { Logger, run, runMigrations } from 'graphile-worker';
 import type pg from 'pg';
 import PgBoss from 'pg-boss';
-import type { EventInput, EventRecord } from '../../src/index.js';
-import { OutboxPublisher, OutboxWriter } from '../../src/postgres/index.js';
+import type { EventInput, EventRecord, Sink } from '../../src/index.js';
+import {
+  createSlot,
+  dropSlot,
+  OutboxPublisher,
+  OutboxWriter,
+  WalRelay,
+} from '../../src/postgres/index.js';
 import type { BenchDatabase } from '../lib/database.js';
+import { note } from '../lib/report.js';
 
 export type Setting = 'defaults' | 'tuned';
 
@@ -41,6 +49,14 @@ export interface Peer {
 const silent = new Logger(() => () => {});
 const QUEUE = 'bench';
 
+/** A sink that only hands the ids of what it takes to `deliver`. */
+const countingSink = (deliver: (ids: readonly string[]) => void): Sink => ({
+  name: 'count',
+  async write(batch: readonly EventRecord[]) {
+    deliver(batch.map((e) => e.id));
+  },
+});
+
 export const eventrail: Peer = {
   name: 'eventrail',
   async reset(db) {
@@ -51,12 +67,7 @@ export const eventrail: Peer = {
   },
   async start(db, setting, workers, deliver) {
     const pool = db.pool(workers * 3 + 1);
-    const sink = {
-      name: 'count',
-      async write(batch: readonly EventRecord[]) {
-        deliver(batch.map((e) => e.id));
-      },
-    };
+    const sink = countingSink(deliver);
     // Tuned as pg-boss is: 5000 rows from the first claim (a default claim starts at 100 and
     // doubles while claims come back full); and as the outbox guide advises for several publishers on
     // one outbox, one claim in flight each.
@@ -72,6 +83,52 @@ export const eventrail: Peer = {
     return {
       async stop() {
         await Promise.all(all.map((p) => p.close()));
+        await pool.end();
+      },
+    };
+  },
+};
+
+/** The replication slot the WAL relay reads. */
+const SLOT = 'eventrail_bench';
+const walWriter = new OutboxWriter({ transport: 'wal' });
+
+/**
+ * eventrail's WAL transport: an OutboxWriter with `transport: 'wal'` and one WalRelay (a slot
+ * has one reader: `workers` must be 1), at its defaults or tuned (batches of 5000). Each reset
+ * makes the slot anew at the server's current position, so that a run reads only its own WAL,
+ * not that of the runs of other peers before it.
+ */
+export const walRelay: Peer = {
+  name: 'eventrail-wal',
+  async reset(db) {
+    await db.reset();
+    const pool = db.pool(1);
+    try {
+      // The relay of the last run may still hold the slot for a moment after its close.
+      await dropSlot({ db: pool, slot: SLOT, force: true });
+      await createSlot({ db: pool, slot: SLOT });
+    } finally {
+      await pool.end();
+    }
+  },
+  async add(client, events) {
+    return walWriter.write(client, events);
+  },
+  async start(db, setting, workers, deliver) {
+    if (workers !== 1) throw new Error(`one WalRelay reads a slot, not ${workers}`);
+    const pool = db.pool(1);
+    const relay = new WalRelay({
+      db: pool,
+      slot: SLOT,
+      sinks: [countingSink(deliver)],
+      ...(setting === 'tuned' ? { maxBatchSize: 5000 } : {}),
+    });
+    relay.on('error', (error) => note(`WAL relay: ${error.message}`));
+    await relay.start();
+    return {
+      async stop() {
+        await relay.close();
         await pool.end();
       },
     };

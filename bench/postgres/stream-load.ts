@@ -23,7 +23,8 @@ export type LoadCommand =
       readonly rate: number;
     }
   | { readonly type: 'measure' }
-  | { readonly type: 'report' };
+  /** Stop writing; what committed while measuring gets `drainMs` more to arrive. */
+  | { readonly type: 'report'; readonly drainMs: number };
 
 /** What this process answers to `connect` and `report`. */
 export type LoadReply =
@@ -42,8 +43,6 @@ export type LoadReply =
 export const USERS = 100;
 export const userOf = (n: number) => `user-${n % USERS}`;
 const TICK_MS = 10;
-/** How long events committed while measuring may still take to arrive after it ends. */
-const DRAIN_MS = 2000;
 const ID = /data: \{"id":"([0-9a-f-]{36})"/g;
 
 /**
@@ -198,7 +197,7 @@ process.on('message', async (command: LoadCommand) => {
       const seconds = (measuringUntil - (measuringSince ?? measuringUntil)) / 1000;
       await stop?.();
       // What committed while measuring and is still on its way gets until then to arrive.
-      await new Promise((r) => setTimeout(r, DRAIN_MS));
+      await new Promise((r) => setTimeout(r, command.drainMs));
       agent.destroy();
       // The report may be large: the channel closes once it is sent, not before.
       process.send?.({ type: 'report', latencies, received, written, ended, seconds }, () =>

@@ -27,7 +27,12 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { EventsApi, type SseWrites, toNodeListener } from '../../src/http/index.js';
-import { EventQueries, EventStream, maintain } from '../../src/postgres/index.js';
+import {
+  EventQueries,
+  EventStream,
+  type EventStreamOptions,
+  maintain,
+} from '../../src/postgres/index.js';
 import { READ_TAG } from '../../src/postgres/sql/stream.js';
 import type { BenchDatabase } from '../lib/database.js';
 import { benchPool } from '../lib/pool.js';
@@ -40,6 +45,8 @@ const RATE = Number(process.env.BENCH_STREAM_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 5);
 /** Partitions of event_logs during the runs: as many as 90 days of retention keep. */
 const PARTITIONS = Number(process.env.BENCH_STREAM_PARTITIONS ?? 93);
+
+type StreamSource = NonNullable<EventStreamOptions['source']>;
 
 interface Setup {
   readonly subscribers: number;
@@ -82,12 +89,21 @@ async function listenOn(handler: Parameters<typeof createServer>[1]) {
 const userParam = (url: string | undefined) =>
   new URL(url ?? '/', 'http://x').searchParams.get('user') ?? '';
 
+/** Which stream serves SSE: `source` of EventStream, and how toNodeListener writes. */
+interface Served {
+  readonly sseWrites?: SseWrites;
+  readonly source?: StreamSource;
+}
+
 async function eventrailServer(
   db: BenchDatabase,
-  sseWrites: SseWrites = 'response',
+  { sseWrites = 'response', source = 'notify' }: Served = {},
 ): Promise<Server> {
   const pool = db.pool(4);
-  const stream = new EventStream({ db: pool });
+  const stream = new EventStream({
+    db: pool,
+    ...(source === 'wal' ? { source, walConnection: db.url } : {}),
+  });
   const api = new EventsApi({
     queries: new EventQueries({ db: pool }),
     stream,
@@ -143,15 +159,30 @@ async function rawServer(db: BenchDatabase): Promise<Server> {
 }
 
 /**
+ * What happens around one measurement: `connected` runs once every client is connected,
+ * `started` when the measurement starts, `midway` halfway through it, `ending` at its end, before
+ * the writer stops. It lasts `seconds` (default BENCH_STREAM_SECONDS); events committed in it
+ * may arrive until `drainMs` after the writer stopped (default 2000).
+ */
+interface Hooks {
+  readonly connected?: () => void;
+  readonly started?: () => Promise<void>;
+  readonly midway?: () => Promise<void>;
+  readonly ending?: () => Promise<void>;
+  readonly seconds?: number;
+  readonly drainMs?: number;
+}
+
+/**
  * Runs `server` under the load of `setup` (a child process); returns what its clients measured.
- * `connected` runs once every client is connected, `midway` halfway through the measurement.
  */
 async function measure(
   db: BenchDatabase,
   server: Server,
   setup: Setup,
-  hooks: { connected?: () => void; midway?: () => Promise<void> } = {},
+  hooks: Hooks = {},
 ): Promise<Outcome> {
+  const seconds = hooks.seconds ?? SECONDS;
   const child = fork(new URL('./stream-load.ts', import.meta.url));
   const command = (c: LoadCommand) => child.send(c);
   const reply = <T extends LoadReply['type']>(type: T) =>
@@ -178,14 +209,16 @@ async function measure(
   command({ type: 'write', writer: server.writer, url: db.url, rate: RATE });
   await new Promise((r) => setTimeout(r, 1000));
   command({ type: 'measure' });
+  await hooks.started?.();
   const probe = probePool(db);
   const dbFrom = await serverBackendsCpuMs(probe);
   const cpuFrom = process.cpuUsage();
   const wallFrom = performance.now();
   const steal = watchSteal();
-  await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+  await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
   await hooks.midway?.();
-  await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+  await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
+  await hooks.ending?.();
   const cpu = process.cpuUsage(cpuFrom);
   const wall = performance.now() - wallFrom;
   const serverCpuPercent = (cpu.user + cpu.system) / 10 / wall;
@@ -196,12 +229,12 @@ async function measure(
   let dbMs: number | undefined;
   for (const [pid, ms] of dbTo) dbMs = (dbMs ?? 0) + ms - (dbFrom.get(pid) ?? 0);
   const reported = reply('report');
-  command({ type: 'report' });
-  const { latencies, received, written, seconds, ended } = await reported;
+  command({ type: 'report', drainMs: hooks.drainMs ?? 2000 });
+  const { latencies, received, written, ended, ...measured } = await reported;
   return {
     sorted: latencies.sort((a, b) => a - b),
-    deliveredPerSecond: received / seconds,
-    writtenPerSecond: written / seconds,
+    deliveredPerSecond: received / measured.seconds,
+    writtenPerSecond: written / measured.seconds,
     ended,
     serverCpuPercent,
     stealPercent,
@@ -211,13 +244,14 @@ async function measure(
 
 /**
  * CPU time (ms) used so far by each Postgres backend of the server under test (every client
- * connection to the bench database but the load process's and the probes'), by pid; a backend
- * not readable in /proc (a remote server, one that just ended) is left out.
+ * connection to the bench database but the load process's and the probes', and the WAL senders
+ * decoding for a stream with `source: 'wal'`), by pid; a backend not readable in /proc (a remote
+ * server, one that just ended) is left out.
  */
 async function serverBackendsCpuMs(probe: pg.Pool): Promise<Map<number, number>> {
   const { rows } = await probe.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
-       AND backend_type = 'client backend'
+       AND backend_type IN ('client backend', 'walsender')
        AND application_name NOT IN ('eventrail-bench-load', $1)`,
     [PROBE],
   );
@@ -309,7 +343,7 @@ async function run(db: BenchDatabase, setup: Setup): Promise<void> {
 
 /** One writer's measurement at 1,000 subscribers, on a fresh server. */
 async function writerRound(db: BenchDatabase, sseWrites: SseWrites) {
-  const server = await eventrailServer(db, sseWrites);
+  const server = await eventrailServer(db, { sseWrites });
   const outcome = await measure(db, server, { subscribers: 1000, hot: false });
   await server.close();
   await db.reset();
@@ -369,6 +403,95 @@ async function writerBench(db: BenchDatabase): Promise<void> {
   });
 }
 
+/** Subscribers of the `wal` scenario's stream part (BENCH_WAL_SUBSCRIBERS). */
+const WAL_SUBSCRIBERS = Number(process.env.BENCH_WAL_SUBSCRIBERS ?? 1000);
+/** How long the `wal` scenario holds a transaction open (BENCH_WAL_HOLD_SECONDS). */
+const HOLD_SECONDS = Number(process.env.BENCH_WAL_HOLD_SECONDS ?? 30);
+/** How long events may still arrive after it ended (BENCH_WAL_HOLD_DRAIN_MS): the cap. */
+const HOLD_DRAIN_MS = Number(process.env.BENCH_WAL_HOLD_DRAIN_MS ?? 10_000);
+
+/**
+ * A transaction with a transaction id, open for the whole measurement: the NOTIFY stream reads
+ * below the oldest one open, so it holds back every event committed meanwhile.
+ */
+function heldTransaction(db: BenchDatabase): Hooks {
+  const pool = db.pool(1);
+  let client: pg.PoolClient | undefined;
+  return {
+    seconds: HOLD_SECONDS,
+    drainMs: HOLD_DRAIN_MS,
+    async started() {
+      client = await pool.connect();
+      await client.query('BEGIN');
+      await client.query('SELECT pg_current_xact_id()');
+    },
+    async ending() {
+      await client?.query('COMMIT');
+      client?.release();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * The `wal` scenario's stream part: WAL_SUBSCRIBERS subscribers (1,000) of one EventStream
+ * reading the WAL (`source: 'wal'`) and of one reading after NOTIFY (today's), both at their
+ * defaults, in the same run, under the writer of `stream`. Then again with a transaction held
+ * open for HOLD_SECONDS (30 s) from the start of the measurement to its end: the NOTIFY stream
+ * delivers nothing committed meanwhile until it ends, so its latencies run up to the hold; what
+ * has not arrived HOLD_DRAIN_MS after the writer stopped is not counted (`deliveredShare` is
+ * the share of the expected deliveries that arrived in time).
+ */
+export async function streamSources(db: BenchDatabase): Promise<void> {
+  await premakePartitions(db);
+  const setup = { subscribers: WAL_SUBSCRIBERS, hot: false };
+  const perEvent = WAL_SUBSCRIBERS / USERS;
+  for (const held of [false, true]) {
+    const outcomes = new Map<StreamSource, Outcome>();
+    // Each source first once, so that drift of the machine falls on both alike.
+    const order: StreamSource[] = held ? ['wal', 'notify'] : ['notify', 'wal'];
+    for (const source of order) {
+      note(
+        `stream: ${WAL_SUBSCRIBERS} subscribers, source ${source}${held ? `, a transaction open ${HOLD_SECONDS} s` : ''}`,
+      );
+      const server = await eventrailServer(db, { source });
+      outcomes.set(source, await measure(db, server, setup, held ? heldTransaction(db) : {}));
+      await server.close();
+      await db.reset();
+    }
+    const notifyP99 = percentile(outcomes.get('notify')?.sorted ?? [], 99);
+    for (const [source, o] of outcomes) {
+      const p99 = percentile(o.sorted, 99);
+      report({
+        scenario: `wal-stream-sse-${WAL_SUBSCRIBERS}${held ? '-held' : ''}`,
+        source,
+        defaults: true,
+        unit: 'ms commit → SSE client, p99',
+        value: p99,
+        p50Ms: percentile(o.sorted, 50),
+        p99Ms: p99,
+        ...(source === 'wal' ? { vsNotifyP99: p99 / notifyP99 } : {}),
+        subscribers: WAL_SUBSCRIBERS,
+        writtenPerSecond: o.writtenPerSecond,
+        deliveredPerSecond: o.deliveredPerSecond,
+        deliveredShare: o.deliveredPerSecond / (o.writtenPerSecond * perEvent),
+        endedAsLagging: o.ended,
+        serverCpuPercent: Math.round(o.serverCpuPercent),
+        dbCpuPercent: o.dbCpuPercent,
+        stealPercent: o.stealPercent,
+        ...(held ? { heldSeconds: HOLD_SECONDS, drainMs: HOLD_DRAIN_MS } : { goalP99Ms: 50 }),
+      });
+    }
+  }
+}
+
+/** Makes event_logs' partitions of 90 days of retention (see PARTITIONS). */
+async function premakePartitions(db: BenchDatabase): Promise<void> {
+  const admin = db.pool(1);
+  await maintain({ db: admin, premake: PARTITIONS - 3 });
+  await admin.end();
+}
+
 /**
  * The stream scenarios: `1`, `100`, `1000`, `hot`, `writer`; those named in `only` (default:
  * BENCH_STREAM_SUBSCRIBERS, comma-separated), else all.
@@ -377,9 +500,7 @@ export async function streamBench(
   db: BenchDatabase,
   only = process.env.BENCH_STREAM_SUBSCRIBERS?.split(','),
 ): Promise<void> {
-  const admin = db.pool(1);
-  await maintain({ db: admin, premake: PARTITIONS - 3 });
-  await admin.end();
+  await premakePartitions(db);
   for (const [subscribers, hot] of [
     [1, false],
     [100, false],
