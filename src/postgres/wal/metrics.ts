@@ -18,6 +18,7 @@ export interface WalRelayMetrics {
   readonly failed: number;
   /** Faults emitted as `error` (a `WalError`): sink failures retried, connections lost. */
   readonly errors: number;
+  /** What it is doing now (see {@link WalRelayState}). */
   readonly state: WalRelayState;
   /** The position last confirmed to the server (`X/Y`), or null before the first. */
   readonly confirmedLsn: string | null;
