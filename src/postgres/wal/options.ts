@@ -11,6 +11,7 @@ import { dbSpec, unwrapDatabase } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
 import { schemaSpec } from '../sql/names.js';
 import { connectionSpec, type ReplicationConnection, slotSpec } from './replication.js';
+import { DEFAULT_SLOT } from './slot-options.js';
 
 /** Options of {@link WalRelay}. */
 export interface WalRelayOptions {
@@ -90,7 +91,7 @@ const RETRY: Backoff = {
 const specs = {
   db: dbSpec(),
   connection: connectionSpec().optional('the connection parameters of `db`'),
-  slot: slotSpec().default('eventrail_outbox'),
+  slot: slotSpec().default(DEFAULT_SLOT),
   schema: schemaSpec(),
   createSlot: boolean().default(true),
   ...targetSpecs(),

@@ -3,24 +3,16 @@
  * `dropSlot`.
  */
 import { defineOptions } from '../../options/schema.js';
-import { boolean, integer, text } from '../../options/spec.js';
+import { boolean, integer } from '../../options/spec.js';
 import { dbSpec } from '../driver/executor.js';
 import type { PgDatabase } from '../driver/types.js';
+import { slotSpec } from './replication.js';
 
 /** The replication slot the WAL transport's relay reads when none is named. */
 export const DEFAULT_SLOT = 'eventrail_outbox';
 
-/**
- * A slot name as Postgres takes it: lower-case letters, digits and `_`, at most 63 (publication
- * names are held to the same rule: they are spliced into DDL, quoted).
- */
-const slotName = () =>
-  text({
-    pattern: /^[a-z0-9_]{1,63}$/,
-    accepts: 'a name of lower-case letters, digits and _ (at most 63)',
-  });
-
-const slotSpecs = { db: dbSpec(), slot: slotName().default(DEFAULT_SLOT) };
+// Publication names are held to the slot names' rule: they are spliced into DDL, quoted.
+const slotSpecs = { db: dbSpec(), slot: slotSpec().default(DEFAULT_SLOT) };
 
 /** Options of `slotStatus`, and the base of the others. */
 export interface SlotOptions {
@@ -80,13 +72,13 @@ export const slotOptions = defineOptions<SlotOptions>()('SlotOptions', slotSpecs
 /** @internal */
 export const walServerCheckOptions = defineOptions<WalServerCheckOptions>()(
   'WalServerCheckOptions',
-  { db: dbSpec(), slot: slotName().optional() },
+  { db: dbSpec(), slot: slotSpec().optional() },
 );
 
 /** @internal */
 export const createSlotOptions = defineOptions<CreateSlotOptions>()('CreateSlotOptions', {
   ...slotSpecs,
-  publication: slotName().optional("the slot's name"),
+  publication: slotSpec().optional("the slot's name"),
   failover: boolean().default(false),
 });
 
